@@ -1,0 +1,71 @@
+// Command local-api serves the whole API on one local port for development,
+// with the in-memory store and a development partner by default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/routes"
+)
+
+func main() {
+	env := app.FromEnv()
+	addr := flag.String("addr", "127.0.0.1:3000", "address to listen on")
+	storeKind := flag.String("store", "memory", "memory, or dynamodb (AWS, or the endpoint in AWS_ENDPOINT_URL)")
+	table := flag.String("table", env.TableName, "DynamoDB table with -store dynamodb (env TABLE_NAME)")
+	partnersFile := flag.String("partners", env.PartnersFile, "partner registry file in the secret's shape (env PARTNERS_FILE)")
+	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
+	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
+	flag.Parse()
+
+	app.SetupLogging()
+	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
+		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey}
+	deps, err := app.Build(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local-api:", err)
+		os.Exit(1)
+	}
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           http.TimeoutHandler(routes.Mux(deps, routes.All()...), routes.Timeout, ""),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
+	if cfg.PartnersFile == "" && cfg.PartnersSecretID == "" {
+		key := cfg.DevAPIKey
+		if key == "" {
+			key = devKeyDefault()
+		}
+		fmt.Printf("development partner p_dev, API key: %s\n", key)
+	}
+	for _, rt := range routes.All() {
+		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		slog.Error("listen", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func devKeyDefault() string { return partners.DevAPIKey }

@@ -1,0 +1,63 @@
+package apierr
+
+import "net/http"
+
+// Codes and messages of the Partner v2 surface (seeds 001 and 003). The
+// messages are the vendor's, byte for byte; where the seed leaves a blank, the
+// constructor fills it.
+const (
+	CodeUnauthorized          = "UNAUTHORIZED"
+	CodeInvalidPartnerFlow    = "INVALID_PARTNER_FLOW"
+	CodeInvalidUserInput      = "INVALID_USER_INPUT_ERROR"
+	CodeNotFound              = "NOT_FOUND_ERROR"
+	CodeExternalUserConflict  = "EXTERNAL_USER_ID_CONFLICT"
+	CodeInternal              = "INTERNAL_SERVER_ERROR"
+	CodeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
+	MsgAPIKeyMissing          = "API Key is missing"
+	MsgAPIKeyFormat           = "Invalid API Key format"
+	MsgAPIKeyInvalid          = "Invalid API Key"
+	MsgUserNotOfPartner       = "User is not associated with the partner"
+	MsgInvalidPartnerFlow     = "The partner has an invalid flow."
+	MsgInvalidUserInput       = "Invalid User Input"
+	MsgUserNotFound           = "Requested User was not found"
+	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
+	MsgUserCreationFailed     = "User creation failed"
+	MsgInternal               = "Internal server error"
+	MsgRouteNotFound          = "Route not found"
+	MsgMethodNotAllowed       = "Method not allowed"
+)
+
+func Unauthorized(msg string) *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: msg}
+}
+
+func InvalidPartnerFlow() *Error {
+	return &Error{Status: http.StatusForbidden, Code: CodeInvalidPartnerFlow, Message: MsgInvalidPartnerFlow}
+}
+
+// InvalidInput is the 400 for bad input, one detail per bad field.
+func InvalidInput(details ...Detail) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidUserInput, Message: MsgInvalidUserInput, Details: details}
+}
+
+func UserNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: MsgUserNotFound}
+}
+
+func ExternalUserIDConflict() *Error {
+	return &Error{Status: http.StatusConflict, Code: CodeExternalUserConflict, Message: MsgExternalUserIDConflict,
+		Details: []Detail{{Field: "externalUserId", Issue: "already registered with a different request body"}}}
+}
+
+// Internal is a 500 with a fixed, non-revealing message.
+func Internal(msg string) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: msg}
+}
+
+func RouteNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: MsgRouteNotFound}
+}
+
+func MethodNotAllowed() *Error {
+	return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: MsgMethodNotAllowed}
+}

@@ -1,0 +1,164 @@
+// Package app builds a function's dependencies once per container from its
+// environment: the store, the partner registry behind its cache, the logger.
+// Nothing here calls the network; the first request does.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/secrets"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/store/memstore"
+)
+
+// Config is read from the environment (FromEnv) or flags (cmd/local-api).
+type Config struct {
+	// Store is "dynamodb" or "memory".
+	Store     string
+	TableName string
+	// PartnersSecretID names the partner registry secret; PartnersFile a
+	// local file in the same shape. With neither, outside Lambda only, the
+	// development partner with DevAPIKey is used.
+	PartnersSecretID string
+	PartnersFile     string
+	DevAPIKey        string
+	// InLambda forbids the development fallbacks.
+	InLambda bool
+	// AWS is the SDK configuration; loaded from the environment when nil
+	// and needed. AWS_ENDPOINT_URL points it at an emulator.
+	AWS *aws.Config
+}
+
+// Environment variables read by FromEnv.
+const (
+	EnvStore         = "STORE"
+	EnvTableName     = "TABLE_NAME"
+	EnvPartnersID    = "PARTNERS_SECRET_ID"
+	EnvPartnersFile  = "PARTNERS_FILE"
+	EnvDevAPIKey     = "DEV_API_KEY"
+	EnvLogLevel      = "LOG_LEVEL"
+	envLambdaRuntime = "AWS_LAMBDA_RUNTIME_API"
+)
+
+// FromEnv reads the configuration of a function.
+func FromEnv() Config {
+	c := Config{
+		Store:            os.Getenv(EnvStore),
+		TableName:        os.Getenv(EnvTableName),
+		PartnersSecretID: os.Getenv(EnvPartnersID),
+		PartnersFile:     os.Getenv(EnvPartnersFile),
+		DevAPIKey:        os.Getenv(EnvDevAPIKey),
+		InLambda:         os.Getenv(envLambdaRuntime) != "",
+	}
+	if c.Store == "" {
+		c.Store = "memory"
+		if c.TableName != "" {
+			c.Store = "dynamodb"
+		}
+	}
+	return c
+}
+
+// Deps is what handlers need, built once per container.
+type Deps struct {
+	Store    store.Users
+	Registry func(context.Context) (*partners.Registry, error)
+	Now      func() time.Time
+}
+
+// Build makes the dependencies of cfg.
+func Build(ctx context.Context, cfg Config) (*Deps, error) {
+	d := &Deps{Now: time.Now}
+	var awsCfg *aws.Config
+	loadAWS := func() (*aws.Config, error) {
+		if awsCfg != nil {
+			return awsCfg, nil
+		}
+		if cfg.AWS != nil {
+			awsCfg = cfg.AWS
+			return awsCfg, nil
+		}
+		c, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		awsCfg = &c
+		return awsCfg, nil
+	}
+
+	switch cfg.Store {
+	case "memory":
+		if cfg.InLambda {
+			return nil, errors.New("app: the memory store is for local use only")
+		}
+		d.Store = memstore.New()
+	case "dynamodb":
+		if cfg.TableName == "" {
+			return nil, errors.New("app: TABLE_NAME is required with the dynamodb store")
+		}
+		c, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		d.Store = dynamostore.New(dynamodb.NewFromConfig(*c), cfg.TableName)
+	default:
+		return nil, errors.New("app: STORE must be dynamodb or memory")
+	}
+
+	var load func(context.Context) ([]byte, error)
+	switch {
+	case cfg.PartnersSecretID != "":
+		c, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		load = secrets.FromSecretsManager(secretsmanager.NewFromConfig(*c), cfg.PartnersSecretID)
+	case cfg.PartnersFile != "":
+		load = secrets.FromFile(cfg.PartnersFile)
+	case cfg.InLambda:
+		return nil, errors.New("app: PARTNERS_SECRET_ID is required in Lambda")
+	default:
+		key := cfg.DevAPIKey
+		if key == "" {
+			key = partners.DevAPIKey
+		}
+		if !partners.ValidKeyFormat(key) {
+			return nil, errors.New("app: the development API key must be 20-128 characters of A-Z a-z 0-9 _ -")
+		}
+		reg := partners.DevRegistry(key)
+		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
+		return d, nil
+	}
+	d.Registry = secrets.NewCache(secrets.Parsed(load, partners.Parse)).Get
+	return d, nil
+}
+
+// SetupLogging makes the default logger JSON on stderr, at LOG_LEVEL (info).
+func SetupLogging() {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(os.Getenv(EnvLogLevel)))
+	logsafe.Setup(level)
+}
+
+// MustFromEnv sets up logging and builds the dependencies from the
+// environment, exiting when the configuration is unusable.
+func MustFromEnv() *Deps {
+	SetupLogging()
+	d, err := Build(context.Background(), FromEnv())
+	if err != nil {
+		slog.Error("configuration", "error", err.Error())
+		os.Exit(1)
+	}
+	return d
+}

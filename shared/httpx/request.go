@@ -1,0 +1,57 @@
+// Package httpx holds what every surface shares around its handlers: the
+// request id, the per-request log line, panic recovery, the error dialect
+// interface and strict JSON body reading.
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+)
+
+// HeaderRequestID is set on every response.
+const HeaderRequestID = "X-Request-Id"
+
+type ctxKey struct{}
+
+// Info is what the middleware knows of a request, kept in its context so
+// handlers can add to the log line without logging themselves.
+type Info struct {
+	RequestID string
+	Route     string
+	PartnerID string
+	// Cause is the internal error behind a 5xx, logged as a code only.
+	Cause error
+}
+
+// InfoFrom returns the request's Info (a throwaway one outside the middleware).
+func InfoFrom(ctx context.Context) *Info {
+	if i, ok := ctx.Value(ctxKey{}).(*Info); ok {
+		return i
+	}
+	return &Info{}
+}
+
+// RequestID returns the request id of ctx.
+func RequestID(ctx context.Context) string { return InfoFrom(ctx).RequestID }
+
+// SetCause records the internal error behind a failure for the log line.
+func SetCause(r *http.Request, err error) { InfoFrom(r.Context()).Cause = err }
+
+// SetPartner records the authenticated partner for the log line.
+func SetPartner(r *http.Request, partnerID string) { InfoFrom(r.Context()).PartnerID = partnerID }
+
+// requestIDFor is the API Gateway request id when the request came through
+// the Lambda adapter, else a fresh random one. A client's own X-Request-Id is
+// not trusted: it would let callers forge correlation ids in our logs.
+func requestIDFor(r *http.Request) string {
+	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.RequestID != "" {
+		return gw.RequestID
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,178 @@
+// Package partners holds the partner registry (DESIGN.md section 6): who the
+// partners are, the SHA-256 digests of their API keys, their flow and their
+// per-country KYC templates, and API key authentication against it.
+package partners
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Flows. Any other value is a partner that may call nothing (403
+// INVALID_PARTNER_FLOW everywhere): an operator's switch to suspend one.
+const (
+	FlowAPI    = "API"
+	FlowWidget = "WIDGET"
+)
+
+// Operation is what a route does, for the flow check.
+type Operation int
+
+const (
+	OpCreateUser Operation = iota
+	OpReadUser
+	OpOpenKYCSession
+	OpMintUserToken
+)
+
+// KYCTemplate is a partner's KYC provider template for one country.
+type KYCTemplate struct {
+	TemplateID string `json:"templateId"`
+	LinkURL    string `json:"linkUrl"`
+}
+
+// Webhook is where a partner's events go, and the secret that signs them.
+type Webhook struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// Partner is one entry of the registry.
+type Partner struct {
+	ID               string                 `json:"id"`
+	Name             string                 `json:"name"`
+	APIKeySHA256     []string               `json:"apiKeySha256"`
+	Flow             string                 `json:"flow"`
+	KYCTemplates     map[string]KYCTemplate `json:"kycTemplates"`
+	Webhook          Webhook                `json:"webhook"`
+	IdentityProvider string                 `json:"identityProvider"`
+}
+
+// MayCall tells whether the partner's flow allows op.
+func (p *Partner) MayCall(op Operation) bool {
+	switch p.Flow {
+	case FlowAPI:
+		return true
+	case FlowWidget:
+		return op != OpOpenKYCSession
+	}
+	return false
+}
+
+// Registry is the parsed, validated registry. It is immutable.
+type Registry struct {
+	partners []Partner
+	digests  [][sha256.Size]byte // digests[i] belongs to partners[owner[i]]
+	owner    []int
+}
+
+type document struct {
+	Partners []Partner `json:"partners"`
+}
+
+// Parse reads and validates a registry document.
+func Parse(data []byte) (*Registry, error) {
+	var doc document
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("partner registry: %w", err)
+	}
+	r := &Registry{partners: doc.Partners}
+	ids := map[string]bool{}
+	seen := map[[sha256.Size]byte]bool{}
+	for i, p := range doc.Partners {
+		if p.ID == "" || strings.ContainsAny(p.ID, "#") || ids[p.ID] {
+			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
+		}
+		ids[p.ID] = true
+		for _, h := range p.APIKeySHA256 {
+			raw, err := hex.DecodeString(h)
+			if err != nil || len(raw) != sha256.Size {
+				return nil, fmt.Errorf("partner registry: partner %s: apiKeySha256 entries must be 64 hex characters", p.ID)
+			}
+			var d [sha256.Size]byte
+			copy(d[:], raw)
+			if seen[d] {
+				return nil, fmt.Errorf("partner registry: partner %s: a key digest is listed twice", p.ID)
+			}
+			seen[d] = true
+			r.digests = append(r.digests, d)
+			r.owner = append(r.owner, i)
+		}
+	}
+	return r, nil
+}
+
+// Errors of Authenticate, each one of the seed's three 401 messages.
+var (
+	ErrKeyMissing = errors.New("api key missing")
+	ErrKeyFormat  = errors.New("api key format")
+	ErrKeyInvalid = errors.New("api key invalid")
+)
+
+// ValidKeyFormat tells whether key is 20 to 128 characters of A-Z a-z 0-9 _ -.
+func ValidKeyFormat(key string) bool {
+	if len(key) < 20 || len(key) > 128 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckKey checks the presence and format of a key, before any lookup.
+func CheckKey(key string) error {
+	if key == "" {
+		return ErrKeyMissing
+	}
+	if !ValidKeyFormat(key) {
+		return ErrKeyFormat
+	}
+	return nil
+}
+
+// Authenticate finds the partner owning key. The key is hashed and compared
+// with every registered digest in constant time, without an early exit, so
+// the time taken tells nothing of which digest (if any) matched.
+func (r *Registry) Authenticate(key string) (*Partner, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	d := sha256.Sum256([]byte(key))
+	match := -1
+	for i := range r.digests {
+		if subtle.ConstantTimeCompare(d[:], r.digests[i][:]) == 1 {
+			match = r.owner[i]
+		}
+	}
+	if match < 0 {
+		return nil, ErrKeyInvalid
+	}
+	return &r.partners[match], nil
+}
+
+// Partner returns the partner with the given id.
+func (r *Registry) Partner(id string) (*Partner, bool) {
+	for i := range r.partners {
+		if r.partners[i].ID == id {
+			return &r.partners[i], true
+		}
+	}
+	return nil, false
+}
+
+// KeyDigest is the hex SHA-256 of an API key, as the registry stores it.
+func KeyDigest(key string) string {
+	d := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(d[:])
+}

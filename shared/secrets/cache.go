@@ -1,0 +1,93 @@
+// Package secrets reads secrets (Secrets Manager or a local file) through a
+// per-container cache: fresh for a TTL (5 minutes by default), one fetch for
+// any number of concurrent misses, and the last good value served stale when
+// the source fails, so a Secrets Manager outage does not take the API down.
+package secrets
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/partner-identity/api/shared/logsafe"
+	"golang.org/x/sync/singleflight"
+)
+
+// Defaults of a Cache.
+const (
+	DefaultTTL        = 5 * time.Minute
+	DefaultRetryAfter = 30 * time.Second
+	fetchTimeout      = 5 * time.Second
+)
+
+// Cache holds the value produced by Load.
+type Cache[T any] struct {
+	Load func(ctx context.Context) (T, error)
+	// TTL is how long a value is fresh; RetryAfter how long a stale value is
+	// served after a failed refresh before the source is tried again.
+	TTL, RetryAfter time.Duration
+	Now             func() time.Time
+
+	mu      sync.Mutex
+	val     T
+	have    bool
+	freshTo time.Time
+	group   singleflight.Group
+}
+
+// NewCache returns a cache over load with the default timings.
+func NewCache[T any](load func(ctx context.Context) (T, error)) *Cache[T] {
+	return &Cache[T]{Load: load, TTL: DefaultTTL, RetryAfter: DefaultRetryAfter, Now: time.Now}
+}
+
+// Get returns the cached value, fetching it when it is missing or stale.
+func (c *Cache[T]) Get(ctx context.Context) (T, error) {
+	c.mu.Lock()
+	if c.have && c.Now().Before(c.freshTo) {
+		v := c.val
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
+	ch := c.group.DoChan("", func() (any, error) { return c.refresh(ctx) })
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			var zero T
+			return zero, res.Err
+		}
+		return res.Val.(T), nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+func (c *Cache[T]) refresh(ctx context.Context) (T, error) {
+	// Another caller may have refreshed while this one waited for the flight.
+	c.mu.Lock()
+	if c.have && c.Now().Before(c.freshTo) {
+		v := c.val
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
+	// The fetch serves every waiter: one caller's cancellation must not fail it.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+	defer cancel()
+	v, err := c.Load(fctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if c.have {
+			c.freshTo = c.Now().Add(c.RetryAfter)
+			slog.Warn("secret refresh failed; serving the cached value", "error", logsafe.Code(err))
+			return c.val, nil
+		}
+		var zero T
+		return zero, err
+	}
+	c.val, c.have, c.freshTo = v, true, c.Now().Add(c.TTL)
+	return v, nil
+}

@@ -1,0 +1,141 @@
+// Package dynamostore is the DynamoDB store: one table (template.yaml's
+// Table), keys from package store's builders, one round trip per operation
+// where the design says so.
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store is the DynamoDB implementation of store.Users.
+type Store struct {
+	db    API
+	table string
+	// conflictRetries bounds the retries of a transaction cancelled by a
+	// concurrent transaction on the same items (TransactionConflict), which
+	// the SDK does not retry by itself.
+	conflictRetries int
+}
+
+// New returns a store over table.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: table, conflictRetries: 8}
+}
+
+// Item types, kept on each item for operators reading the table.
+const (
+	typeUser  = "USER"
+	typeGuard = "GUARD"
+)
+
+const condAbsent = "attribute_not_exists(" + store.AttrPK + ")"
+
+// CreateUser is one TransactWriteItems whether new or replayed: the guard
+// put returns the existing guard on a failed condition.
+func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*store.Guard, error) {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:                           &s.table,
+			Item:                                guardItem(g),
+			ConditionExpression:                 aws.String(condAbsent),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{
+			TableName:           &s.table,
+			Item:                userItem(u),
+			ConditionExpression: aws.String(condAbsent),
+		}},
+	}}
+	for attempt := 0; ; attempt++ {
+		_, err := s.db.TransactWriteItems(ctx, in)
+		if err == nil {
+			return nil, nil
+		}
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			return nil, err
+		}
+		reasons := tce.CancellationReasons
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" && reasons[0].Item != nil {
+			existing, perr := guardFrom(reasons[0].Item)
+			if perr != nil {
+				return nil, perr
+			}
+			return &existing, nil
+		}
+		if !hasConflict(reasons) || attempt >= s.conflictRetries {
+			return nil, logsafe.Wrap("dynamodb:create_user_cancelled", err)
+		}
+		if err := sleepJitter(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func hasConflict(reasons []types.CancellationReason) bool {
+	for _, r := range reasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepJitter waits a full-jitter backoff: up to 10ms, 20ms, 40ms... capped at 320ms.
+func sleepJitter(ctx context.Context, attempt int) error {
+	ceiling := 10 * time.Millisecond << min(attempt, 5)
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(ceiling)) + 1))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
+	item, err := s.get(ctx, store.UserPK(id), store.UserProfileSK)
+	if err != nil {
+		return store.User{}, err
+	}
+	return userFrom(item)
+}
+
+func (s *Store) GetGuard(ctx context.Context, partnerID, externalUserID string) (store.Guard, error) {
+	item, err := s.get(ctx, store.GuardPK(partnerID, externalUserID), store.GuardSK)
+	if err != nil {
+		return store.Guard{}, err
+	}
+	return guardFrom(item)
+}
+
+func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            key(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil {
+		return nil, store.ErrNotFound
+	}
+	return out.Item, nil
+}

@@ -1,0 +1,248 @@
+// Package users is the user domain of the Partner v2 surface: the create
+// request's rules (seed 003), the idempotent create, and the lookups.
+package users
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/mail"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/partner-identity/api/shared/apierr"
+)
+
+// Enumerations of the create request.
+const (
+	TypeIndividual = "INDIVIDUAL"
+	TypeBusiness   = "BUSINESS"
+
+	MethodEmail = "EMAIL"
+	MethodPhone = "PHONE_NUMBER"
+	MethodNone  = "NONE"
+
+	MaxExternalUserIDLen = 255
+	MaxAliasLen          = 100
+	maxEmailLen          = 254
+)
+
+// CreateInput is a validated, normalised create request.
+type CreateInput struct {
+	ExternalUserID string
+	Type           string
+	Method         string
+	Identifier     string // the email as given, or the phone number in E.164
+	Alias          string
+	HasAlias       bool
+}
+
+var createFields = []string{"externalUserId", "type", "method", "identifier", "alias"}
+
+// ParseCreate checks every field of a create request body and returns one
+// detail per bad field (unknown fields included), in a stable order.
+func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) {
+	var in CreateInput
+	var bad []apierr.Detail
+	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
+
+	var unknown []string
+	for k := range obj {
+		if !contains(createFields, k) {
+			unknown = append(unknown, k)
+		}
+	}
+
+	ext, present, ok := optString(obj, "externalUserId")
+	switch {
+	case !ok:
+		fail("externalUserId", "must be a string")
+	case !present:
+		fail("externalUserId", "is required")
+	default:
+		if d := CheckExternalUserID(ext); d != nil {
+			bad = append(bad, *d)
+		} else {
+			in.ExternalUserID = ext
+		}
+	}
+
+	typ, present, ok := optString(obj, "type")
+	switch {
+	case !ok:
+		fail("type", "must be a string")
+	case !present:
+		fail("type", "is required")
+	case typ != TypeIndividual && typ != TypeBusiness:
+		fail("type", "must be one of INDIVIDUAL, BUSINESS")
+	default:
+		in.Type = typ
+	}
+
+	method, present, ok := optString(obj, "method")
+	methodOK := true
+	switch {
+	case !ok:
+		fail("method", "must be a string")
+		methodOK = false
+	case !present:
+		in.Method = MethodNone
+	case method != MethodEmail && method != MethodPhone && method != MethodNone:
+		fail("method", "must be one of EMAIL, PHONE_NUMBER, NONE")
+		methodOK = false
+	default:
+		in.Method = method
+	}
+
+	ident, present, ok := optString(obj, "identifier")
+	switch {
+	case !ok:
+		fail("identifier", "must be a string")
+	case !methodOK:
+		// Which rule applies is unknown until method is fixed.
+	case in.Method == MethodNone:
+		if present {
+			fail("identifier", "must be absent or null when method is NONE")
+		}
+	case !present || ident == "":
+		fail("identifier", "is required when method is "+in.Method)
+	case in.Method == MethodEmail:
+		if !validEmail(ident) {
+			fail("identifier", "must be a valid email address")
+		} else {
+			in.Identifier = ident
+		}
+	case in.Method == MethodPhone:
+		if e164, ok := normalisePhone(ident); ok {
+			in.Identifier = e164
+		} else {
+			fail("identifier", "must be a valid phone number in international format, such as +524401234567")
+		}
+	}
+
+	alias, present, ok := optString(obj, "alias")
+	switch {
+	case !ok:
+		fail("alias", "must be a string")
+	case !present:
+	case utf8.RuneCountInString(alias) > MaxAliasLen:
+		fail("alias", "must be at most 100 characters")
+	case !printable(alias):
+		fail("alias", "must contain printable characters only")
+	default:
+		in.Alias, in.HasAlias = alias, true
+	}
+
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		fail(k, "is not a known field")
+	}
+	return in, bad
+}
+
+// optString reads a string member: present tells whether it is there and not
+// null; ok is false when it is there with another JSON type.
+func optString(obj map[string]json.RawMessage, name string) (v string, present, ok bool) {
+	raw, there := obj[name]
+	if !there || string(raw) == "null" {
+		return "", false, true
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", false, false
+	}
+	return v, true, true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func validEmail(s string) bool {
+	if len(s) > maxEmailLen || strings.TrimSpace(s) != s {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, "[") &&
+		!strings.HasSuffix(domain, ".") && !strings.Contains(domain, "..")
+}
+
+// normalisePhone accepts a number in international format (a leading '+')
+// that the numbering plan of its country allows, and returns it in E.164.
+func normalisePhone(s string) (string, bool) {
+	if !strings.HasPrefix(strings.TrimSpace(s), "+") || len(s) > 32 {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, "ZZ")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// Hash is the digest of the normalised request: two requests with the same
+// hash are the same request (a replay); a different hash under the same
+// externalUserId is a conflict. Normalised means an omitted method equals
+// "NONE", null equals absent, and phone numbers compare in E.164.
+func (in CreateInput) Hash() string {
+	canon, _ := json.Marshal([]any{in.ExternalUserID, in.Type, in.Method, in.Identifier, in.HasAlias, in.Alias})
+	d := sha256.Sum256(canon)
+	return hex.EncodeToString(d[:])
+}
+
+// CheckExternalUserID applies the externalUserId rules: 1 to 255 printable
+// characters.
+func CheckExternalUserID(ext string) *apierr.Detail {
+	switch {
+	case ext == "":
+		return &apierr.Detail{Field: "externalUserId", Issue: "is required"}
+	case utf8.RuneCountInString(ext) > MaxExternalUserIDLen:
+		return &apierr.Detail{Field: "externalUserId", Issue: "must be at most 255 characters"}
+	case !printable(ext):
+		return &apierr.Detail{Field: "externalUserId", Issue: "must contain printable characters only"}
+	}
+	return nil
+}
+
+// ValidUserID tells whether id has the form of a user id (a lowercase UUID);
+// anything else cannot name a user and is not looked up.
+func ValidUserID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,128 @@
+package users
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/partner-identity/api/shared/store"
+)
+
+// View is a user as the Partner v2 surface shows it.
+type View struct {
+	UserID         string  `json:"userId"`
+	ExternalUserID string  `json:"externalUserId"`
+	Type           string  `json:"type"`
+	Method         string  `json:"method"`
+	Identifier     *string `json:"identifier"`
+	Alias          *string `json:"alias"`
+	KYCStatus      string  `json:"kycStatus"`
+	CreatedAt      string  `json:"createdAt"`
+	UpdatedAt      string  `json:"updatedAt"`
+}
+
+// ViewOf renders a stored user.
+func ViewOf(u store.User) View {
+	v := View{
+		UserID: u.ID, ExternalUserID: u.ExternalUserID, Type: u.Type, Method: u.Method,
+		KYCStatus: u.KYCStatus,
+		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339Nano),
+		UpdatedAt: u.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+	if u.Identifier != "" {
+		id := u.Identifier
+		v.Identifier = &id
+	}
+	if u.HasAlias {
+		a := u.Alias
+		v.Alias = &a
+	}
+	return v
+}
+
+// Outcomes of Create.
+var (
+	// ErrConflict: the externalUserId was registered with another request.
+	ErrConflict = errors.New("users: externalUserId registered with a different request")
+	// ErrNotOwned: the user belongs to another partner.
+	ErrNotOwned = errors.New("users: user belongs to another partner")
+)
+
+// Service creates and reads users.
+type Service struct {
+	Store store.Users
+	Now   func() time.Time
+}
+
+// Created is the result of a create: the response data (the user's view as
+// JSON, byte for byte the same on every replay) and whether it is a replay.
+type Created struct {
+	Data     json.RawMessage
+	Replayed bool
+}
+
+// Create registers a user once per (partner, externalUserId): the first call
+// writes the user with its guard; the same request again returns the first
+// response; another request under the same externalUserId is ErrConflict.
+func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) (Created, error) {
+	now := s.Now().UTC()
+	u := store.User{
+		ID: NewUserID(), PartnerID: partnerID, ExternalUserID: in.ExternalUserID,
+		Type: in.Type, Method: in.Method, Identifier: in.Identifier,
+		Alias: in.Alias, HasAlias: in.HasAlias, KYCStatus: store.KYCNotStarted,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	data, err := json.Marshal(ViewOf(u))
+	if err != nil {
+		return Created{}, err
+	}
+	hash := in.Hash()
+	existing, err := s.Store.CreateUser(ctx, u, store.Guard{
+		PartnerID: partnerID, ExternalUserID: in.ExternalUserID, UserID: u.ID,
+		RequestHash: hash, Response: data, CreatedAt: now,
+	})
+	if err != nil {
+		return Created{}, err
+	}
+	if existing == nil {
+		return Created{Data: data}, nil
+	}
+	if existing.RequestHash != hash {
+		return Created{}, ErrConflict
+	}
+	return Created{Data: existing.Response, Replayed: true}, nil
+}
+
+// Get returns partnerID's user with id: store.ErrNotFound, or ErrNotOwned
+// for another partner's user.
+func (s *Service) Get(ctx context.Context, partnerID, id string) (store.User, error) {
+	u, err := s.Store.GetUser(ctx, id)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.PartnerID != partnerID {
+		return store.User{}, ErrNotOwned
+	}
+	return u, nil
+}
+
+// FindByExternalID returns partnerID's user registered under externalUserID.
+func (s *Service) FindByExternalID(ctx context.Context, partnerID, externalUserID string) (store.User, error) {
+	g, err := s.Store.GetGuard(ctx, partnerID, externalUserID)
+	if err != nil {
+		return store.User{}, err
+	}
+	return s.Get(ctx, partnerID, g.UserID)
+}
+
+// NewUserID is a random (version 4) UUID.
+func NewUserID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,155 @@
+// Package storetest is the conformance suite every store.Users
+// implementation passes: memstore in memory, dynamostore on moto_server.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/store"
+)
+
+// Run runs the suite; newStore returns an empty store for each subtest.
+func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+	t.Run("create writes user and guard", func(t *testing.T) {
+		s := newStore(t)
+		u, g := fixture("u1", "p1", "ext-1", now)
+		existing, err := s.CreateUser(ctx, u, g)
+		if err != nil || existing != nil {
+			t.Fatalf("create: existing=%v err=%v", existing, err)
+		}
+		got, err := s.GetUser(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != u {
+			t.Fatalf("user round trip:\n got %+v\nwant %+v", got, u)
+		}
+		gg, err := s.GetGuard(ctx, "p1", "ext-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gg.UserID != u.ID || gg.RequestHash != g.RequestHash || string(gg.Response) != string(g.Response) || !gg.CreatedAt.Equal(now) {
+			t.Fatalf("guard round trip: %+v", gg)
+		}
+	})
+
+	t.Run("optional fields absent stay absent", func(t *testing.T) {
+		s := newStore(t)
+		u, g := fixture("u2", "p1", "ext-2", now)
+		u.Identifier, u.Alias, u.HasAlias, u.Method = "", "", false, "NONE"
+		if _, err := s.CreateUser(ctx, u, g); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetUser(ctx, u.ID)
+		if err != nil || got != u {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+	})
+
+	t.Run("second create returns the first guard and writes nothing", func(t *testing.T) {
+		s := newStore(t)
+		u1, g1 := fixture("u3", "p1", "ext-3", now)
+		if _, err := s.CreateUser(ctx, u1, g1); err != nil {
+			t.Fatal(err)
+		}
+		u2, g2 := fixture("u4", "p1", "ext-3", now.Add(time.Second))
+		g2.RequestHash = "other"
+		existing, err := s.CreateUser(ctx, u2, g2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if existing == nil || existing.UserID != "u3" || existing.RequestHash != g1.RequestHash || string(existing.Response) != string(g1.Response) {
+			t.Fatalf("existing guard: %+v", existing)
+		}
+		if _, err := s.GetUser(ctx, "u4"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second user must not be written, got %v", err)
+		}
+	})
+
+	t.Run("guards are per partner", func(t *testing.T) {
+		s := newStore(t)
+		u1, g1 := fixture("u5", "p1", "same", now)
+		u2, g2 := fixture("u6", "p2", "same", now)
+		if e, err := s.CreateUser(ctx, u1, g1); err != nil || e != nil {
+			t.Fatal(e, err)
+		}
+		if e, err := s.CreateUser(ctx, u2, g2); err != nil || e != nil {
+			t.Fatalf("another partner's externalUserId must not collide: %v %v", e, err)
+		}
+	})
+
+	t.Run("missing records are ErrNotFound", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.GetUser(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetUser: %v", err)
+		}
+		if _, err := s.GetGuard(ctx, "p1", "nobody"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetGuard: %v", err)
+		}
+	})
+
+	t.Run("50 concurrent creates of one externalUserId write one user", func(t *testing.T) {
+		s := newStore(t)
+		const n = 50
+		var wg sync.WaitGroup
+		created := make([]bool, n)
+		winners := make([]string, n)
+		errs := make([]error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				u, g := fixture(fmt.Sprintf("race-%d", i), "p1", "raced", now)
+				existing, err := s.CreateUser(ctx, u, g)
+				errs[i] = err
+				if existing == nil {
+					created[i], winners[i] = true, u.ID
+				} else {
+					winners[i] = existing.UserID
+				}
+			}(i)
+		}
+		wg.Wait()
+		nCreated := 0
+		for i := 0; i < n; i++ {
+			if errs[i] != nil {
+				t.Fatalf("create %d: %v", i, errs[i])
+			}
+			if created[i] {
+				nCreated++
+			}
+			if winners[i] != winners[0] {
+				t.Fatalf("creates disagree on the user: %s vs %s", winners[i], winners[0])
+			}
+		}
+		if nCreated != 1 {
+			t.Fatalf("%d creates wrote, want exactly 1", nCreated)
+		}
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("race-%d", i)
+			_, err := s.GetUser(ctx, id)
+			if (id == winners[0]) != (err == nil) {
+				t.Fatalf("user %s: %v (winner %s)", id, err, winners[0])
+			}
+		}
+	})
+}
+
+func fixture(id, partner, ext string, now time.Time) (store.User, store.Guard) {
+	u := store.User{
+		ID: id, PartnerID: partner, ExternalUserID: ext, Type: "INDIVIDUAL", Method: "EMAIL",
+		Identifier: "someone@example.com", Alias: "Someone", HasAlias: true,
+		KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now,
+	}
+	g := store.Guard{PartnerID: partner, ExternalUserID: ext, UserID: id, RequestHash: "hash-" + ext,
+		Response: []byte(`{"userId":"` + id + `"}`), CreatedAt: now}
+	return u, g
+}

@@ -1,0 +1,285 @@
+// Package moto starts moto_server for integration tests and creates the
+// table from template.yaml's own definition. Under CI=true a missing or
+// broken moto_server fails the tests; elsewhere they are skipped with a
+// message.
+package moto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/partner-identity/api/shared/testkit"
+	"go.yaml.in/yaml/v3"
+)
+
+// Server is a running moto_server.
+type Server struct {
+	Endpoint string
+	cmd      *exec.Cmd
+}
+
+var (
+	once    sync.Once
+	shared  *Server
+	initErr error
+)
+
+// Shared starts one moto_server for the test binary (stopped by Stop, which
+// TestMain should call after m.Run).
+func Shared() (*Server, error) {
+	once.Do(func() { shared, initErr = start() })
+	return shared, initErr
+}
+
+// Require returns the shared server, or skips t (fails it under CI=true)
+// when moto_server cannot run.
+func Require(t testing.TB) *Server {
+	t.Helper()
+	s, err := Shared()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("moto_server is required under CI=true: %v", err)
+		}
+		t.Skipf("moto_server unavailable (%v): integration test skipped; CI=true makes this a failure", err)
+	}
+	return s
+}
+
+// Stop ends the shared server, if one was started.
+func Stop() {
+	if shared != nil && shared.cmd.Process != nil {
+		_ = syscall.Kill(-shared.cmd.Process.Pid, syscall.SIGKILL)
+		_ = shared.cmd.Wait()
+	}
+}
+
+func start() (*Server, error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.Endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return s, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
+	return nil, errors.New("moto_server did not answer within 30s")
+}
+
+// Calls counts SDK operations by name (one per API call, retries not counted).
+type Calls struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// Get returns how many times op was called.
+func (c *Calls) Get(op string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[op]
+}
+
+// Total returns all calls.
+func (c *Calls) Total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.counts {
+		n += v
+	}
+	return n
+}
+
+// Reset zeroes the counts.
+func (c *Calls) Reset() {
+	c.mu.Lock()
+	c.counts = map[string]int{}
+	c.mu.Unlock()
+}
+
+// Fault, when set, fails matching operations before they are sent.
+type Fault func(op string) error
+
+// Config is an SDK configuration for the server, with a call counter and an
+// optional fault injected in the Finalize step (so the retryer sees it).
+func (s *Server) Config(calls *Calls, fault *Fault) aws.Config {
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(s.Endpoint),
+	}
+	if calls != nil {
+		calls.Reset()
+		cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					op := middleware.GetOperationName(ctx)
+					calls.mu.Lock()
+					calls.counts[op]++
+					calls.mu.Unlock()
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	}
+	if fault != nil {
+		cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("injectFault",
+				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+					if f := *fault; f != nil {
+						if err := f(middleware.GetOperationName(ctx)); err != nil {
+							return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+						}
+					}
+					return next.HandleFinalize(ctx, in)
+				}), middleware.After)
+		})
+	}
+	return cfg
+}
+
+// tableDef is the part of template.yaml's Table properties a table needs.
+type tableDef struct {
+	AttributeDefinitions []struct {
+		AttributeName string `yaml:"AttributeName"`
+		AttributeType string `yaml:"AttributeType"`
+	} `yaml:"AttributeDefinitions"`
+	KeySchema              []keyElem `yaml:"KeySchema"`
+	GlobalSecondaryIndexes []struct {
+		IndexName  string    `yaml:"IndexName"`
+		KeySchema  []keyElem `yaml:"KeySchema"`
+		Projection struct {
+			ProjectionType   string   `yaml:"ProjectionType"`
+			NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+		} `yaml:"Projection"`
+	} `yaml:"GlobalSecondaryIndexes"`
+	TimeToLiveSpecification struct {
+		AttributeName string `yaml:"AttributeName"`
+	} `yaml:"TimeToLiveSpecification"`
+}
+
+type keyElem struct {
+	AttributeName string `yaml:"AttributeName"`
+	KeyType       string `yaml:"KeyType"`
+}
+
+// TableInput reads template.yaml's Table resource into a CreateTableInput.
+func TableInput(name string) (*dynamodb.CreateTableInput, error) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	props := find(doc.Content[0], "Resources", "Table", "Properties")
+	if props == nil {
+		return nil, errors.New("template.yaml has no Resources.Table.Properties")
+	}
+	var def tableDef
+	if err := props.Decode(&def); err != nil {
+		return nil, err
+	}
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
+	for _, a := range def.AttributeDefinitions {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(a.AttributeName), AttributeType: types.ScalarAttributeType(a.AttributeType)})
+	}
+	in.KeySchema = keys(def.KeySchema)
+	for _, g := range def.GlobalSecondaryIndexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName: aws.String(g.IndexName), KeySchema: keys(g.KeySchema),
+			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection.ProjectionType),
+				NonKeyAttributes: g.Projection.NonKeyAttributes},
+		})
+	}
+	return in, nil
+}
+
+func keys(ks []keyElem) []types.KeySchemaElement {
+	var out []types.KeySchemaElement
+	for _, k := range ks {
+		out = append(out, types.KeySchemaElement{AttributeName: aws.String(k.AttributeName), KeyType: types.KeyType(k.KeyType)})
+	}
+	return out
+}
+
+func find(n *yaml.Node, path ...string) *yaml.Node {
+	for _, p := range path {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == p {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
+}
+
+var tableSeq struct {
+	sync.Mutex
+	n int
+}
+
+// NewTable creates a fresh table from template.yaml on the server and
+// returns its name and a client with calls counted and faults injectable.
+func (s *Server) NewTable(t testing.TB, calls *Calls, fault *Fault) (*dynamodb.Client, string) {
+	t.Helper()
+	tableSeq.Lock()
+	tableSeq.n++
+	name := fmt.Sprintf("test-%d-%d", os.Getpid(), tableSeq.n)
+	tableSeq.Unlock()
+	in, err := TableInput(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := dynamodb.NewFromConfig(s.Config(nil, nil))
+	if _, err := admin.CreateTable(context.Background(), in); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	t.Cleanup(func() { _, _ = admin.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	return dynamodb.NewFromConfig(s.Config(calls, fault)), name
+}
+
+// NewCalls returns an empty counter.
+func NewCalls() *Calls { return &Calls{counts: map[string]int{}} }

@@ -277,7 +277,9 @@ func (s *Server) NewTable(t testing.TB, calls *Calls, fault *Fault) (*dynamodb.C
 	if _, err := admin.CreateTable(context.Background(), in); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
-	t.Cleanup(func() { _, _ = admin.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	t.Cleanup(func() {
+		_, _ = admin.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	})
 	return dynamodb.NewFromConfig(s.Config(calls, fault)), name
 }
 

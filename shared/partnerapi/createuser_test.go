@@ -13,7 +13,11 @@ import (
 
 const usersPath = "/api/partner/v2/users"
 
-type detail = apierr.Detail
+// detail is the wire shape of one details entry.
+type detail struct {
+	Field string `json:"field"`
+	Issue string `json:"issue"`
+}
 
 func TestCreateUserErrors(t *testing.T) {
 	valid := `{"externalUserId":"ext-errors-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"ana@example.com"}`

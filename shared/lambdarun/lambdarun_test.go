@@ -1,0 +1,58 @@
+package lambdarun_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/testkit"
+)
+
+// TestEventFilesInvokeTheirFunction runs every events/<name>.json through
+// its function's handler and the Lambda adapter, as `make invoke` does,
+// with the development configuration (memory store, development partner).
+func TestEventFilesInvokeTheirFunction(t *testing.T) {
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200}
+	for _, rt := range routes.All() {
+		t.Run(rt.Name, func(t *testing.T) {
+			adapter := httpadapter.NewV2(routes.Mux(deps, rt))
+			out, err := lambdarun.InvokeFile(context.Background(), adapter, filepath.Join(testkit.Root(), "events", rt.Name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(out, &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != want[rt.Name] {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, want[rt.Name], resp.Body)
+			}
+			if resp.Headers["X-Request-Id"] != "local-invoke-0001" {
+				t.Fatalf("X-Request-Id %q: the API Gateway request id must be used", resp.Headers["X-Request-Id"])
+			}
+		})
+	}
+}
+
+func TestLambdaRefusesDevelopmentFallbacks(t *testing.T) {
+	for name, cfg := range map[string]app.Config{
+		"memory store":           {Store: "memory", InLambda: true, PartnersSecretID: "x"},
+		"development registry":   {Store: "dynamodb", TableName: "t", InLambda: true},
+		"dynamodb without table": {Store: "dynamodb"},
+		"unknown store":          {Store: "redis"},
+	} {
+		if _, err := app.Build(context.Background(), cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package routes_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/openapitest"
+	"go.yaml.in/yaml/v3"
+)
+
+// TestRoutesMatchTheDocument: every route is an operation of
+// docs/openapi.yaml and every operation is a route.
+func TestRoutesMatchTheDocument(t *testing.T) {
+	doc, err := openapitest.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, rt := range routes.All() {
+		patterns = append(patterns, rt.Pattern)
+	}
+	sort.Strings(patterns)
+	if got, want := strings.Join(doc.Operations(), "\n"), strings.Join(patterns, "\n"); got != want {
+		t.Fatalf("docs/openapi.yaml operations:\n%s\nroutes:\n%s", got, want)
+	}
+}
+
+type samFunction struct {
+	Type     string `yaml:"Type"`
+	Metadata struct {
+		BuildMethod string `yaml:"BuildMethod"`
+	} `yaml:"Metadata"`
+	Properties struct {
+		Events map[string]struct {
+			Type       string `yaml:"Type"`
+			Properties struct {
+				Path   string `yaml:"Path"`
+				Method string `yaml:"Method"`
+			} `yaml:"Properties"`
+		} `yaml:"Events"`
+	} `yaml:"Properties"`
+}
+
+// TestEveryRouteIsDeployable: each route has functions/<name>/main.go, a
+// Makefile build target, a template.yaml function whose HttpApi event is
+// the route, and an events/<name>.json whose routeKey is the route.
+func TestEveryRouteIsDeployable(t *testing.T) {
+	root := testkit.Root()
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]string{} // function name -> logical id
+	for _, m := range regexp.MustCompile(`(?m)^build-(\w+):\s*;\s*\$\(call build_fn,([a-z0-9-]+)\)`).FindAllStringSubmatch(string(makefile), -1) {
+		targets[m[2]] = m[1]
+	}
+	resources := templateFunctions(t, root)
+	seen := map[string]bool{}
+	for _, rt := range routes.All() {
+		if _, err := os.Stat(filepath.Join(root, "functions", rt.Name, "main.go")); err != nil {
+			t.Errorf("%s: no functions/%s/main.go", rt.Name, rt.Name)
+		}
+		id, ok := targets[rt.Name]
+		if !ok {
+			t.Errorf("%s: no Makefile build-<LogicalId> target", rt.Name)
+			continue
+		}
+		seen[id] = true
+		fn, ok := resources[id]
+		if !ok {
+			t.Errorf("%s: template.yaml has no %s", rt.Name, id)
+			continue
+		}
+		if fn.Metadata.BuildMethod != "makefile" {
+			t.Errorf("%s: BuildMethod %q", id, fn.Metadata.BuildMethod)
+		}
+		var events []string
+		for _, ev := range fn.Properties.Events {
+			if ev.Type == "HttpApi" {
+				events = append(events, ev.Properties.Method+" "+ev.Properties.Path)
+			}
+		}
+		if len(events) != 1 || events[0] != rt.Pattern {
+			t.Errorf("%s: template.yaml events %v, want [%s]", id, events, rt.Pattern)
+		}
+		raw, err := os.ReadFile(filepath.Join(root, "events", rt.Name+".json"))
+		if err != nil {
+			t.Errorf("%s: %v", rt.Name, err)
+			continue
+		}
+		var ev struct {
+			Version  string `json:"version"`
+			RouteKey string `json:"routeKey"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil || ev.Version != "2.0" || ev.RouteKey != rt.Pattern {
+			t.Errorf("events/%s.json: version %q routeKey %q (%v), want 2.0 and %q", rt.Name, ev.Version, ev.RouteKey, err, rt.Pattern)
+		}
+	}
+	for id, fn := range resources {
+		if len(fn.Properties.Events) > 0 && !seen[id] {
+			for _, ev := range fn.Properties.Events {
+				if ev.Type == "HttpApi" {
+					t.Errorf("template.yaml %s serves a route that routes.All() does not list", id)
+				}
+			}
+		}
+	}
+}
+
+func templateFunctions(t *testing.T, root string) map[string]samFunction {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]samFunction{}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "Resources" {
+			continue
+		}
+		res := top.Content[i+1]
+		for j := 0; j+1 < len(res.Content); j += 2 {
+			var fn samFunction
+			if err := res.Content[j+1].Decode(&fn); err != nil {
+				continue // a resource with intrinsic tags where this struct has none
+			}
+			if fn.Type == "AWS::Serverless::Function" {
+				out[res.Content[j].Value] = fn
+			}
+		}
+	}
+	return out
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
 	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
@@ -85,15 +86,6 @@ func TestDynamoDBCallsPerCreate(t *testing.T) {
 	}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 func TestPartnerRegistryFromSecretsManagerOnMoto(t *testing.T) {
 	srv := moto.Require(t)
 	calls := moto.NewCalls()
@@ -104,7 +96,7 @@ func TestPartnerRegistryFromSecretsManagerOnMoto(t *testing.T) {
 		Name: aws.String(secretID), SecretString: aws.String(registryJSON)}); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	cache := secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(sm, secretID), partners.Parse))
 	cache.Now = clk.Now
 	e := newEnv(t)

@@ -43,13 +43,9 @@ func NewCache[T any](load func(ctx context.Context) (T, error)) *Cache[T] {
 
 // Get returns the cached value, fetching it when it is missing or stale.
 func (c *Cache[T]) Get(ctx context.Context) (T, error) {
-	c.mu.Lock()
-	if c.have && c.Now().Before(c.freshTo) {
-		v := c.val
-		c.mu.Unlock()
+	if v, ok := c.fresh(); ok {
 		return v, nil
 	}
-	c.mu.Unlock()
 	ch := c.group.DoChan("", func() (any, error) { return c.refresh(ctx) })
 	select {
 	case res := <-ch:
@@ -66,13 +62,9 @@ func (c *Cache[T]) Get(ctx context.Context) (T, error) {
 
 func (c *Cache[T]) refresh(ctx context.Context) (T, error) {
 	// Another caller may have refreshed while this one waited for the flight.
-	c.mu.Lock()
-	if c.have && c.Now().Before(c.freshTo) {
-		v := c.val
-		c.mu.Unlock()
+	if v, ok := c.fresh(); ok {
 		return v, nil
 	}
-	c.mu.Unlock()
 	// The fetch serves every waiter: one caller's cancellation must not fail it.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 	defer cancel()
@@ -90,4 +82,16 @@ func (c *Cache[T]) refresh(ctx context.Context) (T, error) {
 	}
 	c.val, c.have, c.freshTo = v, true, c.Now().Add(c.TTL)
 	return v, nil
+}
+
+// fresh returns the value while it is fresh (or while a failed refresh's
+// retry time has not come).
+func (c *Cache[T]) fresh() (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.have && c.Now().Before(c.freshTo) {
+		return c.val, true
+	}
+	var zero T
+	return zero, false
 }

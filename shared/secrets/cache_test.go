@@ -7,15 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/partner-identity/api/shared/testkit"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func TestCacheFetchesOnceForConcurrentMisses(t *testing.T) {
 	var loads atomic.Int32
@@ -44,7 +38,7 @@ func TestCacheFetchesOnceForConcurrentMisses(t *testing.T) {
 }
 
 func TestCacheTTLStaleAndRetry(t *testing.T) {
-	clk := &fakeClock{t: time.Unix(0, 0)}
+	clk := testkit.NewClock(time.Unix(0, 0))
 	var fail atomic.Bool
 	var loads atomic.Int32
 	c := NewCache(func(context.Context) (int, error) {
@@ -54,7 +48,7 @@ func TestCacheTTLStaleAndRetry(t *testing.T) {
 		}
 		return int(n), nil
 	})
-	c.Now = clk.now
+	c.Now = clk.Now
 	get := func() int {
 		v, err := c.Get(context.Background())
 		if err != nil {
@@ -65,24 +59,24 @@ func TestCacheTTLStaleAndRetry(t *testing.T) {
 	if get() != 1 {
 		t.Fatal("first value")
 	}
-	clk.add(DefaultTTL - time.Second)
+	clk.Add(DefaultTTL - time.Second)
 	if get() != 1 || loads.Load() != 1 {
 		t.Fatal("fresh value refetched")
 	}
-	clk.add(2 * time.Second)
+	clk.Add(2 * time.Second)
 	if get() != 2 {
 		t.Fatal("stale value not refreshed")
 	}
 	fail.Store(true)
-	clk.add(DefaultTTL)
+	clk.Add(DefaultTTL)
 	if get() != 2 || loads.Load() != 3 {
 		t.Fatalf("stale value not served on failure (loads %d)", loads.Load())
 	}
-	clk.add(DefaultRetryAfter - time.Second)
+	clk.Add(DefaultRetryAfter - time.Second)
 	if get() != 2 || loads.Load() != 3 {
 		t.Fatal("source retried before RetryAfter")
 	}
-	clk.add(2 * time.Second)
+	clk.Add(2 * time.Second)
 	fail.Store(false)
 	if get() != 4 {
 		t.Fatal("not refreshed after recovery")

@@ -29,3 +29,25 @@ func GuardPK(partnerID, externalUserID string) string {
 
 // GuardSK is the sort key of the externalUserId guard.
 const GuardSK = "GUARD"
+
+// KYCSessionPK is the partition key of a KYC session.
+func KYCSessionPK(sessionID string) string { return "KYC#" + sessionID }
+
+// KYCSessionSK is the sort key of a KYC session.
+const KYCSessionSK = "SESSION"
+
+// PendingShards is how many partitions the pending index spreads over, so
+// that no one index partition takes every new session.
+const PendingShards = 4
+
+// PendingShard is the pending-index partition of a session.
+func PendingShard(sessionID string) string {
+	var h byte
+	for i := 0; i < len(sessionID); i++ {
+		h = h*31 + sessionID[i]
+	}
+	return PendingShardName(int(h) % PendingShards)
+}
+
+// PendingShardName is the key of pending-index partition i.
+func PendingShardName(i int) string { return "PENDING#" + string(rune('0'+i)) }

@@ -13,10 +13,12 @@ import (
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")
 
-// KYC statuses of a user.
+// KYC statuses of a user and of a session.
 const (
 	KYCNotStarted = "NOT_STARTED"
 	KYCPending    = "PENDING"
+	KYCExpired    = "EXPIRED"
+	KYCCompleted  = "COMPLETED"
 )
 
 // User is a registered user of one partner.
@@ -30,8 +32,45 @@ type User struct {
 	Alias          string // empty when not given
 	HasAlias       bool
 	KYCStatus      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// KYCSessionID and KYCExpiresAt are those of the latest KYC session.
+	KYCSessionID string
+	KYCExpiresAt time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// EffectiveKYCStatus is the user's kycStatus as of now: a pending status
+// whose latest session has passed its expiry reads as EXPIRED, whether or
+// not the cleanup has run.
+func (u User) EffectiveKYCStatus(now time.Time) string {
+	if u.KYCStatus == KYCPending && !u.KYCExpiresAt.IsZero() && !now.Before(u.KYCExpiresAt) {
+		return KYCExpired
+	}
+	return u.KYCStatus
+}
+
+// KYCSession is one verification session opened for a user.
+type KYCSession struct {
+	ID          string
+	UserID      string
+	PartnerID   string
+	Country     string
+	TemplateID  string
+	RedirectURI string
+	Status      string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	// RetainUntil is when DynamoDB TTL may delete the record.
+	RetainUntil time.Time
+}
+
+// EffectiveStatus is the session's status as of now: a pending session
+// past its expiry is EXPIRED even before the cleanup marks it.
+func (s KYCSession) EffectiveStatus(now time.Time) string {
+	if s.Status == KYCPending && !now.Before(s.ExpiresAt) {
+		return KYCExpired
+	}
+	return s.Status
 }
 
 // Guard makes externalUserId unique per partner. It is written with the user
@@ -57,4 +96,30 @@ type Users interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetGuard returns the guard of partnerID's externalUserID, or ErrNotFound.
 	GetGuard(ctx context.Context, partnerID, externalUserID string) (Guard, error)
+}
+
+// KYCSessions stores KYC sessions.
+type KYCSessions interface {
+	// OpenKYCSession writes sess and moves its user to PENDING (recording the
+	// session as the user's latest) in one step, only if the user exists,
+	// belongs to sess.PartnerID and is an INDIVIDUAL. Otherwise it writes
+	// nothing and returns ErrNotFound, or the user as found so that the
+	// caller can tell which rule failed.
+	OpenKYCSession(ctx context.Context, sess KYCSession, now time.Time) (rejectedBy *User, err error)
+	// GetKYCSession returns the session with id, or ErrNotFound.
+	GetKYCSession(ctx context.Context, id string) (KYCSession, error)
+	// ExpiredKYCSessions lists up to limit ids of pending sessions whose
+	// expiry is at or before now, through the pending index (never a scan),
+	// from cursor ("" for the start). next is "" after the last page.
+	ExpiredKYCSessions(ctx context.Context, now time.Time, cursor string, limit int) (ids []string, next string, err error)
+	// ExpireKYCSession marks a pending session past its expiry EXPIRED and
+	// takes it out of the pending index. It reports false, changing nothing,
+	// when the session is no longer pending or not yet expired.
+	ExpireKYCSession(ctx context.Context, id string, now time.Time) (bool, error)
+}
+
+// Store is everything the API stores.
+type Store interface {
+	Users
+	KYCSessions
 }

@@ -21,6 +21,14 @@ func (c *conflictOnce) GetItem(context.Context, *dynamodb.GetItemInput, ...func(
 	return &dynamodb.GetItemOutput{}, nil
 }
 
+func (c *conflictOnce) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return &dynamodb.UpdateItemOutput{}, nil
+}
+
+func (c *conflictOnce) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{}, nil
+}
+
 func (c *conflictOnce) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.calls++
 	if c.calls <= c.n {

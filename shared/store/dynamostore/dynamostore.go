@@ -20,7 +20,11 @@ import (
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
+
+var _ store.Store = (*Store)(nil)
 
 // Store is the DynamoDB implementation of store.Users.
 type Store struct {
@@ -61,6 +65,26 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*s
 			ConditionExpression: aws.String(condAbsent),
 		}},
 	}}
+	item, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
+	if err != nil || item == nil {
+		return nil, err
+	}
+	existing, err := guardFrom(item)
+	if err != nil {
+		return nil, err
+	}
+	return &existing, nil
+}
+
+// errCheckFailedNoItem: the first item's condition failed on an absent item.
+var errCheckFailedNoItem = errors.New("dynamostore: condition failed on an absent item")
+
+// transact runs a transaction whose first action's condition is the one a
+// caller may expect to fail. On that failure it returns the item as it was
+// (ReturnValuesOnConditionCheckFailure ALL_OLD), or errCheckFailedNoItem.
+// Cancellations by concurrent transactions (TransactionConflict), which the
+// SDK does not retry, are retried with jitter a bounded number of times.
+func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInput, logCode string) (map[string]types.AttributeValue, error) {
 	for attempt := 0; ; attempt++ {
 		_, err := s.db.TransactWriteItems(ctx, in)
 		if err == nil {
@@ -71,15 +95,14 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*s
 			return nil, err
 		}
 		reasons := tce.CancellationReasons
-		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" && reasons[0].Item != nil {
-			existing, perr := guardFrom(reasons[0].Item)
-			if perr != nil {
-				return nil, perr
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			if reasons[0].Item == nil {
+				return nil, errCheckFailedNoItem
 			}
-			return &existing, nil
+			return reasons[0].Item, nil
 		}
 		if !hasConflict(reasons) || attempt >= s.conflictRetries {
-			return nil, logsafe.Wrap("dynamodb:create_user_cancelled", err)
+			return nil, logsafe.Wrap(logCode, err)
 		}
 		if err := sleepJitter(ctx, attempt); err != nil {
 			return nil, err

@@ -33,6 +33,10 @@ func userItem(u store.User) map[string]types.AttributeValue {
 		item["alias"] = str(u.Alias)
 	}
 	item["kycStatus"] = str(u.KYCStatus)
+	if u.KYCSessionID != "" {
+		item["kycSessionId"] = str(u.KYCSessionID)
+		item["kycExpiresAt"] = ts(u.KYCExpiresAt)
+	}
 	item["createdAt"] = ts(u.CreatedAt)
 	item["updatedAt"] = ts(u.UpdatedAt)
 	return item
@@ -111,8 +115,12 @@ func userFrom(item map[string]types.AttributeValue) (store.User, error) {
 		Alias:          r.str("alias", false),
 		HasAlias:       r.has("alias"),
 		KYCStatus:      r.str("kycStatus", true),
+		KYCSessionID:   r.str("kycSessionId", false),
 		CreatedAt:      r.time("createdAt"),
 		UpdatedAt:      r.time("updatedAt"),
+	}
+	if u.KYCSessionID != "" {
+		u.KYCExpiresAt = r.time("kycExpiresAt")
 	}
 	return u, r.err
 }

@@ -4,21 +4,27 @@ package memstore
 
 import (
 	"context"
+	"errors"
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/partner-identity/api/shared/store"
 )
 
 // Store is safe for concurrent use.
 type Store struct {
-	mu     sync.Mutex
-	users  map[string]store.User
-	guards map[string]store.Guard
+	mu       sync.Mutex
+	users    map[string]store.User
+	guards   map[string]store.Guard
+	sessions map[string]store.KYCSession
 }
+
+var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{}}
+	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{}, sessions: map[string]store.KYCSession{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*store.Guard, error) {
@@ -28,6 +34,9 @@ func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*sto
 	if old, ok := s.guards[gk]; ok {
 		old.Response = append([]byte(nil), old.Response...)
 		return &old, nil
+	}
+	if _, taken := s.users[u.ID]; taken {
+		return nil, errors.New("memstore: user id taken")
 	}
 	g.Response = append([]byte(nil), g.Response...)
 	s.guards[gk] = g
@@ -56,9 +65,86 @@ func (s *Store) GetGuard(_ context.Context, partnerID, externalUserID string) (s
 	return g, nil
 }
 
+func (s *Store) OpenKYCSession(_ context.Context, sess store.KYCSession, now time.Time) (*store.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[sess.UserID]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	if u.PartnerID != sess.PartnerID || u.Type != "INDIVIDUAL" {
+		return &u, nil
+	}
+	if _, taken := s.sessions[sess.ID]; taken {
+		return nil, errors.New("memstore: session id taken")
+	}
+	u.KYCStatus, u.KYCSessionID, u.KYCExpiresAt, u.UpdatedAt = store.KYCPending, sess.ID, sess.ExpiresAt, now
+	s.users[u.ID] = u
+	s.sessions[sess.ID] = sess
+	return nil, nil
+}
+
+func (s *Store) GetKYCSession(_ context.Context, id string) (store.KYCSession, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return store.KYCSession{}, store.ErrNotFound
+	}
+	return sess, nil
+}
+
+// ExpiredKYCSessions orders pending expired sessions by id; the cursor is
+// the last id returned.
+func (s *Store) ExpiredKYCSessions(_ context.Context, now time.Time, cursor string, limit int) ([]string, string, error) {
+	s.mu.Lock()
+	var ids []string
+	for id, sess := range s.sessions {
+		if sess.Status == store.KYCPending && !now.Before(sess.ExpiresAt) && id > cursor {
+			ids = append(ids, id)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(ids)
+	if len(ids) <= limit {
+		return ids, "", nil
+	}
+	return ids[:limit], ids[limit-1], nil
+}
+
+func (s *Store) ExpireKYCSession(_ context.Context, id string, now time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok || sess.Status != store.KYCPending || now.Before(sess.ExpiresAt) {
+		return false, nil
+	}
+	sess.Status = store.KYCExpired
+	s.sessions[id] = sess
+	return true, nil
+}
+
+// SetKYCSessionStatus changes a session's status directly, as a completion
+// by the KYC provider would (for tests and the local runner).
+func (s *Store) SetKYCSessionStatus(id, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess, ok := s.sessions[id]; ok {
+		sess.Status = status
+		s.sessions[id] = sess
+	}
+}
+
 // Counts reports how many users and guards are stored (for tests).
 func (s *Store) Counts() (users, guards int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.users), len(s.guards)
+}
+
+// SessionCount reports how many KYC sessions are stored (for tests).
+func (s *Store) SessionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
 }

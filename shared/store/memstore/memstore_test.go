@@ -11,3 +11,10 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) store.Users { return memstore.New() })
 }
+
+func TestKYCConformance(t *testing.T) {
+	storetest.RunKYC(t, func(*testing.T) store.Store { return memstore.New() },
+		func(_ *testing.T, s store.Store, id string) {
+			s.(*memstore.Store).SetKYCSessionStatus(id, store.KYCCompleted)
+		})
+}

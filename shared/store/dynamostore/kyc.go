@@ -1,0 +1,217 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/store"
+)
+
+const typeKYCSession = "KYC_SESSION"
+
+// OpenKYCSession is one TransactWriteItems: an update of the user whose
+// condition (exists, this partner's, an INDIVIDUAL) returns the user as it
+// was when it fails, so that not-found, another partner's user and the
+// wrong type are told apart without a second call; and the session put.
+func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now time.Time) (*store.User, error) {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key(store.UserPK(sess.UserID), store.UserProfileSK),
+			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now"),
+			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ") AND partnerId = :partner AND userType = :individual"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pending": str(store.KYCPending), ":sid": str(sess.ID), ":exp": ts(sess.ExpiresAt),
+				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{
+			TableName:           &s.table,
+			Item:                sessionItem(sess),
+			ConditionExpression: aws.String(condAbsent),
+		}},
+	}}
+	item, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")
+	switch {
+	case errors.Is(err, errCheckFailedNoItem):
+		return nil, store.ErrNotFound
+	case err != nil:
+		return nil, err
+	case item == nil:
+		return nil, nil
+	}
+	u, err := userFrom(item)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func (s *Store) GetKYCSession(ctx context.Context, id string) (store.KYCSession, error) {
+	item, err := s.get(ctx, store.KYCSessionPK(id), store.KYCSessionSK)
+	if err != nil {
+		return store.KYCSession{}, err
+	}
+	return sessionFrom(item)
+}
+
+// cursor is where a listing of expired sessions stopped: the shard and the
+// index's LastEvaluatedKey within it.
+type cursor struct {
+	Shard int               `json:"s"`
+	Key   map[string]string `json:"k,omitempty"`
+}
+
+// ExpiredKYCSessions queries the sparse pending index shard by shard for
+// sessions whose pendingExpiry is at or before now. Only keys are read.
+func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+	var cur cursor
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		if err != nil || json.Unmarshal(raw, &cur) != nil || cur.Shard < 0 || cur.Shard >= store.PendingShards {
+			return nil, "", errors.New("dynamostore: bad cursor")
+		}
+	}
+	var ids []string
+	for cur.Shard < store.PendingShards {
+		in := &dynamodb.QueryInput{
+			TableName:              &s.table,
+			IndexName:              aws.String(store.IndexPendingByExpiry),
+			KeyConditionExpression: aws.String("#shard = :shard AND #exp <= :now"),
+			ExpressionAttributeNames: map[string]string{
+				"#shard": store.AttrPendingShard, "#exp": store.AttrPendingExpiry, "#pk": store.AttrPK,
+			},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":shard": str(store.PendingShardName(cur.Shard)),
+				":now":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			},
+			ProjectionExpression: aws.String("#pk"),
+			Limit:                aws.Int32(int32(limit - len(ids))),
+		}
+		if cur.Key != nil {
+			in.ExclusiveStartKey = map[string]types.AttributeValue{
+				store.AttrPK: str(cur.Key["pk"]), store.AttrSK: str(cur.Key["sk"]),
+				store.AttrPendingShard:  str(cur.Key["shard"]),
+				store.AttrPendingExpiry: &types.AttributeValueMemberN{Value: cur.Key["exp"]},
+			}
+		}
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, it := range out.Items {
+			pk, _ := it[store.AttrPK].(*types.AttributeValueMemberS)
+			if pk != nil && len(pk.Value) > len(store.KYCSessionPK("")) {
+				ids = append(ids, pk.Value[len(store.KYCSessionPK("")):])
+			}
+		}
+		if lek := out.LastEvaluatedKey; len(lek) > 0 {
+			cur.Key = map[string]string{"pk": attrS(lek, store.AttrPK), "sk": attrS(lek, store.AttrSK),
+				"shard": attrS(lek, store.AttrPendingShard), "exp": attrN(lek, store.AttrPendingExpiry)}
+		} else {
+			cur.Shard, cur.Key = cur.Shard+1, nil
+		}
+		if len(ids) >= limit {
+			break
+		}
+	}
+	if cur.Shard >= store.PendingShards {
+		return ids, "", nil
+	}
+	raw, _ := json.Marshal(cur)
+	return ids, base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+func attrS(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func attrN(m map[string]types.AttributeValue, name string) string {
+	if v, ok := m[name].(*types.AttributeValueMemberN); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// ExpireKYCSession is one conditional UpdateItem: still pending and past its
+// expiry, or nothing changes.
+func (s *Store) ExpireKYCSession(ctx context.Context, id string, now time.Time) (bool, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(store.KYCSessionPK(id), store.KYCSessionSK),
+		UpdateExpression:    aws.String("SET #status = :expired, updatedAt = :now REMOVE #shard, #exp"),
+		ConditionExpression: aws.String("#status = :pending AND #exp <= :nowEpoch"),
+		ExpressionAttributeNames: map[string]string{
+			"#status": "status", "#shard": store.AttrPendingShard, "#exp": store.AttrPendingExpiry,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":expired": str(store.KYCExpired), ":pending": str(store.KYCPending), ":now": ts(now),
+			":nowEpoch": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
+	item := key(store.KYCSessionPK(sess.ID), store.KYCSessionSK)
+	item["type"] = str(typeKYCSession)
+	item["sessionId"] = str(sess.ID)
+	item["userId"] = str(sess.UserID)
+	item["partnerId"] = str(sess.PartnerID)
+	item["country"] = str(sess.Country)
+	item["templateId"] = str(sess.TemplateID)
+	if sess.RedirectURI != "" {
+		item["redirectUri"] = str(sess.RedirectURI)
+	}
+	item["status"] = str(sess.Status)
+	item["createdAt"] = ts(sess.CreatedAt)
+	item["updatedAt"] = ts(sess.CreatedAt)
+	item["expiresAt"] = ts(sess.ExpiresAt)
+	if sess.Status == store.KYCPending {
+		item[store.AttrPendingShard] = str(store.PendingShard(sess.ID))
+		item[store.AttrPendingExpiry] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.ExpiresAt.Unix(), 10)}
+	}
+	if !sess.RetainUntil.IsZero() {
+		item[store.AttrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.RetainUntil.Unix(), 10)}
+	}
+	return item
+}
+
+func sessionFrom(item map[string]types.AttributeValue) (store.KYCSession, error) {
+	r := reader{item: item}
+	sess := store.KYCSession{
+		ID:          r.str("sessionId", true),
+		UserID:      r.str("userId", true),
+		PartnerID:   r.str("partnerId", true),
+		Country:     r.str("country", true),
+		TemplateID:  r.str("templateId", true),
+		RedirectURI: r.str("redirectUri", false),
+		Status:      r.str("status", true),
+		CreatedAt:   r.time("createdAt"),
+		ExpiresAt:   r.time("expiresAt"),
+	}
+	if n := attrN(item, store.AttrTTL); n != "" {
+		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {
+			sess.RetainUntil = time.Unix(sec, 0).UTC()
+		}
+	}
+	return sess, r.err
+}

@@ -27,11 +27,13 @@ func main() {
 	partnersFile := flag.String("partners", env.PartnersFile, "partner registry file in the secret's shape (env PARTNERS_FILE)")
 	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
 	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
+	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
+	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
 	flag.Parse()
 
 	app.SetupLogging()
 	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
-		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey}
+		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention}
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
@@ -56,6 +58,10 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cleanupEvery > 0 {
+		fmt.Printf("  %-40s every %s\n", "cleanup-kyc-sessions", *cleanupEvery)
+		go runCleanup(ctx, deps, *cleanupEvery)
+	}
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -69,3 +75,21 @@ func main() {
 }
 
 func devKeyDefault() string { return partners.DevAPIKey }
+
+// runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
+// does in AWS, each run with the deployed function's timeout.
+func runCleanup(ctx context.Context, deps *app.Deps, every time.Duration) {
+	cleaner := routes.Cleaner(deps)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+			_, _ = cleaner.Run(runCtx)
+			cancel()
+		}
+	}
+}

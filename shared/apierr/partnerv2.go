@@ -13,6 +13,8 @@ const (
 	CodeExternalUserConflict  = "EXTERNAL_USER_ID_CONFLICT"
 	CodeInternal              = "INTERNAL_SERVER_ERROR"
 	CodeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
+	CodeInvalidVerification   = "INVALID_VERIFICATION_TYPE_FOR_USER"
+	CodeKYCTemplateMissing    = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -22,6 +24,8 @@ const (
 	MsgUserNotFound           = "Requested User was not found"
 	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
 	MsgUserCreationFailed     = "User creation failed"
+	MsgVerificationLinkFailed = "Failed to create verification link"
+	MsgBusinessNeedsKYB       = "BUSINESS users can only request KYB verification"
 	MsgInternal               = "Internal server error"
 	MsgRouteNotFound          = "Route not found"
 	MsgMethodNotAllowed       = "Method not allowed"
@@ -60,4 +64,15 @@ func RouteNotFound() *Error {
 
 func MethodNotAllowed() *Error {
 	return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: MsgMethodNotAllowed}
+}
+
+// InvalidVerificationType is seed 001's "<type> users can only request
+// <verification> verification", filled for the one case there is.
+func InvalidVerificationType() *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeInvalidVerification, Message: MsgBusinessNeedsKYB}
+}
+
+// KYCTemplateNotConfigured is seed 001's "KYC template not configured for <country>".
+func KYCTemplateNotConfigured(country string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeKYCTemplateMissing, Message: "KYC template not configured for " + country}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	PartnersSecretID string
 	PartnersFile     string
 	DevAPIKey        string
+	// KYCSessionTTL is how long a KYC link is valid (24h); KYCRetention how
+	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
+	KYCSessionTTL time.Duration
+	KYCRetention  time.Duration
 	// InLambda forbids the development fallbacks.
 	InLambda bool
 	// AWS is the SDK configuration; loaded from the environment when nil
@@ -48,6 +52,8 @@ const (
 	EnvPartnersFile  = "PARTNERS_FILE"
 	EnvDevAPIKey     = "DEV_API_KEY"
 	EnvLogLevel      = "LOG_LEVEL"
+	EnvKYCSessionTTL = "KYC_SESSION_TTL"
+	EnvKYCRetention  = "KYC_SESSION_RETENTION"
 	envLambdaRuntime = "AWS_LAMBDA_RUNTIME_API"
 )
 
@@ -60,6 +66,8 @@ func FromEnv() Config {
 		PartnersFile:     os.Getenv(EnvPartnersFile),
 		DevAPIKey:        os.Getenv(EnvDevAPIKey),
 		InLambda:         os.Getenv(envLambdaRuntime) != "",
+		KYCSessionTTL:    envDuration(EnvKYCSessionTTL),
+		KYCRetention:     envDuration(EnvKYCRetention),
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -70,16 +78,24 @@ func FromEnv() Config {
 	return c
 }
 
+// envDuration reads a Go duration ("24h"); unset or invalid is 0, the default.
+func envDuration(name string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(name))
+	return d
+}
+
 // Deps is what handlers need, built once per container.
 type Deps struct {
-	Store    store.Users
-	Registry func(context.Context) (*partners.Registry, error)
-	Now      func() time.Time
+	Store         store.Store
+	Registry      func(context.Context) (*partners.Registry, error)
+	Now           func() time.Time
+	KYCSessionTTL time.Duration
+	KYCRetention  time.Duration
 }
 
 // Build makes the dependencies of cfg.
 func Build(ctx context.Context, cfg Config) (*Deps, error) {
-	d := &Deps{Now: time.Now}
+	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention}
 	var awsCfg *aws.Config
 	loadAWS := func() (*aws.Config, error) {
 		if awsCfg != nil {

@@ -1,6 +1,6 @@
-// Package lambdarun starts an HTTP handler as a Lambda function behind an
-// API Gateway HTTP API (payload 2.0), or, outside Lambda, invokes it once
-// with an event file and prints the response, like `sam local invoke`.
+// Package lambdarun starts a function: inside Lambda through the runtime
+// API; outside, once, with an event file, printing the response, like
+// `sam local invoke` without Docker.
 package lambdarun
 
 import (
@@ -12,27 +12,29 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 )
 
-// LocalTimeout bounds a local invoke, like a function's timeout.
+// LocalTimeout is the deadline of a local invoke, like a function's timeout.
 const LocalTimeout = 30 * time.Second
 
-// Start serves h: inside Lambda through the runtime API; outside, once, with
-// the event file named by the first argument ("-" for standard input).
-func Start(h http.Handler) {
-	adapter := httpadapter.NewV2(h)
+// Start serves an HTTP handler behind an API Gateway HTTP API (payload 2.0).
+func Start(h http.Handler) { StartFunc(httpadapter.NewV2(h).ProxyWithContext) }
+
+// StartFunc starts fn as the function's handler. Outside Lambda it reads the
+// event file named by the only argument ("-" for standard input), invokes fn
+// once with a deadline, and prints its response as JSON.
+func StartFunc[In, Out any](fn func(context.Context, In) (Out, error)) {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		lambda.Start(adapter.ProxyWithContext)
+		lambda.Start(fn)
 		return
 	}
 	if len(os.Args) != 2 {
-		fmt.Fprintf(os.Stderr, "usage: %s EVENT.json   (an API Gateway HTTP API 2.0 event; - reads standard input)\n", os.Args[0])
+		fmt.Fprintf(os.Stderr, "usage: %s EVENT.json   (- reads the event from standard input)\n", os.Args[0])
 		os.Exit(2)
 	}
-	out, err := InvokeFile(context.Background(), adapter, os.Args[1])
+	out, err := InvokeFile(context.Background(), fn, os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -40,9 +42,9 @@ func Start(h http.Handler) {
 	os.Stdout.Write(append(out, '\n'))
 }
 
-// InvokeFile runs one event from path through the adapter and returns the
-// response event as indented JSON.
-func InvokeFile(ctx context.Context, adapter *httpadapter.HandlerAdapterV2, path string) ([]byte, error) {
+// InvokeFile runs fn once on the event in path and returns its response as
+// indented JSON.
+func InvokeFile[In, Out any](ctx context.Context, fn func(context.Context, In) (Out, error), path string) ([]byte, error) {
 	var raw []byte
 	var err error
 	if path == "-" {
@@ -53,20 +55,15 @@ func InvokeFile(ctx context.Context, adapter *httpadapter.HandlerAdapterV2, path
 	if err != nil {
 		return nil, err
 	}
-	return Invoke(ctx, adapter, raw)
-}
-
-// Invoke runs one raw event through the adapter.
-func Invoke(ctx context.Context, adapter *httpadapter.HandlerAdapterV2, raw []byte) ([]byte, error) {
-	var ev events.APIGatewayV2HTTPRequest
+	var ev In
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return nil, fmt.Errorf("event: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, LocalTimeout)
 	defer cancel()
-	resp, err := adapter.ProxyWithContext(ctx, ev)
+	out, err := fn(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(resp, "", "  ")
+	return json.MarshalIndent(out, "", "  ")
 }

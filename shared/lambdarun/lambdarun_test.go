@@ -22,11 +22,11 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200}
+	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404}
 	for _, rt := range routes.All() {
 		t.Run(rt.Name, func(t *testing.T) {
 			adapter := httpadapter.NewV2(routes.Mux(deps, rt))
-			out, err := lambdarun.InvokeFile(context.Background(), adapter, filepath.Join(testkit.Root(), "events", rt.Name+".json"))
+			out, err := lambdarun.InvokeFile(context.Background(), adapter.ProxyWithContext, filepath.Join(testkit.Root(), "events", rt.Name+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,5 +54,23 @@ func TestLambdaRefusesDevelopmentFallbacks(t *testing.T) {
 		if _, err := app.Build(context.Background(), cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestCleanupEventFileInvokes(t *testing.T) {
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambdarun.InvokeFile(context.Background(), routes.Cleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Expired *int  `json:"expired"`
+		Done    *bool `json:"done"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Expired == nil || res.Done == nil || !*res.Done {
+		t.Fatalf("cleanup response %s (%v)", out, err)
 	}
 }

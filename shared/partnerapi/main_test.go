@@ -59,7 +59,7 @@ func staticRegistry(r *partners.Registry) func(context.Context) (*partners.Regis
 	return func(context.Context) (*partners.Registry, error) { return r, nil }
 }
 
-func newClient(t testing.TB, s store.Users, reg func(context.Context) (*partners.Registry, error)) *apitest.Client {
+func newClient(t testing.TB, s store.Store, reg func(context.Context) (*partners.Registry, error)) *apitest.Client {
 	deps := &app.Deps{Store: s, Registry: reg, Now: time.Now}
 	return apitest.New(t, routes.Mux(deps, routes.All()...))
 }
@@ -80,6 +80,22 @@ func (f *failingStore) GetUser(context.Context, string) (store.User, error) {
 func (f *failingStore) GetGuard(context.Context, string, string) (store.Guard, error) {
 	f.calls++
 	return store.Guard{}, errOutage
+}
+func (f *failingStore) OpenKYCSession(context.Context, store.KYCSession, time.Time) (*store.User, error) {
+	f.calls++
+	return nil, errOutage
+}
+func (f *failingStore) GetKYCSession(context.Context, string) (store.KYCSession, error) {
+	f.calls++
+	return store.KYCSession{}, errOutage
+}
+func (f *failingStore) ExpiredKYCSessions(context.Context, time.Time, string, int) ([]string, string, error) {
+	f.calls++
+	return nil, "", errOutage
+}
+func (f *failingStore) ExpireKYCSession(context.Context, string, time.Time) (bool, error) {
+	f.calls++
+	return false, errOutage
 }
 
 var logs *apitest.Logs

@@ -10,6 +10,7 @@ import (
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/users"
@@ -28,6 +29,7 @@ var Dialect dialects.PartnerV2
 type API struct {
 	Registry func(context.Context) (*partners.Registry, error)
 	Users    *users.Service
+	KYC      *kyc.Service
 }
 
 type partnerHandler func(w http.ResponseWriter, r *http.Request, p *partners.Partner)
@@ -147,7 +149,7 @@ func (a *API) FindUser() http.Handler {
 func (a *API) writeUser(w http.ResponseWriter, r *http.Request, u store.User, err error) {
 	switch {
 	case err == nil:
-		Dialect.WriteOK(w, http.StatusOK, users.ViewOf(u))
+		Dialect.WriteOK(w, http.StatusOK, users.ViewOf(u, a.Users.Now()))
 	case errors.Is(err, store.ErrNotFound):
 		Dialect.WriteError(w, r, apierr.UserNotFound())
 	case errors.Is(err, users.ErrNotOwned):
@@ -156,4 +158,41 @@ func (a *API) writeUser(w http.ResponseWriter, r *http.Request, u store.User, er
 		httpx.SetCause(r, err)
 		Dialect.WriteError(w, r, apierr.Internal(apierr.MsgInternal))
 	}
+}
+
+// CreateVerificationLink is POST /api/partner/v2/users/{userId}/kyc/verification-link.
+func (a *API) CreateVerificationLink() http.Handler {
+	return a.authenticated(partners.OpOpenKYCSession, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
+		obj, bad := httpx.ReadObject(r)
+		if bad != nil {
+			Dialect.WriteError(w, r, apierr.InvalidInput(*bad))
+			return
+		}
+		in, details := kyc.ParseLink(obj)
+		if len(details) > 0 {
+			Dialect.WriteError(w, r, apierr.InvalidInput(details...))
+			return
+		}
+		id := r.PathValue("userId")
+		if !users.ValidUserID(id) {
+			Dialect.WriteError(w, r, apierr.UserNotFound())
+			return
+		}
+		link, err := a.KYC.Open(r.Context(), p, id, in)
+		switch {
+		case err == nil:
+			Dialect.WriteOK(w, http.StatusCreated, link)
+		case errors.Is(err, kyc.ErrTemplateNotConfigured):
+			Dialect.WriteError(w, r, apierr.KYCTemplateNotConfigured(in.Country))
+		case errors.Is(err, kyc.ErrUserNotFound):
+			Dialect.WriteError(w, r, apierr.UserNotFound())
+		case errors.Is(err, kyc.ErrNotOwned):
+			Dialect.WriteError(w, r, apierr.Unauthorized(apierr.MsgUserNotOfPartner))
+		case errors.Is(err, kyc.ErrWrongUserType):
+			Dialect.WriteError(w, r, apierr.InvalidVerificationType())
+		default:
+			httpx.SetCause(r, err)
+			Dialect.WriteError(w, r, apierr.Internal(apierr.MsgVerificationLinkFailed))
+		}
+	})
 }

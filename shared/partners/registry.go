@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -41,6 +42,9 @@ type Webhook struct {
 	URL    string `json:"url"`
 	Secret string `json:"secret"`
 }
+
+// SessionIDPlaceholder is replaced by the session id in a template's linkUrl.
+const SessionIDPlaceholder = "{sessionId}"
 
 // Partner is one entry of the registry.
 type Partner struct {
@@ -91,6 +95,11 @@ func Parse(data []byte) (*Registry, error) {
 			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
 		}
 		ids[p.ID] = true
+		for country, tpl := range p.KYCTemplates {
+			if err := checkTemplate(tpl); err != nil {
+				return nil, fmt.Errorf("partner registry: partner %s: kycTemplates.%s: %w", p.ID, country, err)
+			}
+		}
 		for _, h := range p.APIKeySHA256 {
 			raw, err := hex.DecodeString(h)
 			if err != nil || len(raw) != sha256.Size {
@@ -107,6 +116,23 @@ func Parse(data []byte) (*Registry, error) {
 		}
 	}
 	return r, nil
+}
+
+// checkTemplate requires a template id and an https link (http on loopback
+// for development) holding the session id placeholder.
+func checkTemplate(t KYCTemplate) error {
+	if t.TemplateID == "" {
+		return errors.New("templateId is required")
+	}
+	u, err := url.Parse(t.LinkURL)
+	if err != nil || !strings.Contains(t.LinkURL, SessionIDPlaceholder) || u.Host == "" {
+		return errors.New("linkUrl must be an absolute URL containing " + SessionIDPlaceholder)
+	}
+	loopback := u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return errors.New("linkUrl must use https")
+	}
+	return nil
 }
 
 // Errors of Authenticate, each one of the seed's three 401 messages.

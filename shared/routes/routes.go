@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/users"
 )
@@ -25,7 +26,11 @@ type Route struct {
 }
 
 func partnerAPI(d *app.Deps) *partnerapi.API {
-	return &partnerapi.API{Registry: d.Registry, Users: &users.Service{Store: d.Store, Now: d.Now}}
+	return &partnerapi.API{
+		Registry: d.Registry,
+		Users:    &users.Service{Store: d.Store, Now: d.Now},
+		KYC:      &kyc.Service{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention},
+	}
 }
 
 // The routes.
@@ -36,10 +41,15 @@ var (
 		func(d *app.Deps) http.Handler { return partnerAPI(d).GetUser() }}
 	FindUser = Route{"find-user", "GET /api/partner/v2/users", partnerapi.Dialect,
 		func(d *app.Deps) http.Handler { return partnerAPI(d).FindUser() }}
+	CreateVerificationLink = Route{"create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", partnerapi.Dialect,
+		func(d *app.Deps) http.Handler { return partnerAPI(d).CreateVerificationLink() }}
 )
 
 // All is every route.
-func All() []Route { return []Route{CreateUser, GetUser, FindUser} }
+func All() []Route { return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink} }
+
+// Cleaner is the scheduled cleanup of expired KYC sessions.
+func Cleaner(d *app.Deps) *kyc.Cleaner { return &kyc.Cleaner{Store: d.Store, Now: d.Now} }
 
 // Mux serves rs (each wrapped with request id, logging and recovery), and
 // answers anything else with 404 or 405 in the dialect of the path's surface.

@@ -24,11 +24,12 @@ type View struct {
 	UpdatedAt      string  `json:"updatedAt"`
 }
 
-// ViewOf renders a stored user.
-func ViewOf(u store.User) View {
+// ViewOf renders a stored user as of now (a pending KYC whose session has
+// expired reads EXPIRED).
+func ViewOf(u store.User, now time.Time) View {
 	v := View{
 		UserID: u.ID, ExternalUserID: u.ExternalUserID, Type: u.Type, Method: u.Method,
-		KYCStatus: u.KYCStatus,
+		KYCStatus: u.EffectiveKYCStatus(now),
 		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339Nano),
 		UpdatedAt: u.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
@@ -75,7 +76,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		Alias: in.Alias, HasAlias: in.HasAlias, KYCStatus: store.KYCNotStarted,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	data, err := json.Marshal(ViewOf(u))
+	data, err := json.Marshal(ViewOf(u, now))
 	if err != nil {
 		return Created{}, err
 	}

@@ -1,0 +1,14 @@
+// Command cleanup-kyc-sessions is the scheduled cleanup of expired KYC
+// sessions (EventBridge Scheduler, ScheduleV2).
+package main
+
+import (
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/routes"
+)
+
+func main() {
+	deps := app.MustFromEnv()
+	lambdarun.StartFunc(routes.Cleaner(deps).Handle)
+}

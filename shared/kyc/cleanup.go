@@ -1,0 +1,113 @@
+package kyc
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/store"
+	"golang.org/x/sync/errgroup"
+)
+
+// Cleaner marks pending KYC sessions past their expiry EXPIRED.
+type Cleaner struct {
+	Store store.KYCSessions
+	Now   func() time.Time
+	// PageSize is how many sessions one index query returns; Parallel how
+	// many conditional updates run at once.
+	PageSize, Parallel int
+	// Reserve is the time left before the Lambda deadline at which a run
+	// stops taking new pages, leaving the rest to the next run.
+	Reserve time.Duration
+}
+
+// CleanupResult is what a run did; it is the function's response.
+type CleanupResult struct {
+	Expired int `json:"expired"`
+	// Skipped sessions were listed but no longer pending (completed or
+	// expired by a concurrent run) when their update came.
+	Skipped int  `json:"skipped"`
+	Pages   int  `json:"pages"`
+	Done    bool `json:"done"`
+}
+
+// Run expires every pending session past its expiry, page by page, until
+// none is left or the deadline is near. Running it twice or concurrently is
+// safe: each session is expired by one conditional update only.
+func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
+	pageSize, parallel, reserve := c.PageSize, c.Parallel, c.Reserve
+	if pageSize <= 0 {
+		pageSize = 100
+	}
+	if parallel <= 0 {
+		parallel = 8
+	}
+	if reserve <= 0 {
+		reserve = 5 * time.Second
+	}
+	start := time.Now()
+	now := c.Now().UTC()
+	var res CleanupResult
+	cursor := ""
+	for {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < reserve {
+			break
+		}
+		ids, next, err := c.Store.ExpiredKYCSessions(ctx, now, cursor, pageSize)
+		if err != nil {
+			c.log(res, start, err)
+			return res, err
+		}
+		res.Pages++
+		var expired, skipped atomic.Int64
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(parallel)
+		for _, id := range ids {
+			g.Go(func() error {
+				ok, err := c.Store.ExpireKYCSession(gctx, id, now)
+				if err != nil {
+					return err
+				}
+				if ok {
+					expired.Add(1)
+				} else {
+					skipped.Add(1)
+				}
+				return nil
+			})
+		}
+		err = g.Wait()
+		res.Expired += int(expired.Load())
+		res.Skipped += int(skipped.Load())
+		if err != nil {
+			c.log(res, start, err)
+			return res, err
+		}
+		if next == "" {
+			res.Done = true
+			break
+		}
+		cursor = next
+	}
+	c.log(res, start, nil)
+	return res, nil
+}
+
+func (c *Cleaner) log(res CleanupResult, start time.Time, err error) {
+	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "done", res.Done,
+		"latencyMs", float64(time.Since(start).Microseconds()) / 1000}
+	if err != nil {
+		slog.Error("kyc cleanup", append(attrs, "error", logsafe.Code(err))...)
+		return
+	}
+	slog.Info("kyc cleanup", attrs...)
+}
+
+// Handle is the function's entry point: the schedule's event carries
+// nothing the run needs.
+func (c *Cleaner) Handle(ctx context.Context, _ json.RawMessage) (CleanupResult, error) {
+	return c.Run(ctx)
+}

@@ -1,0 +1,137 @@
+// Package kyc is the KYC verification domain (seed 001): the request's
+// rules, opening a session with its link, and the cleanup of expired
+// sessions.
+package kyc
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/partner-identity/api/shared/apierr"
+)
+
+// Countries are the seed's 39 supported country codes.
+var Countries = []string{"MX", "DO", "US", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE",
+	"GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI",
+	"NO", "CH", "GB", "MC", "SM", "AD", "VA"}
+
+// MaxRedirectURILen bounds partnerRedirectUri.
+const MaxRedirectURILen = 2048
+
+// LinkInput is a validated verification-link request.
+type LinkInput struct {
+	Country     string
+	RedirectURI string
+}
+
+// ParseLink checks a verification-link body, one detail per bad field.
+func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
+	var in LinkInput
+	var bad []apierr.Detail
+	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
+	var unknown []string
+	for k := range obj {
+		if k != "country" && k != "partnerRedirectUri" {
+			unknown = append(unknown, k)
+		}
+	}
+	country, present, ok := stringField(obj, "country")
+	switch {
+	case !ok:
+		fail("country", "must be a string")
+	case !present:
+		fail("country", "is required")
+	case !supported(country):
+		fail("country", "must be one of "+strings.Join(Countries, ", "))
+	default:
+		in.Country = country
+	}
+	redirect, present, ok := stringField(obj, "partnerRedirectUri")
+	switch {
+	case !ok:
+		fail("partnerRedirectUri", "must be a string")
+	case !present:
+	default:
+		if issue := CheckRedirectURI(redirect); issue != "" {
+			fail("partnerRedirectUri", issue)
+		} else {
+			in.RedirectURI = redirect
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		fail(k, "is not a known field")
+	}
+	return in, bad
+}
+
+func stringField(obj map[string]json.RawMessage, name string) (v string, present, ok bool) {
+	raw, there := obj[name]
+	if !there || string(raw) == "null" {
+		return "", false, true
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", false, false
+	}
+	return v, true, true
+}
+
+func supported(c string) bool {
+	for _, x := range Countries {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// refusedSchemes can run code, read local files or leave the app for a
+// place the partner does not control; plain http is refused but for loopback.
+var refusedSchemes = map[string]bool{
+	"javascript": true, "data": true, "file": true, "vbscript": true, "blob": true,
+	"about": true, "filesystem": true, "view-source": true, "ftp": true, "ws": true,
+}
+
+// CheckRedirectURI returns what is wrong with a partnerRedirectUri, or "".
+// Accepted: https://host/... (no user info), http on loopback
+// (http://localhost, 127.0.0.1, [::1]) for development, and custom app
+// schemes in the form scheme://... (myapp://callback, com.acme.app://kyc).
+func CheckRedirectURI(s string) string {
+	const form = "must be an https:// URI or a custom app scheme such as myapp://callback"
+	if s == "" {
+		return form
+	}
+	if len(s) > MaxRedirectURILen {
+		return "must be at most 2048 characters"
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII {
+			return "must not contain spaces, control or non-ASCII characters"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Opaque != "" || !strings.Contains(s, "://") {
+		return form
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case refusedSchemes[scheme]:
+		return "must not use the " + scheme + ": scheme"
+	case u.User != nil:
+		return "must not carry user information"
+	case scheme == "https":
+		if u.Hostname() == "" {
+			return form
+		}
+	case scheme == "http":
+		switch u.Hostname() {
+		case "localhost", "127.0.0.1", "::1":
+		default:
+			return "must use https:// (plain http:// is allowed for localhost only)"
+		}
+	}
+	return ""
+}

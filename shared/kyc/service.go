@@ -1,0 +1,108 @@
+package kyc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// Defaults of a Service.
+const (
+	DefaultSessionTTL = 24 * time.Hour
+	// DefaultRetention is how long a session is kept after its expiry
+	// before DynamoDB TTL may delete it.
+	DefaultRetention = 30 * 24 * time.Hour
+)
+
+// Outcomes of Open besides success and store faults.
+var (
+	ErrTemplateNotConfigured = errors.New("kyc: no template for the country")
+	ErrUserNotFound          = errors.New("kyc: user not found")
+	ErrNotOwned              = errors.New("kyc: user belongs to another partner")
+	ErrWrongUserType         = errors.New("kyc: user type cannot do KYC")
+)
+
+// Service opens KYC sessions.
+type Service struct {
+	Store      store.KYCSessions
+	Now        func() time.Time
+	SessionTTL time.Duration
+	Retention  time.Duration
+}
+
+// Link is the answer of a successful Open.
+type Link struct {
+	KYCLink   string `json:"kycLink"`
+	SessionID string `json:"sessionId"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// Open opens a new session for partner p's user userID: one store call.
+func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, in LinkInput) (Link, error) {
+	tpl, ok := p.KYCTemplates[in.Country]
+	if !ok {
+		return Link{}, ErrTemplateNotConfigured
+	}
+	now := s.Now().UTC()
+	ttl, retention := s.SessionTTL, s.Retention
+	if ttl <= 0 {
+		ttl = DefaultSessionTTL
+	}
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	// Whole seconds, so that the index's epoch seconds and the record agree.
+	expires := now.Add(ttl).Truncate(time.Second)
+	sess := store.KYCSession{
+		ID: NewSessionID(), UserID: userID, PartnerID: p.ID, Country: in.Country,
+		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Status: store.KYCPending,
+		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(retention),
+	}
+	rejected, err := s.Store.OpenKYCSession(ctx, sess, now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Link{}, ErrUserNotFound
+	case err != nil:
+		return Link{}, err
+	case rejected != nil && rejected.PartnerID != p.ID:
+		return Link{}, ErrNotOwned
+	case rejected != nil:
+		return Link{}, ErrWrongUserType
+	}
+	return Link{
+		KYCLink:   BuildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
+		SessionID: sess.ID,
+		ExpiresAt: expires.Format(time.RFC3339),
+	}, nil
+}
+
+// BuildLink puts the session id into the template's link and carries the
+// partner's redirect to the provider as the redirect_uri query parameter.
+func BuildLink(linkURL, sessionID, redirect string) string {
+	link := strings.ReplaceAll(linkURL, partners.SessionIDPlaceholder, sessionID)
+	if redirect == "" {
+		return link
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	q := u.Query()
+	q.Set("redirect_uri", redirect)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// NewSessionID is 128 random bits in hex.
+func NewSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

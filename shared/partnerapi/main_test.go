@@ -60,7 +60,11 @@ func staticRegistry(r *partners.Registry) func(context.Context) (*partners.Regis
 }
 
 func newClient(t testing.TB, s store.Store, reg func(context.Context) (*partners.Registry, error)) *apitest.Client {
-	deps := &app.Deps{Store: s, Registry: reg, Now: time.Now}
+	return newClientAt(t, s, reg, time.Now)
+}
+
+func newClientAt(t testing.TB, s store.Store, reg func(context.Context) (*partners.Registry, error), now func() time.Time) *apitest.Client {
+	deps := &app.Deps{Store: s, Registry: reg, Now: now}
 	return apitest.New(t, routes.Mux(deps, routes.All()...))
 }
 

@@ -170,6 +170,10 @@ func (s *Store) ExpireKYCSession(ctx context.Context, id string, now time.Time) 
 	return true, nil
 }
 
+// SessionItem is the item of a session as OpenKYCSession writes it, for
+// bulk loads (tests seeding thousands of sessions, tooling).
+func SessionItem(sess store.KYCSession) map[string]types.AttributeValue { return sessionItem(sess) }
+
 func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
 	item := key(store.KYCSessionPK(sess.ID), store.KYCSessionSK)
 	item["type"] = str(typeKYCSession)

@@ -1,0 +1,261 @@
+package kyc_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/testkit/moto"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
+}
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// seed writes n sessions for 20 users; every other session is past its
+// expiry at now. It returns the expired ids. The memory store gets them
+// through OpenKYCSession; on moto they are loaded with BatchWriteItem in the
+// store's own item format, because moto copies its whole backend on every
+// transaction (seeding 2,000 through transactions takes minutes there).
+func seed(t *testing.T, s store.Store, n int) (expired []string) {
+	t.Helper()
+	ctx := context.Background()
+	sessions := make([]store.KYCSession, n)
+	for i := range sessions {
+		exp := now.Add(time.Duration(i%7+1) * time.Hour)
+		if i%2 == 0 {
+			exp = now.Add(-time.Duration(i%5) * time.Hour) // at or before now
+		}
+		sessions[i] = store.KYCSession{ID: kyc.NewSessionID(), UserID: fmt.Sprintf("user-%02d", i%20), PartnerID: "p1",
+			Country: "MX", TemplateID: "mx", Status: store.KYCPending, CreatedAt: now.Add(-48 * time.Hour),
+			ExpiresAt: exp, RetainUntil: exp.Add(720 * time.Hour)}
+	}
+	for i := 0; i < n; i += 2 {
+		expired = append(expired, sessions[i].ID)
+	}
+	if bulk, ok := s.(*bulkStore); ok {
+		for start := 0; start < n; start += 25 {
+			var reqs []types.WriteRequest
+			for _, sess := range sessions[start:min(start+25, n)] {
+				reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: dynamostore.SessionItem(sess)}})
+			}
+			out, err := bulk.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{bulk.table: reqs}})
+			if err != nil || len(out.UnprocessedItems) > 0 {
+				t.Fatalf("seed: %v (%d unprocessed)", err, len(out.UnprocessedItems))
+			}
+		}
+		return expired
+	}
+	for i := 0; i < 20; i++ {
+		id := fmt.Sprintf("user-%02d", i)
+		if _, err := s.CreateUser(ctx, store.User{ID: id, PartnerID: "p1", ExternalUserID: id, Type: "INDIVIDUAL",
+			Method: "NONE", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now},
+			store.Guard{PartnerID: "p1", ExternalUserID: id, UserID: id, RequestHash: "h", Response: []byte("{}"), CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sess := range sessions {
+		if _, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return expired
+}
+
+// bulkStore is the DynamoDB store with its table, for seeding.
+type bulkStore struct {
+	*dynamostore.Store
+	db    *dynamodb.Client
+	table string
+}
+
+func newMotoStore(t *testing.T, calls *moto.Calls) *bulkStore {
+	db, table := moto.Require(t).NewTable(t, calls, nil)
+	return &bulkStore{Store: dynamostore.New(db, table), db: db, table: table}
+}
+
+// completeAfterFirstList completes some listed sessions after the first
+// listing and before their updates: a provider's completion racing the run.
+type completeAfterFirstList struct {
+	store.Store
+	once      sync.Once
+	complete  func(id string)
+	completed []string
+}
+
+func (c *completeAfterFirstList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]string, string, error) {
+	ids, next, err := c.Store.ExpiredKYCSessions(ctx, at, cursor, limit)
+	c.once.Do(func() {
+		for _, id := range ids[:5] {
+			c.complete(id)
+			c.completed = append(c.completed, id)
+		}
+	})
+	return ids, next, err
+}
+
+func statuses(t *testing.T, s store.Store, ids []string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, id := range ids {
+		sess, err := s.GetKYCSession(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[sess.Status]++
+	}
+	return out
+}
+
+func TestCleanupOnMoto2000Sessions(t *testing.T) {
+	calls := moto.NewCalls()
+	ds := newMotoStore(t, calls)
+	db, table := ds.db, ds.table
+	expired := seed(t, ds, 2000)
+
+	racing := &completeAfterFirstList{Store: ds, complete: func(id string) {
+		// The completion takes the session out of the pending index, as the
+		// provider callback will.
+		_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+			TableName:                 aws.String(table),
+			Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: store.KYCSessionPK(id)}, "sk": &types.AttributeValueMemberS{Value: store.KYCSessionSK}},
+			UpdateExpression:          aws.String("SET #s = :c REMOVE pendingShard, pendingExpiry"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}}
+	calls.Reset()
+	c := &kyc.Cleaner{Store: racing, Now: func() time.Time { return now }, PageSize: 100}
+	res, err := c.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, updates := calls.Get("Query"), calls.Get("UpdateItem")-5 // less the 5 completions
+	if res.Expired != 995 || res.Skipped != 5 || !res.Done || res.Pages < 10 {
+		t.Fatalf("result %+v, want 995 expired, 5 skipped, done, over 10+ pages", res)
+	}
+	got := statuses(t, ds, expired)
+	if got[store.KYCExpired] != 995 || got[store.KYCCompleted] != 5 {
+		t.Fatalf("expired half: %v", got)
+	}
+	for _, id := range racing.completed {
+		if s, _ := ds.GetKYCSession(context.Background(), id); s.Status != store.KYCCompleted {
+			t.Fatalf("a session completed between query and update was changed to %s", s.Status)
+		}
+	}
+	if n := countPending(t, db, table); n != 1000 {
+		t.Fatalf("pending sessions left %d, want the 1000 unexpired", n)
+	}
+	t.Logf("DynamoDB calls for 995 expired sessions: %d Query + %d UpdateItem (%.1f Query and %.0f UpdateItem per 1,000 expired)",
+		queries, updates, float64(queries)*1000/995, float64(updates)*1000/995)
+	fmt.Printf("cleanup cost: %.1f Query + %.0f UpdateItem calls per 1,000 expired sessions (page size 100)\n",
+		float64(queries)*1000/995, float64(updates)*1000/995)
+
+	// A rerun changes nothing.
+	calls.Reset()
+	res, err = (&kyc.Cleaner{Store: ds, Now: func() time.Time { return now }}).Run(context.Background())
+	if err != nil || res.Expired != 0 || res.Skipped != 0 || !res.Done {
+		t.Fatalf("rerun: %+v %v", res, err)
+	}
+	if calls.Get("UpdateItem") != 0 || calls.Get("Scan") != 0 {
+		t.Fatalf("rerun made %d updates, %d scans", calls.Get("UpdateItem"), calls.Get("Scan"))
+	}
+}
+
+func countPending(t *testing.T, db *dynamodb.Client, table string) int {
+	t.Helper()
+	n := 0
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if s, ok := it["status"].(*types.AttributeValueMemberS); ok && s.Value == store.KYCPending {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestConcurrentCleanupsExpireEachSessionOnce(t *testing.T) {
+	for name, newStore := range map[string]func(t *testing.T) store.Store{
+		"memory": func(*testing.T) store.Store { return memstore.New() },
+		"moto":   func(t *testing.T) store.Store { return newMotoStore(t, nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStore(t)
+			expired := seed(t, s, 400)
+			results := make([]kyc.CleanupResult, 3)
+			var wg sync.WaitGroup
+			for i := range results {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := (&kyc.Cleaner{Store: s, Now: func() time.Time { return now }, PageSize: 25, Parallel: 4}).Run(context.Background())
+					if err != nil {
+						t.Error(err)
+					}
+					results[i] = r
+				}()
+			}
+			wg.Wait()
+			total := 0
+			for _, r := range results {
+				total += r.Expired
+			}
+			if total != len(expired) {
+				t.Fatalf("three concurrent runs expired %d in all, want %d (each once): %+v", total, len(expired), results)
+			}
+			if got := statuses(t, s, expired); got[store.KYCExpired] != len(expired) {
+				t.Fatalf("statuses %v", got)
+			}
+		})
+	}
+}
+
+// slowList makes each listing take a while, to bring the deadline near.
+type slowList struct{ store.Store }
+
+func (s slowList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]string, string, error) {
+	time.Sleep(30 * time.Millisecond)
+	return s.Store.ExpiredKYCSessions(ctx, at, cursor, limit)
+}
+
+func TestCleanupStopsBeforeTheDeadlineAndTheNextRunFinishes(t *testing.T) {
+	mem := memstore.New()
+	expired := seed(t, mem, 200)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	c := &kyc.Cleaner{Store: slowList{mem}, Now: func() time.Time { return now }, PageSize: 10, Reserve: 120 * time.Millisecond}
+	first, err := c.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Done || first.Expired == 0 || first.Expired >= len(expired) {
+		t.Fatalf("first run %+v: want a partial run that stopped before the deadline", first)
+	}
+	second, err := (&kyc.Cleaner{Store: mem, Now: func() time.Time { return now }}).Run(context.Background())
+	if err != nil || !second.Done || first.Expired+second.Expired != len(expired) {
+		t.Fatalf("second run %+v %v (first %+v), want the rest", second, err, first)
+	}
+}

@@ -2,6 +2,14 @@
 // table from template.yaml's own definition. Under CI=true a missing or
 // broken moto_server fails the tests; elsewhere they are skipped with a
 // message.
+//
+// moto evaluates conditions and transactions without a lock, and its
+// threaded server lets two requests interleave: two concurrent conditional
+// updates of one item can both succeed, and concurrent transactions can
+// fail with a 500. DynamoDB applies each request atomically. So clients talk
+// to moto through an in-process proxy that passes one request at a time:
+// the code under test still races (its goroutines, retries and conflicts),
+// and every request is atomic, as in DynamoDB.
 package moto
 
 import (
@@ -10,6 +18,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,10 +37,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Server is a running moto_server.
+// Server is a running moto_server behind its serializing proxy.
 type Server struct {
+	// Endpoint is the proxy's URL, for SDK clients.
 	Endpoint string
 	cmd      *exec.Cmd
+	proxy    *http.Server
 }
 
 var (
@@ -62,6 +74,9 @@ func Require(t testing.TB) *Server {
 
 // Stop ends the shared server, if one was started.
 func Stop() {
+	if shared != nil && shared.proxy != nil {
+		_ = shared.proxy.Close()
+	}
 	if shared != nil && shared.cmd.Process != nil {
 		_ = syscall.Kill(-shared.cmd.Process.Pid, syscall.SIGKILL)
 		_ = shared.cmd.Wait()
@@ -84,12 +99,17 @@ func start() (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	s := &Server{cmd: cmd}
+	motoURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.Endpoint + "/moto-api/")
+		resp, err := http.Get(motoURL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
+			if err := s.startProxy(motoURL); err != nil {
+				Stop()
+				return nil, err
+			}
 			return s, nil
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -97,6 +117,28 @@ func start() (*Server, error) {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 	return nil, errors.New("moto_server did not answer within 30s")
+}
+
+// startProxy serves a reverse proxy to moto that handles one request at a time.
+func (s *Server) startProxy(target string) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var one sync.Mutex
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		one.Lock()
+		defer one.Unlock()
+		rp.ServeHTTP(w, r)
+	})}
+	go func() { _ = s.proxy.Serve(l) }()
+	s.Endpoint = "http://" + l.Addr().String()
+	return nil
 }
 
 // Calls counts SDK operations by name (one per API call, retries not counted).

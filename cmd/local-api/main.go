@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/routes"
 )
@@ -39,9 +40,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
 		os.Exit(1)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/", routes.Mux(deps, routes.All()...))
+	mux.Handle(kyc.DevProviderPattern, kyc.DevProvider(deps.Store, deps.Now))
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           http.TimeoutHandler(routes.Mux(deps, routes.All()...), routes.Timeout, ""),
+		Handler:           http.TimeoutHandler(mux, routes.Timeout, ""),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
@@ -55,11 +59,12 @@ func main() {
 	for _, rt := range routes.All() {
 		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)
 	}
+	fmt.Printf("  %-40s %s\n", kyc.DevProviderPattern, "(local stand-in for the KYC provider page)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *cleanupEvery > 0 {
-		fmt.Printf("  %-40s every %s\n", "cleanup-kyc-sessions", *cleanupEvery)
+		fmt.Printf("  %-40s %s every %s\n", "(scheduled)", "cleanup-kyc-sessions", *cleanupEvery)
 		go runCleanup(ctx, deps, *cleanupEvery)
 	}
 	go func() {

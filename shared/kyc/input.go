@@ -6,11 +6,11 @@ package kyc
 import (
 	"encoding/json"
 	"net/url"
-	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/httpx"
 )
 
 // Countries are the seed's 39 supported country codes.
@@ -32,13 +32,7 @@ func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 	var in LinkInput
 	var bad []apierr.Detail
 	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
-	var unknown []string
-	for k := range obj {
-		if k != "country" && k != "partnerRedirectUri" {
-			unknown = append(unknown, k)
-		}
-	}
-	country, present, ok := stringField(obj, "country")
+	country, present, ok := httpx.StringMember(obj, "country")
 	switch {
 	case !ok:
 		fail("country", "must be a string")
@@ -49,7 +43,7 @@ func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 	default:
 		in.Country = country
 	}
-	redirect, present, ok := stringField(obj, "partnerRedirectUri")
+	redirect, present, ok := httpx.StringMember(obj, "partnerRedirectUri")
 	switch {
 	case !ok:
 		fail("partnerRedirectUri", "must be a string")
@@ -61,22 +55,10 @@ func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 			in.RedirectURI = redirect
 		}
 	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
+	for _, k := range httpx.UnknownMembers(obj, "country", "partnerRedirectUri") {
 		fail(k, "is not a known field")
 	}
 	return in, bad
-}
-
-func stringField(obj map[string]json.RawMessage, name string) (v string, present, ok bool) {
-	raw, there := obj[name]
-	if !there || string(raw) == "null" {
-		return "", false, true
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", false, false
-	}
-	return v, true, true
 }
 
 func supported(c string) bool {

@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/mail"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/httpx"
 )
 
 // Enumerations of the create request.
@@ -49,14 +49,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	var bad []apierr.Detail
 	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
 
-	var unknown []string
-	for k := range obj {
-		if !contains(createFields, k) {
-			unknown = append(unknown, k)
-		}
-	}
-
-	ext, present, ok := optString(obj, "externalUserId")
+	ext, present, ok := httpx.StringMember(obj, "externalUserId")
 	switch {
 	case !ok:
 		fail("externalUserId", "must be a string")
@@ -70,7 +63,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		}
 	}
 
-	typ, present, ok := optString(obj, "type")
+	typ, present, ok := httpx.StringMember(obj, "type")
 	switch {
 	case !ok:
 		fail("type", "must be a string")
@@ -82,7 +75,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		in.Type = typ
 	}
 
-	method, present, ok := optString(obj, "method")
+	method, present, ok := httpx.StringMember(obj, "method")
 	methodOK := true
 	switch {
 	case !ok:
@@ -97,7 +90,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		in.Method = method
 	}
 
-	ident, present, ok := optString(obj, "identifier")
+	ident, present, ok := httpx.StringMember(obj, "identifier")
 	switch {
 	case !ok:
 		fail("identifier", "must be a string")
@@ -123,7 +116,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		}
 	}
 
-	alias, present, ok := optString(obj, "alias")
+	alias, present, ok := httpx.StringMember(obj, "alias")
 	switch {
 	case !ok:
 		fail("alias", "must be a string")
@@ -136,33 +129,10 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		in.Alias, in.HasAlias = alias, true
 	}
 
-	sort.Strings(unknown)
-	for _, k := range unknown {
+	for _, k := range httpx.UnknownMembers(obj, createFields...) {
 		fail(k, "is not a known field")
 	}
 	return in, bad
-}
-
-// optString reads a string member: present tells whether it is there and not
-// null; ok is false when it is there with another JSON type.
-func optString(obj map[string]json.RawMessage, name string) (v string, present, ok bool) {
-	raw, there := obj[name]
-	if !there || string(raw) == "null" {
-		return "", false, true
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", false, false
-	}
-	return v, true, true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func printable(s string) bool {

@@ -51,3 +51,15 @@ func PendingShard(sessionID string) string {
 
 // PendingShardName is the key of pending-index partition i.
 func PendingShardName(i int) string { return "PENDING#" + string(rune('0'+i)) }
+
+// LinkPK is the partition key of an identifier link: unique by its key.
+func LinkPK(partnerID, hash string) string { return "IDENT#" + partnerID + "#" + hash }
+
+// LinkSK is the sort key of an identifier link.
+const LinkSK = "LINK"
+
+// OutboxPK is the partition key of an outbox event.
+func OutboxPK(eventID string) string { return "OUTBOX#" + eventID }
+
+// OutboxSK is the sort key of an outbox event.
+const OutboxSK = "EVENT"

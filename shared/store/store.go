@@ -35,8 +35,12 @@ type User struct {
 	// KYCSessionID and KYCExpiresAt are those of the latest KYC session.
 	KYCSessionID string
 	KYCExpiresAt time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// LinkedIdentifierHash is the HMAC of the identifier the user linked
+	// (link-identifier); empty when none.
+	LinkedIdentifierHash string
+	LinkedAt             time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 // EffectiveKYCStatus is the user's kycStatus as of now: a pending status
@@ -118,8 +122,50 @@ type KYCSessions interface {
 	ExpireKYCSession(ctx context.Context, id string, now time.Time) (bool, error)
 }
 
+// Link says which user holds an identifier (by its HMAC) for a partner.
+type Link struct {
+	PartnerID string
+	Hash      string
+	UserID    string
+	LinkedAt  time.Time
+}
+
+// OutboxEvent is a webhook event written in the same transaction as the
+// change it reports; a stream consumer delivers it.
+type OutboxEvent struct {
+	ID        string
+	Type      string
+	PartnerID string
+	Payload   []byte
+	CreatedAt time.Time
+	// RetainUntil is when DynamoDB TTL may delete the event.
+	RetainUntil time.Time
+}
+
+// Errors of LinkIdentifier.
+var (
+	// ErrLinkTaken: another user holds the identifier.
+	ErrLinkTaken = errors.New("store: identifier linked to another user")
+	// ErrStaleUser: the user's current link is no longer the one given.
+	ErrStaleUser = errors.New("store: the user changed meanwhile")
+)
+
+// Links stores identifier links.
+type Links interface {
+	// LinkIdentifier links hash to the user for partnerID in one step: the
+	// link is written (unless the user holds it already), the user records
+	// it, the user's previous link oldHash ("" for none) is removed, and ev
+	// is written. Nothing is written when another user holds hash
+	// (ErrLinkTaken), the user is gone (ErrNotFound) or its current link is
+	// not oldHash (ErrStaleUser).
+	LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash string, ev OutboxEvent, now time.Time) error
+	// GetLink returns the link of hash for partnerID, or ErrNotFound.
+	GetLink(ctx context.Context, partnerID, hash string) (Link, error)
+}
+
 // Store is everything the API stores.
 type Store interface {
 	Users
 	KYCSessions
+	Links
 }

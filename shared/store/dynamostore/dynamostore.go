@@ -65,26 +65,26 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*s
 			ConditionExpression: aws.String(condAbsent),
 		}},
 	}}
-	item, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
-	if err != nil || item == nil {
+	failed, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
+	if err != nil || failed == nil {
 		return nil, err
 	}
-	existing, err := guardFrom(item)
+	if failed[0].Item == nil {
+		return nil, logsafe.Wrap("dynamodb:create_user_condition", errors.New("a condition other than the guard's failed"))
+	}
+	existing, err := guardFrom(failed[0].Item)
 	if err != nil {
 		return nil, err
 	}
 	return &existing, nil
 }
 
-// errCheckFailedNoItem: the first item's condition failed on an absent item.
-var errCheckFailedNoItem = errors.New("dynamostore: condition failed on an absent item")
-
-// transact runs a transaction whose first action's condition is the one a
-// caller may expect to fail. On that failure it returns the item as it was
-// (ReturnValuesOnConditionCheckFailure ALL_OLD), or errCheckFailedNoItem.
+// transact runs a transaction. When conditions cancel it, it returns the
+// cancellation reasons (each action's code, and the item as it was where
+// ReturnValuesOnConditionCheckFailure asked for it); nil means it committed.
 // Cancellations by concurrent transactions (TransactionConflict), which the
 // SDK does not retry, are retried with jitter a bounded number of times.
-func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInput, logCode string) (map[string]types.AttributeValue, error) {
+func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInput, logCode string) ([]types.CancellationReason, error) {
 	for attempt := 0; ; attempt++ {
 		_, err := s.db.TransactWriteItems(ctx, in)
 		if err == nil {
@@ -95,11 +95,8 @@ func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInp
 			return nil, err
 		}
 		reasons := tce.CancellationReasons
-		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
-			if reasons[0].Item == nil {
-				return nil, errCheckFailedNoItem
-			}
-			return reasons[0].Item, nil
+		if conditionFailed(reasons) >= 0 && !hasConflict(reasons) {
+			return reasons, nil
 		}
 		if !hasConflict(reasons) || attempt >= s.conflictRetries {
 			return nil, logsafe.Wrap(logCode, err)
@@ -108,6 +105,16 @@ func (s *Store) transact(ctx context.Context, in *dynamodb.TransactWriteItemsInp
 			return nil, err
 		}
 	}
+}
+
+// conditionFailed is the index of the first action whose condition failed, or -1.
+func conditionFailed(reasons []types.CancellationReason) int {
+	for i, r := range reasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			return i
+		}
+	}
+	return -1
 }
 
 func hasConflict(reasons []types.CancellationReason) bool {

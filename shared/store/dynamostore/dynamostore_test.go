@@ -51,3 +51,18 @@ func TestKYCConformanceOnMoto(t *testing.T) {
 		}
 	})
 }
+
+func TestLinksConformanceOnMoto(t *testing.T) {
+	srv := moto.Require(t)
+	storetest.RunLinks(t, func(t *testing.T) (store.Store, func() int) {
+		db, table := srv.NewTable(t, nil, nil)
+		s := dynamostore.New(db, table)
+		return s, func() int {
+			evs, err := s.OutboxEvents(context.Background(), db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(evs)
+		}
+	})
+}

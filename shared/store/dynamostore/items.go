@@ -37,6 +37,10 @@ func userItem(u store.User) map[string]types.AttributeValue {
 		item["kycSessionId"] = str(u.KYCSessionID)
 		item["kycExpiresAt"] = ts(u.KYCExpiresAt)
 	}
+	if u.LinkedIdentifierHash != "" {
+		item["linkedIdentifierHash"] = str(u.LinkedIdentifierHash)
+		item["linkedAt"] = ts(u.LinkedAt)
+	}
 	item["createdAt"] = ts(u.CreatedAt)
 	item["updatedAt"] = ts(u.UpdatedAt)
 	return item
@@ -121,6 +125,9 @@ func userFrom(item map[string]types.AttributeValue) (store.User, error) {
 	}
 	if u.KYCSessionID != "" {
 		u.KYCExpiresAt = r.time("kycExpiresAt")
+	}
+	if u.LinkedIdentifierHash = r.str("linkedIdentifierHash", false); u.LinkedIdentifierHash != "" {
+		u.LinkedAt = r.time("linkedAt")
 	}
 	return u, r.err
 }

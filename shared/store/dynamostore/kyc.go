@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -39,16 +40,16 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 			ConditionExpression: aws.String(condAbsent),
 		}},
 	}}
-	item, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")
+	failed, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")
 	switch {
-	case errors.Is(err, errCheckFailedNoItem):
-		return nil, store.ErrNotFound
-	case err != nil:
+	case err != nil || failed == nil:
 		return nil, err
-	case item == nil:
-		return nil, nil
+	case aws.ToString(failed[0].Code) != "ConditionalCheckFailed":
+		return nil, logsafe.Wrap("dynamodb:open_kyc_session_condition", errors.New("the session put's condition failed"))
+	case failed[0].Item == nil:
+		return nil, store.ErrNotFound
 	}
-	u, err := userFrom(item)
+	u, err := userFrom(failed[0].Item)
 	if err != nil {
 		return nil, err
 	}

@@ -18,13 +18,16 @@ type Store struct {
 	users    map[string]store.User
 	guards   map[string]store.Guard
 	sessions map[string]store.KYCSession
+	links    map[string]store.Link
+	outbox   []store.OutboxEvent
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{}, sessions: map[string]store.KYCSession{}}
+	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{},
+		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*store.Guard, error) {
@@ -147,4 +150,62 @@ func (s *Store) SessionCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sessions)
+}
+
+func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHash string, ev store.OutboxEvent, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lk := store.LinkPK(partnerID, hash)
+	if l, ok := s.links[lk]; ok && l.UserID != userID {
+		return store.ErrLinkTaken
+	}
+	u, ok := s.users[userID]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if u.PartnerID != partnerID || u.LinkedIdentifierHash != oldHash {
+		return store.ErrStaleUser
+	}
+	if _, ok := s.links[lk]; !ok {
+		s.links[lk] = store.Link{PartnerID: partnerID, Hash: hash, UserID: userID, LinkedAt: now}
+	}
+	if oldHash != "" && oldHash != hash {
+		delete(s.links, store.LinkPK(partnerID, oldHash))
+	}
+	u.LinkedIdentifierHash, u.LinkedAt, u.UpdatedAt = hash, now, now
+	s.users[userID] = u
+	ev.Payload = append([]byte(nil), ev.Payload...)
+	s.outbox = append(s.outbox, ev)
+	return nil
+}
+
+func (s *Store) GetLink(_ context.Context, partnerID, hash string) (store.Link, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.links[store.LinkPK(partnerID, hash)]
+	if !ok {
+		return store.Link{}, store.ErrNotFound
+	}
+	return l, nil
+}
+
+// Outbox returns the outbox events written so far (for tests and the local runner).
+func (s *Store) Outbox() []store.OutboxEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]store.OutboxEvent(nil), s.outbox...)
+}
+
+// LinkCount reports how many identifier links are stored (for tests).
+func (s *Store) LinkCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.links)
+}
+
+// RemoveUser deletes a user record, as an operator's erasure would (for tests).
+func (s *Store) RemoveUser(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.users, id)
 }

@@ -18,3 +18,10 @@ func TestKYCConformance(t *testing.T) {
 			s.(*memstore.Store).SetKYCSessionStatus(id, store.KYCCompleted)
 		})
 }
+
+func TestLinksConformance(t *testing.T) {
+	storetest.RunLinks(t, func(*testing.T) (store.Store, func() int) {
+		m := memstore.New()
+		return m, func() int { return len(m.Outbox()) }
+	})
+}

@@ -1,0 +1,96 @@
+// Package servicekeys is the second secret (DESIGN.md section 6): the user
+// token signing keys, with key ids, and the identifier pepper.
+//
+//	{"tokenSigningKeys": [{"kid": "2026-11", "ed25519Seed": "<base64, 32 bytes>"},
+//	                      {"kid": "2026-10", "ed25519Seed": "<base64, 32 bytes>"}],
+//	 "identifierPepper": "<base64, at least 32 bytes>"}
+//
+// The first signing key signs; every listed key verifies, so during a
+// rotation the previous key stays listed until the tokens it signed expire.
+package servicekeys
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SigningKey is one Ed25519 token signing key.
+type SigningKey struct {
+	ID      string
+	Private ed25519.PrivateKey
+	Public  ed25519.PublicKey
+}
+
+// Keys is the parsed secret.
+type Keys struct {
+	// Signing[0] signs; all verify.
+	Signing []SigningKey
+	Pepper  []byte
+}
+
+type document struct {
+	TokenSigningKeys []struct {
+		KID  string `json:"kid"`
+		Seed string `json:"ed25519Seed"`
+	} `json:"tokenSigningKeys"`
+	IdentifierPepper string `json:"identifierPepper"`
+}
+
+// Parse reads and validates the secret.
+func Parse(data []byte) (*Keys, error) {
+	var doc document
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("service keys: %w", err)
+	}
+	if len(doc.TokenSigningKeys) == 0 {
+		return nil, errors.New("service keys: no tokenSigningKeys")
+	}
+	k := &Keys{}
+	seen := map[string]bool{}
+	for _, sk := range doc.TokenSigningKeys {
+		seed, err := base64.StdEncoding.DecodeString(sk.Seed)
+		if err != nil || len(seed) != ed25519.SeedSize || sk.KID == "" || seen[sk.KID] {
+			return nil, errors.New("service keys: each signing key needs a unique kid and a base64 32-byte ed25519Seed")
+		}
+		seen[sk.KID] = true
+		priv := ed25519.NewKeyFromSeed(seed)
+		k.Signing = append(k.Signing, SigningKey{ID: sk.KID, Private: priv, Public: priv.Public().(ed25519.PublicKey)})
+	}
+	pepper, err := base64.StdEncoding.DecodeString(doc.IdentifierPepper)
+	if err != nil || len(pepper) < 32 {
+		return nil, errors.New("service keys: identifierPepper must be base64 of at least 32 bytes")
+	}
+	k.Pepper = pepper
+	return k, nil
+}
+
+// Verifying returns the key with id kid.
+func (k *Keys) Verifying(kid string) (SigningKey, bool) {
+	for _, s := range k.Signing {
+		if s.ID == kid {
+			return s, true
+		}
+	}
+	return SigningKey{}, false
+}
+
+// Generate makes a fresh secret document (one signing key, a pepper), for
+// the local runner and for operators creating the secret.
+func Generate(kid string) []byte {
+	seed := make([]byte, ed25519.SeedSize)
+	pepper := make([]byte, 32)
+	_, _ = rand.Read(seed)
+	_, _ = rand.Read(pepper)
+	b, _ := json.Marshal(map[string]any{
+		"tokenSigningKeys": []map[string]string{{"kid": kid, "ed25519Seed": base64.StdEncoding.EncodeToString(seed)}},
+		"identifierPepper": base64.StdEncoding.EncodeToString(pepper),
+	})
+	return b
+}

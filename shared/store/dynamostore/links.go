@@ -1,0 +1,136 @@
+package dynamostore
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/store"
+)
+
+const (
+	typeLink   = "LINK"
+	typeOutbox = "OUTBOX"
+)
+
+// LinkIdentifier is one TransactWriteItems: put the link (absent, or held
+// by this user already: it returns its holder when taken), update the user
+// (exists, this partner's, its current link still oldHash), delete the old
+// link (held by this user), put the outbox event.
+func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash string, ev store.OutboxEvent, now time.Time) error {
+	userCond := "attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
+	values := map[string]types.AttributeValue{
+		":h": str(hash), ":now": ts(now), ":pid": str(partnerID),
+	}
+	if oldHash != "" {
+		userCond = "attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :old"
+		values[":old"] = str(oldHash)
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:                           &s.table,
+			Item:                                linkItem(store.Link{PartnerID: partnerID, Hash: hash, UserID: userID, LinkedAt: now}),
+			ConditionExpression:                 aws.String("attribute_not_exists(" + store.AttrPK + ") OR userId = :uid"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":uid": str(userID)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Update: &types.Update{
+			TableName:                           &s.table,
+			Key:                                 key(store.UserPK(userID), store.UserProfileSK),
+			UpdateExpression:                    aws.String("SET linkedIdentifierHash = :h, linkedAt = :now, updatedAt = :now"),
+			ConditionExpression:                 aws.String(userCond),
+			ExpressionAttributeValues:           values,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{
+			TableName:           &s.table,
+			Item:                outboxItem(ev),
+			ConditionExpression: aws.String(condAbsent),
+		}},
+	}
+	if oldHash != "" && oldHash != hash {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+			TableName:                 &s.table,
+			Key:                       key(store.LinkPK(partnerID, oldHash), store.LinkSK),
+			ConditionExpression:       aws.String("userId = :uid"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(userID)},
+		}})
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:link_identifier_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	switch {
+	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
+		return store.ErrLinkTaken
+	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed" && failed[1].Item == nil:
+		return store.ErrNotFound
+	default:
+		// The user changed meanwhile, or its old link is no longer its own.
+		return store.ErrStaleUser
+	}
+}
+
+func (s *Store) GetLink(ctx context.Context, partnerID, hash string) (store.Link, error) {
+	item, err := s.get(ctx, store.LinkPK(partnerID, hash), store.LinkSK)
+	if err != nil {
+		return store.Link{}, err
+	}
+	r := reader{item: item}
+	l := store.Link{PartnerID: r.str("partnerId", true), Hash: r.str("hash", true), UserID: r.str("userId", true), LinkedAt: r.time("linkedAt")}
+	return l, r.err
+}
+
+func linkItem(l store.Link) map[string]types.AttributeValue {
+	item := key(store.LinkPK(l.PartnerID, l.Hash), store.LinkSK)
+	item["type"] = str(typeLink)
+	item["partnerId"] = str(l.PartnerID)
+	item["hash"] = str(l.Hash)
+	item["userId"] = str(l.UserID)
+	item["linkedAt"] = ts(l.LinkedAt)
+	return item
+}
+
+func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
+	item := key(store.OutboxPK(ev.ID), store.OutboxSK)
+	item["type"] = str(typeOutbox)
+	item["eventId"] = str(ev.ID)
+	item["eventType"] = str(ev.Type)
+	item["partnerId"] = str(ev.PartnerID)
+	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
+	item["createdAt"] = ts(ev.CreatedAt)
+	if !ev.RetainUntil.IsZero() {
+		item[store.AttrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
+	}
+	return item
+}
+
+// OutboxEvents reads every outbox event (a scan: for tests and tooling only;
+// the API never calls it).
+func (s *Store) OutboxEvents(ctx context.Context, db *dynamodb.Client) ([]store.OutboxEvent, error) {
+	var out []store.OutboxEvent
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
+		TableName:                 &s.table,
+		FilterExpression:          aws.String("#t = :outbox"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":outbox": str(typeOutbox)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			r := reader{item: it}
+			out = append(out, store.OutboxEvent{ID: r.str("eventId", true), Type: r.str("eventType", true),
+				PartnerID: r.str("partnerId", true), Payload: r.bytes("payload"), CreatedAt: r.time("createdAt")})
+			if r.err != nil {
+				return nil, r.err
+			}
+		}
+	}
+	return out, nil
+}

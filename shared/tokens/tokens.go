@@ -1,0 +1,107 @@
+// Package tokens mints and verifies user tokens: JWTs signed with the
+// service's current Ed25519 key (its kid in the header), verified with any
+// listed key, with issuer, audience, subject (the user), the partner, iat,
+// nbf, exp and a unique id. Verification pins the algorithm (EdDSA only) and
+// requires exp, iat, issuer and audience.
+package tokens
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/partner-identity/api/shared/servicekeys"
+)
+
+// Defaults.
+const (
+	Issuer     = "partner-identity-api"
+	Audience   = "partner-identity-user"
+	DefaultTTL = time.Hour
+	// leeway tolerates clock skew between containers.
+	leeway = 30 * time.Second
+)
+
+// Claims of a user token.
+type Claims struct {
+	PartnerID string `json:"pid"`
+	jwt.RegisteredClaims
+}
+
+// Errors of Verify.
+var (
+	ErrExpired = errors.New("tokens: expired")
+	ErrInvalid = errors.New("tokens: invalid")
+)
+
+// Minted is a new token.
+type Minted struct {
+	Token     string
+	ExpiresAt time.Time
+}
+
+// Mint signs a token for partnerID's user userID.
+func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl time.Duration) (Minted, error) {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	now = now.UTC().Truncate(time.Second)
+	exp := now.Add(ttl)
+	var jti [16]byte
+	_, _ = rand.Read(jti[:])
+	key := keys.Signing[0]
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, Claims{
+		PartnerID: partnerID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    Issuer,
+			Audience:  jwt.ClaimStrings{Audience},
+			Subject:   userID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+			ID:        hex.EncodeToString(jti[:]),
+		},
+	})
+	t.Header["kid"] = key.ID
+	s, err := t.SignedString(key.Private)
+	if err != nil {
+		return Minted{}, err
+	}
+	return Minted{Token: s, ExpiresAt: exp}, nil
+}
+
+// Verify checks a token and returns its claims: ErrExpired for an expired
+// token, ErrInvalid for anything else wrong (signature, algorithm, key id,
+// issuer, audience, not yet valid, missing claims, malformed).
+func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error) {
+	var claims Claims
+	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		k, ok := keys.Verifying(kid)
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return k.Public, nil
+	},
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(Issuer),
+		jwt.WithAudience(Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	)
+	switch {
+	case err == nil:
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, ErrExpired
+	default:
+		return nil, ErrInvalid
+	}
+	if claims.Subject == "" || claims.PartnerID == "" || claims.IssuedAt == nil {
+		return nil, ErrInvalid
+	}
+	return &claims, nil
+}

@@ -4,7 +4,8 @@ GO          ?= go
 ARTIFACTS_DIR ?= $(CURDIR)/bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions
+FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
+                create-user-token link-identifier user-info
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -13,12 +14,16 @@ ADDR  ?= 127.0.0.1:3000
 build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction \
-        build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction
+        build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
+        build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
 build-CreateVerificationLinkFunction: ; $(call build_fn,create-verification-link)
 build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
+build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)
+build-LinkIdentifierFunction:         ; $(call build_fn,link-identifier)
+build-UserInfoFunction:               ; $(call build_fn,user-info)
 
 .PHONY: build run invoke test unit lint fmt clean
 ## build: every function's bootstrap into bin/<function>/bootstrap

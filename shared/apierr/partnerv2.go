@@ -25,6 +25,7 @@ const (
 	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
 	MsgUserCreationFailed     = "User creation failed"
 	MsgVerificationLinkFailed = "Failed to create verification link"
+	MsgUserTokenFailed        = "Failed to create user token"
 	MsgBusinessNeedsKYB       = "BUSINESS users can only request KYB verification"
 	MsgInternal               = "Internal server error"
 	MsgRouteNotFound          = "Route not found"

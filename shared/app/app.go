@@ -17,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
+	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
@@ -33,6 +34,13 @@ type Config struct {
 	PartnersSecretID string
 	PartnersFile     string
 	DevAPIKey        string
+	// ServiceKeysSecretID names the service keys secret (token signing keys,
+	// identifier pepper); ServiceKeysFile a local file in the same shape.
+	// With neither, outside Lambda only, the fixed development keys are used.
+	ServiceKeysSecretID string
+	ServiceKeysFile     string
+	// UserTokenTTL is a user token's lifetime (1h).
+	UserTokenTTL time.Duration
 	// KYCSessionTTL is how long a KYC link is valid (24h); KYCRetention how
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
@@ -46,28 +54,34 @@ type Config struct {
 
 // Environment variables read by FromEnv.
 const (
-	EnvStore         = "STORE"
-	EnvTableName     = "TABLE_NAME"
-	EnvPartnersID    = "PARTNERS_SECRET_ID"
-	EnvPartnersFile  = "PARTNERS_FILE"
-	EnvDevAPIKey     = "DEV_API_KEY"
-	EnvLogLevel      = "LOG_LEVEL"
-	EnvKYCSessionTTL = "KYC_SESSION_TTL"
-	EnvKYCRetention  = "KYC_SESSION_RETENTION"
-	envLambdaRuntime = "AWS_LAMBDA_RUNTIME_API"
+	EnvStore           = "STORE"
+	EnvTableName       = "TABLE_NAME"
+	EnvPartnersID      = "PARTNERS_SECRET_ID"
+	EnvPartnersFile    = "PARTNERS_FILE"
+	EnvDevAPIKey       = "DEV_API_KEY"
+	EnvLogLevel        = "LOG_LEVEL"
+	EnvKYCSessionTTL   = "KYC_SESSION_TTL"
+	EnvServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
+	EnvServiceKeysFile = "SERVICE_KEYS_FILE"
+	EnvUserTokenTTL    = "USER_TOKEN_TTL"
+	EnvKYCRetention    = "KYC_SESSION_RETENTION"
+	envLambdaRuntime   = "AWS_LAMBDA_RUNTIME_API"
 )
 
 // FromEnv reads the configuration of a function.
 func FromEnv() Config {
 	c := Config{
-		Store:            os.Getenv(EnvStore),
-		TableName:        os.Getenv(EnvTableName),
-		PartnersSecretID: os.Getenv(EnvPartnersID),
-		PartnersFile:     os.Getenv(EnvPartnersFile),
-		DevAPIKey:        os.Getenv(EnvDevAPIKey),
-		InLambda:         os.Getenv(envLambdaRuntime) != "",
-		KYCSessionTTL:    envDuration(EnvKYCSessionTTL),
-		KYCRetention:     envDuration(EnvKYCRetention),
+		Store:               os.Getenv(EnvStore),
+		TableName:           os.Getenv(EnvTableName),
+		PartnersSecretID:    os.Getenv(EnvPartnersID),
+		PartnersFile:        os.Getenv(EnvPartnersFile),
+		DevAPIKey:           os.Getenv(EnvDevAPIKey),
+		InLambda:            os.Getenv(envLambdaRuntime) != "",
+		KYCSessionTTL:       envDuration(EnvKYCSessionTTL),
+		KYCRetention:        envDuration(EnvKYCRetention),
+		ServiceKeysSecretID: os.Getenv(EnvServiceKeysID),
+		ServiceKeysFile:     os.Getenv(EnvServiceKeysFile),
+		UserTokenTTL:        envDuration(EnvUserTokenTTL),
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -91,11 +105,13 @@ type Deps struct {
 	Now           func() time.Time
 	KYCSessionTTL time.Duration
 	KYCRetention  time.Duration
+	Keys          func(context.Context) (*servicekeys.Keys, error)
+	UserTokenTTL  time.Duration
 }
 
 // Build makes the dependencies of cfg.
 func Build(ctx context.Context, cfg Config) (*Deps, error) {
-	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention}
+	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL}
 	var awsCfg *aws.Config
 	loadAWS := func() (*aws.Config, error) {
 		if awsCfg != nil {
@@ -132,16 +148,27 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return nil, errors.New("app: STORE must be dynamodb or memory")
 	}
 
-	var load func(context.Context) ([]byte, error)
+	var sm *secretsmanager.Client
+	secretsClient := func() (*secretsmanager.Client, error) {
+		if sm == nil {
+			c, err := loadAWS()
+			if err != nil {
+				return nil, err
+			}
+			sm = secretsmanager.NewFromConfig(*c)
+		}
+		return sm, nil
+	}
+
 	switch {
 	case cfg.PartnersSecretID != "":
-		c, err := loadAWS()
+		c, err := secretsClient()
 		if err != nil {
 			return nil, err
 		}
-		load = secrets.FromSecretsManager(secretsmanager.NewFromConfig(*c), cfg.PartnersSecretID)
+		d.Registry = secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(c, cfg.PartnersSecretID), partners.Parse)).Get
 	case cfg.PartnersFile != "":
-		load = secrets.FromFile(cfg.PartnersFile)
+		d.Registry = secrets.NewCache(secrets.Parsed(secrets.FromFile(cfg.PartnersFile), partners.Parse)).Get
 	case cfg.InLambda:
 		return nil, errors.New("app: PARTNERS_SECRET_ID is required in Lambda")
 	default:
@@ -154,9 +181,29 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		}
 		reg := partners.DevRegistry(key)
 		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
-		return d, nil
 	}
-	d.Registry = secrets.NewCache(secrets.Parsed(load, partners.Parse)).Get
+
+	switch {
+	case cfg.ServiceKeysSecretID != "":
+		c, err := secretsClient()
+		if err != nil {
+			return nil, err
+		}
+		d.Keys = secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(c, cfg.ServiceKeysSecretID), servicekeys.Parse)).Get
+	case cfg.ServiceKeysFile != "":
+		d.Keys = secrets.NewCache(secrets.Parsed(secrets.FromFile(cfg.ServiceKeysFile), servicekeys.Parse)).Get
+	case cfg.InLambda:
+		// Functions that neither mint nor verify tokens get no service keys.
+		d.Keys = func(context.Context) (*servicekeys.Keys, error) {
+			return nil, errors.New("app: SERVICE_KEYS_SECRET_ID is not set")
+		}
+	default:
+		keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+		if err != nil {
+			return nil, err
+		}
+		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys, nil }
+	}
 	return d, nil
 }
 

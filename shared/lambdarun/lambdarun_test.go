@@ -22,7 +22,8 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404}
+	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404,
+		"create-user-token": 404, "link-identifier": 404, "user-info": 401}
 	for _, rt := range routes.All() {
 		t.Run(rt.Name, func(t *testing.T) {
 			adapter := httpadapter.NewV2(routes.Mux(deps, rt))

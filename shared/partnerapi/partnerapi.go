@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
 	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/tokens"
 	"github.com/partner-identity/api/shared/users"
 )
 
@@ -30,6 +33,10 @@ type API struct {
 	Registry func(context.Context) (*partners.Registry, error)
 	Users    *users.Service
 	KYC      *kyc.Service
+	// Keys are the service keys (token signing); TokenTTL is a user token's
+	// lifetime (tokens.DefaultTTL when 0).
+	Keys     func(context.Context) (*servicekeys.Keys, error)
+	TokenTTL time.Duration
 }
 
 type partnerHandler func(w http.ResponseWriter, r *http.Request, p *partners.Partner)
@@ -194,5 +201,42 @@ func (a *API) CreateVerificationLink() http.Handler {
 			httpx.SetCause(r, err)
 			Dialect.WriteError(w, r, apierr.Internal(apierr.MsgVerificationLinkFailed))
 		}
+	})
+}
+
+// UserToken is the answer of CreateUserToken.
+type UserToken struct {
+	Token     string `json:"token"`
+	TokenType string `json:"tokenType"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// CreateUserToken is POST /api/partner/v2/users/{userId}/token: a user
+// token for the partner's widget, for one of the partner's own users.
+func (a *API) CreateUserToken() http.Handler {
+	return a.authenticated(partners.OpMintUserToken, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
+		id := r.PathValue("userId")
+		if !users.ValidUserID(id) {
+			Dialect.WriteError(w, r, apierr.UserNotFound())
+			return
+		}
+		u, err := a.Users.Get(r.Context(), p.ID, id)
+		if err != nil {
+			a.writeUser(w, r, u, err)
+			return
+		}
+		keys, err := a.Keys(r.Context())
+		if err != nil {
+			httpx.SetCause(r, err)
+			Dialect.WriteError(w, r, apierr.Internal(apierr.MsgUserTokenFailed))
+			return
+		}
+		t, err := tokens.Mint(keys, u.ID, p.ID, a.Users.Now(), a.TokenTTL)
+		if err != nil {
+			httpx.SetCause(r, err)
+			Dialect.WriteError(w, r, apierr.Internal(apierr.MsgUserTokenFailed))
+			return
+		}
+		Dialect.WriteOK(w, http.StatusCreated, UserToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
 	})
 }

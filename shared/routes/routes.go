@@ -11,8 +11,10 @@ import (
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/identifiers"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partnerapi"
+	"github.com/partner-identity/api/shared/userapi"
 	"github.com/partner-identity/api/shared/users"
 )
 
@@ -30,6 +32,15 @@ func partnerAPI(d *app.Deps) *partnerapi.API {
 		Registry: d.Registry,
 		Users:    &users.Service{Store: d.Store, Now: d.Now},
 		KYC:      &kyc.Service{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention},
+		Keys:     d.Keys,
+		TokenTTL: d.UserTokenTTL,
+	}
+}
+
+func userAPI(d *app.Deps) *userapi.API {
+	return &userapi.API{
+		Auth:   &userapi.Auth{Registry: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now},
+		Linker: &identifiers.Linker{Store: d.Store, Now: d.Now},
 	}
 }
 
@@ -43,10 +54,18 @@ var (
 		func(d *app.Deps) http.Handler { return partnerAPI(d).FindUser() }}
 	CreateVerificationLink = Route{"create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", partnerapi.Dialect,
 		func(d *app.Deps) http.Handler { return partnerAPI(d).CreateVerificationLink() }}
+	CreateUserToken = Route{"create-user-token", "POST /api/partner/v2/users/{userId}/token", partnerapi.Dialect,
+		func(d *app.Deps) http.Handler { return partnerAPI(d).CreateUserToken() }}
+	LinkIdentifier = Route{"link-identifier", "POST /api/v2/user/link-identifier", userapi.Dialect,
+		func(d *app.Deps) http.Handler { return userAPI(d).LinkIdentifier() }}
+	UserInfo = Route{"user-info", "GET /api/v2/user/info", userapi.Dialect,
+		func(d *app.Deps) http.Handler { return userAPI(d).UserInfo() }}
 )
 
 // All is every route.
-func All() []Route { return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink} }
+func All() []Route {
+	return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink, CreateUserToken, LinkIdentifier, UserInfo}
+}
 
 // Cleaner is the scheduled cleanup of expired KYC sessions.
 func Cleaner(d *app.Deps) *kyc.Cleaner { return &kyc.Cleaner{Store: d.Store, Now: d.Now} }
@@ -88,9 +107,13 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 	return strings.Join(methods, ", ")
 }
 
-// dialectFor picks the surface of an unmatched path. Only the Partner v2
-// surface exists so far.
-func dialectFor(string) httpx.Dialect { return partnerapi.Dialect }
+// dialectFor picks the surface of an unmatched path.
+func dialectFor(path string) httpx.Dialect {
+	if strings.HasPrefix(path, "/api/v2/user/") {
+		return userapi.Dialect
+	}
+	return partnerapi.Dialect
+}
 
 // Timeout of one local request, like the functions' timeout in template.yaml.
 const Timeout = 10 * time.Second

@@ -94,3 +94,9 @@ func Generate(kid string) []byte {
 	})
 	return b
 }
+
+// DevDocument is the development service keys secret: fixed, so that a
+// token minted by one local process verifies in another (make run, make
+// invoke, the token in events/). Never used inside Lambda (see package app).
+const DevDocument = `{"tokenSigningKeys":[{"kid":"dev","ed25519Seed":"ZGV2LW9ubHktZWQyNTUxOS1zZWVkLTAwMDAwMDAwMDA="}],` +
+	`"identifierPepper":"ZGV2LW9ubHktaWRlbnRpZmllci1wZXBwZXItMDAwMDAwMDA="}`

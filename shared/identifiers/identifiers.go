@@ -1,0 +1,53 @@
+// Package identifiers holds the rules of a partner's user identifier (seed
+// 000) and its keyed hash: only HMAC-SHA256(pepper, partner, identifier)
+// is ever stored as a key; the raw value travels only to the partner's
+// webhook (the outbox event).
+package identifiers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+)
+
+// Bounds of an identifier.
+const (
+	MinLen = 36
+	MaxLen = 255
+)
+
+// Rule violations, in the order they are checked.
+var (
+	ErrMissing = errors.New("identifier missing")          // ER053
+	ErrLength  = errors.New("identifier length")           // ER102
+	ErrCharset = errors.New("identifier not alphanumeric") // ER707
+)
+
+// Check applies the rules: present, 36 to 255 characters, ASCII letters and
+// digits only.
+func Check(id string) error {
+	switch {
+	case id == "":
+		return ErrMissing
+	case len(id) < MinLen || len(id) > MaxLen:
+		return ErrLength
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return ErrCharset
+		}
+	}
+	return nil
+}
+
+// Hash is the keyed hash of partnerID's identifier, in hex. The partner id
+// is part of the input, so one identifier hashes apart across partners.
+func Hash(pepper []byte, partnerID, id string) string {
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte(partnerID))
+	m.Write([]byte{0})
+	m.Write([]byte(id))
+	return hex.EncodeToString(m.Sum(nil))
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit/apitest"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
 const usersPath = "/api/partner/v2/users"
@@ -94,12 +95,12 @@ func TestCreateUserErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := fixture.NewEnv(t, fixture.Options{})
 			h := headers(tc.key)
 			if tc.ctype != "" {
 				h["Content-Type"] = tc.ctype
 			}
-			r := e.client.Do(http.MethodPost, usersPath, h, tc.body)
+			r := e.Client.Do(http.MethodPost, usersPath, h, tc.body)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -108,7 +109,7 @@ func TestCreateUserErrors(t *testing.T) {
 				t.Fatalf("error %s %q, want %s %q", code, msg, tc.code, tc.message)
 			}
 			assertDetails(t, details, tc.details)
-			if u, g := e.mem.Counts(); u != 0 || g != 0 {
+			if u, g := e.Mem.Counts(); u != 0 || g != 0 {
 				t.Fatalf("a rejected request wrote %d users, %d guards", u, g)
 			}
 		})
@@ -128,9 +129,9 @@ func assertDetails(t *testing.T, got []any, want []detail) {
 }
 
 func TestCreateUserConflictChangesNothing(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	first := `{"externalUserId":"ext-conflict","type":"INDIVIDUAL","method":"EMAIL","identifier":"ana@example.com"}`
-	if r := e.client.Do(http.MethodPost, usersPath, headers(keyAcme), first); r.Status != 201 {
+	if r := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), first); r.Status != 201 {
 		t.Fatalf("first create: %d %s", r.Status, r.Body)
 	}
 	for _, other := range []string{
@@ -138,7 +139,7 @@ func TestCreateUserConflictChangesNothing(t *testing.T) {
 		`{"externalUserId":"ext-conflict","type":"INDIVIDUAL","method":"EMAIL","identifier":"bob@example.com"}`,
 		`{"externalUserId":"ext-conflict","type":"INDIVIDUAL","method":"EMAIL","identifier":"ana@example.com","alias":"Ana"}`,
 	} {
-		r := e.client.Do(http.MethodPost, usersPath, headers(keyAcme), other)
+		r := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), other)
 		if r.Status != 409 {
 			t.Fatalf("status %d, want 409: %s", r.Status, r.Body)
 		}
@@ -148,14 +149,14 @@ func TestCreateUserConflictChangesNothing(t *testing.T) {
 		}
 		assertDetails(t, details, []detail{{"externalUserId", "already registered with a different request body"}})
 	}
-	if u, g := e.mem.Counts(); u != 1 || g != 1 {
+	if u, g := e.Mem.Counts(); u != 1 || g != 1 {
 		t.Fatalf("users %d guards %d, want 1 and 1", u, g)
 	}
 }
 
 func TestCreateUserStoreFaultIs500WithoutInternalText(t *testing.T) {
-	fs := &failingStore{}
-	c := newClient(t, fs, staticRegistry(testRegistry(t)))
+	fs := &fixture.FailingStore{}
+	c := fixture.Client(t, fs, fixture.Options{})
 	r := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-fault","type":"INDIVIDUAL"}`)
 	if r.Status != 500 {
 		t.Fatalf("status %d", r.Status)
@@ -167,15 +168,15 @@ func TestCreateUserStoreFaultIs500WithoutInternalText(t *testing.T) {
 	if strings.Contains(string(r.Body), "dynamodb") || strings.Contains(string(r.Body), "reset") {
 		t.Fatalf("internal text leaked: %s", r.Body)
 	}
-	if fs.calls != 1 {
-		t.Fatalf("store calls = %d, want 1", fs.calls)
+	if fs.Calls != 1 {
+		t.Fatalf("store calls = %d, want 1", fs.Calls)
 	}
 }
 
 func TestCreateUserSuccessAndReplay(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	body := `{"externalUserId":"91b95244-72ca-459e-88d2-281c3e2935c1","type":"INDIVIDUAL","method":"PHONE_NUMBER","identifier":"+52 440 123 4567","alias":"Satoshi Nakamoto"}`
-	r := e.client.Do(http.MethodPost, usersPath, headers(keyAcme), body)
+	r := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), body)
 	if r.Status != 201 || r.Header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("first: %d replayed=%q %s", r.Status, r.Header.Get("Idempotent-Replayed"), r.Body)
 	}
@@ -187,7 +188,7 @@ func TestCreateUserSuccessAndReplay(t *testing.T) {
 	// The same request, formatted differently: a replay, byte for byte.
 	same := `{"alias":"Satoshi Nakamoto","identifier":"+524401234567","method":"PHONE_NUMBER","type":"INDIVIDUAL","externalUserId":"91b95244-72ca-459e-88d2-281c3e2935c1"}`
 	for i := 0; i < 3; i++ {
-		rr := e.client.Do(http.MethodPost, usersPath, headers(keyAcmeOld), same)
+		rr := e.Client.Do(http.MethodPost, usersPath, headers(keyAcmeOld), same)
 		if rr.Status != 200 || rr.Header.Get("Idempotent-Replayed") != "true" {
 			t.Fatalf("replay: %d %q", rr.Status, rr.Header.Get("Idempotent-Replayed"))
 		}
@@ -195,15 +196,15 @@ func TestCreateUserSuccessAndReplay(t *testing.T) {
 			t.Fatalf("replay body differs:\n%s\n%s", rr.Body, r.Body)
 		}
 	}
-	if u, g := e.mem.Counts(); u != 1 || g != 1 {
+	if u, g := e.Mem.Counts(); u != 1 || g != 1 {
 		t.Fatalf("users %d guards %d", u, g)
 	}
 }
 
 func TestCreateUserDefaultsAndNormalisation(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	// method omitted is NONE; the same with "NONE" and null identifier is a replay.
-	r := e.client.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-none","type":"BUSINESS"}`)
+	r := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-none","type":"BUSINESS"}`)
 	if r.Status != 201 {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
@@ -211,12 +212,12 @@ func TestCreateUserDefaultsAndNormalisation(t *testing.T) {
 	if data["method"] != "NONE" || data["identifier"] != nil || data["alias"] != nil {
 		t.Fatalf("data: %v", data)
 	}
-	rr := e.client.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-none","type":"BUSINESS","method":"NONE","identifier":null,"alias":null}`)
+	rr := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-none","type":"BUSINESS","method":"NONE","identifier":null,"alias":null}`)
 	if rr.Status != 200 || string(rr.Body) != string(r.Body) {
 		t.Fatalf("replay: %d %s", rr.Status, rr.Body)
 	}
 	// A WIDGET partner may register users; its externalUserIds are its own.
-	rb := e.client.Do(http.MethodPost, usersPath, headers(keyBeta), `{"externalUserId":"ext-none","type":"BUSINESS"}`)
+	rb := e.Client.Do(http.MethodPost, usersPath, headers(keyBeta), `{"externalUserId":"ext-none","type":"BUSINESS"}`)
 	if rb.Status != 201 {
 		t.Fatalf("beta: %d %s", rb.Status, rb.Body)
 	}
@@ -227,7 +228,7 @@ func TestCreateUserDefaultsAndNormalisation(t *testing.T) {
 
 func TestCreateUserConcurrentInMemory(t *testing.T) {
 	mem := memstore.New()
-	c := newClient(t, mem, staticRegistry(testRegistry(t)))
+	c := fixture.Client(t, mem, fixture.Options{})
 	assertOneUserUnderRace(t, c, 50)
 	if u, g := mem.Counts(); u != 1 || g != 1 {
 		t.Fatalf("users %d guards %d, want exactly 1 and 1", u, g)

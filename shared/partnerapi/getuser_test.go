@@ -5,11 +5,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
-func createUser(t *testing.T, e *env, key, ext string) string {
+func createUser(t *testing.T, e *fixture.Env, key, ext string) string {
 	t.Helper()
-	r := e.client.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"`+ext+`","type":"INDIVIDUAL","method":"EMAIL","identifier":"reader@example.com"}`)
+	r := e.Client.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"`+ext+`","type":"INDIVIDUAL","method":"EMAIL","identifier":"reader@example.com"}`)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -17,7 +19,7 @@ func createUser(t *testing.T, e *env, key, ext string) string {
 }
 
 func TestGetUser(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	id := createUser(t, e, keyAcme, "ext-get-1")
 	cases := []struct {
 		name, key, path string
@@ -36,7 +38,7 @@ func TestGetUser(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.client.Do(http.MethodGet, usersPath+tc.path, headers(tc.key), "")
+			r := e.Client.Do(http.MethodGet, usersPath+tc.path, headers(tc.key), "")
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -59,7 +61,7 @@ func TestGetUser(t *testing.T) {
 }
 
 func TestFindUserByExternalID(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	ext := "ext find/1?&=é"
 	id := createUser(t, e, keyAcme, ext)
 	q := func(v string) string { return usersPath + "?externalUserId=" + url.QueryEscape(v) }
@@ -82,7 +84,7 @@ func TestFindUserByExternalID(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.client.Do(http.MethodGet, tc.target, headers(tc.key), "")
+			r := e.Client.Do(http.MethodGet, tc.target, headers(tc.key), "")
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -104,7 +106,7 @@ func TestFindUserByExternalID(t *testing.T) {
 }
 
 func TestReadsFailWith500OnStoreFault(t *testing.T) {
-	c := newClient(t, &failingStore{}, staticRegistry(testRegistry(t)))
+	c := fixture.Client(t, &fixture.FailingStore{}, fixture.Options{})
 	for _, target := range []string{usersPath + "/2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11", usersPath + "?externalUserId=x1"} {
 		r := c.Do(http.MethodGet, target, headers(keyAcme), "")
 		code, msg, _ := errorOf(t, r)
@@ -115,12 +117,12 @@ func TestReadsFailWith500OnStoreFault(t *testing.T) {
 }
 
 func TestUnmatchedRoutesAnswerInTheDialect(t *testing.T) {
-	e := newEnv(t)
-	r := e.client.Do(http.MethodDelete, usersPath, headers(keyAcme), "")
+	e := fixture.NewEnv(t, fixture.Options{})
+	r := e.Client.Do(http.MethodDelete, usersPath, headers(keyAcme), "")
 	if code, _, _ := errorOf(t, r); r.Status != 405 || code != "METHOD_NOT_ALLOWED" || r.Header.Get("Allow") != "GET, POST" {
 		t.Fatalf("405: %d %s allow=%q", r.Status, code, r.Header.Get("Allow"))
 	}
-	r = e.client.Do(http.MethodGet, "/api/partner/v2/nothing", headers(keyAcme), "")
+	r = e.Client.Do(http.MethodGet, "/api/partner/v2/nothing", headers(keyAcme), "")
 	if code, _, _ := errorOf(t, r); r.Status != 404 || code != "NOT_FOUND_ERROR" {
 		t.Fatalf("404: %d %s", r.Status, code)
 	}

@@ -11,14 +11,15 @@ import (
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
 func linkPath(userID string) string { return usersPath + "/" + userID + "/kyc/verification-link" }
 
-func createTyped(t *testing.T, e *env, key, ext, typ string) string {
+func createTyped(t *testing.T, e *fixture.Env, key, ext, typ string) string {
 	t.Helper()
-	r := e.client.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"`+ext+`","type":"`+typ+`"}`)
+	r := e.Client.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"`+ext+`","type":"`+typ+`"}`)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -26,7 +27,7 @@ func createTyped(t *testing.T, e *env, key, ext, typ string) string {
 }
 
 func TestVerificationLinkErrors(t *testing.T) {
-	e := newEnv(t)
+	e := fixture.NewEnv(t, fixture.Options{})
 	person := createTyped(t, e, keyAcme, "ext-kyc-person", "INDIVIDUAL")
 	business := createTyped(t, e, keyAcme, "ext-kyc-business", "BUSINESS")
 	betas := createTyped(t, e, keyBeta, "ext-kyc-beta", "INDIVIDUAL")
@@ -60,7 +61,7 @@ func TestVerificationLinkErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.client.Do(http.MethodPost, linkPath(tc.user), headers(tc.key), tc.body)
+			r := e.Client.Do(http.MethodPost, linkPath(tc.user), headers(tc.key), tc.body)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -74,11 +75,11 @@ func TestVerificationLinkErrors(t *testing.T) {
 			if tc.field == "" && details != nil {
 				t.Fatalf("unexpected details %v", details)
 			}
-			if n := e.mem.SessionCount(); n != 0 {
+			if n := e.Mem.SessionCount(); n != 0 {
 				t.Fatalf("a refused request wrote %d sessions", n)
 			}
 			for _, id := range []string{person, business, betas} {
-				if u := e.client.Do(http.MethodGet, usersPath+"/"+id, headers(ownerKey(id, betas)), ""); u.JSON()["data"].(map[string]any)["kycStatus"] != "NOT_STARTED" {
+				if u := e.Client.Do(http.MethodGet, usersPath+"/"+id, headers(ownerKey(id, betas)), ""); u.JSON()["data"].(map[string]any)["kycStatus"] != "NOT_STARTED" {
 					t.Fatalf("a refused request changed user %s", id)
 				}
 			}
@@ -94,8 +95,8 @@ func ownerKey(id, betaUser string) string {
 }
 
 func TestVerificationLinkStoreFault(t *testing.T) {
-	fs := &failingStore{}
-	c := newClient(t, fs, staticRegistry(testRegistry(t)))
+	fs := &fixture.FailingStore{}
+	c := fixture.Client(t, fs, fixture.Options{})
 	r := c.Do(http.MethodPost, linkPath("2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"), headers(keyAcme), `{"country":"MX"}`)
 	code, msg, _ := errorOf(t, r)
 	if r.Status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Failed to create verification link" || strings.Contains(string(r.Body), "reset") {
@@ -108,7 +109,7 @@ var sessionIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func TestVerificationLinkOpensSessions(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	mem := memstore.New()
-	c := newClientAt(t, mem, staticRegistry(testRegistry(t)), clk.Now)
+	c := fixture.Client(t, mem, fixture.Options{Now: clk.Now})
 	r := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-kyc-ok","type":"INDIVIDUAL"}`)
 	user := r.JSON()["data"].(map[string]any)["userId"].(string)
 
@@ -164,7 +165,7 @@ func TestDynamoDBCallsPerVerificationLink(t *testing.T) {
 	srv := moto.Require(t)
 	calls := moto.NewCalls()
 	db, table := srv.NewTable(t, calls, nil)
-	c := newClient(t, dynamostore.New(db, table), staticRegistry(testRegistry(t)))
+	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
 	person := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-kc-1","type":"INDIVIDUAL"}`).JSON()["data"].(map[string]any)["userId"].(string)
 	business := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-kc-2","type":"BUSINESS"}`).JSON()["data"].(map[string]any)["userId"].(string)
 	betas := c.Do(http.MethodPost, usersPath, headers(keyBeta), `{"externalUserId":"ext-kc-3","type":"INDIVIDUAL"}`).JSON()["data"].(map[string]any)["userId"].(string)

@@ -15,7 +15,9 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
 	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
@@ -42,7 +44,7 @@ func countItems(t *testing.T, db *dynamodb.Client, table string) map[string]int 
 func TestCreateUserConcurrentOnMoto(t *testing.T) {
 	srv := moto.Require(t)
 	db, table := srv.NewTable(t, nil, nil)
-	c := newClient(t, dynamostore.New(db, table), staticRegistry(testRegistry(t)))
+	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
 	id := assertOneUserUnderRace(t, c, 50)
 	counts := countItems(t, db, table)
 	if counts["USER"] != 1 || counts["GUARD"] != 1 {
@@ -58,7 +60,7 @@ func TestDynamoDBCallsPerCreate(t *testing.T) {
 	srv := moto.Require(t)
 	calls := moto.NewCalls()
 	db, table := srv.NewTable(t, calls, nil)
-	c := newClient(t, dynamostore.New(db, table), staticRegistry(testRegistry(t)))
+	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
 	body := `{"externalUserId":"ext-calls","type":"INDIVIDUAL","method":"EMAIL","identifier":"calls@example.com"}`
 	steps := []struct {
 		name   string
@@ -93,14 +95,14 @@ func TestPartnerRegistryFromSecretsManagerOnMoto(t *testing.T) {
 	sm := secretsmanager.NewFromConfig(srv.Config(calls, &fault))
 	secretID := "partner-identity/test/partners-" + time.Now().Format("150405.000000")
 	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String(secretID), SecretString: aws.String(registryJSON)}); err != nil {
+		Name: aws.String(secretID), SecretString: aws.String(fixture.RegistryJSON)}); err != nil {
 		t.Fatal(err)
 	}
 	clk := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	cache := secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(sm, secretID), partners.Parse))
 	cache.Now = clk.Now
-	e := newEnv(t)
-	c := newClient(t, e.mem, cache.Get)
+	e := fixture.NewEnv(t, fixture.Options{})
+	c := fixture.Client(t, e.Mem, fixture.Options{Registry: cache.Get})
 	unknownUser := usersPath + "/2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
 
 	// 100 concurrent first requests: one GetSecretValue.
@@ -170,7 +172,7 @@ func TestSecretsManagerDownAtFirstFetchIs500(t *testing.T) {
 	})
 	sm := secretsmanager.NewFromConfig(srv.Config(nil, &fault))
 	cache := secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(sm, "never-fetched"), partners.Parse))
-	c := newClient(t, newEnv(t).mem, cache.Get)
+	c := fixture.Client(t, memstore.New(), fixture.Options{Registry: cache.Get})
 	r := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-sm-down","type":"INDIVIDUAL"}`)
 	code, msg, _ := errorOf(t, r)
 	if r.Status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Internal server error" {

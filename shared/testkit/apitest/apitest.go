@@ -99,7 +99,7 @@ var markers struct {
 // sensitive headers and body fields; enum-like fields are left out.
 var (
 	sensitiveHeaders = []string{"partner-api-key", "User-Identifier", "User-Authorization", "Authorization"}
-	insensitiveJSON  = map[string]bool{"type": true, "method": true, "country": true}
+	insensitiveJSON  = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true}
 )
 
 // Remember adds a value that must not appear in logs.

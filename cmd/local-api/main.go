@@ -28,13 +28,15 @@ func main() {
 	partnersFile := flag.String("partners", env.PartnersFile, "partner registry file in the secret's shape (env PARTNERS_FILE)")
 	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
 	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
+	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
 	flag.Parse()
 
 	app.SetupLogging()
 	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
-		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention}
+		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
+		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID, UserTokenTTL: env.UserTokenTTL}
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-api:", err)

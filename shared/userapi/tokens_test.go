@@ -75,7 +75,10 @@ func TestTokenAttacks(t *testing.T) {
 		{"HS256 signed with the public key", hs256(map[string]any{"alg": "HS256", "typ": "JWT", "kid": "k2"}, claims(nil), keys.Signing[0].Public), "ER702"},
 		{"HS256 signed with a wrong key", hs256(map[string]any{"alg": "HS256", "typ": "JWT", "kid": "k2"}, claims(nil), []byte("a-wrong-secret-key-of-32-bytes!!")), "ER702"},
 		{"RS256 header on an HMAC signature", hs256(map[string]any{"alg": "RS256", "typ": "JWT", "kid": "k2"}, claims(nil), keys.Pepper), "ER702"},
-		{"expired", signed(func(m map[string]any) { m["exp"] = now.Add(-time.Hour).Unix(); m["iat"] = now.Add(-2 * time.Hour).Unix() }, "k2"), "ER701"},
+		{"expired", signed(func(m map[string]any) {
+			m["exp"] = now.Add(-time.Hour).Unix()
+			m["iat"] = now.Add(-2 * time.Hour).Unix()
+		}, "k2"), "ER701"},
 		{"not yet valid", signed(func(m map[string]any) { m["nbf"] = now.Add(time.Hour).Unix() }, "k2"), "ER702"},
 		{"issued in the future", signed(func(m map[string]any) { m["iat"] = now.Add(time.Hour).Unix() }, "k2"), "ER702"},
 		{"no expiry", signed(func(m map[string]any) { delete(m, "exp") }, "k2"), "ER702"},

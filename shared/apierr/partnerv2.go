@@ -59,13 +59,17 @@ func Internal(msg string) *Error {
 	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: msg}
 }
 
+// RouteNotFound and MethodNotAllowed answer requests no route serves; the
+// solution shows in the dialects that carry one.
 func RouteNotFound() *Error {
-	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: MsgRouteNotFound}
+	return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: MsgRouteNotFound, Solution: solutionCheckRoute}
 }
 
 func MethodNotAllowed() *Error {
-	return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: MsgMethodNotAllowed}
+	return &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed, Message: MsgMethodNotAllowed, Solution: solutionCheckRoute}
 }
+
+const solutionCheckRoute = "Check the request's method and path against the API reference."
 
 // InvalidVerificationType is seed 001's "<type> users can only request
 // <verification> verification", filled for the one case there is.

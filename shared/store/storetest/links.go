@@ -104,11 +104,12 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int
 		var wg sync.WaitGroup
 		errs := map[string]error{}
 		var mu sync.Mutex
+		events := map[string]store.OutboxEvent{"a": ev(), "b": ev()}
 		for _, id := range []string{"a", "b"} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := s.LinkIdentifier(ctx, id, "p1", "shared", "", ev(), now)
+				err := s.LinkIdentifier(ctx, id, "p1", "shared", "", events[id], now)
 				mu.Lock()
 				errs[id] = err
 				mu.Unlock()

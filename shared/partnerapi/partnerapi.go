@@ -4,6 +4,7 @@ package partnerapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -86,14 +87,8 @@ func keyError(err error) *apierr.Error {
 // CreateUser is POST /api/partner/v2/users.
 func (a *API) CreateUser() http.Handler {
 	return a.authenticated(partners.OpCreateUser, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
-		obj, bad := httpx.ReadObject(r)
-		if bad != nil {
-			Dialect.WriteError(w, r, apierr.InvalidInput(*bad))
-			return
-		}
-		in, details := users.ParseCreate(obj)
-		if len(details) > 0 {
-			Dialect.WriteError(w, r, apierr.InvalidInput(details...))
+		in, ok := decode(w, r, users.ParseCreate)
+		if !ok {
 			return
 		}
 		res, err := a.Users.Create(r.Context(), p.ID, in)
@@ -115,9 +110,8 @@ func (a *API) CreateUser() http.Handler {
 // GetUser is GET /api/partner/v2/users/{userId}.
 func (a *API) GetUser() http.Handler {
 	return a.authenticated(partners.OpReadUser, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
-		id := r.PathValue("userId")
-		if !users.ValidUserID(id) {
-			Dialect.WriteError(w, r, apierr.UserNotFound())
+		id, ok := userIDParam(w, r)
+		if !ok {
 			return
 		}
 		u, err := a.Users.Get(r.Context(), p.ID, id)
@@ -170,19 +164,12 @@ func (a *API) writeUser(w http.ResponseWriter, r *http.Request, u store.User, er
 // CreateVerificationLink is POST /api/partner/v2/users/{userId}/kyc/verification-link.
 func (a *API) CreateVerificationLink() http.Handler {
 	return a.authenticated(partners.OpOpenKYCSession, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
-		obj, bad := httpx.ReadObject(r)
-		if bad != nil {
-			Dialect.WriteError(w, r, apierr.InvalidInput(*bad))
+		in, ok := decode(w, r, kyc.ParseLink)
+		if !ok {
 			return
 		}
-		in, details := kyc.ParseLink(obj)
-		if len(details) > 0 {
-			Dialect.WriteError(w, r, apierr.InvalidInput(details...))
-			return
-		}
-		id := r.PathValue("userId")
-		if !users.ValidUserID(id) {
-			Dialect.WriteError(w, r, apierr.UserNotFound())
+		id, ok := userIDParam(w, r)
+		if !ok {
 			return
 		}
 		link, err := a.KYC.Open(r.Context(), p, id, in)
@@ -215,9 +202,8 @@ type UserToken struct {
 // token for the partner's widget, for one of the partner's own users.
 func (a *API) CreateUserToken() http.Handler {
 	return a.authenticated(partners.OpMintUserToken, func(w http.ResponseWriter, r *http.Request, p *partners.Partner) {
-		id := r.PathValue("userId")
-		if !users.ValidUserID(id) {
-			Dialect.WriteError(w, r, apierr.UserNotFound())
+		id, ok := userIDParam(w, r)
+		if !ok {
 			return
 		}
 		u, err := a.Users.Get(r.Context(), p.ID, id)
@@ -239,4 +225,32 @@ func (a *API) CreateUserToken() http.Handler {
 		}
 		Dialect.WriteOK(w, http.StatusCreated, UserToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
 	})
+}
+
+// decode reads a strict JSON body and applies parse, answering 400
+// INVALID_USER_INPUT_ERROR (one detail per bad field) when either fails.
+func decode[T any](w http.ResponseWriter, r *http.Request, parse func(map[string]json.RawMessage) (T, []apierr.Detail)) (T, bool) {
+	obj, bad := httpx.ReadObject(r)
+	if bad != nil {
+		Dialect.WriteError(w, r, apierr.InvalidInput(*bad))
+		var zero T
+		return zero, false
+	}
+	in, details := parse(obj)
+	if len(details) > 0 {
+		Dialect.WriteError(w, r, apierr.InvalidInput(details...))
+		return in, false
+	}
+	return in, true
+}
+
+// userIDParam is the {userId} path value; one that cannot be a user id is
+// 404 without a lookup.
+func userIDParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("userId")
+	if !users.ValidUserID(id) {
+		Dialect.WriteError(w, r, apierr.UserNotFound())
+		return "", false
+	}
+	return id, true
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/userapi"
+	"github.com/partner-identity/api/shared/userauth"
 	"github.com/partner-identity/api/shared/users"
 )
 
@@ -37,9 +38,13 @@ func partnerAPI(d *app.Deps) *partnerapi.API {
 	}
 }
 
+func authenticator(d *app.Deps) userauth.Authenticator {
+	return userauth.Authenticator{Registry: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now}
+}
+
 func userAPI(d *app.Deps) *userapi.API {
 	return &userapi.API{
-		Auth:   &userapi.Auth{Registry: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now},
+		Auth:   &userapi.Auth{Authenticator: authenticator(d)},
 		Linker: &identifiers.Linker{Store: d.Store, Now: d.Now},
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -16,7 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/tokens"
+	"github.com/partner-identity/api/shared/userauth"
 )
 
 // Headers of the surface.
@@ -31,10 +30,7 @@ var Dialect dialects.UserV2
 
 // Auth authenticates User v2 requests.
 type Auth struct {
-	Registry func(context.Context) (*partners.Registry, error)
-	Keys     func(context.Context) (*servicekeys.Keys, error)
-	Store    store.Store
-	Now      func() time.Time
+	userauth.Authenticator
 }
 
 // Principal is the authenticated user, with its partner.
@@ -83,17 +79,12 @@ func (a *Auth) Wrap(next principalHandler) http.Handler {
 			a.fault(w, r, err)
 			return
 		}
-		reg, err := a.Registry(r.Context())
-		if err != nil {
-			a.fault(w, r, err)
-			return
-		}
 		var p *Principal
 		var e *apierr.Error
 		if hasAuthz {
-			p, e, err = a.byToken(r.Context(), keys, reg, authz, ident, hasIdent)
+			p, e, err = a.byToken(r.Context(), keys, authz, ident, hasIdent)
 		} else {
-			p, e, err = a.byPartnerKey(r.Context(), keys, reg, key, ident, hasIdent)
+			p, e, err = a.byPartnerKey(r.Context(), keys, key, ident, hasIdent)
 		}
 		switch {
 		case err != nil:
@@ -115,47 +106,41 @@ func header(r *http.Request, name string) (string, bool) {
 	return v, v != ""
 }
 
-func (a *Auth) byToken(ctx context.Context, keys *servicekeys.Keys, reg *partners.Registry, authz, ident string, hasIdent bool) (*Principal, *apierr.Error, error) {
-	scheme, token, _ := strings.Cut(authz, " ")
-	token = strings.TrimSpace(token)
+func (a *Auth) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*Principal, *apierr.Error, error) {
+	token, err := userauth.Bearer(authz)
+	if err == nil {
+		var up *userauth.Principal
+		if up, err = a.Token(ctx, token); err == nil {
+			p := &Principal{User: up.User, Partner: up.Partner, ViaToken: true}
+			if hasIdent {
+				if identifiers.Check(ident) != nil {
+					return nil, apierr.ER707, nil
+				}
+				if p.User.LinkedIdentifierHash != identifiers.Hash(keys.Pepper, p.Partner.ID, ident) {
+					return nil, apierr.ER703, nil
+				}
+			}
+			return p, nil, nil
+		}
+	}
 	switch {
-	case !strings.EqualFold(scheme, "Bearer"):
-		return nil, apierr.ER702, nil
-	case token == "":
+	case errors.Is(err, userauth.ErrMissing):
 		return nil, apierr.ER700, nil
-	}
-	claims, err := tokens.Verify(keys, token, a.Now())
-	switch {
-	case errors.Is(err, tokens.ErrExpired):
+	case errors.Is(err, userauth.ErrExpired):
 		return nil, apierr.ER701, nil
-	case err != nil:
+	case errors.Is(err, userauth.ErrInvalid):
 		return nil, apierr.ER702, nil
-	}
-	partner, ok := reg.Partner(claims.PartnerID)
-	if !ok {
-		return nil, apierr.ER702, nil // the partner was removed: its tokens die with it
-	}
-	u, err := a.Store.GetUser(ctx, claims.Subject)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, userauth.ErrUserGone):
 		return nil, apierr.ER709, nil
-	case err != nil:
-		return nil, nil, err
-	case u.PartnerID != partner.ID:
-		return nil, apierr.ER702, nil
 	}
-	if hasIdent {
-		if identifiers.Check(ident) != nil {
-			return nil, apierr.ER707, nil
-		}
-		if u.LinkedIdentifierHash != identifiers.Hash(keys.Pepper, partner.ID, ident) {
-			return nil, apierr.ER703, nil
-		}
-	}
-	return &Principal{User: u, Partner: partner, ViaToken: true}, nil, nil
+	return nil, nil, err
 }
 
-func (a *Auth) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, reg *partners.Registry, key, ident string, hasIdent bool) (*Principal, *apierr.Error, error) {
+func (a *Auth) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, ident string, hasIdent bool) (*Principal, *apierr.Error, error) {
+	reg, err := a.Registry(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	partner, err := reg.Authenticate(key)
 	if err != nil {
 		return nil, apierr.ER805, nil

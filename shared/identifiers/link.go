@@ -33,7 +33,10 @@ type Linker struct {
 // never one named by the caller). Linking the identifier u holds already is
 // a success that writes nothing; another identifier replaces u's previous
 // one in the same transaction, which also writes the outbox event.
-func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerID, id string) error {
+//
+// provider is the partner's identityProvider slug ("" for none): a
+// federated identity with it rests on the replaced link and is removed.
+func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerID, provider, id string) error {
 	hash := Hash(pepper, partnerID, id)
 	for attempt := 0; ; attempt++ {
 		if u.LinkedIdentifierHash == hash {
@@ -44,7 +47,7 @@ func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerI
 		if err != nil {
 			return err
 		}
-		err = l.Store.LinkIdentifier(ctx, u.ID, partnerID, hash, u.LinkedIdentifierHash, ev, now)
+		err = l.Store.LinkIdentifier(ctx, u.ID, partnerID, hash, u.LinkedIdentifierHash, provider, ev, now)
 		switch {
 		case err == nil:
 			return nil

@@ -63,3 +63,10 @@ func OutboxPK(eventID string) string { return "OUTBOX#" + eventID }
 
 // OutboxSK is the sort key of an outbox event.
 const OutboxSK = "EVENT"
+
+// FederatedIdentitySK is the sort key of a user's federated identity with
+// provider, under the user's partition (UserPK).
+func FederatedIdentitySK(provider string) string { return FederatedIdentityPrefix + provider }
+
+// FederatedIdentityPrefix starts the sort key of every federated identity.
+const FederatedIdentityPrefix = "FEDID#"

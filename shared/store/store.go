@@ -158,9 +158,37 @@ type Links interface {
 	// is written. Nothing is written when another user holds hash
 	// (ErrLinkTaken), the user is gone (ErrNotFound) or its current link is
 	// not oldHash (ErrStaleUser).
-	LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash string, ev OutboxEvent, now time.Time) error
+	// When oldHash is replaced and dropProvider is not "", the user's
+	// federated identity with that provider (which rested on the old link)
+	// is removed in the same step.
+	LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev OutboxEvent, now time.Time) error
 	// GetLink returns the link of hash for partnerID, or ErrNotFound.
 	GetLink(ctx context.Context, partnerID, hash string) (Link, error)
+}
+
+// FederatedIdentity is a user's identity with a provider (a partner's
+// identityProvider slug); its subject is the hash of the identifier the
+// user linked from that partner.
+type FederatedIdentity struct {
+	UserID    string
+	Provider  string
+	PartnerID string
+	Subject   string
+	CreatedAt time.Time
+}
+
+// FederatedIdentities stores federated identities.
+type FederatedIdentities interface {
+	// PutFederatedIdentity sets fi in one step, only while the user still
+	// holds the link fi.Subject for fi.PartnerID: ErrNotFound when the user
+	// is gone, ErrStaleUser when its link is another. changed is false when
+	// the same identity was set already (nothing is written).
+	PutFederatedIdentity(ctx context.Context, fi FederatedIdentity) (changed bool, err error)
+	// DeleteFederatedIdentity removes the user's identity with provider;
+	// false when there was none.
+	DeleteFederatedIdentity(ctx context.Context, userID, provider string) (bool, error)
+	// ListFederatedIdentities returns the user's identities, by provider.
+	ListFederatedIdentities(ctx context.Context, userID string) ([]FederatedIdentity, error)
 }
 
 // Store is everything the API stores.
@@ -168,4 +196,5 @@ type Store interface {
 	Users
 	KYCSessions
 	Links
+	FederatedIdentities
 }

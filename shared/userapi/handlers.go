@@ -49,7 +49,7 @@ func (a *API) LinkIdentifier() http.Handler {
 			Dialect.WriteError(w, r, apierr.ER707)
 			return
 		}
-		err := a.Linker.Link(r.Context(), keys.Pepper, p.User, p.Partner.ID, id)
+		err := a.Linker.Link(r.Context(), keys.Pepper, p.User, p.Partner.ID, p.Partner.IdentityProvider, id)
 		switch {
 		case err == nil:
 			Dialect.WriteOK(w, http.StatusOK, map[string]string{"message": LinkedMessage})

@@ -29,6 +29,10 @@ func (c *conflictOnce) Query(context.Context, *dynamodb.QueryInput, ...func(*dyn
 	return &dynamodb.QueryOutput{}, nil
 }
 
+func (c *conflictOnce) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return &dynamodb.DeleteItemOutput{}, nil
+}
+
 func (c *conflictOnce) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.calls++
 	if c.calls <= c.n {

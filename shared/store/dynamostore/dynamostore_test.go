@@ -66,3 +66,11 @@ func TestLinksConformanceOnMoto(t *testing.T) {
 		}
 	})
 }
+
+func TestFederatedIdentitiesConformanceOnMoto(t *testing.T) {
+	srv := moto.Require(t)
+	storetest.RunFederatedIdentities(t, func(t *testing.T) store.Store {
+		db, table := srv.NewTable(t, nil, nil)
+		return dynamostore.New(db, table)
+	})
+}

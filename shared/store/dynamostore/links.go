@@ -17,10 +17,11 @@ const (
 )
 
 // LinkIdentifier is one TransactWriteItems: put the link (absent, or held
-// by this user already: it returns its holder when taken), update the user
-// (exists, this partner's, its current link still oldHash), delete the old
-// link (held by this user), put the outbox event.
-func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash string, ev store.OutboxEvent, now time.Time) error {
+// by this user already), update the user (exists, this partner's, its
+// current link still oldHash), put the outbox event, and on a replacement
+// delete the old link (held by this user) and the federated identity that
+// rested on it.
+func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev store.OutboxEvent, now time.Time) error {
 	userCond := "attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
 	values := map[string]types.AttributeValue{
 		":h": str(hash), ":now": ts(now), ":pid": str(partnerID),
@@ -58,6 +59,13 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 			ConditionExpression:       aws.String("userId = :uid"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(userID)},
 		}})
+		if dropProvider != "" {
+			// The federated identity built on the old link falls with it.
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table,
+				Key:       key(store.UserPK(userID), store.FederatedIdentitySK(dropProvider)),
+			}})
+		}
 	}
 	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:link_identifier_cancelled")
 	if err != nil || failed == nil {

@@ -20,6 +20,7 @@ type Store struct {
 	sessions map[string]store.KYCSession
 	links    map[string]store.Link
 	outbox   []store.OutboxEvent
+	fedids   map[string]store.FederatedIdentity // by userID + "|" + provider
 }
 
 var _ store.Store = (*Store)(nil)
@@ -27,7 +28,7 @@ var _ store.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{},
-		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}}
+		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}, fedids: map[string]store.FederatedIdentity{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*store.Guard, error) {
@@ -152,7 +153,7 @@ func (s *Store) SessionCount() int {
 	return len(s.sessions)
 }
 
-func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHash string, ev store.OutboxEvent, now time.Time) error {
+func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev store.OutboxEvent, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lk := store.LinkPK(partnerID, hash)
@@ -171,6 +172,9 @@ func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHa
 	}
 	if oldHash != "" && oldHash != hash {
 		delete(s.links, store.LinkPK(partnerID, oldHash))
+		if dropProvider != "" {
+			delete(s.fedids, userID+"|"+dropProvider)
+		}
 	}
 	u.LinkedIdentifierHash, u.LinkedAt, u.UpdatedAt = hash, now, now
 	s.users[userID] = u
@@ -208,4 +212,46 @@ func (s *Store) RemoveUser(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.users, id)
+}
+
+func (s *Store) PutFederatedIdentity(_ context.Context, fi store.FederatedIdentity) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[fi.UserID]
+	if !ok {
+		return false, store.ErrNotFound
+	}
+	if u.PartnerID != fi.PartnerID || u.LinkedIdentifierHash != fi.Subject {
+		return false, store.ErrStaleUser
+	}
+	k := fi.UserID + "|" + fi.Provider
+	if old, ok := s.fedids[k]; ok && old.Subject == fi.Subject {
+		return false, nil
+	}
+	s.fedids[k] = fi
+	return true, nil
+}
+
+func (s *Store) DeleteFederatedIdentity(_ context.Context, userID, provider string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := userID + "|" + provider
+	if _, ok := s.fedids[k]; !ok {
+		return false, nil
+	}
+	delete(s.fedids, k)
+	return true, nil
+}
+
+func (s *Store) ListFederatedIdentities(_ context.Context, userID string) ([]store.FederatedIdentity, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []store.FederatedIdentity
+	for _, fi := range s.fedids {
+		if fi.UserID == userID {
+			out = append(out, fi)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Provider < out[j].Provider })
+	return out, nil
 }

@@ -25,3 +25,7 @@ func TestLinksConformance(t *testing.T) {
 		return m, func() int { return len(m.Outbox()) }
 	})
 }
+
+func TestFederatedIdentitiesConformance(t *testing.T) {
+	storetest.RunFederatedIdentities(t, func(*testing.T) store.Store { return memstore.New() })
+}

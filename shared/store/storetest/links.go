@@ -34,7 +34,7 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int
 	t.Run("link, replace, and the old link is gone", func(t *testing.T) {
 		s, outbox := newStore(t)
 		seed(t, s, "a")
-		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", ev(), now); err != nil {
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "", ev(), now); err != nil {
 			t.Fatal(err)
 		}
 		if l, err := s.GetLink(ctx, "p1", "h1"); err != nil || l.UserID != "a" || !l.LinkedAt.Equal(now) {
@@ -44,7 +44,7 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int
 			t.Fatalf("user after link: %+v", u)
 		}
 		later := now.Add(time.Minute)
-		if err := s.LinkIdentifier(ctx, "a", "p1", "h2", "h1", ev(), later); err != nil {
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h2", "h1", "", ev(), later); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.GetLink(ctx, "p1", "h1"); !errors.Is(err, store.ErrNotFound) {
@@ -64,15 +64,15 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int
 	t.Run("refusals write nothing", func(t *testing.T) {
 		s, outbox := newStore(t)
 		seed(t, s, "a", "b")
-		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", ev(), now); err != nil {
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "", ev(), now); err != nil {
 			t.Fatal(err)
 		}
 		for name, call := range map[string]func() error{
-			"taken by another user": func() error { return s.LinkIdentifier(ctx, "b", "p1", "h1", "", ev(), now) },
-			"stale old link":        func() error { return s.LinkIdentifier(ctx, "a", "p1", "h3", "not-mine", ev(), now) },
-			"missing user":          func() error { return s.LinkIdentifier(ctx, "zz", "p1", "h4", "", ev(), now) },
+			"taken by another user": func() error { return s.LinkIdentifier(ctx, "b", "p1", "h1", "", "", ev(), now) },
+			"stale old link":        func() error { return s.LinkIdentifier(ctx, "a", "p1", "h3", "not-mine", "", ev(), now) },
+			"missing user":          func() error { return s.LinkIdentifier(ctx, "zz", "p1", "h4", "", "", ev(), now) },
 			"another partner's user": func() error {
-				return s.LinkIdentifier(ctx, "b", "p2", "h5", "", ev(), now)
+				return s.LinkIdentifier(ctx, "b", "p2", "h5", "", "", ev(), now)
 			},
 		} {
 			err := call()
@@ -109,7 +109,7 @@ func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := s.LinkIdentifier(ctx, id, "p1", "shared", "", events[id], now)
+				err := s.LinkIdentifier(ctx, id, "p1", "shared", "", "", events[id], now)
 				mu.Lock()
 				errs[id] = err
 				mu.Unlock()

@@ -1,0 +1,112 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/store"
+)
+
+const typeFederatedIdentity = "FEDERATED_IDENTITY"
+
+// PutFederatedIdentity is one TransactWriteItems: a condition check that
+// the user still holds the link (returning the user when it fails) and the
+// put, whose condition skips a write of the same subject.
+func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIdentity) (bool, error) {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName:           &s.table,
+			Key:                 key(store.UserPK(fi.UserID), store.UserProfileSK),
+			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :sub"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pid": str(fi.PartnerID), ":sub": str(fi.Subject),
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{
+			TableName:                 &s.table,
+			Item:                      fedIDItem(fi),
+			ConditionExpression:       aws.String("attribute_not_exists(" + store.AttrPK + ") OR subject <> :sub"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":sub": str(fi.Subject)},
+		}},
+	}}
+	failed, err := s.transact(ctx, in, "dynamodb:put_federated_identity_cancelled")
+	switch {
+	case err != nil:
+		return false, err
+	case failed == nil:
+		return true, nil
+	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed" && failed[0].Item == nil:
+		return false, store.ErrNotFound
+	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
+		return false, store.ErrStaleUser
+	}
+	return false, nil // the same identity is set already
+}
+
+// DeleteFederatedIdentity is one conditional DeleteItem.
+func (s *Store) DeleteFederatedIdentity(ctx context.Context, userID, provider string) (bool, error) {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:           &s.table,
+		Key:                 key(store.UserPK(userID), store.FederatedIdentitySK(provider)),
+		ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
+}
+
+// ListFederatedIdentities is one Query of the user's partition (paged
+// through, though a user has one identity per provider).
+func (s *Store) ListFederatedIdentities(ctx context.Context, userID string) ([]store.FederatedIdentity, error) {
+	var out []store.FederatedIdentity
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": store.AttrPK, "#sk": store.AttrSK,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(store.UserPK(userID)), ":prefix": str(store.FederatedIdentityPrefix),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			r := reader{item: it}
+			fi := store.FederatedIdentity{UserID: r.str("userId", true), Provider: r.str("provider", true),
+				PartnerID: r.str("partnerId", true), Subject: r.str("subject", true), CreatedAt: r.time("createdAt")}
+			if r.err != nil {
+				return nil, r.err
+			}
+			out = append(out, fi)
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
+func fedIDItem(fi store.FederatedIdentity) map[string]types.AttributeValue {
+	item := key(store.UserPK(fi.UserID), store.FederatedIdentitySK(fi.Provider))
+	item["type"] = str(typeFederatedIdentity)
+	item["userId"] = str(fi.UserID)
+	item["provider"] = str(fi.Provider)
+	item["partnerId"] = str(fi.PartnerID)
+	item["subject"] = str(fi.Subject)
+	item["createdAt"] = ts(fi.CreatedAt)
+	return item
+}

@@ -1,0 +1,85 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/store"
+)
+
+// RunFederatedIdentities runs the federated-identity part of the suite.
+func RunFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	ev := func(id string) store.OutboxEvent {
+		return store.OutboxEvent{ID: id, Type: "user.identifier_linked", PartnerID: "p1", Payload: []byte(`{}`), CreatedAt: now}
+	}
+	fi := func(subject string) store.FederatedIdentity {
+		return store.FederatedIdentity{UserID: "a", Provider: "acme", PartnerID: "p1", Subject: subject, CreatedAt: now}
+	}
+
+	t.Run("set needs the link, is idempotent, and falls with the link", func(t *testing.T) {
+		s := newStore(t)
+		u, g := fixture("a", "p1", "ext-a", now)
+		if _, err := s.CreateUser(ctx, u, g); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); !errors.Is(err, store.ErrStaleUser) {
+			t.Fatalf("without a link: %v", err)
+		}
+		if _, err := s.PutFederatedIdentity(ctx, store.FederatedIdentity{UserID: "nobody", Provider: "acme", PartnerID: "p1", Subject: "h1"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing user: %v", err)
+		}
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "acme", ev("e1"), now); err != nil {
+			t.Fatal(err)
+		}
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h1")); !changed || err != nil {
+			t.Fatalf("first set: %v %v", changed, err)
+		}
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h1")); changed || err != nil {
+			t.Fatalf("second set: %v %v, want unchanged", changed, err)
+		}
+		list, err := s.ListFederatedIdentities(ctx, "a")
+		if err != nil || len(list) != 1 || list[0] != fi("h1") {
+			t.Fatalf("list %+v %v", list, err)
+		}
+		// Replacing the link removes the identity that rested on it.
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h2", "h1", "acme", ev("e2"), now); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.ListFederatedIdentities(ctx, "a"); len(list) != 0 {
+			t.Fatalf("identity on the replaced link survived: %+v", list)
+		}
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); !errors.Is(err, store.ErrStaleUser) {
+			t.Fatalf("set on the old link: %v", err)
+		}
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h2")); !changed || err != nil {
+			t.Fatalf("set on the new link: %v %v", changed, err)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		s := newStore(t)
+		u, g := fixture("a", "p1", "ext-a", now)
+		if _, err := s.CreateUser(ctx, u, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "acme", ev("e3"), now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme"); !ok || err != nil {
+			t.Fatalf("delete: %v %v", ok, err)
+		}
+		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme"); ok || err != nil {
+			t.Fatalf("second delete: %v %v", ok, err)
+		}
+		if list, err := s.ListFederatedIdentities(ctx, "a"); err != nil || len(list) != 0 {
+			t.Fatalf("list after delete: %+v %v", list, err)
+		}
+	})
+}

@@ -5,7 +5,8 @@ ARTIFACTS_DIR ?= $(CURDIR)/bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
-                create-user-token link-identifier user-info
+                create-user-token link-identifier user-info \
+                set-federated-identity delete-federated-identity list-federated-identities
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -15,7 +16,8 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
 
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction \
         build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
-        build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction
+        build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
+        build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -24,6 +26,9 @@ build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
 build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)
 build-LinkIdentifierFunction:         ; $(call build_fn,link-identifier)
 build-UserInfoFunction:               ; $(call build_fn,user-info)
+build-SetFederatedIdentityFunction:   ; $(call build_fn,set-federated-identity)
+build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identity)
+build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
 
 .PHONY: build run invoke test unit lint fmt clean
 ## build: every function's bootstrap into bin/<function>/bootstrap

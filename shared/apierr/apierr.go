@@ -21,6 +21,10 @@ type Error struct {
 	Solution string
 	Title    string
 	Details  []Detail
+	// Parameter and Pointer name what is at fault, for JSON:API's source:
+	// a path or query parameter, or a JSON Pointer into the body.
+	Parameter string
+	Pointer   string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -38,6 +42,13 @@ func As(err error) (*Error, bool) {
 func (e *Error) WithMessage(msg string) *Error {
 	c := *e
 	c.Message = msg
+	return &c
+}
+
+// WithParameter returns a copy of e blaming a request parameter.
+func (e *Error) WithParameter(name string) *Error {
+	c := *e
+	c.Parameter = name
 	return &c
 }
 

@@ -23,7 +23,8 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404,
-		"create-user-token": 404, "link-identifier": 404, "user-info": 401}
+		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
+		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
 	for _, rt := range routes.All() {
 		t.Run(rt.Name, func(t *testing.T) {
 			adapter := httpadapter.NewV2(routes.Mux(deps, rt))

@@ -89,12 +89,19 @@ func Parse(data []byte) (*Registry, error) {
 	}
 	r := &Registry{partners: doc.Partners}
 	ids := map[string]bool{}
+	providers := map[string]bool{}
 	seen := map[[sha256.Size]byte]bool{}
 	for i, p := range doc.Partners {
 		if p.ID == "" || strings.ContainsAny(p.ID, "#") || ids[p.ID] {
 			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
 		}
 		ids[p.ID] = true
+		if p.IdentityProvider != "" {
+			if !validSlug(p.IdentityProvider) || providers[p.IdentityProvider] {
+				return nil, fmt.Errorf("partner registry: partner %s: identityProvider must be a unique slug of a-z 0-9 -", p.ID)
+			}
+			providers[p.IdentityProvider] = true
+		}
 		for country, tpl := range p.KYCTemplates {
 			if err := checkTemplate(tpl); err != nil {
 				return nil, fmt.Errorf("partner registry: partner %s: kycTemplates.%s: %w", p.ID, country, err)
@@ -195,6 +202,33 @@ func (r *Registry) Partner(id string) (*Partner, bool) {
 		}
 	}
 	return nil, false
+}
+
+// ByIdentityProvider returns the partner whose identityProvider is slug.
+func (r *Registry) ByIdentityProvider(slug string) (*Partner, bool) {
+	if slug == "" {
+		return nil, false
+	}
+	for i := range r.partners {
+		if r.partners[i].IdentityProvider == slug {
+			return &r.partners[i], true
+		}
+	}
+	return nil, false
+}
+
+// validSlug: 1 to 64 of a-z 0-9 -.
+func validSlug(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // KeyDigest is the hex SHA-256 of an API key, as the registry stores it.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/identifiers"
 	"github.com/partner-identity/api/shared/kyc"
@@ -42,6 +43,8 @@ func authenticator(d *app.Deps) userauth.Authenticator {
 	return userauth.Authenticator{Registry: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now}
 }
 
+func fedAPI(d *app.Deps) *fedapi.API { return &fedapi.API{Auth: authenticator(d)} }
+
 func userAPI(d *app.Deps) *userapi.API {
 	return &userapi.API{
 		Auth:   &userapi.Auth{Authenticator: authenticator(d)},
@@ -65,11 +68,18 @@ var (
 		func(d *app.Deps) http.Handler { return userAPI(d).LinkIdentifier() }}
 	UserInfo = Route{"user-info", "GET /api/v2/user/info", userapi.Dialect,
 		func(d *app.Deps) http.Handler { return userAPI(d).UserInfo() }}
+	SetFederatedIdentity = Route{"set-federated-identity", "PUT /federated-identities/{identityProvider}", fedapi.Dialect,
+		func(d *app.Deps) http.Handler { return fedAPI(d).SetIdentity() }}
+	DeleteFederatedIdentity = Route{"delete-federated-identity", "DELETE /federated-identities/{identityProvider}", fedapi.Dialect,
+		func(d *app.Deps) http.Handler { return fedAPI(d).DeleteIdentity() }}
+	ListFederatedIdentities = Route{"list-federated-identities", "GET /federated-identities", fedapi.Dialect,
+		func(d *app.Deps) http.Handler { return fedAPI(d).ListIdentities() }}
 )
 
 // All is every route.
 func All() []Route {
-	return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink, CreateUserToken, LinkIdentifier, UserInfo}
+	return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink, CreateUserToken, LinkIdentifier, UserInfo,
+		SetFederatedIdentity, DeleteFederatedIdentity, ListFederatedIdentities}
 }
 
 // Cleaner is the scheduled cleanup of expired KYC sessions.
@@ -116,6 +126,9 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 func dialectFor(path string) httpx.Dialect {
 	if strings.HasPrefix(path, "/api/v2/user/") {
 		return userapi.Dialect
+	}
+	if path == "/federated-identities" || strings.HasPrefix(path, "/federated-identities/") {
+		return fedapi.Dialect
 	}
 	return partnerapi.Dialect
 }

@@ -1,0 +1,77 @@
+package dialects
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/httpx"
+)
+
+// ContentTypeJSONAPI is the media type of every response of the federated
+// identities surface, errors included.
+const ContentTypeJSONAPI = "application/vnd.api+json"
+
+// JSONAPI is the dialect of /federated-identities (seed 002):
+// {"errors":[{"id","status","code","title","detail","source"}]}, where id is
+// the request id and status the HTTP status as a string.
+type JSONAPI struct{}
+
+type jsonAPIError struct {
+	ID     string         `json:"id"`
+	Status string         `json:"status"`
+	Code   string         `json:"code"`
+	Title  string         `json:"title"`
+	Detail string         `json:"detail"`
+	Source *jsonAPISource `json:"source,omitempty"`
+}
+
+type jsonAPISource struct {
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+}
+
+// WriteError renders e. An error from another catalog (a panic's 500, an
+// unmatched route) gets a JSON:API code and title of its status.
+func (JSONAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Error) {
+	if e.Title == "" {
+		switch {
+		case e.Status >= 500:
+			e = apierr.JSONAPIInternal
+		default:
+			c := *e
+			c.Code, c.Title = kebab(e.Code), http.StatusText(e.Status)
+			e = &c
+		}
+	}
+	body := jsonAPIError{ID: httpx.RequestID(r.Context()), Status: strconv.Itoa(e.Status), Code: e.Code, Title: e.Title, Detail: e.Message}
+	if e.Pointer != "" || e.Parameter != "" {
+		body.Source = &jsonAPISource{Pointer: e.Pointer, Parameter: e.Parameter}
+	}
+	httpx.WriteJSON(w, e.Status, ContentTypeJSONAPI, map[string][]jsonAPIError{"errors": {body}})
+}
+
+// WriteOK renders a JSON:API document.
+func (JSONAPI) WriteOK(w http.ResponseWriter, status int, doc any) {
+	httpx.WriteJSON(w, status, ContentTypeJSONAPI, doc)
+}
+
+// WriteNoContent answers 204 with the surface's content type.
+func (JSONAPI) WriteNoContent(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", ContentTypeJSONAPI)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// kebab turns NOT_FOUND_ERROR into not-found-error.
+func kebab(code string) string {
+	b := []byte(code)
+	for i, c := range b {
+		switch {
+		case c == '_':
+			b[i] = '-'
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

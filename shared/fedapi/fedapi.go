@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/userauth"
@@ -90,10 +91,14 @@ func (a *API) SetIdentity() http.Handler {
 			Dialect.WriteError(w, r, apierr.MissingLinkedIdentity)
 			return
 		}
+		now := a.Auth.Now().UTC()
+		ev := outbox.Must(outbox.FederatedIdentitySet, prov.ID, map[string]string{
+			"userId": p.User.ID, "identityProvider": prov.IdentityProvider,
+		}, now)
 		_, err := a.Auth.Store.PutFederatedIdentity(r.Context(), store.FederatedIdentity{
 			UserID: p.User.ID, Provider: prov.IdentityProvider, PartnerID: prov.ID,
-			Subject: p.User.LinkedIdentifierHash, CreatedAt: a.Auth.Now().UTC(),
-		})
+			Subject: p.User.LinkedIdentifierHash, CreatedAt: now,
+		}, ev)
 		switch {
 		case err == nil:
 			Dialect.WriteNoContent(w)
@@ -115,7 +120,10 @@ func (a *API) DeleteIdentity() http.Handler {
 		if !ok {
 			return
 		}
-		deleted, err := a.Auth.Store.DeleteFederatedIdentity(r.Context(), p.User.ID, prov.IdentityProvider)
+		ev := outbox.Must(outbox.FederatedIdentityDelete, prov.ID, map[string]string{
+			"userId": p.User.ID, "identityProvider": prov.IdentityProvider,
+		}, a.Auth.Now())
+		deleted, err := a.Auth.Store.DeleteFederatedIdentity(r.Context(), p.User.ID, prov.IdentityProvider, ev)
 		switch {
 		case err != nil:
 			a.fault(w, r, err)

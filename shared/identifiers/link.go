@@ -2,26 +2,18 @@ package identifiers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"time"
 
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 )
-
-// EventIdentifierLinked is the outbox event type of a link.
-const EventIdentifierLinked = "user.identifier_linked"
 
 // Outcomes of Link.
 var (
 	ErrTaken    = errors.New("identifiers: linked to another user") // ER706
 	ErrUserGone = errors.New("identifiers: user not found")         // ER709
 )
-
-// OutboxRetention is how long an outbox event is kept.
-const OutboxRetention = 7 * 24 * time.Hour
 
 // Linker links identifiers to users.
 type Linker struct {
@@ -71,16 +63,5 @@ func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerI
 // linkedEvent is the outbox event of a link; it alone carries the raw
 // identifier, for the partner's webhook.
 func linkedEvent(partnerID, userID, id string, now time.Time) (store.OutboxEvent, error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	evID := "evt_" + hex.EncodeToString(b[:])
-	payload, err := json.Marshal(map[string]any{
-		"id": evID, "type": EventIdentifierLinked, "createdAt": now.Format(time.RFC3339Nano),
-		"data": map[string]string{"userId": userID, "identifier": id},
-	})
-	if err != nil {
-		return store.OutboxEvent{}, err
-	}
-	return store.OutboxEvent{ID: evID, Type: EventIdentifierLinked, PartnerID: partnerID, Payload: payload,
-		CreatedAt: now, RetainUntil: now.Add(OutboxRetention)}, nil
+	return outbox.New(outbox.UserIdentifierLinked, partnerID, map[string]string{"userId": userID, "identifier": id}, now)
 }

@@ -4,21 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
-	"golang.org/x/sync/errgroup"
 )
 
 // Cleaner marks pending KYC sessions past their expiry EXPIRED.
 type Cleaner struct {
 	Store store.KYCSessions
 	Now   func() time.Time
-	// PageSize is how many sessions one index query returns; Parallel how
-	// many conditional updates run at once.
-	PageSize, Parallel int
+	// PageSize is how many sessions one index query returns; the store
+	// expires them in transactions of up to 50.
+	PageSize int
 	// Reserve is the time left before the Lambda deadline at which a run
 	// stops taking new pages, leaving the rest to the next run.
 	Reserve time.Duration
@@ -38,12 +37,9 @@ type CleanupResult struct {
 // none is left or the deadline is near. Running it twice or concurrently is
 // safe: each session is expired by one conditional update only.
 func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
-	pageSize, parallel, reserve := c.PageSize, c.Parallel, c.Reserve
+	pageSize, reserve := c.PageSize, c.Reserve
 	if pageSize <= 0 {
 		pageSize = 100
-	}
-	if parallel <= 0 {
-		parallel = 8
 	}
 	if reserve <= 0 {
 		reserve = 5 * time.Second
@@ -56,32 +52,20 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < reserve {
 			break
 		}
-		ids, next, err := c.Store.ExpiredKYCSessions(ctx, now, cursor, pageSize)
+		refs, next, err := c.Store.ExpiredKYCSessions(ctx, now, cursor, pageSize)
 		if err != nil {
 			c.log(res, start, err)
 			return res, err
 		}
 		res.Pages++
-		var expired, skipped atomic.Int64
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(parallel)
-		for _, id := range ids {
-			g.Go(func() error {
-				ok, err := c.Store.ExpireKYCSession(gctx, id, now)
-				if err != nil {
-					return err
-				}
-				if ok {
-					expired.Add(1)
-				} else {
-					skipped.Add(1)
-				}
-				return nil
-			})
+		batch := make([]store.Expiry, len(refs))
+		for i, ref := range refs {
+			batch[i] = store.Expiry{ID: ref.ID, Event: outbox.Must(outbox.KYCSessionExpired, ref.PartnerID,
+				map[string]string{"userId": ref.UserID, "sessionId": ref.ID}, now)}
 		}
-		err = g.Wait()
-		res.Expired += int(expired.Load())
-		res.Skipped += int(skipped.Load())
+		expired, err := c.Store.ExpireKYCSessions(ctx, batch, now)
+		res.Expired += len(expired)
+		res.Skipped += len(refs) - len(expired)
 		if err != nil {
 			c.log(res, start, err)
 			return res, err

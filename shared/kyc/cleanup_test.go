@@ -64,12 +64,13 @@ func seed(t *testing.T, s store.Store, n int) (expired []string) {
 		id := fmt.Sprintf("user-%02d", i)
 		if _, err := s.CreateUser(ctx, store.User{ID: id, PartnerID: "p1", ExternalUserID: id, Type: "INDIVIDUAL",
 			Method: "NONE", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now},
-			store.Guard{PartnerID: "p1", ExternalUserID: id, UserID: id, RequestHash: "h", Response: []byte("{}"), CreatedAt: now}); err != nil {
+			store.Guard{PartnerID: "p1", ExternalUserID: id, UserID: id, RequestHash: "h", Response: []byte("{}"), CreatedAt: now},
+			store.OutboxEvent{ID: "evt-user-" + id}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, sess := range sessions {
-		if _, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt); err != nil {
+		if _, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt, store.OutboxEvent{ID: "evt-open-" + sess.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -97,15 +98,15 @@ type completeAfterFirstList struct {
 	completed []string
 }
 
-func (c *completeAfterFirstList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]string, string, error) {
-	ids, next, err := c.Store.ExpiredKYCSessions(ctx, at, cursor, limit)
+func (c *completeAfterFirstList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]store.SessionRef, string, error) {
+	refs, next, err := c.Store.ExpiredKYCSessions(ctx, at, cursor, limit)
 	c.once.Do(func() {
-		for _, id := range ids[:5] {
-			c.complete(id)
-			c.completed = append(c.completed, id)
+		for _, r := range refs[:5] {
+			c.complete(r.ID)
+			c.completed = append(c.completed, r.ID)
 		}
 	})
-	return ids, next, err
+	return refs, next, err
 }
 
 func statuses(t *testing.T, s store.Store, ids []string) map[string]int {
@@ -147,7 +148,7 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	queries, updates := calls.Get("Query"), calls.Get("UpdateItem")-5 // less the 5 completions
+	queries, transactions := calls.Get("Query"), calls.Get("TransactWriteItems")
 	if res.Expired != 995 || res.Skipped != 5 || !res.Done || res.Pages < 10 {
 		t.Fatalf("result %+v, want 995 expired, 5 skipped, done, over 10+ pages", res)
 	}
@@ -163,10 +164,13 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 	if n := countPending(t, db, table); n != 1000 {
 		t.Fatalf("pending sessions left %d, want the 1000 unexpired", n)
 	}
-	t.Logf("DynamoDB calls for 995 expired sessions: %d Query + %d UpdateItem (%.1f Query and %.0f UpdateItem per 1,000 expired)",
-		queries, updates, float64(queries)*1000/995, float64(updates)*1000/995)
-	fmt.Printf("cleanup cost: %.1f Query + %.0f UpdateItem calls per 1,000 expired sessions (page size 100)\n",
-		float64(queries)*1000/995, float64(updates)*1000/995)
+	// Each page of 100 is two transactions of 50 sessions and their events;
+	// the page with the 5 completed sessions needs one more.
+	if transactions > 2*res.Pages+1 || calls.Get("UpdateItem") != 5 {
+		t.Fatalf("%d TransactWriteItems for %d pages, %d UpdateItem (5 are the completions)", transactions, res.Pages, calls.Get("UpdateItem"))
+	}
+	fmt.Printf("cleanup cost: %.1f Query + %.1f TransactWriteItems (50 sessions with their events each) per 1,000 expired sessions\n",
+		float64(queries)*1000/995, float64(transactions)*1000/995)
 
 	// A rerun changes nothing.
 	calls.Reset()
@@ -174,8 +178,8 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 	if err != nil || res.Expired != 0 || res.Skipped != 0 || !res.Done {
 		t.Fatalf("rerun: %+v %v", res, err)
 	}
-	if calls.Get("UpdateItem") != 0 || calls.Get("Scan") != 0 {
-		t.Fatalf("rerun made %d updates, %d scans", calls.Get("UpdateItem"), calls.Get("Scan"))
+	if calls.Get("TransactWriteItems") != 0 || calls.Get("Scan") != 0 {
+		t.Fatalf("rerun made %d transactions, %d scans", calls.Get("TransactWriteItems"), calls.Get("Scan"))
 	}
 }
 
@@ -211,7 +215,7 @@ func TestConcurrentCleanupsExpireEachSessionOnce(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := (&kyc.Cleaner{Store: s, Now: func() time.Time { return now }, PageSize: 25, Parallel: 4}).Run(context.Background())
+					r, err := (&kyc.Cleaner{Store: s, Now: func() time.Time { return now }, PageSize: 25}).Run(context.Background())
 					if err != nil {
 						t.Error(err)
 					}
@@ -236,7 +240,7 @@ func TestConcurrentCleanupsExpireEachSessionOnce(t *testing.T) {
 // slowList makes each listing take a while, to bring the deadline near.
 type slowList struct{ store.Store }
 
-func (s slowList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]string, string, error) {
+func (s slowList) ExpiredKYCSessions(ctx context.Context, at time.Time, cursor string, limit int) ([]store.SessionRef, string, error) {
 	time.Sleep(30 * time.Millisecond)
 	return s.Store.ExpiredKYCSessions(ctx, at, cursor, limit)
 }

@@ -79,9 +79,9 @@ func TestBuildLink(t *testing.T) {
 func TestDevProviderShowsTheSession(t *testing.T) {
 	mem := memstore.New()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	_, _ = mem.CreateUser(context.Background(), store.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, store.Guard{PartnerID: "p", ExternalUserID: "e"})
+	_, _ = mem.CreateUser(context.Background(), store.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, store.Guard{PartnerID: "p", ExternalUserID: "e"}, store.OutboxEvent{ID: "e1"})
 	sess := store.KYCSession{ID: "abc", UserID: "u1", PartnerID: "p", Country: "MX", Status: store.KYCPending, ExpiresAt: now.Add(time.Hour)}
-	if _, err := mem.OpenKYCSession(context.Background(), sess, now); err != nil {
+	if _, err := mem.OpenKYCSession(context.Background(), sess, now, store.OutboxEvent{ID: "e2"}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 )
@@ -65,7 +66,10 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Status: store.KYCPending,
 		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(retention),
 	}
-	rejected, err := s.Store.OpenKYCSession(ctx, sess, now)
+	ev := outbox.Must(outbox.KYCSessionCreated, p.ID, map[string]string{
+		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": expires.Format(time.RFC3339),
+	}, now)
+	rejected, err := s.Store.OpenKYCSession(ctx, sess, now, ev)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Link{}, ErrUserNotFound

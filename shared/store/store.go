@@ -95,7 +95,8 @@ type Users interface {
 	// same partner and externalUserId exists already, it writes nothing and
 	// returns that guard. Exactly one of many concurrent calls for one
 	// externalUserId writes.
-	CreateUser(ctx context.Context, u User, g Guard) (existing *Guard, err error)
+	// ev (the user.created event) is written with them.
+	CreateUser(ctx context.Context, u User, g Guard, ev OutboxEvent) (existing *Guard, err error)
 	// GetUser returns the user with id, or ErrNotFound.
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetGuard returns the guard of partnerID's externalUserID, or ErrNotFound.
@@ -109,17 +110,19 @@ type KYCSessions interface {
 	// belongs to sess.PartnerID and is an INDIVIDUAL. Otherwise it writes
 	// nothing and returns ErrNotFound, or the user as found so that the
 	// caller can tell which rule failed.
-	OpenKYCSession(ctx context.Context, sess KYCSession, now time.Time) (rejectedBy *User, err error)
+	// ev is written with the session.
+	OpenKYCSession(ctx context.Context, sess KYCSession, now time.Time, ev OutboxEvent) (rejectedBy *User, err error)
 	// GetKYCSession returns the session with id, or ErrNotFound.
 	GetKYCSession(ctx context.Context, id string) (KYCSession, error)
 	// ExpiredKYCSessions lists up to limit ids of pending sessions whose
 	// expiry is at or before now, through the pending index (never a scan),
 	// from cursor ("" for the start). next is "" after the last page.
-	ExpiredKYCSessions(ctx context.Context, now time.Time, cursor string, limit int) (ids []string, next string, err error)
-	// ExpireKYCSession marks a pending session past its expiry EXPIRED and
-	// takes it out of the pending index. It reports false, changing nothing,
-	// when the session is no longer pending or not yet expired.
-	ExpireKYCSession(ctx context.Context, id string, now time.Time) (bool, error)
+	ExpiredKYCSessions(ctx context.Context, now time.Time, cursor string, limit int) (refs []SessionRef, next string, err error)
+	// ExpireKYCSessions marks each pending session of batch that is past
+	// its expiry EXPIRED, takes it out of the pending index and writes its
+	// event with it; a session no longer pending or not yet expired is left
+	// alone, without its event. It returns the ids it expired.
+	ExpireKYCSessions(ctx context.Context, batch []Expiry, now time.Time) (expired []string, err error)
 }
 
 // Link says which user holds an identifier (by its HMAC) for a partner.
@@ -182,13 +185,47 @@ type FederatedIdentities interface {
 	// PutFederatedIdentity sets fi in one step, only while the user still
 	// holds the link fi.Subject for fi.PartnerID: ErrNotFound when the user
 	// is gone, ErrStaleUser when its link is another. changed is false when
-	// the same identity was set already (nothing is written).
-	PutFederatedIdentity(ctx context.Context, fi FederatedIdentity) (changed bool, err error)
-	// DeleteFederatedIdentity removes the user's identity with provider;
-	// false when there was none.
-	DeleteFederatedIdentity(ctx context.Context, userID, provider string) (bool, error)
+	// the same identity was set already (nothing is written). ev is written
+	// with a change, and only then.
+	PutFederatedIdentity(ctx context.Context, fi FederatedIdentity, ev OutboxEvent) (changed bool, err error)
+	// DeleteFederatedIdentity removes the user's identity with provider,
+	// writing ev with it; false when there was none (nothing is written).
+	DeleteFederatedIdentity(ctx context.Context, userID, provider string, ev OutboxEvent) (bool, error)
 	// ListFederatedIdentities returns the user's identities, by provider.
 	ListFederatedIdentities(ctx context.Context, userID string) ([]FederatedIdentity, error)
+}
+
+// Expiry is a session to expire and the event that reports it.
+type Expiry struct {
+	ID    string
+	Event OutboxEvent
+}
+
+// SessionRef names a listed KYC session and whose it is.
+type SessionRef struct {
+	ID        string
+	UserID    string
+	PartnerID string
+}
+
+// OutboxState is an event's delivery state.
+type OutboxState struct {
+	Attempts     int
+	Delivered    bool
+	DeadLettered bool
+}
+
+// Outbox keeps the delivery state of outbox events.
+type Outbox interface {
+	// OutboxStatus returns an event's delivery state (ErrNotFound when the
+	// event is gone, for instance deleted by TTL).
+	OutboxStatus(ctx context.Context, id string) (OutboxState, error)
+	// MarkOutboxDelivered records a 2xx from the partner.
+	MarkOutboxDelivered(ctx context.Context, id string, now time.Time) error
+	// RecordOutboxFailure counts a failed delivery and returns the count.
+	RecordOutboxFailure(ctx context.Context, id string, now time.Time) (attempts int, err error)
+	// MarkOutboxDeadLettered records that the event went to the dead-letter queue.
+	MarkOutboxDeadLettered(ctx context.Context, id string, now time.Time) error
 }
 
 // Store is everything the API stores.
@@ -197,4 +234,5 @@ type Store interface {
 	KYCSessions
 	Links
 	FederatedIdentities
+	Outbox
 }

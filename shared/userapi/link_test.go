@@ -8,10 +8,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/store/storetest"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -37,8 +38,8 @@ func TestLinkRelinkReplaceAndInfo(t *testing.T) {
 			t.Fatalf("relink: %d", r.Status)
 		}
 	}
-	if n := len(e.Mem.Outbox()); n != 1 {
-		t.Fatalf("outbox after a relink: %d events, want 1", n)
+	if n := storetest.CountLinkEvents(e.Mem.Outbox()); n != 1 {
+		t.Fatalf("outbox after a relink: %d link events, want 1", n)
 	}
 	// The checkout flow finds alice by the identifier.
 	info := c.Do(http.MethodGet, infoPath, byIdentifier(fixture.KeyAcme, identA), "")
@@ -63,8 +64,13 @@ func TestLinkRelinkReplaceAndInfo(t *testing.T) {
 		t.Fatalf("links %d, want 1", n)
 	}
 	// The events carry the raw identifiers (for the webhook) and nothing else stores them.
-	evs := e.Mem.Outbox()
-	if len(evs) != 2 || evs[0].Type != identifiers.EventIdentifierLinked || evs[0].PartnerID != "p_acme" {
+	var evs []store.OutboxEvent
+	for _, ev := range e.Mem.Outbox() {
+		if ev.Type == outbox.UserIdentifierLinked {
+			evs = append(evs, ev)
+		}
+	}
+	if len(evs) != 2 || evs[0].PartnerID != "p_acme" {
 		t.Fatalf("events %+v", evs)
 	}
 	var payload struct {
@@ -157,7 +163,7 @@ func TestLinkRaceOnMoto(t *testing.T) {
 	s := dynamostore.New(db, table)
 	raceLinks(t, fixture.Client(t, s, fixture.Options{}), s)
 	evs, err := s.OutboxEvents(context.Background(), db)
-	if err != nil || len(evs) != 5 {
+	if err != nil || storetest.CountLinkEvents(evs) != 5 {
 		t.Fatalf("outbox events %d (%v), want one per round", len(evs), err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -81,10 +82,13 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		return Created{}, err
 	}
 	hash := in.Hash()
+	ev := outbox.Must(outbox.UserCreated, partnerID, map[string]string{
+		"userId": u.ID, "externalUserId": u.ExternalUserID, "type": u.Type, "kycStatus": u.KYCStatus,
+	}, now)
 	existing, err := s.Store.CreateUser(ctx, u, store.Guard{
 		PartnerID: partnerID, ExternalUserID: in.ExternalUserID, UserID: u.ID,
 		RequestHash: hash, Response: data, CreatedAt: now,
-	})
+	}, ev)
 	if err != nil {
 		return Created{}, err
 	}

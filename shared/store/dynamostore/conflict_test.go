@@ -47,7 +47,7 @@ func TestCreateUserRetriesTransactionConflicts(t *testing.T) {
 	s := New(api, "t")
 	now := time.Now()
 	existing, err := s.CreateUser(context.Background(), store.User{ID: "u", CreatedAt: now, UpdatedAt: now},
-		store.Guard{PartnerID: "p", ExternalUserID: "e", CreatedAt: now})
+		store.Guard{PartnerID: "p", ExternalUserID: "e", CreatedAt: now}, store.OutboxEvent{ID: "e1"})
 	if err != nil || existing != nil {
 		t.Fatalf("existing=%v err=%v", existing, err)
 	}
@@ -59,7 +59,7 @@ func TestCreateUserRetriesTransactionConflicts(t *testing.T) {
 func TestCreateUserGivesUpAfterPersistentConflicts(t *testing.T) {
 	api := &conflictOnce{n: 1000}
 	s := New(api, "t")
-	_, err := s.CreateUser(context.Background(), store.User{ID: "u"}, store.Guard{PartnerID: "p", ExternalUserID: "e"})
+	_, err := s.CreateUser(context.Background(), store.User{ID: "u"}, store.Guard{PartnerID: "p", ExternalUserID: "e"}, store.OutboxEvent{ID: "e2"})
 	if err == nil {
 		t.Fatal("want an error after persistent conflicts")
 	}

@@ -51,8 +51,9 @@ const (
 const condAbsent = "attribute_not_exists(" + store.AttrPK + ")"
 
 // CreateUser is one TransactWriteItems whether new or replayed: the guard
-// put returns the existing guard on a failed condition.
-func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*store.Guard, error) {
+// put returns the existing guard on a failed condition; the user and the
+// user.created event are written with the guard or not at all.
+func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName:                           &s.table,
@@ -65,6 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard) (*s
 			Item:                userItem(u),
 			ConditionExpression: aws.String(condAbsent),
 		}},
+		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
 	if err != nil || failed == nil {

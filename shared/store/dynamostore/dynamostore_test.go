@@ -62,7 +62,7 @@ func TestLinksConformanceOnMoto(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return len(evs)
+			return storetest.CountLinkEvents(evs)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -15,7 +16,7 @@ const typeFederatedIdentity = "FEDERATED_IDENTITY"
 // PutFederatedIdentity is one TransactWriteItems: a condition check that
 // the user still holds the link (returning the user when it fails) and the
 // put, whose condition skips a write of the same subject.
-func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIdentity) (bool, error) {
+func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIdentity, ev store.OutboxEvent) (bool, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{
 			TableName:           &s.table,
@@ -32,6 +33,7 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 			ConditionExpression:       aws.String("attribute_not_exists(" + store.AttrPK + ") OR subject <> :sub"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":sub": str(fi.Subject)},
 		}},
+		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:put_federated_identity_cancelled")
 	switch {
@@ -43,25 +45,28 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 		return false, store.ErrNotFound
 	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
 		return false, store.ErrStaleUser
+	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed":
+		return false, nil // the same identity is set already
 	}
-	return false, nil // the same identity is set already
+	return false, logsafe.Wrap("dynamodb:put_federated_identity_condition", errors.New("the event put's condition failed"))
 }
 
-// DeleteFederatedIdentity is one conditional DeleteItem.
-func (s *Store) DeleteFederatedIdentity(ctx context.Context, userID, provider string) (bool, error) {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:           &s.table,
-		Key:                 key(store.UserPK(userID), store.FederatedIdentitySK(provider)),
-		ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
-	})
-	var ccf *types.ConditionalCheckFailedException
-	switch {
-	case errors.As(err, &ccf):
-		return false, nil
-	case err != nil:
+// DeleteFederatedIdentity is one TransactWriteItems: the delete, on the
+// condition that the identity exists, and the event.
+func (s *Store) DeleteFederatedIdentity(ctx context.Context, userID, provider string, ev store.OutboxEvent) (bool, error) {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{
+			TableName:           &s.table,
+			Key:                 key(store.UserPK(userID), store.FederatedIdentitySK(provider)),
+			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
+		}},
+		s.putEvent(ev),
+	}}
+	failed, err := s.transact(ctx, in, "dynamodb:delete_federated_identity_cancelled")
+	if err != nil {
 		return false, err
 	}
-	return true, nil
+	return failed == nil, nil
 }
 
 // ListFederatedIdentities is one Query of the user's partition (paged

@@ -21,7 +21,7 @@ const typeKYCSession = "KYC_SESSION"
 // condition (exists, this partner's, an INDIVIDUAL) returns the user as it
 // was when it fails, so that not-found, another partner's user and the
 // wrong type are told apart without a second call; and the session put.
-func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now time.Time) (*store.User, error) {
+func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now time.Time, ev store.OutboxEvent) (*store.User, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:           &s.table,
@@ -39,6 +39,7 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 			Item:                sessionItem(sess),
 			ConditionExpression: aws.String(condAbsent),
 		}},
+		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")
 	switch {
@@ -73,7 +74,7 @@ type cursor struct {
 
 // ExpiredKYCSessions queries the sparse pending index shard by shard for
 // sessions whose pendingExpiry is at or before now. Only keys are read.
-func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after string, limit int) ([]string, string, error) {
+func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after string, limit int) ([]store.SessionRef, string, error) {
 	var cur cursor
 	if after != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(after)
@@ -81,7 +82,7 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			return nil, "", errors.New("dynamostore: bad cursor")
 		}
 	}
-	var ids []string
+	var refs []store.SessionRef
 	for cur.Shard < store.PendingShards {
 		in := &dynamodb.QueryInput{
 			TableName:              &s.table,
@@ -89,13 +90,14 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			KeyConditionExpression: aws.String("#shard = :shard AND #exp <= :now"),
 			ExpressionAttributeNames: map[string]string{
 				"#shard": store.AttrPendingShard, "#exp": store.AttrPendingExpiry, "#pk": store.AttrPK,
+				"#uid": "userId", "#pid": "partnerId",
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":shard": str(store.PendingShardName(cur.Shard)),
 				":now":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			},
-			ProjectionExpression: aws.String("#pk"),
-			Limit:                aws.Int32(int32(limit - len(ids))),
+			ProjectionExpression: aws.String("#pk, #uid, #pid"),
+			Limit:                aws.Int32(int32(limit - len(refs))),
 		}
 		if cur.Key != nil {
 			in.ExclusiveStartKey = map[string]types.AttributeValue{
@@ -109,9 +111,10 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			return nil, "", err
 		}
 		for _, it := range out.Items {
-			pk, _ := it[store.AttrPK].(*types.AttributeValueMemberS)
-			if pk != nil && len(pk.Value) > len(store.KYCSessionPK("")) {
-				ids = append(ids, pk.Value[len(store.KYCSessionPK("")):])
+			pk := attrS(it, store.AttrPK)
+			if len(pk) > len(store.KYCSessionPK("")) {
+				refs = append(refs, store.SessionRef{ID: pk[len(store.KYCSessionPK("")):],
+					UserID: attrS(it, "userId"), PartnerID: attrS(it, "partnerId")})
 			}
 		}
 		if lek := out.LastEvaluatedKey; len(lek) > 0 {
@@ -120,15 +123,15 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 		} else {
 			cur.Shard, cur.Key = cur.Shard+1, nil
 		}
-		if len(ids) >= limit {
+		if len(refs) >= limit {
 			break
 		}
 	}
 	if cur.Shard >= store.PendingShards {
-		return ids, "", nil
+		return refs, "", nil
 	}
 	raw, _ := json.Marshal(cur)
-	return ids, base64.RawURLEncoding.EncodeToString(raw), nil
+	return refs, base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 func attrS(m map[string]types.AttributeValue, name string) string {
@@ -145,10 +148,53 @@ func attrN(m map[string]types.AttributeValue, name string) string {
 	return ""
 }
 
-// ExpireKYCSession is one conditional UpdateItem: still pending and past its
-// expiry, or nothing changes.
-func (s *Store) ExpireKYCSession(ctx context.Context, id string, now time.Time) (bool, error) {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// expireChunk is how many sessions one transaction expires: each takes two
+// actions (the update and its event) of the 100 a transaction may hold.
+const expireChunk = 50
+
+// ExpireKYCSessions expires a batch in transactions of up to 50 sessions
+// with their events. A session whose condition fails (no longer pending, or
+// not yet expired) cancels its transaction; the transaction is run again
+// without it, so the others still commit with their events.
+func (s *Store) ExpireKYCSessions(ctx context.Context, batch []store.Expiry, now time.Time) ([]string, error) {
+	var expired []string
+	for start := 0; start < len(batch); start += expireChunk {
+		chunk := append([]store.Expiry(nil), batch[start:min(start+expireChunk, len(batch))]...)
+		for len(chunk) > 0 {
+			items := make([]types.TransactWriteItem, 0, 2*len(chunk))
+			for _, e := range chunk {
+				items = append(items, s.expireAction(e.ID, now), s.putEvent(e.Event))
+			}
+			failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:expire_kyc_sessions_cancelled")
+			if err != nil {
+				return expired, err
+			}
+			if failed == nil {
+				for _, e := range chunk {
+					expired = append(expired, e.ID)
+				}
+				break
+			}
+			// Drop the sessions whose condition failed and try the rest again.
+			kept := chunk[:0]
+			for i, e := range chunk {
+				if aws.ToString(failed[2*i].Code) != "ConditionalCheckFailed" {
+					kept = append(kept, e)
+				}
+			}
+			if len(kept) == len(chunk) {
+				return expired, logsafe.Wrap("dynamodb:expire_kyc_sessions_condition", errors.New("an event put's condition failed"))
+			}
+			chunk = kept
+		}
+	}
+	return expired, nil
+}
+
+// expireAction updates one session on the condition that it is still
+// pending and past its expiry.
+func (s *Store) expireAction(id string, now time.Time) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
 		TableName:           &s.table,
 		Key:                 key(store.KYCSessionPK(id), store.KYCSessionSK),
 		UpdateExpression:    aws.String("SET #status = :expired, updatedAt = :now REMOVE #shard, #exp"),
@@ -160,15 +206,7 @@ func (s *Store) ExpireKYCSession(ctx context.Context, id string, now time.Time) 
 			":expired": str(store.KYCExpired), ":pending": str(store.KYCPending), ":now": ts(now),
 			":nowEpoch": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 		},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	switch {
-	case errors.As(err, &ccf):
-		return false, nil
-	case err != nil:
-		return false, err
-	}
-	return true, nil
+	}}
 }
 
 // SessionItem is the item of a session as OpenKYCSession writes it, for

@@ -46,11 +46,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 			ExpressionAttributeValues:           values,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		{Put: &types.Put{
-			TableName:           &s.table,
-			Item:                outboxItem(ev),
-			ConditionExpression: aws.String(condAbsent),
-		}},
+		s.putEvent(ev),
 	}
 	if oldHash != "" && oldHash != hash {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
@@ -100,6 +96,15 @@ func linkItem(l store.Link) map[string]types.AttributeValue {
 	item["userId"] = str(l.UserID)
 	item["linkedAt"] = ts(l.LinkedAt)
 	return item
+}
+
+// putEvent is the transaction action that writes an outbox event.
+func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.table,
+		Item:                outboxItem(ev),
+		ConditionExpression: aws.String(condAbsent),
+	}}
 }
 
 func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {

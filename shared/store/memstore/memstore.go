@@ -21,6 +21,7 @@ type Store struct {
 	links    map[string]store.Link
 	outbox   []store.OutboxEvent
 	fedids   map[string]store.FederatedIdentity // by userID + "|" + provider
+	states   map[string]store.OutboxState
 }
 
 var _ store.Store = (*Store)(nil)
@@ -28,10 +29,11 @@ var _ store.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{},
-		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}, fedids: map[string]store.FederatedIdentity{}}
+		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}, fedids: map[string]store.FederatedIdentity{},
+		states: map[string]store.OutboxState{}}
 }
 
-func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*store.Guard, error) {
+func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
 	gk := store.GuardPK(g.PartnerID, g.ExternalUserID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,6 +47,7 @@ func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard) (*sto
 	g.Response = append([]byte(nil), g.Response...)
 	s.guards[gk] = g
 	s.users[u.ID] = u
+	s.emit(ev)
 	return nil, nil
 }
 
@@ -69,7 +72,7 @@ func (s *Store) GetGuard(_ context.Context, partnerID, externalUserID string) (s
 	return g, nil
 }
 
-func (s *Store) OpenKYCSession(_ context.Context, sess store.KYCSession, now time.Time) (*store.User, error) {
+func (s *Store) OpenKYCSession(_ context.Context, sess store.KYCSession, now time.Time, ev store.OutboxEvent) (*store.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[sess.UserID]
@@ -85,6 +88,7 @@ func (s *Store) OpenKYCSession(_ context.Context, sess store.KYCSession, now tim
 	u.KYCStatus, u.KYCSessionID, u.KYCExpiresAt, u.UpdatedAt = store.KYCPending, sess.ID, sess.ExpiresAt, now
 	s.users[u.ID] = u
 	s.sessions[sess.ID] = sess
+	s.emit(ev)
 	return nil, nil
 }
 
@@ -100,32 +104,37 @@ func (s *Store) GetKYCSession(_ context.Context, id string) (store.KYCSession, e
 
 // ExpiredKYCSessions orders pending expired sessions by id; the cursor is
 // the last id returned.
-func (s *Store) ExpiredKYCSessions(_ context.Context, now time.Time, cursor string, limit int) ([]string, string, error) {
+func (s *Store) ExpiredKYCSessions(_ context.Context, now time.Time, cursor string, limit int) ([]store.SessionRef, string, error) {
 	s.mu.Lock()
-	var ids []string
+	var refs []store.SessionRef
 	for id, sess := range s.sessions {
 		if sess.Status == store.KYCPending && !now.Before(sess.ExpiresAt) && id > cursor {
-			ids = append(ids, id)
+			refs = append(refs, store.SessionRef{ID: id, UserID: sess.UserID, PartnerID: sess.PartnerID})
 		}
 	}
 	s.mu.Unlock()
-	sort.Strings(ids)
-	if len(ids) <= limit {
-		return ids, "", nil
+	sort.Slice(refs, func(i, j int) bool { return refs[i].ID < refs[j].ID })
+	if len(refs) <= limit {
+		return refs, "", nil
 	}
-	return ids[:limit], ids[limit-1], nil
+	return refs[:limit], refs[limit-1].ID, nil
 }
 
-func (s *Store) ExpireKYCSession(_ context.Context, id string, now time.Time) (bool, error) {
+func (s *Store) ExpireKYCSessions(_ context.Context, batch []store.Expiry, now time.Time) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[id]
-	if !ok || sess.Status != store.KYCPending || now.Before(sess.ExpiresAt) {
-		return false, nil
+	var expired []string
+	for _, e := range batch {
+		sess, ok := s.sessions[e.ID]
+		if !ok || sess.Status != store.KYCPending || now.Before(sess.ExpiresAt) {
+			continue
+		}
+		sess.Status = store.KYCExpired
+		s.sessions[e.ID] = sess
+		s.emit(e.Event)
+		expired = append(expired, e.ID)
 	}
-	sess.Status = store.KYCExpired
-	s.sessions[id] = sess
-	return true, nil
+	return expired, nil
 }
 
 // SetKYCSessionStatus changes a session's status directly, as a completion
@@ -178,9 +187,14 @@ func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHa
 	}
 	u.LinkedIdentifierHash, u.LinkedAt, u.UpdatedAt = hash, now, now
 	s.users[userID] = u
+	s.emit(ev)
+	return nil
+}
+
+// emit appends an event to the outbox; the caller holds the lock.
+func (s *Store) emit(ev store.OutboxEvent) {
 	ev.Payload = append([]byte(nil), ev.Payload...)
 	s.outbox = append(s.outbox, ev)
-	return nil
 }
 
 func (s *Store) GetLink(_ context.Context, partnerID, hash string) (store.Link, error) {
@@ -214,7 +228,7 @@ func (s *Store) RemoveUser(id string) {
 	delete(s.users, id)
 }
 
-func (s *Store) PutFederatedIdentity(_ context.Context, fi store.FederatedIdentity) (bool, error) {
+func (s *Store) PutFederatedIdentity(_ context.Context, fi store.FederatedIdentity, ev store.OutboxEvent) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[fi.UserID]
@@ -229,10 +243,11 @@ func (s *Store) PutFederatedIdentity(_ context.Context, fi store.FederatedIdenti
 		return false, nil
 	}
 	s.fedids[k] = fi
+	s.emit(ev)
 	return true, nil
 }
 
-func (s *Store) DeleteFederatedIdentity(_ context.Context, userID, provider string) (bool, error) {
+func (s *Store) DeleteFederatedIdentity(_ context.Context, userID, provider string, ev store.OutboxEvent) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := userID + "|" + provider
@@ -240,6 +255,7 @@ func (s *Store) DeleteFederatedIdentity(_ context.Context, userID, provider stri
 		return false, nil
 	}
 	delete(s.fedids, k)
+	s.emit(ev)
 	return true, nil
 }
 
@@ -254,4 +270,53 @@ func (s *Store) ListFederatedIdentities(_ context.Context, userID string) ([]sto
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Provider < out[j].Provider })
 	return out, nil
+}
+
+func (s *Store) OutboxStatus(_ context.Context, id string) (store.OutboxState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.outbox {
+		if ev.ID == id {
+			return s.states[id], nil
+		}
+	}
+	return store.OutboxState{}, store.ErrNotFound
+}
+
+func (s *Store) MarkOutboxDelivered(_ context.Context, id string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.states[id]
+	st.Delivered = true
+	s.states[id] = st
+	return nil
+}
+
+func (s *Store) RecordOutboxFailure(_ context.Context, id string, _ time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.states[id]
+	st.Attempts++
+	s.states[id] = st
+	return st.Attempts, nil
+}
+
+func (s *Store) MarkOutboxDeadLettered(_ context.Context, id string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.states[id]
+	st.DeadLettered = true
+	s.states[id] = st
+	return nil
+}
+
+// OutboxSince returns the events written after the first n (for the local
+// runner's delivery loop).
+func (s *Store) OutboxSince(n int) []store.OutboxEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n >= len(s.outbox) {
+		return nil
+	}
+	return append([]store.OutboxEvent(nil), s.outbox[n:]...)
 }

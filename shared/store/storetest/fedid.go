@@ -23,22 +23,22 @@ func RunFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Stor
 	t.Run("set needs the link, is idempotent, and falls with the link", func(t *testing.T) {
 		s := newStore(t)
 		u, g := fixture("a", "p1", "ext-a", now)
-		if _, err := s.CreateUser(ctx, u, g); err != nil {
+		if _, err := s.CreateUser(ctx, u, g, anEvent()); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); !errors.Is(err, store.ErrStaleUser) {
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1"), anEvent()); !errors.Is(err, store.ErrStaleUser) {
 			t.Fatalf("without a link: %v", err)
 		}
-		if _, err := s.PutFederatedIdentity(ctx, store.FederatedIdentity{UserID: "nobody", Provider: "acme", PartnerID: "p1", Subject: "h1"}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.PutFederatedIdentity(ctx, store.FederatedIdentity{UserID: "nobody", Provider: "acme", PartnerID: "p1", Subject: "h1"}, anEvent()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("missing user: %v", err)
 		}
 		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "acme", ev("e1"), now); err != nil {
 			t.Fatal(err)
 		}
-		if changed, err := s.PutFederatedIdentity(ctx, fi("h1")); !changed || err != nil {
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h1"), anEvent()); !changed || err != nil {
 			t.Fatalf("first set: %v %v", changed, err)
 		}
-		if changed, err := s.PutFederatedIdentity(ctx, fi("h1")); changed || err != nil {
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h1"), anEvent()); changed || err != nil {
 			t.Fatalf("second set: %v %v, want unchanged", changed, err)
 		}
 		list, err := s.ListFederatedIdentities(ctx, "a")
@@ -52,10 +52,10 @@ func RunFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Stor
 		if list, _ := s.ListFederatedIdentities(ctx, "a"); len(list) != 0 {
 			t.Fatalf("identity on the replaced link survived: %+v", list)
 		}
-		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); !errors.Is(err, store.ErrStaleUser) {
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1"), anEvent()); !errors.Is(err, store.ErrStaleUser) {
 			t.Fatalf("set on the old link: %v", err)
 		}
-		if changed, err := s.PutFederatedIdentity(ctx, fi("h2")); !changed || err != nil {
+		if changed, err := s.PutFederatedIdentity(ctx, fi("h2"), anEvent()); !changed || err != nil {
 			t.Fatalf("set on the new link: %v %v", changed, err)
 		}
 	})
@@ -63,19 +63,19 @@ func RunFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Stor
 	t.Run("delete", func(t *testing.T) {
 		s := newStore(t)
 		u, g := fixture("a", "p1", "ext-a", now)
-		if _, err := s.CreateUser(ctx, u, g); err != nil {
+		if _, err := s.CreateUser(ctx, u, g, anEvent()); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.LinkIdentifier(ctx, "a", "p1", "h1", "", "acme", ev("e3"), now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.PutFederatedIdentity(ctx, fi("h1")); err != nil {
+		if _, err := s.PutFederatedIdentity(ctx, fi("h1"), anEvent()); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme"); !ok || err != nil {
+		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme", anEvent()); !ok || err != nil {
 			t.Fatalf("delete: %v %v", ok, err)
 		}
-		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme"); ok || err != nil {
+		if ok, err := s.DeleteFederatedIdentity(ctx, "a", "acme", anEvent()); ok || err != nil {
 			t.Fatalf("second delete: %v %v", ok, err)
 		}
 		if list, err := s.ListFederatedIdentities(ctx, "a"); err != nil || len(list) != 0 {

@@ -21,7 +21,7 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 	seed := func(t *testing.T, s store.Store, id, partner, typ string) {
 		u, g := fixture(id, partner, "ext-"+id, now)
 		u.Type = typ
-		if _, err := s.CreateUser(ctx, u, g); err != nil {
+		if _, err := s.CreateUser(ctx, u, g, anEvent()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,7 +35,7 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 		s := newStore(t)
 		seed(t, s, "k1", "p1", "INDIVIDUAL")
 		sess := session("s1", "k1", "p1", now.Add(24*time.Hour))
-		if rej, err := s.OpenKYCSession(ctx, sess, now.Add(time.Minute)); rej != nil || err != nil {
+		if rej, err := s.OpenKYCSession(ctx, sess, now.Add(time.Minute), anEvent()); rej != nil || err != nil {
 			t.Fatalf("open: %v %v", rej, err)
 		}
 		got, err := s.GetKYCSession(ctx, "s1")
@@ -52,14 +52,14 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 		s := newStore(t)
 		seed(t, s, "k2", "p1", "INDIVIDUAL")
 		seed(t, s, "k3", "p1", "BUSINESS")
-		if _, err := s.OpenKYCSession(ctx, session("s2", "nobody", "p1", now.Add(time.Hour)), now); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.OpenKYCSession(ctx, session("s2", "nobody", "p1", now.Add(time.Hour)), now, anEvent()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("missing user: %v", err)
 		}
-		rej, err := s.OpenKYCSession(ctx, session("s3", "k2", "p2", now.Add(time.Hour)), now)
+		rej, err := s.OpenKYCSession(ctx, session("s3", "k2", "p2", now.Add(time.Hour)), now, anEvent())
 		if err != nil || rej == nil || rej.PartnerID != "p1" {
 			t.Fatalf("another partner's user: %+v %v", rej, err)
 		}
-		rej, err = s.OpenKYCSession(ctx, session("s4", "k3", "p1", now.Add(time.Hour)), now)
+		rej, err = s.OpenKYCSession(ctx, session("s4", "k3", "p1", now.Add(time.Hour)), now, anEvent())
 		if err != nil || rej == nil || rej.Type != "BUSINESS" {
 			t.Fatalf("business user: %+v %v", rej, err)
 		}
@@ -86,21 +86,26 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 				exp = now.Add(-time.Duration(i+1) * time.Minute)
 				expired = append(expired, id)
 			}
-			if _, err := s.OpenKYCSession(ctx, session(id, "k4", "p1", exp), now.Add(-time.Hour)); err != nil {
+			if _, err := s.OpenKYCSession(ctx, session(id, "k4", "p1", exp), now.Add(-time.Hour), anEvent()); err != nil {
 				t.Fatal(err)
 			}
 		}
 		var listed []string
 		cursor, pages := "", 0
 		for {
-			ids, next, err := s.ExpiredKYCSessions(ctx, now, cursor, 5)
+			refs, next, err := s.ExpiredKYCSessions(ctx, now, cursor, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ids) > 5 {
-				t.Fatalf("page of %d, limit 5", len(ids))
+			if len(refs) > 5 {
+				t.Fatalf("page of %d, limit 5", len(refs))
 			}
-			listed = append(listed, ids...)
+			for _, r := range refs {
+				if r.UserID != "k4" || r.PartnerID != "p1" {
+					t.Fatalf("ref %+v", r)
+				}
+				listed = append(listed, r.ID)
+			}
 			pages++
 			if next == "" {
 				break
@@ -112,23 +117,23 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 			t.Fatalf("listed %v in %d pages, want %v over several pages", listed, pages, expired)
 		}
 		for _, id := range listed {
-			if ok, err := s.ExpireKYCSession(ctx, id, now); !ok || err != nil {
+			if ok, err := expireOne(ctx, s, id, now); !ok || err != nil {
 				t.Fatalf("expire %s: %v %v", id, ok, err)
 			}
-			if ok, err := s.ExpireKYCSession(ctx, id, now); ok || err != nil {
+			if ok, err := expireOne(ctx, s, id, now); ok || err != nil {
 				t.Fatalf("second expire of %s: %v %v", id, ok, err)
 			}
 			if got, _ := s.GetKYCSession(ctx, id); got.Status != store.KYCExpired {
 				t.Fatalf("%s status %s", id, got.Status)
 			}
 		}
-		if ids, _, err := s.ExpiredKYCSessions(ctx, now, "", 100); err != nil || len(ids) != 0 {
-			t.Fatalf("after expiry: %v %v", ids, err)
+		if refs, _, err := s.ExpiredKYCSessions(ctx, now, "", 100); err != nil || len(refs) != 0 {
+			t.Fatalf("after expiry: %v %v", refs, err)
 		}
-		if ok, _ := s.ExpireKYCSession(ctx, "sx01", now); ok {
+		if ok, _ := expireOne(ctx, s, "sx01", now); ok {
 			t.Fatal("a session not yet expired was expired")
 		}
-		if ok, _ := s.ExpireKYCSession(ctx, "missing", now); ok {
+		if ok, _ := expireOne(ctx, s, "missing", now); ok {
 			t.Fatal("a missing session was expired")
 		}
 	})
@@ -136,19 +141,52 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 	t.Run("a session completed meanwhile is left alone", func(t *testing.T) {
 		s := newStore(t)
 		seed(t, s, "k5", "p1", "INDIVIDUAL")
-		if _, err := s.OpenKYCSession(ctx, session("sc", "k5", "p1", now.Add(-time.Minute)), now.Add(-time.Hour)); err != nil {
+		if _, err := s.OpenKYCSession(ctx, session("sc", "k5", "p1", now.Add(-time.Minute)), now.Add(-time.Hour), anEvent()); err != nil {
 			t.Fatal(err)
 		}
-		ids, _, _ := s.ExpiredKYCSessions(ctx, now, "", 10)
-		if len(ids) != 1 {
-			t.Fatalf("listed %v", ids)
+		refs, _, _ := s.ExpiredKYCSessions(ctx, now, "", 10)
+		if len(refs) != 1 {
+			t.Fatalf("listed %v", refs)
 		}
 		complete(t, s, "sc")
-		if ok, err := s.ExpireKYCSession(ctx, "sc", now); ok || err != nil {
+		if ok, err := expireOne(ctx, s, "sc", now); ok || err != nil {
 			t.Fatalf("completed session expired: %v %v", ok, err)
 		}
 		if got, _ := s.GetKYCSession(ctx, "sc"); got.Status != store.KYCCompleted {
 			t.Fatalf("status %s", got.Status)
+		}
+	})
+
+	t.Run("a batch expires the rest around sessions whose condition fails", func(t *testing.T) {
+		s := newStore(t)
+		seed(t, s, "k6", "p1", "INDIVIDUAL")
+		var batch []store.Expiry
+		for i := 0; i < 120; i++ {
+			id := fmt.Sprintf("sb%03d", i)
+			exp := now.Add(-time.Minute)
+			if i%40 == 7 {
+				exp = now.Add(time.Hour) // not yet expired: its condition fails
+			}
+			if _, err := s.OpenKYCSession(ctx, session(id, "k6", "p1", exp), now.Add(-time.Hour), anEvent()); err != nil {
+				t.Fatal(err)
+			}
+			batch = append(batch, store.Expiry{ID: id, Event: anEvent()})
+		}
+		complete(t, s, "sb050")
+		got, err := s.ExpireKYCSessions(ctx, batch, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 116 {
+			t.Fatalf("expired %d, want 116 (120 less 3 unexpired and 1 completed)", len(got))
+		}
+		for _, id := range []string{"sb007", "sb047", "sb087", "sb050"} {
+			if sess, _ := s.GetKYCSession(ctx, id); sess.Status == store.KYCExpired {
+				t.Fatalf("%s was expired", id)
+			}
+		}
+		if sess, _ := s.GetKYCSession(ctx, "sb119"); sess.Status != store.KYCExpired {
+			t.Fatalf("sb119 %s", sess.Status)
 		}
 	})
 
@@ -162,4 +200,10 @@ func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 			t.Fatal("user effective status")
 		}
 	})
+}
+
+// expireOne expires one session through the batch call.
+func expireOne(ctx context.Context, s store.Store, id string, now time.Time) (bool, error) {
+	ids, err := s.ExpireKYCSessions(ctx, []store.Expiry{{ID: id, Event: anEvent()}}, now)
+	return len(ids) == 1, err
 }

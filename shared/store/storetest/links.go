@@ -11,15 +11,26 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
+// CountLinkEvents counts the user.identifier_linked events among evs.
+func CountLinkEvents(evs []store.OutboxEvent) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Type == "user.identifier_linked" {
+			n++
+		}
+	}
+	return n
+}
+
 // RunLinks runs the identifier-link part of the suite; outbox counts the
-// store's outbox events.
+// store's user.identifier_linked events.
 func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int)) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	seed := func(t *testing.T, s store.Store, ids ...string) {
 		for _, id := range ids {
 			u, g := fixture(id, "p1", "ext-"+id, now)
-			if _, err := s.CreateUser(ctx, u, g); err != nil {
+			if _, err := s.CreateUser(ctx, u, g, anEvent()); err != nil {
 				t.Fatal(err)
 			}
 		}

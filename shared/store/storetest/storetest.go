@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
 	t.Run("create writes user and guard", func(t *testing.T) {
 		s := newStore(t)
 		u, g := fixture("u1", "p1", "ext-1", now)
-		existing, err := s.CreateUser(ctx, u, g)
+		existing, err := s.CreateUser(ctx, u, g, anEvent())
 		if err != nil || existing != nil {
 			t.Fatalf("create: existing=%v err=%v", existing, err)
 		}
@@ -45,7 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
 		s := newStore(t)
 		u, g := fixture("u2", "p1", "ext-2", now)
 		u.Identifier, u.Alias, u.HasAlias, u.Method = "", "", false, "NONE"
-		if _, err := s.CreateUser(ctx, u, g); err != nil {
+		if _, err := s.CreateUser(ctx, u, g, anEvent()); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.GetUser(ctx, u.ID)
@@ -57,12 +58,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
 	t.Run("second create returns the first guard and writes nothing", func(t *testing.T) {
 		s := newStore(t)
 		u1, g1 := fixture("u3", "p1", "ext-3", now)
-		if _, err := s.CreateUser(ctx, u1, g1); err != nil {
+		if _, err := s.CreateUser(ctx, u1, g1, anEvent()); err != nil {
 			t.Fatal(err)
 		}
 		u2, g2 := fixture("u4", "p1", "ext-3", now.Add(time.Second))
 		g2.RequestHash = "other"
-		existing, err := s.CreateUser(ctx, u2, g2)
+		existing, err := s.CreateUser(ctx, u2, g2, anEvent())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,10 +79,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
 		s := newStore(t)
 		u1, g1 := fixture("u5", "p1", "same", now)
 		u2, g2 := fixture("u6", "p2", "same", now)
-		if e, err := s.CreateUser(ctx, u1, g1); err != nil || e != nil {
+		if e, err := s.CreateUser(ctx, u1, g1, anEvent()); err != nil || e != nil {
 			t.Fatal(e, err)
 		}
-		if e, err := s.CreateUser(ctx, u2, g2); err != nil || e != nil {
+		if e, err := s.CreateUser(ctx, u2, g2, anEvent()); err != nil || e != nil {
 			t.Fatalf("another partner's externalUserId must not collide: %v %v", e, err)
 		}
 	})
@@ -108,7 +109,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
 			go func(i int) {
 				defer wg.Done()
 				u, g := fixture(fmt.Sprintf("race-%d", i), "p1", "raced", now)
-				existing, err := s.CreateUser(ctx, u, g)
+				existing, err := s.CreateUser(ctx, u, g, anEvent())
 				errs[i] = err
 				if existing == nil {
 					created[i], winners[i] = true, u.ID
@@ -152,4 +153,13 @@ func fixture(id, partner, ext string, now time.Time) (store.User, store.Guard) {
 	g := store.Guard{PartnerID: partner, ExternalUserID: ext, UserID: id, RequestHash: "hash-" + ext,
 		Response: []byte(`{"userId":"` + id + `"}`), CreatedAt: now}
 	return u, g
+}
+
+var eventSeq atomic.Int64
+
+// anEvent is a fresh outbox event for a write under test.
+func anEvent() store.OutboxEvent {
+	n := eventSeq.Add(1)
+	return store.OutboxEvent{ID: fmt.Sprintf("evt-%d-%d", time.Now().UnixNano(), n), Type: "test.event", PartnerID: "p1",
+		Payload: []byte(`{}`), CreatedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 }

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -94,7 +95,13 @@ func start() (*Server, error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	args := []string{"-H", "127.0.0.1", "-p", fmt.Sprint(port)}
+	cmd := exec.Command(bin, args...)
+	// moto_server's own interpreter runs launch.py: the same server, with
+	// its transactions' rollback snapshot taken once per table (launch.py).
+	if py := motoPython(bin); py != "" {
+		cmd = exec.Command(py, append([]string{filepath.Join(testkit.Root(), "shared", "testkit", "moto", "launch.py")}, args...)...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -117,6 +124,24 @@ func start() (*Server, error) {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 	return nil, errors.New("moto_server did not answer within 30s")
+}
+
+// motoPython finds the Python interpreter that moto_server runs on: the
+// one whose moto module imports. "" when none does (then moto_server runs
+// as it is).
+func motoPython(bin string) string {
+	candidates := []string{}
+	if out, err := exec.Command("pyenv", "which", "moto_server").Output(); err == nil {
+		real := strings.TrimSpace(string(out))
+		candidates = append(candidates, filepath.Join(filepath.Dir(real), "python3"))
+	}
+	candidates = append(candidates, filepath.Join(filepath.Dir(bin), "python3"), "python3")
+	for _, py := range candidates {
+		if exec.Command(py, "-c", "import moto.server, moto.dynamodb.models").Run() == nil {
+			return py
+		}
+	}
+	return ""
 }
 
 // startProxy serves a reverse proxy to moto that handles one request at a time.

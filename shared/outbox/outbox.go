@@ -1,0 +1,57 @@
+// Package outbox builds the webhook events that state changes write in the
+// same transaction as the change (DESIGN.md section 3): the dispatcher
+// delivers them from the table's stream.
+package outbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/partner-identity/api/shared/store"
+)
+
+// Event types.
+const (
+	UserCreated             = "user.created"
+	KYCSessionCreated       = "kyc.session_created"
+	KYCSessionExpired       = "kyc.session_expired"
+	UserIdentifierLinked    = "user.identifier_linked"
+	FederatedIdentitySet    = "federated_identity.set"
+	FederatedIdentityDelete = "federated_identity.deleted"
+)
+
+// Retention is how long an event is kept (DynamoDB TTL) after it is written.
+const Retention = 7 * 24 * time.Hour
+
+// Payload is the JSON body a partner's webhook receives.
+type Payload struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
+	Data      any    `json:"data"`
+}
+
+// New builds an event of type typ for partnerID with data, with a new id
+// that stays the event's id on every delivery attempt.
+func New(typ, partnerID string, data any, now time.Time) (store.OutboxEvent, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	id := "evt_" + hex.EncodeToString(b[:])
+	now = now.UTC()
+	body, err := json.Marshal(Payload{ID: id, Type: typ, CreatedAt: now.Format(time.RFC3339Nano), Data: data})
+	if err != nil {
+		return store.OutboxEvent{}, err
+	}
+	return store.OutboxEvent{ID: id, Type: typ, PartnerID: partnerID, Payload: body, CreatedAt: now, RetainUntil: now.Add(Retention)}, nil
+}
+
+// Must is New for data that always marshals (maps and structs of strings).
+func Must(typ, partnerID string, data any, now time.Time) store.OutboxEvent {
+	ev, err := New(typ, partnerID, data, now)
+	if err != nil {
+		panic(err)
+	}
+	return ev
+}

@@ -1,0 +1,67 @@
+package dynamostore
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// OutboxStatus reads the event's delivery attributes (one consistent GetItem).
+func (s *Store) OutboxStatus(ctx context.Context, id string) (store.OutboxState, error) {
+	item, err := s.get(ctx, store.OutboxPK(id), store.OutboxSK)
+	if err != nil {
+		return store.OutboxState{}, err
+	}
+	st := store.OutboxState{Delivered: item["deliveredAt"] != nil, DeadLettered: item["deadLetteredAt"] != nil}
+	if n := attrN(item, "attempts"); n != "" {
+		st.Attempts, _ = strconv.Atoi(n)
+	}
+	return st, nil
+}
+
+func (s *Store) MarkOutboxDelivered(ctx context.Context, id string, now time.Time) error {
+	return s.setOutbox(ctx, id, "SET deliveredAt = :now", now, nil)
+}
+
+func (s *Store) MarkOutboxDeadLettered(ctx context.Context, id string, now time.Time) error {
+	return s.setOutbox(ctx, id, "SET deadLetteredAt = :now", now, nil)
+}
+
+// RecordOutboxFailure adds one to the event's attempts and returns the sum.
+func (s *Store) RecordOutboxFailure(ctx context.Context, id string, now time.Time) (int, error) {
+	var out *dynamodb.UpdateItemOutput
+	err := s.setOutbox(ctx, id, "SET lastFailureAt = :now ADD attempts :one", now, &out)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := strconv.Atoi(attrN(out.Attributes, "attempts"))
+	return n, nil
+}
+
+func (s *Store) setOutbox(ctx context.Context, id, update string, now time.Time, out **dynamodb.UpdateItemOutput) error {
+	values := map[string]types.AttributeValue{":now": ts(now)}
+	in := &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(store.OutboxPK(id), store.OutboxSK),
+		UpdateExpression:    aws.String(update),
+		ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
+	}
+	if out != nil {
+		values[":one"] = &types.AttributeValueMemberN{Value: "1"}
+		in.ReturnValues = types.ReturnValueUpdatedNew
+	}
+	in.ExpressionAttributeValues = values
+	o, err := s.db.UpdateItem(ctx, in)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		*out = o
+	}
+	return nil
+}

@@ -6,7 +6,8 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
                 create-user-token link-identifier user-info \
-                set-federated-identity delete-federated-identity list-federated-identities
+                set-federated-identity delete-federated-identity list-federated-identities \
+                webhook-dispatcher
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -17,7 +18,8 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction \
         build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
-        build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction
+        build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
+        build-WebhookDispatcherFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -29,6 +31,7 @@ build-UserInfoFunction:               ; $(call build_fn,user-info)
 build-SetFederatedIdentityFunction:   ; $(call build_fn,set-federated-identity)
 build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identity)
 build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
+build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 
 .PHONY: build run invoke test unit lint fmt clean
 ## build: every function's bootstrap into bin/<function>/bootstrap

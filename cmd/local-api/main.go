@@ -18,6 +18,9 @@ import (
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 func main() {
@@ -29,6 +32,7 @@ func main() {
 	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
 	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
+	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
 	flag.Parse()
@@ -36,7 +40,8 @@ func main() {
 	app.SetupLogging()
 	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
 		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
-		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID, UserTokenTTL: env.UserTokenTTL}
+		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID, UserTokenTTL: env.UserTokenTTL,
+		DevWebhookURL: *webhookURL, WebhookAllowHTTP: true}
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
@@ -65,6 +70,10 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if mem, ok := deps.Store.(*memstore.Store); ok {
+		fmt.Printf("  %-40s %s\n", "(outbox)", "webhook delivery every second")
+		go deliverOutbox(ctx, deps, mem)
+	}
 	if *cleanupEvery > 0 {
 		fmt.Printf("  %-40s %s every %s\n", "(scheduled)", "cleanup-kyc-sessions", *cleanupEvery)
 		go runCleanup(ctx, deps, *cleanupEvery)
@@ -82,6 +91,34 @@ func main() {
 }
 
 func devKeyDefault() string { return partners.DevAPIKey }
+
+// deliverOutbox delivers the in-memory store's outbox events as the stream
+// dispatcher does in AWS (an event that keeps failing is logged as a dead
+// letter after its attempts).
+func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
+	d := routes.Dispatcher(deps)
+	d.Backoff = 100 * time.Millisecond
+	seen := 0
+	var pending []store.OutboxEvent
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fresh := mem.OutboxSince(seen)
+			seen += len(fresh)
+			var retry []store.OutboxEvent
+			for _, ev := range append(pending, fresh...) {
+				if out, _ := d.Deliver(ctx, ev); out == webhooks.RetryLater {
+					retry = append(retry, ev)
+				}
+			}
+			pending = retry
+		}
+	}
+}
 
 // runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
 // does in AWS, each run with the deployed function's timeout.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
@@ -21,6 +22,7 @@ import (
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 // Config is read from the environment (FromEnv) or flags (cmd/local-api).
@@ -41,6 +43,13 @@ type Config struct {
 	ServiceKeysFile     string
 	// UserTokenTTL is a user token's lifetime (1h).
 	UserTokenTTL time.Duration
+	// WebhookDLQURL is the SQS dead-letter queue of undeliverable webhooks
+	// (without one, outside Lambda, they are only logged); WebhookAllowHTTP
+	// permits http:// webhook URLs (local runs only).
+	WebhookDLQURL    string
+	WebhookAllowHTTP bool
+	// DevWebhookURL is the development partner's webhook URL (make run).
+	DevWebhookURL string
 	// KYCSessionTTL is how long a KYC link is valid (24h); KYCRetention how
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
@@ -64,6 +73,8 @@ const (
 	EnvServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
 	EnvServiceKeysFile = "SERVICE_KEYS_FILE"
 	EnvUserTokenTTL    = "USER_TOKEN_TTL"
+	EnvWebhookDLQ      = "WEBHOOK_DLQ_URL"
+	EnvWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
 	EnvKYCRetention    = "KYC_SESSION_RETENTION"
 	envLambdaRuntime   = "AWS_LAMBDA_RUNTIME_API"
 )
@@ -82,6 +93,8 @@ func FromEnv() Config {
 		ServiceKeysSecretID: os.Getenv(EnvServiceKeysID),
 		ServiceKeysFile:     os.Getenv(EnvServiceKeysFile),
 		UserTokenTTL:        envDuration(EnvUserTokenTTL),
+		WebhookDLQURL:       os.Getenv(EnvWebhookDLQ),
+		WebhookAllowHTTP:    os.Getenv(EnvWebhookHTTP) == "true",
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -107,11 +120,15 @@ type Deps struct {
 	KYCRetention  time.Duration
 	Keys          func(context.Context) (*servicekeys.Keys, error)
 	UserTokenTTL  time.Duration
+	// Webhooks are the dispatcher's dead-letter queue and URL policy.
+	DeadLetters      webhooks.DeadLetters
+	WebhookAllowHTTP bool
 }
 
 // Build makes the dependencies of cfg.
 func Build(ctx context.Context, cfg Config) (*Deps, error) {
-	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL}
+	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
+		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, DeadLetters: webhooks.LogDeadLetters{}}
 	var awsCfg *aws.Config
 	loadAWS := func() (*aws.Config, error) {
 		if awsCfg != nil {
@@ -127,6 +144,13 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		}
 		awsCfg = &c
 		return awsCfg, nil
+	}
+	if cfg.WebhookDLQURL != "" {
+		c, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		d.DeadLetters = &webhooks.SQSDeadLetters{Client: sqs.NewFromConfig(*c), QueueURL: cfg.WebhookDLQURL}
 	}
 
 	switch cfg.Store {
@@ -179,7 +203,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		if !partners.ValidKeyFormat(key) {
 			return nil, errors.New("app: the development API key must be 20-128 characters of A-Z a-z 0-9 _ -")
 		}
-		reg := partners.DevRegistry(key)
+		reg := partners.DevRegistry(key, cfg.DevWebhookURL)
 		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
 	}
 

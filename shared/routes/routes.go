@@ -18,6 +18,7 @@ import (
 	"github.com/partner-identity/api/shared/userapi"
 	"github.com/partner-identity/api/shared/userauth"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 // Route is one endpoint: its function name (functions/<Name>), its ServeMux
@@ -80,6 +81,12 @@ var (
 func All() []Route {
 	return []Route{CreateUser, GetUser, FindUser, CreateVerificationLink, CreateUserToken, LinkIdentifier, UserInfo,
 		SetFederatedIdentity, DeleteFederatedIdentity, ListFederatedIdentities}
+}
+
+// Dispatcher delivers outbox events to partners' webhooks.
+func Dispatcher(d *app.Deps) *webhooks.Dispatcher {
+	return &webhooks.Dispatcher{Store: d.Store, Registry: d.Registry, Now: d.Now, DeadLetters: d.DeadLetters,
+		Sender: webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP)}
 }
 
 // Cleaner is the scheduled cleanup of expired KYC sessions.

@@ -1,0 +1,14 @@
+// Command webhook-dispatcher consumes the table's stream (outbox inserts
+// only) and delivers each event to its partner's webhook.
+package main
+
+import (
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/routes"
+)
+
+func main() {
+	deps := app.MustFromEnv()
+	lambdarun.StartFunc(routes.Dispatcher(deps).Handle)
+}

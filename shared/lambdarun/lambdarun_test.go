@@ -76,3 +76,17 @@ func TestCleanupEventFileInvokes(t *testing.T) {
 		t.Fatalf("cleanup response %s (%v)", out, err)
 	}
 }
+
+func TestDispatcherEventFileInvokes(t *testing.T) {
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambdarun.InvokeFile(context.Background(), routes.Dispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "{\n  \"batchItemFailures\": []\n}" {
+		t.Fatalf("dispatcher response %s", out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/testkit/openapitest"
 )
 
 func TestMain(m *testing.M) {
@@ -132,5 +133,19 @@ func TestEventIfAndOnlyIfTheChangeCommits(t *testing.T) {
 				t.Fatalf("events after the change: %v (before %v), want exactly one %s", after, before, step.event)
 			}
 		})
+	}
+	// Every payload is what docs/openapi.yaml's webhooks section promises.
+	doc, err := openapitest.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.OutboxEvents(context.Background(), db)
+	if err != nil || len(evs) < len(steps) {
+		t.Fatalf("%d events (%v)", len(evs), err)
+	}
+	for _, ev := range evs {
+		if err := doc.CheckSchema("WebhookEvent", ev.Payload); err != nil {
+			t.Errorf("%s payload does not match the WebhookEvent schema: %v\n%s", ev.Type, err, ev.Payload)
+		}
 	}
 }

@@ -327,3 +327,12 @@ func describe(v any) string {
 	}
 	return string(b)
 }
+
+// CheckSchema validates a JSON body against the document's component schema name.
+func (d *Doc) CheckSchema(name string, body []byte) error {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return err
+	}
+	return d.validate(map[string]any{"$ref": "#/components/schemas/" + name}, v, name)
+}

@@ -3,7 +3,6 @@ package kyc_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 

@@ -3,13 +3,9 @@ package outbox_test
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/store/dynamostore"
@@ -20,35 +16,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/openapitest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
-
-// items counts the table's items by type, outbox events by event type.
-func items(t *testing.T, db *dynamodb.Client, table string) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			typ := it["type"].(*types.AttributeValueMemberS).Value
-			out[typ]++
-			if typ == "OUTBOX" {
-				out["event:"+it["eventType"].(*types.AttributeValueMemberS).Value]++
-			}
-			if s, ok := it["status"].(*types.AttributeValueMemberS); ok {
-				out["session:"+s.Value]++
-			}
-		}
-	}
-	return out
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func same(a, b map[string]int) bool {
 	if len(a) != len(b) {
@@ -111,7 +79,7 @@ func TestEventIfAndOnlyIfTheChangeCommits(t *testing.T) {
 	}
 	for _, step := range steps {
 		t.Run(step.event, func(t *testing.T) {
-			before := items(t, db, table)
+			before := moto.CountItems(t, db, table)
 			fault = func(op string) error {
 				if op == "TransactWriteItems" {
 					return &smithy.GenericAPIError{Code: "InternalServerError", Message: "injected"}
@@ -122,13 +90,13 @@ func TestEventIfAndOnlyIfTheChangeCommits(t *testing.T) {
 				t.Fatalf("with the transaction failing: status %d, want a 5xx", status)
 			}
 			fault = nil
-			if after := items(t, db, table); !same(before, after) {
+			if after := moto.CountItems(t, db, table); !same(before, after) {
 				t.Fatalf("a failed transaction changed the table:\nbefore %v\nafter  %v", before, after)
 			}
 			if status := step.do(); status != step.ok {
 				t.Fatalf("status %d, want %d", status, step.ok)
 			}
-			after := items(t, db, table)
+			after := moto.CountItems(t, db, table)
 			if after["event:"+step.event] != before["event:"+step.event]+1 || after["OUTBOX"] != before["OUTBOX"]+1 {
 				t.Fatalf("events after the change: %v (before %v), want exactly one %s", after, before, step.event)
 			}

@@ -188,7 +188,7 @@ func TestDynamoDBCallsPerVerificationLink(t *testing.T) {
 			t.Fatalf("%s: %d calls (%d TransactWriteItems), want exactly 1", s.name, calls.Total(), calls.Get("TransactWriteItems"))
 		}
 	}
-	counts := countItems(t, db, table)
+	counts := moto.CountItems(t, db, table)
 	if counts["KYC_SESSION"] != 1 {
 		t.Fatalf("sessions written: %v", counts)
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 	"github.com/partner-identity/api/shared/partners"
@@ -21,32 +19,12 @@ import (
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
-// countItems counts the table's items by their type attribute. A scan is
-// fine in a test; the API itself never scans.
-func countItems(t *testing.T, db *dynamodb.Client, table string) map[string]int {
-	t.Helper()
-	counts := map[string]int{}
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			if s, ok := it["type"].(*types.AttributeValueMemberS); ok {
-				counts[s.Value]++
-			}
-		}
-	}
-	return counts
-}
-
 func TestCreateUserConcurrentOnMoto(t *testing.T) {
 	srv := moto.Require(t)
 	db, table := srv.NewTable(t, nil, nil)
 	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
 	id := assertOneUserUnderRace(t, c, 50)
-	counts := countItems(t, db, table)
+	counts := moto.CountItems(t, db, table)
 	if counts["USER"] != 1 || counts["GUARD"] != 1 {
 		t.Fatalf("items by type %v, want exactly one USER and one GUARD", counts)
 	}

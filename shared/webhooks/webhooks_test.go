@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,11 +23,7 @@ import (
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 const secretA, secretB = "whsec_partner_a_secret", "whsec_partner_b_secret"
 

@@ -2,7 +2,6 @@ package dynamostore_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,11 +14,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestConformanceOnMoto(t *testing.T) {
 	srv := moto.Require(t)

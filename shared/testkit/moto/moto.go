@@ -352,3 +352,40 @@ func (s *Server) NewTable(t testing.TB, calls *Calls, fault *Fault) (*dynamodb.C
 
 // NewCalls returns an empty counter.
 func NewCalls() *Calls { return &Calls{counts: map[string]int{}} }
+
+// Main runs a test binary's tests and stops the shared server after them:
+// func TestMain(m *testing.M) { moto.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// CountItems scans a test table and counts its items by their "type"
+// attribute, outbox events also as "event:<eventType>" and sessions as
+// "session:<status>". (A scan is fine in a test; the API never scans.)
+func CountItems(t testing.TB, db *dynamodb.Client, table string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			typ, _ := it["type"].(*types.AttributeValueMemberS)
+			if typ == nil {
+				continue
+			}
+			out[typ.Value]++
+			if et, ok := it["eventType"].(*types.AttributeValueMemberS); ok && typ.Value == "OUTBOX" {
+				out["event:"+et.Value]++
+			}
+			if st, ok := it["status"].(*types.AttributeValueMemberS); ok {
+				out["session:"+st.Value]++
+			}
+		}
+	}
+	return out
+}

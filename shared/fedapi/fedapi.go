@@ -39,14 +39,10 @@ func (a *API) authenticated(next handler) http.Handler {
 		if err == nil {
 			p, err = a.Auth.Token(r.Context(), token)
 		}
-		var reg *partners.Registry
-		if err == nil {
-			reg, err = a.Auth.Registry(r.Context())
-		}
 		switch {
 		case err == nil:
 			httpx.SetPartner(r, p.Partner.ID)
-			next(w, r, p, reg)
+			next(w, r, p, p.Registry)
 		case errors.Is(err, userauth.ErrMissing):
 			Dialect.WriteError(w, r, apierr.TokenMissing)
 		case errors.Is(err, userauth.ErrExpired):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,11 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/tokens"
 )
 
-func TestMain(m *testing.M) {
-	code := fixture.ScanLogsAfter(m.Run)
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 const (
 	identA  = "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"

@@ -1,12 +1,10 @@
 package partnerapi_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
-	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
 const (
@@ -20,11 +18,7 @@ const (
 // TestMain captures every log line the suite's requests produce and fails
 // the run if any email, phone number, externalUserId, identifier or API key
 // sent by any test appears in them.
-func TestMain(m *testing.M) {
-	code := fixture.ScanLogsAfter(m.Run)
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 func headers(key string) apitest.Headers { return apitest.Headers{"partner-api-key": key} }
 

@@ -2,20 +2,14 @@ package userapi_test
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
-	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
-func TestMain(m *testing.M) {
-	code := fixture.ScanLogsAfter(m.Run)
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { fixture.Main(m) }
 
 const (
 	usersPath = "/api/partner/v2/users"

@@ -54,6 +54,8 @@ type Authenticator struct {
 type Principal struct {
 	User    store.User
 	Partner *partners.Partner
+	// Registry is the partner registry the token was checked against.
+	Registry *partners.Registry
 }
 
 // Token verifies token and loads its user: ErrExpired, ErrInvalid (bad
@@ -89,5 +91,5 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 	case u.PartnerID != partner.ID:
 		return nil, ErrInvalid
 	}
-	return &Principal{User: u, Partner: partner}, nil
+	return &Principal{User: u, Partner: partner, Registry: reg}, nil
 }

@@ -3,7 +3,8 @@
 GO          ?= go
 ARTIFACTS_DIR ?= $(CURDIR)/bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
-LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+ARCH        ?= arm64
+LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
@@ -12,7 +13,7 @@ FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
 
-# build_fn writes the static linux/arm64 bootstrap of functions/$(1).
+# build_fn writes the static linux/$(ARCH) bootstrap of functions/$(1).
 build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction \
@@ -33,13 +34,19 @@ build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identi
 build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 
-.PHONY: build run invoke test unit lint fmt clean
+.PHONY: build build-one bench run invoke test unit lint fmt clean
 ## build: every function's bootstrap into bin/<function>/bootstrap
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-one F=$$f || exit 1; done
+# build-one: one bootstrap as it ships (F=name, PKG=./functions/name, OUT=bin, ARCH=arm64)
+OUT ?= bin
 build-one:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o bin/$(F)/bootstrap ./functions/$(F)
-	@ls -l bin/$(F)/bootstrap | awk '{printf "%s: %d bytes\n", $$9, $$5}'
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(OUT)/$(F)/bootstrap $(or $(PKG),./functions/$(F))
+	@ls -l $(OUT)/$(F)/bootstrap | awk '{printf "%s: %d bytes\n", $$9, $$5}'
+
+## bench: build every function and the two baselines, print size, cold start, warm latency and allocations
+bench:
+	$(GO) test ./bench -run TestPerformanceTable -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
 
 ## run: the whole API on $(ADDR), in-memory store, development partner key printed
 run:

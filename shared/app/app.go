@@ -76,7 +76,12 @@ const (
 	EnvWebhookDLQ      = "WEBHOOK_DLQ_URL"
 	EnvWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
 	EnvKYCRetention    = "KYC_SESSION_RETENTION"
-	envLambdaRuntime   = "AWS_LAMBDA_RUNTIME_API"
+	// EnvLocalEmulation ("true") says that the Runtime API is a local
+	// emulation (the bench's, or an emulator's), not Lambda: the development
+	// fallbacks and the memory store are allowed as outside Lambda.
+	// template.yaml never sets it.
+	EnvLocalEmulation = "LAMBDA_LOCAL_EMULATION"
+	envLambdaRuntime  = "AWS_LAMBDA_RUNTIME_API"
 )
 
 // FromEnv reads the configuration of a function.
@@ -87,7 +92,7 @@ func FromEnv() Config {
 		PartnersSecretID:    os.Getenv(EnvPartnersID),
 		PartnersFile:        os.Getenv(EnvPartnersFile),
 		DevAPIKey:           os.Getenv(EnvDevAPIKey),
-		InLambda:            os.Getenv(envLambdaRuntime) != "",
+		InLambda:            os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true",
 		KYCSessionTTL:       envDuration(EnvKYCSessionTTL),
 		KYCRetention:        envDuration(EnvKYCRetention),
 		ServiceKeysSecretID: os.Getenv(EnvServiceKeysID),

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 )
@@ -20,7 +21,12 @@ import (
 const LocalTimeout = 30 * time.Second
 
 // Start serves an HTTP handler behind an API Gateway HTTP API (payload 2.0).
-func Start(h http.Handler) { StartFunc(httpadapter.NewV2(h).ProxyWithContext) }
+func Start(h http.Handler) { StartFunc(HTTP(h)) }
+
+// HTTP is the function entry point of h behind an HTTP API (payload 2.0).
+func HTTP(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return httpadapter.NewV2(h).ProxyWithContext
+}
 
 // StartFunc starts fn as the function's handler. Outside Lambda it reads the
 // event file named by the only argument ("-" for standard input), invokes fn

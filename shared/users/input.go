@@ -11,9 +11,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/phone"
 )
 
 // Enumerations of the create request.
@@ -161,14 +161,10 @@ func validEmail(s string) bool {
 // normalisePhone accepts a number in international format (a leading '+')
 // that the numbering plan of its country allows, and returns it in E.164.
 func normalisePhone(s string) (string, bool) {
-	if !strings.HasPrefix(strings.TrimSpace(s), "+") || len(s) > 32 {
+	if len(s) > 32 {
 		return "", false
 	}
-	n, err := phonenumbers.Parse(s, "ZZ")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", false
-	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
+	return phone.E164(s)
 }
 
 // Hash is the digest of the normalised request: two requests with the same

@@ -1,0 +1,198 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/partner-identity/api/bench/baseline"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// The development user that the events/ files name (their tokens are the
+// development keys' tokens for it) and the identifier they link.
+const (
+	devUserID     = "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
+	devExternalID = "91b95244-72ca-459e-88d2-281c3e2935c1"
+	devIdentifier = "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"
+)
+
+func invokeLoop(h lambda.Handler, event []byte) func(b *testing.B) {
+	return func(b *testing.B) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := h.Invoke(ctx, event); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func warmHello(event []byte) func(b *testing.B) {
+	return invokeLoop(lambda.NewHandler(baseline.Hello), event)
+}
+
+func warmAdapter(event []byte) func(b *testing.B) {
+	return invokeLoop(lambda.NewHandler(baseline.Adapter().ProxyWithContext), event)
+}
+
+// benchFunction is one function's warm path: its handler as its main
+// builds it, over a memory store holding the development user (linked,
+// owning the events' identifiers), invoked with its events/ file.
+type benchFunction struct {
+	name string
+	// want is the status the event must get (0: not an HTTP function).
+	want int
+	warm func(b *testing.B)
+	// event is its events/ file (the cold start's event).
+	event []byte
+	// once invokes the event a single time and returns the response.
+	once func() []byte
+}
+
+// container builds one function's dependencies as app.MustFromEnv does
+// outside Lambda (memory store, development registry and keys) and seeds
+// the development user.
+func container(t testing.TB) *app.Deps {
+	ctx := context.Background()
+	d, err := app.Build(ctx, app.Config{Store: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	u := store.User{ID: devUserID, PartnerID: partners.DevPartnerID, ExternalUserID: devExternalID, Type: "INDIVIDUAL",
+		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
+	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
+	if _, err := d.Store.CreateUser(ctx, u, g, outbox.Must(outbox.UserCreated, u.PartnerID, map[string]string{"userId": u.ID}, now)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := d.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linker := identifiers.Linker{Store: d.Store, Now: d.Now}
+	if err := linker.Link(ctx, keys.Pepper, u, u.PartnerID, "devpartner", devIdentifier); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func httpFunction(t testing.TB, rt routes.Route, want int, prepare func(event []byte, i int)) benchFunction {
+	h := lambda.NewHandler(lambdarun.HTTP(routes.Mux(container(t), rt)))
+	return benchFunctionOf(t, rt.Name, want, h, mustRead(t, "events/"+rt.Name+".json"), prepare, nil)
+}
+
+// newExternalID writes a fresh externalUserId into the create-user event in
+// place (the last 12 digits of the id), so that each call creates a user.
+func newExternalID(event []byte, i int) {
+	at := bytes.Index(event, []byte(devExternalID[:24]))
+	if at < 0 {
+		panic("create-user event without the development externalUserId")
+	}
+	const hex = "0123456789abcdef"
+	for j := at + 35; j >= at+24; j-- {
+		event[j] = hex[i&0xf]
+		i >>= 4
+	}
+}
+
+// benchFunctions is every function with its warm path; the federated
+// identity is set before each DELETE (outside the timer) so that each
+// measured DELETE removes one.
+func benchFunctions(t testing.TB) []benchFunction {
+	set := httpFunction(t, routes.SetFederatedIdentity, 204, nil)
+	var del benchFunction
+	{
+		d := container(t)
+		setH := lambda.NewHandler(lambdarun.HTTP(routes.Mux(d, routes.SetFederatedIdentity)))
+		setEvent := mustRead(t, "events/set-federated-identity.json")
+		h := lambda.NewHandler(lambdarun.HTTP(routes.Mux(d, routes.DeleteFederatedIdentity)))
+		event := mustRead(t, "events/delete-federated-identity.json")
+		del = benchFunctionOf(t, routes.DeleteFederatedIdentity.Name, 204, h, event, nil, func(ctx context.Context) {
+			if _, err := setH.Invoke(ctx, setEvent); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	list := httpFunction(t, routes.ListFederatedIdentities, 200, nil)
+	return []benchFunction{
+		httpFunction(t, routes.CreateUser, 201, newExternalID),
+		httpFunction(t, routes.GetUser, 200, nil),
+		httpFunction(t, routes.FindUser, 200, nil),
+		httpFunction(t, routes.CreateVerificationLink, 201, nil),
+		httpFunction(t, routes.CreateUserToken, 201, nil),
+		httpFunction(t, routes.LinkIdentifier, 200, nil),
+		httpFunction(t, routes.UserInfo, 200, nil),
+		set, del, list,
+		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(routes.Cleaner(d).Handle) }),
+		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(routes.Dispatcher(d).Handle) }),
+	}
+}
+
+// benchFunctionOf invokes h with event; prepare (timed, allocation-free)
+// edits the event before call i, before (untimed) runs before each call.
+func benchFunctionOf(t testing.TB, name string, want int, h lambda.Handler, event []byte,
+	prepare func(event []byte, i int), before func(context.Context)) benchFunction {
+	ctx := context.Background()
+	i := 0
+	step := func() ([]byte, error) {
+		if prepare != nil {
+			prepare(event, i)
+		}
+		i++
+		return h.Invoke(ctx, event)
+	}
+	return benchFunction{name: name, want: want, event: bytes.Clone(event),
+		once: func() []byte {
+			if before != nil {
+				before(ctx)
+			}
+			out, err := step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		},
+		warm: func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if before != nil {
+					b.StopTimer()
+					before(ctx)
+					b.StartTimer()
+				}
+				if _, err := step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}}
+}
+
+func plainFunction(t testing.TB, name, event string, handler func(*app.Deps) lambda.Handler) benchFunction {
+	return benchFunctionOf(t, name, 0, handler(container(t)), mustRead(t, "events/"+event+".json"), nil, nil)
+}
+
+// TestWarmEvents: every function's warm event gets the success the table
+// claims to measure (twice: the second call is what the loop repeats).
+func TestWarmEvents(t *testing.T) {
+	for _, fn := range benchFunctions(t) {
+		for call := 1; call <= 2; call++ {
+			out := fn.once()
+			if fn.want == 0 {
+				continue
+			}
+			if got := statusOf(t, out); got != fn.want {
+				t.Errorf("%s call %d: status %d, want %d: %s", fn.name, call, got, fn.want, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,61 @@
+// Package awsconfig builds the SDK configuration of a function from the
+// environment Lambda gives it: AWS_REGION and the execution role's
+// credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+// AWS_SESSION_TOKEN (static for the life of the execution environment).
+// AWS_ENDPOINT_URL points every client at an emulator.
+//
+// It replaces config.LoadDefaultConfig in the functions: that one links the
+// SSO, SSO OIDC, STS, sign-in, IMDS and shared-config code (about 3 MB and
+// their package initialisation) to read files and profiles a function
+// never has. cmd/local-api, where profiles matter, still uses it.
+package awsconfig
+
+import (
+	"errors"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Environment variables read by FromEnv.
+const (
+	EnvRegion        = "AWS_REGION"
+	EnvDefaultRegion = "AWS_DEFAULT_REGION"
+	EnvAccessKeyID   = "AWS_ACCESS_KEY_ID"
+	EnvSecretKey     = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken  = "AWS_SESSION_TOKEN"
+	EnvEndpointURL   = "AWS_ENDPOINT_URL"
+)
+
+// ErrNoRegion and ErrNoCredentials say what the environment lacks.
+var (
+	ErrNoRegion      = errors.New("awsconfig: AWS_REGION is not set")
+	ErrNoCredentials = errors.New("awsconfig: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+)
+
+// FromEnv reads the configuration from the environment.
+func FromEnv() (aws.Config, error) { return From(os.Getenv) }
+
+// From reads the configuration through getenv.
+func From(getenv func(string) string) (aws.Config, error) {
+	region := getenv(EnvRegion)
+	if region == "" {
+		region = getenv(EnvDefaultRegion)
+	}
+	if region == "" {
+		return aws.Config{}, ErrNoRegion
+	}
+	id, secret := getenv(EnvAccessKeyID), getenv(EnvSecretKey)
+	if id == "" || secret == "" {
+		return aws.Config{}, ErrNoCredentials
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv(EnvSessionToken))),
+	}
+	if u := getenv(EnvEndpointURL); u != "" {
+		cfg.BaseEndpoint = aws.String(u)
+	}
+	return cfg, nil
+}

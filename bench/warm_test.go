@@ -9,12 +9,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/bench/baseline"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/partners"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/userapi"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 // The development user that the events/ files name (their tokens are the
@@ -46,7 +51,7 @@ func warmAdapter(event []byte) func(b *testing.B) {
 }
 
 // benchFunction is one function's warm path: its handler as its main
-// builds it, over a memory store holding the development user (linked,
+// builds it (functions/<name>/main.go), over a memory store holding the development user (linked,
 // owning the events' identifiers), invoked with its events/ file.
 type benchFunction struct {
 	name string
@@ -86,8 +91,8 @@ func container(t testing.TB) *app.Deps {
 	return d
 }
 
-func httpFunction(t testing.TB, rt routes.Route, want int, prepare func(event []byte, i int)) benchFunction {
-	h := lambda.NewHandler(lambdarun.HTTP(routes.Mux(container(t), rt)))
+func httpFunction(t testing.TB, rt router.Route, want int, prepare func(event []byte, i int)) benchFunction {
+	h := lambda.NewHandler(lambdarun.HTTP(router.Mux(container(t), rt)))
 	return benchFunctionOf(t, rt.Name, want, h, mustRead(t, "events/"+rt.Name+".json"), prepare, nil)
 }
 
@@ -109,32 +114,32 @@ func newExternalID(event []byte, i int) {
 // identity is set before each DELETE (outside the timer) so that each
 // measured DELETE removes one.
 func benchFunctions(t testing.TB) []benchFunction {
-	set := httpFunction(t, routes.SetFederatedIdentity, 204, nil)
+	set := httpFunction(t, fedapi.SetIdentityRoute, 204, nil)
 	var del benchFunction
 	{
 		d := container(t)
-		setH := lambda.NewHandler(lambdarun.HTTP(routes.Mux(d, routes.SetFederatedIdentity)))
+		setH := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, fedapi.SetIdentityRoute)))
 		setEvent := mustRead(t, "events/set-federated-identity.json")
-		h := lambda.NewHandler(lambdarun.HTTP(routes.Mux(d, routes.DeleteFederatedIdentity)))
+		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, fedapi.DeleteIdentityRoute)))
 		event := mustRead(t, "events/delete-federated-identity.json")
-		del = benchFunctionOf(t, routes.DeleteFederatedIdentity.Name, 204, h, event, nil, func(ctx context.Context) {
+		del = benchFunctionOf(t, fedapi.DeleteIdentityRoute.Name, 204, h, event, nil, func(ctx context.Context) {
 			if _, err := setH.Invoke(ctx, setEvent); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
-	list := httpFunction(t, routes.ListFederatedIdentities, 200, nil)
+	list := httpFunction(t, fedapi.ListIdentitiesRoute, 200, nil)
 	return []benchFunction{
-		httpFunction(t, routes.CreateUser, 201, newExternalID),
-		httpFunction(t, routes.GetUser, 200, nil),
-		httpFunction(t, routes.FindUser, 200, nil),
-		httpFunction(t, routes.CreateVerificationLink, 201, nil),
-		httpFunction(t, routes.CreateUserToken, 201, nil),
-		httpFunction(t, routes.LinkIdentifier, 200, nil),
-		httpFunction(t, routes.UserInfo, 200, nil),
+		httpFunction(t, partnerapi.CreateUserRoute, 201, newExternalID),
+		httpFunction(t, partnerapi.GetUserRoute, 200, nil),
+		httpFunction(t, partnerapi.FindUserRoute, 200, nil),
+		httpFunction(t, partnerapi.CreateVerificationLinkRoute, 201, nil),
+		httpFunction(t, partnerapi.CreateUserTokenRoute, 201, nil),
+		httpFunction(t, userapi.LinkIdentifierRoute, 200, nil),
+		httpFunction(t, userapi.UserInfoRoute, 200, nil),
 		set, del, list,
-		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(routes.Cleaner(d).Handle) }),
-		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(routes.Dispatcher(d).Handle) }),
+		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(kyc.NewCleaner(d).Handle) }),
+		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(webhooks.NewDispatcher(d).Handle) }),
 	}
 }
 

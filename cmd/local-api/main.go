@@ -17,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/routes"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/memstore"
@@ -48,11 +49,11 @@ func main() {
 		os.Exit(1)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", routes.Mux(deps, routes.All()...))
+	mux.Handle("/", router.Mux(deps, routes.All()...))
 	mux.Handle(kyc.DevProviderPattern, kyc.DevProvider(deps.Store, deps.Now))
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           http.TimeoutHandler(mux, routes.Timeout, ""),
+		Handler:           http.TimeoutHandler(mux, router.Timeout, ""),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
@@ -96,7 +97,7 @@ func devKeyDefault() string { return partners.DevAPIKey }
 // dispatcher does in AWS (an event that keeps failing is logged as a dead
 // letter after its attempts).
 func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
-	d := routes.Dispatcher(deps)
+	d := webhooks.NewDispatcher(deps)
 	d.Backoff = 100 * time.Millisecond
 	seen := 0
 	var pending []store.OutboxEvent
@@ -123,7 +124,7 @@ func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
 // runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
 // does in AWS, each run with the deployed function's timeout.
 func runCleanup(ctx context.Context, deps *app.Deps, every time.Duration) {
-	cleaner := routes.Cleaner(deps)
+	cleaner := kyc.NewCleaner(deps)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -4,11 +4,11 @@ package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.StartFunc(routes.Cleaner(deps).Handle)
+	lambdarun.StartFunc(kyc.NewCleaner(deps).Handle)
 }

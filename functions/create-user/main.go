@@ -1,13 +1,14 @@
-// Command create-user is the Lambda function of routes.CreateUser.
+// Command create-user is the Lambda function of partnerapi.CreateUserRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/partnerapi"
+	"github.com/partner-identity/api/shared/router"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(routes.Mux(deps, routes.CreateUser))
+	lambdarun.Start(router.Mux(deps, partnerapi.CreateUserRoute))
 }

@@ -1,13 +1,14 @@
-// Command create-verification-link is the Lambda function of routes.CreateVerificationLink.
+// Command create-verification-link is the Lambda function of partnerapi.CreateVerificationLinkRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/partnerapi"
+	"github.com/partner-identity/api/shared/router"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(routes.Mux(deps, routes.CreateVerificationLink))
+	lambdarun.Start(router.Mux(deps, partnerapi.CreateVerificationLinkRoute))
 }

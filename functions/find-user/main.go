@@ -1,13 +1,14 @@
-// Command find-user is the Lambda function of routes.FindUser.
+// Command find-user is the Lambda function of partnerapi.FindUserRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/partnerapi"
+	"github.com/partner-identity/api/shared/router"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(routes.Mux(deps, routes.FindUser))
+	lambdarun.Start(router.Mux(deps, partnerapi.FindUserRoute))
 }

@@ -1,13 +1,14 @@
-// Command list-federated-identities is the Lambda function of routes.ListFederatedIdentities.
+// Command list-federated-identities is the Lambda function of fedapi.ListIdentitiesRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/router"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(routes.Mux(deps, routes.ListFederatedIdentities))
+	lambdarun.Start(router.Mux(deps, fedapi.ListIdentitiesRoute))
 }

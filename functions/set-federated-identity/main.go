@@ -1,13 +1,14 @@
-// Command set-federated-identity is the Lambda function of routes.SetFederatedIdentity.
+// Command set-federated-identity is the Lambda function of fedapi.SetIdentityRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/router"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(routes.Mux(deps, routes.SetFederatedIdentity))
+	lambdarun.Start(router.Mux(deps, fedapi.SetIdentityRoute))
 }

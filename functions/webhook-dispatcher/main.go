@@ -5,10 +5,10 @@ package main
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.StartFunc(routes.Dispatcher(deps).Handle)
+	lambdarun.StartFunc(webhooks.NewDispatcher(deps).Handle)
 }

@@ -8,13 +8,13 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/partner-identity/api/shared/awsconfig"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
@@ -22,7 +22,6 @@ import (
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
-	"github.com/partner-identity/api/shared/webhooks"
 )
 
 // Config is read from the environment (FromEnv) or flags (cmd/local-api).
@@ -56,8 +55,9 @@ type Config struct {
 	KYCRetention  time.Duration
 	// InLambda forbids the development fallbacks.
 	InLambda bool
-	// AWS is the SDK configuration; loaded from the environment when nil
-	// and needed. AWS_ENDPOINT_URL points it at an emulator.
+	// AWS is the SDK configuration; when nil and needed, it is read from the
+	// environment by package awsconfig (AWS_ENDPOINT_URL points it at an
+	// emulator).
 	AWS *aws.Config
 }
 
@@ -125,37 +125,37 @@ type Deps struct {
 	KYCRetention  time.Duration
 	Keys          func(context.Context) (*servicekeys.Keys, error)
 	UserTokenTTL  time.Duration
-	// Webhooks are the dispatcher's dead-letter queue and URL policy.
-	DeadLetters      webhooks.DeadLetters
+	// WebhookDLQURL is the dispatcher's dead-letter queue ("" logs dead
+	// letters); WebhookAllowHTTP its URL policy.
+	WebhookDLQURL    string
 	WebhookAllowHTTP bool
+	// AWS is the SDK configuration, nil unless a client needed it.
+	AWS *aws.Config
 }
 
 // Build makes the dependencies of cfg.
 func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
-		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, DeadLetters: webhooks.LogDeadLetters{}}
-	var awsCfg *aws.Config
+		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL}
 	loadAWS := func() (*aws.Config, error) {
-		if awsCfg != nil {
-			return awsCfg, nil
+		if d.AWS != nil {
+			return d.AWS, nil
 		}
 		if cfg.AWS != nil {
-			awsCfg = cfg.AWS
-			return awsCfg, nil
+			d.AWS = cfg.AWS
+			return d.AWS, nil
 		}
-		c, err := config.LoadDefaultConfig(ctx)
+		c, err := awsconfig.FromEnv()
 		if err != nil {
 			return nil, err
 		}
-		awsCfg = &c
-		return awsCfg, nil
+		d.AWS = &c
+		return d.AWS, nil
 	}
 	if cfg.WebhookDLQURL != "" {
-		c, err := loadAWS()
-		if err != nil {
+		if _, err := loadAWS(); err != nil {
 			return nil, err
 		}
-		d.DeadLetters = &webhooks.SQSDeadLetters{Client: sqs.NewFromConfig(*c), QueueURL: cfg.WebhookDLQURL}
 	}
 
 	switch cfg.Store {
@@ -227,11 +227,13 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 			return nil, errors.New("app: SERVICE_KEYS_SECRET_ID is not set")
 		}
 	default:
-		keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
-		if err != nil {
-			return nil, err
-		}
-		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys, nil }
+		// Parsed on first use, as the secret would be fetched: deriving a
+		// key computes the Ed25519 base point tables (about 1.4 ms), which
+		// functions that handle no token never need.
+		keys := sync.OnceValues(func() (*servicekeys.Keys, error) {
+			return servicekeys.Parse([]byte(servicekeys.DevDocument))
+		})
+		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys() }
 	}
 	return d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
@@ -22,6 +23,9 @@ type Cleaner struct {
 	// stops taking new pages, leaving the rest to the next run.
 	Reserve time.Duration
 }
+
+// NewCleaner is the cleanup over a container's dependencies.
+func NewCleaner(d *app.Deps) *Cleaner { return &Cleaner{Store: d.Store, Now: d.Now} }
 
 // CleanupResult is what a run did; it is the function's response.
 type CleanupResult struct {

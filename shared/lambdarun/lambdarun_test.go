@@ -9,9 +9,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/routes"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/webhooks"
 )
 
 // TestEventFilesInvokeTheirFunction runs every events/<name>.json through
@@ -27,7 +30,7 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
 	for _, rt := range routes.All() {
 		t.Run(rt.Name, func(t *testing.T) {
-			adapter := httpadapter.NewV2(routes.Mux(deps, rt))
+			adapter := httpadapter.NewV2(router.Mux(deps, rt))
 			out, err := lambdarun.InvokeFile(context.Background(), adapter.ProxyWithContext, filepath.Join(testkit.Root(), "events", rt.Name+".json"))
 			if err != nil {
 				t.Fatal(err)
@@ -64,7 +67,7 @@ func TestCleanupEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), routes.Cleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), kyc.NewCleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +85,7 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), routes.Dispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), webhooks.NewDispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

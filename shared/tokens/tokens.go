@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -65,7 +66,11 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 		},
 	})
 	t.Header["kid"] = key.ID
-	s, err := t.SignedString(key.Private)
+	priv, err := key.Private()
+	if err != nil {
+		return Minted{}, err
+	}
+	s, err := t.SignedString(priv)
 	if err != nil {
 		return Minted{}, err
 	}
@@ -104,4 +109,47 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error
 		return nil, ErrInvalid
 	}
 	return &claims, nil
+}
+
+// Verifier verifies tokens and remembers, per container, the ones it
+// verified: by their exact bytes, under the keys that verified them, until
+// they expire. A widget calls with one token many times in its hour; only
+// the first call in a container pays for the Ed25519 signature check
+// (about 50 µs). Anything else (a token never seen, other bytes, a key set
+// fetched since, an expired token) is verified in full.
+type Verifier struct {
+	mu   sync.Mutex
+	keys *servicekeys.Keys
+	seen map[string]Claims
+	// verify is Verify (a test counts its calls).
+	verify func(*servicekeys.Keys, string, time.Time) (*Claims, error)
+}
+
+// verifiedCap bounds the remembered tokens (about 0.5 KB each); when it is
+// reached they are forgotten all at once.
+const verifiedCap = 1024
+
+// Verify is Verify with the memory of v.
+func (v *Verifier) Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error) {
+	v.mu.Lock()
+	if c, ok := v.seen[token]; ok && v.keys == keys && now.Before(c.ExpiresAt.Add(leeway)) {
+		v.mu.Unlock()
+		return &c, nil
+	}
+	verify := v.verify
+	v.mu.Unlock()
+	if verify == nil {
+		verify = Verify
+	}
+	c, err := verify(keys, token, now)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	if v.keys != keys || len(v.seen) >= verifiedCap || v.seen == nil {
+		v.keys, v.seen = keys, make(map[string]Claims)
+	}
+	v.seen[token] = *c
+	v.mu.Unlock()
+	return c, nil
 }

@@ -51,7 +51,7 @@ func TestTokenAttacks(t *testing.T) {
 	signed := func(mod func(m map[string]any), kid string) string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims(claims(mod)))
 		tok.Header["kid"] = kid
-		s, err := tok.SignedString(keys.Signing[0].Private)
+		s, err := tok.SignedString(must(keys.Signing[0].Private()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,12 +115,12 @@ func TestTokenAttacks(t *testing.T) {
 	t.Run("the previous signing key still verifies during a rotation", func(t *testing.T) {
 		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims(claims(nil)))
 		tok.Header["kid"] = "k1"
-		s, _ := tok.SignedString(keys.Signing[1].Private)
+		s, _ := tok.SignedString(must(keys.Signing[1].Private()))
 		if r := c.Do(http.MethodGet, infoPath, bearer(s), ""); r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		tok.Header["kid"] = "k2" // the previous key's signature under the current kid
-		s, _ = tok.SignedString(keys.Signing[1].Private)
+		s, _ = tok.SignedString(must(keys.Signing[1].Private()))
 		assertER(t, c.Do(http.MethodGet, infoPath, bearer(s), ""), 401, "ER702")
 	})
 }
@@ -174,4 +174,11 @@ func TestUserTokenEndpoint(t *testing.T) {
 			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 		}
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
@@ -48,6 +49,13 @@ type Authenticator struct {
 	Keys     func(context.Context) (*servicekeys.Keys, error)
 	Store    store.Store
 	Now      func() time.Time
+	// Tokens remembers verified tokens (nil: every token is verified).
+	Tokens *tokens.Verifier
+}
+
+// New is the authenticator over a container's dependencies.
+func New(d *app.Deps) Authenticator {
+	return Authenticator{Registry: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now, Tokens: &tokens.Verifier{}}
 }
 
 // Principal is an authenticated user with its partner.
@@ -67,7 +75,11 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 	if err != nil {
 		return nil, err
 	}
-	claims, err := tokens.Verify(keys, token, a.Now())
+	verify := tokens.Verify
+	if a.Tokens != nil {
+		verify = a.Tokens.Verify
+	}
+	claims, err := verify(keys, token, a.Now())
 	switch {
 	case errors.Is(err, tokens.ErrExpired):
 		return nil, ErrExpired

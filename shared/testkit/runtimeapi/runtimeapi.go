@@ -31,11 +31,14 @@ type Result struct {
 	Body []byte
 	// Error is true when the runtime posted to invocation/{id}/error.
 	Error bool
-	// At is when the post arrived.
-	At time.Time
+	// Fetched is when the runtime took the event (its GET invocation/next:
+	// on a cold start, the end of its initialisation); At is when its
+	// answer arrived.
+	Fetched, At time.Time
 }
 
 type invocation struct {
+	fetched  time.Time
 	id       string
 	event    []byte
 	deadline time.Time
@@ -98,6 +101,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "invocation/next":
 		select {
 		case inv := <-s.queue:
+			if r.Context().Err() != nil {
+				// The asking process is gone: the event is the next one's.
+				s.queue <- inv
+				return
+			}
+			s.mu.Lock()
+			inv.fetched = time.Now()
+			s.mu.Unlock()
 			h := w.Header()
 			h.Set("Content-Type", "application/json")
 			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
@@ -120,13 +131,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		inv := s.pending[id]
 		delete(s.pending, id)
+		var fetched time.Time
+		if inv != nil {
+			fetched = inv.fetched
+		}
 		s.mu.Unlock()
 		if inv == nil || (kind != "response" && kind != "error") {
 			http.Error(w, "unknown invocation", http.StatusBadRequest)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-		inv.done <- Result{Body: body, Error: kind == "error", At: at}
+		inv.done <- Result{Body: body, Error: kind == "error", Fetched: fetched, At: at}
 	default:
 		http.NotFound(w, r)
 	}
@@ -186,10 +201,16 @@ func (s *Server) Invoke(ctx context.Context, p *Process, event []byte) (Result, 
 	}
 }
 
-// ColdStart starts binary with event already queued and returns the time
-// from process start to the arrival of its first response, and the
+// ColdStart starts binary with event already queued on a Runtime API of
+// its own (so that no other process can take the event) and returns the
+// time from process start to the arrival of its first response, and the
 // response. The process is stopped afterwards.
-func (s *Server) ColdStart(ctx context.Context, binary string, env []string, event []byte, stderr io.Writer) (time.Duration, Result, error) {
+func ColdStart(ctx context.Context, binary string, env []string, event []byte, stderr io.Writer) (time.Duration, Result, error) {
+	s, err := New()
+	if err != nil {
+		return 0, Result{}, err
+	}
+	defer s.Close()
 	done := s.Queue(event, 30*time.Second)
 	p, err := s.Start(binary, env, stderr)
 	if err != nil {
@@ -201,11 +222,6 @@ func (s *Server) ColdStart(ctx context.Context, binary string, env []string, eve
 		return r.At.Sub(p.Started), r, nil
 	case err := <-p.exited:
 		p.exited <- err
-		// Drain the queued event so the next start does not receive it.
-		select {
-		case <-s.queue:
-		default:
-		}
 		return 0, Result{}, fmt.Errorf("%w: %v", ErrExited, err)
 	case <-ctx.Done():
 		return 0, Result{}, ctx.Err()

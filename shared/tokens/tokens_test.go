@@ -1,0 +1,59 @@
+package tokens
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/servicekeys"
+)
+
+func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
+	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	m, err := Mint(keys, "u1", "p1", now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	v := &Verifier{verify: func(k *servicekeys.Keys, tok string, at time.Time) (*Claims, error) {
+		calls++
+		return Verify(k, tok, at)
+	}}
+	for i := 0; i < 3; i++ {
+		c, err := v.Verify(keys, m.Token, now.Add(time.Duration(i)*time.Minute))
+		if err != nil || c.Subject != "u1" || c.PartnerID != "p1" {
+			t.Fatalf("call %d: %+v, %v", i, c, err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("%d full verifications for one token, want 1", calls)
+	}
+
+	// Other bytes are verified in full, and refused.
+	tampered := m.Token[:len(m.Token)-2] + "AA"
+	if _, err := v.Verify(keys, tampered, now); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("tampered token: %v", err)
+	}
+	if _, err := v.Verify(keys, tampered, now); !errors.Is(err, ErrInvalid) || calls != 3 {
+		t.Fatalf("a refused token is not remembered: %v, %d calls", err, calls)
+	}
+
+	// Past its expiry (and the leeway) the remembered token is expired.
+	if _, err := v.Verify(keys, m.Token, now.Add(time.Hour+leeway)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired remembered token: %v", err)
+	}
+
+	// A key set fetched since (rotation) verifies again; a token of a key
+	// no longer listed is refused.
+	other, err := servicekeys.Parse(servicekeys.Generate("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(other, m.Token, now); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("token of a removed key: %v", err)
+	}
+}

@@ -55,6 +55,8 @@ type Config struct {
 	KYCRetention  time.Duration
 	// InLambda forbids the development fallbacks.
 	InLambda bool
+	// Now is the clock of the handlers and secret caches (time.Now).
+	Now func() time.Time
 	// AWS is the SDK configuration; when nil and needed, it is read from the
 	// environment by package awsconfig (AWS_ENDPOINT_URL points it at an
 	// emulator).
@@ -135,7 +137,10 @@ type Deps struct {
 
 // Build makes the dependencies of cfg.
 func Build(ctx context.Context, cfg Config) (*Deps, error) {
-	d := &Deps{Now: time.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	d := &Deps{Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL}
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -195,9 +200,9 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Registry = secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(c, cfg.PartnersSecretID), partners.Parse)).Get
+		d.Registry = newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, cfg.PartnersSecretID), partners.Parse)).Get
 	case cfg.PartnersFile != "":
-		d.Registry = secrets.NewCache(secrets.Parsed(secrets.FromFile(cfg.PartnersFile), partners.Parse)).Get
+		d.Registry = newCache(cfg, secrets.Parsed(secrets.FromFile(cfg.PartnersFile), partners.Parse)).Get
 	case cfg.InLambda:
 		return nil, errors.New("app: PARTNERS_SECRET_ID is required in Lambda")
 	default:
@@ -218,9 +223,9 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Keys = secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(c, cfg.ServiceKeysSecretID), servicekeys.Parse)).Get
+		d.Keys = newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, cfg.ServiceKeysSecretID), servicekeys.Parse)).Get
 	case cfg.ServiceKeysFile != "":
-		d.Keys = secrets.NewCache(secrets.Parsed(secrets.FromFile(cfg.ServiceKeysFile), servicekeys.Parse)).Get
+		d.Keys = newCache(cfg, secrets.Parsed(secrets.FromFile(cfg.ServiceKeysFile), servicekeys.Parse)).Get
 	case cfg.InLambda:
 		// Functions that neither mint nor verify tokens get no service keys.
 		d.Keys = func(context.Context) (*servicekeys.Keys, error) {
@@ -236,6 +241,12 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys() }
 	}
 	return d, nil
+}
+
+func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets.Cache[T] {
+	c := secrets.NewCache(load)
+	c.Now = cfg.Now
+	return c
 }
 
 // SetupLogging makes the default logger JSON on stderr, at LOG_LEVEL (info).

@@ -190,6 +190,17 @@ func (c *Calls) Total() int {
 	return n
 }
 
+// All returns a copy of the counts by operation.
+func (c *Calls) All() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
 // Reset zeroes the counts.
 func (c *Calls) Reset() {
 	c.mu.Lock()

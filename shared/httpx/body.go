@@ -3,7 +3,6 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -60,74 +59,74 @@ func hasJSONSuffix(mt string) bool {
 	return len(mt) > 5 && mt[len(mt)-5:] == "+json"
 }
 
-// checkStructure walks the tokens once: syntax, depth and duplicate keys.
+// checkStructure checks syntax (json.Valid), then walks the bytes once for
+// depth and duplicate keys; a key is compared after unescaping, so "a" and
+// "\u0061" are the same key.
 func checkStructure(body []byte) *apierr.Detail {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	if !json.Valid(body) {
+		return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+	}
 	type frame struct {
 		object  bool
-		keys    map[string]struct{}
 		wantKey bool
+		keys    []string
 	}
-	var stack []frame
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			if len(stack) != 0 {
-				return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
-			}
-			return nil
-		}
-		if err != nil {
-			return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
-		}
-		if len(stack) == 0 && !isOpen(tok) {
-			// A scalar at the top; more after it is a syntax error either way.
-			if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-				return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
-			}
-			return nil
-		}
-		top := len(stack) - 1
-		if top >= 0 && stack[top].object && stack[top].wantKey {
-			if key, ok := tok.(string); ok {
-				if _, dup := stack[top].keys[key]; dup {
-					return &apierr.Detail{Field: key, Issue: "is given more than once"}
-				}
-				stack[top].keys[key] = struct{}{}
-				stack[top].wantKey = false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			if top >= 0 && stack[top].object {
-				stack[top].wantKey = true
-			}
+	var stackBuf [8]frame
+	stack := stackBuf[:0]
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; c {
+		case '{', '[':
 			if len(stack) >= MaxJSONDepth {
 				return &apierr.Detail{Field: "body", Issue: "is nested too deeply"}
 			}
-			stack = append(stack, frame{object: tok == json.Delim('{'), keys: map[string]struct{}{}, wantKey: true})
-		case json.Delim('}'), json.Delim(']'):
+			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})
+		case '}', ']':
 			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				if dec.More() {
-					return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
-				}
-				if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-					return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
-				}
-				return nil
-			}
-		default:
-			if top >= 0 && stack[top].object {
+		case ',':
+			if top := len(stack) - 1; stack[top].object {
 				stack[top].wantKey = true
 			}
+		case '"':
+			end, escaped := stringEnd(body, i)
+			if top := len(stack) - 1; top >= 0 && stack[top].wantKey {
+				key := string(body[i+1 : end])
+				if escaped {
+					_ = json.Unmarshal(body[i:end+1], &key) // valid: json.Valid said so
+				}
+				if slices.Contains(stack[top].keys, key) {
+					return duplicateKey(key)
+				}
+				stack[top].keys = append(stack[top].keys, key)
+				stack[top].wantKey = false
+			}
+			i = end
 		}
 	}
+	return nil
 }
 
-func isOpen(tok json.Token) bool { return tok == json.Delim('{') || tok == json.Delim('[') }
+func duplicateKey(key string) *apierr.Detail {
+	if key == "" {
+		return &apierr.Detail{Field: "body", Issue: "has the empty key more than once"}
+	}
+	return &apierr.Detail{Field: key, Issue: "is given more than once"}
+}
+
+// stringEnd returns the index of the quote that closes the string opening
+// at body[start], and whether the string holds an escape.
+func stringEnd(body []byte, start int) (int, bool) {
+	escaped := false
+	for i := start + 1; i < len(body); i++ {
+		switch body[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i, escaped
+		}
+	}
+	return len(body) - 1, escaped
+}
 
 // WriteJSON writes v as JSON with the given status and content type.
 func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {

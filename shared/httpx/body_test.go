@@ -1,0 +1,151 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/shared/apierr"
+)
+
+// tokenWalk is the first checkStructure, on json.Decoder.Token: slower,
+// plainly right; the byte walk is held to it. (Syntax first: a duplicate
+// key before a syntax error is a syntax error.)
+func tokenWalk(body []byte) *apierr.Detail {
+	if !json.Valid(body) {
+		return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		object  bool
+		keys    map[string]struct{}
+		wantKey bool
+	}
+	var stack []frame
+	isOpen := func(tok json.Token) bool { return tok == json.Delim('{') || tok == json.Delim('[') }
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			if len(stack) != 0 {
+				return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+			}
+			return nil
+		}
+		if err != nil {
+			return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+		}
+		if len(stack) == 0 && !isOpen(tok) {
+			if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+				return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+			}
+			return nil
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].wantKey {
+			if key, ok := tok.(string); ok {
+				if _, dup := stack[top].keys[key]; dup {
+					return duplicateKey(key)
+				}
+				stack[top].keys[key] = struct{}{}
+				stack[top].wantKey = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if top >= 0 && stack[top].object {
+				stack[top].wantKey = true
+			}
+			if len(stack) >= MaxJSONDepth {
+				return &apierr.Detail{Field: "body", Issue: "is nested too deeply"}
+			}
+			stack = append(stack, frame{object: tok == json.Delim('{'), keys: map[string]struct{}{}, wantKey: true})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				if dec.More() {
+					return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+				}
+				if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+					return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
+				}
+				return nil
+			}
+		default:
+			if top >= 0 && stack[top].object {
+				stack[top].wantKey = true
+			}
+		}
+	}
+}
+
+func sameDetail(a, b *apierr.Detail) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+var structureSeeds = []string{
+	`{}`, `{"a":1}`, `{"a":1,"a":2}`, `{"a":{"b":1,"b":2}}`, `{"a":[{"b":1},{"b":2}]}`,
+	`{"a":1,"\u0061":2}`, `{"x\"y":1,"x\"y":2}`, `[1,2,{"k":"v","k":"w"}]`, `"str"`, `12`, `{"a":1}x`,
+	`{"a":"{\"a\":1,\"a\":2}"}`, `{"a":1,}`, `{"a" 1}`, `{`, `}`, ``, ` `, `{"a":[]}`, `{"":1,"":2}`,
+	strings.Repeat("[", 32) + strings.Repeat("]", 32), strings.Repeat("[", 33) + strings.Repeat("]", 33),
+	`{"a":` + strings.Repeat(`{"a":`, 31) + `1` + strings.Repeat("}", 32),
+	`{"a":"\ud800"}`, `{"identifier":"x","identifier":"y"}`,
+}
+
+// TestByteWalkMatchesTokenWalk on the seeds (the fuzz target below goes on).
+func TestByteWalkMatchesTokenWalk(t *testing.T) {
+	for _, s := range structureSeeds {
+		if len(bytes.TrimSpace([]byte(s))) == 0 {
+			continue // ReadObject refuses it before
+		}
+		got, want := checkStructure([]byte(s)), tokenWalk([]byte(s))
+		if !sameDetail(got, want) {
+			t.Errorf("%q: byte walk %+v, token walk %+v", s, got, want)
+		}
+	}
+}
+
+func FuzzCheckStructure(f *testing.F) {
+	for _, s := range structureSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(bytes.TrimSpace(body)) == 0 {
+			return // ReadObject refuses it before
+		}
+		got, want := checkStructure(body), tokenWalk(body)
+		if !sameDetail(got, want) {
+			t.Fatalf("%q: byte walk %+v, token walk %+v", body, got, want)
+		}
+	})
+}
+
+// FuzzReadObject: any body and content type gives a map or a detail that
+// names a field, never a panic.
+func FuzzReadObject(f *testing.F) {
+	for _, s := range structureSeeds {
+		f.Add([]byte(s), "application/json")
+	}
+	f.Add([]byte(`{"a":1}`), "text/plain")
+	f.Add([]byte("{\"a\":\"\xff\"}"), "application/json; charset=utf-8")
+	f.Add([]byte(`{"a":1}`), "application/vnd.api+json")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		r := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		obj, d := ReadObject(r)
+		if (obj == nil) == (d == nil) {
+			t.Fatalf("%q: map %v and detail %v", body, obj, d)
+		}
+		if d != nil && (d.Field == "" || d.Issue == "") {
+			t.Fatalf("%q: detail %+v names nothing", body, d)
+		}
+	})
+}

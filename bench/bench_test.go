@@ -33,7 +33,7 @@ import (
 
 var (
 	table  = flag.Bool("table", false, "build every function and print the performance table")
-	starts = flag.Int("starts", 31, "cold starts per binary, of which the median is reported")
+	starts = flag.Int("starts", 41, "cold starts per binary, of which the median is reported")
 	only   = flag.String("only", "", "comma-separated functions to measure (default all)")
 )
 

@@ -26,8 +26,31 @@ import (
 
 func TestMain(m *testing.M) { moto.Main(m) }
 
+// world is a table and the two secrets on moto_server.
+type world struct {
+	srv                *moto.Server
+	db                 *dynamodb.Client
+	table              string
+	partnersID, keysID string
+}
+
+func newWorld(t *testing.T, registryJSON string) *world {
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
+	suffix := time.Now().Format("150405.000000000")
+	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix}
+	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.ServiceKeysJSON} {
+		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
 // container is one function container as app.Build makes it in Lambda:
-// DynamoDB and both secrets through the SDK (moto), counted.
+// DynamoDB and both secrets through the SDK (moto), its calls counted and,
+// with an injector, faulted.
 type container struct {
 	deps  *app.Deps
 	api   *apitest.Client
@@ -39,32 +62,30 @@ type container struct {
 	secretFetches int
 }
 
-// reset zeroes the call counts, keeping the secret fetches' sum.
-func (c *container) reset() {
-	c.secretFetches += c.calls.Get("GetSecretValue")
-	c.calls.Reset()
-}
-
-func newContainer(t *testing.T, registryJSON string) *container {
-	srv := moto.Require(t)
-	db, table := srv.NewTable(t, nil, nil)
-	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
-	suffix := time.Now().Format("150405.000000000")
-	for name, doc := range map[string]string{"partners-" + suffix: registryJSON, "keys-" + suffix: fixture.ServiceKeysJSON} {
-		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+func (w *world) container(t *testing.T, inj *moto.Injector) *container {
 	calls := moto.NewCalls()
-	cfg := srv.Config(calls, nil)
+	cfg := w.srv.Config(calls, nil)
+	if inj != nil {
+		cfg = w.srv.ConfigInjected(calls, inj)
+	}
 	clk := testkit.NewClock(time.Now().UTC())
-	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: table,
-		PartnersSecretID: "partners-" + suffix, ServiceKeysSecretID: "keys-" + suffix,
+	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
+		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID,
 		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &container{deps: d, api: apitest.New(t, router.Mux(d, routes.All()...)), calls: calls, clock: clk, db: db, table: table}
+	return &container{deps: d, api: apitest.New(t, router.Mux(d, routes.All()...)), calls: calls, clock: clk, db: w.db, table: w.table}
+}
+
+func newContainer(t *testing.T, registryJSON string) *container {
+	return newWorld(t, registryJSON).container(t, nil)
+}
+
+// reset zeroes the call counts, keeping the secret fetches' sum.
+func (c *container) reset() {
+	c.secretFetches += c.calls.Get("GetSecretValue")
+	c.calls.Reset()
 }
 
 // TestRoundTripsPerOperation: each operation makes the DynamoDB calls of

@@ -13,9 +13,12 @@
 package moto
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -23,6 +26,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -144,7 +149,11 @@ func motoPython(bin string) string {
 	return ""
 }
 
-// startProxy serves a reverse proxy to moto that handles one request at a time.
+// startProxy serves a reverse proxy to moto that handles one request at a
+// time, and answers a TransactWriteItems whose ClientRequestToken it has
+// seen succeed with that success, as DynamoDB does (moto does not): the SDK
+// sets one token per call and keeps it across retries, so a retry after a
+// lost response is not applied twice.
 func (s *Server) startProxy(target string) error {
 	u, err := url.Parse(target)
 	if err != nil {
@@ -152,6 +161,7 @@ func (s *Server) startProxy(target string) error {
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	var one sync.Mutex
+	applied := map[string][]byte{} // ClientRequestToken → response body
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -159,11 +169,42 @@ func (s *Server) startProxy(target string) error {
 	s.proxy = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		one.Lock()
 		defer one.Unlock()
-		rp.ServeHTTP(w, r)
+		if r.Header.Get("X-Amz-Target") != "DynamoDB_20120810.TransactWriteItems" {
+			rp.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var in struct{ ClientRequestToken string }
+		_ = json.Unmarshal(body, &in)
+		if out, ok := applied[in.ClientRequestToken]; ok && in.ClientRequestToken != "" {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			_, _ = w.Write(out)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rp.ServeHTTP(rec, r)
+		if rec.status == http.StatusOK && in.ClientRequestToken != "" {
+			applied[in.ClientRequestToken] = rec.body.Bytes()
+		}
 	})}
 	go func() { _ = s.proxy.Serve(l) }()
 	s.Endpoint = "http://" + l.Addr().String()
 	return nil
+}
+
+// recorder keeps a copy of what it writes.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) { r.status = status; r.ResponseWriter.WriteHeader(status) }
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
 }
 
 // Calls counts SDK operations by name (one per API call, retries not counted).
@@ -399,4 +440,59 @@ func CountItems(t testing.TB, db *dynamodb.Client, table string) map[string]int 
 		}
 	}
 	return out
+}
+
+// Snapshot is the whole table, item by item (pk and sk → the item's
+// attributes, printed in a stable order), to compare before and after.
+func Snapshot(t testing.TB, db *dynamodb.Client, table string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			out[printAV(it["pk"])+" "+printAV(it["sk"])] = printAV(&types.AttributeValueMemberM{Value: it})
+		}
+	}
+	return out
+}
+
+func printAV(v types.AttributeValue) string {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return strconv.Quote(v.Value)
+	case *types.AttributeValueMemberN:
+		return v.Value
+	case *types.AttributeValueMemberB:
+		return fmt.Sprintf("b%x", v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return strconv.FormatBool(v.Value)
+	case *types.AttributeValueMemberNULL:
+		return "null"
+	case *types.AttributeValueMemberL:
+		parts := make([]string, len(v.Value))
+		for i, e := range v.Value {
+			parts[i] = printAV(e)
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case *types.AttributeValueMemberM:
+		keys := make([]string, 0, len(v.Value))
+		for k := range v.Value {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ":" + printAV(v.Value[k])
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case *types.AttributeValueMemberSS:
+		ss := append([]string(nil), v.Value...)
+		sort.Strings(ss)
+		return "ss" + strings.Join(ss, ",")
+	}
+	return fmt.Sprintf("%T", v)
 }

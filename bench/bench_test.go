@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
 )
 
@@ -156,6 +157,44 @@ func TestColdStartHarness(t *testing.T) {
 	_, _, err = runtimeapi.ColdStart(ctx, filepath.Join(dir, "get-user", "bootstrap"), []string{"STORE=bogus"}, event, io.Discard)
 	if !errors.Is(err, runtimeapi.ErrExited) {
 		t.Fatalf("misconfigured function: %v, want ErrExited", err)
+	}
+}
+
+// TestLambdaDeadlineReachesTheSDK: the real get-user binary, configured as
+// in Lambda, with DynamoDB accepting connections and never answering and
+// an invocation deadline 2 s ahead (Lambda-Runtime-Deadline-Ms): it answers
+// the dialect's 500 before the deadline, not a timeout.
+func TestLambdaDeadlineReachesTheSDK(t *testing.T) {
+	if *table {
+		t.Skip("make test runs this")
+	}
+	bin := build(t, t.TempDir(), "get-user", "./functions/get-user", runtime.GOARCH)
+	partnersFile, keysFile := fixture.SecretFiles(t)
+	env := []string{"TABLE_NAME=t", "PARTNERS_FILE=" + partnersFile, "SERVICE_KEYS_FILE=" + keysFile,
+		"AWS_ENDPOINT_URL=" + testkit.HangingEndpoint(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+	srv, err := runtimeapi.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	event := bytes.ReplaceAll(mustRead(t, "events/get-user.json"), []byte("dev_partner_key_0123456789abcdef"), []byte(fixture.KeyAcme))
+	deadline := time.Now().Add(2 * time.Second)
+	done := srv.Queue(event, time.Until(deadline))
+	p, err := srv.Start(bin, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	select {
+	case res := <-done:
+		if !res.At.Before(deadline) {
+			t.Fatalf("answered %v after the deadline", res.At.Sub(deadline))
+		}
+		if got := statusOf(t, res.Body); got != 500 || !bytes.Contains(res.Body, []byte("INTERNAL_SERVER_ERROR")) {
+			t.Fatalf("answered %s", res.Body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
 	}
 }
 

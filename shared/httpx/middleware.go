@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 )
 
@@ -17,12 +18,15 @@ type Dialect interface {
 
 // Wrap puts the per-request machinery around h: request id, one JSON log
 // line (request id, route, status, latency, partner id, error code; never a
-// path, query, header or body value), and panic recovery rendered in d.
+// path, query, header or body value), panic recovery rendered in d, and a
+// context that ends deadline.Reserve before the function's deadline.
 func Wrap(route string, d Dialect, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &Info{RequestID: requestIDFor(r), Route: route}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+		ctx, cancel := deadline.Within(r.Context())
+		defer cancel()
+		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
 		w.Header().Set(HeaderRequestID, info.RequestID)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

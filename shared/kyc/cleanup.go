@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
@@ -95,7 +96,10 @@ func (c *Cleaner) log(res CleanupResult, start time.Time, err error) {
 }
 
 // Handle is the function's entry point: the schedule's event carries
-// nothing the run needs.
+// nothing the run needs. The run ends deadline.Reserve before the
+// function's deadline.
 func (c *Cleaner) Handle(ctx context.Context, _ json.RawMessage) (CleanupResult, error) {
+	ctx, cancel := deadline.Within(ctx)
+	defer cancel()
 	return c.Run(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
@@ -126,7 +127,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 // batch at once (one slow partner does not hold up the others) and reports
 // the records to retry as partial batch failures, so Lambda retries from
 // the first of them; records delivered already are skipped on the retry.
+//
+// The batch's work ends deadline.Reserve before the function's deadline, so
+// that the records not done are reported rather than lost to a timeout.
 func (d *Dispatcher) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	ctx, cancel := deadline.Within(ctx)
+	defer cancel()
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup

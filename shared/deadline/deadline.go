@@ -1,0 +1,30 @@
+// Package deadline keeps a function's work inside its Lambda deadline. The
+// context Lambda gives a handler ends when the function is killed; work
+// under it that waits on a dependency that never answers would end with
+// the function, without a response. Within ends the work Reserve earlier,
+// so that the SDK call fails and the function still answers (a 5xx in the
+// surface's dialect, or a batch failure) before its timeout.
+package deadline
+
+import (
+	"context"
+	"time"
+)
+
+// Reserve is the time kept to answer after the work's deadline.
+const Reserve = time.Second
+
+// Within returns ctx ending Reserve before ctx's deadline (a quarter of the
+// time left when that is less than four Reserves); without a deadline, ctx
+// as it is (cancellable).
+func Within(ctx context.Context) (context.Context, context.CancelFunc) {
+	end, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	reserve := Reserve
+	if left := time.Until(end); left < 4*Reserve {
+		reserve = left / 4
+	}
+	return context.WithDeadline(ctx, end.Add(-reserve))
+}

@@ -34,7 +34,7 @@ build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identi
 build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 
-.PHONY: build build-one bench run invoke test unit lint fmt clean
+.PHONY: build build-one bench run invoke test unit lint fmt clean fuzz fuzz-corpus
 ## build: every function's bootstrap into bin/<function>/bootstrap
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-one F=$$f || exit 1; done
@@ -61,6 +61,22 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	cfn-lint template.yaml
+
+## fuzz: each fuzz target for FUZZTIME (30s), then its corpus into testdata/fuzz (make test runs it)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := shared/httpx:FuzzCheckStructure shared/httpx:FuzzReadObject shared/phone:FuzzE164 \
+                shared/tokens:FuzzVerify shared/partnerapi:FuzzCreateUserBody shared/partnerapi:FuzzVerificationLinkBody \
+                shared/partnerapi:FuzzAPIKey shared/partnerapi:FuzzUserLookups shared/userapi:FuzzLinkIdentifierBody \
+                shared/userapi:FuzzUserCredentials shared/fedapi:FuzzFederatedIdentities
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	  $(MAKE) --no-print-directory fuzz-corpus PKG=$$pkg FN=$$fn; done
+# fuzz-corpus: keep up to 50 of the fuzzer's inputs of PKG's FN in PKG/testdata/fuzz/FN
+fuzz-corpus:
+	@src="$$($(GO) env GOCACHE)/fuzz/github.com/partner-identity/api/$(PKG)/$(FN)"; dst="$(PKG)/testdata/fuzz/$(FN)"; \
+	  mkdir -p "$$dst"; [ -d "$$src" ] && ls "$$src" | head -50 | while read f; do cp -n "$$src/$$f" "$$dst/"; done; \
+	  echo "$$dst: $$(ls "$$dst" | wc -l) inputs"
 
 ## lint: gofmt, vet, cfn-lint
 lint:

@@ -28,7 +28,7 @@ const (
 func bearer(tok string) apitest.Headers { return apitest.Headers{"Authorization": "Bearer " + tok} }
 
 // world creates a user of acme, its token, and optionally links an identifier.
-func world(t *testing.T, c *apitest.Client, ext string, link string) (userID, token string) {
+func world(t testing.TB, c *apitest.Client, ext string, link string) (userID, token string) {
 	t.Helper()
 	r := c.Do(http.MethodPost, "/api/partner/v2/users", apitest.Headers{"partner-api-key": fixture.KeyAcme}, `{"externalUserId":"`+ext+`","type":"INDIVIDUAL"}`)
 	if r.Status != 201 {

@@ -6,6 +6,7 @@ package router
 
 import (
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ func Mux(d *app.Deps, rs ...Route) http.Handler {
 		mux.Handle(rt.Pattern, httpx.Wrap(rt.Name, rt.Dialect, rt.Handler(d)))
 	}
 	fallback := httpx.Wrap("unmatched", dialects.PartnerV2{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allow := allowed(mux, r); allow != "" {
+		if allow := allowed(mux, r); allow != "" && clean(r.URL.Path) {
 			w.Header().Set("Allow", allow)
 			dialectFor(r.URL.Path).WriteError(w, r, apierr.MethodNotAllowed())
 			return
@@ -40,12 +41,27 @@ func Mux(d *app.Deps, rs ...Route) http.Handler {
 		dialectFor(r.URL.Path).WriteError(w, r, apierr.RouteNotFound())
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would redirect a path with "//", "." or ".." segments to
+		// its clean form; no route has such a path, so it is not found.
+		if !clean(r.URL.Path) {
+			fallback.ServeHTTP(w, r)
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			fallback.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// clean: p is its own cleaned form.
+func clean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // allowed lists the methods that the path does serve.

@@ -143,3 +143,35 @@ func templateFunctions(t *testing.T, root string) map[string]samFunction {
 	}
 	return out
 }
+
+// TestMakeFuzzRunsEveryFuzzTarget: every Fuzz function of the repository is
+// in the Makefile's FUZZ_TARGETS (make fuzz), as dir:Name.
+func TestMakeFuzzRunsEveryFuzzTarget(t *testing.T) {
+	root := testkit.Root()
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
+	n := 0
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(p))
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
+			n++
+			if !strings.Contains(string(makefile), rel+":"+m[1]) {
+				t.Errorf("%s:%s is not in FUZZ_TARGETS", rel, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("%d fuzz targets found, %v", n, err)
+	}
+}

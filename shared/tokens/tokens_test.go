@@ -1,7 +1,11 @@
 package tokens
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +60,39 @@ func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
 	if _, err := v.Verify(other, m.Token, now); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("token of a removed key: %v", err)
 	}
+}
+
+// FuzzVerify: any string is refused (ErrInvalid or ErrExpired) unless it is
+// a token signed with the service key (Ed25519 signatures are
+// deterministic: the signature must be the key's over the token's first two
+// parts); never a panic.
+func FuzzVerify(f *testing.F) {
+	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	m, err := Mint(keys, "u1", "p1", now, time.Hour)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{m.Token, "", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", m.Token + "x", m.Token[:len(m.Token)-5],
+		"eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9.eyJzdWIiOiJ1MSJ9.c2ln"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		c, err := Verify(keys, tok, now)
+		if err == nil {
+			priv, _ := keys.Signing[0].Private()
+			dot := strings.LastIndexByte(tok, '.')
+			sig, decErr := base64.RawURLEncoding.DecodeString(tok[dot+1:])
+			if c.Subject != "u1" || decErr != nil || !bytes.Equal(sig, ed25519.Sign(priv, []byte(tok[:dot]))) {
+				t.Fatalf("accepted %q", tok)
+			}
+			return
+		}
+		if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrExpired) {
+			t.Fatalf("%q: %v", tok, err)
+		}
+	})
 }

@@ -30,7 +30,7 @@ func bearer(token string) apitest.Headers {
 	return apitest.Headers{"User-Authorization": "Bearer " + token}
 }
 
-func createUser(t *testing.T, c *apitest.Client, key, ext string) string {
+func createUser(t testing.TB, c *apitest.Client, key, ext string) string {
 	t.Helper()
 	r := c.Do(http.MethodPost, usersPath, partnerKey(key), `{"externalUserId":"`+ext+`","type":"INDIVIDUAL","method":"EMAIL","identifier":"`+ext+`@example.com"}`)
 	if r.Status != 201 && r.Status != 200 {
@@ -39,7 +39,7 @@ func createUser(t *testing.T, c *apitest.Client, key, ext string) string {
 	return r.JSON()["data"].(map[string]any)["userId"].(string)
 }
 
-func mint(t *testing.T, c *apitest.Client, key, userID string) string {
+func mint(t testing.TB, c *apitest.Client, key, userID string) string {
 	t.Helper()
 	r := c.Do(http.MethodPost, usersPath+"/"+userID+"/token", partnerKey(key), "")
 	if r.Status != 201 {

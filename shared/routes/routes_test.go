@@ -175,3 +175,85 @@ func TestMakeFuzzRunsEveryFuzzTarget(t *testing.T) {
 		t.Fatalf("%d fuzz targets found, %v", n, err)
 	}
 }
+
+// TestThrottlingOnEveryRoute: the HTTP API throttles every route by its
+// default route settings, from parameters with positive defaults; every
+// HTTP event is on that API (an event without ApiId would get an implicit
+// API without throttling); the README says how to raise it per stage.
+func TestThrottlingOnEveryRoute(t *testing.T) {
+	root := testkit.Root()
+	src, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Parameters map[string]struct {
+			Type    string `yaml:"Type"`
+			Default string `yaml:"Default"`
+		} `yaml:"Parameters"`
+		Resources map[string]yaml.Node `yaml:"Resources"`
+	}
+	if err := doc.Decode(&tpl); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
+		if par, ok := tpl.Parameters[p]; !ok || par.Type != "Number" || par.Default == "" || par.Default == "0" || strings.HasPrefix(par.Default, "-") {
+			t.Errorf("parameter %s: %+v", p, par)
+		}
+	}
+	api, ok := tpl.Resources["HttpApi"]
+	if !ok {
+		t.Fatal("no HttpApi")
+	}
+	var apiDef struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			DefaultRouteSettings map[string]yaml.Node `yaml:"DefaultRouteSettings"`
+		} `yaml:"Properties"`
+	}
+	if err := api.Decode(&apiDef); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
+		n := apiDef.Properties.DefaultRouteSettings[p]
+		if n.Tag != "!Ref" || n.Value != p {
+			t.Errorf("HttpApi DefaultRouteSettings %s = %s %q, want !Ref %s", p, n.Tag, n.Value, p)
+		}
+	}
+	events := 0
+	for id, res := range tpl.Resources {
+		var fn struct {
+			Properties struct {
+				Events map[string]struct {
+					Type       string `yaml:"Type"`
+					Properties struct {
+						ApiID yaml.Node `yaml:"ApiId"`
+					} `yaml:"Properties"`
+				} `yaml:"Events"`
+			} `yaml:"Properties"`
+		}
+		if err := res.Decode(&fn); err != nil {
+			continue
+		}
+		for name, ev := range fn.Properties.Events {
+			if ev.Type != "HttpApi" {
+				continue
+			}
+			events++
+			if ev.Properties.ApiID.Tag != "!Ref" || ev.Properties.ApiID.Value != "HttpApi" {
+				t.Errorf("%s event %s is not on HttpApi", id, name)
+			}
+		}
+	}
+	if events != len(routes.All()) {
+		t.Errorf("%d HttpApi events, %d routes", events, len(routes.All()))
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil || !strings.Contains(string(readme), "--parameter-overrides ThrottlingRateLimit=") {
+		t.Error("README does not say how to raise throttling per stage")
+	}
+}

@@ -1,12 +1,20 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/webhooks"
 
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
@@ -274,4 +282,137 @@ func diff(a, b map[string]string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestFaultsInTheCleanup: each DynamoDB call of a cleanup run gets each
+// fault once (the run completes: every expired session expired once, with
+// one event) and persistently (the run fails, Scheduler retries it; no
+// session is expired without its event); a run after it finishes the work
+// without a duplicate event.
+func TestFaultsInTheCleanup(t *testing.T) {
+	cases := 0
+	defer func() {
+		if !t.Failed() && cases < 15 {
+			t.Errorf("only %d cases ran", cases)
+		}
+	}()
+	for _, kind := range []moto.FaultKind{moto.Throttle, moto.ServerError, moto.Timeout, moto.LostResponse} {
+		for _, attempts := range []int{1, -1} {
+			if kind == moto.LostResponse && attempts < 0 {
+				continue
+			}
+			for call := 1; ; call++ {
+				w := newWorld(t, fixture.RegistryJSON)
+				inj := &moto.Injector{}
+				c := w.container(t, inj)
+				for i := 0; i < 3; i++ {
+					var s state
+					createUserFor(t, c.api, &s)
+					if r := c.api.Do(http.MethodPost, usersPath+"/"+s.userID+"/kyc/verification-link", acme, `{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`); r.Status != 201 {
+						t.Fatalf("open: %d", r.Status)
+					}
+				}
+				c.clock.Add(25 * time.Hour)
+				cleaner := kyc.NewCleaner(c.deps)
+				cleaner.Now = c.clock.Now
+				inj.Arm(kind, call, attempts)
+				res, err := cleaner.Run(context.Background())
+				ops, failed := inj.Disarm()
+				if call > len(ops) {
+					break // every call of the run had its turn
+				}
+				if kind == moto.LostResponse && ops[call-1] != "TransactWriteItems" {
+					continue
+				}
+				name := fmt.Sprintf("%s x%d at call %d (%s)", kind, attempts, call, ops[call-1])
+				cases++
+				counts := moto.CountItems(t, w.db, w.table)
+				if counts["session:EXPIRED"] != counts["event:kyc.session_expired"] {
+					t.Fatalf("%s: %d sessions expired, %d events", name, counts["session:EXPIRED"], counts["event:kyc.session_expired"])
+				}
+				if attempts > 0 {
+					if err != nil || res.Expired != 3 || !res.Done || failed != 1 {
+						t.Fatalf("%s: %+v %v (%d failed)", name, res, err, failed)
+					}
+				} else if err == nil || failed != 3 {
+					t.Fatalf("%s: persistent fault: %+v %v (%d failed)", name, res, err, failed)
+				}
+				res, err = cleaner.Run(context.Background())
+				counts = moto.CountItems(t, w.db, w.table)
+				if err != nil || counts["session:EXPIRED"] != 3 || counts["event:kyc.session_expired"] != 3 {
+					t.Fatalf("%s: the next run: %+v %v, %v", name, res, err, counts)
+				}
+			}
+		}
+	}
+}
+
+// TestFaultsInTheDispatcher: the state read and the delivered mark get
+// each fault once (delivered once, marked) and persistently: a failed read
+// sends nothing and the stream retries; a failed mark after a delivery is
+// logged, and a later retry of the batch may deliver again with the same
+// event id (at least once; partners deduplicate by id).
+func TestFaultsInTheDispatcher(t *testing.T) {
+	var ids []string
+	var mu sync.Mutex
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get(webhooks.HeaderID))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	sent := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), ids...) }
+	for _, kind := range []moto.FaultKind{moto.Throttle, moto.ServerError, moto.Timeout} {
+		for _, attempts := range []int{1, -1} {
+			for call, op := range []string{"GetItem", "UpdateItem"} {
+				name := fmt.Sprintf("%s x%d at %s", kind, attempts, op)
+				w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+				inj := &moto.Injector{}
+				c := w.container(t, inj)
+				var s state
+				createUserFor(t, c.api, &s)
+				evs, err := dynamostore.New(w.db, w.table).OutboxEvents(context.Background(), w.db)
+				if err != nil || len(evs) != 1 {
+					t.Fatalf("%d events, %v", len(evs), err)
+				}
+				d := webhooks.NewDispatcher(c.deps)
+				mu.Lock()
+				ids = nil
+				mu.Unlock()
+				inj.Arm(kind, call+1, attempts)
+				out, err := d.Deliver(context.Background(), evs[0])
+				ops, failed := inj.Disarm()
+				if strings.Join(ops, ",") != "GetItem,UpdateItem" && !(attempts < 0 && op == "GetItem") {
+					t.Fatalf("%s: calls %v", name, ops)
+				}
+				switch {
+				case attempts > 0:
+					if out != webhooks.Delivered || err != nil || failed != 1 || len(sent()) != 1 {
+						t.Fatalf("%s: %v %v, %d sent", name, out, err, len(sent()))
+					}
+					// Delivered and marked: the batch's retry sends nothing.
+					if out, _ := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || len(sent()) != 1 {
+						t.Fatalf("%s: redelivered after a mark", name)
+					}
+				case op == "GetItem":
+					if out != webhooks.RetryLater || err == nil || len(sent()) != 0 {
+						t.Fatalf("%s: %v %v, %d sent", name, out, err, len(sent()))
+					}
+					if out, err := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || err != nil || len(sent()) != 1 {
+						t.Fatalf("%s: the retry: %v %v", name, out, err)
+					}
+				default: // the mark failed after the delivery
+					if out != webhooks.Delivered || err == nil || len(sent()) != 1 {
+						t.Fatalf("%s: %v %v, %d sent", name, out, err, len(sent()))
+					}
+					if out, err := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || err != nil {
+						t.Fatalf("%s: the retry: %v %v", name, out, err)
+					}
+					if got := sent(); len(got) != 2 || got[0] != got[1] || got[0] != evs[0].ID {
+						t.Fatalf("%s: deliveries %v, want the same event id twice", name, got)
+					}
+				}
+			}
+		}
+	}
 }

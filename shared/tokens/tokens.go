@@ -6,8 +6,11 @@
 package tokens
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -53,7 +56,11 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 	var jti [16]byte
 	_, _ = rand.Read(jti[:])
 	key := keys.Signing[0]
-	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, Claims{
+	priv, err := key.Private()
+	if err != nil {
+		return Minted{}, err
+	}
+	payload, err := json.Marshal(Claims{
 		PartnerID: partnerID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
@@ -65,16 +72,35 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 			ID:        hex.EncodeToString(jti[:]),
 		},
 	})
-	t.Header["kid"] = key.ID
-	priv, err := key.Private()
 	if err != nil {
 		return Minted{}, err
 	}
-	s, err := t.SignedString(priv)
-	if err != nil {
-		return Minted{}, err
-	}
+	// The token as jwt.Token.SignedString writes it (the header's members
+	// sorted: alg, kid, typ), without encoding the constant header anew
+	// each time.
+	enc := base64.RawURLEncoding
+	b := make([]byte, 0, 512)
+	b = append(b, headerOf(key.ID)...)
+	b = append(b, '.')
+	b = enc.AppendEncode(b, payload)
+	sig := ed25519.Sign(priv, b)
+	b = append(b, '.')
+	b = enc.AppendEncode(b, sig)
+	s := string(b)
 	return Minted{Token: s, ExpiresAt: exp}, nil
+}
+
+var headers sync.Map // kid → its encoded header
+
+// headerOf is the encoded JOSE header of a token signed with key kid.
+func headerOf(kid string) string {
+	if h, ok := headers.Load(kid); ok {
+		return h.(string)
+	}
+	raw, _ := json.Marshal(map[string]string{"alg": jwt.SigningMethodEdDSA.Alg(), "kid": kid, "typ": "JWT"})
+	h := base64.RawURLEncoding.EncodeToString(raw)
+	headers.Store(kid, h)
+	return h
 }
 
 // Verify checks a token and returns its claims: ErrExpired for an expired

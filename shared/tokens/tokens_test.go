@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/partner-identity/api/shared/servicekeys"
 )
 
@@ -95,4 +97,41 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("%q: %v", tok, err)
 		}
 	})
+}
+
+// TestMintWritesWhatTheLibraryWrites: a minted token is, byte for byte, the
+// token jwt.Token.SignedString makes of its claims (Ed25519 signatures are
+// deterministic), and it verifies.
+func TestMintWritesWhatTheLibraryWrites(t *testing.T) {
+	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	m, err := Mint(keys, "u1", "p1", now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(m.Token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		t.Fatal(err)
+	}
+	lib := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	lib.Header["kid"] = keys.Signing[0].ID
+	priv, _ := keys.Signing[0].Private()
+	want, err := lib.SignedString(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Token != want {
+		t.Fatalf("minted\n%s\nthe library\n%s", m.Token, want)
+	}
+	if v, err := Verify(keys, m.Token, now); err != nil || v.Subject != "u1" || v.PartnerID != "p1" || !v.ExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -240,7 +241,7 @@ func TestFaultsInEveryWriteCall(t *testing.T) {
 						if r := ep.do(c.api, &s); r.Status != ep.status {
 							t.Fatalf("again after the fault: %d %s", r.Status, r.Body)
 						}
-						if d := delta(counts, moto.CountItems(t, w.db, w.table)); !equal(d, writes) {
+						if d := delta(counts, moto.CountItems(t, w.db, w.table)); !maps.Equal(d, writes) {
 							t.Fatalf("writes after the fault %v, want %v", d, writes)
 						}
 						return
@@ -248,7 +249,7 @@ func TestFaultsInEveryWriteCall(t *testing.T) {
 					if r.Status != ep.status || failed != 1 {
 						t.Fatalf("transient fault: %d (%d attempts failed) %s, want %d", r.Status, failed, r.Body, ep.status)
 					}
-					if d := delta(counts, moto.CountItems(t, w.db, w.table)); !equal(d, writes) {
+					if d := delta(counts, moto.CountItems(t, w.db, w.table)); !maps.Equal(d, writes) {
 						t.Fatalf("writes %v, want %v (once)", d, writes)
 					}
 					mid := moto.CountItems(t, w.db, w.table)
@@ -259,7 +260,7 @@ func TestFaultsInEveryWriteCall(t *testing.T) {
 					if ep.repeatWrites {
 						want = writes
 					}
-					if d := delta(mid, moto.CountItems(t, w.db, w.table)); !equal(d, want) {
+					if d := delta(mid, moto.CountItems(t, w.db, w.table)); !maps.Equal(d, want) {
 						t.Fatalf("the same request again wrote %v, want %v", d, want)
 					}
 				})

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -159,7 +160,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 				got[op] = n
 			}
 		}
-		if !equal(got, s.want) {
+		if !maps.Equal(got, s.want) {
 			t.Errorf("%s: DynamoDB calls %v, want %v", s.name, got, s.want)
 		}
 		switch i {
@@ -236,16 +237,4 @@ func (c *container) assertSecretFetches(t *testing.T, want int) {
 	if got := c.secretFetches + c.calls.Get("GetSecretValue"); got != want {
 		t.Fatalf("GetSecretValue called %d times, want %d", got, want)
 	}
-}
-
-func equal(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -181,18 +181,11 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 func countPending(t *testing.T, db *dynamodb.Client, table string) int {
 	t.Helper()
 	n := 0
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
+	moto.ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		if s, ok := it["status"].(*types.AttributeValueMemberS); ok && s.Value == store.KYCPending {
+			n++
 		}
-		for _, it := range page.Items {
-			if s, ok := it["status"].(*types.AttributeValueMemberS); ok && s.Value == store.KYCPending {
-				n++
-			}
-		}
-	}
+	})
 	return n
 }
 

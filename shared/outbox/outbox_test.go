@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -17,18 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
-
-func same(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
 
 // TestEventIfAndOnlyIfTheChangeCommits: every write path, on DynamoDB
 // (moto), first with its transaction forced to fail (nothing changes, no
@@ -90,7 +79,7 @@ func TestEventIfAndOnlyIfTheChangeCommits(t *testing.T) {
 				t.Fatalf("with the transaction failing: status %d, want a 5xx", status)
 			}
 			fault = nil
-			if after := moto.CountItems(t, db, table); !same(before, after) {
+			if after := moto.CountItems(t, db, table); !maps.Equal(before, after) {
 				t.Fatalf("a failed transaction changed the table:\nbefore %v\nafter  %v", before, after)
 			}
 			if status := step.do(); status != step.ok {

@@ -14,7 +14,10 @@ import (
 	"github.com/partner-identity/api/shared/servicekeys"
 )
 
-func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
+// minted is a token of user u1 of partner p1, minted at now with the
+// development keys.
+func minted(t testing.TB) (*servicekeys.Keys, time.Time, Minted) {
+	t.Helper()
 	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +27,11 @@ func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return keys, now, m
+}
+
+func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
+	keys, now, m := minted(t)
 	calls := 0
 	v := &Verifier{verify: func(k *servicekeys.Keys, tok string, at time.Time) (*Claims, error) {
 		calls++
@@ -69,15 +77,7 @@ func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
 // deterministic: the signature must be the key's over the token's first two
 // parts); never a panic.
 func FuzzVerify(f *testing.F) {
-	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	m, err := Mint(keys, "u1", "p1", now, time.Hour)
-	if err != nil {
-		f.Fatal(err)
-	}
+	keys, now, m := minted(f)
 	for _, s := range []string{m.Token, "", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", m.Token + "x", m.Token[:len(m.Token)-5],
 		"eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9.eyJzdWIiOiJ1MSJ9.c2ln"} {
 		f.Add(s)
@@ -103,15 +103,7 @@ func FuzzVerify(f *testing.F) {
 // token jwt.Token.SignedString makes of its claims (Ed25519 signatures are
 // deterministic), and it verifies.
 func TestMintWritesWhatTheLibraryWrites(t *testing.T) {
-	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	m, err := Mint(keys, "u1", "p1", now, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, now, m := minted(t)
 	parts := strings.Split(m.Token, ".")
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {

@@ -419,6 +419,25 @@ func Main(m *testing.M) {
 func CountItems(t testing.TB, db *dynamodb.Client, table string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
+	ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		typ, _ := it["type"].(*types.AttributeValueMemberS)
+		if typ == nil {
+			return
+		}
+		out[typ.Value]++
+		if et, ok := it["eventType"].(*types.AttributeValueMemberS); ok && typ.Value == "OUTBOX" {
+			out["event:"+et.Value]++
+		}
+		if st, ok := it["status"].(*types.AttributeValueMemberS); ok {
+			out["session:"+st.Value]++
+		}
+	})
+	return out
+}
+
+// ScanAll calls each with every item of a test table.
+func ScanAll(t testing.TB, db *dynamodb.Client, table string, each func(map[string]types.AttributeValue)) {
+	t.Helper()
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
@@ -426,20 +445,9 @@ func CountItems(t testing.TB, db *dynamodb.Client, table string) map[string]int 
 			t.Fatal(err)
 		}
 		for _, it := range page.Items {
-			typ, _ := it["type"].(*types.AttributeValueMemberS)
-			if typ == nil {
-				continue
-			}
-			out[typ.Value]++
-			if et, ok := it["eventType"].(*types.AttributeValueMemberS); ok && typ.Value == "OUTBOX" {
-				out["event:"+et.Value]++
-			}
-			if st, ok := it["status"].(*types.AttributeValueMemberS); ok {
-				out["session:"+st.Value]++
-			}
+			each(it)
 		}
 	}
-	return out
 }
 
 // Snapshot is the whole table, item by item (pk and sk → the item's
@@ -447,16 +455,9 @@ func CountItems(t testing.TB, db *dynamodb.Client, table string) map[string]int 
 func Snapshot(t testing.TB, db *dynamodb.Client, table string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			out[printAV(it["pk"])+" "+printAV(it["sk"])] = printAV(&types.AttributeValueMemberM{Value: it})
-		}
-	}
+	ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		out[printAV(it["pk"])+" "+printAV(it["sk"])] = printAV(&types.AttributeValueMemberM{Value: it})
+	})
 	return out
 }
 

@@ -1,8 +1,6 @@
 package partnerapi
 
 import (
-	"net/http"
-
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/router"
@@ -20,16 +18,11 @@ func New(d *app.Deps) *API {
 	}
 }
 
-func route(name, pattern string, h func(*API) http.Handler) router.Route {
-	return router.Route{Name: name, Pattern: pattern, Dialect: Dialect,
-		Handler: func(d *app.Deps) http.Handler { return h(New(d)) }}
-}
-
 // The routes of the surface, one function each.
 var (
-	CreateUserRoute             = route("create-user", "POST /api/partner/v2/users", (*API).CreateUser)
-	GetUserRoute                = route("get-user", "GET /api/partner/v2/users/{userId}", (*API).GetUser)
-	FindUserRoute               = route("find-user", "GET /api/partner/v2/users", (*API).FindUser)
-	CreateVerificationLinkRoute = route("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", (*API).CreateVerificationLink)
-	CreateUserTokenRoute        = route("create-user-token", "POST /api/partner/v2/users/{userId}/token", (*API).CreateUserToken)
+	CreateUserRoute             = router.Of("create-user", "POST /api/partner/v2/users", Dialect, New, (*API).CreateUser)
+	GetUserRoute                = router.Of("get-user", "GET /api/partner/v2/users/{userId}", Dialect, New, (*API).GetUser)
+	FindUserRoute               = router.Of("find-user", "GET /api/partner/v2/users", Dialect, New, (*API).FindUser)
+	CreateVerificationLinkRoute = router.Of("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", Dialect, New, (*API).CreateVerificationLink)
+	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", Dialect, New, (*API).CreateUserToken)
 )

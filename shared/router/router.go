@@ -25,6 +25,12 @@ type Route struct {
 	Handler func(*app.Deps) http.Handler
 }
 
+// Of is the route of handler h of a surface that newAPI builds over a
+// container's dependencies.
+func Of[API any](name, pattern string, d httpx.Dialect, newAPI func(*app.Deps) API, h func(API) http.Handler) Route {
+	return Route{Name: name, Pattern: pattern, Dialect: d, Handler: func(deps *app.Deps) http.Handler { return h(newAPI(deps)) }}
+}
+
 // Mux serves rs (each wrapped with request id, logging and recovery), and
 // answers anything else with 404 or 405 in the dialect of the path's surface.
 func Mux(d *app.Deps, rs ...Route) http.Handler {

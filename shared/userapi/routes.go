@@ -1,8 +1,6 @@
 package userapi
 
 import (
-	"net/http"
-
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/identifiers"
 	"github.com/partner-identity/api/shared/router"
@@ -17,13 +15,8 @@ func New(d *app.Deps) *API {
 	}
 }
 
-func route(name, pattern string, h func(*API) http.Handler) router.Route {
-	return router.Route{Name: name, Pattern: pattern, Dialect: Dialect,
-		Handler: func(d *app.Deps) http.Handler { return h(New(d)) }}
-}
-
 // The routes of the surface, one function each.
 var (
-	LinkIdentifierRoute = route("link-identifier", "POST /api/v2/user/link-identifier", (*API).LinkIdentifier)
-	UserInfoRoute       = route("user-info", "GET /api/v2/user/info", (*API).UserInfo)
+	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", Dialect, New, (*API).LinkIdentifier)
+	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", Dialect, New, (*API).UserInfo)
 )

@@ -162,7 +162,7 @@ func TestColdStartHarness(t *testing.T) {
 
 // TestLambdaDeadlineReachesTheSDK: the real get-user binary, configured as
 // in Lambda, with DynamoDB accepting connections and never answering and
-// an invocation deadline 2 s ahead (Lambda-Runtime-Deadline-Ms): it answers
+// an invocation deadline 3 s ahead (Lambda-Runtime-Deadline-Ms): it answers
 // the dialect's 500 before the deadline, not a timeout.
 func TestLambdaDeadlineReachesTheSDK(t *testing.T) {
 	if *table {
@@ -178,7 +178,7 @@ func TestLambdaDeadlineReachesTheSDK(t *testing.T) {
 	}
 	defer srv.Close()
 	event := bytes.ReplaceAll(mustRead(t, "events/get-user.json"), []byte("dev_partner_key_0123456789abcdef"), []byte(fixture.KeyAcme))
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(3 * time.Second)
 	done := srv.Queue(event, time.Until(deadline))
 	p, err := srv.Start(bin, env, io.Discard)
 	if err != nil {

@@ -46,14 +46,13 @@ func Mux(d *app.Deps, rs ...Route) http.Handler {
 		}
 		dialectFor(r.URL.Path).WriteError(w, r, apierr.RouteNotFound())
 	}))
+	// Anything no route matches (another method included) reaches the
+	// fallback, which answers 405 or 404 in the path's dialect.
+	mux.Handle("/", fallback)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would redirect a path with "//", "." or ".." segments to
 		// its clean form; no route has such a path, so it is not found.
 		if !clean(r.URL.Path) {
-			fallback.ServeHTTP(w, r)
-			return
-		}
-		if _, pattern := mux.Handler(r); pattern == "" {
 			fallback.ServeHTTP(w, r)
 			return
 		}
@@ -76,7 +75,7 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "" {
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
 			methods = append(methods, m)
 		}
 	}

@@ -127,3 +127,19 @@ func TestMintWritesWhatTheLibraryWrites(t *testing.T) {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
 }
+
+// TestWarmVerify: the warm-up's key is a valid point and its false
+// signature is refused (so it reaches the verification tables), and a real
+// verification after it still works.
+func TestWarmVerify(t *testing.T) {
+	WarmVerify()
+	pub := make(ed25519.PublicKey, ed25519.PublicKeySize)
+	pub[0] = 1
+	if ed25519.Verify(pub, []byte("warm-up"), make([]byte, ed25519.SignatureSize)) {
+		t.Fatal("the false signature verified")
+	}
+	keys, now, m := minted(t)
+	if _, err := Verify(keys, m.Token, now); err != nil {
+		t.Fatal(err)
+	}
+}

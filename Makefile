@@ -65,9 +65,9 @@ test:
 ## fuzz: each fuzz target for FUZZTIME (30s), then its corpus into testdata/fuzz (make test runs it)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := shared/httpx:FuzzCheckStructure shared/httpx:FuzzReadObject shared/phone:FuzzE164 \
-                shared/tokens:FuzzVerify shared/partnerapi:FuzzCreateUserBody shared/partnerapi:FuzzVerificationLinkBody \
-                shared/partnerapi:FuzzAPIKey shared/partnerapi:FuzzUserLookups shared/userapi:FuzzLinkIdentifierBody \
-                shared/userapi:FuzzUserCredentials shared/fedapi:FuzzFederatedIdentities
+                shared/tokens:FuzzVerify shared/surface/partnerv2:FuzzCreateUserBody shared/surface/partnerv2:FuzzVerificationLinkBody \
+                shared/surface/partnerv2:FuzzAPIKey shared/surface/partnerv2:FuzzUserLookups shared/surface/userv2:FuzzLinkIdentifierBody \
+                shared/surface/userv2:FuzzUserCredentials shared/surface/federatedids:FuzzFederatedIdentities
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \

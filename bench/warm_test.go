@@ -9,17 +9,16 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/bench/baseline"
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/identifiers"
-	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/userapi"
-	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/surface/federatedids"
+	"github.com/partner-identity/api/shared/surface/partnerv2"
+	"github.com/partner-identity/api/shared/surface/userv2"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
 // The development user that the events/ files name (their tokens are the
@@ -80,12 +79,12 @@ func container(t testing.TB) *app.Deps {
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.Must(outbox.UserCreated, u.PartnerID, map[string]string{"userId": u.ID}, now)); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := d.Keys(ctx)
+	reg, err := d.Registry(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	linker := identifiers.Linker{Store: d.Store, Now: d.Now}
-	if err := linker.Link(ctx, keys.Pepper, u, u.PartnerID, "devpartner", devIdentifier); err != nil {
+	p, _ := reg.Partner(u.PartnerID)
+	if err := identifiers.NewLinker(d.Store, d.Now, d.Keys).Link(ctx, u, p, devIdentifier); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -114,32 +113,32 @@ func newExternalID(event []byte, i int) {
 // identity is set before each DELETE (outside the timer) so that each
 // measured DELETE removes one.
 func benchFunctions(t testing.TB) []benchFunction {
-	set := httpFunction(t, fedapi.SetIdentityRoute, 204, nil)
+	set := httpFunction(t, federatedids.SetIdentityRoute, 204, nil)
 	var del benchFunction
 	{
 		d := container(t)
-		setH := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, fedapi.SetIdentityRoute)))
+		setH := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, federatedids.SetIdentityRoute)))
 		setEvent := mustRead(t, "events/set-federated-identity.json")
-		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, fedapi.DeleteIdentityRoute)))
+		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, federatedids.DeleteIdentityRoute)))
 		event := mustRead(t, "events/delete-federated-identity.json")
-		del = benchFunctionOf(t, fedapi.DeleteIdentityRoute.Name, 204, h, event, nil, func(ctx context.Context) {
+		del = benchFunctionOf(t, federatedids.DeleteIdentityRoute.Name, 204, h, event, nil, func(ctx context.Context) {
 			if _, err := setH.Invoke(ctx, setEvent); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
-	list := httpFunction(t, fedapi.ListIdentitiesRoute, 200, nil)
+	list := httpFunction(t, federatedids.ListIdentitiesRoute, 200, nil)
 	return []benchFunction{
-		httpFunction(t, partnerapi.CreateUserRoute, 201, newExternalID),
-		httpFunction(t, partnerapi.GetUserRoute, 200, nil),
-		httpFunction(t, partnerapi.FindUserRoute, 200, nil),
-		httpFunction(t, partnerapi.CreateVerificationLinkRoute, 201, nil),
-		httpFunction(t, partnerapi.CreateUserTokenRoute, 201, nil),
-		httpFunction(t, userapi.LinkIdentifierRoute, 200, nil),
-		httpFunction(t, userapi.UserInfoRoute, 200, nil),
+		httpFunction(t, partnerv2.CreateUserRoute, 201, newExternalID),
+		httpFunction(t, partnerv2.GetUserRoute, 200, nil),
+		httpFunction(t, partnerv2.FindUserRoute, 200, nil),
+		httpFunction(t, partnerv2.CreateVerificationLinkRoute, 201, nil),
+		httpFunction(t, partnerv2.CreateUserTokenRoute, 201, nil),
+		httpFunction(t, userv2.LinkIdentifierRoute, 200, nil),
+		httpFunction(t, userv2.UserInfoRoute, 200, nil),
 		set, del, list,
-		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(kyc.NewCleaner(d).Handle) }),
-		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(webhooks.NewDispatcher(d).Handle) }),
+		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Cleaner(d).Handle) }),
+		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Dispatcher(d).Handle) }),
 	}
 }
 

@@ -18,9 +18,9 @@ import (
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/routes"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
@@ -49,8 +49,8 @@ func main() {
 		os.Exit(1)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", router.Mux(deps, routes.All()...))
-	mux.Handle(kyc.DevProviderPattern, kyc.DevProvider(deps.Store, deps.Now))
+	mux.Handle("/", router.Mux(deps, surface.All()...))
+	mux.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           http.TimeoutHandler(mux, router.Timeout, ""),
@@ -64,10 +64,10 @@ func main() {
 		}
 		fmt.Printf("development partner p_dev, API key: %s\n", key)
 	}
-	for _, rt := range routes.All() {
+	for _, rt := range surface.All() {
 		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)
 	}
-	fmt.Printf("  %-40s %s\n", kyc.DevProviderPattern, "(local stand-in for the KYC provider page)")
+	fmt.Printf("  %-40s %s\n", devProviderPattern, "(local stand-in for the KYC provider page)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -97,7 +97,8 @@ func devKeyDefault() string { return partners.DevAPIKey }
 // dispatcher does in AWS (an event that keeps failing is logged as a dead
 // letter after its attempts).
 func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
-	d := webhooks.NewDispatcher(deps)
+	d := webhooks.NewDispatcher(deps.Store, deps.Registry, deps.Now,
+		webhooks.DeadLettersTo(deps.AWS, deps.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, deps.WebhookAllowHTTP))
 	d.Backoff = 100 * time.Millisecond
 	seen := 0
 	var pending []store.OutboxEvent
@@ -124,7 +125,7 @@ func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
 // runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
 // does in AWS, each run with the deployed function's timeout.
 func runCleanup(ctx context.Context, deps *app.Deps, every time.Duration) {
-	cleaner := kyc.NewCleaner(deps)
+	cleaner := kyc.NewCleaner(deps.Store, deps.Now)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

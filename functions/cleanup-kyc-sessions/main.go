@@ -10,5 +10,5 @@ import (
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.StartFunc(kyc.NewCleaner(deps).Handle)
+	lambdarun.StartFunc(kyc.NewCleaner(deps.Store, deps.Now).Handle)
 }

@@ -1,14 +1,14 @@
-// Command create-user-token is the Lambda function of partnerapi.CreateUserTokenRoute.
+// Command create-user-token is the Lambda function of partnerv2.CreateUserTokenRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface/partnerv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, partnerapi.CreateUserTokenRoute))
+	lambdarun.Start(router.Mux(deps, partnerv2.CreateUserTokenRoute))
 }

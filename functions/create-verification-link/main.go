@@ -1,14 +1,14 @@
-// Command create-verification-link is the Lambda function of partnerapi.CreateVerificationLinkRoute.
+// Command create-verification-link is the Lambda function of partnerv2.CreateVerificationLinkRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface/partnerv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, partnerapi.CreateVerificationLinkRoute))
+	lambdarun.Start(router.Mux(deps, partnerv2.CreateVerificationLinkRoute))
 }

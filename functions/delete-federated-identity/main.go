@@ -1,14 +1,14 @@
-// Command delete-federated-identity is the Lambda function of fedapi.DeleteIdentityRoute.
+// Command delete-federated-identity is the Lambda function of federatedids.DeleteIdentityRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface/federatedids"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, fedapi.DeleteIdentityRoute))
+	lambdarun.Start(router.Mux(deps, federatedids.DeleteIdentityRoute))
 }

@@ -1,14 +1,14 @@
-// Command find-user is the Lambda function of partnerapi.FindUserRoute.
+// Command find-user is the Lambda function of partnerv2.FindUserRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/partnerapi"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface/partnerv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, partnerapi.FindUserRoute))
+	lambdarun.Start(router.Mux(deps, partnerv2.FindUserRoute))
 }

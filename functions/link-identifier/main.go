@@ -1,14 +1,14 @@
-// Command link-identifier is the Lambda function of userapi.LinkIdentifierRoute.
+// Command link-identifier is the Lambda function of userv2.LinkIdentifierRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/userapi"
+	"github.com/partner-identity/api/shared/surface/userv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, userapi.LinkIdentifierRoute))
+	lambdarun.Start(router.Mux(deps, userv2.LinkIdentifierRoute))
 }

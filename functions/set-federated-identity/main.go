@@ -1,14 +1,14 @@
-// Command set-federated-identity is the Lambda function of fedapi.SetIdentityRoute.
+// Command set-federated-identity is the Lambda function of federatedids.SetIdentityRoute.
 package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/fedapi"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface/federatedids"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, fedapi.SetIdentityRoute))
+	lambdarun.Start(router.Mux(deps, federatedids.SetIdentityRoute))
 }

@@ -9,6 +9,8 @@ import (
 )
 
 func main() {
-	deps := app.MustFromEnv()
-	lambdarun.StartFunc(webhooks.NewDispatcher(deps).Handle)
+	d := app.MustFromEnv()
+	dispatcher := webhooks.NewDispatcher(d.Store, d.Registry, d.Now,
+		webhooks.DeadLettersTo(d.AWS, d.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
+	lambdarun.StartFunc(dispatcher.Handle)
 }

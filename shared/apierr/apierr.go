@@ -1,6 +1,10 @@
 // Package apierr is the one error model of the API. Every surface renders an
-// *Error in its own wire dialect (see package httpx and the dialect
-// implementations); handlers never write error bodies themselves.
+// *Error in its own wire dialect (package dialects); handlers return errors
+// and never write error bodies themselves (package httpx renders them).
+//
+// The catalog (partnerv2.go, userv2.go, jsonapi.go) is made of functions
+// and constants, never of exported variables: each call returns a new
+// *Error, so no code can change what another request will see.
 package apierr
 
 import "errors"
@@ -25,9 +29,22 @@ type Error struct {
 	// a path or query parameter, or a JSON Pointer into the body.
 	Parameter string
 	Pointer   string
+	// Cause is the internal error behind the answer, if any: logged as a
+	// code (package logsafe), never shown to the client.
+	Cause error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the cause, so that errors.Is and errors.As see through e.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// WithCause returns a copy of e with the internal error behind it.
+func (e *Error) WithCause(err error) *Error {
+	c := *e
+	c.Cause = err
+	return &c
+}
 
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {

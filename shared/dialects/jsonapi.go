@@ -37,7 +37,7 @@ func (JSONAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Erro
 	if e.Title == "" {
 		switch {
 		case e.Status >= 500:
-			e = apierr.JSONAPIInternal
+			e = apierr.JSONAPIInternal()
 		default:
 			c := *e
 			c.Code, c.Title = kebab(e.Code), http.StatusText(e.Status)
@@ -51,13 +51,13 @@ func (JSONAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Erro
 	httpx.WriteJSON(w, e.Status, ContentTypeJSONAPI, map[string][]jsonAPIError{"errors": {body}})
 }
 
-// WriteOK renders a JSON:API document.
-func (JSONAPI) WriteOK(w http.ResponseWriter, status int, doc any) {
+// WriteJSONAPI renders a JSON:API document.
+func WriteJSONAPI(w http.ResponseWriter, status int, doc any) {
 	httpx.WriteJSON(w, status, ContentTypeJSONAPI, doc)
 }
 
-// WriteNoContent answers 204 with the surface's content type.
-func (JSONAPI) WriteNoContent(w http.ResponseWriter) {
+// WriteJSONAPINoContent answers 204 with the surface's content type.
+func WriteJSONAPINoContent(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", ContentTypeJSONAPI)
 	w.WriteHeader(http.StatusNoContent)
 }

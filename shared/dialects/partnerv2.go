@@ -1,9 +1,11 @@
 // Package dialects renders the shared error model (package apierr) and
-// success bodies in each surface's wire format.
+// success bodies in each surface's wire format. ForPath is the one place
+// that says which surface, and so which dialect, a path belongs to.
 package dialects
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/httpx"
@@ -41,7 +43,20 @@ func (PartnerV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Er
 	httpx.WriteJSON(w, e.Status, contentTypeJSON, body)
 }
 
-// WriteOK renders a success body.
-func (PartnerV2) WriteOK(w http.ResponseWriter, status int, data any) {
+// WritePartnerV2 renders a Partner v2 success body.
+func WritePartnerV2(w http.ResponseWriter, status int, data any) {
 	httpx.WriteJSON(w, status, contentTypeJSON, partnerV2OK{Success: true, Data: data})
+}
+
+// ForPath is the dialect of the surface that serves path: User v2 under
+// /api/v2/user/, JSON:API under /federated-identities, Partner v2 for
+// anything else (its own /api/partner/v2/ and unknown paths).
+func ForPath(path string) httpx.Dialect {
+	switch {
+	case strings.HasPrefix(path, "/api/v2/user/"):
+		return UserV2{}
+	case path == "/federated-identities" || strings.HasPrefix(path, "/federated-identities/"):
+		return JSONAPI{}
+	}
+	return PartnerV2{}
 }

@@ -23,14 +23,14 @@ type userV2Error struct {
 // for 404/405 so that a partner can tell a wrong path from a failure.
 func (UserV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
 	if e.Solution == "" && e.Status >= 500 {
-		e = apierr.ER999
+		e = apierr.ER999()
 	}
 	httpx.WriteJSON(w, e.Status, contentTypeJSON, map[string]map[string]userV2Error{
 		"errors": {e.Code: {Code: e.Code, Message: e.Message, Solution: e.Solution}},
 	})
 }
 
-// WriteOK renders a success body.
-func (UserV2) WriteOK(w http.ResponseWriter, status int, body any) {
+// WriteUserV2 renders a User v2 success body.
+func WriteUserV2(w http.ResponseWriter, status int, body any) {
 	httpx.WriteJSON(w, status, contentTypeJSON, body)
 }

@@ -139,29 +139,3 @@ func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
-
-// StringMember reads a string member of an object from ReadObject: present
-// tells whether it is there and not null; ok is false when it is there with
-// another JSON type.
-func StringMember(obj map[string]json.RawMessage, name string) (v string, present, ok bool) {
-	raw, there := obj[name]
-	if !there || string(raw) == "null" {
-		return "", false, true
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", false, false
-	}
-	return v, true, true
-}
-
-// UnknownMembers lists, sorted, the members of obj not named in known.
-func UnknownMembers(obj map[string]json.RawMessage, known ...string) []string {
-	var unknown []string
-	for k := range obj {
-		if !slices.Contains(known, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	slices.Sort(unknown)
-	return unknown
-}

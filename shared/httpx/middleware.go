@@ -16,14 +16,30 @@ type Dialect interface {
 	WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Error)
 }
 
+// Handler is a route's handler, in the manner of tailscale's tsweb: it
+// writes a success itself and returns any failure, which Wrap renders in
+// the route's dialect. An *apierr.Error is shown as it is (its Cause only
+// logged); any other error is the route's 500.
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+// Route is what Wrap needs to know of a route: its name for the log line,
+// its surface's dialect, and the message of its 500 (apierr.MsgInternal
+// when empty; a dialect without free messages renders its own).
+type Route struct {
+	Name    string
+	Dialect Dialect
+	Failure string
+}
+
 // Wrap puts the per-request machinery around h: request id, one JSON log
 // line (request id, route, status, latency, partner id, error code; never a
-// path, query, header or body value), panic recovery rendered in d, and a
-// context that ends deadline.Reserve before the function's deadline.
-func Wrap(route string, d Dialect, h http.Handler) http.Handler {
+// path, query, header or body value), the rendering of h's error and of a
+// panic in rt's dialect, and a context that ends deadline.Reserve before
+// the function's deadline.
+func Wrap(rt Route, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &Info{RequestID: requestIDFor(r), Route: route}
+		info := &Info{RequestID: requestIDFor(r), Route: rt.Name}
 		ctx, cancel := deadline.Within(r.Context())
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
@@ -31,15 +47,33 @@ func Wrap(route string, d Dialect, h http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				info.Cause = logsafe.Panic(p)
-				if !sw.wrote {
-					d.WriteError(sw, r, apierr.Internal(apierr.MsgInternal))
-				}
+				rt.fail(sw, r, info, apierr.Internal(apierr.MsgInternal).WithCause(logsafe.Panic(p)))
 			}
 			logRequest(r.Context(), info, sw.status, time.Since(start))
 		}()
-		h.ServeHTTP(sw, r)
+		if err := h(sw, r); err != nil {
+			rt.fail(sw, r, info, err)
+		}
 	})
+}
+
+// fail renders err in the route's dialect, unless the handler has already
+// answered, and keeps its cause for the log line.
+func (rt Route) fail(sw *statusWriter, r *http.Request, info *Info, err error) {
+	e, ok := apierr.As(err)
+	if !ok {
+		msg := rt.Failure
+		if msg == "" {
+			msg = apierr.MsgInternal
+		}
+		e = apierr.Internal(msg).WithCause(err)
+	}
+	if e.Cause != nil {
+		info.Cause = e.Cause
+	}
+	if !sw.wrote {
+		rt.Dialect.WriteError(sw, r, e)
+	}
 }
 
 func logRequest(ctx context.Context, info *Info, status int, latency time.Duration) {

@@ -38,9 +38,6 @@ func InfoFrom(ctx context.Context) *Info {
 // RequestID returns the request id of ctx.
 func RequestID(ctx context.Context) string { return InfoFrom(ctx).RequestID }
 
-// SetCause records the internal error behind a failure for the log line.
-func SetCause(r *http.Request, err error) { InfoFrom(r.Context()).Cause = err }
-
 // SetPartner records the authenticated partner for the log line.
 func SetPartner(r *http.Request, partnerID string) { InfoFrom(r.Context()).PartnerID = partnerID }
 

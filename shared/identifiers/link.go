@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -17,29 +19,47 @@ var (
 
 // Linker links identifiers to users.
 type Linker struct {
-	Store store.Store
-	Now   func() time.Time
+	store interface {
+		store.Links
+		store.Users
+	}
+	now  func() time.Time
+	keys func(context.Context) (*servicekeys.Keys, error)
 }
 
-// Link links partnerID's identifier id to user u (the authenticated user,
+// NewLinker is the linker of the links and users of s, with now as its
+// clock and the identifier pepper of keys.
+func NewLinker(s interface {
+	store.Links
+	store.Users
+}, now func() time.Time, keys func(context.Context) (*servicekeys.Keys, error)) *Linker {
+	return &Linker{store: s, now: now, keys: keys}
+}
+
+// Link links partner p's identifier id to user u (the authenticated user,
 // never one named by the caller). Linking the identifier u holds already is
 // a success that writes nothing; another identifier replaces u's previous
 // one in the same transaction, which also writes the outbox event.
 //
-// provider is the partner's identityProvider slug ("" for none): a
-// federated identity with it rests on the replaced link and is removed.
-func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerID, provider, id string) error {
-	hash := Hash(pepper, partnerID, id)
+// A federated identity with the partner's identity provider rests on the
+// replaced link and is removed with it.
+func (l *Linker) Link(ctx context.Context, u store.User, p *partners.Partner, id string) error {
+	keys, err := l.keys(ctx)
+	if err != nil {
+		return err
+	}
+	partnerID := p.ID
+	hash := Hash(keys.Pepper, partnerID, id)
 	for attempt := 0; ; attempt++ {
 		if u.LinkedIdentifierHash == hash {
 			return nil
 		}
-		now := l.Now().UTC()
+		now := l.now().UTC()
 		ev, err := linkedEvent(partnerID, u.ID, id, now)
 		if err != nil {
 			return err
 		}
-		err = l.Store.LinkIdentifier(ctx, u.ID, partnerID, hash, u.LinkedIdentifierHash, provider, ev, now)
+		err = l.store.LinkIdentifier(ctx, u.ID, partnerID, hash, u.LinkedIdentifierHash, p.IdentityProvider, ev, now)
 		switch {
 		case err == nil:
 			return nil
@@ -49,7 +69,7 @@ func (l *Linker) Link(ctx context.Context, pepper []byte, u store.User, partnerI
 			return ErrUserGone
 		case errors.Is(err, store.ErrStaleUser) && attempt < 2:
 			// The user's link changed meanwhile: read it again and retry.
-			if u, err = l.Store.GetUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
+			if u, err = l.store.GetUser(ctx, u.ID); errors.Is(err, store.ErrNotFound) {
 				return ErrUserGone
 			} else if err != nil {
 				return err

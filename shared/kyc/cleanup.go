@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/outbox"
@@ -25,8 +24,10 @@ type Cleaner struct {
 	Reserve time.Duration
 }
 
-// NewCleaner is the cleanup over a container's dependencies.
-func NewCleaner(d *app.Deps) *Cleaner { return &Cleaner{Store: d.Store, Now: d.Now} }
+// NewCleaner is the cleanup of the sessions in s, with now as its clock.
+func NewCleaner(s store.KYCSessions, now func() time.Time) *Cleaner {
+	return &Cleaner{Store: s, Now: now}
+}
 
 // CleanupResult is what a run did; it is the function's response.
 type CleanupResult struct {

@@ -10,7 +10,7 @@ import (
 	"unicode"
 
 	"github.com/partner-identity/api/shared/apierr"
-	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/jsonmember"
 )
 
 // Countries are the seed's 39 supported country codes.
@@ -30,35 +30,24 @@ type LinkInput struct {
 // ParseLink checks a verification-link body, one detail per bad field.
 func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 	var in LinkInput
-	var bad []apierr.Detail
-	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
-	country, present, ok := httpx.StringMember(obj, "country")
+	c := jsonmember.Check(obj)
+	country, ok := c.Required("country")
 	switch {
 	case !ok:
-		fail("country", "must be a string")
-	case !present:
-		fail("country", "is required")
 	case !supported(country):
-		fail("country", "must be one of "+strings.Join(Countries, ", "))
+		c.Fail("country", "must be one of "+strings.Join(Countries, ", "))
 	default:
 		in.Country = country
 	}
-	redirect, present, ok := httpx.StringMember(obj, "partnerRedirectUri")
-	switch {
-	case !ok:
-		fail("partnerRedirectUri", "must be a string")
-	case !present:
-	default:
+	if redirect, present, ok := c.Optional("partnerRedirectUri"); ok && present {
 		if issue := CheckRedirectURI(redirect); issue != "" {
-			fail("partnerRedirectUri", issue)
+			c.Fail("partnerRedirectUri", issue)
 		} else {
 			in.RedirectURI = redirect
 		}
 	}
-	for _, k := range httpx.UnknownMembers(obj, "country", "partnerRedirectUri") {
-		fail(k, "is not a known field")
-	}
-	return in, bad
+	c.RejectUnknown("country", "partnerRedirectUri")
+	return in, c.Details
 }
 
 func supported(c string) bool {

@@ -32,10 +32,23 @@ var (
 
 // Service opens KYC sessions.
 type Service struct {
-	Store      store.KYCSessions
-	Now        func() time.Time
-	SessionTTL time.Duration
-	Retention  time.Duration
+	store      store.KYCSessions
+	now        func() time.Time
+	sessionTTL time.Duration
+	retention  time.Duration
+}
+
+// New is the service over the sessions of s, with now as its clock: a link
+// is valid for sessionTTL (DefaultSessionTTL when 0) and an expired session
+// is kept for retention (DefaultRetention when 0).
+func New(s store.KYCSessions, now func() time.Time, sessionTTL, retention time.Duration) *Service {
+	if sessionTTL <= 0 {
+		sessionTTL = DefaultSessionTTL
+	}
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	return &Service{store: s, now: now, sessionTTL: sessionTTL, retention: retention}
 }
 
 // Link is the answer of a successful Open.
@@ -51,25 +64,18 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	if !ok {
 		return Link{}, ErrTemplateNotConfigured
 	}
-	now := s.Now().UTC()
-	ttl, retention := s.SessionTTL, s.Retention
-	if ttl <= 0 {
-		ttl = DefaultSessionTTL
-	}
-	if retention <= 0 {
-		retention = DefaultRetention
-	}
+	now := s.now().UTC()
 	// Whole seconds, so that the index's epoch seconds and the record agree.
-	expires := now.Add(ttl).Truncate(time.Second)
+	expires := now.Add(s.sessionTTL).Truncate(time.Second)
 	sess := store.KYCSession{
 		ID: NewSessionID(), UserID: userID, PartnerID: p.ID, Country: in.Country,
 		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Status: store.KYCPending,
-		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(retention),
+		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
 	ev := outbox.Must(outbox.KYCSessionCreated, p.ID, map[string]string{
 		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": expires.Format(time.RFC3339),
 	}, now)
-	rejected, err := s.Store.OpenKYCSession(ctx, sess, now, ev)
+	rejected, err := s.store.OpenKYCSession(ctx, sess, now, ev)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Link{}, ErrUserNotFound

@@ -9,12 +9,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
-	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
 // TestEventFilesInvokeTheirFunction runs every events/<name>.json through
@@ -28,7 +27,7 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404,
 		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
 		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
-	for _, rt := range routes.All() {
+	for _, rt := range surface.All() {
 		t.Run(rt.Name, func(t *testing.T) {
 			adapter := httpadapter.NewV2(router.Mux(deps, rt))
 			out, err := lambdarun.InvokeFile(context.Background(), adapter.ProxyWithContext, filepath.Join(testkit.Root(), "events", rt.Name+".json"))
@@ -67,7 +66,7 @@ func TestCleanupEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), kyc.NewCleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), fixture.Cleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), webhooks.NewDispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), fixture.Dispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

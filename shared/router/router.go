@@ -1,6 +1,6 @@
 // Package router serves a function's routes: each Lambda function serves
 // one route (functions/<name>/main.go), cmd/local-api serves them all
-// (package routes lists them). It imports no surface, so a function links
+// (package surface lists them). It imports no surface, so a function links
 // only the code of its own route.
 package router
 
@@ -17,35 +17,49 @@ import (
 )
 
 // Route is one endpoint: its function name (functions/<Name>), its ServeMux
-// pattern, its surface's dialect and its handler.
+// pattern, the message of its 500 (apierr.MsgInternal when empty) and its
+// handler over a container's dependencies. Its dialect is its path's
+// (dialects.ForPath): no route states it.
 type Route struct {
 	Name    string
 	Pattern string
-	Dialect httpx.Dialect
-	Handler func(*app.Deps) http.Handler
+	Failure string
+	Handler func(*app.Deps) httpx.Handler
 }
 
-// Of is the route of handler h of a surface that newAPI builds over a
-// container's dependencies.
-func Of[API any](name, pattern string, d httpx.Dialect, newAPI func(*app.Deps) API, h func(API) http.Handler) Route {
-	return Route{Name: name, Pattern: pattern, Dialect: d, Handler: func(deps *app.Deps) http.Handler { return h(newAPI(deps)) }}
+// Of is the route of method h of a surface's API, which newAPI builds over
+// a container's dependencies.
+func Of[API any](name, pattern, failure string, newAPI func(*app.Deps) API, h func(API, http.ResponseWriter, *http.Request) error) Route {
+	return Route{Name: name, Pattern: pattern, Failure: failure, Handler: func(deps *app.Deps) httpx.Handler {
+		api := newAPI(deps)
+		return func(w http.ResponseWriter, r *http.Request) error { return h(api, w, r) }
+	}}
 }
 
-// Mux serves rs (each wrapped with request id, logging and recovery), and
-// answers anything else with 404 or 405 in the dialect of the path's surface.
+// Path is the path of the route's pattern ("POST /a/{b}" is "/a/{b}").
+func (rt Route) Path() string {
+	_, p, _ := strings.Cut(rt.Pattern, " ")
+	return p
+}
+
+// Mux serves rs (each wrapped with request id, logging, error rendering and
+// recovery), and answers anything else with 404 or 405 in the dialect of
+// the path's surface.
 func Mux(d *app.Deps, rs ...Route) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range rs {
-		mux.Handle(rt.Pattern, httpx.Wrap(rt.Name, rt.Dialect, rt.Handler(d)))
+		mux.Handle(rt.Pattern, httpx.Wrap(httpx.Route{Name: rt.Name, Dialect: dialects.ForPath(rt.Path()), Failure: rt.Failure}, rt.Handler(d)))
 	}
-	fallback := httpx.Wrap("unmatched", dialects.PartnerV2{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allow := allowed(mux, r); allow != "" && clean(r.URL.Path) {
-			w.Header().Set("Allow", allow)
-			dialectFor(r.URL.Path).WriteError(w, r, apierr.MethodNotAllowed())
-			return
-		}
-		dialectFor(r.URL.Path).WriteError(w, r, apierr.RouteNotFound())
-	}))
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		unmatched := httpx.Route{Name: "unmatched", Dialect: dialects.ForPath(r.URL.Path)}
+		httpx.Wrap(unmatched, func(w http.ResponseWriter, r *http.Request) error {
+			if allow := allowed(mux, r); allow != "" && clean(r.URL.Path) {
+				w.Header().Set("Allow", allow)
+				return apierr.MethodNotAllowed()
+			}
+			return apierr.RouteNotFound()
+		}).ServeHTTP(w, r)
+	})
 	// Anything no route matches (another method included) reaches the
 	// fallback, which answers 405 or 404 in the path's dialect.
 	mux.Handle("/", fallback)
@@ -80,17 +94,6 @@ func allowed(mux *http.ServeMux, r *http.Request) string {
 		}
 	}
 	return strings.Join(methods, ", ")
-}
-
-// dialectFor picks the surface of an unmatched path.
-func dialectFor(path string) httpx.Dialect {
-	if strings.HasPrefix(path, "/api/v2/user/") {
-		return dialects.UserV2{}
-	}
-	if path == "/federated-identities" || strings.HasPrefix(path, "/federated-identities/") {
-		return dialects.JSONAPI{}
-	}
-	return dialects.PartnerV2{}
 }
 
 // Timeout of one local request, like the functions' timeout in template.yaml.

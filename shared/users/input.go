@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/partner-identity/api/shared/apierr"
-	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/jsonmember"
 	"github.com/partner-identity/api/shared/phone"
 )
 
@@ -46,40 +46,30 @@ var createFields = []string{"externalUserId", "type", "method", "identifier", "a
 // detail per bad field (unknown fields included), in a stable order.
 func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) {
 	var in CreateInput
-	var bad []apierr.Detail
-	fail := func(field, issue string) { bad = append(bad, apierr.Detail{Field: field, Issue: issue}) }
+	c := jsonmember.Check(obj)
+	fail := c.Fail
 
-	ext, present, ok := httpx.StringMember(obj, "externalUserId")
-	switch {
-	case !ok:
-		fail("externalUserId", "must be a string")
-	case !present:
-		fail("externalUserId", "is required")
-	default:
+	if ext, ok := c.Required("externalUserId"); ok {
 		if d := CheckExternalUserID(ext); d != nil {
-			bad = append(bad, *d)
+			fail(d.Field, d.Issue)
 		} else {
 			in.ExternalUserID = ext
 		}
 	}
 
-	typ, present, ok := httpx.StringMember(obj, "type")
+	typ, ok := c.Required("type")
 	switch {
 	case !ok:
-		fail("type", "must be a string")
-	case !present:
-		fail("type", "is required")
 	case typ != TypeIndividual && typ != TypeBusiness:
 		fail("type", "must be one of INDIVIDUAL, BUSINESS")
 	default:
 		in.Type = typ
 	}
 
-	method, present, ok := httpx.StringMember(obj, "method")
+	method, present, ok := c.Optional("method")
 	methodOK := true
 	switch {
 	case !ok:
-		fail("method", "must be a string")
 		methodOK = false
 	case !present:
 		in.Method = MethodNone
@@ -90,10 +80,9 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		in.Method = method
 	}
 
-	ident, present, ok := httpx.StringMember(obj, "identifier")
+	ident, present, ok := c.Optional("identifier")
 	switch {
 	case !ok:
-		fail("identifier", "must be a string")
 	case !methodOK:
 		// Which rule applies is unknown until method is fixed.
 	case in.Method == MethodNone:
@@ -116,10 +105,9 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		}
 	}
 
-	alias, present, ok := httpx.StringMember(obj, "alias")
+	alias, present, ok := c.Optional("alias")
 	switch {
 	case !ok:
-		fail("alias", "must be a string")
 	case !present:
 	case utf8.RuneCountInString(alias) > MaxAliasLen:
 		fail("alias", "must be at most 100 characters")
@@ -129,10 +117,8 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 		in.Alias, in.HasAlias = alias, true
 	}
 
-	for _, k := range httpx.UnknownMembers(obj, createFields...) {
-		fail(k, "is not a known field")
-	}
-	return in, bad
+	c.RejectUnknown(createFields...)
+	return in, c.Details
 }
 
 func printable(s string) bool {

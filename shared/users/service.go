@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/tokens"
 )
 
 // View is a user as the Partner v2 surface shows it.
@@ -53,10 +55,18 @@ var (
 	ErrNotOwned = errors.New("users: user belongs to another partner")
 )
 
-// Service creates and reads users.
+// Service creates, reads and mints tokens for the users of partners.
 type Service struct {
-	Store store.Users
-	Now   func() time.Time
+	store    store.Users
+	now      func() time.Time
+	keys     func(context.Context) (*servicekeys.Keys, error)
+	tokenTTL time.Duration
+}
+
+// New is the service over the users of s, with now as its clock, keys to
+// sign user tokens and tokenTTL their lifetime (tokens.DefaultTTL when 0).
+func New(s store.Users, now func() time.Time, keys func(context.Context) (*servicekeys.Keys, error), tokenTTL time.Duration) *Service {
+	return &Service{store: s, now: now, keys: keys, tokenTTL: tokenTTL}
 }
 
 // Created is the result of a create: the response data (the user's view as
@@ -70,7 +80,7 @@ type Created struct {
 // writes the user with its guard; the same request again returns the first
 // response; another request under the same externalUserId is ErrConflict.
 func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) (Created, error) {
-	now := s.Now().UTC()
+	now := s.now().UTC()
 	u := store.User{
 		ID: NewUserID(), PartnerID: partnerID, ExternalUserID: in.ExternalUserID,
 		Type: in.Type, Method: in.Method, Identifier: in.Identifier,
@@ -85,7 +95,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 	ev := outbox.Must(outbox.UserCreated, partnerID, map[string]string{
 		"userId": u.ID, "externalUserId": u.ExternalUserID, "type": u.Type, "kycStatus": u.KYCStatus,
 	}, now)
-	existing, err := s.Store.CreateUser(ctx, u, store.Guard{
+	existing, err := s.store.CreateUser(ctx, u, store.Guard{
 		PartnerID: partnerID, ExternalUserID: in.ExternalUserID, UserID: u.ID,
 		RequestHash: hash, Response: data, CreatedAt: now,
 	}, ev)
@@ -101,10 +111,55 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 	return Created{Data: existing.Response, Replayed: true}, nil
 }
 
-// Get returns partnerID's user with id: store.ErrNotFound, or ErrNotOwned
-// for another partner's user.
-func (s *Service) Get(ctx context.Context, partnerID, id string) (store.User, error) {
-	u, err := s.Store.GetUser(ctx, id)
+// ViewOf is u as the API shows it, as of now.
+func (s *Service) ViewOf(u store.User) View { return ViewOf(u, s.now()) }
+
+// Get is the partner's user id: store.ErrNotFound, or ErrNotOwned when the
+// user belongs to another partner.
+func (s *Service) Get(ctx context.Context, partnerID, id string) (View, error) {
+	u, err := s.owned(ctx, partnerID, id)
+	if err != nil {
+		return View{}, err
+	}
+	return s.ViewOf(u), nil
+}
+
+// FindByExternalID is the partner's user registered under externalUserID.
+func (s *Service) FindByExternalID(ctx context.Context, partnerID, externalUserID string) (View, error) {
+	g, err := s.store.GetGuard(ctx, partnerID, externalUserID)
+	if err != nil {
+		return View{}, err
+	}
+	return s.Get(ctx, partnerID, g.UserID)
+}
+
+// SigningError is a failure to sign a user token: the service keys could
+// not be read, or the signature failed.
+type SigningError struct{ Err error }
+
+func (e *SigningError) Error() string { return "users: user token: " + e.Err.Error() }
+func (e *SigningError) Unwrap() error { return e.Err }
+
+// MintToken is a user token for the partner's user id: Get's errors, or a
+// *SigningError.
+func (s *Service) MintToken(ctx context.Context, partnerID, id string) (tokens.Minted, error) {
+	u, err := s.owned(ctx, partnerID, id)
+	if err != nil {
+		return tokens.Minted{}, err
+	}
+	keys, err := s.keys(ctx)
+	if err != nil {
+		return tokens.Minted{}, &SigningError{err}
+	}
+	t, err := tokens.Mint(keys, u.ID, partnerID, s.now(), s.tokenTTL)
+	if err != nil {
+		return tokens.Minted{}, &SigningError{err}
+	}
+	return t, nil
+}
+
+func (s *Service) owned(ctx context.Context, partnerID, id string) (store.User, error) {
+	u, err := s.store.GetUser(ctx, id)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -112,15 +167,6 @@ func (s *Service) Get(ctx context.Context, partnerID, id string) (store.User, er
 		return store.User{}, ErrNotOwned
 	}
 	return u, nil
-}
-
-// FindByExternalID returns partnerID's user registered under externalUserID.
-func (s *Service) FindByExternalID(ctx context.Context, partnerID, externalUserID string) (store.User, error) {
-	g, err := s.Store.GetGuard(ctx, partnerID, externalUserID)
-	if err != nil {
-		return store.User{}, err
-	}
-	return s.Get(ctx, partnerID, g.UserID)
 }
 
 // NewUserID is a random (version 4) UUID.

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/partner-identity/api/shared/routes"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit/openapitest"
 )
 
@@ -42,7 +42,7 @@ func New(t testing.TB, h http.Handler) *Client {
 		t.Fatalf("docs/openapi.yaml: %v", err)
 	}
 	m := http.NewServeMux()
-	for _, rt := range routes.All() {
+	for _, rt := range surface.All() {
 		m.Handle(rt.Pattern, http.NotFoundHandler())
 	}
 	return &Client{t: t, h: h, doc: doc, matcher: m}

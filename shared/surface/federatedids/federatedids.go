@@ -1,0 +1,132 @@
+// Package federatedids holds the federated identities surface
+// (/federated-identities, seed 002): JSON:API documents and errors,
+// authenticated with Authorization: Bearer <user token>.
+package federatedids
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/dialects"
+	"github.com/partner-identity/api/shared/federation"
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/tokenauth"
+)
+
+// ResourceType is the JSON:API type of a federated identity.
+const ResourceType = "federated-identities"
+
+// API is the federated identities surface.
+type API struct {
+	auth       *tokenauth.Authenticator
+	federation *federation.Service
+}
+
+// user authenticates the user token of the Authorization header: 401
+// token-missing, token-expired, token-invalid or user-not-found.
+func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
+	p, err := a.auth.Header(r.Context(), r.Header.Get("Authorization"))
+	switch {
+	case err == nil:
+		httpx.SetPartner(r, p.Partner.ID)
+		return p, nil
+	case errors.Is(err, tokenauth.ErrMissing):
+		return nil, apierr.TokenMissing()
+	case errors.Is(err, tokenauth.ErrExpired):
+		return nil, apierr.TokenExpired()
+	case errors.Is(err, tokenauth.ErrInvalid):
+		return nil, apierr.TokenInvalid()
+	case errors.Is(err, tokenauth.ErrUserGone):
+		return nil, apierr.TokenUserGone()
+	}
+	return nil, err
+}
+
+// userAndProvider authenticates the user and resolves the
+// {identityProvider} path parameter: 404 when no partner has that slug.
+func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.Partner, error) {
+	p, err := a.user(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	prov, ok := p.Registry.ByIdentityProvider(r.PathValue("identityProvider"))
+	if !ok {
+		return nil, nil, apierr.IdentityProviderNotFound()
+	}
+	return p, prov, nil
+}
+
+// SetIdentity is PUT /federated-identities/{identityProvider}: the user's
+// identity with the provider, whose subject is the (hashed) identifier the
+// user linked from the provider's partner. 204, again 204 with no change;
+// 401 missing-linked-identity without that link.
+func (a *API) SetIdentity(w http.ResponseWriter, r *http.Request) error {
+	p, prov, err := a.userAndProvider(r)
+	if err != nil {
+		return err
+	}
+	switch err := a.federation.Set(r.Context(), p.User, prov); {
+	case errors.Is(err, federation.ErrMissingLink):
+		return apierr.MissingLinkedIdentity()
+	case errors.Is(err, federation.ErrUserGone):
+		return apierr.TokenUserGone()
+	case err != nil:
+		return err
+	}
+	dialects.WriteJSONAPINoContent(w)
+	return nil
+}
+
+// DeleteIdentity is DELETE /federated-identities/{identityProvider}: 204, or
+// 404 when none is set.
+func (a *API) DeleteIdentity(w http.ResponseWriter, r *http.Request) error {
+	p, prov, err := a.userAndProvider(r)
+	if err != nil {
+		return err
+	}
+	switch err := a.federation.Delete(r.Context(), p.User.ID, prov); {
+	case errors.Is(err, federation.ErrNotSet):
+		return apierr.FederatedIdentityNotFound()
+	case err != nil:
+		return err
+	}
+	dialects.WriteJSONAPINoContent(w)
+	return nil
+}
+
+// Resource is a federated identity as a JSON:API resource.
+type Resource struct {
+	Type       string     `json:"type"`
+	ID         string     `json:"id"`
+	Attributes Attributes `json:"attributes"`
+}
+
+// Attributes of a federated identity.
+type Attributes struct {
+	IdentityProvider string `json:"identityProvider"`
+	Subject          string `json:"subject"`
+	CreatedAt        string `json:"createdAt"`
+}
+
+// ListIdentities is GET /federated-identities: the user's identities as a
+// JSON:API collection.
+func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.user(r)
+	if err != nil {
+		return err
+	}
+	list, err := a.federation.List(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	data := make([]Resource, 0, len(list))
+	for _, fi := range list {
+		data = append(data, Resource{Type: ResourceType, ID: fi.Provider, Attributes: Attributes{
+			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: fi.CreatedAt.UTC().Format(time.RFC3339Nano)}})
+	}
+	dialects.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})
+	return nil
+}

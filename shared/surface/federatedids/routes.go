@@ -1,0 +1,24 @@
+package federatedids
+
+import (
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/federation"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/tokenauth"
+)
+
+// New is the surface over a container's dependencies.
+func New(d *app.Deps) *API {
+	return &API{
+		auth:       tokenauth.New(d.Registry, d.Keys, d.Store, d.Now),
+		federation: federation.New(d.Store, d.Now),
+	}
+}
+
+// The routes of the surface, one function each; every 500 is the
+// dialect's internal-server-error.
+var (
+	SetIdentityRoute    = router.Of("set-federated-identity", "PUT /federated-identities/{identityProvider}", "", New, (*API).SetIdentity)
+	DeleteIdentityRoute = router.Of("delete-federated-identity", "DELETE /federated-identities/{identityProvider}", "", New, (*API).DeleteIdentity)
+	ListIdentitiesRoute = router.Of("list-federated-identities", "GET /federated-identities", "", New, (*API).ListIdentities)
+)

@@ -1,0 +1,250 @@
+// Package partnerv2 holds the handlers of the Partner v2 surface
+// (/api/partner/v2, seeds 001 and 003) and its API key authentication.
+package partnerv2
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/dialects"
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/users"
+)
+
+// HeaderAPIKey carries the partner's API key.
+const HeaderAPIKey = "partner-api-key"
+
+// HeaderReplayed marks a replayed create.
+const HeaderReplayed = "Idempotent-Replayed"
+
+// API is the Partner v2 surface.
+type API struct {
+	registry func(context.Context) (*partners.Registry, error)
+	users    *users.Service
+	kyc      *kyc.Service
+}
+
+// partner authenticates the partner-api-key header and checks the
+// partner's flow for op: 401 with the seed's three messages, 403
+// INVALID_PARTNER_FLOW. Presence and format are checked before the registry
+// is read, so a malformed key costs no secret fetch.
+func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner, error) {
+	key := r.Header.Get(HeaderAPIKey)
+	if err := partners.CheckKey(key); err != nil {
+		return nil, keyError(err)
+	}
+	reg, err := a.registry(r.Context())
+	if err != nil {
+		return nil, apierr.Internal(apierr.MsgInternal).WithCause(err)
+	}
+	p, err := reg.Authenticate(key)
+	if err != nil {
+		return nil, keyError(err)
+	}
+	httpx.SetPartner(r, p.ID)
+	if !p.MayCall(op) {
+		return nil, apierr.InvalidPartnerFlow()
+	}
+	return p, nil
+}
+
+func keyError(err error) *apierr.Error {
+	switch {
+	case errors.Is(err, partners.ErrKeyMissing):
+		return apierr.Unauthorized(apierr.MsgAPIKeyMissing)
+	case errors.Is(err, partners.ErrKeyFormat):
+		return apierr.Unauthorized(apierr.MsgAPIKeyFormat)
+	default:
+		return apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
+	}
+}
+
+// CreateUser is POST /api/partner/v2/users.
+func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpCreateUser)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, users.ParseCreate)
+	if err != nil {
+		return err
+	}
+	res, err := a.users.Create(r.Context(), p.ID, in)
+	switch {
+	case errors.Is(err, users.ErrConflict):
+		return apierr.ExternalUserIDConflict()
+	case err != nil:
+		return err
+	case res.Replayed:
+		w.Header().Set(HeaderReplayed, "true")
+		dialects.WritePartnerV2(w, http.StatusOK, res.Data)
+	default:
+		dialects.WritePartnerV2(w, http.StatusCreated, res.Data)
+	}
+	return nil
+}
+
+// GetUser is GET /api/partner/v2/users/{userId}.
+func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.users.Get(r.Context(), p.ID, id)
+	if err != nil {
+		return lookupError(err)
+	}
+	dialects.WritePartnerV2(w, http.StatusOK, v)
+	return nil
+}
+
+// FindUser is GET /api/partner/v2/users?externalUserId=...
+func (a *API) FindUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	ext, err := externalUserIDQuery(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.users.FindByExternalID(r.Context(), p.ID, ext)
+	if err != nil {
+		return lookupError(err)
+	}
+	dialects.WritePartnerV2(w, http.StatusOK, v)
+	return nil
+}
+
+// externalUserIDQuery is the one externalUserId of the query, which holds
+// nothing else.
+func externalUserIDQuery(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	for k := range q {
+		if k != "externalUserId" {
+			return "", apierr.InvalidInput(apierr.Detail{Field: k, Issue: "is not a known query parameter"})
+		}
+	}
+	vals := q["externalUserId"]
+	if len(vals) != 1 {
+		issue := "is required"
+		if len(vals) > 1 {
+			issue = "must be given once"
+		}
+		return "", apierr.InvalidInput(apierr.Detail{Field: "externalUserId", Issue: issue})
+	}
+	if d := users.CheckExternalUserID(vals[0]); d != nil {
+		return "", apierr.InvalidInput(*d)
+	}
+	return vals[0], nil
+}
+
+// lookupError answers a failed lookup of one of the partner's users: 404,
+// 401 "User is not associated with the partner", or a 500 "Internal server
+// error" whatever the route's own 500 message.
+func lookupError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return apierr.UserNotFound()
+	case errors.Is(err, users.ErrNotOwned):
+		return apierr.Unauthorized(apierr.MsgUserNotOfPartner)
+	}
+	return apierr.Internal(apierr.MsgInternal).WithCause(err)
+}
+
+// CreateVerificationLink is POST /api/partner/v2/users/{userId}/kyc/verification-link.
+func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpOpenKYCSession)
+	if err != nil {
+		return err
+	}
+	in, err := decode(r, kyc.ParseLink)
+	if err != nil {
+		return err
+	}
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	link, err := a.kyc.Open(r.Context(), p, id, in)
+	switch {
+	case errors.Is(err, kyc.ErrTemplateNotConfigured):
+		return apierr.KYCTemplateNotConfigured(in.Country)
+	case errors.Is(err, kyc.ErrUserNotFound):
+		return apierr.UserNotFound()
+	case errors.Is(err, kyc.ErrNotOwned):
+		return apierr.Unauthorized(apierr.MsgUserNotOfPartner)
+	case errors.Is(err, kyc.ErrWrongUserType):
+		return apierr.InvalidVerificationType()
+	case err != nil:
+		return err
+	}
+	dialects.WritePartnerV2(w, http.StatusCreated, link)
+	return nil
+}
+
+// UserToken is the answer of CreateUserToken.
+type UserToken struct {
+	Token     string `json:"token"`
+	TokenType string `json:"tokenType"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// CreateUserToken is POST /api/partner/v2/users/{userId}/token: a user
+// token for the partner's widget, for one of the partner's own users.
+func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpMintUserToken)
+	if err != nil {
+		return err
+	}
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	t, err := a.users.MintToken(r.Context(), p.ID, id)
+	var signing *users.SigningError
+	switch {
+	case errors.As(err, &signing):
+		return signing.Err // the route's 500, "Failed to create user token"
+	case err != nil:
+		return lookupError(err)
+	}
+	dialects.WritePartnerV2(w, http.StatusCreated, UserToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
+	return nil
+}
+
+// decode reads a strict JSON body and applies parse: 400
+// INVALID_USER_INPUT_ERROR, one detail per bad field, when either fails.
+func decode[T any](r *http.Request, parse func(map[string]json.RawMessage) (T, []apierr.Detail)) (T, error) {
+	obj, bad := httpx.ReadObject(r)
+	if bad != nil {
+		var zero T
+		return zero, apierr.InvalidInput(*bad)
+	}
+	in, details := parse(obj)
+	if len(details) > 0 {
+		return in, apierr.InvalidInput(details...)
+	}
+	return in, nil
+}
+
+// userIDParam is the {userId} path value; one that cannot be a user id is
+// 404 without a lookup.
+func userIDParam(r *http.Request) (string, error) {
+	id := r.PathValue("userId")
+	if !users.ValidUserID(id) {
+		return "", apierr.UserNotFound()
+	}
+	return id, nil
+}

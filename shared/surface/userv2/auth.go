@@ -1,0 +1,147 @@
+// Package userv2 holds the User v2 surface (/api/v2/user, seed 000): its
+// one authentication middleware and its handlers.
+package userv2
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/servicekeys"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/tokenauth"
+)
+
+// Headers of the surface.
+const (
+	HeaderUserAuthorization = "User-Authorization"
+	HeaderUserIdentifier    = "User-Identifier"
+	HeaderAPIKey            = "partner-api-key"
+)
+
+// Auth authenticates User v2 requests.
+type Auth struct {
+	tokens   *tokenauth.Authenticator
+	registry func(context.Context) (*partners.Registry, error)
+	keys     func(context.Context) (*servicekeys.Keys, error)
+	links    store.Links
+	users    store.Users
+}
+
+// Principal is the authenticated user, with its partner.
+type Principal struct {
+	User    store.User
+	Partner *partners.Partner
+	// ViaToken tells a user token from a partner key with User-Identifier.
+	ViaToken bool
+}
+
+// Principal authenticates a request, one way or the other:
+//
+//   - User-Authorization: Bearer <user token>: a missing token is ER700, an
+//     expired one ER701, any other fault (signature, algorithm, key id,
+//     issuer, audience, not yet valid, an unknown partner) ER702; a user that
+//     no longer exists is ER709. A User-Identifier sent with the token must
+//     be the identifier that user linked (ER707 malformed, ER703 another).
+//   - partner-api-key with User-Identifier (the checkout flow): a malformed
+//     or unknown key is ER805, no User-Identifier ER704, a malformed one
+//     ER707, one not linked for that partner ER705.
+//   - both at once is ER803; a User-Identifier with neither is ER806.
+//
+// Any dependency failure is returned as it is (ER999).
+func (a *Auth) Principal(r *http.Request) (*Principal, error) {
+	authz, hasAuthz := header(r, HeaderUserAuthorization)
+	key, hasKey := header(r, HeaderAPIKey)
+	ident, hasIdent := header(r, HeaderUserIdentifier)
+	switch {
+	case hasAuthz && hasKey:
+		return nil, apierr.ER803()
+	case !hasAuthz && !hasKey && hasIdent:
+		return nil, apierr.ER806()
+	case !hasAuthz && !hasKey:
+		return nil, apierr.ER700()
+	}
+	keys, err := a.keys(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var p *Principal
+	if hasAuthz {
+		p, err = a.byToken(r.Context(), keys, authz, ident, hasIdent)
+	} else {
+		p, err = a.byPartnerKey(r.Context(), keys, key, ident, hasIdent)
+	}
+	if err != nil {
+		return nil, err
+	}
+	httpx.SetPartner(r, p.Partner.ID)
+	return p, nil
+}
+
+// header returns a header's value and whether it was given: an empty
+// header counts as not sent.
+func header(r *http.Request, name string) (string, bool) {
+	v := strings.TrimSpace(r.Header.Get(name))
+	return v, v != ""
+}
+
+func (a *Auth) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*Principal, error) {
+	up, err := a.tokens.Header(ctx, authz)
+	switch {
+	case errors.Is(err, tokenauth.ErrMissing):
+		return nil, apierr.ER700()
+	case errors.Is(err, tokenauth.ErrExpired):
+		return nil, apierr.ER701()
+	case errors.Is(err, tokenauth.ErrInvalid):
+		return nil, apierr.ER702()
+	case errors.Is(err, tokenauth.ErrUserGone):
+		return nil, apierr.ER709()
+	case err != nil:
+		return nil, err
+	}
+	if hasIdent {
+		if identifiers.Check(ident) != nil {
+			return nil, apierr.ER707()
+		}
+		if up.User.LinkedIdentifierHash != identifiers.Hash(keys.Pepper, up.Partner.ID, ident) {
+			return nil, apierr.ER703()
+		}
+	}
+	return &Principal{User: up.User, Partner: up.Partner, ViaToken: true}, nil
+}
+
+func (a *Auth) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, ident string, hasIdent bool) (*Principal, error) {
+	reg, err := a.registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	partner, err := reg.Authenticate(key)
+	switch {
+	case err != nil:
+		return nil, apierr.ER805()
+	case !hasIdent:
+		return nil, apierr.ER704()
+	case identifiers.Check(ident) != nil:
+		return nil, apierr.ER707()
+	}
+	link, err := a.links.GetLink(ctx, partner.ID, identifiers.Hash(keys.Pepper, partner.ID, ident))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, apierr.ER705()
+	case err != nil:
+		return nil, err
+	}
+	u, err := a.users.GetUser(ctx, link.UserID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, apierr.ER709()
+	case err != nil:
+		return nil, err
+	}
+	return &Principal{User: u, Partner: partner}, nil
+}

@@ -1,0 +1,90 @@
+package userv2
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/dialects"
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/users"
+)
+
+// API is the User v2 surface.
+type API struct {
+	auth   *Auth
+	linker *identifiers.Linker
+	users  *users.Service
+}
+
+// LinkedMessage is the body of a successful link.
+const LinkedMessage = "User identifier linked successfully."
+
+// LinkIdentifier is POST /api/v2/user/link-identifier. The identifier is
+// linked to the authenticated user only; no member of the body can name
+// another user (members other than identifier are ignored).
+func (a *API) LinkIdentifier(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.auth.Principal(r)
+	if err != nil {
+		return err
+	}
+	id, err := identifierOf(r)
+	if err != nil {
+		return err
+	}
+	switch err := a.linker.Link(r.Context(), p.User, p.Partner, id); {
+	case errors.Is(err, identifiers.ErrTaken):
+		return apierr.ER706()
+	case errors.Is(err, identifiers.ErrUserGone):
+		return apierr.ER709()
+	case err != nil:
+		return err
+	}
+	dialects.WriteUserV2(w, http.StatusOK, map[string]string{"message": LinkedMessage})
+	return nil
+}
+
+// identifierOf is the body's identifier: ER053 when the body or the
+// identifier is missing, ER102 for its length, ER707 for anything else.
+func identifierOf(r *http.Request) (string, error) {
+	obj, bad := httpx.ReadObject(r)
+	if bad != nil {
+		return "", apierr.ER053()
+	}
+	id, _, ok := jsonmember.String(obj, "identifier")
+	if !ok {
+		return "", apierr.ER707()
+	}
+	switch err := identifiers.Check(id); {
+	case errors.Is(err, identifiers.ErrMissing):
+		return "", apierr.ER053()
+	case errors.Is(err, identifiers.ErrLength):
+		return "", apierr.ER102()
+	case err != nil:
+		return "", apierr.ER707()
+	}
+	return id, nil
+}
+
+// Info is the authenticated user as the User v2 surface shows it.
+type Info struct {
+	users.View
+	PartnerID        string `json:"partnerId"`
+	IdentifierLinked bool   `json:"identifierLinked"`
+}
+
+// UserInfo is GET /api/v2/user/info.
+func (a *API) UserInfo(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.auth.Principal(r)
+	if err != nil {
+		return err
+	}
+	dialects.WriteUserV2(w, http.StatusOK, Info{
+		View:             a.users.ViewOf(p.User),
+		PartnerID:        p.Partner.ID,
+		IdentifierLinked: p.User.LinkedIdentifierHash != "",
+	})
+	return nil
+}

@@ -1,0 +1,27 @@
+package userv2
+
+import (
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/tokenauth"
+	"github.com/partner-identity/api/shared/users"
+)
+
+// New is the surface over a container's dependencies.
+func New(d *app.Deps) *API {
+	return &API{
+		auth: &Auth{
+			tokens:   tokenauth.New(d.Registry, d.Keys, d.Store, d.Now),
+			registry: d.Registry, keys: d.Keys, links: d.Store, users: d.Store,
+		},
+		linker: identifiers.NewLinker(d.Store, d.Now, d.Keys),
+		users:  users.New(d.Store, d.Now, d.Keys, d.UserTokenTTL),
+	}
+}
+
+// The routes of the surface, one function each; every 500 is ER999.
+var (
+	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", "", New, (*API).LinkIdentifier)
+	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", "", New, (*API).UserInfo)
+)

@@ -1,0 +1,117 @@
+package systemtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/tokens"
+)
+
+func httpEvent(method, path, query string, headers map[string]string, body string) []byte {
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + path, RawPath: path, RawQueryString: query,
+		Headers: headers, Body: body, RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "hang-test",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1"}}}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+// TestHangingDynamoDBAnswersBeforeTheDeadline: with DynamoDB accepting
+// connections and never answering, every route, the cleanup and the
+// dispatcher answer while their invocation's deadline is still ahead: the
+// routes a 500 in their dialect, the cleanup an error, the dispatcher the
+// records to retry.
+func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(testkit.HangingEndpoint(t)),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	partnersFile, keysFile := fixture.SecretFiles(t)
+	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: "t", PartnersFile: partnersFile,
+		ServiceKeysFile: keysFile, AWS: &cfg, InLambda: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
+	tok, err := tokens.Mint(fixture.ServiceKeys(t), user, "p_acme", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]string{"partner-api-key": fixture.KeyAcme, "content-type": "application/json"}
+	bearer := map[string]string{"authorization": "Bearer " + tok.Token}
+	userBearer := map[string]string{"user-authorization": "Bearer " + tok.Token, "content-type": "application/json"}
+	requests := map[string][]byte{
+		"create-user":               httpEvent("POST", "/api/partner/v2/users", "", key, `{"externalUserId":"e1","type":"INDIVIDUAL"}`),
+		"get-user":                  httpEvent("GET", "/api/partner/v2/users/"+user, "", key, ""),
+		"find-user":                 httpEvent("GET", "/api/partner/v2/users", "externalUserId=e1", key, ""),
+		"create-verification-link":  httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"MX","partnerRedirectUri":"https://a.example/done"}`),
+		"create-user-token":         httpEvent("POST", "/api/partner/v2/users/"+user+"/token", "", key, ""),
+		"link-identifier":           httpEvent("POST", "/api/v2/user/link-identifier", "", userBearer, `{"identifier":"abcdefghijabcdefghijabcdefghijabcdefghij"}`),
+		"user-info":                 httpEvent("GET", "/api/v2/user/info", "", userBearer, ""),
+		"set-federated-identity":    httpEvent("PUT", "/federated-identities/acme", "", bearer, ""),
+		"delete-federated-identity": httpEvent("DELETE", "/federated-identities/acme", "", bearer, ""),
+		"list-federated-identities": httpEvent("GET", "/federated-identities", "", bearer, ""),
+	}
+	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it
+	for _, rt := range surface.All() {
+		t.Run(rt.Name, func(t *testing.T) {
+			h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt)))
+			ctx, cancel := context.WithTimeout(context.Background(), budget)
+			defer cancel()
+			out, err := h.Invoke(ctx, requests[rt.Name])
+			if ctx.Err() != nil {
+				t.Fatal("answered after the deadline")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 500 {
+				t.Fatalf("%d %s, want 500", resp.StatusCode, resp.Body)
+			}
+			if !strings.Contains(resp.Body, "ER999") && !strings.Contains(resp.Body, "INTERNAL_SERVER_ERROR") && !strings.Contains(resp.Body, "internal-server-error") {
+				t.Fatalf("not the dialect's 500: %s", resp.Body)
+			}
+			if strings.Contains(resp.Body, "deadline") || strings.Contains(resp.Body, "context") {
+				t.Fatalf("internal text: %s", resp.Body)
+			}
+		})
+	}
+	t.Run("cleanup-kyc-sessions", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		c := fixture.Cleaner(d)
+		c.Reserve = 100 * time.Millisecond // its own page-taking reserve (5 s) would not start a page in this budget
+		_, err := c.Handle(ctx, nil)
+		if ctx.Err() != nil || err == nil {
+			t.Fatalf("cleanup: %v, deadline passed: %v", err, ctx.Err() != nil)
+		}
+	})
+	t.Run("webhook-dispatcher", func(t *testing.T) {
+		var ev events.DynamoDBEvent
+		raw, err := os.ReadFile("../../events/webhook-dispatcher.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), budget)
+		defer cancel()
+		resp, err := fixture.Dispatcher(d).Handle(ctx, ev)
+		if ctx.Err() != nil || err != nil || len(resp.BatchItemFailures) != len(ev.Records) {
+			t.Fatalf("dispatcher: %+v, %v, deadline passed: %v", resp, err, ctx.Err() != nil)
+		}
+	})
+}

@@ -1,0 +1,158 @@
+package systemtest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/testkit/apitest"
+	"github.com/partner-identity/api/shared/testkit/fixture"
+)
+
+// isolationRegistry: acme and beta may both call everything (flow API);
+// gone is a partner that will be removed. removeLater is the registry
+// after acme's old key and the partner gone are removed.
+func isolationRegistry(withOldKeyAndGone bool) *partners.Registry {
+	acmeKeys := fmt.Sprintf("%q", partners.KeyDigest(fixture.KeyAcme))
+	gone := ""
+	if withOldKeyAndGone {
+		acmeKeys += fmt.Sprintf(",%q", partners.KeyDigest(fixture.KeyAcmeOld))
+		gone = fmt.Sprintf(`,{"id":"p_gone","name":"Gone","apiKeySha256":[%q],"flow":"API","identityProvider":"gone"}`, partners.KeyDigest(fixture.KeyGamma))
+	}
+	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}}`
+	r, err := partners.Parse([]byte(fmt.Sprintf(`{"partners":[
+	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"flow":"API",%s,"identityProvider":"acme"},
+	 {"id":"p_beta","name":"Beta","apiKeySha256":[%q],"flow":"API",%s,"identityProvider":"beta"}%s]}`,
+		acmeKeys, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone)))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// TestIsolationMatrix calls every route with its own partner's credential,
+// another partner's, a revoked one (a key removed from the registry; for
+// user tokens, the token of a partner removed from it) and none, and checks
+// the status of each cell; no answer to a credential other than acme's own
+// carries acme's user's id, token or KYC session. Where beta sends the same
+// externalUserId or identifier as acme, it gets its own user.
+func TestIsolationMatrix(t *testing.T) {
+	var reg atomic.Pointer[partners.Registry]
+	reg.Store(isolationRegistry(true))
+	c := fixture.Client(t, memstore.New(), fixture.Options{Registry: func(context.Context) (*partners.Registry, error) { return reg.Load(), nil }})
+
+	key := func(k string) apitest.Headers { return apitest.Headers{"partner-api-key": k} }
+	// acme's user, linked, with a federated identity and a KYC session;
+	// beta's user; gone's user with a token.
+	acmeUser := setupPartnerUser(t, c, fixture.KeyAcme, "iso-acme-ext", "isoacmeidentifier000000000000000000000001", "acme")
+	betaUser := setupPartnerUser(t, c, fixture.KeyBeta, "iso-beta-ext", "isobetaidentifier000000000000000000000001", "beta")
+	goneUser := setupPartnerUser(t, c, fixture.KeyGamma, "iso-gone-ext", "isogoneidentifier000000000000000000000001", "gone")
+	// What another partner cannot know of acme's user (its externalUserId,
+	// email and identifier are sent below by beta too, for beta's own user).
+	acmeSecrets := []string{acmeUser.userID, acmeUser.token, acmeUser.session}
+
+	// Revoke: acme's old key and the partner gone leave the registry.
+	oldKeyWorked := c.Do(http.MethodGet, usersPath+"/"+acmeUser.userID, key(fixture.KeyAcmeOld), "").Status == 200
+	reg.Store(isolationRegistry(false))
+	if !oldKeyWorked {
+		t.Fatal("acme's old key did not work before its removal")
+	}
+
+	type cell struct {
+		headers apitest.Headers
+		status  int
+	}
+	type row struct {
+		route, method, path, body string
+		own, other, revoked, none cell
+	}
+	bearerUser := func(tok string) apitest.Headers { return apitest.Headers{"User-Authorization": "Bearer " + tok} }
+	bearerFed := func(tok string) apitest.Headers { return apitest.Headers{"Authorization": "Bearer " + tok} }
+	userPath := usersPath + "/" + acmeUser.userID
+	linkBody := `{"identifier":"` + acmeUser.identifier + `"}`
+	rows := []row{
+		{"create-user", http.MethodPost, usersPath, `{"externalUserId":"iso-acme-ext","type":"INDIVIDUAL","method":"EMAIL","identifier":"iso-acme@example.com"}`,
+			// the same request again is acme's replay; beta has its own
+			// namespace of externalUserIds, so the same body creates beta's user
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 201}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+		{"get-user", http.MethodGet, userPath, "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+		{"find-user", http.MethodGet, usersPath + "?externalUserId=iso-acme-ext", "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+		{"create-verification-link", http.MethodPost, userPath + "/kyc/verification-link", `{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`,
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+		{"create-user-token", http.MethodPost, userPath + "/token", "",
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+		{"link-identifier (token)", http.MethodPost, "/api/v2/user/link-identifier", linkBody,
+			// beta's user may link the same identifier: links are per partner
+			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+		{"user-info (token)", http.MethodGet, "/api/v2/user/info", "",
+			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+		{"user-info (key + User-Identifier)", http.MethodGet, "/api/v2/user/info", "",
+			cell{apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": acmeUser.identifier}, 200},
+			cell{apitest.Headers{"partner-api-key": fixture.KeyBeta, "User-Identifier": acmeUser.identifier}, 200},
+			cell{apitest.Headers{"partner-api-key": fixture.KeyAcmeOld, "User-Identifier": acmeUser.identifier}, 401},
+			cell{apitest.Headers{"User-Identifier": acmeUser.identifier}, 401}},
+		{"set-federated-identity", http.MethodPut, "/federated-identities/acme", "",
+			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 401}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+		{"list-federated-identities", http.MethodGet, "/federated-identities", "",
+			cell{bearerFed(acmeUser.token), 200}, cell{bearerFed(betaUser.token), 200}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+		{"delete-federated-identity", http.MethodDelete, "/federated-identities/acme", "",
+			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 404}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+	}
+	for _, r := range rows {
+		for _, x := range []struct {
+			name string
+			cell cell
+		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"none", r.none}, {"own", r.own}} {
+			t.Run(r.route+"/"+x.name, func(t *testing.T) {
+				res := c.Do(r.method, r.path, x.cell.headers, r.body)
+				if res.Status != x.cell.status {
+					t.Fatalf("%d %s, want %d", res.Status, res.Body, x.cell.status)
+				}
+				if x.name == "own" {
+					return
+				}
+				for _, s := range acmeSecrets {
+					if s != "" && strings.Contains(string(res.Body), s) {
+						t.Fatalf("answer to %s credential carries acme's %q: %s", x.name, s, res.Body)
+					}
+				}
+			})
+		}
+	}
+	_ = betaUser
+}
+
+type partnerUser struct{ userID, token, identifier, session string }
+
+// setupPartnerUser creates a user of the partner with key, mints its
+// token, links identifier, sets its federated identity with provider and,
+// for acme, opens a KYC session.
+func setupPartnerUser(t *testing.T, c *apitest.Client, key, ext, identifier, provider string) partnerUser {
+	t.Helper()
+	h := apitest.Headers{"partner-api-key": key}
+	r := c.Do(http.MethodPost, usersPath, h, `{"externalUserId":"`+ext+`","type":"INDIVIDUAL","method":"EMAIL","identifier":"`+strings.TrimSuffix(ext, "-ext")+`@example.com"}`)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	u := partnerUser{userID: r.JSON()["data"].(map[string]any)["userId"].(string), identifier: identifier}
+	r = c.Do(http.MethodPost, usersPath+"/"+u.userID+"/token", h, "")
+	u.token = r.JSON()["data"].(map[string]any)["token"].(string)
+	if r := c.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + u.token}, `{"identifier":"`+identifier+`"}`); r.Status != 200 {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do(http.MethodPut, "/federated-identities/"+provider, apitest.Headers{"Authorization": "Bearer " + u.token}, ""); r.Status != 204 {
+		t.Fatalf("set: %d %s", r.Status, r.Body)
+	}
+	if key == fixture.KeyAcme {
+		r := c.Do(http.MethodPost, usersPath+"/"+u.userID+"/kyc/verification-link", h, `{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`)
+		u.session, _ = r.JSON()["data"].(map[string]any)["sessionId"].(string)
+	}
+	return u
+}

@@ -1,0 +1,239 @@
+package systemtest_test
+
+import (
+	"context"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/apitest"
+	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/webhooks"
+)
+
+func TestMain(m *testing.M) { moto.Main(m) }
+
+// world is a table and the two secrets on moto_server.
+type world struct {
+	srv                *moto.Server
+	db                 *dynamodb.Client
+	table              string
+	partnersID, keysID string
+}
+
+func newWorld(t *testing.T, registryJSON string) *world {
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
+	suffix := time.Now().Format("150405.000000000")
+	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix}
+	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.ServiceKeysJSON} {
+		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// container is one function container as app.Build makes it in Lambda:
+// DynamoDB and both secrets through the SDK (moto), its calls counted and,
+// with an injector, faulted.
+type container struct {
+	deps  *app.Deps
+	api   *apitest.Client
+	calls *moto.Calls
+	clock *testkit.Clock
+	db    *dynamodb.Client
+	table string
+	// secretFetches are the GetSecretValue calls counted before the last reset.
+	secretFetches int
+}
+
+func (w *world) container(t *testing.T, inj *moto.Injector) *container {
+	calls := moto.NewCalls()
+	cfg := w.srv.Config(calls, nil)
+	if inj != nil {
+		cfg = w.srv.ConfigInjected(calls, inj)
+	}
+	clk := testkit.NewClock(time.Now().UTC())
+	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
+		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID,
+		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &container{deps: d, api: apitest.New(t, router.Mux(d, surface.All()...)), calls: calls, clock: clk, db: w.db, table: w.table}
+}
+
+func newContainer(t *testing.T, registryJSON string) *container {
+	return newWorld(t, registryJSON).container(t, nil)
+}
+
+// reset zeroes the call counts, keeping the secret fetches' sum.
+func (c *container) reset() {
+	c.secretFetches += c.calls.Get("GetSecretValue")
+	c.calls.Reset()
+}
+
+// TestRoundTripsPerOperation: each operation makes the DynamoDB calls of
+// its design and no more, and each secret is fetched once per container
+// per cache period however many operations run.
+func TestRoundTripsPerOperation(t *testing.T) {
+	var delivered atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { delivered.Add(1) }))
+	defer hook.Close()
+	c := newContainer(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
+	users := "/api/partner/v2/users"
+	var userID, token string
+
+	type calls map[string]int
+	steps := []struct {
+		name   string
+		do     func() *apitest.Response
+		status int
+		want   calls
+	}{
+		{"create user", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"rt@example.com"}`)
+		}, 201, calls{"TransactWriteItems": 1}},
+		{"create user again (replay)", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"rt@example.com"}`)
+		}, 200, calls{"TransactWriteItems": 1}},
+		{"create user conflict", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-1","type":"BUSINESS"}`)
+		}, 409, calls{"TransactWriteItems": 1}},
+		{"get user", func() *apitest.Response { return c.api.Do(http.MethodGet, users+"/"+userID, key, "") }, 200, calls{"GetItem": 1}},
+		{"find user", func() *apitest.Response { return c.api.Do(http.MethodGet, users+"?externalUserId=rt-1", key, "") }, 200, calls{"GetItem": 2}},
+		{"open KYC session", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`)
+		}, 201, calls{"TransactWriteItems": 1}},
+		{"mint user token", func() *apitest.Response { return c.api.Do(http.MethodPost, users+"/"+userID+"/token", key, "") }, 201, calls{"GetItem": 1}},
+		{"link identifier", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"rtidentifier00000000000000000000000000001"}`)
+		}, 200, calls{"GetItem": 1, "TransactWriteItems": 1}},
+		{"link the same identifier again", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"rtidentifier00000000000000000000000000001"}`)
+		}, 200, calls{"GetItem": 1}},
+		{"user info by token", func() *apitest.Response {
+			return c.api.Do(http.MethodGet, "/api/v2/user/info", apitest.Headers{"User-Authorization": "Bearer " + token}, "")
+		}, 200, calls{"GetItem": 1}},
+		{"user info by key and identifier", func() *apitest.Response {
+			return c.api.Do(http.MethodGet, "/api/v2/user/info", apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": "rtidentifier00000000000000000000000000001"}, "")
+		}, 200, calls{"GetItem": 2}},
+		{"set federated identity", func() *apitest.Response {
+			return c.api.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + token}, "")
+		}, 204, calls{"GetItem": 1, "TransactWriteItems": 1}},
+		{"list federated identities", func() *apitest.Response {
+			return c.api.Do(http.MethodGet, "/federated-identities", apitest.Headers{"Authorization": "Bearer " + token}, "")
+		}, 200, calls{"GetItem": 1, "Query": 1}},
+		{"delete federated identity", func() *apitest.Response {
+			return c.api.Do(http.MethodDelete, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + token}, "")
+		}, 204, calls{"GetItem": 1, "TransactWriteItems": 1}},
+		{"bad input costs nothing", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users, key, `{"type":"X"}`)
+		}, 400, calls{}},
+	}
+	for i, s := range steps {
+		c.reset()
+		r := s.do()
+		if r.Status != s.status {
+			t.Fatalf("%s: status %d, want %d: %s", s.name, r.Status, s.status, r.Body)
+		}
+		got := calls{}
+		for op, n := range c.calls.All() {
+			if op != "GetSecretValue" {
+				got[op] = n
+			}
+		}
+		if !maps.Equal(got, s.want) {
+			t.Errorf("%s: DynamoDB calls %v, want %v", s.name, got, s.want)
+		}
+		switch i {
+		case 0:
+			userID = r.JSON()["data"].(map[string]any)["userId"].(string)
+		case 6:
+			token = r.JSON()["data"].(map[string]any)["token"].(string)
+		}
+	}
+
+	// The dispatcher: one GetItem (state) and one UpdateItem (delivered)
+	// per event.
+	evs, err := dynamostore.New(c.db, c.table).OutboxEvents(context.Background(), c.db)
+	if err != nil || len(evs) < 5 {
+		t.Fatalf("%d outbox events, %v", len(evs), err)
+	}
+	d := fixture.Dispatcher(c.deps)
+	c.reset()
+	for _, ev := range evs {
+		if out, err := d.Deliver(context.Background(), ev); err != nil || out != webhooks.Delivered {
+			t.Fatalf("deliver %s: %v %v", ev.Type, out, err)
+		}
+	}
+	if got, n := (calls{"GetItem": c.calls.Get("GetItem"), "UpdateItem": c.calls.Get("UpdateItem")}), len(evs); got["GetItem"] != n || got["UpdateItem"] != n || c.calls.Total()-c.calls.Get("GetSecretValue") != 2*n {
+		t.Errorf("dispatcher: %v for %d events (%d calls in all), want one GetItem and one UpdateItem each", c.calls.All(), n, c.calls.Total())
+	}
+	if delivered.Load() != int64(len(evs)) {
+		t.Errorf("%d deliveries for %d events", delivered.Load(), len(evs))
+	}
+
+	// The cleanup with nothing expired: one query per index shard.
+	c.reset()
+	if _, err := fixture.Cleaner(c.deps).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if q := c.calls.Get("Query"); q != 4 || c.calls.Total() != 4 {
+		t.Errorf("cleanup with nothing to expire: %v, want 4 queries (one per shard)", c.calls.All())
+	}
+	c.assertSecretFetches(t, 2)
+}
+
+// TestSecretsOncePerCachePeriod: 200 operations over 4 minutes fetch each
+// secret once; after the 5-minute period each is fetched once more.
+func TestSecretsOncePerCachePeriod(t *testing.T) {
+	c := newContainer(t, fixture.RegistryJSON)
+	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
+	r := c.api.Do(http.MethodPost, "/api/partner/v2/users", key, `{"externalUserId":"sm-1","type":"INDIVIDUAL"}`)
+	userID := r.JSON()["data"].(map[string]any)["userId"].(string)
+	for i := 0; i < 200; i++ {
+		if i%50 == 0 {
+			c.clock.Add(time.Minute)
+		}
+		path := "/api/partner/v2/users/" + userID
+		if i%2 == 1 {
+			path += "/token" // uses the service keys
+			if r := c.api.Do(http.MethodPost, path, key, ""); r.Status != 201 {
+				t.Fatalf("token: %d", r.Status)
+			}
+			continue
+		}
+		if r := c.api.Do(http.MethodGet, path, key, ""); r.Status != 200 {
+			t.Fatalf("get: %d", r.Status)
+		}
+	}
+	c.assertSecretFetches(t, 2)
+	c.clock.Add(2 * time.Minute) // past the period
+	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")
+	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")
+	c.assertSecretFetches(t, 4)
+}
+
+func (c *container) assertSecretFetches(t *testing.T, want int) {
+	t.Helper()
+	if got := c.secretFetches + c.calls.Get("GetSecretValue"); got != want {
+		t.Fatalf("GetSecretValue called %d times, want %d", got, want)
+	}
+}

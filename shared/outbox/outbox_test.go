@@ -96,7 +96,7 @@ func TestEventIfAndOnlyIfTheChangeCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := s.OutboxEvents(context.Background(), db)
+	evs, err := moto.OutboxEvents(context.Background(), db, table)
 	if err != nil || len(evs) < len(steps) {
 		t.Fatalf("%d events (%v)", len(evs), err)
 	}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -370,7 +369,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 				c := w.container(t, inj)
 				var s state
 				createUserFor(t, c.api, &s)
-				evs, err := dynamostore.New(w.db, w.table).OutboxEvents(context.Background(), w.db)
+				evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
 				if err != nil || len(evs) != 1 {
 					t.Fatalf("%d events, %v", len(evs), err)
 				}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -80,7 +79,7 @@ func TestPersonalDataMarkers(t *testing.T) {
 			t.Fatalf("%s %s: %d", step.method, step.path, r.Status)
 		}
 	}
-	evs, err := dynamostore.New(w.db, w.table).OutboxEvents(context.Background(), w.db)
+	evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
@@ -172,7 +171,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 
 	// The dispatcher: one GetItem (state) and one UpdateItem (delivered)
 	// per event.
-	evs, err := dynamostore.New(c.db, c.table).OutboxEvents(context.Background(), c.db)
+	evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 	if err != nil || len(evs) < 5 {
 		t.Fatalf("%d outbox events, %v", len(evs), err)
 	}

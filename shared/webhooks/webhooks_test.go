@@ -95,12 +95,12 @@ func write(t *testing.T, s store.Store, partner, userID string) store.OutboxEven
 	return ev
 }
 
-// record is the stream record DynamoDB emits for an outbox insert.
+// record is the stream record DynamoDB emits for an outbox insert (its keys
+// left out: the dispatcher reads none).
 func record(ev store.OutboxEvent, seq int) events.DynamoDBEventRecord {
 	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{
 		SequenceNumber: strconv.Itoa(seq),
 		NewImage: map[string]events.DynamoDBAttributeValue{
-			"pk": events.NewStringAttribute(store.OutboxPK(ev.ID)), "sk": events.NewStringAttribute(store.OutboxSK),
 			"type": events.NewStringAttribute("OUTBOX"), "eventId": events.NewStringAttribute(ev.ID),
 			"eventType": events.NewStringAttribute(ev.Type), "partnerId": events.NewStringAttribute(ev.PartnerID),
 			"payload": events.NewBinaryAttribute(ev.Payload), "createdAt": events.NewStringAttribute(ev.CreatedAt.Format(time.RFC3339Nano)),

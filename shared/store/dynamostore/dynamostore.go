@@ -48,7 +48,7 @@ const (
 	typeGuard = "GUARD"
 )
 
-const condAbsent = "attribute_not_exists(" + store.AttrPK + ")"
+const condAbsent = "attribute_not_exists(" + attrPK + ")"
 
 // CreateUser is one TransactWriteItems whether new or replayed: the guard
 // put returns the existing guard on a failed condition; the user and the
@@ -143,7 +143,7 @@ func sleepJitter(ctx context.Context, attempt int) error {
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
-	item, err := s.get(ctx, store.UserPK(id), store.UserProfileSK)
+	item, err := s.get(ctx, userPK(id), userProfileSK)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 }
 
 func (s *Store) GetGuard(ctx context.Context, partnerID, externalUserID string) (store.Guard, error) {
-	item, err := s.get(ctx, store.GuardPK(partnerID, externalUserID), store.GuardSK)
+	item, err := s.get(ctx, guardPK(partnerID, externalUserID), guardSK)
 	if err != nil {
 		return store.Guard{}, err
 	}

@@ -18,54 +18,36 @@ func TestMain(m *testing.M) { moto.Main(m) }
 
 func TestConformanceOnMoto(t *testing.T) {
 	srv := moto.Require(t)
-	storetest.Run(t, func(t *testing.T) store.Users {
-		db, table := srv.NewTable(t, nil, nil)
-		return dynamostore.New(db, table)
-	})
-}
-
-func TestKYCConformanceOnMoto(t *testing.T) {
-	srv := moto.Require(t)
+	tables := map[store.Store]string{}
 	var db *dynamodb.Client
-	var table string
-	storetest.RunKYC(t, func(t *testing.T) store.Store {
-		db, table = srv.NewTable(t, nil, nil)
-		return dynamostore.New(db, table)
-	}, func(t *testing.T, _ store.Store, id string) {
-		// The provider's completion, leaving the index attributes in place as
-		// an eventually consistent index may still show them.
-		_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-			TableName:                 aws.String(table),
-			Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: store.KYCSessionPK(id)}, "sk": &types.AttributeValueMemberS{Value: store.KYCSessionSK}},
-			UpdateExpression:          aws.String("SET #s = :c"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
-func TestLinksConformanceOnMoto(t *testing.T) {
-	srv := moto.Require(t)
-	storetest.RunLinks(t, func(t *testing.T) (store.Store, func() int) {
-		db, table := srv.NewTable(t, nil, nil)
-		s := dynamostore.New(db, table)
-		return s, func() int {
-			evs, err := s.OutboxEvents(context.Background(), db)
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) store.Store {
+			var table string
+			db, table = srv.NewTable(t, nil, nil)
+			s := dynamostore.New(db, table)
+			tables[s] = table
+			return s
+		},
+		Complete: func(t *testing.T, s store.Store, id string) {
+			// The provider's completion, leaving the index attributes in place as
+			// an eventually consistent index may still show them.
+			_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+				TableName:                 aws.String(tables[s]),
+				Key:                       dynamostore.SessionKey(id),
+				UpdateExpression:          aws.String("SET #s = :c"),
+				ExpressionAttributeNames:  map[string]string{"#s": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
+		LinkEvents: func(t *testing.T, s store.Store) int {
+			evs, err := moto.OutboxEvents(context.Background(), db, tables[s])
 			if err != nil {
 				t.Fatal(err)
 			}
 			return storetest.CountLinkEvents(evs)
-		}
-	})
-}
-
-func TestFederatedIdentitiesConformanceOnMoto(t *testing.T) {
-	srv := moto.Require(t)
-	storetest.RunFederatedIdentities(t, func(t *testing.T) store.Store {
-		db, table := srv.NewTable(t, nil, nil)
-		return dynamostore.New(db, table)
+		},
 	})
 }

@@ -20,8 +20,8 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{
 			TableName:           &s.table,
-			Key:                 key(store.UserPK(fi.UserID), store.UserProfileSK),
-			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :sub"),
+			Key:                 key(userPK(fi.UserID), userProfileSK),
+			ConditionExpression: aws.String("attribute_exists(" + attrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :sub"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pid": str(fi.PartnerID), ":sub": str(fi.Subject),
 			},
@@ -30,7 +30,7 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 		{Put: &types.Put{
 			TableName:                 &s.table,
 			Item:                      fedIDItem(fi),
-			ConditionExpression:       aws.String("attribute_not_exists(" + store.AttrPK + ") OR subject <> :sub"),
+			ConditionExpression:       aws.String("attribute_not_exists(" + attrPK + ") OR subject <> :sub"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":sub": str(fi.Subject)},
 		}},
 		s.putEvent(ev),
@@ -57,8 +57,8 @@ func (s *Store) DeleteFederatedIdentity(ctx context.Context, userID, provider st
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName:           &s.table,
-			Key:                 key(store.UserPK(userID), store.FederatedIdentitySK(provider)),
-			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
+			Key:                 key(userPK(userID), federatedIdentitySK(provider)),
+			ConditionExpression: aws.String("attribute_exists(" + attrPK + ")"),
 		}},
 		s.putEvent(ev),
 	}}
@@ -77,10 +77,10 @@ func (s *Store) ListFederatedIdentities(ctx context.Context, userID string) ([]s
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
 		ExpressionAttributeNames: map[string]string{
-			"#pk": store.AttrPK, "#sk": store.AttrSK,
+			"#pk": attrPK, "#sk": attrSK,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(store.UserPK(userID)), ":prefix": str(store.FederatedIdentityPrefix),
+			":pk": str(userPK(userID)), ":prefix": str(federatedIdentityPrefix),
 		},
 		ConsistentRead: aws.Bool(true),
 	}
@@ -106,7 +106,7 @@ func (s *Store) ListFederatedIdentities(ctx context.Context, userID string) ([]s
 }
 
 func fedIDItem(fi store.FederatedIdentity) map[string]types.AttributeValue {
-	item := key(store.UserPK(fi.UserID), store.FederatedIdentitySK(fi.Provider))
+	item := key(userPK(fi.UserID), federatedIdentitySK(fi.Provider))
 	item["type"] = str(typeFederatedIdentity)
 	item["userId"] = str(fi.UserID)
 	item["provider"] = str(fi.Provider)

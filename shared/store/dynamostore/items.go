@@ -11,7 +11,7 @@ import (
 // Items are marshalled by hand: a few fields, no reflection on the hot path.
 
 func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{store.AttrPK: str(pk), store.AttrSK: str(sk)}
+	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
@@ -19,7 +19,7 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 func ts(t time.Time) types.AttributeValue { return str(t.UTC().Format(time.RFC3339Nano)) }
 
 func userItem(u store.User) map[string]types.AttributeValue {
-	item := key(store.UserPK(u.ID), store.UserProfileSK)
+	item := key(userPK(u.ID), userProfileSK)
 	item["type"] = str(typeUser)
 	item["userId"] = str(u.ID)
 	item["partnerId"] = str(u.PartnerID)
@@ -47,7 +47,7 @@ func userItem(u store.User) map[string]types.AttributeValue {
 }
 
 func guardItem(g store.Guard) map[string]types.AttributeValue {
-	item := key(store.GuardPK(g.PartnerID, g.ExternalUserID), store.GuardSK)
+	item := key(guardPK(g.PartnerID, g.ExternalUserID), guardSK)
 	item["type"] = str(typeGuard)
 	item["partnerId"] = str(g.PartnerID)
 	item["externalUserId"] = str(g.ExternalUserID)

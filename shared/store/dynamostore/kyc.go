@@ -25,9 +25,9 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:           &s.table,
-			Key:                 key(store.UserPK(sess.UserID), store.UserProfileSK),
+			Key:                 key(userPK(sess.UserID), userProfileSK),
 			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now"),
-			ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ") AND partnerId = :partner AND userType = :individual"),
+			ConditionExpression: aws.String("attribute_exists(" + attrPK + ") AND partnerId = :partner AND userType = :individual"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pending": str(store.KYCPending), ":sid": str(sess.ID), ":exp": ts(sess.ExpiresAt),
 				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"),
@@ -58,7 +58,7 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 }
 
 func (s *Store) GetKYCSession(ctx context.Context, id string) (store.KYCSession, error) {
-	item, err := s.get(ctx, store.KYCSessionPK(id), store.KYCSessionSK)
+	item, err := s.get(ctx, kycSessionPK(id), kycSessionSK)
 	if err != nil {
 		return store.KYCSession{}, err
 	}
@@ -78,22 +78,22 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 	var cur cursor
 	if after != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || json.Unmarshal(raw, &cur) != nil || cur.Shard < 0 || cur.Shard >= store.PendingShards {
+		if err != nil || json.Unmarshal(raw, &cur) != nil || cur.Shard < 0 || cur.Shard >= pendingShards {
 			return nil, "", errors.New("dynamostore: bad cursor")
 		}
 	}
 	var refs []store.SessionRef
-	for cur.Shard < store.PendingShards {
+	for cur.Shard < pendingShards {
 		in := &dynamodb.QueryInput{
 			TableName:              &s.table,
-			IndexName:              aws.String(store.IndexPendingByExpiry),
+			IndexName:              aws.String(indexPendingByExpiry),
 			KeyConditionExpression: aws.String("#shard = :shard AND #exp <= :now"),
 			ExpressionAttributeNames: map[string]string{
-				"#shard": store.AttrPendingShard, "#exp": store.AttrPendingExpiry, "#pk": store.AttrPK,
+				"#shard": attrPendingShard, "#exp": attrPendingExpiry, "#pk": attrPK,
 				"#uid": "userId", "#pid": "partnerId",
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":shard": str(store.PendingShardName(cur.Shard)),
+				":shard": str(pendingShardName(cur.Shard)),
 				":now":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 			},
 			ProjectionExpression: aws.String("#pk, #uid, #pid"),
@@ -101,9 +101,9 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 		}
 		if cur.Key != nil {
 			in.ExclusiveStartKey = map[string]types.AttributeValue{
-				store.AttrPK: str(cur.Key["pk"]), store.AttrSK: str(cur.Key["sk"]),
-				store.AttrPendingShard:  str(cur.Key["shard"]),
-				store.AttrPendingExpiry: &types.AttributeValueMemberN{Value: cur.Key["exp"]},
+				attrPK: str(cur.Key["pk"]), attrSK: str(cur.Key["sk"]),
+				attrPendingShard:  str(cur.Key["shard"]),
+				attrPendingExpiry: &types.AttributeValueMemberN{Value: cur.Key["exp"]},
 			}
 		}
 		out, err := s.db.Query(ctx, in)
@@ -111,15 +111,15 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			return nil, "", err
 		}
 		for _, it := range out.Items {
-			pk := attrS(it, store.AttrPK)
-			if len(pk) > len(store.KYCSessionPK("")) {
-				refs = append(refs, store.SessionRef{ID: pk[len(store.KYCSessionPK("")):],
+			pk := attrS(it, attrPK)
+			if len(pk) > len(kycSessionPK("")) {
+				refs = append(refs, store.SessionRef{ID: pk[len(kycSessionPK("")):],
 					UserID: attrS(it, "userId"), PartnerID: attrS(it, "partnerId")})
 			}
 		}
 		if lek := out.LastEvaluatedKey; len(lek) > 0 {
-			cur.Key = map[string]string{"pk": attrS(lek, store.AttrPK), "sk": attrS(lek, store.AttrSK),
-				"shard": attrS(lek, store.AttrPendingShard), "exp": attrN(lek, store.AttrPendingExpiry)}
+			cur.Key = map[string]string{"pk": attrS(lek, attrPK), "sk": attrS(lek, attrSK),
+				"shard": attrS(lek, attrPendingShard), "exp": attrN(lek, attrPendingExpiry)}
 		} else {
 			cur.Shard, cur.Key = cur.Shard+1, nil
 		}
@@ -127,7 +127,7 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			break
 		}
 	}
-	if cur.Shard >= store.PendingShards {
+	if cur.Shard >= pendingShards {
 		return refs, "", nil
 	}
 	raw, _ := json.Marshal(cur)
@@ -196,11 +196,11 @@ func (s *Store) ExpireKYCSessions(ctx context.Context, batch []store.Expiry, now
 func (s *Store) expireAction(id string, now time.Time) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:           &s.table,
-		Key:                 key(store.KYCSessionPK(id), store.KYCSessionSK),
+		Key:                 key(kycSessionPK(id), kycSessionSK),
 		UpdateExpression:    aws.String("SET #status = :expired, updatedAt = :now REMOVE #shard, #exp"),
 		ConditionExpression: aws.String("#status = :pending AND #exp <= :nowEpoch"),
 		ExpressionAttributeNames: map[string]string{
-			"#status": "status", "#shard": store.AttrPendingShard, "#exp": store.AttrPendingExpiry,
+			"#status": "status", "#shard": attrPendingShard, "#exp": attrPendingExpiry,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":expired": str(store.KYCExpired), ":pending": str(store.KYCPending), ":now": ts(now),
@@ -209,12 +209,8 @@ func (s *Store) expireAction(id string, now time.Time) types.TransactWriteItem {
 	}}
 }
 
-// SessionItem is the item of a session as OpenKYCSession writes it, for
-// bulk loads (tests seeding thousands of sessions, tooling).
-func SessionItem(sess store.KYCSession) map[string]types.AttributeValue { return sessionItem(sess) }
-
 func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
-	item := key(store.KYCSessionPK(sess.ID), store.KYCSessionSK)
+	item := key(kycSessionPK(sess.ID), kycSessionSK)
 	item["type"] = str(typeKYCSession)
 	item["sessionId"] = str(sess.ID)
 	item["userId"] = str(sess.UserID)
@@ -229,11 +225,11 @@ func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
 	item["updatedAt"] = ts(sess.CreatedAt)
 	item["expiresAt"] = ts(sess.ExpiresAt)
 	if sess.Status == store.KYCPending {
-		item[store.AttrPendingShard] = str(store.PendingShard(sess.ID))
-		item[store.AttrPendingExpiry] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.ExpiresAt.Unix(), 10)}
+		item[attrPendingShard] = str(pendingShard(sess.ID))
+		item[attrPendingExpiry] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.ExpiresAt.Unix(), 10)}
 	}
 	if !sess.RetainUntil.IsZero() {
-		item[store.AttrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.RetainUntil.Unix(), 10)}
+		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.RetainUntil.Unix(), 10)}
 	}
 	return item
 }
@@ -251,7 +247,7 @@ func sessionFrom(item map[string]types.AttributeValue) (store.KYCSession, error)
 		CreatedAt:   r.time("createdAt"),
 		ExpiresAt:   r.time("expiresAt"),
 	}
-	if n := attrN(item, store.AttrTTL); n != "" {
+	if n := attrN(item, attrTTL); n != "" {
 		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {
 			sess.RetainUntil = time.Unix(sec, 0).UTC()
 		}

@@ -22,25 +22,25 @@ const (
 // delete the old link (held by this user) and the federated identity that
 // rested on it.
 func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev store.OutboxEvent, now time.Time) error {
-	userCond := "attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
+	userCond := "attribute_exists(" + attrPK + ") AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
 	values := map[string]types.AttributeValue{
 		":h": str(hash), ":now": ts(now), ":pid": str(partnerID),
 	}
 	if oldHash != "" {
-		userCond = "attribute_exists(" + store.AttrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :old"
+		userCond = "attribute_exists(" + attrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :old"
 		values[":old"] = str(oldHash)
 	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName:                           &s.table,
 			Item:                                linkItem(store.Link{PartnerID: partnerID, Hash: hash, UserID: userID, LinkedAt: now}),
-			ConditionExpression:                 aws.String("attribute_not_exists(" + store.AttrPK + ") OR userId = :uid"),
+			ConditionExpression:                 aws.String("attribute_not_exists(" + attrPK + ") OR userId = :uid"),
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":uid": str(userID)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		{Update: &types.Update{
 			TableName:                           &s.table,
-			Key:                                 key(store.UserPK(userID), store.UserProfileSK),
+			Key:                                 key(userPK(userID), userProfileSK),
 			UpdateExpression:                    aws.String("SET linkedIdentifierHash = :h, linkedAt = :now, updatedAt = :now"),
 			ConditionExpression:                 aws.String(userCond),
 			ExpressionAttributeValues:           values,
@@ -51,7 +51,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 	if oldHash != "" && oldHash != hash {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
 			TableName:                 &s.table,
-			Key:                       key(store.LinkPK(partnerID, oldHash), store.LinkSK),
+			Key:                       key(linkPK(partnerID, oldHash), linkSK),
 			ConditionExpression:       aws.String("userId = :uid"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(userID)},
 		}})
@@ -59,7 +59,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 			// The federated identity built on the old link falls with it.
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
 				TableName: &s.table,
-				Key:       key(store.UserPK(userID), store.FederatedIdentitySK(dropProvider)),
+				Key:       key(userPK(userID), federatedIdentitySK(dropProvider)),
 			}})
 		}
 	}
@@ -79,7 +79,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 }
 
 func (s *Store) GetLink(ctx context.Context, partnerID, hash string) (store.Link, error) {
-	item, err := s.get(ctx, store.LinkPK(partnerID, hash), store.LinkSK)
+	item, err := s.get(ctx, linkPK(partnerID, hash), linkSK)
 	if err != nil {
 		return store.Link{}, err
 	}
@@ -89,7 +89,7 @@ func (s *Store) GetLink(ctx context.Context, partnerID, hash string) (store.Link
 }
 
 func linkItem(l store.Link) map[string]types.AttributeValue {
-	item := key(store.LinkPK(l.PartnerID, l.Hash), store.LinkSK)
+	item := key(linkPK(l.PartnerID, l.Hash), linkSK)
 	item["type"] = str(typeLink)
 	item["partnerId"] = str(l.PartnerID)
 	item["hash"] = str(l.Hash)
@@ -108,7 +108,7 @@ func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
 }
 
 func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
-	item := key(store.OutboxPK(ev.ID), store.OutboxSK)
+	item := key(outboxPK(ev.ID), outboxSK)
 	item["type"] = str(typeOutbox)
 	item["eventId"] = str(ev.ID)
 	item["eventType"] = str(ev.Type)
@@ -116,34 +116,7 @@ func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
 	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
 	item["createdAt"] = ts(ev.CreatedAt)
 	if !ev.RetainUntil.IsZero() {
-		item[store.AttrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
+		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
 	}
 	return item
-}
-
-// OutboxEvents reads every outbox event (a scan: for tests and tooling only;
-// the API never calls it).
-func (s *Store) OutboxEvents(ctx context.Context, db *dynamodb.Client) ([]store.OutboxEvent, error) {
-	var out []store.OutboxEvent
-	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
-		TableName:                 &s.table,
-		FilterExpression:          aws.String("#t = :outbox"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":outbox": str(typeOutbox)},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range page.Items {
-			r := reader{item: it}
-			out = append(out, store.OutboxEvent{ID: r.str("eventId", true), Type: r.str("eventType", true),
-				PartnerID: r.str("partnerId", true), Payload: r.bytes("payload"), CreatedAt: r.time("createdAt")})
-			if r.err != nil {
-				return nil, r.err
-			}
-		}
-	}
-	return out, nil
 }

@@ -13,7 +13,7 @@ import (
 
 // OutboxStatus reads the event's delivery attributes (one consistent GetItem).
 func (s *Store) OutboxStatus(ctx context.Context, id string) (store.OutboxState, error) {
-	item, err := s.get(ctx, store.OutboxPK(id), store.OutboxSK)
+	item, err := s.get(ctx, outboxPK(id), outboxSK)
 	if err != nil {
 		return store.OutboxState{}, err
 	}
@@ -47,9 +47,9 @@ func (s *Store) setOutbox(ctx context.Context, id, update string, now time.Time,
 	values := map[string]types.AttributeValue{":now": ts(now)}
 	in := &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
-		Key:                 key(store.OutboxPK(id), store.OutboxSK),
+		Key:                 key(outboxPK(id), outboxSK),
 		UpdateExpression:    aws.String(update),
-		ConditionExpression: aws.String("attribute_exists(" + store.AttrPK + ")"),
+		ConditionExpression: aws.String("attribute_exists(" + attrPK + ")"),
 	}
 	if out != nil {
 		values[":one"] = &types.AttributeValueMemberN{Value: "1"}

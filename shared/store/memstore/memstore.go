@@ -16,9 +16,9 @@ import (
 type Store struct {
 	mu       sync.Mutex
 	users    map[string]store.User
-	guards   map[string]store.Guard
+	guards   map[guardKey]store.Guard
 	sessions map[string]store.KYCSession
-	links    map[string]store.Link
+	links    map[linkKey]store.Link
 	outbox   []store.OutboxEvent
 	fedids   map[string]store.FederatedIdentity // by userID + "|" + provider
 	states   map[string]store.OutboxState
@@ -26,15 +26,21 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// The maps' keys: a partner's externalUserId, a partner's identifier hash.
+type (
+	guardKey struct{ partnerID, externalUserID string }
+	linkKey  struct{ partnerID, hash string }
+)
+
 // New returns an empty store.
 func New() *Store {
-	return &Store{users: map[string]store.User{}, guards: map[string]store.Guard{},
-		sessions: map[string]store.KYCSession{}, links: map[string]store.Link{}, fedids: map[string]store.FederatedIdentity{},
+	return &Store{users: map[string]store.User{}, guards: map[guardKey]store.Guard{},
+		sessions: map[string]store.KYCSession{}, links: map[linkKey]store.Link{}, fedids: map[string]store.FederatedIdentity{},
 		states: map[string]store.OutboxState{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
-	gk := store.GuardPK(g.PartnerID, g.ExternalUserID)
+	gk := guardKey{g.PartnerID, g.ExternalUserID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.guards[gk]; ok {
@@ -64,7 +70,7 @@ func (s *Store) GetUser(_ context.Context, id string) (store.User, error) {
 func (s *Store) GetGuard(_ context.Context, partnerID, externalUserID string) (store.Guard, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, ok := s.guards[store.GuardPK(partnerID, externalUserID)]
+	g, ok := s.guards[guardKey{partnerID, externalUserID}]
 	if !ok {
 		return store.Guard{}, store.ErrNotFound
 	}
@@ -137,17 +143,6 @@ func (s *Store) ExpireKYCSessions(_ context.Context, batch []store.Expiry, now t
 	return expired, nil
 }
 
-// SetKYCSessionStatus changes a session's status directly, as a completion
-// by the KYC provider would (for tests and the local runner).
-func (s *Store) SetKYCSessionStatus(id, status string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if sess, ok := s.sessions[id]; ok {
-		sess.Status = status
-		s.sessions[id] = sess
-	}
-}
-
 // Counts reports how many users and guards are stored (for tests).
 func (s *Store) Counts() (users, guards int) {
 	s.mu.Lock()
@@ -165,7 +160,7 @@ func (s *Store) SessionCount() int {
 func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev store.OutboxEvent, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lk := store.LinkPK(partnerID, hash)
+	lk := linkKey{partnerID, hash}
 	if l, ok := s.links[lk]; ok && l.UserID != userID {
 		return store.ErrLinkTaken
 	}
@@ -180,7 +175,7 @@ func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHa
 		s.links[lk] = store.Link{PartnerID: partnerID, Hash: hash, UserID: userID, LinkedAt: now}
 	}
 	if oldHash != "" && oldHash != hash {
-		delete(s.links, store.LinkPK(partnerID, oldHash))
+		delete(s.links, linkKey{partnerID, oldHash})
 		if dropProvider != "" {
 			delete(s.fedids, userID+"|"+dropProvider)
 		}
@@ -200,7 +195,7 @@ func (s *Store) emit(ev store.OutboxEvent) {
 func (s *Store) GetLink(_ context.Context, partnerID, hash string) (store.Link, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, ok := s.links[store.LinkPK(partnerID, hash)]
+	l, ok := s.links[linkKey{partnerID, hash}]
 	if !ok {
 		return store.Link{}, store.ErrNotFound
 	}
@@ -219,13 +214,6 @@ func (s *Store) LinkCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.links)
-}
-
-// RemoveUser deletes a user record, as an operator's erasure would (for tests).
-func (s *Store) RemoveUser(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.users, id)
 }
 
 func (s *Store) PutFederatedIdentity(_ context.Context, fi store.FederatedIdentity, ev store.OutboxEvent) (bool, error) {

@@ -9,23 +9,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(*testing.T) store.Users { return memstore.New() })
-}
-
-func TestKYCConformance(t *testing.T) {
-	storetest.RunKYC(t, func(*testing.T) store.Store { return memstore.New() },
-		func(_ *testing.T, s store.Store, id string) {
+	storetest.Run(t, storetest.Harness{
+		New: func(*testing.T) store.Store { return memstore.New() },
+		Complete: func(_ *testing.T, s store.Store, id string) {
 			s.(*memstore.Store).SetKYCSessionStatus(id, store.KYCCompleted)
-		})
-}
-
-func TestLinksConformance(t *testing.T) {
-	storetest.RunLinks(t, func(*testing.T) (store.Store, func() int) {
-		m := memstore.New()
-		return m, func() int { return storetest.CountLinkEvents(m.Outbox()) }
+		},
+		LinkEvents: func(_ *testing.T, s store.Store) int { return storetest.CountLinkEvents(s.(*memstore.Store).Outbox()) },
 	})
-}
-
-func TestFederatedIdentitiesConformance(t *testing.T) {
-	storetest.RunFederatedIdentities(t, func(*testing.T) store.Store { return memstore.New() })
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
-// RunFederatedIdentities runs the federated-identity part of the suite.
-func RunFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Store) {
+// runFederatedIdentities runs the federated-identity part of the suite.
+func runFederatedIdentities(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	ev := func(id string) store.OutboxEvent {

@@ -11,10 +11,10 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
-// RunKYC runs the KYC session part of the suite. complete marks a session
+// runKYC runs the KYC session part of the suite. complete marks a session
 // COMPLETED behind the store's back while it stays in the pending index, as
 // a provider's completion racing the cleanup would look.
-func RunKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func(t *testing.T, s store.Store, id string)) {
+func runKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func(t *testing.T, s store.Store, id string)) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 

@@ -22,9 +22,9 @@ func CountLinkEvents(evs []store.OutboxEvent) int {
 	return n
 }
 
-// RunLinks runs the identifier-link part of the suite; outbox counts the
+// runLinks runs the identifier-link part of the suite; outbox counts the
 // store's user.identifier_linked events.
-func RunLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int)) {
+func runLinks(t *testing.T, newStore func(t *testing.T) (store.Store, func() int)) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	seed := func(t *testing.T, s store.Store, ids ...string) {

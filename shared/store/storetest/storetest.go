@@ -1,5 +1,6 @@
-// Package storetest is the conformance suite every store.Users
+// Package storetest is the conformance suite every store.Store
 // implementation passes: memstore in memory, dynamostore on moto_server.
+// Run is its one entry point.
 package storetest
 
 import (
@@ -14,8 +15,33 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
-// Run runs the suite; newStore returns an empty store for each subtest.
-func Run(t *testing.T, newStore func(t *testing.T) store.Users) {
+// Harness is what the suite needs of an implementation.
+type Harness struct {
+	// New returns an empty store; each subtest gets its own.
+	New func(t *testing.T) store.Store
+	// Complete marks a session COMPLETED behind the store's back while it
+	// stays in the pending index, as a provider's completion racing the
+	// cleanup would look.
+	Complete func(t *testing.T, s store.Store, id string)
+	// LinkEvents counts the user.identifier_linked events s has written.
+	LinkEvents func(t *testing.T, s store.Store) int
+}
+
+// Run runs the whole suite against h.
+func Run(t *testing.T, h Harness) {
+	t.Run("users", func(t *testing.T) { runUsers(t, h.New) })
+	t.Run("kyc", func(t *testing.T) { runKYC(t, h.New, h.Complete) })
+	t.Run("links", func(t *testing.T) {
+		runLinks(t, func(t *testing.T) (store.Store, func() int) {
+			s := h.New(t)
+			return s, func() int { return h.LinkEvents(t, s) }
+		})
+	})
+	t.Run("federated identities", func(t *testing.T) { runFederatedIdentities(t, h.New) })
+}
+
+// runUsers runs the users part: create, replay, guards.
+func runUsers(t *testing.T, newStore func(t *testing.T) store.Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 

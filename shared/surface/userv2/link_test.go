@@ -162,7 +162,7 @@ func TestLinkRaceOnMoto(t *testing.T) {
 	db, table := moto.Require(t).NewTable(t, nil, nil)
 	s := dynamostore.New(db, table)
 	raceLinks(t, fixture.Client(t, s, fixture.Options{}), s)
-	evs, err := s.OutboxEvents(context.Background(), db)
+	evs, err := moto.OutboxEvents(context.Background(), db, table)
 	if err != nil || storetest.CountLinkEvents(evs) != 5 {
 		t.Fatalf("outbox events %d (%v), want one per round", len(evs), err)
 	}

@@ -1,0 +1,73 @@
+package dynamostore
+
+// Key builders of the single table (docs/ARCHITECTURE.md, data). Every key
+// of every item is built here; no other file spells a key. The in-memory
+// store keys its maps its own way.
+
+// Attribute names of the table's keys and indexes.
+const (
+	attrPK = "pk"
+	attrSK = "sk"
+	// attrPendingShard and attrPendingExpiry form the sparse index of pending
+	// KYC sessions by expiry: only a pending session carries them.
+	attrPendingShard  = "pendingShard"
+	attrPendingExpiry = "pendingExpiry"
+	attrTTL           = "ttl"
+	// indexPendingByExpiry is the name of that index.
+	indexPendingByExpiry = "pending-by-expiry"
+)
+
+// userPK is the partition key of a user's items.
+func userPK(userID string) string { return "USER#" + userID }
+
+// userProfileSK is the sort key of a user's profile item.
+const userProfileSK = "PROFILE"
+
+// guardPK is the partition key of the externalUserId guard.
+func guardPK(partnerID, externalUserID string) string {
+	return "PARTNER#" + partnerID + "#EXT#" + externalUserID
+}
+
+// guardSK is the sort key of the externalUserId guard.
+const guardSK = "GUARD"
+
+// kycSessionPK is the partition key of a KYC session.
+func kycSessionPK(sessionID string) string { return "KYC#" + sessionID }
+
+// kycSessionSK is the sort key of a KYC session.
+const kycSessionSK = "SESSION"
+
+// pendingShards is how many partitions the pending index spreads over, so
+// that no one index partition takes every new session.
+const pendingShards = 4
+
+// pendingShard is the pending-index partition of a session.
+func pendingShard(sessionID string) string {
+	var h byte
+	for i := 0; i < len(sessionID); i++ {
+		h = h*31 + sessionID[i]
+	}
+	return pendingShardName(int(h) % pendingShards)
+}
+
+// pendingShardName is the key of pending-index partition i.
+func pendingShardName(i int) string { return "PENDING#" + string(rune('0'+i)) }
+
+// linkPK is the partition key of an identifier link: unique by its key.
+func linkPK(partnerID, hash string) string { return "IDENT#" + partnerID + "#" + hash }
+
+// linkSK is the sort key of an identifier link.
+const linkSK = "LINK"
+
+// outboxPK is the partition key of an outbox event.
+func outboxPK(eventID string) string { return "OUTBOX#" + eventID }
+
+// outboxSK is the sort key of an outbox event.
+const outboxSK = "EVENT"
+
+// federatedIdentitySK is the sort key of a user's federated identity with
+// provider, under the user's partition (userPK).
+func federatedIdentitySK(provider string) string { return federatedIdentityPrefix + provider }
+
+// federatedIdentityPrefix starts the sort key of every federated identity.
+const federatedIdentityPrefix = "FEDID#"

@@ -65,19 +65,19 @@ type Config struct {
 
 // Environment variables read by FromEnv.
 const (
-	EnvStore           = "STORE"
-	EnvTableName       = "TABLE_NAME"
-	EnvPartnersID      = "PARTNERS_SECRET_ID"
-	EnvPartnersFile    = "PARTNERS_FILE"
-	EnvDevAPIKey       = "DEV_API_KEY"
-	EnvLogLevel        = "LOG_LEVEL"
-	EnvKYCSessionTTL   = "KYC_SESSION_TTL"
-	EnvServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
-	EnvServiceKeysFile = "SERVICE_KEYS_FILE"
-	EnvUserTokenTTL    = "USER_TOKEN_TTL"
-	EnvWebhookDLQ      = "WEBHOOK_DLQ_URL"
-	EnvWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
-	EnvKYCRetention    = "KYC_SESSION_RETENTION"
+	envStore           = "STORE"
+	envTableName       = "TABLE_NAME"
+	envPartnersID      = "PARTNERS_SECRET_ID"
+	envPartnersFile    = "PARTNERS_FILE"
+	envDevAPIKey       = "DEV_API_KEY"
+	envLogLevel        = "LOG_LEVEL"
+	envKYCSessionTTL   = "KYC_SESSION_TTL"
+	envServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
+	envServiceKeysFile = "SERVICE_KEYS_FILE"
+	envUserTokenTTL    = "USER_TOKEN_TTL"
+	envWebhookDLQ      = "WEBHOOK_DLQ_URL"
+	envWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
+	envKYCRetention    = "KYC_SESSION_RETENTION"
 	// EnvLocalEmulation ("true") says that the Runtime API is a local
 	// emulation (the bench's, or an emulator's), not Lambda: the development
 	// fallbacks and the memory store are allowed as outside Lambda.
@@ -89,19 +89,19 @@ const (
 // FromEnv reads the configuration of a function.
 func FromEnv() Config {
 	c := Config{
-		Store:               os.Getenv(EnvStore),
-		TableName:           os.Getenv(EnvTableName),
-		PartnersSecretID:    os.Getenv(EnvPartnersID),
-		PartnersFile:        os.Getenv(EnvPartnersFile),
-		DevAPIKey:           os.Getenv(EnvDevAPIKey),
+		Store:               os.Getenv(envStore),
+		TableName:           os.Getenv(envTableName),
+		PartnersSecretID:    os.Getenv(envPartnersID),
+		PartnersFile:        os.Getenv(envPartnersFile),
+		DevAPIKey:           os.Getenv(envDevAPIKey),
 		InLambda:            os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true",
-		KYCSessionTTL:       envDuration(EnvKYCSessionTTL),
-		KYCRetention:        envDuration(EnvKYCRetention),
-		ServiceKeysSecretID: os.Getenv(EnvServiceKeysID),
-		ServiceKeysFile:     os.Getenv(EnvServiceKeysFile),
-		UserTokenTTL:        envDuration(EnvUserTokenTTL),
-		WebhookDLQURL:       os.Getenv(EnvWebhookDLQ),
-		WebhookAllowHTTP:    os.Getenv(EnvWebhookHTTP) == "true",
+		KYCSessionTTL:       envDuration(envKYCSessionTTL),
+		KYCRetention:        envDuration(envKYCRetention),
+		ServiceKeysSecretID: os.Getenv(envServiceKeysID),
+		ServiceKeysFile:     os.Getenv(envServiceKeysFile),
+		UserTokenTTL:        envDuration(envUserTokenTTL),
+		WebhookDLQURL:       os.Getenv(envWebhookDLQ),
+		WebhookAllowHTTP:    os.Getenv(envWebhookHTTP) == "true",
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -252,7 +252,7 @@ func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets
 // SetupLogging makes the default logger JSON on stderr, at LOG_LEVEL (info).
 func SetupLogging() {
 	level := slog.LevelInfo
-	_ = level.UnmarshalText([]byte(os.Getenv(EnvLogLevel)))
+	_ = level.UnmarshalText([]byte(os.Getenv(envLogLevel)))
 	logsafe.Setup(level)
 }
 

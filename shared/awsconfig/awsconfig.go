@@ -20,41 +20,41 @@ import (
 
 // Environment variables read by FromEnv.
 const (
-	EnvRegion        = "AWS_REGION"
-	EnvDefaultRegion = "AWS_DEFAULT_REGION"
-	EnvAccessKeyID   = "AWS_ACCESS_KEY_ID"
-	EnvSecretKey     = "AWS_SECRET_ACCESS_KEY"
-	EnvSessionToken  = "AWS_SESSION_TOKEN"
-	EnvEndpointURL   = "AWS_ENDPOINT_URL"
+	envRegion        = "AWS_REGION"
+	envDefaultRegion = "AWS_DEFAULT_REGION"
+	envAccessKeyID   = "AWS_ACCESS_KEY_ID"
+	envSecretKey     = "AWS_SECRET_ACCESS_KEY"
+	envSessionToken  = "AWS_SESSION_TOKEN"
+	envEndpointURL   = "AWS_ENDPOINT_URL"
 )
 
-// ErrNoRegion and ErrNoCredentials say what the environment lacks.
+// errNoRegion and errNoCredentials say what the environment lacks.
 var (
-	ErrNoRegion      = errors.New("awsconfig: AWS_REGION is not set")
-	ErrNoCredentials = errors.New("awsconfig: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+	errNoRegion      = errors.New("awsconfig: AWS_REGION is not set")
+	errNoCredentials = errors.New("awsconfig: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
 )
 
 // FromEnv reads the configuration from the environment.
-func FromEnv() (aws.Config, error) { return From(os.Getenv) }
+func FromEnv() (aws.Config, error) { return from(os.Getenv) }
 
-// From reads the configuration through getenv.
-func From(getenv func(string) string) (aws.Config, error) {
-	region := getenv(EnvRegion)
+// from reads the configuration through getenv.
+func from(getenv func(string) string) (aws.Config, error) {
+	region := getenv(envRegion)
 	if region == "" {
-		region = getenv(EnvDefaultRegion)
+		region = getenv(envDefaultRegion)
 	}
 	if region == "" {
-		return aws.Config{}, ErrNoRegion
+		return aws.Config{}, errNoRegion
 	}
-	id, secret := getenv(EnvAccessKeyID), getenv(EnvSecretKey)
+	id, secret := getenv(envAccessKeyID), getenv(envSecretKey)
 	if id == "" || secret == "" {
-		return aws.Config{}, ErrNoCredentials
+		return aws.Config{}, errNoCredentials
 	}
 	cfg := aws.Config{
 		Region:      region,
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv(EnvSessionToken))),
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, getenv(envSessionToken))),
 	}
-	if u := getenv(EnvEndpointURL); u != "" {
+	if u := getenv(envEndpointURL); u != "" {
 		cfg.BaseEndpoint = aws.String(u)
 	}
 	return cfg, nil

@@ -1,7 +1,7 @@
 // Package deadline keeps a function's work inside its Lambda deadline. The
 // context Lambda gives a handler ends when the function is killed; work
 // under it that waits on a dependency that never answers would end with
-// the function, without a response. Within ends the work Reserve earlier,
+// the function, without a response. Within ends the work reserve earlier,
 // so that the SDK call fails and the function still answers (a 5xx in the
 // surface's dialect, or a batch failure) before its timeout.
 package deadline
@@ -11,10 +11,10 @@ import (
 	"time"
 )
 
-// Reserve is the time kept to answer after the work's deadline.
-const Reserve = time.Second
+// reserve is the time kept to answer after the work's deadline.
+const reserve = time.Second
 
-// Within returns ctx ending Reserve before ctx's deadline (a quarter of the
+// Within returns ctx ending reserve before ctx's deadline (a quarter of the
 // time left when that is less than four Reserves); without a deadline, ctx
 // as it is (cancellable).
 func Within(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -22,8 +22,8 @@ func Within(ctx context.Context) (context.Context, context.CancelFunc) {
 	if !ok {
 		return context.WithCancel(ctx)
 	}
-	reserve := Reserve
-	if left := time.Until(end); left < 4*Reserve {
+	reserve := reserve
+	if left := time.Until(end); left < 4*reserve {
 		reserve = left / 4
 	}
 	return context.WithDeadline(ctx, end.Add(-reserve))

@@ -13,8 +13,8 @@ func TestWithin(t *testing.T) {
 	ctx, stop := Within(parent)
 	defer stop()
 	got, ok := ctx.Deadline()
-	if !ok || !got.Equal(end.Add(-Reserve)) {
-		t.Fatalf("deadline %v, want %v", got, end.Add(-Reserve))
+	if !ok || !got.Equal(end.Add(-reserve)) {
+		t.Fatalf("deadline %v, want %v", got, end.Add(-reserve))
 	}
 
 	short, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(2*time.Second))
@@ -23,7 +23,7 @@ func TestWithin(t *testing.T) {
 	defer stop2()
 	got2, _ := ctx2.Deadline()
 	parentEnd, _ := short.Deadline()
-	if left := parentEnd.Sub(got2); left <= 0 || left > Reserve {
+	if left := parentEnd.Sub(got2); left <= 0 || left > reserve {
 		t.Fatalf("reserve of a short deadline: %v", left)
 	}
 

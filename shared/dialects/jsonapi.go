@@ -8,14 +8,14 @@ import (
 	"github.com/partner-identity/api/shared/httpx"
 )
 
-// ContentTypeJSONAPI is the media type of every response of the federated
+// contentTypeJSONAPI is the media type of every response of the federated
 // identities surface, errors included.
-const ContentTypeJSONAPI = "application/vnd.api+json"
+const contentTypeJSONAPI = "application/vnd.api+json"
 
-// JSONAPI is the dialect of /federated-identities (seed 002):
+// jsonAPI is the dialect of /federated-identities (seed 002):
 // {"errors":[{"id","status","code","title","detail","source"}]}, where id is
 // the request id and status the HTTP status as a string.
-type JSONAPI struct{}
+type jsonAPI struct{}
 
 type jsonAPIError struct {
 	ID     string         `json:"id"`
@@ -33,7 +33,7 @@ type jsonAPISource struct {
 
 // WriteError renders e. An error from another catalog (a panic's 500, an
 // unmatched route) gets a JSON:API code and title of its status.
-func (JSONAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Error) {
+func (jsonAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Error) {
 	if e.Title == "" {
 		switch {
 		case e.Status >= 500:
@@ -48,17 +48,17 @@ func (JSONAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Erro
 	if e.Pointer != "" || e.Parameter != "" {
 		body.Source = &jsonAPISource{Pointer: e.Pointer, Parameter: e.Parameter}
 	}
-	httpx.WriteJSON(w, e.Status, ContentTypeJSONAPI, map[string][]jsonAPIError{"errors": {body}})
+	httpx.WriteJSON(w, e.Status, contentTypeJSONAPI, map[string][]jsonAPIError{"errors": {body}})
 }
 
 // WriteJSONAPI renders a JSON:API document.
 func WriteJSONAPI(w http.ResponseWriter, status int, doc any) {
-	httpx.WriteJSON(w, status, ContentTypeJSONAPI, doc)
+	httpx.WriteJSON(w, status, contentTypeJSONAPI, doc)
 }
 
 // WriteJSONAPINoContent answers 204 with the surface's content type.
 func WriteJSONAPINoContent(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", ContentTypeJSONAPI)
+	w.Header().Set("Content-Type", contentTypeJSONAPI)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -13,10 +13,10 @@ import (
 
 const contentTypeJSON = "application/json"
 
-// PartnerV2 is the dialect of /api/partner/v2 (seeds 001 and 003):
+// partnerV2 is the dialect of /api/partner/v2 (seeds 001 and 003):
 // {"success":true,"data":{...}} and
 // {"success":false,"error":{"code","message","details":[{"field","issue"}]}}.
-type PartnerV2 struct{}
+type partnerV2 struct{}
 
 type partnerV2Error struct {
 	Success bool              `json:"success"`
@@ -35,7 +35,7 @@ type partnerV2OK struct {
 }
 
 // WriteError renders e; a 5xx never carries details.
-func (PartnerV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
+func (partnerV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
 	body := partnerV2Error{Error: partnerV2ErrorObj{Code: e.Code, Message: e.Message}}
 	if e.Status < 500 {
 		body.Error.Details = e.Details
@@ -54,9 +54,9 @@ func WritePartnerV2(w http.ResponseWriter, status int, data any) {
 func ForPath(path string) httpx.Dialect {
 	switch {
 	case strings.HasPrefix(path, "/api/v2/user/"):
-		return UserV2{}
+		return userV2{}
 	case path == "/federated-identities" || strings.HasPrefix(path, "/federated-identities/"):
-		return JSONAPI{}
+		return jsonAPI{}
 	}
-	return PartnerV2{}
+	return partnerV2{}
 }

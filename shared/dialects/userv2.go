@@ -7,10 +7,10 @@ import (
 	"github.com/partner-identity/api/shared/httpx"
 )
 
-// UserV2 is the dialect of /api/v2/user (seed 000): errors are
+// userV2 is the dialect of /api/v2/user (seed 000): errors are
 // {"errors":{"ER053":{"code","message","solution"}}}; success bodies are
 // plain JSON objects.
-type UserV2 struct{}
+type userV2 struct{}
 
 type userV2Error struct {
 	Code     string `json:"code"`
@@ -21,7 +21,7 @@ type userV2Error struct {
 // WriteError renders e keyed by its code. An error without a User v2 code
 // (an unmatched route, a panic) is rendered as ER999, or as its own code
 // for 404/405 so that a partner can tell a wrong path from a failure.
-func (UserV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
+func (userV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
 	if e.Solution == "" && e.Status >= 500 {
 		e = apierr.ER999()
 	}

@@ -15,13 +15,13 @@ import (
 
 // Limits on request bodies, the same on every surface.
 const (
-	MaxBodyBytes = 64 << 10
-	MaxJSONDepth = 32
+	maxBodyBytes = 64 << 10
+	maxJSONDepth = 32
 )
 
 // ReadObject reads a JSON object body strictly: a JSON content type (or
-// none), at most MaxBodyBytes, valid UTF-8, no duplicate keys at any depth,
-// at most MaxJSONDepth levels, and an object at the top. It returns the
+// none), at most maxBodyBytes, valid UTF-8, no duplicate keys at any depth,
+// at most maxJSONDepth levels, and an object at the top. It returns the
 // object's members undecoded so that the caller can check every field and
 // report each bad one. A failure is returned as an apierr.Detail naming what
 // is wrong, for the surface to render.
@@ -32,12 +32,12 @@ func ReadObject(r *http.Request) (map[string]json.RawMessage, *apierr.Detail) {
 			return nil, &apierr.Detail{Field: "Content-Type", Issue: "must be application/json"}
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
 		return nil, &apierr.Detail{Field: "body", Issue: "could not be read"}
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, &apierr.Detail{Field: "body", Issue: "must be at most " + strconv.Itoa(MaxBodyBytes) + " bytes"}
+	if len(body) > maxBodyBytes {
+		return nil, &apierr.Detail{Field: "body", Issue: "must be at most " + strconv.Itoa(maxBodyBytes) + " bytes"}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &apierr.Detail{Field: "body", Issue: "is required"}
@@ -76,7 +76,7 @@ func checkStructure(body []byte) *apierr.Detail {
 	for i := 0; i < len(body); i++ {
 		switch c := body[i]; c {
 		case '{', '[':
-			if len(stack) >= MaxJSONDepth {
+			if len(stack) >= maxJSONDepth {
 				return &apierr.Detail{Field: "body", Issue: "is nested too deeply"}
 			}
 			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})

@@ -61,7 +61,7 @@ func tokenWalk(body []byte) *apierr.Detail {
 			if top >= 0 && stack[top].object {
 				stack[top].wantKey = true
 			}
-			if len(stack) >= MaxJSONDepth {
+			if len(stack) >= maxJSONDepth {
 				return &apierr.Detail{Field: "body", Issue: "is nested too deeply"}
 			}
 			stack = append(stack, frame{object: tok == json.Delim('{'), keys: map[string]struct{}{}, wantKey: true})

@@ -34,16 +34,16 @@ type Route struct {
 // Wrap puts the per-request machinery around h: request id, one JSON log
 // line (request id, route, status, latency, partner id, error code; never a
 // path, query, header or body value), the rendering of h's error and of a
-// panic in rt's dialect, and a context that ends deadline.Reserve before
+// panic in rt's dialect, and a context that ends a second (package deadline) before
 // the function's deadline.
 func Wrap(rt Route, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &Info{RequestID: requestIDFor(r), Route: rt.Name}
+		info := &requestInfo{RequestID: requestIDFor(r), Route: rt.Name}
 		ctx, cancel := deadline.Within(r.Context())
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
-		w.Header().Set(HeaderRequestID, info.RequestID)
+		w.Header().Set(headerRequestID, info.RequestID)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -59,7 +59,7 @@ func Wrap(rt Route, h Handler) http.Handler {
 
 // fail renders err in the route's dialect, unless the handler has already
 // answered, and keeps its cause for the log line.
-func (rt Route) fail(sw *statusWriter, r *http.Request, info *Info, err error) {
+func (rt Route) fail(sw *statusWriter, r *http.Request, info *requestInfo, err error) {
 	e, ok := apierr.As(err)
 	if !ok {
 		msg := rt.Failure
@@ -76,7 +76,7 @@ func (rt Route) fail(sw *statusWriter, r *http.Request, info *Info, err error) {
 	}
 }
 
-func logRequest(ctx context.Context, info *Info, status int, latency time.Duration) {
+func logRequest(ctx context.Context, info *requestInfo, status int, latency time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("requestId", info.RequestID),
 		slog.String("route", info.Route),

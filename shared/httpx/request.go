@@ -12,14 +12,14 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 )
 
-// HeaderRequestID is set on every response.
-const HeaderRequestID = "X-Request-Id"
+// headerRequestID is set on every response.
+const headerRequestID = "X-Request-Id"
 
 type ctxKey struct{}
 
-// Info is what the middleware knows of a request, kept in its context so
+// requestInfo is what the middleware knows of a request, kept in its context so
 // handlers can add to the log line without logging themselves.
-type Info struct {
+type requestInfo struct {
 	RequestID string
 	Route     string
 	PartnerID string
@@ -27,19 +27,19 @@ type Info struct {
 	Cause error
 }
 
-// InfoFrom returns the request's Info (a throwaway one outside the middleware).
-func InfoFrom(ctx context.Context) *Info {
-	if i, ok := ctx.Value(ctxKey{}).(*Info); ok {
+// infoFrom returns the request's requestInfo (a throwaway one outside the middleware).
+func infoFrom(ctx context.Context) *requestInfo {
+	if i, ok := ctx.Value(ctxKey{}).(*requestInfo); ok {
 		return i
 	}
-	return &Info{}
+	return &requestInfo{}
 }
 
 // RequestID returns the request id of ctx.
-func RequestID(ctx context.Context) string { return InfoFrom(ctx).RequestID }
+func RequestID(ctx context.Context) string { return infoFrom(ctx).RequestID }
 
 // SetPartner records the authenticated partner for the log line.
-func SetPartner(r *http.Request, partnerID string) { InfoFrom(r.Context()).PartnerID = partnerID }
+func SetPartner(r *http.Request, partnerID string) { infoFrom(r.Context()).PartnerID = partnerID }
 
 // requestIDFor is the API Gateway request id when the request came through
 // the Lambda adapter, else a fresh random one. A client's own X-Request-Id is

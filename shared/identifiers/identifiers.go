@@ -13,8 +13,8 @@ import (
 
 // Bounds of an identifier.
 const (
-	MinLen = 36
-	MaxLen = 255
+	minLen = 36
+	maxLen = 255
 )
 
 // Rule violations, in the order they are checked.
@@ -30,7 +30,7 @@ func Check(id string) error {
 	switch {
 	case id == "":
 		return ErrMissing
-	case len(id) < MinLen || len(id) > MaxLen:
+	case len(id) < minLen || len(id) > maxLen:
 		return ErrLength
 	}
 	for i := 0; i < len(id); i++ {

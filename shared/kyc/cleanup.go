@@ -97,7 +97,7 @@ func (c *Cleaner) log(res CleanupResult, start time.Time, err error) {
 }
 
 // Handle is the function's entry point: the schedule's event carries
-// nothing the run needs. The run ends deadline.Reserve before the
+// nothing the run needs. The run ends a second (package deadline) before the
 // function's deadline.
 func (c *Cleaner) Handle(ctx context.Context, _ json.RawMessage) (CleanupResult, error) {
 	ctx, cancel := deadline.Within(ctx)

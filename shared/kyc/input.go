@@ -13,13 +13,13 @@ import (
 	"github.com/partner-identity/api/shared/jsonmember"
 )
 
-// Countries are the seed's 39 supported country codes.
-var Countries = []string{"MX", "DO", "US", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE",
+// countries are the seed's 39 supported country codes.
+var countries = []string{"MX", "DO", "US", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE",
 	"GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI",
 	"NO", "CH", "GB", "MC", "SM", "AD", "VA"}
 
-// MaxRedirectURILen bounds partnerRedirectUri.
-const MaxRedirectURILen = 2048
+// maxRedirectURILen bounds partnerRedirectUri.
+const maxRedirectURILen = 2048
 
 // LinkInput is a validated verification-link request.
 type LinkInput struct {
@@ -35,12 +35,12 @@ func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 	switch {
 	case !ok:
 	case !supported(country):
-		c.Fail("country", "must be one of "+strings.Join(Countries, ", "))
+		c.Fail("country", "must be one of "+strings.Join(countries, ", "))
 	default:
 		in.Country = country
 	}
 	if redirect, present, ok := c.Optional("partnerRedirectUri"); ok && present {
-		if issue := CheckRedirectURI(redirect); issue != "" {
+		if issue := checkRedirectURI(redirect); issue != "" {
 			c.Fail("partnerRedirectUri", issue)
 		} else {
 			in.RedirectURI = redirect
@@ -51,7 +51,7 @@ func ParseLink(obj map[string]json.RawMessage) (LinkInput, []apierr.Detail) {
 }
 
 func supported(c string) bool {
-	for _, x := range Countries {
+	for _, x := range countries {
 		if x == c {
 			return true
 		}
@@ -66,16 +66,16 @@ var refusedSchemes = map[string]bool{
 	"about": true, "filesystem": true, "view-source": true, "ftp": true, "ws": true,
 }
 
-// CheckRedirectURI returns what is wrong with a partnerRedirectUri, or "".
+// checkRedirectURI returns what is wrong with a partnerRedirectUri, or "".
 // Accepted: https://host/... (no user info), http on loopback
 // (http://localhost, 127.0.0.1, [::1]) for development, and custom app
 // schemes in the form scheme://... (myapp://callback, com.acme.app://kyc).
-func CheckRedirectURI(s string) string {
+func checkRedirectURI(s string) string {
 	const form = "must be an https:// URI or a custom app scheme such as myapp://callback"
 	if s == "" {
 		return form
 	}
-	if len(s) > MaxRedirectURILen {
+	if len(s) > maxRedirectURILen {
 		return "must be at most 2048 characters"
 	}
 	for _, r := range s {

@@ -36,7 +36,7 @@ func TestRedirectRules(t *testing.T) {
 		"",
 	}
 	for _, uri := range refused {
-		if CheckRedirectURI(uri) == "" {
+		if checkRedirectURI(uri) == "" {
 			t.Errorf("accepted %q", uri)
 		}
 	}
@@ -53,17 +53,17 @@ func TestRedirectRules(t *testing.T) {
 		"http://[::1]:3000/kyc",
 	}
 	for _, uri := range accepted {
-		if issue := CheckRedirectURI(uri); issue != "" {
+		if issue := checkRedirectURI(uri); issue != "" {
 			t.Errorf("refused %q: %s", uri, issue)
 		}
 	}
 }
 
 func TestBuildLink(t *testing.T) {
-	if got := BuildLink("https://verify.example.com/s/{sessionId}", "abc", ""); got != "https://verify.example.com/s/abc" {
+	if got := buildLink("https://verify.example.com/s/{sessionId}", "abc", ""); got != "https://verify.example.com/s/abc" {
 		t.Fatal(got)
 	}
-	got := BuildLink("https://verify.example.com/s/{sessionId}?lang=es", "abc", "myapp://kyc/done?x=1&y=2")
+	got := buildLink("https://verify.example.com/s/{sessionId}?lang=es", "abc", "myapp://kyc/done?x=1&y=2")
 	if got != "https://verify.example.com/s/abc?lang=es&redirect_uri=myapp%3A%2F%2Fkyc%2Fdone%3Fx%3D1%26y%3D2" {
 		t.Fatal(got)
 	}

@@ -16,10 +16,10 @@ import (
 
 // Defaults of a Service.
 const (
-	DefaultSessionTTL = 24 * time.Hour
-	// DefaultRetention is how long a session is kept after its expiry
+	defaultSessionTTL = 24 * time.Hour
+	// defaultRetention is how long a session is kept after its expiry
 	// before DynamoDB TTL may delete it.
-	DefaultRetention = 30 * 24 * time.Hour
+	defaultRetention = 30 * 24 * time.Hour
 )
 
 // Outcomes of Open besides success and store faults.
@@ -39,14 +39,14 @@ type Service struct {
 }
 
 // New is the service over the sessions of s, with now as its clock: a link
-// is valid for sessionTTL (DefaultSessionTTL when 0) and an expired session
-// is kept for retention (DefaultRetention when 0).
+// is valid for sessionTTL (defaultSessionTTL when 0) and an expired session
+// is kept for retention (defaultRetention when 0).
 func New(s store.KYCSessions, now func() time.Time, sessionTTL, retention time.Duration) *Service {
 	if sessionTTL <= 0 {
-		sessionTTL = DefaultSessionTTL
+		sessionTTL = defaultSessionTTL
 	}
 	if retention <= 0 {
-		retention = DefaultRetention
+		retention = defaultRetention
 	}
 	return &Service{store: s, now: now, sessionTTL: sessionTTL, retention: retention}
 }
@@ -87,15 +87,15 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		return Link{}, ErrWrongUserType
 	}
 	return Link{
-		KYCLink:   BuildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
+		KYCLink:   buildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
 		SessionID: sess.ID,
 		ExpiresAt: expires.Format(time.RFC3339),
 	}, nil
 }
 
-// BuildLink puts the session id into the template's link and carries the
+// buildLink puts the session id into the template's link and carries the
 // partner's redirect to the provider as the redirect_uri query parameter.
-func BuildLink(linkURL, sessionID, redirect string) string {
+func buildLink(linkURL, sessionID, redirect string) string {
 	link := strings.ReplaceAll(linkURL, partners.SessionIDPlaceholder, sessionID)
 	if redirect == "" {
 		return link

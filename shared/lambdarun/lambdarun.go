@@ -17,8 +17,8 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 )
 
-// LocalTimeout is the deadline of a local invoke, like a function's timeout.
-const LocalTimeout = 30 * time.Second
+// localTimeout is the deadline of a local invoke, like a function's timeout.
+const localTimeout = 30 * time.Second
 
 // Start serves an HTTP handler behind an API Gateway HTTP API (payload 2.0).
 func Start(h http.Handler) { StartFunc(HTTP(h)) }
@@ -65,7 +65,7 @@ func InvokeFile[In, Out any](ctx context.Context, fn func(context.Context, In) (
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return nil, fmt.Errorf("event: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, LocalTimeout)
+	ctx, cancel := context.WithTimeout(ctx, localTimeout)
 	defer cancel()
 	out, err := fn(ctx, ev)
 	if err != nil {

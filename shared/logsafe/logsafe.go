@@ -34,18 +34,18 @@ func Code(err error) string {
 	return fmt.Sprintf("error:%T", err)
 }
 
-// Coded is an error whose log code is chosen by the code that raised it.
-type Coded struct {
+// coded is an error whose log code is chosen by the code that raised it.
+type coded struct {
 	code string
 	err  error
 }
 
 // Wrap returns err with a fixed log code.
-func Wrap(code string, err error) error { return &Coded{code: code, err: err} }
+func Wrap(code string, err error) error { return &coded{code: code, err: err} }
 
-func (c *Coded) Error() string   { return c.code + ": " + c.err.Error() }
-func (c *Coded) Unwrap() error   { return c.err }
-func (c *Coded) LogCode() string { return c.code }
+func (c *coded) Error() string   { return c.code + ": " + c.err.Error() }
+func (c *coded) Unwrap() error   { return c.err }
+func (c *coded) LogCode() string { return c.code }
 
 type panicError struct{ v any }
 

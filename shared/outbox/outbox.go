@@ -22,11 +22,11 @@ const (
 	FederatedIdentityDelete = "federated_identity.deleted"
 )
 
-// Retention is how long an event is kept (DynamoDB TTL) after it is written.
-const Retention = 7 * 24 * time.Hour
+// retention is how long an event is kept (DynamoDB TTL) after it is written.
+const retention = 7 * 24 * time.Hour
 
-// Payload is the JSON body a partner's webhook receives.
-type Payload struct {
+// payload is the JSON body a partner's webhook receives.
+type payload struct {
 	ID        string `json:"id"`
 	Type      string `json:"type"`
 	CreatedAt string `json:"createdAt"`
@@ -40,11 +40,11 @@ func New(typ, partnerID string, data any, now time.Time) (store.OutboxEvent, err
 	_, _ = rand.Read(b[:])
 	id := "evt_" + hex.EncodeToString(b[:])
 	now = now.UTC()
-	body, err := json.Marshal(Payload{ID: id, Type: typ, CreatedAt: now.Format(time.RFC3339Nano), Data: data})
+	body, err := json.Marshal(payload{ID: id, Type: typ, CreatedAt: now.Format(time.RFC3339Nano), Data: data})
 	if err != nil {
 		return store.OutboxEvent{}, err
 	}
-	return store.OutboxEvent{ID: id, Type: typ, PartnerID: partnerID, Payload: body, CreatedAt: now, RetainUntil: now.Add(Retention)}, nil
+	return store.OutboxEvent{ID: id, Type: typ, PartnerID: partnerID, Payload: body, CreatedAt: now, RetainUntil: now.Add(retention)}, nil
 }
 
 // Must is New for data that always marshals (maps and structs of strings).

@@ -16,7 +16,7 @@ import (
 
 // Defaults of a Cache.
 const (
-	DefaultTTL        = 5 * time.Minute
+	defaultTTL        = 5 * time.Minute
 	DefaultRetryAfter = 30 * time.Second
 	fetchTimeout      = 5 * time.Second
 )
@@ -38,7 +38,7 @@ type Cache[T any] struct {
 
 // NewCache returns a cache over load with the default timings.
 func NewCache[T any](load func(ctx context.Context) (T, error)) *Cache[T] {
-	return &Cache[T]{Load: load, TTL: DefaultTTL, RetryAfter: DefaultRetryAfter, Now: time.Now}
+	return &Cache[T]{Load: load, TTL: defaultTTL, RetryAfter: DefaultRetryAfter, Now: time.Now}
 }
 
 // Get returns the cached value, fetching it when it is missing or stale.

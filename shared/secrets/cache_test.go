@@ -59,7 +59,7 @@ func TestCacheTTLStaleAndRetry(t *testing.T) {
 	if get() != 1 {
 		t.Fatal("first value")
 	}
-	clk.Add(DefaultTTL - time.Second)
+	clk.Add(defaultTTL - time.Second)
 	if get() != 1 || loads.Load() != 1 {
 		t.Fatal("fresh value refetched")
 	}
@@ -68,7 +68,7 @@ func TestCacheTTLStaleAndRetry(t *testing.T) {
 		t.Fatal("stale value not refreshed")
 	}
 	fail.Store(true)
-	clk.Add(DefaultTTL)
+	clk.Add(defaultTTL)
 	if get() != 2 || loads.Load() != 3 {
 		t.Fatalf("stale value not served on failure (loads %d)", loads.Load())
 	}

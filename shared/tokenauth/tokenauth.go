@@ -15,7 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/tokens"
 )
 
-// Outcomes of Bearer and Token besides success and dependency faults.
+// Outcomes of bearer and Token besides success and dependency faults.
 var (
 	ErrMissing  = errors.New("tokenauth: no token")
 	ErrExpired  = errors.New("tokenauth: token expired")
@@ -23,16 +23,16 @@ var (
 	ErrUserGone = errors.New("tokenauth: the token's user does not exist")
 )
 
-// Bearer takes the token out of an authorization header value
-// ("Bearer <token>"): ErrMissing when there is none, ErrInvalid for another
+// bearer takes the token out of an authorization header value
+// ("bearer <token>"): ErrMissing when there is none, ErrInvalid for another
 // scheme.
-func Bearer(header string) (string, error) {
+func bearer(header string) (string, error) {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return "", ErrMissing
 	}
 	scheme, token, _ := strings.Cut(header, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	if !strings.EqualFold(scheme, "bearer") {
 		return "", ErrInvalid
 	}
 	if token = strings.TrimSpace(token); token == "" {
@@ -73,9 +73,9 @@ type Principal struct {
 }
 
 // Header authenticates the token of an authorization header value
-// ("Bearer <token>"): Bearer's outcomes, then Token's.
+// ("bearer <token>"): bearer's outcomes, then Token's.
 func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, error) {
-	token, err := Bearer(header)
+	token, err := bearer(header)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 const (
 	Issuer     = "partner-identity-api"
 	Audience   = "partner-identity-user"
-	DefaultTTL = time.Hour
+	defaultTTL = time.Hour
 	// leeway tolerates clock skew between containers.
 	leeway = 30 * time.Second
 )
@@ -49,7 +49,7 @@ type Minted struct {
 // Mint signs a token for partnerID's user userID.
 func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl time.Duration) (Minted, error) {
 	if ttl <= 0 {
-		ttl = DefaultTTL
+		ttl = defaultTTL
 	}
 	now = now.UTC().Truncate(time.Second)
 	exp := now.Add(ttl)

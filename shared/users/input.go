@@ -18,15 +18,15 @@ import (
 
 // Enumerations of the create request.
 const (
-	TypeIndividual = "INDIVIDUAL"
-	TypeBusiness   = "BUSINESS"
+	typeIndividual = "INDIVIDUAL"
+	typeBusiness   = "BUSINESS"
 
-	MethodEmail = "EMAIL"
-	MethodPhone = "PHONE_NUMBER"
-	MethodNone  = "NONE"
+	methodEmail = "EMAIL"
+	methodPhone = "PHONE_NUMBER"
+	methodNone  = "NONE"
 
-	MaxExternalUserIDLen = 255
-	MaxAliasLen          = 100
+	maxExternalUserIDLen = 255
+	maxAliasLen          = 100
 	maxEmailLen          = 254
 )
 
@@ -60,7 +60,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	typ, ok := c.Required("type")
 	switch {
 	case !ok:
-	case typ != TypeIndividual && typ != TypeBusiness:
+	case typ != typeIndividual && typ != typeBusiness:
 		fail("type", "must be one of INDIVIDUAL, BUSINESS")
 	default:
 		in.Type = typ
@@ -72,8 +72,8 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	case !ok:
 		methodOK = false
 	case !present:
-		in.Method = MethodNone
-	case method != MethodEmail && method != MethodPhone && method != MethodNone:
+		in.Method = methodNone
+	case method != methodEmail && method != methodPhone && method != methodNone:
 		fail("method", "must be one of EMAIL, PHONE_NUMBER, NONE")
 		methodOK = false
 	default:
@@ -85,19 +85,19 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	case !ok:
 	case !methodOK:
 		// Which rule applies is unknown until method is fixed.
-	case in.Method == MethodNone:
+	case in.Method == methodNone:
 		if present {
 			fail("identifier", "must be absent or null when method is NONE")
 		}
 	case !present || ident == "":
 		fail("identifier", "is required when method is "+in.Method)
-	case in.Method == MethodEmail:
+	case in.Method == methodEmail:
 		if !validEmail(ident) {
 			fail("identifier", "must be a valid email address")
 		} else {
 			in.Identifier = ident
 		}
-	case in.Method == MethodPhone:
+	case in.Method == methodPhone:
 		if e164, ok := normalisePhone(ident); ok {
 			in.Identifier = e164
 		} else {
@@ -109,7 +109,7 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	switch {
 	case !ok:
 	case !present:
-	case utf8.RuneCountInString(alias) > MaxAliasLen:
+	case utf8.RuneCountInString(alias) > maxAliasLen:
 		fail("alias", "must be at most 100 characters")
 	case !printable(alias):
 		fail("alias", "must contain printable characters only")
@@ -169,7 +169,7 @@ func CheckExternalUserID(ext string) *apierr.Detail {
 	switch {
 	case ext == "":
 		return &apierr.Detail{Field: "externalUserId", Issue: "is required"}
-	case utf8.RuneCountInString(ext) > MaxExternalUserIDLen:
+	case utf8.RuneCountInString(ext) > maxExternalUserIDLen:
 		return &apierr.Detail{Field: "externalUserId", Issue: "must be at most 255 characters"}
 	case !printable(ext):
 		return &apierr.Detail{Field: "externalUserId", Issue: "must contain printable characters only"}

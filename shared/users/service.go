@@ -27,9 +27,9 @@ type View struct {
 	UpdatedAt      string  `json:"updatedAt"`
 }
 
-// ViewOf renders a stored user as of now (a pending KYC whose session has
+// viewAt renders a stored user as of now (a pending KYC whose session has
 // expired reads EXPIRED).
-func ViewOf(u store.User, now time.Time) View {
+func viewAt(u store.User, now time.Time) View {
 	v := View{
 		UserID: u.ID, ExternalUserID: u.ExternalUserID, Type: u.Type, Method: u.Method,
 		KYCStatus: u.EffectiveKYCStatus(now),
@@ -87,7 +87,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		Alias: in.Alias, HasAlias: in.HasAlias, KYCStatus: store.KYCNotStarted,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	data, err := json.Marshal(ViewOf(u, now))
+	data, err := json.Marshal(viewAt(u, now))
 	if err != nil {
 		return Created{}, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 }
 
 // ViewOf is u as the API shows it, as of now.
-func (s *Service) ViewOf(u store.User) View { return ViewOf(u, s.now()) }
+func (s *Service) ViewOf(u store.User) View { return viewAt(u, s.now()) }
 
 // Get is the partner's user id: store.ErrNotFound, or ErrNotOwned when the
 // user belongs to another partner.

@@ -20,7 +20,7 @@ func NewDispatcher(s store.Outbox, registry func(context.Context) (*partners.Reg
 // there is no queue (or no AWS configuration, outside Lambda).
 func DeadLettersTo(cfg *aws.Config, queueURL string) DeadLetters {
 	if queueURL == "" || cfg == nil {
-		return LogDeadLetters{}
+		return logDeadLetters{}
 	}
 	return &SQSDeadLetters{Client: sqs.NewFromConfig(*cfg), QueueURL: queueURL}
 }

@@ -128,7 +128,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // the records to retry as partial batch failures, so Lambda retries from
 // the first of them; records delivered already are skipped on the retry.
 //
-// The batch's work ends deadline.Reserve before the function's deadline, so
+// The batch's work ends a second (package deadline) before the function's deadline, so
 // that the records not done are reported rather than lost to a timeout.
 func (d *Dispatcher) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	ctx, cancel := deadline.Within(ctx)

@@ -68,8 +68,8 @@ func (s *Sender) Send(ctx context.Context, rawURL, secret string, ev store.Outbo
 	req.Header.Set("User-Agent", "partner-identity-webhooks/1")
 	req.Header.Set(HeaderID, ev.ID)
 	req.Header.Set(HeaderEvent, ev.Type)
-	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, Sign(secret, ts, ev.Payload))
+	req.Header.Set(headerTimestamp, ts)
+	req.Header.Set(headerSignature, sign(secret, ts, ev.Payload))
 	resp, err := s.Client.Do(req)
 	if err != nil {
 		return err

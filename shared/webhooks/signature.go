@@ -18,12 +18,12 @@ import (
 const (
 	HeaderID        = "Webhook-Id"        // the event id, the same on every attempt
 	HeaderEvent     = "Webhook-Event"     // the event type
-	HeaderTimestamp = "Webhook-Timestamp" // Unix seconds of this attempt
-	HeaderSignature = "Webhook-Signature" // "v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)
+	headerTimestamp = "Webhook-Timestamp" // Unix seconds of this attempt
+	headerSignature = "Webhook-Signature" // "v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)
 )
 
-// Sign is the signature header value for a body sent at timestamp.
-func Sign(secret, timestamp string, body []byte) string {
+// sign is the signature header value for a body sent at timestamp.
+func sign(secret, timestamp string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(timestamp))
 	m.Write([]byte("."))
@@ -33,7 +33,7 @@ func Sign(secret, timestamp string, body []byte) string {
 
 // Errors of Verify.
 var (
-	ErrNoSignature = errors.New("webhooks: signature or timestamp missing")
+	errNoSignature = errors.New("webhooks: signature or timestamp missing")
 	ErrStale       = errors.New("webhooks: timestamp outside the tolerance")
 	ErrMismatch    = errors.New("webhooks: signature does not match")
 )
@@ -42,18 +42,18 @@ var (
 // tolerance of now (against replays) and the signature must match the body.
 // The README shows it as the snippet partners copy.
 func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	ts, sig := h.Get(HeaderTimestamp), h.Get(HeaderSignature)
+	ts, sig := h.Get(headerTimestamp), h.Get(headerSignature)
 	if ts == "" || sig == "" {
-		return ErrNoSignature
+		return errNoSignature
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return ErrNoSignature
+		return errNoSignature
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
 		return ErrStale
 	}
-	want := Sign(secret, ts, body)
+	want := sign(secret, ts, body)
 	for _, got := range strings.Split(sig, " ") { // several during a secret rotation
 		if hmac.Equal([]byte(got), []byte(want)) {
 			return nil

@@ -43,10 +43,10 @@ func (q *SQSDeadLetters) Send(ctx context.Context, ev store.OutboxEvent, reason 
 	return err
 }
 
-// LogDeadLetters only logs (the local runner has no queue).
-type LogDeadLetters struct{}
+// logDeadLetters only logs (the local runner has no queue).
+type logDeadLetters struct{}
 
-func (LogDeadLetters) Send(_ context.Context, ev store.OutboxEvent, reason string) error {
+func (logDeadLetters) Send(_ context.Context, ev store.OutboxEvent, reason string) error {
 	slog.Error("webhook dead letter (no queue configured)", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "reason", reason)
 	return nil
 }

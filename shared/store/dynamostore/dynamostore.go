@@ -1,5 +1,5 @@
 // Package dynamostore is the DynamoDB store: one table (template.yaml's
-// Table), keys from package store's builders, one round trip per operation
+// Table), its keys from keys.go, one round trip per operation
 // where the design says so.
 package dynamostore
 
@@ -27,7 +27,7 @@ type API interface {
 
 var _ store.Store = (*Store)(nil)
 
-// Store is the DynamoDB implementation of store.Users.
+// Store is the DynamoDB implementation of store.Store.
 type Store struct {
 	db    API
 	table string

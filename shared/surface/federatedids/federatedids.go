@@ -16,8 +16,8 @@ import (
 	"github.com/partner-identity/api/shared/tokenauth"
 )
 
-// ResourceType is the JSON:API type of a federated identity.
-const ResourceType = "federated-identities"
+// resourceType is the JSON:API type of a federated identity.
+const resourceType = "federated-identities"
 
 // API is the federated identities surface.
 type API struct {
@@ -97,15 +97,15 @@ func (a *API) DeleteIdentity(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Resource is a federated identity as a JSON:API resource.
-type Resource struct {
+// resource is a federated identity as a JSON:API resource.
+type resource struct {
 	Type       string     `json:"type"`
 	ID         string     `json:"id"`
-	Attributes Attributes `json:"attributes"`
+	Attributes attributes `json:"attributes"`
 }
 
-// Attributes of a federated identity.
-type Attributes struct {
+// attributes are those of a federated identity.
+type attributes struct {
 	IdentityProvider string `json:"identityProvider"`
 	Subject          string `json:"subject"`
 	CreatedAt        string `json:"createdAt"`
@@ -122,9 +122,9 @@ func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := make([]Resource, 0, len(list))
+	data := make([]resource, 0, len(list))
 	for _, fi := range list {
-		data = append(data, Resource{Type: ResourceType, ID: fi.Provider, Attributes: Attributes{
+		data = append(data, resource{Type: resourceType, ID: fi.Provider, Attributes: attributes{
 			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: fi.CreatedAt.UTC().Format(time.RFC3339Nano)}})
 	}
 	dialects.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})

@@ -7,8 +7,8 @@ import (
 	"github.com/partner-identity/api/shared/tokenauth"
 )
 
-// New is the surface over a container's dependencies.
-func New(d *app.Deps) *API {
+// newAPI is the surface over a container's dependencies.
+func newAPI(d *app.Deps) *API {
 	return &API{
 		auth:       tokenauth.New(d.Registry, d.Keys, d.Store, d.Now),
 		federation: federation.New(d.Store, d.Now),
@@ -18,7 +18,7 @@ func New(d *app.Deps) *API {
 // The routes of the surface, one function each; every 500 is the
 // dialect's internal-server-error.
 var (
-	SetIdentityRoute    = router.Of("set-federated-identity", "PUT /federated-identities/{identityProvider}", "", New, (*API).SetIdentity)
-	DeleteIdentityRoute = router.Of("delete-federated-identity", "DELETE /federated-identities/{identityProvider}", "", New, (*API).DeleteIdentity)
-	ListIdentitiesRoute = router.Of("list-federated-identities", "GET /federated-identities", "", New, (*API).ListIdentities)
+	SetIdentityRoute    = router.Of("set-federated-identity", "PUT /federated-identities/{identityProvider}", "", newAPI, (*API).SetIdentity)
+	DeleteIdentityRoute = router.Of("delete-federated-identity", "DELETE /federated-identities/{identityProvider}", "", newAPI, (*API).DeleteIdentity)
+	ListIdentitiesRoute = router.Of("list-federated-identities", "GET /federated-identities", "", newAPI, (*API).ListIdentities)
 )

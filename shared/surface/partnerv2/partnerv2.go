@@ -18,11 +18,11 @@ import (
 	"github.com/partner-identity/api/shared/users"
 )
 
-// HeaderAPIKey carries the partner's API key.
-const HeaderAPIKey = "partner-api-key"
+// headerAPIKey carries the partner's API key.
+const headerAPIKey = "partner-api-key"
 
-// HeaderReplayed marks a replayed create.
-const HeaderReplayed = "Idempotent-Replayed"
+// headerReplayed marks a replayed create.
+const headerReplayed = "Idempotent-Replayed"
 
 // API is the Partner v2 surface.
 type API struct {
@@ -36,7 +36,7 @@ type API struct {
 // INVALID_PARTNER_FLOW. Presence and format are checked before the registry
 // is read, so a malformed key costs no secret fetch.
 func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner, error) {
-	key := r.Header.Get(HeaderAPIKey)
+	key := r.Header.Get(headerAPIKey)
 	if err := partners.CheckKey(key); err != nil {
 		return nil, keyError(err)
 	}
@@ -83,7 +83,7 @@ func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	case res.Replayed:
-		w.Header().Set(HeaderReplayed, "true")
+		w.Header().Set(headerReplayed, "true")
 		dialects.WritePartnerV2(w, http.StatusOK, res.Data)
 	default:
 		dialects.WritePartnerV2(w, http.StatusCreated, res.Data)
@@ -194,8 +194,8 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// UserToken is the answer of CreateUserToken.
-type UserToken struct {
+// userToken is the answer of CreateUserToken.
+type userToken struct {
 	Token     string `json:"token"`
 	TokenType string `json:"tokenType"`
 	ExpiresAt string `json:"expiresAt"`
@@ -220,7 +220,7 @@ func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return lookupError(err)
 	}
-	dialects.WritePartnerV2(w, http.StatusCreated, UserToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
+	dialects.WritePartnerV2(w, http.StatusCreated, userToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
 	return nil
 }
 

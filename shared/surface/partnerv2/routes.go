@@ -8,8 +8,8 @@ import (
 	"github.com/partner-identity/api/shared/users"
 )
 
-// New is the surface over a container's dependencies.
-func New(d *app.Deps) *API {
+// newAPI is the surface over a container's dependencies.
+func newAPI(d *app.Deps) *API {
 	return &API{
 		registry: d.Registry,
 		users:    users.New(d.Store, d.Now, d.Keys, d.UserTokenTTL),
@@ -20,9 +20,9 @@ func New(d *app.Deps) *API {
 // The routes of the surface, one function each, with the message of each
 // one's 500.
 var (
-	CreateUserRoute             = router.Of("create-user", "POST /api/partner/v2/users", apierr.MsgUserCreationFailed, New, (*API).CreateUser)
-	GetUserRoute                = router.Of("get-user", "GET /api/partner/v2/users/{userId}", apierr.MsgInternal, New, (*API).GetUser)
-	FindUserRoute               = router.Of("find-user", "GET /api/partner/v2/users", apierr.MsgInternal, New, (*API).FindUser)
-	CreateVerificationLinkRoute = router.Of("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", apierr.MsgVerificationLinkFailed, New, (*API).CreateVerificationLink)
-	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, New, (*API).CreateUserToken)
+	CreateUserRoute             = router.Of("create-user", "POST /api/partner/v2/users", apierr.MsgUserCreationFailed, newAPI, (*API).CreateUser)
+	GetUserRoute                = router.Of("get-user", "GET /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).GetUser)
+	FindUserRoute               = router.Of("find-user", "GET /api/partner/v2/users", apierr.MsgInternal, newAPI, (*API).FindUser)
+	CreateVerificationLinkRoute = router.Of("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", apierr.MsgVerificationLinkFailed, newAPI, (*API).CreateVerificationLink)
+	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, newAPI, (*API).CreateUserToken)
 )

@@ -19,13 +19,13 @@ import (
 
 // Headers of the surface.
 const (
-	HeaderUserAuthorization = "User-Authorization"
-	HeaderUserIdentifier    = "User-Identifier"
-	HeaderAPIKey            = "partner-api-key"
+	headerUserAuthorization = "User-Authorization"
+	headerUserIdentifier    = "User-Identifier"
+	headerAPIKey            = "partner-api-key"
 )
 
-// Auth authenticates User v2 requests.
-type Auth struct {
+// authenticator authenticates User v2 requests.
+type authenticator struct {
 	tokens   *tokenauth.Authenticator
 	registry func(context.Context) (*partners.Registry, error)
 	keys     func(context.Context) (*servicekeys.Keys, error)
@@ -33,15 +33,15 @@ type Auth struct {
 	users    store.Users
 }
 
-// Principal is the authenticated user, with its partner.
-type Principal struct {
+// principal is the authenticated user, with its partner.
+type principal struct {
 	User    store.User
 	Partner *partners.Partner
 	// ViaToken tells a user token from a partner key with User-Identifier.
 	ViaToken bool
 }
 
-// Principal authenticates a request, one way or the other:
+// authenticate authenticates a request, one way or the other:
 //
 //   - User-Authorization: Bearer <user token>: a missing token is ER700, an
 //     expired one ER701, any other fault (signature, algorithm, key id,
@@ -54,10 +54,10 @@ type Principal struct {
 //   - both at once is ER803; a User-Identifier with neither is ER806.
 //
 // Any dependency failure is returned as it is (ER999).
-func (a *Auth) Principal(r *http.Request) (*Principal, error) {
-	authz, hasAuthz := header(r, HeaderUserAuthorization)
-	key, hasKey := header(r, HeaderAPIKey)
-	ident, hasIdent := header(r, HeaderUserIdentifier)
+func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
+	authz, hasAuthz := header(r, headerUserAuthorization)
+	key, hasKey := header(r, headerAPIKey)
+	ident, hasIdent := header(r, headerUserIdentifier)
 	switch {
 	case hasAuthz && hasKey:
 		return nil, apierr.ER803()
@@ -70,7 +70,7 @@ func (a *Auth) Principal(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p *Principal
+	var p *principal
 	if hasAuthz {
 		p, err = a.byToken(r.Context(), keys, authz, ident, hasIdent)
 	} else {
@@ -90,7 +90,7 @@ func header(r *http.Request, name string) (string, bool) {
 	return v, v != ""
 }
 
-func (a *Auth) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*Principal, error) {
+func (a *authenticator) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*principal, error) {
 	up, err := a.tokens.Header(ctx, authz)
 	switch {
 	case errors.Is(err, tokenauth.ErrMissing):
@@ -112,10 +112,10 @@ func (a *Auth) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident
 			return nil, apierr.ER703()
 		}
 	}
-	return &Principal{User: up.User, Partner: up.Partner, ViaToken: true}, nil
+	return &principal{User: up.User, Partner: up.Partner, ViaToken: true}, nil
 }
 
-func (a *Auth) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, ident string, hasIdent bool) (*Principal, error) {
+func (a *authenticator) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, ident string, hasIdent bool) (*principal, error) {
 	reg, err := a.registry(ctx)
 	if err != nil {
 		return nil, err
@@ -143,5 +143,5 @@ func (a *Auth) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, id
 	case err != nil:
 		return nil, err
 	}
-	return &Principal{User: u, Partner: partner}, nil
+	return &principal{User: u, Partner: partner}, nil
 }

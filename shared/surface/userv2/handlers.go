@@ -14,19 +14,19 @@ import (
 
 // API is the User v2 surface.
 type API struct {
-	auth   *Auth
+	auth   *authenticator
 	linker *identifiers.Linker
 	users  *users.Service
 }
 
-// LinkedMessage is the body of a successful link.
-const LinkedMessage = "User identifier linked successfully."
+// linkedMessage is the body of a successful link.
+const linkedMessage = "User identifier linked successfully."
 
 // LinkIdentifier is POST /api/v2/user/link-identifier. The identifier is
 // linked to the authenticated user only; no member of the body can name
 // another user (members other than identifier are ignored).
 func (a *API) LinkIdentifier(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.auth.Principal(r)
+	p, err := a.auth.authenticate(r)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (a *API) LinkIdentifier(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	dialects.WriteUserV2(w, http.StatusOK, map[string]string{"message": LinkedMessage})
+	dialects.WriteUserV2(w, http.StatusOK, map[string]string{"message": linkedMessage})
 	return nil
 }
 
@@ -68,8 +68,8 @@ func identifierOf(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// Info is the authenticated user as the User v2 surface shows it.
-type Info struct {
+// infoBody is the authenticated user as the User v2 surface shows it.
+type infoBody struct {
 	users.View
 	PartnerID        string `json:"partnerId"`
 	IdentifierLinked bool   `json:"identifierLinked"`
@@ -77,11 +77,11 @@ type Info struct {
 
 // UserInfo is GET /api/v2/user/info.
 func (a *API) UserInfo(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.auth.Principal(r)
+	p, err := a.auth.authenticate(r)
 	if err != nil {
 		return err
 	}
-	dialects.WriteUserV2(w, http.StatusOK, Info{
+	dialects.WriteUserV2(w, http.StatusOK, infoBody{
 		View:             a.users.ViewOf(p.User),
 		PartnerID:        p.Partner.ID,
 		IdentifierLinked: p.User.LinkedIdentifierHash != "",

@@ -8,10 +8,10 @@ import (
 	"github.com/partner-identity/api/shared/users"
 )
 
-// New is the surface over a container's dependencies.
-func New(d *app.Deps) *API {
+// newAPI is the surface over a container's dependencies.
+func newAPI(d *app.Deps) *API {
 	return &API{
-		auth: &Auth{
+		auth: &authenticator{
 			tokens:   tokenauth.New(d.Registry, d.Keys, d.Store, d.Now),
 			registry: d.Registry, keys: d.Keys, links: d.Store, users: d.Store,
 		},
@@ -22,6 +22,6 @@ func New(d *app.Deps) *API {
 
 // The routes of the surface, one function each; every 500 is ER999.
 var (
-	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", "", New, (*API).LinkIdentifier)
-	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", "", New, (*API).UserInfo)
+	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", "", newAPI, (*API).LinkIdentifier)
+	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", "", newAPI, (*API).UserInfo)
 )

@@ -102,40 +102,40 @@ func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
 	d.Backoff = 100 * time.Millisecond
 	seen := 0
 	var pending []store.OutboxEvent
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fresh := mem.OutboxSince(seen)
-			seen += len(fresh)
-			var retry []store.OutboxEvent
-			for _, ev := range append(pending, fresh...) {
-				if out, _ := d.Deliver(ctx, ev); out == webhooks.RetryLater {
-					retry = append(retry, ev)
-				}
+	every(ctx, time.Second, func() {
+		fresh := mem.OutboxSince(seen)
+		seen += len(fresh)
+		var retry []store.OutboxEvent
+		for _, ev := range append(pending, fresh...) {
+			if out, _ := d.Deliver(ctx, ev); out == webhooks.RetryLater {
+				retry = append(retry, ev)
 			}
-			pending = retry
 		}
-	}
+		pending = retry
+	})
 }
 
 // runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
 // does in AWS, each run with the deployed function's timeout.
-func runCleanup(ctx context.Context, deps *app.Deps, every time.Duration) {
+func runCleanup(ctx context.Context, deps *app.Deps, period time.Duration) {
 	cleaner := kyc.NewCleaner(deps.Store, deps.Now)
-	t := time.NewTicker(every)
+	every(ctx, period, func() {
+		runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		_, _ = cleaner.Run(runCtx)
+	})
+}
+
+// every calls run every period until ctx ends.
+func every(ctx context.Context, period time.Duration, run func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-			_, _ = cleaner.Run(runCtx)
-			cancel()
+			run()
 		}
 	}
 }

@@ -75,3 +75,32 @@ func (e *Error) WithDetails(d ...Detail) *Error {
 	c.Details = append([]Detail(nil), d...)
 	return &c
 }
+
+// Answer is a surface's answer to one outcome of the domain: when an error
+// is Outcome (errors.Is), the client sees Answer().
+type Answer struct {
+	Outcome error
+	Answer  func() *Error
+}
+
+// Translate is the answer to err of the first of answers whose outcome err
+// is; err itself (a 500, its cause logged) when none is; nil for nil.
+func Translate(err error, answers ...Answer) error {
+	if e, ok := Match(err, answers...); ok {
+		return e
+	}
+	return err
+}
+
+// Match is the answer to err of the first of answers whose outcome err is.
+func Match(err error, answers ...Answer) (*Error, bool) {
+	if err == nil {
+		return nil, false
+	}
+	for _, a := range answers {
+		if errors.Is(err, a.Outcome) {
+			return a.Answer(), true
+		}
+	}
+	return nil, false
+}

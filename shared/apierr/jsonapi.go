@@ -11,44 +11,44 @@ import "net/http"
 // changed at run time.
 
 func MissingLinkedIdentity() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "missing-linked-identity",
-		Title:   "Missing linked identity for authorized access",
-		Message: "Linked identity is needed to access this resource, please check why the user does not have a linked identity"}
+	return jsonAPI(http.StatusUnauthorized, "missing-linked-identity", "Missing linked identity for authorized access", "Linked identity is needed to access this resource, please check why the user does not have a linked identity")
 }
 
 func TokenMissing() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "token-missing",
-		Title: "Missing access token", Message: "Send the user token as Authorization: Bearer <token>."}
+	return jsonAPI(http.StatusUnauthorized, "token-missing", "Missing access token", "Send the user token as Authorization: Bearer <token>.")
 }
 
 func TokenExpired() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "token-expired",
-		Title: "Expired access token", Message: "The user token has expired; request a new one."}
+	return jsonAPI(http.StatusUnauthorized, "token-expired", "Expired access token", "The user token has expired; request a new one.")
 }
 
 func TokenInvalid() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "token-invalid",
-		Title: "Invalid access token", Message: "The user token is invalid."}
+	return jsonAPI(http.StatusUnauthorized, "token-invalid", "Invalid access token", "The user token is invalid.")
 }
 
 func TokenUserGone() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "user-not-found",
-		Title: "User not found", Message: "The user of the token does not exist or has been deleted."}
+	return jsonAPI(http.StatusUnauthorized, "user-not-found", "User not found", "The user of the token does not exist or has been deleted.")
 }
 
 func IdentityProviderNotFound() *Error {
-	return &Error{Status: http.StatusNotFound, Code: "identity-provider-not-found",
-		Title: "Identity provider not found", Message: "No identity provider is registered under this name.",
-		Parameter: "identityProvider"}
+	return inPath(jsonAPI(http.StatusNotFound, "identity-provider-not-found", "Identity provider not found", "No identity provider is registered under this name."), "identityProvider")
 }
 
 func FederatedIdentityNotFound() *Error {
-	return &Error{Status: http.StatusNotFound, Code: "federated-identity-not-found",
-		Title: "Federated identity not found", Message: "The user has no federated identity with this identity provider.",
-		Parameter: "identityProvider"}
+	return inPath(jsonAPI(http.StatusNotFound, "federated-identity-not-found", "Federated identity not found", "The user has no federated identity with this identity provider."), "identityProvider")
 }
 
 func JSONAPIInternal() *Error {
-	return &Error{Status: http.StatusInternalServerError, Code: "internal-server-error",
-		Title: "Internal server error", Message: "An unexpected error occurred; try again later."}
+	return jsonAPI(http.StatusInternalServerError, "internal-server-error", "Internal server error", "An unexpected error occurred; try again later.")
+}
+
+// jsonAPI is an error of the surface: its title and its detail (the message).
+func jsonAPI(status int, code, title, detail string) *Error {
+	return &Error{Status: status, Code: code, Title: title, Message: detail}
+}
+
+// inPath is e blaming the path parameter name.
+func inPath(e *Error, name string) *Error {
+	e.Parameter = name
+	return e
 }

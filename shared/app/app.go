@@ -194,15 +194,12 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return sm, nil
 	}
 
+	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, partners.Parse)
 	switch {
-	case cfg.PartnersSecretID != "":
-		c, err := secretsClient()
-		if err != nil {
-			return nil, err
-		}
-		d.Registry = newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, cfg.PartnersSecretID), partners.Parse)).Get
-	case cfg.PartnersFile != "":
-		d.Registry = newCache(cfg, secrets.Parsed(secrets.FromFile(cfg.PartnersFile), partners.Parse)).Get
+	case err != nil:
+		return nil, err
+	case reg != nil:
+		d.Registry = reg
 	case cfg.InLambda:
 		return nil, errors.New("app: PARTNERS_SECRET_ID is required in Lambda")
 	default:
@@ -217,15 +214,12 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
 	}
 
+	keys, err := secret(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse)
 	switch {
-	case cfg.ServiceKeysSecretID != "":
-		c, err := secretsClient()
-		if err != nil {
-			return nil, err
-		}
-		d.Keys = newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, cfg.ServiceKeysSecretID), servicekeys.Parse)).Get
-	case cfg.ServiceKeysFile != "":
-		d.Keys = newCache(cfg, secrets.Parsed(secrets.FromFile(cfg.ServiceKeysFile), servicekeys.Parse)).Get
+	case err != nil:
+		return nil, err
+	case keys != nil:
+		d.Keys = keys
 	case cfg.InLambda:
 		// Functions that neither mint nor verify tokens get no service keys.
 		d.Keys = func(context.Context) (*servicekeys.Keys, error) {
@@ -241,6 +235,22 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys() }
 	}
 	return d, nil
+}
+
+// secret is the cache of the secret in Secrets Manager under id, or else in
+// file, parsed by parse: nil when neither is set.
+func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error)) (func(context.Context) (T, error), error) {
+	switch {
+	case id != "":
+		c, err := client()
+		if err != nil {
+			return nil, err
+		}
+		return newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, id), parse)).Get, nil
+	case file != "":
+		return newCache(cfg, secrets.Parsed(secrets.FromFile(file), parse)).Get, nil
+	}
+	return nil, nil
 }
 
 func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets.Cache[T] {

@@ -4,6 +4,7 @@
 package jsonmember
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
@@ -73,4 +74,13 @@ func (c *Checker) RejectUnknown(known ...string) {
 	for _, k := range unknown {
 		c.Fail(k, "is not a known field")
 	}
+}
+
+// DecodeStrict decodes the JSON document data into v, refusing members v
+// does not declare (a configuration document with a misspelt member is an
+// error, not a default).
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

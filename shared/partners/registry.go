@@ -7,11 +7,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/partner-identity/api/shared/jsonmember"
 )
 
 // Flows. Any other value is a partner that may call nothing (403
@@ -82,9 +83,7 @@ type document struct {
 // Parse reads and validates a registry document.
 func Parse(data []byte) (*Registry, error) {
 	var doc document
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
+	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
 		return nil, fmt.Errorf("partner registry: %w", err)
 	}
 	r := &Registry{partners: doc.Partners}

@@ -21,8 +21,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
+
+	"github.com/partner-identity/api/shared/jsonmember"
 )
 
 // SigningKey is one Ed25519 token signing key; its private key is derived
@@ -77,9 +78,7 @@ type document struct {
 // Parse reads and validates the secret.
 func Parse(data []byte) (*Keys, error) {
 	var doc document
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
+	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
 		return nil, fmt.Errorf("service keys: %w", err)
 	}
 	if len(doc.TokenSigningKeys) == 0 {

@@ -76,7 +76,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	var last error
 	for try := 0; try < tries; try++ {
 		if try > 0 {
-			if err := sleep(ctx, backoff<<(try-1)); err != nil {
+			if err := deadline.Sleep(ctx, backoff<<(try-1)); err != nil {
 				return RetryLater, err
 			}
 		}
@@ -110,17 +110,6 @@ func (d *Dispatcher) now() time.Time {
 		return time.Now()
 	}
 	return d.Now()
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Handle is the stream consumer: it delivers every outbox record of the

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/partner-identity/api/shared/kyc"
@@ -127,14 +126,7 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 	racing := &completeAfterFirstList{Store: ds, complete: func(id string) {
 		// The completion takes the session out of the pending index, as the
 		// provider callback will.
-		_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-			TableName:                 aws.String(table),
-			Key:                       dynamostore.SessionKey(id),
-			UpdateExpression:          aws.String("SET #s = :c REMOVE pendingShard, pendingExpiry"),
-			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
-		})
-		if err != nil {
+		if err := dynamostore.CompleteSession(context.Background(), db, table, id, false); err != nil {
 			t.Error(err)
 		}
 	}}

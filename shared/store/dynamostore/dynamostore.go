@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/store"
 )
@@ -61,11 +62,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, g store.Guard, ev 
 			ConditionExpression:                 aws.String(condAbsent),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		{Put: &types.Put{
-			TableName:           &s.table,
-			Item:                userItem(u),
-			ConditionExpression: aws.String(condAbsent),
-		}},
+		s.putNew(userItem(u)),
 		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
@@ -132,14 +129,7 @@ func hasConflict(reasons []types.CancellationReason) bool {
 // sleepJitter waits a full-jitter backoff: up to 10ms, 20ms, 40ms... capped at 320ms.
 func sleepJitter(ctx context.Context, attempt int) error {
 	ceiling := 10 * time.Millisecond << min(attempt, 5)
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(ceiling)) + 1))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return deadline.Sleep(ctx, time.Duration(rand.Int64N(int64(ceiling))+1))
 }
 
 func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
@@ -171,4 +161,13 @@ func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.Attrib
 		return nil, store.ErrNotFound
 	}
 	return out.Item, nil
+}
+
+// putNew is the transaction action that writes item, which must not exist.
+func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.table,
+		Item:                item,
+		ConditionExpression: aws.String(condAbsent),
+	}}
 }

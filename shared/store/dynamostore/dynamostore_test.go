@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
@@ -31,14 +29,7 @@ func TestConformanceOnMoto(t *testing.T) {
 		Complete: func(t *testing.T, s store.Store, id string) {
 			// The provider's completion, leaving the index attributes in place as
 			// an eventually consistent index may still show them.
-			_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-				TableName:                 aws.String(tables[s]),
-				Key:                       dynamostore.SessionKey(id),
-				UpdateExpression:          aws.String("SET #s = :c"),
-				ExpressionAttributeNames:  map[string]string{"#s": "status"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
-			})
-			if err != nil {
+			if err := dynamostore.CompleteSession(context.Background(), db, tables[s], id, true); err != nil {
 				t.Fatal(err)
 			}
 		},

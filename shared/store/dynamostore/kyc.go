@@ -34,11 +34,7 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		{Put: &types.Put{
-			TableName:           &s.table,
-			Item:                sessionItem(sess),
-			ConditionExpression: aws.String(condAbsent),
-		}},
+		s.putNew(sessionItem(sess)),
 		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")

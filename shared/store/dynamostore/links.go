@@ -2,7 +2,6 @@ package dynamostore
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,28 +94,5 @@ func linkItem(l store.Link) map[string]types.AttributeValue {
 	item["hash"] = str(l.Hash)
 	item["userId"] = str(l.UserID)
 	item["linkedAt"] = ts(l.LinkedAt)
-	return item
-}
-
-// putEvent is the transaction action that writes an outbox event.
-func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName:           &s.table,
-		Item:                outboxItem(ev),
-		ConditionExpression: aws.String(condAbsent),
-	}}
-}
-
-func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
-	item := key(outboxPK(ev.ID), outboxSK)
-	item["type"] = str(typeOutbox)
-	item["eventId"] = str(ev.ID)
-	item["eventType"] = str(ev.Type)
-	item["partnerId"] = str(ev.PartnerID)
-	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
-	item["createdAt"] = ts(ev.CreatedAt)
-	if !ev.RetainUntil.IsZero() {
-		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
-	}
 	return item
 }

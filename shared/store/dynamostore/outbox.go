@@ -65,3 +65,22 @@ func (s *Store) setOutbox(ctx context.Context, id, update string, now time.Time,
 	}
 	return nil
 }
+
+// putEvent is the transaction action that writes an outbox event.
+func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
+	return s.putNew(outboxItem(ev))
+}
+
+func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
+	item := key(outboxPK(ev.ID), outboxSK)
+	item["type"] = str(typeOutbox)
+	item["eventId"] = str(ev.ID)
+	item["eventType"] = str(ev.Type)
+	item["partnerId"] = str(ev.PartnerID)
+	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
+	item["createdAt"] = ts(ev.CreatedAt)
+	if !ev.RetainUntil.IsZero() {
+		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
+	}
+	return item
+}

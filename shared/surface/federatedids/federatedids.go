@@ -4,7 +4,6 @@
 package federatedids
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -25,24 +24,30 @@ type API struct {
 	federation *federation.Service
 }
 
+// The surface's answers to the domain's outcomes.
+var (
+	tokenAnswers = []apierr.Answer{
+		{Outcome: tokenauth.ErrMissing, Answer: apierr.TokenMissing},
+		{Outcome: tokenauth.ErrExpired, Answer: apierr.TokenExpired},
+		{Outcome: tokenauth.ErrInvalid, Answer: apierr.TokenInvalid},
+		{Outcome: tokenauth.ErrUserGone, Answer: apierr.TokenUserGone},
+	}
+	setAnswers = []apierr.Answer{
+		{Outcome: federation.ErrMissingLink, Answer: apierr.MissingLinkedIdentity},
+		{Outcome: federation.ErrUserGone, Answer: apierr.TokenUserGone},
+	}
+	deleteAnswers = []apierr.Answer{{Outcome: federation.ErrNotSet, Answer: apierr.FederatedIdentityNotFound}}
+)
+
 // user authenticates the user token of the Authorization header: 401
 // token-missing, token-expired, token-invalid or user-not-found.
 func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
 	p, err := a.auth.Header(r.Context(), r.Header.Get("Authorization"))
-	switch {
-	case err == nil:
-		httpx.SetPartner(r, p.Partner.ID)
-		return p, nil
-	case errors.Is(err, tokenauth.ErrMissing):
-		return nil, apierr.TokenMissing()
-	case errors.Is(err, tokenauth.ErrExpired):
-		return nil, apierr.TokenExpired()
-	case errors.Is(err, tokenauth.ErrInvalid):
-		return nil, apierr.TokenInvalid()
-	case errors.Is(err, tokenauth.ErrUserGone):
-		return nil, apierr.TokenUserGone()
+	if err != nil {
+		return nil, apierr.Translate(err, tokenAnswers...)
 	}
-	return nil, err
+	httpx.SetPartner(r, p.Partner.ID)
+	return p, nil
 }
 
 // userAndProvider authenticates the user and resolves the
@@ -68,13 +73,8 @@ func (a *API) SetIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch err := a.federation.Set(r.Context(), p.User, prov); {
-	case errors.Is(err, federation.ErrMissingLink):
-		return apierr.MissingLinkedIdentity()
-	case errors.Is(err, federation.ErrUserGone):
-		return apierr.TokenUserGone()
-	case err != nil:
-		return err
+	if err := a.federation.Set(r.Context(), p.User, prov); err != nil {
+		return apierr.Translate(err, setAnswers...)
 	}
 	dialects.WriteJSONAPINoContent(w)
 	return nil
@@ -87,11 +87,8 @@ func (a *API) DeleteIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch err := a.federation.Delete(r.Context(), p.User.ID, prov); {
-	case errors.Is(err, federation.ErrNotSet):
-		return apierr.FederatedIdentityNotFound()
-	case err != nil:
-		return err
+	if err := a.federation.Delete(r.Context(), p.User.ID, prov); err != nil {
+		return apierr.Translate(err, deleteAnswers...)
 	}
 	dialects.WriteJSONAPINoContent(w)
 	return nil

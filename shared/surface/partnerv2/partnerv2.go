@@ -68,20 +68,14 @@ func keyError(err error) *apierr.Error {
 
 // CreateUser is POST /api/partner/v2/users.
 func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpCreateUser)
-	if err != nil {
-		return err
-	}
-	in, err := decode(r, users.ParseCreate)
+	p, in, err := partnerAndBody(a, r, partners.OpCreateUser, users.ParseCreate)
 	if err != nil {
 		return err
 	}
 	res, err := a.users.Create(r.Context(), p.ID, in)
 	switch {
-	case errors.Is(err, users.ErrConflict):
-		return apierr.ExternalUserIDConflict()
 	case err != nil:
-		return err
+		return apierr.Translate(err, apierr.Answer{Outcome: users.ErrConflict, Answer: apierr.ExternalUserIDConflict})
 	case res.Replayed:
 		w.Header().Set(headerReplayed, "true")
 		dialects.WritePartnerV2(w, http.StatusOK, res.Data)
@@ -93,20 +87,12 @@ func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
 
 // GetUser is GET /api/partner/v2/users/{userId}.
 func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpReadUser)
-	if err != nil {
-		return err
-	}
-	id, err := userIDParam(r)
+	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
 	if err != nil {
 		return err
 	}
 	v, err := a.users.Get(r.Context(), p.ID, id)
-	if err != nil {
-		return lookupError(err)
-	}
-	dialects.WritePartnerV2(w, http.StatusOK, v)
-	return nil
+	return writeUser(w, v, err)
 }
 
 // FindUser is GET /api/partner/v2/users?externalUserId=...
@@ -120,6 +106,11 @@ func (a *API) FindUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := a.users.FindByExternalID(r.Context(), p.ID, ext)
+	return writeUser(w, v, err)
+}
+
+// writeUser answers a lookup of one of the partner's users.
+func writeUser(w http.ResponseWriter, v users.View, err error) error {
 	if err != nil {
 		return lookupError(err)
 	}
@@ -154,22 +145,30 @@ func externalUserIDQuery(r *http.Request) (string, error) {
 // 401 "User is not associated with the partner", or a 500 "Internal server
 // error" whatever the route's own 500 message.
 func lookupError(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return apierr.UserNotFound()
-	case errors.Is(err, users.ErrNotOwned):
-		return apierr.Unauthorized(apierr.MsgUserNotOfPartner)
+	if e, ok := apierr.Match(err, lookupAnswers...); ok {
+		return e
 	}
 	return apierr.Internal(apierr.MsgInternal).WithCause(err)
 }
 
+// The surface's answers to the domain's outcomes.
+var (
+	lookupAnswers = []apierr.Answer{
+		{Outcome: store.ErrNotFound, Answer: apierr.UserNotFound},
+		{Outcome: users.ErrNotOwned, Answer: userNotOfPartner},
+	}
+	linkAnswers = []apierr.Answer{
+		{Outcome: kyc.ErrUserNotFound, Answer: apierr.UserNotFound},
+		{Outcome: kyc.ErrNotOwned, Answer: userNotOfPartner},
+		{Outcome: kyc.ErrWrongUserType, Answer: apierr.InvalidVerificationType},
+	}
+)
+
+func userNotOfPartner() *apierr.Error { return apierr.Unauthorized(apierr.MsgUserNotOfPartner) }
+
 // CreateVerificationLink is POST /api/partner/v2/users/{userId}/kyc/verification-link.
 func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpOpenKYCSession)
-	if err != nil {
-		return err
-	}
-	in, err := decode(r, kyc.ParseLink)
+	p, in, err := partnerAndBody(a, r, partners.OpOpenKYCSession, kyc.ParseLink)
 	if err != nil {
 		return err
 	}
@@ -181,14 +180,8 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 	switch {
 	case errors.Is(err, kyc.ErrTemplateNotConfigured):
 		return apierr.KYCTemplateNotConfigured(in.Country)
-	case errors.Is(err, kyc.ErrUserNotFound):
-		return apierr.UserNotFound()
-	case errors.Is(err, kyc.ErrNotOwned):
-		return apierr.Unauthorized(apierr.MsgUserNotOfPartner)
-	case errors.Is(err, kyc.ErrWrongUserType):
-		return apierr.InvalidVerificationType()
 	case err != nil:
-		return err
+		return apierr.Translate(err, linkAnswers...)
 	}
 	dialects.WritePartnerV2(w, http.StatusCreated, link)
 	return nil
@@ -204,11 +197,7 @@ type userToken struct {
 // CreateUserToken is POST /api/partner/v2/users/{userId}/token: a user
 // token for the partner's widget, for one of the partner's own users.
 func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpMintUserToken)
-	if err != nil {
-		return err
-	}
-	id, err := userIDParam(r)
+	p, id, err := a.partnerAndUser(r, partners.OpMintUserToken)
 	if err != nil {
 		return err
 	}
@@ -224,19 +213,35 @@ func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decode reads a strict JSON body and applies parse: 400
-// INVALID_USER_INPUT_ERROR, one detail per bad field, when either fails.
-func decode[T any](r *http.Request, parse func(map[string]json.RawMessage) (T, []apierr.Detail)) (T, error) {
+// partnerAndBody authenticates the partner for op, then reads a strict
+// JSON body and applies parse: 400 INVALID_USER_INPUT_ERROR, one detail per
+// bad field, when either fails.
+func partnerAndBody[T any](a *API, r *http.Request, op partners.Operation, parse func(map[string]json.RawMessage) (T, []apierr.Detail)) (*partners.Partner, T, error) {
+	var zero T
+	p, err := a.partner(r, op)
+	if err != nil {
+		return nil, zero, err
+	}
 	obj, bad := httpx.ReadObject(r)
 	if bad != nil {
-		var zero T
-		return zero, apierr.InvalidInput(*bad)
+		return nil, zero, apierr.InvalidInput(*bad)
 	}
 	in, details := parse(obj)
 	if len(details) > 0 {
-		return in, apierr.InvalidInput(details...)
+		return nil, zero, apierr.InvalidInput(details...)
 	}
-	return in, nil
+	return p, in, nil
+}
+
+// partnerAndUser authenticates the partner for op, then reads the {userId}
+// path value.
+func (a *API) partnerAndUser(r *http.Request, op partners.Operation) (*partners.Partner, string, error) {
+	p, err := a.partner(r, op)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := userIDParam(r)
+	return p, id, err
 }
 
 // userIDParam is the {userId} path value; one that cannot be a user id is

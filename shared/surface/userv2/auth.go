@@ -24,6 +24,14 @@ const (
 	headerAPIKey            = "partner-api-key"
 )
 
+// tokenAnswers are the surface's answers to a user token's outcomes.
+var tokenAnswers = []apierr.Answer{
+	{Outcome: tokenauth.ErrMissing, Answer: apierr.ER700},
+	{Outcome: tokenauth.ErrExpired, Answer: apierr.ER701},
+	{Outcome: tokenauth.ErrInvalid, Answer: apierr.ER702},
+	{Outcome: tokenauth.ErrUserGone, Answer: apierr.ER709},
+}
+
 // authenticator authenticates User v2 requests.
 type authenticator struct {
 	tokens   *tokenauth.Authenticator
@@ -92,17 +100,8 @@ func header(r *http.Request, name string) (string, bool) {
 
 func (a *authenticator) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*principal, error) {
 	up, err := a.tokens.Header(ctx, authz)
-	switch {
-	case errors.Is(err, tokenauth.ErrMissing):
-		return nil, apierr.ER700()
-	case errors.Is(err, tokenauth.ErrExpired):
-		return nil, apierr.ER701()
-	case errors.Is(err, tokenauth.ErrInvalid):
-		return nil, apierr.ER702()
-	case errors.Is(err, tokenauth.ErrUserGone):
-		return nil, apierr.ER709()
-	case err != nil:
-		return nil, err
+	if err != nil {
+		return nil, apierr.Translate(err, tokenAnswers...)
 	}
 	if hasIdent {
 		if identifiers.Check(ident) != nil {

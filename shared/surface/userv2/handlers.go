@@ -1,7 +1,6 @@
 package userv2
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/partner-identity/api/shared/apierr"
@@ -34,17 +33,26 @@ func (a *API) LinkIdentifier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch err := a.linker.Link(r.Context(), p.User, p.Partner, id); {
-	case errors.Is(err, identifiers.ErrTaken):
-		return apierr.ER706()
-	case errors.Is(err, identifiers.ErrUserGone):
-		return apierr.ER709()
-	case err != nil:
-		return err
+	if err := a.linker.Link(r.Context(), p.User, p.Partner, id); err != nil {
+		return apierr.Translate(err, linkAnswers...)
 	}
 	dialects.WriteUserV2(w, http.StatusOK, map[string]string{"message": linkedMessage})
 	return nil
 }
+
+// The surface's answers to a link's outcomes and to a bad identifier
+// (anything else about it is ER707).
+var (
+	linkAnswers = []apierr.Answer{
+		{Outcome: identifiers.ErrTaken, Answer: apierr.ER706},
+		{Outcome: identifiers.ErrUserGone, Answer: apierr.ER709},
+	}
+	identifierAnswers = []apierr.Answer{
+		{Outcome: identifiers.ErrMissing, Answer: apierr.ER053},
+		{Outcome: identifiers.ErrLength, Answer: apierr.ER102},
+		{Outcome: identifiers.ErrCharset, Answer: apierr.ER707},
+	}
+)
 
 // identifierOf is the body's identifier: ER053 when the body or the
 // identifier is missing, ER102 for its length, ER707 for anything else.
@@ -57,15 +65,7 @@ func identifierOf(r *http.Request) (string, error) {
 	if !ok {
 		return "", apierr.ER707()
 	}
-	switch err := identifiers.Check(id); {
-	case errors.Is(err, identifiers.ErrMissing):
-		return "", apierr.ER053()
-	case errors.Is(err, identifiers.ErrLength):
-		return "", apierr.ER102()
-	case err != nil:
-		return "", apierr.ER707()
-	}
-	return id, nil
+	return id, apierr.Translate(identifiers.Check(id), identifierAnswers...)
 }
 
 // infoBody is the authenticated user as the User v2 surface shows it.

@@ -106,12 +106,8 @@ func (s *Store) ListFederatedIdentities(ctx context.Context, userID string) ([]s
 }
 
 func fedIDItem(fi store.FederatedIdentity) map[string]types.AttributeValue {
-	item := key(userPK(fi.UserID), federatedIdentitySK(fi.Provider))
-	item["type"] = str(typeFederatedIdentity)
-	item["userId"] = str(fi.UserID)
-	item["provider"] = str(fi.Provider)
-	item["partnerId"] = str(fi.PartnerID)
-	item["subject"] = str(fi.Subject)
+	item := newItem(userPK(fi.UserID), federatedIdentitySK(fi.Provider), typeFederatedIdentity,
+		"userId", fi.UserID, "provider", fi.Provider, "partnerId", fi.PartnerID, "subject", fi.Subject)
 	item["createdAt"] = ts(fi.CreatedAt)
 	return item
 }

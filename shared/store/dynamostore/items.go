@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -18,21 +19,31 @@ func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Va
 
 func ts(t time.Time) types.AttributeValue { return str(t.UTC().Format(time.RFC3339Nano)) }
 
+// epoch is t in Unix seconds, as the pending index and TTL read it.
+func epoch(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
+}
+
+// newItem is an item of type typ under pk and sk, with the string
+// attributes of strs (name, value, name, value...).
+func newItem(pk, sk, typ string, strs ...string) map[string]types.AttributeValue {
+	item := key(pk, sk)
+	item["type"] = str(typ)
+	for i := 0; i+1 < len(strs); i += 2 {
+		item[strs[i]] = str(strs[i+1])
+	}
+	return item
+}
+
 func userItem(u store.User) map[string]types.AttributeValue {
-	item := key(userPK(u.ID), userProfileSK)
-	item["type"] = str(typeUser)
-	item["userId"] = str(u.ID)
-	item["partnerId"] = str(u.PartnerID)
-	item["externalUserId"] = str(u.ExternalUserID)
-	item["userType"] = str(u.Type)
-	item["method"] = str(u.Method)
+	item := newItem(userPK(u.ID), userProfileSK, typeUser, "userId", u.ID, "partnerId", u.PartnerID,
+		"externalUserId", u.ExternalUserID, "userType", u.Type, "method", u.Method, "kycStatus", u.KYCStatus)
 	if u.Identifier != "" {
 		item["identifier"] = str(u.Identifier)
 	}
 	if u.HasAlias {
 		item["alias"] = str(u.Alias)
 	}
-	item["kycStatus"] = str(u.KYCStatus)
 	if u.KYCSessionID != "" {
 		item["kycSessionId"] = str(u.KYCSessionID)
 		item["kycExpiresAt"] = ts(u.KYCExpiresAt)
@@ -47,12 +58,8 @@ func userItem(u store.User) map[string]types.AttributeValue {
 }
 
 func guardItem(g store.Guard) map[string]types.AttributeValue {
-	item := key(guardPK(g.PartnerID, g.ExternalUserID), guardSK)
-	item["type"] = str(typeGuard)
-	item["partnerId"] = str(g.PartnerID)
-	item["externalUserId"] = str(g.ExternalUserID)
-	item["userId"] = str(g.UserID)
-	item["requestHash"] = str(g.RequestHash)
+	item := newItem(guardPK(g.PartnerID, g.ExternalUserID), guardSK, typeGuard, "partnerId", g.PartnerID,
+		"externalUserId", g.ExternalUserID, "userId", g.UserID, "requestHash", g.RequestHash)
 	item["response"] = &types.AttributeValueMemberB{Value: g.Response}
 	item["createdAt"] = ts(g.CreatedAt)
 	return item

@@ -90,7 +90,7 @@ func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after str
 			},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":shard": str(pendingShardName(cur.Shard)),
-				":now":   &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+				":now":   epoch(now),
 			},
 			ProjectionExpression: aws.String("#pk, #uid, #pid"),
 			Limit:                aws.Int32(int32(limit - len(refs))),
@@ -200,32 +200,26 @@ func (s *Store) expireAction(id string, now time.Time) types.TransactWriteItem {
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":expired": str(store.KYCExpired), ":pending": str(store.KYCPending), ":now": ts(now),
-			":nowEpoch": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
+			":nowEpoch": epoch(now),
 		},
 	}}
 }
 
 func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
-	item := key(kycSessionPK(sess.ID), kycSessionSK)
-	item["type"] = str(typeKYCSession)
-	item["sessionId"] = str(sess.ID)
-	item["userId"] = str(sess.UserID)
-	item["partnerId"] = str(sess.PartnerID)
-	item["country"] = str(sess.Country)
-	item["templateId"] = str(sess.TemplateID)
+	item := newItem(kycSessionPK(sess.ID), kycSessionSK, typeKYCSession, "sessionId", sess.ID, "userId", sess.UserID,
+		"partnerId", sess.PartnerID, "country", sess.Country, "templateId", sess.TemplateID, "status", sess.Status)
 	if sess.RedirectURI != "" {
 		item["redirectUri"] = str(sess.RedirectURI)
 	}
-	item["status"] = str(sess.Status)
 	item["createdAt"] = ts(sess.CreatedAt)
 	item["updatedAt"] = ts(sess.CreatedAt)
 	item["expiresAt"] = ts(sess.ExpiresAt)
 	if sess.Status == store.KYCPending {
 		item[attrPendingShard] = str(pendingShard(sess.ID))
-		item[attrPendingExpiry] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.ExpiresAt.Unix(), 10)}
+		item[attrPendingExpiry] = epoch(sess.ExpiresAt)
 	}
 	if !sess.RetainUntil.IsZero() {
-		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(sess.RetainUntil.Unix(), 10)}
+		item[attrTTL] = epoch(sess.RetainUntil)
 	}
 	return item
 }

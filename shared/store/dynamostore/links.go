@@ -88,11 +88,7 @@ func (s *Store) GetLink(ctx context.Context, partnerID, hash string) (store.Link
 }
 
 func linkItem(l store.Link) map[string]types.AttributeValue {
-	item := key(linkPK(l.PartnerID, l.Hash), linkSK)
-	item["type"] = str(typeLink)
-	item["partnerId"] = str(l.PartnerID)
-	item["hash"] = str(l.Hash)
-	item["userId"] = str(l.UserID)
+	item := newItem(linkPK(l.PartnerID, l.Hash), linkSK, typeLink, "partnerId", l.PartnerID, "hash", l.Hash, "userId", l.UserID)
 	item["linkedAt"] = ts(l.LinkedAt)
 	return item
 }

@@ -72,15 +72,11 @@ func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
 }
 
 func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
-	item := key(outboxPK(ev.ID), outboxSK)
-	item["type"] = str(typeOutbox)
-	item["eventId"] = str(ev.ID)
-	item["eventType"] = str(ev.Type)
-	item["partnerId"] = str(ev.PartnerID)
+	item := newItem(outboxPK(ev.ID), outboxSK, typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID)
 	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
 	item["createdAt"] = ts(ev.CreatedAt)
 	if !ev.RetainUntil.IsZero() {
-		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ev.RetainUntil.Unix(), 10)}
+		item[attrTTL] = epoch(ev.RetainUntil)
 	}
 	return item
 }

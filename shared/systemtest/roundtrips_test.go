@@ -62,15 +62,21 @@ type container struct {
 }
 
 func (w *world) container(t *testing.T, inj *moto.Injector) *container {
+	return w.containerAt(t, inj, time.Now().UTC(), "")
+}
+
+// containerAt is a container whose clock starts at start, with the
+// webhook dead-letter queue dlqURL ("" for none).
+func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, dlqURL string) *container {
 	calls := moto.NewCalls()
 	cfg := w.srv.Config(calls, nil)
 	if inj != nil {
 		cfg = w.srv.ConfigInjected(calls, inj)
 	}
-	clk := testkit.NewClock(time.Now().UTC())
+	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
 		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID,
-		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true})
+		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL})
 	if err != nil {
 		t.Fatal(err)
 	}

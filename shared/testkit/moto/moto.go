@@ -207,10 +207,25 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
-// Calls counts SDK operations by name (one per API call, retries not counted).
+// Calls counts SDK operations by name (one per API call, retries not
+// counted), and the IAM actions they need (Actions).
 type Calls struct {
-	mu     sync.Mutex
-	counts map[string]int
+	mu      sync.Mutex
+	counts  map[string]int
+	actions map[string]int
+}
+
+// Actions returns the IAM actions the calls needed, each with its resource
+// ("dynamodb:PutItem table", "secretsmanager:GetSecretValue secret:<id>"),
+// and how many times.
+func (c *Calls) Actions() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.actions))
+	for k, v := range c.actions {
+		out[k] = v
+	}
+	return out
 }
 
 // Get returns how many times op was called.
@@ -245,7 +260,7 @@ func (c *Calls) All() map[string]int {
 // Reset zeroes the counts.
 func (c *Calls) Reset() {
 	c.mu.Lock()
-	c.counts = map[string]int{}
+	c.counts, c.actions = map[string]int{}, map[string]int{}
 	c.mu.Unlock()
 }
 
@@ -268,6 +283,9 @@ func (s *Server) Config(calls *Calls, fault *Fault) aws.Config {
 					op := middleware.GetOperationName(ctx)
 					calls.mu.Lock()
 					calls.counts[op]++
+					for _, a := range iamActions(in.Parameters) {
+						calls.actions[a]++
+					}
 					calls.mu.Unlock()
 					return next.HandleInitialize(ctx, in)
 				}), middleware.Before)
@@ -403,7 +421,7 @@ func (s *Server) NewTable(t testing.TB, calls *Calls, fault *Fault) (*dynamodb.C
 }
 
 // NewCalls returns an empty counter.
-func NewCalls() *Calls { return &Calls{counts: map[string]int{}} }
+func NewCalls() *Calls { return &Calls{counts: map[string]int{}, actions: map[string]int{}} }
 
 // Main runs a test binary's tests and stops the shared server after them:
 // func TestMain(m *testing.M) { moto.Main(m) }.

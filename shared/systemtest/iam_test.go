@@ -1,0 +1,210 @@
+package systemtest_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/partner-identity/api/shared/testkit/apitest"
+	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/testkit/sam"
+	"github.com/partner-identity/api/shared/webhooks"
+)
+
+// eventSourceGrants are what Lambda's event source mapping does with a
+// function's role, not its code: reading the table's stream (AWS documents
+// these four actions for a DynamoDB stream trigger).
+var eventSourceGrants = []string{
+	"dynamodb:DescribeStream stream", "dynamodb:GetRecords stream", "dynamodb:GetShardIterator stream", "dynamodb:ListStreams stream",
+}
+
+// TestIAMPoliciesAllowExactlyTheCalls: each function's role, as SAM
+// generates it from template.yaml, allows every action the function's code
+// performs (each item of a DynamoDB transaction needing its own action),
+// on the resource it touches, and nothing the code never performs. The
+// calls are real SDK calls on moto, one container per function as in
+// Lambda, through every path of the function that writes or reads
+// something different.
+func TestIAMPoliciesAllowExactlyTheCalls(t *testing.T) {
+	tpl := sam.Transform(t)
+	ids := sam.FunctionIDs(t)
+	performed := performedActions(t)
+
+	for _, fn := range sam.Sorted(ids) {
+		id := ids[fn]
+		statements, managed, err := tpl.RoleStatements(id)
+		if err != nil {
+			t.Errorf("%s: %v", fn, err)
+			continue
+		}
+		wantManaged := []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+		if fn == "webhook-dispatcher" {
+			// SAM adds it to a function with a DynamoDB stream event.
+			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole")
+		}
+		if strings.Join(managed, " ") != strings.Join(wantManaged, " ") {
+			t.Errorf("%s: managed policies %v, want %v", fn, managed, wantManaged)
+		}
+		allowed := map[string]bool{}
+		for _, st := range statements {
+			for _, g := range st.Grants() {
+				allowed[g] = true
+			}
+		}
+		did, ok := performed[fn]
+		if !ok {
+			t.Errorf("%s: no scenario exercised it", fn)
+			continue
+		}
+		for _, a := range sam.Sorted(did) {
+			if !allowed[a] {
+				t.Errorf("%s (%s) performs %q, which its policy does not allow", fn, id, a)
+			}
+		}
+		for _, g := range sam.Sorted(allowed) {
+			if !did[g] && !(fn == "webhook-dispatcher" && contains(eventSourceGrants, g)) {
+				t.Errorf("%s (%s) is allowed %q, which it never performs", fn, id, g)
+			}
+		}
+	}
+	if n := len(performed); n != len(ids) {
+		t.Errorf("%d functions exercised, %d in the Makefile", n, len(ids))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// performedActions runs each function's scenarios in a container of its
+// own and returns, per function, the IAM actions its calls needed, with the
+// template's names for the resources.
+func performedActions(t *testing.T) map[string]map[string]bool {
+	var failHooks atomic.Bool
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failHooks.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+	q := sqs.NewFromConfig(w.srv.Config(nil, nil))
+	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("iam-dlq-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := *created.QueueUrl
+	symbols := map[string]string{
+		"secretsmanager:GetSecretValue secret:" + w.partnersID: "secretsmanager:GetSecretValue secret:PartnerRegistrySecretArn",
+		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
+		"sqs:SendMessage queue:" + dlq:                         "sqs:SendMessage queue:WebhookDeadLetterQueue",
+	}
+
+	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
+	users := "/api/partner/v2/users"
+	const identA, identB = "iamidentifier000000000000000000000000000000a", "iamidentifier000000000000000000000000000000b"
+	setup := w.container(t, nil)
+	expect := func(r *apitest.Response, status int, what string) *apitest.Response {
+		t.Helper()
+		if r.Status != status {
+			t.Fatalf("%s: %d %s", what, r.Status, r.Body)
+		}
+		return r
+	}
+	newUser := func(ext string) (id, token string) {
+		r := expect(setup.api.Do(http.MethodPost, users, key, `{"externalUserId":"`+ext+`","type":"INDIVIDUAL"}`), 201, "setup user")
+		id = r.JSON()["data"].(map[string]any)["userId"].(string)
+		r = expect(setup.api.Do(http.MethodPost, users+"/"+id+"/token", key, ""), 201, "setup token")
+		return id, r.JSON()["data"].(map[string]any)["token"].(string)
+	}
+	userID, token := newUser("iam-main")
+	linker, linkerToken := newUser("iam-linker")
+	expect(setup.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup session")
+	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"`+identA+`"}`), 200, "setup link")
+	_ = linker
+
+	performed := map[string]map[string]bool{}
+	run := func(fn string, c *container, scenario func(c *container)) {
+		t.Helper()
+		scenario(c)
+		set := map[string]bool{}
+		for a := range c.calls.Actions() {
+			if s, ok := symbols[a]; ok {
+				a = s
+			}
+			set[a] = true
+		}
+		performed[fn] = set
+	}
+	http := func(fn string, scenario func(c *container)) { run(fn, w.container(t, nil), scenario) }
+	bearer := func(h string, tok string) apitest.Headers { return apitest.Headers{h: "Bearer " + tok} }
+
+	http("create-user", func(c *container) {
+		body := `{"externalUserId":"iam-create","type":"INDIVIDUAL"}`
+		expect(c.api.Do("POST", users, key, body), 201, "create")
+		expect(c.api.Do("POST", users, key, body), 200, "replay")
+		expect(c.api.Do("POST", users, key, `{"externalUserId":"iam-create","type":"BUSINESS"}`), 409, "conflict")
+	})
+	http("get-user", func(c *container) { expect(c.api.Do("GET", users+"/"+userID, key, ""), 200, "get") })
+	http("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
+	http("create-verification-link", func(c *container) {
+		expect(c.api.Do("POST", users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "open")
+	})
+	http("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })
+	http("link-identifier", func(c *container) {
+		link := func(h apitest.Headers, ident string) {
+			expect(c.api.Do("POST", "/api/v2/user/link-identifier", h, `{"identifier":"`+ident+`"}`), 200, "link "+ident)
+		}
+		link(bearer("User-Authorization", linkerToken), identB)                                                // a first link
+		link(bearer("User-Authorization", linkerToken), identB+"2")                                            // a replacement
+		link(apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": identB + "2"}, identB+"2") // by key, nothing to write
+	})
+	http("user-info", func(c *container) {
+		expect(c.api.Do("GET", "/api/v2/user/info", bearer("User-Authorization", token), ""), 200, "info by token")
+		expect(c.api.Do("GET", "/api/v2/user/info", apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": identA}, ""), 200, "info by key")
+	})
+	http("set-federated-identity", func(c *container) {
+		expect(c.api.Do("PUT", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "set")
+	})
+	http("list-federated-identities", func(c *container) {
+		expect(c.api.Do("GET", "/federated-identities", bearer("Authorization", token), ""), 200, "list")
+	})
+	http("delete-federated-identity", func(c *container) {
+		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
+	})
+	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), ""), func(c *container) {
+		res, err := fixture.Cleaner(c.deps).Run(context.Background())
+		if err != nil || res.Expired == 0 {
+			t.Fatalf("cleanup: %+v %v", res, err)
+		}
+	})
+	run("webhook-dispatcher", w.containerAt(t, nil, time.Now().UTC(), dlq), func(c *container) {
+		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
+		if err != nil || len(evs) < 2 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		d := fixture.Dispatcher(c.deps)
+		d.Tries, d.MaxAttempts = 1, 1
+		if out, err := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || err != nil {
+			t.Fatalf("deliver: %v %v", out, err)
+		}
+		failHooks.Store(true)
+		if out, err := d.Deliver(context.Background(), evs[1]); out != webhooks.DeadLettered || err != nil {
+			t.Fatalf("dead letter: %v %v", out, err)
+		}
+	})
+	return performed
+}

@@ -8,7 +8,7 @@ LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
-                webhook-dispatcher
+                webhook-dispatcher unmatched-route
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -20,7 +20,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
-        build-WebhookDispatcherFunction
+        build-WebhookDispatcherFunction build-UnmatchedRouteFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -33,6 +33,7 @@ build-SetFederatedIdentityFunction:   ; $(call build_fn,set-federated-identity)
 build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identity)
 build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
+build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
 
 .PHONY: build build-one bench run invoke test unit lint fmt clean fuzz fuzz-corpus
 ## build: every function's bootstrap into bin/<function>/bootstrap

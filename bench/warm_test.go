@@ -15,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/surface/federatedids"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
@@ -139,6 +140,8 @@ func benchFunctions(t testing.TB) []benchFunction {
 		set, del, list,
 		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Cleaner(d).Handle) }),
 		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Dispatcher(d).Handle) }),
+		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))),
+			mustRead(t, "events/unmatched-route.json"), nil, nil),
 	}
 }
 

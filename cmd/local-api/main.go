@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
@@ -36,6 +38,7 @@ func main() {
 	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
+	corsOrigins := flag.String("cors-origins", "*", "origins allowed to call the API from a browser, comma-separated (template.yaml's CorsAllowedOrigins)")
 	flag.Parse()
 
 	app.SetupLogging()
@@ -48,12 +51,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
 		os.Exit(1)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", router.Mux(deps, surface.All()...))
-	mux.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           http.TimeoutHandler(mux, router.Timeout, ""),
+		Handler:           handler(deps, strings.Split(*corsOrigins, ",")),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
@@ -92,6 +92,15 @@ func main() {
 }
 
 func devKeyDefault() string { return partners.DevAPIKey }
+
+// handler is what the local API serves: every route, the stand-in KYC
+// provider page, and CORS as API Gateway answers it for corsOrigins.
+func handler(deps *app.Deps, corsOrigins []string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", router.Mux(deps, surface.All()...))
+	mux.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
+	return httpx.CORS(corsOrigins, http.TimeoutHandler(mux, router.Timeout, ""))
+}
 
 // deliverOutbox delivers the in-memory store's outbox events as the stream
 // dispatcher does in AWS (an event that keeps failing is logged as a dead

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -45,6 +46,22 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 				t.Fatalf("X-Request-Id %q: the API Gateway request id must be used", resp.Headers["X-Request-Id"])
 			}
 		})
+	}
+}
+
+// TestUnmatchedRouteEventInvokes: events/unmatched-route.json (what the
+// $default route brings: a method the path does not serve) gets the
+// dialect's 405 with Allow.
+func TestUnmatchedRouteEventInvokes(t *testing.T) {
+	adapter := httpadapter.NewV2(router.Unmatched(surface.All()...))
+	out, err := lambdarun.InvokeFile(context.Background(), adapter.ProxyWithContext, filepath.Join(testkit.Root(), "events", "unmatched-route.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 405 || resp.Headers["Allow"] != "GET" ||
+		!strings.Contains(resp.Body, `"code":"METHOD_NOT_ALLOWED"`) {
+		t.Fatalf("%s (%v)", out, err)
 	}
 }
 

@@ -50,6 +50,25 @@ func Mux(d *app.Deps, rs ...Route) http.Handler {
 	for _, rt := range rs {
 		mux.Handle(rt.Pattern, httpx.Wrap(httpx.Route{Name: rt.Name, Dialect: dialects.ForPath(rt.Path()), Failure: rt.Failure}, rt.Handler(d)))
 	}
+	return withFallback(mux)
+}
+
+// Unmatched answers what API Gateway's $default route brings, the requests
+// no route of rs matches, as Mux does: 405 with Allow when the path is a
+// route's with another method, else 404, in the dialect of the path's
+// surface. It builds no handler of rs; their patterns only tell the methods.
+func Unmatched(rs ...Route) http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range rs {
+		mux.Handle(rt.Pattern, httpx.Wrap(httpx.Route{Name: "unmatched", Dialect: dialects.ForPath(rt.Path())},
+			func(http.ResponseWriter, *http.Request) error { return apierr.RouteNotFound() }))
+	}
+	return withFallback(mux)
+}
+
+// withFallback serves mux, and answers what it does not match with 404 or
+// 405 in the path's dialect.
+func withFallback(mux *http.ServeMux) http.Handler {
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		unmatched := httpx.Route{Name: "unmatched", Dialect: dialects.ForPath(r.URL.Path)}
 		httpx.Wrap(unmatched, func(w http.ResponseWriter, r *http.Request) error {

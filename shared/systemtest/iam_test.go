@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -149,22 +151,22 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		}
 		performed[fn] = set
 	}
-	http := func(fn string, scenario func(c *container)) { run(fn, w.container(t, nil), scenario) }
+	viaHTTP := func(fn string, scenario func(c *container)) { run(fn, w.container(t, nil), scenario) }
 	bearer := func(h string, tok string) apitest.Headers { return apitest.Headers{h: "Bearer " + tok} }
 
-	http("create-user", func(c *container) {
+	viaHTTP("create-user", func(c *container) {
 		body := `{"externalUserId":"iam-create","type":"INDIVIDUAL"}`
 		expect(c.api.Do("POST", users, key, body), 201, "create")
 		expect(c.api.Do("POST", users, key, body), 200, "replay")
 		expect(c.api.Do("POST", users, key, `{"externalUserId":"iam-create","type":"BUSINESS"}`), 409, "conflict")
 	})
-	http("get-user", func(c *container) { expect(c.api.Do("GET", users+"/"+userID, key, ""), 200, "get") })
-	http("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
-	http("create-verification-link", func(c *container) {
+	viaHTTP("get-user", func(c *container) { expect(c.api.Do("GET", users+"/"+userID, key, ""), 200, "get") })
+	viaHTTP("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
+	viaHTTP("create-verification-link", func(c *container) {
 		expect(c.api.Do("POST", users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "open")
 	})
-	http("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })
-	http("link-identifier", func(c *container) {
+	viaHTTP("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })
+	viaHTTP("link-identifier", func(c *container) {
 		link := func(h apitest.Headers, ident string) {
 			expect(c.api.Do("POST", "/api/v2/user/link-identifier", h, `{"identifier":"`+ident+`"}`), 200, "link "+ident)
 		}
@@ -172,17 +174,17 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		link(bearer("User-Authorization", linkerToken), identB+"2")                                            // a replacement
 		link(apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": identB + "2"}, identB+"2") // by key, nothing to write
 	})
-	http("user-info", func(c *container) {
+	viaHTTP("user-info", func(c *container) {
 		expect(c.api.Do("GET", "/api/v2/user/info", bearer("User-Authorization", token), ""), 200, "info by token")
 		expect(c.api.Do("GET", "/api/v2/user/info", apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": identA}, ""), 200, "info by key")
 	})
-	http("set-federated-identity", func(c *container) {
+	viaHTTP("set-federated-identity", func(c *container) {
 		expect(c.api.Do("PUT", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "set")
 	})
-	http("list-federated-identities", func(c *container) {
+	viaHTTP("list-federated-identities", func(c *container) {
 		expect(c.api.Do("GET", "/federated-identities", bearer("Authorization", token), ""), 200, "list")
 	})
-	http("delete-federated-identity", func(c *container) {
+	viaHTTP("delete-federated-identity", func(c *container) {
 		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), ""), func(c *container) {
@@ -206,5 +208,12 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			t.Fatalf("dead letter: %v %v", out, err)
 		}
 	})
+	// unmatched-route is built without dependencies: it can call nothing.
+	rec := httptest.NewRecorder()
+	router.Unmatched(surface.All()...).ServeHTTP(rec, httptest.NewRequest("GET", "/api/partner/v2/nothing", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("unmatched: %d", rec.Code)
+	}
+	performed["unmatched-route"] = map[string]bool{}
 	return performed
 }

@@ -35,13 +35,14 @@ type Resource struct {
 	Properties map[string]any `json:"Properties"`
 }
 
-// Transform runs the transform on the repository's template.yaml. Without
-// python3 and aws-sam-translator the test is skipped, or failed under
-// CI=true.
-func Transform(t testing.TB) *Template {
+// Transform runs the transform on the repository's template.yaml with
+// Parameters and params ("Name=Value"). Without python3 and
+// aws-sam-translator the test is skipped, or failed under CI=true.
+func Transform(t testing.TB, params ...string) *Template {
 	t.Helper()
 	root := testkit.Root()
-	cmd := exec.Command("python3", append([]string{filepath.Join(root, "shared", "testkit", "sam", "transform.py"), filepath.Join(root, "template.yaml")}, Parameters...)...)
+	args := append([]string{filepath.Join(root, "shared", "testkit", "sam", "transform.py"), filepath.Join(root, "template.yaml")}, Parameters...)
+	cmd := exec.Command("python3", append(args, params...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		msg := err.Error()

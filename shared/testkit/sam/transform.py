@@ -31,7 +31,16 @@ def main():
     for res in template["Resources"].values():
         if res.get("Type") == "AWS::Serverless::Function" and "CodeUri" in res.get("Properties", {}):
             res["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
-    params = dict(arg.split("=", 1) for arg in sys.argv[2:])
+    # CloudFormation gives a transform every parameter's value, its default
+    # when none is given, a CommaDelimitedList as a list.
+    params = {}
+    for name, spec in template.get("Parameters", {}).items():
+        if "Default" in spec:
+            params[name] = spec["Default"]
+    params.update(dict(arg.split("=", 1) for arg in sys.argv[2:]))
+    for name, spec in template.get("Parameters", {}).items():
+        if spec.get("Type") == "CommaDelimitedList" and isinstance(params.get(name), str):
+            params[name] = params[name].split(",")
     print(json.dumps(transform(template, params, NoManagedPolicies()), indent=1, sort_keys=True))
 
 

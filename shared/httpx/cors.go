@@ -1,0 +1,52 @@
+package httpx
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// CORS as template.yaml configures it on the HTTP API (CorsConfiguration),
+// where API Gateway answers preflights itself; cmd/local-api serves the
+// same through CORS. A test holds these lists to the template's.
+var (
+	CORSAllowHeaders  = []string{"authorization", "content-type", "partner-api-key", "user-authorization", "user-identifier"}
+	CORSAllowMethods  = []string{"DELETE", "GET", "POST", "PUT"}
+	CORSExposeHeaders = []string{"idempotent-replayed", "x-request-id"}
+)
+
+// CORSMaxAge is how long a browser may keep a preflight's answer, in seconds.
+const CORSMaxAge = 600
+
+// CORS answers preflights (OPTIONS with Origin and
+// Access-Control-Request-Method) from origins with 204 and the allowed
+// methods and headers, and adds Access-Control-Allow-Origin and the exposed
+// headers to every response to such an origin. "*" in origins allows any.
+// A request from another origin, or without one, is served as it is.
+func CORS(origins []string, h http.Handler) http.Handler {
+	any := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !(any || slices.Contains(origins, origin)) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		hdr := w.Header()
+		if any {
+			hdr.Set("Access-Control-Allow-Origin", "*")
+		} else {
+			hdr.Set("Access-Control-Allow-Origin", origin)
+			hdr.Add("Vary", "Origin")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			hdr.Set("Access-Control-Allow-Methods", strings.Join(CORSAllowMethods, ","))
+			hdr.Set("Access-Control-Allow-Headers", strings.Join(CORSAllowHeaders, ","))
+			hdr.Set("Access-Control-Max-Age", strconv.Itoa(CORSMaxAge))
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		hdr.Set("Access-Control-Expose-Headers", strings.Join(CORSExposeHeaders, ","))
+		h.ServeHTTP(w, r)
+	})
+}

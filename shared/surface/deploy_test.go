@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/sam"
 	"go.yaml.in/yaml/v3"
@@ -106,5 +107,51 @@ func TestSecretParametersRefusePlaceholders(t *testing.T) {
 		if real := p[2] + "-Ab12Cd"; !pattern.MatchString(real) {
 			t.Errorf("%s refuses the real ARN %s", p[1], real)
 		}
+	}
+}
+
+// TestEveryOperationDocumentsThrottling: API Gateway's 429 is documented on
+// every operation, and the servers name the deployed URL form.
+func TestEveryOperationDocumentsThrottling(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "docs", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Servers []struct {
+			URL string `yaml:"url"`
+		} `yaml:"servers"`
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		for method, node := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Responses map[string]map[string]any `yaml:"responses"`
+			}
+			if err := node.Decode(&op); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if op.Responses["429"]["$ref"] != "#/components/responses/TooManyRequests" {
+				t.Errorf("%s %s: no 429", method, path)
+			}
+		}
+	}
+	if n != len(surface.All()) {
+		t.Errorf("%d operations, %d routes", n, len(surface.All()))
+	}
+	if !slices.ContainsFunc(doc.Servers, func(s struct {
+		URL string `yaml:"url"`
+	}) bool {
+		return strings.Contains(s.URL, ".execute-api.")
+	}) {
+		t.Errorf("servers %v: no deployed URL", doc.Servers)
 	}
 }

@@ -83,7 +83,11 @@ const (
 	// fallbacks and the memory store are allowed as outside Lambda.
 	// template.yaml never sets it.
 	EnvLocalEmulation = "LAMBDA_LOCAL_EMULATION"
-	envLambdaRuntime  = "AWS_LAMBDA_RUNTIME_API"
+	// EnvSAMLocal ("true") is what `sam local invoke` and `sam local
+	// start-api` set in the function's container: the same as
+	// EnvLocalEmulation. Lambda never sets it.
+	EnvSAMLocal      = "AWS_SAM_LOCAL"
+	envLambdaRuntime = "AWS_LAMBDA_RUNTIME_API"
 )
 
 // FromEnv reads the configuration of a function.
@@ -94,7 +98,7 @@ func FromEnv() Config {
 		PartnersSecretID:    os.Getenv(envPartnersID),
 		PartnersFile:        os.Getenv(envPartnersFile),
 		DevAPIKey:           os.Getenv(envDevAPIKey),
-		InLambda:            os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true",
+		InLambda:            os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true" && os.Getenv(EnvSAMLocal) != "true",
 		KYCSessionTTL:       envDuration(envKYCSessionTTL),
 		KYCRetention:        envDuration(envKYCRetention),
 		ServiceKeysSecretID: os.Getenv(envServiceKeysID),

@@ -32,12 +32,19 @@ func TestLocalEmulation(t *testing.T) {
 	if _, err := app.Build(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv(app.EnvLocalEmulation, "")
+	t.Setenv(app.EnvSAMLocal, "true")
+	if app.FromEnv().InLambda {
+		t.Fatal("AWS_SAM_LOCAL=true (sam local) is not Lambda")
+	}
 	tpl, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(tpl), app.EnvLocalEmulation) {
-		t.Fatal("template.yaml sets " + app.EnvLocalEmulation)
+	for _, name := range []string{app.EnvLocalEmulation, app.EnvSAMLocal} {
+		if strings.Contains(string(tpl), name) {
+			t.Fatal("template.yaml sets " + name)
+		}
 	}
 }
 

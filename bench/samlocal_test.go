@@ -1,0 +1,108 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/runtimeapi"
+	"github.com/partner-identity/api/shared/testkit/sam"
+)
+
+// TestSamLocalInvoke: every function runs as `sam local invoke <Id> -e
+// events/<event> --env-vars events/env.json` runs it: the real binary
+// under a Runtime API, with the environment SAM CLI gives it (the
+// function's variables from the template, env.json's values for those the
+// template declares, and AWS_SAM_LOCAL=true), answers its event with the
+// documented answer of a fresh container (an empty store: no user yet).
+func TestSamLocalInvoke(t *testing.T) {
+	if *table {
+		t.Skip("the table measures the functions")
+	}
+	tpl := sam.Transform(t)
+	ids := sam.FunctionIDs(t)
+	var envFile map[string]map[string]string
+	if err := json.Unmarshal(mustRead(t, "events/env.json"), &envFile); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"create-user": "201", "get-user": "404", "find-user": "404", "create-verification-link": "404",
+		"create-user-token": "404", "link-identifier": "404", "user-info": "401", "set-federated-identity": "401",
+		"delete-federated-identity": "401", "list-federated-identities": "401", "unmatched-route": "405",
+		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,
+	}
+	events := map[string]string{"cleanup-kyc-sessions": "cleanup-schedule"}
+
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", dir+string(os.PathSeparator), "./functions/...")
+	build.Dir, build.Env = testkit.Root(), append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, fn := range sam.Sorted(ids) {
+		t.Run(fn, func(t *testing.T) {
+			env := samLocalEnv(t, tpl, ids[fn], envFile)
+			event := events[fn]
+			if event == "" {
+				event = fn
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var logs strings.Builder
+			_, res, err := runtimeapi.ColdStart(ctx, filepath.Join(dir, fn), env, mustRead(t, "events/"+event+".json"), io.MultiWriter(&logs, io.Discard))
+			if err != nil || res.Error {
+				t.Fatalf("%v %s\n%s", err, res.Body, logs.String())
+			}
+			got := string(res.Body)
+			if w := want[fn]; strings.HasPrefix(w, `"`) {
+				if !strings.Contains(strings.ReplaceAll(strings.ReplaceAll(got, " ", ""), "\n", ""), w) {
+					t.Fatalf("answered %s, want %s", got, w)
+				}
+			} else if s := fmt.Sprint(statusOf(t, res.Body)); s != w {
+				t.Fatalf("status %s, want %s: %s", s, w, got)
+			}
+		})
+	}
+}
+
+// samLocalEnv is the environment SAM CLI gives function id: the template's
+// variables (a resource's Ref is its logical id, a parameter's its value),
+// each overridden by env.json's Parameters and then its section for id,
+// which set nothing the template does not declare.
+func samLocalEnv(t *testing.T, tpl *sam.Template, id string, file map[string]map[string]string) []string {
+	t.Helper()
+	params := map[string]string{}
+	for _, p := range sam.Parameters {
+		k, v, _ := strings.Cut(p, "=")
+		params[k] = v
+	}
+	fn := tpl.Resources[id]
+	envProp, _ := fn.Properties["Environment"].(map[string]any)
+	vars, _ := envProp["Variables"].(map[string]any)
+	out := []string{"AWS_SAM_LOCAL=true"}
+	for name, v := range vars {
+		val := fmt.Sprint(v)
+		if m, ok := v.(map[string]any); ok {
+			ref, _ := m["Ref"].(string)
+			val = ref
+			if pv, ok := params[ref]; ok {
+				val = pv
+			}
+		}
+		for _, section := range []string{"Parameters", id} {
+			if o, ok := file[section][name]; ok {
+				val = o
+			}
+		}
+		out = append(out, name+"="+val)
+	}
+	return out
+}

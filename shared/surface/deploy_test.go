@@ -155,3 +155,28 @@ func TestEveryOperationDocumentsThrottling(t *testing.T) {
 		t.Errorf("servers %v: no deployed URL", doc.Servers)
 	}
 }
+
+// TestREADMEExplainsEveryParameter: the README's deploy table names every
+// parameter of the template.
+func TestREADMEExplainsEveryParameter(t *testing.T) {
+	root := testkit.Root()
+	raw, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Parameters map[string]any `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range tpl.Parameters {
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("README.md does not explain the parameter %s", name)
+		}
+	}
+}

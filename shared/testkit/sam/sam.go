@@ -63,18 +63,26 @@ func Transform(t testing.TB, params ...string) *Template {
 
 // Statement is one Allow statement of a function's role, its resources
 // named symbolically: "table", "index/<name>", "stream", "secret:<parameter>",
-// "queue:<resource>" (anything else is its JSON).
+// "queue:<resource>" (anything else is its JSON); LeadingKeys are the
+// prefixes its dynamodb:LeadingKeys condition allows ("USER#" for "USER#*").
 type Statement struct {
-	Actions   []string
-	Resources []string
+	Actions     []string
+	Resources   []string
+	LeadingKeys []string
 }
 
-// Grants lists "action resource" for every pair a statement allows.
+// Grants lists "action resource" for every pair a statement allows, as
+// "action table PREFIX" for each leading key prefix of a scoped one.
 func (s Statement) Grants() []string {
 	var out []string
 	for _, a := range s.Actions {
 		for _, r := range s.Resources {
-			out = append(out, a+" "+r)
+			if len(s.LeadingKeys) == 0 {
+				out = append(out, a+" "+r)
+			}
+			for _, k := range s.LeadingKeys {
+				out = append(out, a+" "+r+" "+k)
+			}
 		}
 	}
 	return out
@@ -114,9 +122,14 @@ func (tpl *Template) RoleStatements(fn string) (statements []Statement, managed 
 				s.Resources = append(s.Resources, symbol(r))
 			}
 			if cond, ok := m["Condition"]; ok {
-				b, _ := json.Marshal(cond)
-				for i := range s.Resources {
-					s.Resources[i] += " if " + string(b)
+				like, _ := cond.(map[string]any)["ForAllValues:StringLike"].(map[string]any)
+				keys := asList(like["dynamodb:LeadingKeys"])
+				if len(cond.(map[string]any)) != 1 || len(like) != 1 || len(keys) == 0 {
+					b, _ := json.Marshal(cond)
+					return nil, nil, fmt.Errorf("%s: a condition other than ForAllValues:StringLike on dynamodb:LeadingKeys: %s", fn, b)
+				}
+				for _, k := range keys {
+					s.LeadingKeys = append(s.LeadingKeys, strings.TrimSuffix(fmt.Sprint(k), "*"))
 				}
 			}
 			statements = append(statements, s)

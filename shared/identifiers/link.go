@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/servicekeys"
@@ -62,8 +63,10 @@ func (l *Linker) Link(ctx context.Context, u store.User, p *partners.Partner, id
 		err = l.store.LinkIdentifier(ctx, u.ID, partnerID, hash, u.LinkedIdentifierHash, p.IdentityProvider, ev, now)
 		switch {
 		case err == nil:
+			metrics.Count(ctx, metrics.IdentifiersLinked, 1)
 			return nil
 		case errors.Is(err, store.ErrLinkTaken):
+			metrics.Count(ctx, metrics.IdentifierConflicts, 1)
 			return ErrTaken
 		case errors.Is(err, store.ErrNotFound):
 			return ErrUserGone

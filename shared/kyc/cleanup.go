@@ -8,6 +8,7 @@ import (
 
 	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 )
@@ -60,7 +61,7 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		}
 		refs, next, err := c.Store.ExpiredKYCSessions(ctx, now, cursor, pageSize)
 		if err != nil {
-			c.log(res, start, err)
+			c.log(ctx, res, start, err)
 			return res, err
 		}
 		res.Pages++
@@ -73,7 +74,7 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		res.Expired += len(expired)
 		res.Skipped += len(refs) - len(expired)
 		if err != nil {
-			c.log(res, start, err)
+			c.log(ctx, res, start, err)
 			return res, err
 		}
 		if next == "" {
@@ -82,18 +83,24 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		}
 		cursor = next
 	}
-	c.log(res, start, nil)
+	c.log(ctx, res, start, nil)
+	metrics.Count(ctx, metrics.SessionsExpired, res.Expired)
+	backlog := 0
+	if !res.Done {
+		backlog = 1
+	}
+	metrics.Count(ctx, metrics.CleanupBacklog, backlog)
 	return res, nil
 }
 
-func (c *Cleaner) log(res CleanupResult, start time.Time, err error) {
+func (c *Cleaner) log(ctx context.Context, res CleanupResult, start time.Time, err error) {
 	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "done", res.Done,
 		"latencyMs", float64(time.Since(start).Microseconds()) / 1000}
 	if err != nil {
-		slog.Error("kyc cleanup", append(attrs, "error", logsafe.Code(err))...)
+		slog.ErrorContext(ctx, "kyc cleanup", append(attrs, "error", logsafe.Code(err))...)
 		return
 	}
-	slog.Info("kyc cleanup", attrs...)
+	slog.InfoContext(ctx, "kyc cleanup", attrs...)
 }
 
 // Handle is the function's entry point: the schedule's event carries

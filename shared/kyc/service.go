@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
@@ -86,6 +87,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	case rejected != nil:
 		return Link{}, ErrWrongUserType
 	}
+	metrics.Count(ctx, metrics.KYCLinks, 1)
 	return Link{
 		KYCLink:   buildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
 		SessionID: sess.ID,

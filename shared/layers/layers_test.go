@@ -19,7 +19,7 @@ const module = "github.com/partner-identity/api/"
 func layerOf(pkg string) string {
 	switch {
 	case slices.Contains([]string{"shared/apierr", "shared/awsconfig", "shared/deadline", "shared/jsonmember", "shared/logsafe",
-		"shared/partners", "shared/phone", "shared/phone/internal/gen", "shared/secrets", "shared/servicekeys", "shared/store",
+		"shared/metrics", "shared/partners", "shared/phone", "shared/phone/internal/gen", "shared/secrets", "shared/servicekeys", "shared/store",
 		"shared/tokens"}, pkg):
 		return "foundation"
 	case slices.Contains(domain, pkg):

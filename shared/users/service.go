@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
@@ -103,11 +104,14 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		return Created{}, err
 	}
 	if existing == nil {
+		metrics.Count(ctx, metrics.UsersCreated, 1)
 		return Created{Data: data}, nil
 	}
 	if existing.RequestHash != hash {
+		metrics.Count(ctx, metrics.UserConflicts, 1)
 		return Created{}, ErrConflict
 	}
+	metrics.Count(ctx, metrics.UserReplays, 1)
 	return Created{Data: existing.Response, Replayed: true}, nil
 }
 

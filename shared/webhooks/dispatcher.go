@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 )
@@ -63,7 +64,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	}
 	p, ok := reg.Partner(ev.PartnerID)
 	if !ok || p.Webhook.URL == "" {
-		slog.Info("webhook skipped: no webhook configured", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID)
+		slog.InfoContext(ctx, "webhook skipped: no webhook configured", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID)
 		return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())
 	}
 	tries, backoff := max(d.Tries, 1), d.Backoff
@@ -81,10 +82,12 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 			}
 		}
 		if last = d.Sender.Send(ctx, p.Webhook.URL, p.Webhook.Secret, ev, d.now()); last == nil {
-			slog.Info("webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "try", try+1)
+			slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "try", try+1)
+			metrics.Count(ctx, metrics.WebhooksDelivered, 1)
 			return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())
 		}
 	}
+	metrics.Count(ctx, metrics.WebhookFailures, 1)
 	attempts, err := d.Store.RecordOutboxFailure(ctx, ev.ID, d.now())
 	if err != nil {
 		return RetryLater, err
@@ -93,7 +96,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	if maxAttempts == 0 {
 		maxAttempts = 5
 	}
-	slog.Warn("webhook failed", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID,
+	slog.WarnContext(ctx, "webhook failed", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID,
 		"attempts", attempts, "error", logsafe.Code(last))
 	if attempts < maxAttempts {
 		return RetryLater, nil
@@ -101,7 +104,8 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	if err := d.DeadLetters.Send(ctx, ev, logsafe.Code(last)); err != nil {
 		return RetryLater, err
 	}
-	slog.Error("webhook dead-lettered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempts", attempts)
+	slog.ErrorContext(ctx, "webhook dead-lettered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempts", attempts)
+	metrics.Count(ctx, metrics.WebhooksDeadLettered, 1)
 	return DeadLettered, d.Store.MarkOutboxDeadLettered(ctx, ev.ID, d.now())
 }
 
@@ -135,7 +139,7 @@ func (d *Dispatcher) Handle(ctx context.Context, e events.DynamoDBEvent) (events
 			defer wg.Done()
 			out, err := d.Deliver(ctx, ev)
 			if err != nil {
-				slog.Error("webhook dispatch", "eventId", ev.ID, "error", logsafe.Code(err))
+				slog.ErrorContext(ctx, "webhook dispatch", "eventId", ev.ID, "error", logsafe.Code(err))
 			}
 			if out == RetryLater {
 				mu.Lock()

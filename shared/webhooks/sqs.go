@@ -46,7 +46,7 @@ func (q *SQSDeadLetters) Send(ctx context.Context, ev store.OutboxEvent, reason 
 // logDeadLetters only logs (the local runner has no queue).
 type logDeadLetters struct{}
 
-func (logDeadLetters) Send(_ context.Context, ev store.OutboxEvent, reason string) error {
-	slog.Error("webhook dead letter (no queue configured)", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "reason", reason)
+func (logDeadLetters) Send(ctx context.Context, ev store.OutboxEvent, reason string) error {
+	slog.ErrorContext(ctx, "webhook dead letter (no queue configured)", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "reason", reason)
 	return nil
 }

@@ -1,0 +1,65 @@
+// Package metrics writes business metrics in CloudWatch's embedded metric
+// format (EMF): one JSON log line per count, which CloudWatch Logs turns
+// into a metric of namespace Namespace. They are written by the default
+// slog logger (no agent, no API call, no dependency) at info level, with
+// the invocation's ids when logged with its context, and carry no personal
+// data: a name and a count.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Namespace of every metric, with the one dimension Service.
+const (
+	Namespace = "PartnerIdentity"
+	Service   = "partner-identity-api"
+)
+
+// The metrics.
+const (
+	UsersCreated         = "UsersCreated"
+	UserReplays          = "UserReplays"
+	UserConflicts        = "UserConflicts"
+	KYCLinks             = "KYCLinks"
+	IdentifiersLinked    = "IdentifiersLinked"
+	IdentifierConflicts  = "IdentifierConflicts"
+	WebhooksDelivered    = "WebhooksDelivered"
+	WebhookFailures      = "WebhookFailures"
+	WebhooksDeadLettered = "WebhooksDeadLettered"
+	SessionsExpired      = "SessionsExpired"
+	// CleanupBacklog is 1 when a cleanup run ended with sessions left.
+	CleanupBacklog = "CleanupBacklog"
+)
+
+// All lists the metrics (the template's dashboard and alarms use them).
+var All = []string{UsersCreated, UserReplays, UserConflicts, KYCLinks, IdentifiersLinked, IdentifierConflicts,
+	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog}
+
+type directive struct {
+	Namespace  string     `json:"Namespace"`
+	Dimensions [][]string `json:"Dimensions"`
+	Metrics    []metric   `json:"Metrics"`
+}
+
+type metric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+type envelope struct {
+	Timestamp         int64       `json:"Timestamp"`
+	CloudWatchMetrics []directive `json:"CloudWatchMetrics"`
+}
+
+// Count records n of the metric name.
+func Count(ctx context.Context, name string, n int) {
+	slog.LogAttrs(ctx, slog.LevelInfo, "metric",
+		slog.Any("_aws", envelope{Timestamp: time.Now().UnixMilli(), CloudWatchMetrics: []directive{{
+			Namespace: Namespace, Dimensions: [][]string{{"Service"}}, Metrics: []metric{{Name: name, Unit: "Count"}},
+		}}}),
+		slog.String("Service", Service),
+		slog.Int(name, n))
+}

@@ -47,7 +47,8 @@ func TestIAMPoliciesAllowExactlyTheCalls(t *testing.T) {
 			t.Errorf("%s: %v", fn, err)
 			continue
 		}
-		wantManaged := []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}
+		// Logs, and X-Ray's PutTraceSegments for active tracing (SAM adds it).
+		wantManaged := []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
 		if fn == "webhook-dispatcher" {
 			// SAM adds it to a function with a DynamoDB stream event.
 			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole")

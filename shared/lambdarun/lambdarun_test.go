@@ -1,16 +1,21 @@
 package lambdarun_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
@@ -107,5 +112,40 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	}
 	if string(out) != "{\n  \"batchItemFailures\": []\n}" {
 		t.Fatalf("dispatcher response %s", out)
+	}
+}
+
+// TestRequestLineCarriesTheInvocationIDs: the request's log line, written
+// during a Lambda invocation, carries Lambda's request id and the X-Ray
+// trace id, so that it joins Lambda's REPORT line and the trace.
+func TestRequestLineCarriesTheInvocationIDs(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(logsafe.InvocationIDs(slog.NewJSONHandler(&buf, nil))))
+	defer slog.SetDefault(prev)
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := lambdarun.HTTP(router.Mux(deps, surface.All()...))
+	ctx := lambdacontext.NewContext(context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793"),
+		&lambdacontext.LambdaContext{AwsRequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd"})
+	event, err := os.ReadFile(filepath.Join(testkit.Root(), "events", "get-user.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("%s: %v", buf.Bytes(), err)
+	}
+	if line["msg"] != "request" || line["awsRequestId"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || line["traceId"] != "Root=1-5759e988-bd862e3fe1be46a994272793" {
+		t.Fatalf("request line %s", buf.Bytes())
 	}
 }

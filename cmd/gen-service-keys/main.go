@@ -1,14 +1,21 @@
-// Command gen-service-keys prints a new service keys secret document (one
-// Ed25519 token signing key with the given kid, a fresh identifier pepper)
-// for `aws secretsmanager create-secret --secret-string file://...`.
-// To rotate the signing key, put the new key first in the existing
-// document's tokenSigningKeys and keep the old one after it for an hour.
-// Never change the pepper of a live environment: links are keyed by it.
+// Command gen-service-keys writes new service key secret documents: the
+// token signing secret (one Ed25519 key with the given kid: the private
+// seed, read by create-user-token only) and the service keys secret (its
+// public key and a fresh identifier pepper, read by the functions that
+// verify tokens or hash identifiers), for `aws secretsmanager create-secret
+// --secret-string file://...`.
+//
+// To rotate the signing key, put the new key first in the signing
+// document's tokenSigningKeys and its public key first in the service keys
+// document's tokenVerificationKeys, keeping the old ones after them for an
+// hour (a token's lifetime). Never change the pepper of a live
+// environment: links are keyed by it.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/partner-identity/api/shared/servicekeys"
@@ -16,6 +23,15 @@ import (
 
 func main() {
 	kid := flag.String("kid", time.Now().UTC().Format("2006-01"), "key id of the signing key")
+	signingFile := flag.String("signing", "token-signing.json", "where the token signing secret document goes")
+	verificationFile := flag.String("verification", "service-keys.json", "where the service keys secret document goes")
 	flag.Parse()
-	fmt.Println(string(servicekeys.Generate(*kid)))
+	signing, verification := servicekeys.Generate(*kid)
+	for file, doc := range map[string][]byte{*signingFile: signing, *verificationFile: verification} {
+		if err := os.WriteFile(file, append(doc, '\n'), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "gen-service-keys:", err)
+			os.Exit(1)
+		}
+		fmt.Println("wrote", file)
+	}
 }

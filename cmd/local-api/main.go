@@ -35,6 +35,8 @@ func main() {
 	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
 	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
+	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
+	webhookSecrets := flag.String("webhook-secrets", env.WebhookSecretsFile, `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}} (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
 	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
@@ -44,7 +46,9 @@ func main() {
 	app.SetupLogging()
 	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
 		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
-		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID, UserTokenTTL: env.UserTokenTTL,
+		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID,
+		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
+		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
 		DevWebhookURL: *webhookURL, WebhookAllowHTTP: true}
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
@@ -106,7 +110,7 @@ func handler(deps *app.Deps, corsOrigins []string) http.Handler {
 // dispatcher does in AWS (an event that keeps failing is logged as a dead
 // letter after its attempts).
 func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
-	d := webhooks.NewDispatcher(deps.Store, deps.Registry, deps.Now,
+	d := webhooks.NewDispatcher(deps.Store, deps.Registry, deps.WebhookSecrets, deps.Now,
 		webhooks.DeadLettersTo(deps.AWS, deps.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, deps.WebhookAllowHTTP))
 	d.Backoff = 100 * time.Millisecond
 	seen := 0

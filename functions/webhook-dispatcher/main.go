@@ -10,7 +10,7 @@ import (
 
 func main() {
 	d := app.MustFromEnv()
-	dispatcher := webhooks.NewDispatcher(d.Store, d.Registry, d.Now,
+	dispatcher := webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now,
 		webhooks.DeadLettersTo(d.AWS, d.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
 	lambdarun.StartFunc(dispatcher.Handle)
 }

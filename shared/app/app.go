@@ -35,11 +35,20 @@ type Config struct {
 	PartnersSecretID string
 	PartnersFile     string
 	DevAPIKey        string
-	// ServiceKeysSecretID names the service keys secret (token signing keys,
-	// identifier pepper); ServiceKeysFile a local file in the same shape.
+	// ServiceKeysSecretID names the service keys secret (token verification
+	// keys, identifier pepper); ServiceKeysFile a local file in the same
+	// shape. TokenSigningSecretID (or TokenSigningFile) names the token
+	// signing secret, which only create-user-token reads;
+	// WebhookSecretsSecretID (or WebhookSecretsFile) the webhook signing
+	// secrets, which only the dispatcher reads. With none of a pair, outside
+	// Lambda only, the development documents are used.
 	// With neither, outside Lambda only, the fixed development keys are used.
-	ServiceKeysSecretID string
-	ServiceKeysFile     string
+	ServiceKeysSecretID    string
+	ServiceKeysFile        string
+	TokenSigningSecretID   string
+	TokenSigningFile       string
+	WebhookSecretsSecretID string
+	WebhookSecretsFile     string
 	// UserTokenTTL is a user token's lifetime (1h).
 	UserTokenTTL time.Duration
 	// WebhookDLQURL is the SQS dead-letter queue of undeliverable webhooks
@@ -74,6 +83,10 @@ const (
 	envKYCSessionTTL   = "KYC_SESSION_TTL"
 	envServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
 	envServiceKeysFile = "SERVICE_KEYS_FILE"
+	envSigningID       = "TOKEN_SIGNING_SECRET_ID"
+	envSigningFile     = "TOKEN_SIGNING_FILE"
+	envWebhookSecrets  = "WEBHOOK_SECRETS_SECRET_ID"
+	envWebhookFile     = "WEBHOOK_SECRETS_FILE"
 	envUserTokenTTL    = "USER_TOKEN_TTL"
 	envWebhookDLQ      = "WEBHOOK_DLQ_URL"
 	envWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
@@ -93,19 +106,23 @@ const (
 // FromEnv reads the configuration of a function.
 func FromEnv() Config {
 	c := Config{
-		Store:               os.Getenv(envStore),
-		TableName:           os.Getenv(envTableName),
-		PartnersSecretID:    os.Getenv(envPartnersID),
-		PartnersFile:        os.Getenv(envPartnersFile),
-		DevAPIKey:           os.Getenv(envDevAPIKey),
-		InLambda:            os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true" && os.Getenv(EnvSAMLocal) != "true",
-		KYCSessionTTL:       envDuration(envKYCSessionTTL),
-		KYCRetention:        envDuration(envKYCRetention),
-		ServiceKeysSecretID: os.Getenv(envServiceKeysID),
-		ServiceKeysFile:     os.Getenv(envServiceKeysFile),
-		UserTokenTTL:        envDuration(envUserTokenTTL),
-		WebhookDLQURL:       os.Getenv(envWebhookDLQ),
-		WebhookAllowHTTP:    os.Getenv(envWebhookHTTP) == "true",
+		Store:                  os.Getenv(envStore),
+		TableName:              os.Getenv(envTableName),
+		PartnersSecretID:       os.Getenv(envPartnersID),
+		PartnersFile:           os.Getenv(envPartnersFile),
+		DevAPIKey:              os.Getenv(envDevAPIKey),
+		InLambda:               os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true" && os.Getenv(EnvSAMLocal) != "true",
+		KYCSessionTTL:          envDuration(envKYCSessionTTL),
+		KYCRetention:           envDuration(envKYCRetention),
+		ServiceKeysSecretID:    os.Getenv(envServiceKeysID),
+		ServiceKeysFile:        os.Getenv(envServiceKeysFile),
+		TokenSigningSecretID:   os.Getenv(envSigningID),
+		TokenSigningFile:       os.Getenv(envSigningFile),
+		WebhookSecretsSecretID: os.Getenv(envWebhookSecrets),
+		WebhookSecretsFile:     os.Getenv(envWebhookFile),
+		UserTokenTTL:           envDuration(envUserTokenTTL),
+		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
+		WebhookAllowHTTP:       os.Getenv(envWebhookHTTP) == "true",
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -129,8 +146,12 @@ type Deps struct {
 	Now           func() time.Time
 	KYCSessionTTL time.Duration
 	KYCRetention  time.Duration
-	Keys          func(context.Context) (*servicekeys.Keys, error)
-	UserTokenTTL  time.Duration
+	// Keys verify tokens and hold the identifier pepper; SigningKeys sign
+	// tokens; WebhookSecrets sign webhooks. Each is its own secret.
+	Keys           func(context.Context) (*servicekeys.Keys, error)
+	SigningKeys    func(context.Context) (*servicekeys.Keys, error)
+	WebhookSecrets func(context.Context) (partners.WebhookSecrets, error)
+	UserTokenTTL   time.Duration
 	// WebhookDLQURL is the dispatcher's dead-letter queue ("" logs dead
 	// letters); WebhookAllowHTTP its URL policy.
 	WebhookDLQURL    string
@@ -218,25 +239,29 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
 	}
 
-	keys, err := secret(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse)
-	switch {
-	case err != nil:
-		return nil, err
-	case keys != nil:
-		d.Keys = keys
-	case cfg.InLambda:
-		// Functions that neither mint nor verify tokens get no service keys.
-		d.Keys = func(context.Context) (*servicekeys.Keys, error) {
-			return nil, errors.New("app: SERVICE_KEYS_SECRET_ID is not set")
-		}
-	default:
-		// Parsed on first use, as the secret would be fetched: deriving a
-		// key computes the Ed25519 base point tables (about 1.4 ms), which
+	// Functions that do not use a secret never read it; in Lambda one that
+	// is not configured fails only where it is used.
+	missing := func(name string) error { return errors.New("app: " + name + " is not set") }
+	devKeys := sync.OnceValues(func() (*servicekeys.Keys, error) {
+		// Parsed on first use, as a secret would be fetched: deriving a key
+		// computes the Ed25519 base point tables (about 1.4 ms), which
 		// functions that handle no token never need.
-		keys := sync.OnceValues(func() (*servicekeys.Keys, error) {
-			return servicekeys.Parse([]byte(servicekeys.DevDocument))
-		})
-		d.Keys = func(context.Context) (*servicekeys.Keys, error) { return keys() }
+		return servicekeys.Parse([]byte(servicekeys.DevDocument))
+	})
+	if d.Keys, err = secretOr(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse,
+		devKeys, missing(envServiceKeysID)); err != nil {
+		return nil, err
+	}
+	if d.SigningKeys, err = secretOr(cfg, cfg.TokenSigningSecretID, cfg.TokenSigningFile, secretsClient, servicekeys.Parse,
+		devKeys, missing(envSigningID)); err != nil {
+		return nil, err
+	}
+	devHooks := sync.OnceValues(func() (partners.WebhookSecrets, error) {
+		return partners.ParseWebhookSecrets([]byte(partners.DevWebhookSecrets))
+	})
+	if d.WebhookSecrets, err = secretOr(cfg, cfg.WebhookSecretsSecretID, cfg.WebhookSecretsFile, secretsClient, partners.ParseWebhookSecrets,
+		devHooks, missing(envWebhookSecrets)); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -255,6 +280,20 @@ func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.C
 		return newCache(cfg, secrets.Parsed(secrets.FromFile(file), parse)).Get, nil
 	}
 	return nil, nil
+}
+
+// secretOr is secret's cache, or else dev outside Lambda, or else in
+// Lambda a source that always fails with unset.
+func secretOr[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error),
+	dev func() (T, error), unset error) (func(context.Context) (T, error), error) {
+	get, err := secret(cfg, id, file, client, parse)
+	switch {
+	case err != nil || get != nil:
+		return get, err
+	case cfg.InLambda:
+		return func(context.Context) (T, error) { var zero T; return zero, unset }, nil
+	}
+	return func(context.Context) (T, error) { return dev() }, nil
 }
 
 func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets.Cache[T] {

@@ -49,8 +49,12 @@ func (l *Linker) Link(ctx context.Context, u store.User, p *partners.Partner, id
 	if err != nil {
 		return err
 	}
+	pepper, err := keys.IdentifierPepper()
+	if err != nil {
+		return err
+	}
 	partnerID := p.ID
-	hash := Hash(keys.Pepper, partnerID, id)
+	hash := Hash(pepper, partnerID, id)
 	for attempt := 0; ; attempt++ {
 		if u.LinkedIdentifierHash == hash {
 			return nil

@@ -9,7 +9,7 @@ const (
 	DevPartnerID = "p_dev"
 	DevAPIKey    = "dev_partner_key_0123456789abcdef"
 	// DevWebhookSecret signs the development partner's webhooks.
-	DevWebhookSecret = "dev-webhook-secret"
+	DevWebhookSecret = "dev-webhook-secret-0123456789"
 )
 
 // DevRegistry is a registry with the development partner (flow API, a KYC
@@ -21,9 +21,12 @@ func DevRegistry(apiKey, webhookURL string) *Registry {
 		"apiKeySha256":["` + KeyDigest(apiKey) + `"],"flow":"API",
 		"kycTemplates":{"MX":{"templateId":"mx-basic","linkUrl":"http://127.0.0.1:3000/kyc/{sessionId}"},
 		                "US":{"templateId":"us-basic","linkUrl":"http://127.0.0.1:3000/kyc/{sessionId}"}},
-		"webhook":{"url":` + string(hook) + `,"secret":"` + DevWebhookSecret + `"},"identityProvider":"devpartner"}]}`))
+		"webhook":{"url":` + string(hook) + `},"identityProvider":"devpartner"}]}`))
 	if err != nil {
 		panic(err)
 	}
 	return r
 }
+
+// DevWebhookSecrets is the development partner's webhook secret document.
+const DevWebhookSecrets = `{"webhookSecrets":{"` + DevPartnerID + `":"` + DevWebhookSecret + `"}}`

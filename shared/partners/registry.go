@@ -38,10 +38,11 @@ type KYCTemplate struct {
 	LinkURL    string `json:"linkUrl"`
 }
 
-// Webhook is where a partner's events go, and the secret that signs them.
+// Webhook is where a partner's events go. The secret that signs them is
+// not in the registry, which every function reads, but in the webhook
+// secrets (WebhookSecrets), which only the dispatcher reads.
 type Webhook struct {
-	URL    string `json:"url"`
-	Secret string `json:"secret"`
+	URL string `json:"url"`
 }
 
 // SessionIDPlaceholder is replaced by the session id in a template's linkUrl.

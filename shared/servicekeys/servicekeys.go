@@ -1,12 +1,21 @@
-// Package servicekeys is the second secret (DESIGN.md section 6): the user
-// token signing keys, with key ids, and the identifier pepper.
+// Package servicekeys reads the service key secrets: the user token keys,
+// with key ids, and the identifier pepper. They are split by need, so that
+// only the function that mints tokens can read a private seed:
+//
+// The token signing secret (create-user-token only):
 //
 //	{"tokenSigningKeys": [{"kid": "2026-11", "ed25519Seed": "<base64, 32 bytes>", "ed25519PublicKey": "<base64, 32 bytes>"},
-//	                      {"kid": "2026-10", "ed25519Seed": "<base64, 32 bytes>", "ed25519PublicKey": "<base64, 32 bytes>"}],
+//	                      {"kid": "2026-10", "ed25519Seed": "<base64, 32 bytes>", "ed25519PublicKey": "<base64, 32 bytes>"}]}
+//
+// The service keys secret (the functions that verify tokens or hash
+// identifiers): public keys only, and the pepper.
+//
+//	{"tokenVerificationKeys": [{"kid": "2026-11", "ed25519PublicKey": "<base64, 32 bytes>"}, ...],
 //	 "identifierPepper": "<base64, at least 32 bytes>"}
 //
-// The first signing key signs; every listed key verifies, so during a
-// rotation the previous key stays listed until the tokens it signed expire.
+// One document may hold both (the development keys do). The first signing
+// key signs; every listed key verifies, so during a rotation the previous
+// key stays listed until the tokens it signed expire.
 //
 // ed25519PublicKey is optional (cmd/gen-service-keys writes it): with it,
 // a function that only verifies tokens never derives a private key, which
@@ -61,6 +70,8 @@ func newSigningKey(kid string, seed []byte, public ed25519.PublicKey) SigningKey
 
 // Keys is the parsed secret.
 type Keys struct {
+	// Signing lists every key: the signing keys (with a seed) first, then
+	// the verification-only keys.
 	// Signing[0] signs; all verify.
 	Signing []SigningKey
 	Pepper  []byte
@@ -72,6 +83,10 @@ type document struct {
 		Seed   string `json:"ed25519Seed"`
 		Public string `json:"ed25519PublicKey"`
 	} `json:"tokenSigningKeys"`
+	TokenVerificationKeys []struct {
+		KID    string `json:"kid"`
+		Public string `json:"ed25519PublicKey"`
+	} `json:"tokenVerificationKeys"`
 	IdentifierPepper string `json:"identifierPepper"`
 }
 
@@ -81,8 +96,8 @@ func Parse(data []byte) (*Keys, error) {
 	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
 		return nil, fmt.Errorf("service keys: %w", err)
 	}
-	if len(doc.TokenSigningKeys) == 0 {
-		return nil, errors.New("service keys: no tokenSigningKeys")
+	if len(doc.TokenSigningKeys) == 0 && len(doc.TokenVerificationKeys) == 0 {
+		return nil, errors.New("service keys: no tokenSigningKeys and no tokenVerificationKeys")
 	}
 	k := &Keys{}
 	seen := map[string]bool{}
@@ -100,12 +115,53 @@ func Parse(data []byte) (*Keys, error) {
 		}
 		k.Signing = append(k.Signing, newSigningKey(sk.KID, seed, public))
 	}
-	pepper, err := base64.StdEncoding.DecodeString(doc.IdentifierPepper)
-	if err != nil || len(pepper) < 32 {
-		return nil, errors.New("service keys: identifierPepper must be base64 of at least 32 bytes")
+	for _, vk := range doc.TokenVerificationKeys {
+		public, err := base64.StdEncoding.DecodeString(vk.Public)
+		if err != nil || len(public) != ed25519.PublicKeySize || vk.KID == "" || seen[vk.KID] {
+			return nil, errors.New("service keys: each verification key needs a unique kid and a base64 32-byte ed25519PublicKey")
+		}
+		seen[vk.KID] = true
+		k.Signing = append(k.Signing, SigningKey{ID: vk.KID, Public: public,
+			private: func() (ed25519.PrivateKey, error) { return nil, ErrVerifyOnly }})
 	}
-	k.Pepper = pepper
+	if doc.IdentifierPepper != "" {
+		pepper, err := base64.StdEncoding.DecodeString(doc.IdentifierPepper)
+		if err != nil || len(pepper) < 32 {
+			return nil, errors.New("service keys: identifierPepper must be base64 of at least 32 bytes")
+		}
+		k.Pepper = pepper
+	}
 	return k, nil
+}
+
+// Errors of a document that lacks what a function needs of it.
+var (
+	// ErrVerifyOnly: the key has no seed (a verification document).
+	ErrVerifyOnly = errors.New("service keys: a verification key cannot sign")
+	// ErrNoPepper: the document has no identifierPepper (a signing document).
+	ErrNoPepper = errors.New("service keys: no identifierPepper")
+	// ErrNoSigningKey: the document has no key with a seed.
+	ErrNoSigningKey = errors.New("service keys: no signing key")
+)
+
+// IdentifierPepper is the pepper of identifier hashes, or ErrNoPepper: a
+// document without one never hashes with an empty key.
+func (k *Keys) IdentifierPepper() ([]byte, error) {
+	if len(k.Pepper) == 0 {
+		return nil, ErrNoPepper
+	}
+	return k.Pepper, nil
+}
+
+// Signer is the key that signs: the first with a seed.
+func (k *Keys) Signer() (SigningKey, error) {
+	if len(k.Signing) == 0 || k.Signing[0].private == nil {
+		return SigningKey{}, ErrNoSigningKey
+	}
+	if _, err := k.Signing[0].private(); errors.Is(err, ErrVerifyOnly) {
+		return SigningKey{}, ErrNoSigningKey
+	}
+	return k.Signing[0], nil
 }
 
 // Verifying returns the key with id kid.
@@ -118,20 +174,23 @@ func (k *Keys) Verifying(kid string) (SigningKey, bool) {
 	return SigningKey{}, false
 }
 
-// Generate makes a fresh secret document (one signing key, a pepper), for
-// the local runner and for operators creating the secret.
-func Generate(kid string) []byte {
+// Generate makes fresh secret documents for operators creating the
+// secrets: signing, the token signing secret (one key with kid), and
+// verification, the service keys secret (its public key and a new pepper).
+func Generate(kid string) (signing, verification []byte) {
 	seed := make([]byte, ed25519.SeedSize)
 	pepper := make([]byte, 32)
 	_, _ = rand.Read(seed)
 	_, _ = rand.Read(pepper)
-	public := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
-	b, _ := json.Marshal(map[string]any{
-		"tokenSigningKeys": []map[string]string{{"kid": kid, "ed25519Seed": base64.StdEncoding.EncodeToString(seed),
-			"ed25519PublicKey": base64.StdEncoding.EncodeToString(public)}},
-		"identifierPepper": base64.StdEncoding.EncodeToString(pepper),
+	public := base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey))
+	signing, _ = json.Marshal(map[string]any{
+		"tokenSigningKeys": []map[string]string{{"kid": kid, "ed25519Seed": base64.StdEncoding.EncodeToString(seed), "ed25519PublicKey": public}},
 	})
-	return b
+	verification, _ = json.Marshal(map[string]any{
+		"tokenVerificationKeys": []map[string]string{{"kid": kid, "ed25519PublicKey": public}},
+		"identifierPepper":      base64.StdEncoding.EncodeToString(pepper),
+	})
+	return signing, verification
 }
 
 // DevDocument is the development service keys secret: fixed, so that a

@@ -70,11 +70,37 @@ func TestParseRefuses(t *testing.T) {
 			t.Errorf("Parse(%s) accepted", doc)
 		}
 	}
-	g, err := Parse(Generate("k"))
+	signing, verification := Generate("k")
+	g, err := Parse(signing)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := g.Signing[0].Private(); err != nil {
-		t.Fatalf("a generated document: %v", err)
+		t.Fatalf("a generated signing document: %v", err)
+	}
+	if _, err := g.IdentifierPepper(); !errors.Is(err, ErrNoPepper) {
+		t.Fatalf("the signing document holds a pepper: %v", err)
+	}
+	v, err := Parse(verification)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Signer(); !errors.Is(err, ErrNoSigningKey) {
+		t.Fatalf("the verification document can sign: %v", err)
+	}
+	if vk, ok := v.Verifying("k"); !ok || !vk.Public.Equal(g.Signing[0].Public) {
+		t.Fatal("the verification document does not verify the signing key's tokens")
+	}
+	if p, err := v.IdentifierPepper(); err != nil || len(p) != 32 {
+		t.Fatalf("pepper %d, %v", len(p), err)
+	}
+	for _, doc := range []string{
+		`{"tokenVerificationKeys":[{"kid":"v","ed25519PublicKey":"AAAA"}],"identifierPepper":"ZGV2LW9ubHktaWRlbnRpZmllci1wZXBwZXItMDAwMDAwMDA="}`,
+		`{"tokenVerificationKeys":[{"kid":"v","ed25519Seed":"ZGV2LW9ubHktZWQyNTUxOS1zZWVkLTAwMDAwMDAwMDA="}]}`,
+		`{}`,
+	} {
+		if _, err := Parse([]byte(doc)); err == nil {
+			t.Errorf("Parse(%s) accepted", doc)
+		}
 	}
 }

@@ -36,13 +36,31 @@ var eventSourceGrants = []string{
 // Lambda, through every path of the function that writes or reads
 // something different.
 func TestIAMPoliciesAllowExactlyTheCalls(t *testing.T) {
-	tpl := sam.Transform(t)
 	ids := sam.FunctionIDs(t)
 	performed := performedActions(t)
+	t.Run("secrets under AWS's key", func(t *testing.T) { checkPolicies(t, sam.Transform(t), ids, performed, false) })
+	// With a customer-managed key, Secrets Manager decrypts each secret a
+	// function reads with the function's own kms:Decrypt (kms:ViaService).
+	t.Run("secrets under a customer-managed key", func(t *testing.T) {
+		tpl := sam.Transform(t, "SecretsKmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+		withKMS := map[string]map[string]bool{}
+		for fn, did := range performed {
+			withKMS[fn] = map[string]bool{}
+			for a := range did {
+				withKMS[fn][a] = true
+				if strings.HasPrefix(a, "secretsmanager:GetSecretValue ") {
+					withKMS[fn]["kms:Decrypt key:SecretsKmsKeyArn via secretsmanager"] = true
+				}
+			}
+		}
+		checkPolicies(t, tpl, ids, withKMS, true)
+	})
+}
 
+func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, performed map[string]map[string]bool, kms bool) {
 	for _, fn := range sam.Sorted(ids) {
 		id := ids[fn]
-		statements, managed, err := tpl.RoleStatements(id)
+		statements, managed, err := tpl.RoleStatements(id, map[string]bool{"HasSecretsKmsKey": kms})
 		if err != nil {
 			t.Errorf("%s: %v", fn, err)
 			continue
@@ -113,6 +131,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	symbols := map[string]string{
 		"secretsmanager:GetSecretValue secret:" + w.partnersID: "secretsmanager:GetSecretValue secret:PartnerRegistrySecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
+		"secretsmanager:GetSecretValue secret:" + w.signingID:  "secretsmanager:GetSecretValue secret:TokenSigningSecretArn",
+		"secretsmanager:GetSecretValue secret:" + w.hooksID:    "secretsmanager:GetSecretValue secret:WebhookSecretsSecretArn",
 		"sqs:SendMessage queue:" + dlq:                         "sqs:SendMessage queue:WebhookDeadLetterQueue",
 	}
 

@@ -25,12 +25,13 @@ import (
 
 func TestMain(m *testing.M) { moto.Main(m) }
 
-// world is a table and the two secrets on moto_server.
+// world is a table and the four secrets on moto_server, split by need as
+// deployed.
 type world struct {
-	srv                *moto.Server
-	db                 *dynamodb.Client
-	table              string
-	partnersID, keysID string
+	srv                                    *moto.Server
+	db                                     *dynamodb.Client
+	table                                  string
+	partnersID, keysID, signingID, hooksID string
 }
 
 func newWorld(t *testing.T, registryJSON string) *world {
@@ -38,8 +39,10 @@ func newWorld(t *testing.T, registryJSON string) *world {
 	db, table := srv.NewTable(t, nil, nil)
 	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
 	suffix := time.Now().Format("150405.000000000")
-	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix}
-	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.ServiceKeysJSON} {
+	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix,
+		signingID: "signing-" + suffix, hooksID: "hooks-" + suffix}
+	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.TokenVerificationJSON,
+		w.signingID: fixture.TokenSigningJSON, w.hooksID: fixture.WebhookSecretsJSON} {
 		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +78,7 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	}
 	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
-		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID,
+		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
 		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +206,9 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	if q := c.calls.Get("Query"); q != 4 || c.calls.Total() != 4 {
 		t.Errorf("cleanup with nothing to expire: %v, want 4 queries (one per shard)", c.calls.All())
 	}
-	c.assertSecretFetches(t, 2)
+	// The registry, the token signing keys (the token), the verification keys
+	// (the token's use) and the webhook secrets (the dispatcher): once each.
+	c.assertSecretFetches(t, 4)
 }
 
 // TestSecretsOncePerCachePeriod: 200 operations over 4 minutes fetch each

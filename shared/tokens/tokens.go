@@ -55,7 +55,10 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 	exp := now.Add(ttl)
 	var jti [16]byte
 	_, _ = rand.Read(jti[:])
-	key := keys.Signing[0]
+	key, err := keys.Signer()
+	if err != nil {
+		return Minted{}, err
+	}
 	priv, err := key.Private()
 	if err != nil {
 		return Minted{}, err

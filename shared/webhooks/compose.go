@@ -11,9 +11,11 @@ import (
 )
 
 // NewDispatcher is the dispatcher of the events in s to the partners of
-// registry: dead letters go to dlq, requests through sender, now is its clock.
-func NewDispatcher(s store.Outbox, registry func(context.Context) (*partners.Registry, error), now func() time.Time, dlq DeadLetters, sender *Sender) *Dispatcher {
-	return &Dispatcher{Store: s, Registry: registry, Now: now, DeadLetters: dlq, Sender: sender}
+// registry, signed with their secrets: dead letters go to dlq, requests
+// through sender, now is its clock.
+func NewDispatcher(s store.Outbox, registry func(context.Context) (*partners.Registry, error),
+	secrets func(context.Context) (partners.WebhookSecrets, error), now func() time.Time, dlq DeadLetters, sender *Sender) *Dispatcher {
+	return &Dispatcher{Store: s, Registry: registry, Secrets: secrets, Now: now, DeadLetters: dlq, Sender: sender}
 }
 
 // DeadLettersTo is the SQS queue queueURL through cfg, or the log when

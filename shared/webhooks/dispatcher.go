@@ -22,8 +22,11 @@ type DeadLetters interface {
 
 // Dispatcher delivers outbox events.
 type Dispatcher struct {
-	Store       store.Outbox
-	Registry    func(context.Context) (*partners.Registry, error)
+	Store    store.Outbox
+	Registry func(context.Context) (*partners.Registry, error)
+	// Secrets are the partners' webhook signing secrets (a secret only the
+	// dispatcher reads).
+	Secrets     func(context.Context) (partners.WebhookSecrets, error)
 	Sender      *Sender
 	DeadLetters DeadLetters
 	Now         func() time.Time
@@ -67,6 +70,16 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 		slog.InfoContext(ctx, "webhook skipped: no webhook configured", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID)
 		return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())
 	}
+	secrets, err := d.Secrets(ctx)
+	if err != nil {
+		return RetryLater, err
+	}
+	secret, ok := secrets[p.ID]
+	if !ok {
+		// A partner with a URL and no secret is a configuration fault: the
+		// event waits (the stream's iterator age alarm shows it).
+		return RetryLater, logsafe.Wrap("webhook_secret_missing", errors.New("no webhook secret for the partner"))
+	}
 	tries, backoff := max(d.Tries, 1), d.Backoff
 	if d.Tries == 0 {
 		tries = 3
@@ -81,7 +94,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 				return RetryLater, err
 			}
 		}
-		if last = d.Sender.Send(ctx, p.Webhook.URL, p.Webhook.Secret, ev, d.now()); last == nil {
+		if last = d.Sender.Send(ctx, p.Webhook.URL, secret, ev, d.now()); last == nil {
 			slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "try", try+1)
 			metrics.Count(ctx, metrics.WebhooksDelivered, 1)
 			return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())

@@ -64,8 +64,8 @@ func (r *receiver) requests() ([]http.Header, [][]byte) {
 
 func registry(t *testing.T, urlA, urlB string) func(context.Context) (*partners.Registry, error) {
 	doc, _ := json.Marshal(map[string]any{"partners": []map[string]any{
-		{"id": "pa", "webhook": map[string]string{"url": urlA, "secret": secretA}, "flow": "API"},
-		{"id": "pb", "webhook": map[string]string{"url": urlB, "secret": secretB}, "flow": "API"},
+		{"id": "pa", "webhook": map[string]string{"url": urlA}, "flow": "API"},
+		{"id": "pb", "webhook": map[string]string{"url": urlB}, "flow": "API"},
 	}})
 	r, err := partners.Parse(doc)
 	if err != nil {
@@ -120,7 +120,10 @@ func (q *memoryDLQ) Send(_ context.Context, ev store.OutboxEvent, _ string) erro
 }
 
 func dispatcher(s store.Store, reg func(context.Context) (*partners.Registry, error), dlq webhooks.DeadLetters) *webhooks.Dispatcher {
-	return &webhooks.Dispatcher{Store: s, Registry: reg, Sender: webhooks.NewSender(2*time.Second, true), DeadLetters: dlq,
+	secrets := func(context.Context) (partners.WebhookSecrets, error) {
+		return partners.WebhookSecrets{"pa": secretA, "pb": secretB}, nil
+	}
+	return &webhooks.Dispatcher{Store: s, Registry: reg, Secrets: secrets, Sender: webhooks.NewSender(2*time.Second, true), DeadLetters: dlq,
 		Tries: 3, Backoff: time.Millisecond, MaxAttempts: 3}
 }
 

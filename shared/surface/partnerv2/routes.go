@@ -12,7 +12,7 @@ import (
 func newAPI(d *app.Deps) *API {
 	return &API{
 		registry: d.Registry,
-		users:    users.New(d.Store, d.Now, d.Keys, d.UserTokenTTL),
+		users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
 		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention),
 	}
 }

@@ -78,11 +78,15 @@ func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
+	pepper, err := keys.IdentifierPepper()
+	if err != nil {
+		return nil, err
+	}
 	var p *principal
 	if hasAuthz {
-		p, err = a.byToken(r.Context(), keys, authz, ident, hasIdent)
+		p, err = a.byToken(r.Context(), pepper, authz, ident, hasIdent)
 	} else {
-		p, err = a.byPartnerKey(r.Context(), keys, key, ident, hasIdent)
+		p, err = a.byPartnerKey(r.Context(), pepper, key, ident, hasIdent)
 	}
 	if err != nil {
 		return nil, err
@@ -98,7 +102,7 @@ func header(r *http.Request, name string) (string, bool) {
 	return v, v != ""
 }
 
-func (a *authenticator) byToken(ctx context.Context, keys *servicekeys.Keys, authz, ident string, hasIdent bool) (*principal, error) {
+func (a *authenticator) byToken(ctx context.Context, pepper []byte, authz, ident string, hasIdent bool) (*principal, error) {
 	up, err := a.tokens.Header(ctx, authz)
 	if err != nil {
 		return nil, apierr.Translate(err, tokenAnswers...)
@@ -107,14 +111,14 @@ func (a *authenticator) byToken(ctx context.Context, keys *servicekeys.Keys, aut
 		if identifiers.Check(ident) != nil {
 			return nil, apierr.ER707()
 		}
-		if up.User.LinkedIdentifierHash != identifiers.Hash(keys.Pepper, up.Partner.ID, ident) {
+		if up.User.LinkedIdentifierHash != identifiers.Hash(pepper, up.Partner.ID, ident) {
 			return nil, apierr.ER703()
 		}
 	}
 	return &principal{User: up.User, Partner: up.Partner, ViaToken: true}, nil
 }
 
-func (a *authenticator) byPartnerKey(ctx context.Context, keys *servicekeys.Keys, key, ident string, hasIdent bool) (*principal, error) {
+func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, ident string, hasIdent bool) (*principal, error) {
 	reg, err := a.registry(ctx)
 	if err != nil {
 		return nil, err
@@ -128,7 +132,7 @@ func (a *authenticator) byPartnerKey(ctx context.Context, keys *servicekeys.Keys
 	case identifiers.Check(ident) != nil:
 		return nil, apierr.ER707()
 	}
-	link, err := a.links.GetLink(ctx, partner.ID, identifiers.Hash(keys.Pepper, partner.ID, ident))
+	link, err := a.links.GetLink(ctx, partner.ID, identifiers.Hash(pepper, partner.ID, ident))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, apierr.ER705()

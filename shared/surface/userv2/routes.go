@@ -16,7 +16,7 @@ func newAPI(d *app.Deps) *API {
 			registry: d.Registry, keys: d.Keys, links: d.Store, users: d.Store,
 		},
 		linker: identifiers.NewLinker(d.Store, d.Now, d.Keys),
-		users:  users.New(d.Store, d.Now, d.Keys, d.UserTokenTTL),
+		users:  users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
 	}
 }
 

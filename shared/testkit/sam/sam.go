@@ -22,6 +22,8 @@ import (
 var Parameters = []string{
 	"PartnerRegistrySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:partners-AbCdEf",
 	"ServiceKeysSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
+	"TokenSigningSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
+	"WebhookSecretsSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hooks-AbCdEf",
 }
 
 // Template is the transformed template.
@@ -89,8 +91,9 @@ func (s Statement) Grants() []string {
 }
 
 // RoleStatements are the inline policy statements of the role of the
-// function with logical id fn, and the role's managed policy ARNs.
-func (tpl *Template) RoleStatements(fn string) (statements []Statement, managed []string, err error) {
+// function with logical id fn, and the role's managed policy ARNs. A
+// statement under Fn::If counts when its condition is true in conditions.
+func (tpl *Template) RoleStatements(fn string, conditions map[string]bool) (statements []Statement, managed []string, err error) {
 	f, ok := tpl.Resources[fn]
 	if !ok || f.Type != "AWS::Lambda::Function" {
 		return nil, nil, fmt.Errorf("no function %s", fn)
@@ -111,6 +114,16 @@ func (tpl *Template) RoleStatements(fn string) (statements []Statement, managed 
 		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
 		for _, st := range asList(doc["Statement"]) {
 			m := st.(map[string]any)
+			if cond, ok := m["Fn::If"].([]any); ok && len(cond) == 3 {
+				on, known := conditions[fmt.Sprint(cond[0])]
+				if !known {
+					return nil, nil, fmt.Errorf("%s: condition %v not given", fn, cond[0])
+				}
+				if !on {
+					continue
+				}
+				m = cond[1].(map[string]any)
+			}
 			if m["Effect"] != "Allow" {
 				return nil, nil, fmt.Errorf("%s: a statement that is not Allow: %v", fn, m)
 			}
@@ -121,7 +134,17 @@ func (tpl *Template) RoleStatements(fn string) (statements []Statement, managed 
 			for _, r := range asList(m["Resource"]) {
 				s.Resources = append(s.Resources, symbol(r))
 			}
-			if cond, ok := m["Condition"]; ok {
+			if cond, ok := m["Condition"].(map[string]any); ok && cond["StringEquals"] != nil {
+				eq, _ := cond["StringEquals"].(map[string]any)
+				via, _ := eq["kms:ViaService"].(map[string]any)
+				if len(cond) != 1 || len(eq) != 1 || via["Fn::Sub"] != "secretsmanager.${AWS::Region}.amazonaws.com" {
+					b, _ := json.Marshal(cond)
+					return nil, nil, fmt.Errorf("%s: a condition other than kms:ViaService Secrets Manager: %s", fn, b)
+				}
+				for i := range s.Resources {
+					s.Resources[i] += " via secretsmanager"
+				}
+			} else if cond, ok := m["Condition"]; ok {
 				like, _ := cond.(map[string]any)["ForAllValues:StringLike"].(map[string]any)
 				keys := asList(like["dynamodb:LeadingKeys"])
 				if len(cond.(map[string]any)) != 1 || len(like) != 1 || len(keys) == 0 {
@@ -163,6 +186,9 @@ func symbol(r any) string {
 		}
 		if ref, ok := m["Ref"].(string); ok && strings.HasSuffix(ref, "SecretArn") {
 			return "secret:" + ref
+		}
+		if ref, ok := m["Ref"].(string); ok && strings.HasSuffix(ref, "KmsKeyArn") {
+			return "key:" + ref
 		}
 		if sub, ok := m["Fn::Sub"].(string); ok && strings.HasPrefix(sub, "${Table.Arn}/") {
 			return strings.TrimPrefix(sub, "${Table.Arn}/")

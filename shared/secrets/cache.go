@@ -74,7 +74,7 @@ func (c *Cache[T]) refresh(ctx context.Context) (T, error) {
 	if err != nil {
 		if c.have {
 			c.freshTo = c.Now().Add(c.RetryAfter)
-			slog.Warn("secret refresh failed; serving the cached value", "error", logsafe.Code(err))
+			slog.WarnContext(ctx, "secret refresh failed; serving the cached value", "error", logsafe.Code(err))
 			return c.val, nil
 		}
 		var zero T

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -221,11 +222,7 @@ type Calls struct {
 func (c *Calls) Actions() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.actions))
-	for k, v := range c.actions {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.actions)
 }
 
 // Get returns how many times op was called.
@@ -250,11 +247,7 @@ func (c *Calls) Total() int {
 func (c *Calls) All() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.counts)
 }
 
 // Reset zeroes the counts.

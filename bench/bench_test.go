@@ -297,6 +297,16 @@ func printTable(w io.Writer, hello, adapter row, rows []row) {
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *starts)
 	fmt.Fprintf(w, "%-26s %12s %7s  %8s %7s %7s %7s  %8s %9s %7s  %s\n",
 		"binary", "size (arm64)", "x hello", "cold ms", "p90 ms", "init ms", "x hello", "warm us", "x adapter", "allocs", "targets (size<=2.5 cold<=1.5 warm<=3)")
+	var missed []string
+	lo, hi := map[string]float64{}, map[string]float64{}
+	track := func(k string, x float64) {
+		if v, ok := lo[k]; !ok || x < v {
+			lo[k] = x
+		}
+		if x > hi[k] {
+			hi[k] = x
+		}
+	}
 	line := func(r row, base bool) {
 		sizeX := float64(r.size) / float64(hello.size)
 		coldX := float64(r.cold) / float64(hello.cold)
@@ -316,7 +326,11 @@ func printTable(w io.Writer, hello, adapter row, rows []row) {
 			verdict = "met"
 			if len(miss) > 0 {
 				verdict = "MISSED: " + strings.Join(miss, ", ")
+				missed = append(missed, fmt.Sprintf("%s %s (size %.2fx, cold %.2fx, warm %.2fx)", r.name, strings.Join(miss, ", "), sizeX, coldX, warmX))
 			}
+			track("size", sizeX)
+			track("cold", coldX)
+			track("warm", warmX)
 		}
 		fmt.Fprintf(w, "%-26s %12d %7.2f  %8.2f %7.2f %7.2f %7.2f  %8.1f %9.2f %7d  %s\n",
 			r.name, r.size, sizeX, ms(r.cold), ms(r.coldP90), ms(r.init), coldX, float64(r.warmNs)/1000, warmX, r.warmAllocs, verdict)
@@ -326,6 +340,40 @@ func printTable(w io.Writer, hello, adapter row, rows []row) {
 	for _, r := range rows {
 		line(r, false)
 	}
+	fmt.Fprintf(w, "\nthis run: size %.2f-%.2fx hello, cold %.2f-%.2fx hello, warm %.2f-%.2fx adapter\n",
+		lo["size"], hi["size"], lo["cold"], hi["cold"], lo["warm"], hi["warm"])
+	if len(missed) == 0 {
+		fmt.Fprintln(w, "every function met every target in this run")
+		return
+	}
+	fmt.Fprintf(w, "targets MISSED in this run (%d of %d functions):\n", len(missed), len(rows))
+	for _, m := range missed {
+		fmt.Fprintln(w, "  "+m)
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// TestPrintTableNamesMissedTargets: the table ends with the run's ranges
+// and names each function that missed a target, and by how much.
+func TestPrintTableNamesMissedTargets(t *testing.T) {
+	hello := row{name: "hello", size: 100, cold: 10 * time.Millisecond, warmNs: 1000}
+	adapter := row{name: "adapter", size: 100, cold: 10 * time.Millisecond, warmNs: 1000}
+	var out strings.Builder
+	printTable(&out, hello, adapter, []row{
+		{name: "fine", size: 130, cold: 13 * time.Millisecond, warmNs: 2000},
+		{name: "slow", size: 130, cold: 16 * time.Millisecond, warmNs: 3500},
+	})
+	s := out.String()
+	for _, want := range []string{"this run: size 1.30-1.30x hello, cold 1.30-1.60x hello, warm 2.00-3.50x adapter",
+		"targets MISSED in this run (1 of 2 functions):", "slow cold, warm (size 1.30x, cold 1.60x, warm 3.50x)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %q in\n%s", want, s)
+		}
+	}
+	out.Reset()
+	printTable(&out, hello, adapter, []row{{name: "fine", size: 130, cold: 13 * time.Millisecond, warmNs: 2000}})
+	if !strings.Contains(out.String(), "every function met every target in this run") {
+		t.Errorf("a clean run:\n%s", out.String())
+	}
+}

@@ -35,7 +35,12 @@ build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identiti
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
 
-.PHONY: build build-one bench run invoke test unit lint fmt clean fuzz fuzz-corpus
+.DEFAULT_GOAL := help
+.PHONY: help build build-one bench run invoke test unit lint fmt clean fuzz fuzz-corpus
+## help: this list (make with no target)
+help:
+	@echo "make TARGET   (SAM builds each function with make build-<LogicalId>)"
+	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 14
 ## build: every function's bootstrap into bin/<function>/bootstrap
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-one F=$$f || exit 1; done
@@ -49,7 +54,7 @@ build-one:
 bench:
 	$(GO) test ./bench -run TestPerformanceTable -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
 
-## run: the whole API on $(ADDR), in-memory store, development partner key printed
+## run: the whole API on ADDR (127.0.0.1:3000; make run ADDR=127.0.0.1:3001 for another), in-memory store, development partner key printed
 run:
 	$(GO) run ./cmd/local-api -addr $(ADDR) $(ARGS)
 

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -60,6 +61,13 @@ func main() {
 		Handler:           handler(deps, strings.Split(*corsOrigins, ",")),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
+	// Listen before printing anything, so that a busy port is the only
+	// thing said.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "local-api: %v\n  is another `make run` serving it? Choose another address: make run ADDR=127.0.0.1:3001\n", err)
+		os.Exit(1)
+	}
 	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
 	if cfg.PartnersFile == "" && cfg.PartnersSecretID == "" {
 		key := cfg.DevAPIKey
@@ -89,7 +97,7 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		slog.Error("listen", "error", err.Error())
 		os.Exit(1)
 	}

@@ -58,9 +58,9 @@ bench:
 run:
 	$(GO) run ./cmd/local-api -addr $(ADDR) $(ARGS)
 
-## invoke: one function with one event file, without Docker (FN=create-user EVENT=events/create-user.json)
+## invoke: one function with one event file, without Docker, over a store holding the events' development user (FN=get-user EVENT=events/get-user.json)
 invoke:
-	@$(GO) run ./functions/$(FN) $(EVENT)
+	@$(GO) run ./cmd/invoke -fn $(FN) -event $(EVENT)
 
 ## test: vet, all unit tests, the moto_server integration tests, cfn-lint
 test:

@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/bench/baseline"
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/devdata"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/surface/federatedids"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
@@ -22,13 +18,9 @@ import (
 	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
-// The development user that the events/ files name (their tokens are the
-// development keys' tokens for it) and the identifier they link.
-const (
-	devUserID     = "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
-	devExternalID = "91b95244-72ca-459e-88d2-281c3e2935c1"
-	devIdentifier = "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"
-)
+// devExternalID is the development user's externalUserId, which the
+// create-user event carries (devdata seeds the user the events name).
+const devExternalID = devdata.ExternalUserID
 
 func invokeLoop(h lambda.Handler, event []byte) func(b *testing.B) {
 	return func(b *testing.B) {
@@ -73,19 +65,7 @@ func container(t testing.TB) *app.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
-	u := store.User{ID: devUserID, PartnerID: partners.DevPartnerID, ExternalUserID: devExternalID, Type: "INDIVIDUAL",
-		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
-	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
-	if _, err := d.Store.CreateUser(ctx, u, g, outbox.Must(outbox.UserCreated, u.PartnerID, map[string]string{"userId": u.ID}, now)); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := d.Registry(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := reg.Partner(u.PartnerID)
-	if err := identifiers.NewLinker(d.Store, d.Now, d.Keys).Link(ctx, u, p, devIdentifier); err != nil {
+	if err := devdata.SeedUser(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	return d

@@ -35,7 +35,7 @@ func layerOf(pkg string) string {
 	case strings.HasPrefix(pkg, "functions/"):
 		return "function"
 	case strings.HasPrefix(pkg, "shared/testkit") || pkg == "shared/store/storetest" || pkg == "shared/systemtest" ||
-		pkg == "shared/layers" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "bench"):
+		pkg == "shared/layers" || pkg == "shared/devdata" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "bench"):
 		return "tooling" // tests, tools and the local runner: free to import anything
 	}
 	return ""

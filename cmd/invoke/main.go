@@ -1,0 +1,75 @@
+// Command invoke is `make invoke`: it invokes one function with one event
+// file, as the function's own binary does outside Lambda (go run
+// ./functions/NAME EVENT), over an in-memory store that already holds the
+// development user the files in events/ name, so that every event gets its
+// success (-empty: a fresh, empty store, as the binary has).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/webhooks"
+)
+
+func main() {
+	fn := flag.String("fn", "create-user", "the function (functions/NAME)")
+	event := flag.String("event", "", "the event file (default events/NAME.json; - reads standard input)")
+	empty := flag.Bool("empty", false, "start from an empty store")
+	flag.Parse()
+	if *event == "" {
+		*event = "events/" + *fn + ".json"
+	}
+	app.SetupLogging()
+	ctx := context.Background()
+	d, err := app.Build(ctx, app.FromEnv())
+	if err == nil && !*empty && *fn != "create-user" { // create-user's event registers that user itself
+		err = devdata.SeedUser(ctx, d)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "invoke:", err)
+		os.Exit(1)
+	}
+	h, ok := handler(d, *fn)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "invoke: no function %q\n", *fn)
+		os.Exit(2)
+	}
+	out, err := lambdarun.InvokeFile(ctx, func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+		return h.Invoke(ctx, in)
+	}, *event)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Stdout.Write(append(out, '\n'))
+}
+
+// handler is the Lambda handler of function name, built as its main builds it.
+func handler(d *app.Deps, name string) (lambda.Handler, bool) {
+	switch name {
+	case "cleanup-kyc-sessions":
+		return lambda.NewHandler(kyc.NewCleaner(d.Store, d.Now).Handle), true
+	case "webhook-dispatcher":
+		return lambda.NewHandler(webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now,
+			webhooks.DeadLettersTo(d.AWS, d.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP)).Handle), true
+	case "unmatched-route":
+		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true
+	}
+	for _, rt := range surface.All() {
+		if rt.Name == name {
+			return lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt))), true
+		}
+	}
+	return nil, false
+}

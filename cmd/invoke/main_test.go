@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/testkit"
+)
+
+// TestEveryEventSucceeds: make invoke gets each event's success (the
+// store holds the development user the events name; create-user's event
+// registers it), for every function of the Makefile.
+func TestEveryEventSucceeds(t *testing.T) {
+	want := map[string]string{
+		"create-user": "201", "get-user": "200", "find-user": "200", "create-verification-link": "201",
+		"create-user-token": "201", "link-identifier": "200", "user-info": "200", "set-federated-identity": "204",
+		"delete-federated-identity": "204", "list-federated-identities": "200", "unmatched-route": "405",
+		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,
+	}
+	mk, err := os.ReadFile(filepath.Join(testkit.Root(), "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(mk), "\n") {
+		_, fn, ok := strings.Cut(line, "$(call build_fn,")
+		if !ok {
+			continue
+		}
+		fn = strings.TrimSuffix(strings.TrimSpace(fn), ")")
+		n++
+		t.Run(fn, func(t *testing.T) {
+			d, err := app.Build(context.Background(), app.Config{Store: "memory"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fn != "create-user" {
+				if err := devdata.SeedUser(context.Background(), d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h, ok := handler(d, fn)
+			if !ok {
+				t.Fatal("no handler")
+			}
+			event := fn
+			if fn == "cleanup-kyc-sessions" {
+				event = "cleanup-schedule"
+			}
+			raw, err := os.ReadFile(filepath.Join(testkit.Root(), "events", event+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := h.Invoke(context.Background(), raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp struct {
+				StatusCode int `json:"statusCode"`
+			}
+			_ = json.Unmarshal(out, &resp)
+			got := strings.ReplaceAll(string(out), " ", "")
+			if w := want[fn]; !(strings.HasPrefix(w, `"`) && strings.Contains(got, w)) && w != itoa(resp.StatusCode) {
+				t.Fatalf("answered %s, want %s", out, w)
+			}
+		})
+	}
+	if n != len(want) {
+		t.Errorf("%d functions in the Makefile, %d expected answers", n, len(want))
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -1,0 +1,50 @@
+// Package devdata puts the development partner's user, the one the files
+// in events/ name, into a fresh store, so that each event's local invoke
+// (make invoke) and the bench get their success. Development only: no
+// function imports it (the import rules forbid it).
+package devdata
+
+import (
+	"context"
+	"time"
+
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/federation"
+	"github.com/partner-identity/api/shared/identifiers"
+	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// The development user of events/: its userId, its externalUserId and the
+// identifier it has linked (events/link-identifier.json's token is its).
+const (
+	UserID         = "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
+	ExternalUserID = "91b95244-72ca-459e-88d2-281c3e2935c1"
+	Identifier     = "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"
+)
+
+// SeedUser writes the development user of the development partner into
+// d's store, with its guard, its linked identifier and its federated
+// identity with the development partner's provider.
+func SeedUser(ctx context.Context, d *app.Deps) error {
+	now := time.Now().UTC()
+	u := store.User{ID: UserID, PartnerID: partners.DevPartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
+		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
+	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
+	if _, err := d.Store.CreateUser(ctx, u, g, outbox.Must(outbox.UserCreated, u.PartnerID, map[string]string{"userId": u.ID}, now)); err != nil {
+		return err
+	}
+	reg, err := d.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	p, _ := reg.Partner(u.PartnerID)
+	if err := identifiers.NewLinker(d.Store, d.Now, d.Keys).Link(ctx, u, p, Identifier); err != nil {
+		return err
+	}
+	if u, err = d.Store.GetUser(ctx, u.ID); err != nil {
+		return err
+	}
+	return federation.New(d.Store, d.Now).Set(ctx, u, p)
+}

@@ -9,13 +9,14 @@ import (
 	"github.com/partner-identity/api/bench/baseline"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/surface/federatedids"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
-	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
 // devExternalID is the development user's externalUserId, which the
@@ -118,8 +119,8 @@ func benchFunctions(t testing.TB) []benchFunction {
 		httpFunction(t, userv2.LinkIdentifierRoute, 200, nil),
 		httpFunction(t, userv2.UserInfoRoute, 200, nil),
 		set, del, list,
-		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Cleaner(d).Handle) }),
-		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(fixture.Dispatcher(d).Handle) }),
+		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(cleanup.New(d).Handle) }),
+		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.New(d).Handle) }),
 		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))),
 			mustRead(t, "events/unmatched-route.json"), nil, nil),
 	}

@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
-	"github.com/partner-identity/api/shared/webhooks"
 )
 
 func main() {
@@ -59,10 +59,9 @@ func main() {
 func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 	switch name {
 	case "cleanup-kyc-sessions":
-		return lambda.NewHandler(kyc.NewCleaner(d.Store, d.Now).Handle), true
+		return lambda.NewHandler(cleanup.New(d).Handle), true
 	case "webhook-dispatcher":
-		return lambda.NewHandler(webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now,
-			webhooks.DeadLettersTo(d.AWS, d.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP)).Handle), true
+		return lambda.NewHandler(dispatch.New(d).Handle), true
 	case "unmatched-route":
 		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true
 	}

@@ -18,7 +18,8 @@ import (
 
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/httpx"
-	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
@@ -118,8 +119,7 @@ func handler(deps *app.Deps, corsOrigins []string) http.Handler {
 // dispatcher does in AWS (an event that keeps failing is logged as a dead
 // letter after its attempts).
 func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
-	d := webhooks.NewDispatcher(deps.Store, deps.Registry, deps.WebhookSecrets, deps.Now,
-		webhooks.DeadLettersTo(deps.AWS, deps.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, deps.WebhookAllowHTTP))
+	d := dispatch.New(deps)
 	d.Backoff = 100 * time.Millisecond
 	seen := 0
 	var pending []store.OutboxEvent
@@ -139,7 +139,7 @@ func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
 // runCleanup runs the scheduled cleanup on a timer, as EventBridge Scheduler
 // does in AWS, each run with the deployed function's timeout.
 func runCleanup(ctx context.Context, deps *app.Deps, period time.Duration) {
-	cleaner := kyc.NewCleaner(deps.Store, deps.Now)
+	cleaner := cleanup.New(deps)
 	every(ctx, period, func() {
 		runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()

@@ -4,11 +4,11 @@ package main
 
 import (
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/lambdarun"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.StartFunc(kyc.NewCleaner(deps.Store, deps.Now).Handle)
+	lambdarun.StartFunc(cleanup.New(deps).Handle)
 }

@@ -25,15 +25,15 @@ const CORSMaxAge = 600
 // headers to every response to such an origin. "*" in origins allows any.
 // A request from another origin, or without one, is served as it is.
 func CORS(origins []string, h http.Handler) http.Handler {
-	any := slices.Contains(origins, "*")
+	anyOrigin := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || !(any || slices.Contains(origins, origin)) {
+		if origin == "" || !(anyOrigin || slices.Contains(origins, origin)) {
 			h.ServeHTTP(w, r)
 			return
 		}
 		hdr := w.Header()
-		if any {
+		if anyOrigin {
 			hdr.Set("Access-Control-Allow-Origin", "*")
 		} else {
 			hdr.Set("Access-Control-Allow-Origin", origin)

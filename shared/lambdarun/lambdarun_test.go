@@ -14,12 +14,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
-	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
 // TestEventFilesInvokeTheirFunction runs every events/<name>.json through
@@ -88,7 +89,7 @@ func TestCleanupEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), fixture.Cleaner(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), cleanup.New(deps).Handle, filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), fixture.Dispatcher(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), dispatch.New(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

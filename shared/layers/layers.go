@@ -20,6 +20,9 @@
 //   - surface: one package per API surface, its handlers and its
 //     authentication, assembled from app.Deps. Imports anything above but
 //     another surface.
+//   - job: the scheduled and stream functions' assembly from app.Deps
+//     (shared/jobs/...), as a surface's routes.go is for an HTTP function.
+//     Imports foundation, domain and composition.
 //   - functions/<name>: wiring only: app, lambdarun, router, and its one
-//     surface or domain package.
+//     surface or job.
 package layers

@@ -32,6 +32,8 @@ func layerOf(pkg string) string {
 		return "transport"
 	case strings.HasPrefix(pkg, "shared/surface"):
 		return "surface"
+	case strings.HasPrefix(pkg, "shared/jobs/"):
+		return "job"
 	case strings.HasPrefix(pkg, "functions/"):
 		return "function"
 	case strings.HasPrefix(pkg, "shared/testkit") || pkg == "shared/store/storetest" || pkg == "shared/systemtest" ||
@@ -53,7 +55,8 @@ var mayImport = map[string][]string{
 	"composition": {"foundation", "adapter"},
 	"transport":   {"foundation", "composition", "transport"},
 	"surface":     {"foundation", "domain", "composition", "transport", "surface"},
-	"function":    {"composition", "transport", "surface", "domain"},
+	"job":         {"foundation", "domain", "composition"},
+	"function":    {"composition", "transport", "surface", "job"},
 }
 
 type pkgInfo struct {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
@@ -91,7 +93,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	t.Run("cleanup-kyc-sessions", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		c := fixture.Cleaner(d)
+		c := cleanup.New(d)
 		c.Reserve = 100 * time.Millisecond // its own page-taking reserve (5 s) would not start a page in this budget
 		_, err := c.Handle(ctx, nil)
 		if ctx.Err() != nil || err == nil {
@@ -109,7 +111,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		resp, err := fixture.Dispatcher(d).Handle(ctx, ev)
+		resp, err := dispatch.New(d).Handle(ctx, ev)
 		if ctx.Err() != nil || err != nil || len(resp.BatchItemFailures) != len(ev.Records) {
 			t.Fatalf("dispatcher: %+v, %v, deadline passed: %v", resp, err, ctx.Err() != nil)
 		}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -311,7 +313,7 @@ func TestFaultsInTheCleanup(t *testing.T) {
 					}
 				}
 				c.clock.Add(25 * time.Hour)
-				cleaner := fixture.Cleaner(c.deps)
+				cleaner := cleanup.New(c.deps)
 				cleaner.Now = c.clock.Now
 				inj.Arm(kind, call, attempts)
 				res, err := cleaner.Run(context.Background())
@@ -373,7 +375,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 				if err != nil || len(evs) != 1 {
 					t.Fatalf("%d events, %v", len(evs), err)
 				}
-				d := fixture.Dispatcher(c.deps)
+				d := dispatch.New(c.deps)
 				mu.Lock()
 				ids = nil
 				mu.Unlock()

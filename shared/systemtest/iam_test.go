@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit/apitest"
@@ -91,7 +94,7 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 			}
 		}
 		for _, g := range sam.Sorted(allowed) {
-			if !did[g] && !(fn == "webhook-dispatcher" && contains(eventSourceGrants, g)) {
+			if !did[g] && !(fn == "webhook-dispatcher" && slices.Contains(eventSourceGrants, g)) {
 				t.Errorf("%s (%s) is allowed %q, which it never performs", fn, id, g)
 			}
 		}
@@ -99,15 +102,6 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 	if n := len(performed); n != len(ids) {
 		t.Errorf("%d functions exercised, %d in the Makefile", n, len(ids))
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // performedActions runs each function's scenarios in a container of its
@@ -209,7 +203,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), ""), func(c *container) {
-		res, err := fixture.Cleaner(c.deps).Run(context.Background())
+		res, err := cleanup.New(c.deps).Run(context.Background())
 		if err != nil || res.Expired == 0 {
 			t.Fatalf("cleanup: %+v %v", res, err)
 		}
@@ -219,7 +213,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		if err != nil || len(evs) < 2 {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}
-		d := fixture.Dispatcher(c.deps)
+		d := dispatch.New(c.deps)
 		d.Tries, d.MaxAttempts = 1, 1
 		if out, err := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || err != nil {
 			t.Fatalf("deliver: %v %v", out, err)

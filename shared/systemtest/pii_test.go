@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -83,13 +85,13 @@ func TestPersonalDataMarkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := fixture.Dispatcher(c.deps)
+	d := dispatch.New(c.deps)
 	for _, ev := range evs {
 		if _, err := d.Deliver(context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := fixture.Cleaner(c.deps).Run(context.Background()); err != nil {
+	if _, err := cleanup.New(c.deps).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 

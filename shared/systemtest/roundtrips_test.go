@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/jobs/cleanup"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
@@ -184,7 +186,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	if err != nil || len(evs) < 5 {
 		t.Fatalf("%d outbox events, %v", len(evs), err)
 	}
-	d := fixture.Dispatcher(c.deps)
+	d := dispatch.New(c.deps)
 	c.reset()
 	for _, ev := range evs {
 		if out, err := d.Deliver(context.Background(), ev); err != nil || out != webhooks.Delivered {
@@ -200,7 +202,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 
 	// The cleanup with nothing expired: one query per index shard.
 	c.reset()
-	if _, err := fixture.Cleaner(c.deps).Run(context.Background()); err != nil {
+	if _, err := cleanup.New(c.deps).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if q := c.calls.Get("Query"); q != 4 || c.calls.Total() != 4 {

@@ -1,0 +1,12 @@
+// Package cleanup assembles the scheduled KYC session cleanup from a
+// container's dependencies, for functions/cleanup-kyc-sessions and the
+// local runner (the jobs' counterpart of a surface's routes.go).
+package cleanup
+
+import (
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/kyc"
+)
+
+// New is the cleanup over d.
+func New(d *app.Deps) *kyc.Cleaner { return kyc.NewCleaner(d.Store, d.Now) }

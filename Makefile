@@ -36,7 +36,7 @@ build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
 
 .DEFAULT_GOAL := help
-.PHONY: help build build-one bench run invoke test unit lint fmt clean fuzz fuzz-corpus
+.PHONY: help build build-one bench run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus
 ## help: this list (make with no target)
 help:
 	@echo "make TARGET   (SAM builds each function with make build-<LogicalId>)"
@@ -62,11 +62,20 @@ run:
 invoke:
 	@$(GO) run ./cmd/invoke -fn $(FN) -event $(EVENT)
 
-## test: vet, all unit tests, the moto_server integration tests, cfn-lint
+## test: vet, all unit tests, the moto_server integration tests, cfn-lint, the OpenAPI lint
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	cfn-lint template.yaml
+	@$(MAKE) --no-print-directory lint-openapi
+
+## lint-openapi: docs/openapi.yaml against redocly's recommended rules, warnings as errors (redocly from npm, pinned in tools/redocly)
+REDOCLY := tools/redocly/node_modules/.bin/redocly
+lint-openapi: $(REDOCLY)
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config tools/redocly/redocly.yaml docs/openapi.yaml
+$(REDOCLY): tools/redocly/package.json tools/redocly/package-lock.json
+	npm ci --prefix tools/redocly --no-audit --no-fund
+	@touch $@
 
 ## fuzz: each fuzz target for FUZZTIME (30s), then its corpus into testdata/fuzz (make test runs it)
 FUZZTIME ?= 30s

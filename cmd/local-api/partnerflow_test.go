@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/client"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/store/memstore"
+)
+
+// delivery is one webhook POST the partner's server received.
+type delivery struct {
+	header http.Header
+	body   []byte
+}
+
+type webhookReceiver struct {
+	mu   sync.Mutex
+	got  []delivery
+	seen chan struct{}
+}
+
+func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.got = append(r.got, delivery{req.Header.Clone(), body})
+	r.mu.Unlock()
+	select {
+	case r.seen <- struct{}{}:
+	default:
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// waitFor returns the deliveries once n have come, or fails after a while.
+func (r *webhookReceiver) waitFor(t *testing.T, n int) []delivery {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		r.mu.Lock()
+		got := append([]delivery(nil), r.got...)
+		r.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.seen:
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("%d webhook deliveries after 30s, want %d", len(got), n)
+		}
+	}
+}
+
+// TestPartnerFlowThroughTheGeneratedClient drives the whole partner flow
+// through the client generated from docs/openapi.yaml (package client)
+// against the local API, as make run serves it, with the development
+// partner's webhooks delivered to a partner server that verifies them with
+// client.VerifyWebhook.
+func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
+	receiver := &webhookReceiver{seen: make(chan struct{}, 1)}
+	hooks := httptest.NewServer(receiver)
+	defer hooks.Close()
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevWebhookURL: hooks.URL + "/hooks", WebhookAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handler(deps, []string{"*"}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go deliverOutbox(ctx, deps, deps.Store.(*memstore.Store))
+
+	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(partners.DevAPIKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(step string, got, want int, body []byte) {
+		t.Helper()
+		if got != want {
+			t.Fatalf("%s: status %d, want %d: %s", step, got, want, body)
+		}
+	}
+
+	// Create the user, replay the request, and conflict with it.
+	email, method := "flow@example.com", client.CreateUserRequestMethodEMAIL
+	create := client.CreateUserJSONRequestBody{ExternalUserId: "flow-user-1", Type: client.CreateUserRequestTypeINDIVIDUAL, Method: &method, Identifier: &email}
+	created, err := partner.CreateUserWithResponse(ctx, create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("create", created.StatusCode(), 201, created.Body)
+	user := created.JSON201.Data
+	if user.ExternalUserId != "flow-user-1" || user.KycStatus != client.UserKycStatusNOTSTARTED || user.Identifier == nil || *user.Identifier != email {
+		t.Fatalf("created %+v", user)
+	}
+	replay, err := partner.CreateUserWithResponse(ctx, create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("replay", replay.StatusCode(), 200, replay.Body)
+	if replay.Headers200.IdempotentReplayed != "true" || !bytes.Equal(replay.Body, created.Body) || replay.JSON200.Data.UserId != user.UserId {
+		t.Fatalf("replay: header %q, body %s", replay.Headers200.IdempotentReplayed, replay.Body)
+	}
+	conflicting := create
+	conflicting.Type = client.CreateUserRequestTypeBUSINESS
+	conflict, err := partner.CreateUserWithResponse(ctx, conflicting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("conflict", conflict.StatusCode(), 409, conflict.Body)
+	if conflict.JSON409.Error.Code != client.EXTERNALUSERIDCONFLICT {
+		t.Fatalf("conflict: %s", conflict.Body)
+	}
+	invalid, err := partner.CreateUserWithResponse(ctx, client.CreateUserJSONRequestBody{ExternalUserId: "flow-user-2", Type: "PERSON"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("invalid", invalid.StatusCode(), 400, invalid.Body)
+	if d := invalid.JSON400.Error.Details; d == nil || len(*d) != 1 || (*d)[0].Field != "type" {
+		t.Fatalf("invalid: %s", invalid.Body)
+	}
+
+	// Read it back both ways.
+	found, err := partner.FindUserByExternalIdWithResponse(ctx, &client.FindUserByExternalIdParams{ExternalUserId: "flow-user-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("find", found.StatusCode(), 200, found.Body)
+	got, err := partner.GetUserWithResponse(ctx, user.UserId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("get", got.StatusCode(), 200, got.Body)
+	if found.JSON200.Data.UserId != user.UserId || got.JSON200.Data.ExternalUserId != "flow-user-1" {
+		t.Fatalf("find %s, get %s", found.Body, got.Body)
+	}
+
+	// A KYC link: the user is PENDING.
+	redirect := "https://app.acme.example/kyc/done"
+	link, err := partner.CreateVerificationLinkWithResponse(ctx, user.UserId, client.CreateVerificationLinkJSONRequestBody{Country: client.US, PartnerRedirectUri: &redirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("verification link", link.StatusCode(), 201, link.Body)
+	if !strings.Contains(link.JSON201.Data.KycLink, link.JSON201.Data.SessionId) {
+		t.Fatalf("link %+v", link.JSON201.Data)
+	}
+	if got, _ := partner.GetUserWithResponse(ctx, user.UserId); got.JSON200 == nil || got.JSON200.Data.KycStatus != client.UserKycStatusPENDING {
+		t.Fatalf("after the link: %s", got.Body)
+	}
+
+	// A user token for the widget; the widget links the partner's identifier.
+	minted, err := partner.CreateUserTokenWithResponse(ctx, user.UserId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("token", minted.StatusCode(), 201, minted.Body)
+	token := minted.JSON201.Data.Token
+	widget, err := client.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identifier := "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"
+	linked, err := widget.LinkIdentifierWithResponse(ctx, client.LinkIdentifierJSONRequestBody{Identifier: identifier}, client.UserAuthorization(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("link identifier", linked.StatusCode(), 200, linked.Body)
+	if linked.JSON200.Message != "User identifier linked successfully." {
+		t.Fatalf("link identifier: %s", linked.Body)
+	}
+	short, err := widget.LinkIdentifierWithResponse(ctx, client.LinkIdentifierJSONRequestBody{Identifier: "short"}, client.UserAuthorization(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("short identifier", short.StatusCode(), 400, short.Body)
+	if _, ok := short.JSON400.Errors["ER102"]; !ok {
+		t.Fatalf("short identifier: %s", short.Body)
+	}
+
+	// The checkout names the user by the linked identifier.
+	info, err := partner.UserInfoWithResponse(ctx, client.UserIdentifier(identifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("user info", info.StatusCode(), 200, info.Body)
+	if info.JSON200.UserId != user.UserId || !info.JSON200.IdentifierLinked || info.JSON200.PartnerId != partners.DevPartnerID {
+		t.Fatalf("user info: %s", info.Body)
+	}
+
+	// The federated identity from the partner's identity provider.
+	bearer := client.BearerToken(token)
+	set, err := widget.SetFederatedIdentityWithResponse(ctx, "devpartner", bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("set identity", set.StatusCode(), 204, set.Body)
+	list, err := widget.ListFederatedIdentitiesWithResponse(ctx, bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("list identities", list.StatusCode(), 200, list.Body)
+	if ids := list.ApplicationvndApiJSON200.Data; len(ids) != 1 || ids[0].Attributes.IdentityProvider != "devpartner" {
+		t.Fatalf("identities: %s", list.Body)
+	}
+	unknown, err := widget.SetFederatedIdentityWithResponse(ctx, "nobody", bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("unknown provider", unknown.StatusCode(), 404, unknown.Body)
+	if unknown.ApplicationvndApiJSON404.Errors[0].Code != "identity-provider-not-found" {
+		t.Fatalf("unknown provider: %s", unknown.Body)
+	}
+	deleted, err := widget.DeleteFederatedIdentityWithResponse(ctx, "devpartner", bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("delete identity", deleted.StatusCode(), 204, deleted.Body)
+
+	// Every change reached the partner's server, signed.
+	want := []client.WebhookEventType{client.UserCreated, client.KycSessionCreated, client.UserIdentifierLinked,
+		client.FederatedIdentitySet, client.FederatedIdentityDeleted}
+	deliveries := receiver.waitFor(t, len(want))
+	byType := map[client.WebhookEventType]*client.WebhookEvent{}
+	for _, d := range deliveries {
+		ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now())
+		if err != nil {
+			t.Fatalf("a delivery does not verify: %v\n%v\n%s", err, d.header, d.body)
+		}
+		byType[ev.Type] = ev
+	}
+	for _, typ := range want {
+		if byType[typ] == nil {
+			t.Fatalf("no %s event among %d deliveries", typ, len(deliveries))
+		}
+	}
+	created0, err := byType[client.UserCreated].Data.AsUserCreatedData()
+	if err != nil || created0.UserId != user.UserId.String() || created0.ExternalUserId != "flow-user-1" {
+		t.Fatalf("user.created data %+v (%v)", created0, err)
+	}
+	session, err := byType[client.KycSessionCreated].Data.AsKycSessionCreatedData()
+	if err != nil || session.SessionId != link.JSON201.Data.SessionId || session.Country != "US" {
+		t.Fatalf("kyc.session_created data %+v (%v)", session, err)
+	}
+	linkedEv, err := byType[client.UserIdentifierLinked].Data.AsIdentifierLinkedData()
+	if err != nil || linkedEv.Identifier != identifier {
+		t.Fatalf("user.identifier_linked data %+v (%v)", linkedEv, err)
+	}
+
+	// Forgeries of a real delivery are refused.
+	sample := deliveries[0]
+	forged := func(name string, secret string, edit func(h http.Header, body []byte) []byte, want error) {
+		t.Helper()
+		h := sample.header.Clone()
+		body := edit(h, bytes.Clone(sample.body))
+		if _, err := client.VerifyWebhook(secret, h, body, time.Now()); !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", name, err, want)
+		}
+	}
+	same := func(_ http.Header, b []byte) []byte { return b }
+	forged("another secret", "not-the-secret-0123456789", same, client.ErrWebhookSignature)
+	forged("an edited body", partners.DevWebhookSecret, func(_ http.Header, b []byte) []byte {
+		return bytes.Replace(b, []byte(`"userId":"`), []byte(`"userId":"0`), 1)
+	}, client.ErrWebhookSignature)
+	forged("a replay an hour later", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+		ts, _ := strconv.ParseInt(h.Get("Webhook-Timestamp"), 10, 64)
+		h.Set("Webhook-Timestamp", strconv.FormatInt(ts-3600, 10))
+		return b
+	}, client.ErrWebhookTimestamp)
+	forged("another event's id", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+		h.Set("Webhook-Id", "evt_00000000000000000000000000000000")
+		return b
+	}, client.ErrWebhookBody)
+}

@@ -1,5 +1,5 @@
 // Package testkit holds helpers for tests only: the module root, moto_server
-// (package moto), the OpenAPI response checker (openapitest) and the HTTP
+// (package moto), the OpenAPI exchange checker (openapitest) and the HTTP
 // test client (apitest).
 package testkit
 

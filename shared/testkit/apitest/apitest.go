@@ -85,11 +85,11 @@ func (c *Client) Do(method, target string, h Headers, body string) *Response {
 	rec := httptest.NewRecorder()
 	c.h.ServeHTTP(rec, req)
 	res := &Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
-	c.check(req, res)
+	c.check(req, []byte(body), res)
 	return res
 }
 
-func (c *Client) check(req *http.Request, res *Response) {
+func (c *Client) check(req *http.Request, body []byte, res *Response) {
 	c.t.Helper()
 	if res.Header.Get("X-Request-Id") == "" {
 		c.t.Errorf("%s %s: no X-Request-Id", req.Method, req.URL.Path)
@@ -98,8 +98,8 @@ func (c *Client) check(req *http.Request, res *Response) {
 	if pattern == "" {
 		return // an unmatched path: not an operation of the document
 	}
-	if err := c.doc.Check(pattern, res.Status, res.Header, res.Body); err != nil {
-		c.t.Errorf("response does not match docs/openapi.yaml: %v\nbody: %s", err, res.Body)
+	if err := c.doc.Check(req, body, res.Status, res.Header, res.Body); err != nil {
+		c.t.Errorf("%s: the exchange does not match docs/openapi.yaml: %v\nrequest: %s\nresponse: %s", pattern, err, body, res.Body)
 	}
 }
 

@@ -30,6 +30,11 @@ const (
 	OpReadUser
 	OpOpenKYCSession
 	OpMintUserToken
+	// OpUserSession is a call made for one of the partner's users with a
+	// user token or with the partner's key and User-Identifier: user info,
+	// link-identifier, the federated identities. A partner in neither flow
+	// (suspended) is refused it like every other operation.
+	OpUserSession
 )
 
 // KYCTemplate is a partner's KYC provider template for one country.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,21 +15,28 @@ import (
 	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
+// keySuspended is the key of acme2, a partner in good standing while the
+// users are set up and suspended (a flow other than API or WIDGET) after.
+const keySuspended = "acme2_key_suspended_later_ffffffffff"
+
 // isolationRegistry: acme and beta may both call everything (flow API);
-// gone is a partner that will be removed. removeLater is the registry
-// after acme's old key and the partner gone are removed.
-func isolationRegistry(withOldKeyAndGone bool) *partners.Registry {
+// gone is a partner that will be removed; acme2 one that will be
+// suspended. before is the registry while the users are set up; after it,
+// acme's old key and the partner gone are removed and acme2 is suspended.
+func isolationRegistry(before bool) *partners.Registry {
 	acmeKeys := fmt.Sprintf("%q", partners.KeyDigest(fixture.KeyAcme))
-	gone := ""
-	if withOldKeyAndGone {
+	gone, acme2Flow := "", "SUSPENDED"
+	if before {
 		acmeKeys += fmt.Sprintf(",%q", partners.KeyDigest(fixture.KeyAcmeOld))
 		gone = fmt.Sprintf(`,{"id":"p_gone","name":"Gone","apiKeySha256":[%q],"flow":"API","identityProvider":"gone"}`, partners.KeyDigest(fixture.KeyGamma))
+		acme2Flow = "WIDGET"
 	}
 	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}}`
 	r, err := partners.Parse([]byte(fmt.Sprintf(`{"partners":[
 	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"flow":"API",%s,"identityProvider":"acme"},
+	 {"id":"p_acme2","name":"Acme Two","apiKeySha256":[%q],"flow":%q,%s,"identityProvider":"acme2"},
 	 {"id":"p_beta","name":"Beta","apiKeySha256":[%q],"flow":"API",%s,"identityProvider":"beta"}%s]}`,
-		acmeKeys, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone)))
+		acmeKeys, kyc, partners.KeyDigest(keySuspended), acme2Flow, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone)))
 	if err != nil {
 		panic(err)
 	}
@@ -37,7 +45,9 @@ func isolationRegistry(withOldKeyAndGone bool) *partners.Registry {
 
 // TestIsolationMatrix calls every route with its own partner's credential,
 // another partner's, a revoked one (a key removed from the registry; for
-// user tokens, the token of a partner removed from it) and none, and checks
+// user tokens, the token of a partner removed from it), a suspended
+// partner's (its key, or a token minted before the suspension, for its own
+// user) and none, and checks
 // the status of each cell; no answer to a credential other than acme's own
 // carries acme's user's id, token or KYC session. Where beta sends the same
 // externalUserId or identifier as acme, it gets its own user.
@@ -52,11 +62,13 @@ func TestIsolationMatrix(t *testing.T) {
 	acmeUser := setupPartnerUser(t, c, fixture.KeyAcme, "iso-acme-ext", "isoacmeidentifier000000000000000000000001", "acme")
 	betaUser := setupPartnerUser(t, c, fixture.KeyBeta, "iso-beta-ext", "isobetaidentifier000000000000000000000001", "beta")
 	goneUser := setupPartnerUser(t, c, fixture.KeyGamma, "iso-gone-ext", "isogoneidentifier000000000000000000000001", "gone")
+	suspUser := setupPartnerUser(t, c, keySuspended, "iso-susp-ext", "isosuspidentifier000000000000000000000001", "acme2")
 	// What another partner cannot know of acme's user (its externalUserId,
 	// email and identifier are sent below by beta too, for beta's own user).
 	acmeSecrets := []string{acmeUser.userID, acmeUser.token, acmeUser.session}
 
-	// Revoke: acme's old key and the partner gone leave the registry.
+	// Revoke: acme's old key and the partner gone leave the registry;
+	// acme2 is suspended.
 	oldKeyWorked := c.Do(http.MethodGet, usersPath+"/"+acmeUser.userID, key(fixture.KeyAcmeOld), "").Status == 200
 	reg.Store(isolationRegistry(false))
 	if !oldKeyWorked {
@@ -69,8 +81,9 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	type row struct {
 		route, method, path, body string
-		own, other, revoked, none cell
+		own, other, revoked, suspended, none cell
 	}
+	susp := key(keySuspended)
 	bearerUser := func(tok string) apitest.Headers { return apitest.Headers{"User-Authorization": "Bearer " + tok} }
 	bearerFed := func(tok string) apitest.Headers { return apitest.Headers{"Authorization": "Bearer " + tok} }
 	userPath := usersPath + "/" + acmeUser.userID
@@ -79,37 +92,44 @@ func TestIsolationMatrix(t *testing.T) {
 		{"create-user", http.MethodPost, usersPath, `{"externalUserId":"iso-acme-ext","type":"INDIVIDUAL","method":"EMAIL","identifier":"iso-acme@example.com"}`,
 			// the same request again is acme's replay; beta has its own
 			// namespace of externalUserIds, so the same body creates beta's user
-			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 201}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 201}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"get-user", http.MethodGet, userPath, "",
-			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"find-user", http.MethodGet, usersPath + "?externalUserId=iso-acme-ext", "",
-			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"create-verification-link", http.MethodPost, userPath + "/kyc/verification-link", `{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`,
-			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"create-user-token", http.MethodPost, userPath + "/token", "",
-			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{apitest.Headers{}, 401}},
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"link-identifier (token)", http.MethodPost, "/api/v2/user/link-identifier", linkBody,
 			// beta's user may link the same identifier: links are per partner
-			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{bearerUser(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"user-info (token)", http.MethodGet, "/api/v2/user/info", "",
-			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+			cell{bearerUser(acmeUser.token), 200}, cell{bearerUser(betaUser.token), 200}, cell{bearerUser(goneUser.token), 401}, cell{bearerUser(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"user-info (key + User-Identifier)", http.MethodGet, "/api/v2/user/info", "",
 			cell{apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": acmeUser.identifier}, 200},
 			cell{apitest.Headers{"partner-api-key": fixture.KeyBeta, "User-Identifier": acmeUser.identifier}, 200},
 			cell{apitest.Headers{"partner-api-key": fixture.KeyAcmeOld, "User-Identifier": acmeUser.identifier}, 401},
+			cell{apitest.Headers{"partner-api-key": keySuspended, "User-Identifier": suspUser.identifier}, 401},
+			cell{apitest.Headers{"User-Identifier": acmeUser.identifier}, 401}},
+		{"link-identifier (key + User-Identifier)", http.MethodPost, "/api/v2/user/link-identifier", linkBody,
+			cell{apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": acmeUser.identifier}, 200},
+			cell{apitest.Headers{"partner-api-key": fixture.KeyBeta, "User-Identifier": acmeUser.identifier}, 200},
+			cell{apitest.Headers{"partner-api-key": fixture.KeyAcmeOld, "User-Identifier": acmeUser.identifier}, 401},
+			cell{apitest.Headers{"partner-api-key": keySuspended, "User-Identifier": suspUser.identifier}, 401},
 			cell{apitest.Headers{"User-Identifier": acmeUser.identifier}, 401}},
 		{"set-federated-identity", http.MethodPut, "/federated-identities/acme", "",
-			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 401}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 401}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"list-federated-identities", http.MethodGet, "/federated-identities", "",
-			cell{bearerFed(acmeUser.token), 200}, cell{bearerFed(betaUser.token), 200}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+			cell{bearerFed(acmeUser.token), 200}, cell{bearerFed(betaUser.token), 200}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"delete-federated-identity", http.MethodDelete, "/federated-identities/acme", "",
-			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 404}, cell{bearerFed(goneUser.token), 401}, cell{apitest.Headers{}, 401}},
+			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 404}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 	}
 	for _, r := range rows {
 		for _, x := range []struct {
 			name string
 			cell cell
-		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"none", r.none}, {"own", r.own}} {
+		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"suspended", r.suspended}, {"none", r.none}, {"own", r.own}} {
 			t.Run(r.route+"/"+x.name, func(t *testing.T) {
 				res := c.Do(r.method, r.path, x.cell.headers, r.body)
 				if res.Status != x.cell.status {
@@ -117,6 +137,9 @@ func TestIsolationMatrix(t *testing.T) {
 				}
 				if x.name == "own" {
 					return
+				}
+				if x.name == "suspended" && !regexp.MustCompile(`INVALID_PARTNER_FLOW|"ER805"|"ER702"|"token-invalid"`).Match(res.Body) {
+					t.Fatalf("a suspended partner's credential: %s, want the surface's credential error", res.Body)
 				}
 				for _, s := range acmeSecrets {
 					if s != "" && strings.Contains(string(res.Body), s) {

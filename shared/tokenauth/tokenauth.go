@@ -84,7 +84,8 @@ func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, 
 
 // Token verifies token and loads its user: ErrExpired, ErrInvalid (bad
 // signature, algorithm, key id, issuer, audience, not yet valid, a partner
-// no longer registered, a user of another partner), ErrUserGone; any other
+// no longer registered or suspended, a user of another partner),
+// ErrUserGone; any other
 // error is a dependency fault.
 func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, error) {
 	keys, err := a.keys(ctx)
@@ -103,8 +104,8 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 		return nil, err
 	}
 	partner, ok := reg.Partner(claims.PartnerID)
-	if !ok {
-		return nil, ErrInvalid // a removed partner's tokens die with it
+	if !ok || !partner.MayCall(partners.OpUserSession) {
+		return nil, ErrInvalid // a removed or suspended partner's tokens die with it
 	}
 	u, err := a.users.GetUser(ctx, claims.Subject)
 	switch {

@@ -277,10 +277,20 @@ func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.C
 		}
 		return newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, id), parse)).Get, nil
 	case file != "":
-		return newCache(cfg, secrets.Parsed(secrets.FromFile(file), parse)).Get, nil
+		// A file is re-read at most once a second, so that an operator's
+		// edit takes effect locally within a second, as it would in AWS
+		// after the cache period; while the file does not parse (an edit
+		// half saved), the last good value is served.
+		c := newCache(cfg, secrets.Parsed(secrets.FromFile(file), parse))
+		c.TTL, c.RetryAfter = FileRefresh, FileRefresh
+		return c.Get, nil
 	}
 	return nil, nil
 }
+
+// FileRefresh is how long a secret read from a file is kept before the
+// file is read again.
+const FileRefresh = time.Second
 
 // secretOr is secret's cache, or else dev outside Lambda, or else in
 // Lambda a source that always fails with unset.

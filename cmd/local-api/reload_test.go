@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/partners"
+)
+
+// TestEditedRegistryFileTakesEffectWithinASecond: make run -partners FILE
+// reads the file again a second after it last did, so an operator's edit
+// (here: suspending the partner, then a half-saved file, then restoring
+// it) is what the next request after that second meets, without a restart.
+func TestEditedRegistryFileTakesEffectWithinASecond(t *testing.T) {
+	const key = "reload_partner_key_0123456789abcdef"
+	registry := func(flow string) string {
+		return `{"partners":[{"id":"p_reload","name":"Reload","apiKeySha256":["` + partners.KeyDigest(key) + `"],"flow":"` + flow + `"}]}`
+	}
+	file := filepath.Join(t.TempDir(), "partners.json")
+	write := func(doc string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(registry("API"))
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory", PartnersFile: file, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handler(deps, []string{"*"})
+	status := func() int {
+		req := httptest.NewRequest(http.MethodGet, "/api/partner/v2/users?externalUserId=nobody", nil)
+		req.Header.Set("partner-api-key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	step := func(what string, d time.Duration, want int) {
+		t.Helper()
+		clock.Add(int64(d))
+		if got := status(); got != want {
+			t.Fatalf("%s: %d, want %d", what, got, want)
+		}
+	}
+	step("the partner in good standing", 0, 404)
+	write(registry("SUSPENDED"))
+	step("suspended, within the second", app.FileRefresh/2, 404)
+	step("suspended, after the second", app.FileRefresh, 403)
+	write(strings.TrimSuffix(registry("API"), "]}")) // half saved
+	step("a file that does not parse keeps the last good registry", 2*app.FileRefresh, 403)
+	write(registry("API"))
+	step("restored", 2*app.FileRefresh, 404)
+}

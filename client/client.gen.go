@@ -656,14 +656,28 @@ type CreateUserRequest struct {
 	// Alias Examples: Satoshi Nakamoto
 	Alias *string `json:"alias,omitempty"`
 
-	// ExternalUserId The partner's own id of the user (printable characters); unique per partner.
+	// ExternalUserId The partner's own id of the user (printable characters); unique
+	// per partner. Refused: all whitespace ("must not be blank"), and
+	// whitespace at either end ("must not begin or end with
+	// whitespace"), so that `" a"` and `"a"` are never two users that
+	// look like one.
+	//
 	//
 	// Examples: 91b95244-72ca-459e-88d2-281c3e2935c1
 	ExternalUserId string `json:"externalUserId"`
 
 	// Identifier An email address for `EMAIL`; a phone number in international
 	// format for `PHONE_NUMBER`, stored and returned in E.164; absent or
-	// null for `NONE`. A phone number is a `+`, then digits and the
+	// null for `NONE`. An email is a bare address (no display name) of
+	// at most 254 characters, its local part at most 64, its domain a
+	// host name: two or more labels of ASCII letters, digits and
+	// hyphens (1 to 63 each, no hyphen at either end), the last of two
+	// or more letters or an `xn--` A-label; address literals and
+	// non-ASCII domains (send the `xn--` form) are refused. The domain
+	// is case-insensitive (RFC 5321): it is stored, returned and
+	// compared for idempotency in lower case; the local part is kept
+	// and compared as sent (`Ana@Example.COM` is stored as
+	// `Ana@example.com`, and `Ana@EXAMPLE.com` replays it). A phone number is a `+`, then digits and the
 	// separators space, `-`, `.`, `(`, `)` and `/`, ending with a digit
 	// (at most 32 characters), that the numbering plan of its country
 	// allows (libphonenumber's metadata); a national prefix after the
@@ -1329,9 +1343,13 @@ type ClientInterface interface {
 	//
 	// Links `identifier` to the authenticated user, never to a user named in
 	// the request (members of the body other than `identifier` are ignored).
-	// Rules, in order: present (ER053; a body that is not a JSON object also
-	// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-	// and digits only (ER707; ER707 too when `identifier` is not a string).
+	// Each problem of the body has the code that names it best:
+	//
+	// | code | when |
+	// |---|---|
+	// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+	// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+	// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 	// Linking the identifier the user holds already is a success that
 	// changes nothing; another identifier replaces the user's previous one
 	// in the same transaction. An identifier held by another user of the
@@ -1348,9 +1366,13 @@ type ClientInterface interface {
 	//
 	// Links `identifier` to the authenticated user, never to a user named in
 	// the request (members of the body other than `identifier` are ignored).
-	// Rules, in order: present (ER053; a body that is not a JSON object also
-	// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-	// and digits only (ER707; ER707 too when `identifier` is not a string).
+	// Each problem of the body has the code that names it best:
+	//
+	// | code | when |
+	// |---|---|
+	// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+	// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+	// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 	// Linking the identifier the user holds already is a success that
 	// changes nothing; another identifier replaces the user's previous one
 	// in the same transaction. An identifier held by another user of the
@@ -1573,9 +1595,13 @@ func (c *Client) UserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*
 //
 // Links `identifier` to the authenticated user, never to a user named in
 // the request (members of the body other than `identifier` are ignored).
-// Rules, in order: present (ER053; a body that is not a JSON object also
-// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-// and digits only (ER707; ER707 too when `identifier` is not a string).
+// Each problem of the body has the code that names it best:
+//
+// | code | when |
+// |---|---|
+// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 // Linking the identifier the user holds already is a success that
 // changes nothing; another identifier replaces the user's previous one
 // in the same transaction. An identifier held by another user of the
@@ -1602,9 +1628,13 @@ func (c *Client) LinkIdentifierWithBody(ctx context.Context, contentType string,
 //
 // Links `identifier` to the authenticated user, never to a user named in
 // the request (members of the body other than `identifier` are ignored).
-// Rules, in order: present (ER053; a body that is not a JSON object also
-// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-// and digits only (ER707; ER707 too when `identifier` is not a string).
+// Each problem of the body has the code that names it best:
+//
+// | code | when |
+// |---|---|
+// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 // Linking the identifier the user holds already is a success that
 // changes nothing; another identifier replaces the user's previous one
 // in the same transaction. An identifier held by another user of the
@@ -2205,9 +2235,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Links `identifier` to the authenticated user, never to a user named in
 	// the request (members of the body other than `identifier` are ignored).
-	// Rules, in order: present (ER053; a body that is not a JSON object also
-	// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-	// and digits only (ER707; ER707 too when `identifier` is not a string).
+	// Each problem of the body has the code that names it best:
+	//
+	// | code | when |
+	// |---|---|
+	// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+	// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+	// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 	// Linking the identifier the user holds already is a success that
 	// changes nothing; another identifier replaces the user's previous one
 	// in the same transaction. An identifier held by another user of the
@@ -2224,9 +2258,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Links `identifier` to the authenticated user, never to a user named in
 	// the request (members of the body other than `identifier` are ignored).
-	// Rules, in order: present (ER053; a body that is not a JSON object also
-	// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-	// and digits only (ER707; ER707 too when `identifier` is not a string).
+	// Each problem of the body has the code that names it best:
+	//
+	// | code | when |
+	// |---|---|
+	// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+	// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+	// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 	// Linking the identifier the user holds already is a success that
 	// changes nothing; another identifier replaces the user's previous one
 	// in the same transaction. An identifier held by another user of the
@@ -3574,9 +3612,13 @@ func (c *ClientWithResponses) UserInfoWithResponse(ctx context.Context, reqEdito
 //
 // Links `identifier` to the authenticated user, never to a user named in
 // the request (members of the body other than `identifier` are ignored).
-// Rules, in order: present (ER053; a body that is not a JSON object also
-// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-// and digits only (ER707; ER707 too when `identifier` is not a string).
+// Each problem of the body has the code that names it best:
+//
+// | code | when |
+// |---|---|
+// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 // Linking the identifier the user holds already is a success that
 // changes nothing; another identifier replaces the user's previous one
 // in the same transaction. An identifier held by another user of the
@@ -3599,9 +3641,13 @@ func (c *ClientWithResponses) LinkIdentifierWithBodyWithResponse(ctx context.Con
 //
 // Links `identifier` to the authenticated user, never to a user named in
 // the request (members of the body other than `identifier` are ignored).
-// Rules, in order: present (ER053; a body that is not a JSON object also
-// reads as no identifier), 36 to 255 characters (ER102), ASCII letters
-// and digits only (ER707; ER707 too when `identifier` is not a string).
+// Each problem of the body has the code that names it best:
+//
+// | code | when |
+// |---|---|
+// | ER053 | no identifier can be read: no body, a `Content-Type` other than JSON, not JSON, not an object, nested over 32 levels; or `identifier` absent, null or empty |
+// | ER102 | `identifier` shorter than 36 or longer than 255 characters (characters, not bytes); a body over 65,536 bytes too, whatever it holds, since only an identifier out of bounds makes a link request that large |
+// | ER707 | `identifier` not a string, not ASCII letters and digits only, given twice; a body whose strings are not characters (invalid UTF-8, an unpaired surrogate escape such as `\ud800`) |
 // Linking the identifier the user holds already is a success that
 // changes nothing; another identifier replaces the user's previous one
 // in the same transaction. An identifier held by another user of the

@@ -1,6 +1,9 @@
 package apierr
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+)
 
 // Codes and messages of the Partner v2 surface (seeds 001 and 003). The
 // messages are the vendor's, byte for byte; where the seed leaves a blank, the
@@ -40,8 +43,18 @@ func InvalidPartnerFlow() *Error {
 	return &Error{Status: http.StatusForbidden, Code: codeInvalidPartnerFlow, Message: msgInvalidPartnerFlow}
 }
 
-// InvalidInput is the 400 for bad input, one detail per bad field.
+// MaxDetails is how many details an error lists at most; past it, one last
+// detail says how many more there were, so that a body of thousands of
+// unknown keys cannot make an answer larger than itself.
+const MaxDetails = 20
+
+// InvalidInput is the 400 for bad input, one detail per bad field, the
+// first MaxDetails of them.
 func InvalidInput(details ...Detail) *Error {
+	if len(details) > MaxDetails {
+		more := len(details) - MaxDetails
+		details = append(details[:MaxDetails:MaxDetails], Detail{Field: "body", Issue: "has " + strconv.Itoa(more) + " more problems, not listed"})
+	}
 	return &Error{Status: http.StatusBadRequest, Code: codeInvalidUserInput, Message: msgInvalidUserInput, Details: details}
 }
 

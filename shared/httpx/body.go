@@ -19,6 +19,15 @@ const (
 	maxJSONDepth = 32
 )
 
+// Issues of ReadObject's details that a surface may answer its own way
+// (User v2 has a code per identifier problem, not a list of details).
+const (
+	IssueTooLarge   = "must be at most 65536 bytes"
+	IssueNotUTF8    = "must be valid UTF-8"
+	IssueBadEscape  = `has a \u escape that is not a character (an unpaired surrogate)`
+	IssueDuplicated = "is given more than once"
+)
+
 // ReadObject reads a JSON object body strictly: a JSON content type (or
 // none), at most maxBodyBytes, valid UTF-8, no duplicate keys at any depth,
 // at most maxJSONDepth levels, and an object at the top. It returns the
@@ -37,13 +46,13 @@ func ReadObject(r *http.Request) (map[string]json.RawMessage, *apierr.Detail) {
 		return nil, &apierr.Detail{Field: "body", Issue: "could not be read"}
 	}
 	if len(body) > maxBodyBytes {
-		return nil, &apierr.Detail{Field: "body", Issue: "must be at most " + strconv.Itoa(maxBodyBytes) + " bytes"}
+		return nil, &apierr.Detail{Field: "body", Issue: IssueTooLarge}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &apierr.Detail{Field: "body", Issue: "is required"}
 	}
 	if !utf8.Valid(body) {
-		return nil, &apierr.Detail{Field: "body", Issue: "must be valid UTF-8"}
+		return nil, &apierr.Detail{Field: "body", Issue: IssueNotUTF8}
 	}
 	if d := checkStructure(body); d != nil {
 		return nil, d
@@ -60,8 +69,12 @@ func hasJSONSuffix(mt string) bool {
 }
 
 // checkStructure checks syntax (json.Valid), then walks the bytes once for
-// depth and duplicate keys; a key is compared after unescaping, so "a" and
-// "\u0061" are the same key.
+// depth, duplicate keys and escapes that name no character: a lone UTF-16
+// surrogate such as \ud800, which a decoder would replace by U+FFFD, so
+// that two different requests could read as one. A key is compared after
+// unescaping, so "a" and "\u0061" are the same key; each object's keys go
+// into a set once it has more than a few, so the walk stays linear however
+// many keys a body holds.
 func checkStructure(body []byte) *apierr.Detail {
 	if !json.Valid(body) {
 		return &apierr.Detail{Field: "body", Issue: "is not valid JSON"}
@@ -70,7 +83,9 @@ func checkStructure(body []byte) *apierr.Detail {
 		object  bool
 		wantKey bool
 		keys    []string
+		set     map[string]struct{}
 	}
+	const smallObject = 8
 	var stackBuf [8]frame
 	stack := stackBuf[:0]
 	for i := 0; i < len(body); i++ {
@@ -87,17 +102,37 @@ func checkStructure(body []byte) *apierr.Detail {
 				stack[top].wantKey = true
 			}
 		case '"':
-			end, escaped := stringEnd(body, i)
+			end, escaped, ok := stringEnd(body, i)
+			if !ok {
+				return &apierr.Detail{Field: "body", Issue: IssueBadEscape}
+			}
 			if top := len(stack) - 1; top >= 0 && stack[top].wantKey {
 				key := string(body[i+1 : end])
 				if escaped {
 					_ = json.Unmarshal(body[i:end+1], &key) // valid: json.Valid said so
 				}
-				if slices.Contains(stack[top].keys, key) {
+				f := &stack[top]
+				dup := false
+				if f.set != nil {
+					_, dup = f.set[key]
+				} else {
+					dup = slices.Contains(f.keys, key)
+				}
+				if dup {
 					return duplicateKey(key)
 				}
-				stack[top].keys = append(stack[top].keys, key)
-				stack[top].wantKey = false
+				if f.set == nil && len(f.keys) < smallObject {
+					f.keys = append(f.keys, key)
+				} else {
+					if f.set == nil {
+						f.set = make(map[string]struct{}, 2*smallObject)
+						for _, k := range f.keys {
+							f.set[k] = struct{}{}
+						}
+					}
+					f.set[key] = struct{}{}
+				}
+				f.wantKey = false
 			}
 			i = end
 		}
@@ -109,23 +144,70 @@ func duplicateKey(key string) *apierr.Detail {
 	if key == "" {
 		return &apierr.Detail{Field: "body", Issue: "has the empty key more than once"}
 	}
-	return &apierr.Detail{Field: key, Issue: "is given more than once"}
+	return &apierr.Detail{Field: key, Issue: IssueDuplicated}
 }
 
 // stringEnd returns the index of the quote that closes the string opening
-// at body[start], and whether the string holds an escape.
-func stringEnd(body []byte, start int) (int, bool) {
-	escaped := false
+// at body[start] (valid JSON), whether the string holds an escape, and
+// whether every \u escape names a character: a high surrogate
+// (\ud800-\udbff) must be followed by a low one (\udc00-\udfff), and a
+// low one may not stand alone.
+func stringEnd(body []byte, start int) (end int, escaped, ok bool) {
+	ok = true
+	pendingHigh := false
 	for i := start + 1; i < len(body); i++ {
 		switch body[i] {
 		case '\\':
 			escaped = true
+			if i+5 < len(body) && body[i+1] == 'u' {
+				r := hex4(body[i+2 : i+6])
+				switch {
+				case r >= 0xdc00 && r <= 0xdfff:
+					if !pendingHigh {
+						ok = false
+					}
+					pendingHigh = false
+				case pendingHigh:
+					ok = false
+					pendingHigh = r >= 0xd800 && r <= 0xdbff
+				default:
+					pendingHigh = r >= 0xd800 && r <= 0xdbff
+				}
+				i += 5
+				continue
+			}
+			if pendingHigh {
+				ok = false
+			}
+			pendingHigh = false
 			i++
 		case '"':
-			return i, escaped
+			return i, escaped, ok && !pendingHigh
+		default:
+			if pendingHigh {
+				ok = false
+				pendingHigh = false
+			}
 		}
 	}
-	return len(body) - 1, escaped
+	return len(body) - 1, escaped, ok && !pendingHigh
+}
+
+// hex4 is the value of four hex digits (valid JSON guarantees them).
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			r |= rune(c-'A') + 10
+		}
+	}
+	return r
 }
 
 // WriteJSON writes v as JSON with the given status and content type.

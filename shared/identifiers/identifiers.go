@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"unicode/utf8"
 )
 
 // Bounds of an identifier.
@@ -24,13 +25,14 @@ var (
 	ErrCharset = errors.New("identifier not alphanumeric") // ER707
 )
 
-// Check applies the rules: present, 36 to 255 characters, ASCII letters and
+// Check applies the rules: present, 36 to 255 characters (characters, not
+// bytes: 200 "é" is in bounds, and not alphanumeric), ASCII letters and
 // digits only.
 func Check(id string) error {
-	switch {
+	switch n := utf8.RuneCountInString(id); {
 	case id == "":
 		return ErrMissing
-	case len(id) < minLen || len(id) > maxLen:
+	case n < minLen || n > maxLen:
 		return ErrLength
 	}
 	for i := 0; i < len(id); i++ {

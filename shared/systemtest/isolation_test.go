@@ -80,7 +80,7 @@ func TestIsolationMatrix(t *testing.T) {
 		status  int
 	}
 	type row struct {
-		route, method, path, body string
+		route, method, path, body            string
 		own, other, revoked, suspended, none cell
 	}
 	susp := key(keySuspended)

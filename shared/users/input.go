@@ -35,7 +35,7 @@ type CreateInput struct {
 	ExternalUserID string
 	Type           string
 	Method         string
-	Identifier     string // the email as given, or the phone number in E.164
+	Identifier     string // the email with its domain in lower case, or the phone number in E.164
 	Alias          string
 	HasAlias       bool
 }
@@ -92,10 +92,10 @@ func ParseCreate(obj map[string]json.RawMessage) (CreateInput, []apierr.Detail) 
 	case !present || ident == "":
 		fail("identifier", "is required when method is "+in.Method)
 	case in.Method == methodEmail:
-		if !validEmail(ident) {
-			fail("identifier", "must be a valid email address")
+		if email, ok := normaliseEmail(ident); ok {
+			in.Identifier = email
 		} else {
-			in.Identifier = ident
+			fail("identifier", "must be a valid email address")
 		}
 	case in.Method == methodPhone:
 		if e164, ok := normalisePhone(ident); ok {
@@ -130,18 +130,65 @@ func printable(s string) bool {
 	return true
 }
 
-func validEmail(s string) bool {
-	if len(s) > maxEmailLen || strings.TrimSpace(s) != s {
-		return false
+// normaliseEmail accepts an address a mail system can deliver to and
+// returns it with its domain in lower case (RFC 5321: the domain is
+// case-insensitive; the local part is the receiving system's and is kept
+// as sent). The address is a bare addr-spec (net/mail's syntax, no display
+// name, no comments), at most 254 characters; the local part at most 64;
+// the domain a host name of at least two labels, each 1 to 63 ASCII letters,
+// digits or hyphens, not beginning or ending with a hyphen, the last (the
+// top-level domain) of two or more letters, or an A-label (xn--). An
+// address literal ([192.0.2.1]) and a non-ASCII domain (send its xn-- form)
+// are refused.
+func normaliseEmail(s string) (string, bool) {
+	if utf8.RuneCountInString(s) > maxEmailLen || strings.TrimSpace(s) != s {
+		return "", false
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
-		return false
+		return "", false
 	}
 	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, "[") &&
-		!strings.HasSuffix(domain, ".") && !strings.Contains(domain, "..")
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if at == 0 || len(local) > 64 || !hostName(domain) {
+		return "", false
+	}
+	return local + "@" + domain, true
+}
+
+// hostName applies the host name rules of normaliseEmail to a lower-case
+// domain.
+func hostName(d string) bool {
+	if len(d) > 253 {
+		return false
+	}
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if strings.HasPrefix(tld, "xn--") {
+		return len(tld) > 4
+	}
+	if len(tld) < 2 {
+		return false
+	}
+	for i := 0; i < len(tld); i++ {
+		if tld[i] < 'a' || tld[i] > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // normalisePhone accepts a number in international format (a leading '+')
@@ -156,7 +203,8 @@ func normalisePhone(s string) (string, bool) {
 // Hash is the digest of the normalised request: two requests with the same
 // hash are the same request (a replay); a different hash under the same
 // externalUserId is a conflict. Normalised means an omitted method equals
-// "NONE", null equals absent, and phone numbers compare in E.164.
+// "NONE", null equals absent, an email's domain compares in lower case and
+// phone numbers compare in E.164.
 func (in CreateInput) Hash() string {
 	canon, _ := json.Marshal([]any{in.ExternalUserID, in.Type, in.Method, in.Identifier, in.HasAlias, in.Alias})
 	d := sha256.Sum256(canon)
@@ -164,11 +212,16 @@ func (in CreateInput) Hash() string {
 }
 
 // CheckExternalUserID applies the externalUserId rules: 1 to 255 printable
-// characters.
+// characters, not all whitespace, none at either end (" a" and "a" would
+// otherwise be two users that look like one).
 func CheckExternalUserID(ext string) *apierr.Detail {
 	switch {
 	case ext == "":
 		return &apierr.Detail{Field: "externalUserId", Issue: "is required"}
+	case strings.TrimSpace(ext) == "":
+		return &apierr.Detail{Field: "externalUserId", Issue: "must not be blank"}
+	case strings.TrimSpace(ext) != ext:
+		return &apierr.Detail{Field: "externalUserId", Issue: "must not begin or end with whitespace"}
 	case utf8.RuneCountInString(ext) > maxExternalUserIDLen:
 		return &apierr.Detail{Field: "externalUserId", Issue: "must be at most 255 characters"}
 	case !printable(ext):
@@ -177,9 +230,18 @@ func CheckExternalUserID(ext string) *apierr.Detail {
 	return nil
 }
 
-// ValidUserID tells whether id has the form of a user id (a lowercase UUID);
-// anything else cannot name a user and is not looked up.
-func ValidUserID(id string) bool {
+// UserID is id as a user id: a UUID in either case (Swift's uuidString is
+// upper case), in the lower case the API issues; ok is false for anything
+// else, which cannot name a user and is not looked up.
+func UserID(id string) (string, bool) {
+	if !validUserID(strings.ToLower(id)) {
+		return "", false
+	}
+	return strings.ToLower(id), true
+}
+
+// validUserID tells whether id has the form of a user id (a lowercase UUID).
+func validUserID(id string) bool {
 	if len(id) != 36 {
 		return false
 	}

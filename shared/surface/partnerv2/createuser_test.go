@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
@@ -90,6 +91,54 @@ func TestCreateUserErrors(t *testing.T) {
 			[]detail{{"alias", "must be a string"}}},
 		{"unknown fields", keyAcme, "", `{"externalUserId":"ext-e12","type":"INDIVIDUAL","userId":"u","zeta":1}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
 			[]detail{{"userId", "is not a known field"}, {"zeta", "is not a known field"}}},
+		{"lone high surrogate escape", keyAcme, "", `{"externalUserId":"sur-\ud800","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"body", httpx.IssueBadEscape}}},
+		{"lone low surrogate escape", keyAcme, "", `{"externalUserId":"sur-\udc00","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"body", httpx.IssueBadEscape}}},
+		{"high surrogate then a letter", keyAcme, "", `{"externalUserId":"sur","type":"INDIVIDUAL","alias":"\ud83dA"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"body", httpx.IssueBadEscape}}},
+		{"unpaired surrogate in a key", keyAcme, "", `{"externalUserId":"sur","type":"INDIVIDUAL","\udfff":1}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"body", httpx.IssueBadEscape}}},
+		{"externalUserId blank", keyAcme, "", `{"externalUserId":"   ","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"externalUserId", "must not be blank"}}},
+		{"externalUserId of a no-break space", keyAcme, "", `{"externalUserId":"\u00a0","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"externalUserId", "must not be blank"}}},
+		{"externalUserId leading space", keyAcme, "", `{"externalUserId":" ext-1","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"externalUserId", "must not begin or end with whitespace"}}},
+		{"externalUserId trailing tab", keyAcme, "", `{"externalUserId":"ext-1\t","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"externalUserId", "must not begin or end with whitespace"}}},
+		{"externalUserId of 256 two-byte characters", keyAcme, "", `{"externalUserId":"` + strings.Repeat("é", 256) + `","type":"INDIVIDUAL"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"externalUserId", "must be at most 255 characters"}}},
+		{"8,190 distinct unknown keys: 20 details listed, the rest counted", keyAcme, "", manyKeys(8190), 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			append([]detail{{"externalUserId", "is required"}, {"type", "is required"}}, append(unknownKeyDetails(18), detail{"body", "has 8172 more problems, not listed"})...)},
+		{"email a@-example.com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@-example.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@ex_ample.com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@ex_ample.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@1.2", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@1.2"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@example.c", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@example.c"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@example-.com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@example-.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@[192.0.2.1]", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@[192.0.2.1]"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@localhost", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@localhost"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@exämple.com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@exämple.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@example..com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@example..com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@example.com.", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@example.com."}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@.example.com", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@.example.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@example.123", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@example.123"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email a@xxxxxxxxxx... (70)", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"a@xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
+		{"email xxxxxxxxxxxx... (77)", keyAcme, "", `{"externalUserId":"ext-email","type":"INDIVIDUAL","method":"EMAIL","identifier":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx@example.com"}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
+			[]detail{{"identifier", "must be a valid email address"}}},
 		{"every bad field at once", keyAcme, "", `{"externalUserId":"","type":"X","method":"EMAIL","identifier":"nope","alias":1,"extra":true}`, 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input",
 			[]detail{{"externalUserId", "is required"}, {"type", "must be one of INDIVIDUAL, BUSINESS"}, {"identifier", "must be a valid email address"}, {"alias", "must be a string"}, {"extra", "is not a known field"}}},
 	}
@@ -277,4 +326,60 @@ func assertOneUserUnderRace(t *testing.T, c *apitest.Client, n int) string {
 		return id
 	}
 	return ""
+}
+
+// manyKeys is a body of n distinct three-letter keys ("aaa":1,...), 64 KiB
+// for n = 8190.
+func manyKeys(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + threeLetters(i) + `":1`)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+func threeLetters(i int) string {
+	return string([]byte{byte('a' + i/676%26), byte('a' + i/26%26), byte('a' + i%26)})
+}
+
+// unknownKeyDetails are the details of manyKeys' first n keys.
+func unknownKeyDetails(n int) []detail {
+	var d []detail
+	for i := 0; i < n; i++ {
+		d = append(d, detail{threeLetters(i), "is not a known field"})
+	}
+	return d
+}
+
+// TestEmailDomainIsCaseInsensitive: the domain of an email is stored in
+// lower case and compared so for idempotency (RFC 5321); the local part is
+// the receiving system's and is kept and compared as sent.
+func TestEmailDomainIsCaseInsensitive(t *testing.T) {
+	e := fixture.NewEnv(t, fixture.Options{})
+	body := func(email string) string {
+		return `{"externalUserId":"ext-case","type":"INDIVIDUAL","method":"EMAIL","identifier":"` + email + `"}`
+	}
+	first := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), body("Ana.Lopez@Example.COM"))
+	if first.Status != 201 {
+		t.Fatalf("create: %d %s", first.Status, first.Body)
+	}
+	if got := first.JSON()["data"].(map[string]any)["identifier"]; got != "Ana.Lopez@example.com" {
+		t.Fatalf("identifier %v, want the domain in lower case and the local part as sent", got)
+	}
+	replay := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), body("Ana.Lopez@EXAMPLE.com"))
+	if replay.Status != 200 || replay.Header.Get("Idempotent-Replayed") != "true" || string(replay.Body) != string(first.Body) {
+		t.Fatalf("the same address with the domain in another case: %d %s, want the replay", replay.Status, replay.Body)
+	}
+	other := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), body("ana.lopez@example.com"))
+	if other.Status != 409 {
+		t.Fatalf("another local part: %d %s, want 409", other.Status, other.Body)
+	}
+	if u, _ := e.Mem.Counts(); u != 1 {
+		t.Fatalf("%d users, want 1", u)
+	}
 }

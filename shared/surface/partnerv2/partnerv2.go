@@ -244,11 +244,11 @@ func (a *API) partnerAndUser(r *http.Request, op partners.Operation) (*partners.
 	return p, id, err
 }
 
-// userIDParam is the {userId} path value; one that cannot be a user id is
-// 404 without a lookup.
+// userIDParam is the {userId} path value, in lower case (UUIDs are
+// case-insensitive); one that cannot be a user id is 404 without a lookup.
 func userIDParam(r *http.Request) (string, error) {
-	id := r.PathValue("userId")
-	if !users.ValidUserID(id) {
+	id, ok := users.UserID(r.PathValue("userId"))
+	if !ok {
 		return "", apierr.UserNotFound()
 	}
 	return id, nil

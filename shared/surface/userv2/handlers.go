@@ -54,11 +54,27 @@ var (
 	}
 )
 
-// identifierOf is the body's identifier: ER053 when the body or the
-// identifier is missing, ER102 for its length, ER707 for anything else.
+// identifierOf is the body's identifier, each problem with the code that
+// names it best (docs/openapi.yaml lists them):
+//   - ER053 "Missing identifier": no identifier can be read (no body, a
+//     content type other than JSON, not JSON, not an object, nested too
+//     deeply) or it is absent or null;
+//   - ER102 "User identifier length out of bounds": 36 to 255 characters,
+//     counted as characters; a body over 64 KiB too, whatever it holds,
+//     since only an identifier out of bounds makes a link request that
+//     large;
+//   - ER707 "User identifier is invalid": not a string, not ASCII letters
+//     and digits, given twice, or a body whose strings are not characters
+//     (invalid UTF-8, an unpaired surrogate escape).
 func identifierOf(r *http.Request) (string, error) {
 	obj, bad := httpx.ReadObject(r)
-	if bad != nil {
+	switch {
+	case bad == nil:
+	case bad.Issue == httpx.IssueTooLarge:
+		return "", apierr.ER102()
+	case bad.Issue == httpx.IssueNotUTF8, bad.Issue == httpx.IssueBadEscape, bad.Issue == httpx.IssueDuplicated && bad.Field == "identifier":
+		return "", apierr.ER707()
+	default:
 		return "", apierr.ER053()
 	}
 	id, _, ok := jsonmember.String(obj, "identifier")

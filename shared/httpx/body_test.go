@@ -162,3 +162,30 @@ func FuzzReadObject(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckStructure: a 64 KiB body of 8,190 distinct three-letter
+// keys against a flat 64 KiB body (one long string): the walk is linear in
+// both (the keys' set), where the list of keys it had was quadratic (100x).
+func BenchmarkCheckStructure(b *testing.B) {
+	var keys strings.Builder
+	keys.WriteString("{")
+	for i := 0; i < 8190; i++ {
+		if i > 0 {
+			keys.WriteString(",")
+		}
+		keys.WriteString(`"` + string([]byte{byte('a' + i/676%26), byte('a' + i/26%26), byte('a' + i%26)}) + `":1`)
+	}
+	keys.WriteString("}")
+	flat := `{"a":"` + strings.Repeat("x", keys.Len()-8) + `"}`
+	for _, c := range []struct{ name, body string }{{"flat", flat}, {"8190-keys", keys.String()}} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(c.body)
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if d := checkStructure(body); d != nil {
+					b.Fatal(d)
+				}
+			}
+		})
+	}
+}

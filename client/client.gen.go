@@ -1327,7 +1327,9 @@ type ClientInterface interface {
 	// A JWT (EdDSA, the signing key's id in `kid`) for one of the partner's
 	// users: issuer `partner-identity-api`, audience `partner-identity-user`,
 	// subject the userId, `pid` the partner, `iat`, `nbf`, `exp` (1 hour) and
-	// a unique `jti`. No request body is read.
+	// a unique `jti`. No request body is read. The surfaces that verify
+	// it refuse a lifetime (`exp - iat`) over the configured one (an hour)
+	// and any base64url but the canonical encoding.
 	//
 	// Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 	CreateUserToken(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1559,7 +1561,9 @@ func (c *Client) CreateVerificationLink(ctx context.Context, userId openapi_type
 // A JWT (EdDSA, the signing key's id in `kid`) for one of the partner's
 // users: issuer `partner-identity-api`, audience `partner-identity-user`,
 // subject the userId, `pid` the partner, `iat`, `nbf`, `exp` (1 hour) and
-// a unique `jti`. No request body is read.
+// a unique `jti`. No request body is read. The surfaces that verify
+// it refuse a lifetime (`exp - iat`) over the configured one (an hour)
+// and any base64url but the canonical encoding.
 //
 // Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 func (c *Client) CreateUserToken(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2215,7 +2219,9 @@ type ClientWithResponsesInterface interface {
 	// A JWT (EdDSA, the signing key's id in `kid`) for one of the partner's
 	// users: issuer `partner-identity-api`, audience `partner-identity-user`,
 	// subject the userId, `pid` the partner, `iat`, `nbf`, `exp` (1 hour) and
-	// a unique `jti`. No request body is read.
+	// a unique `jti`. No request body is read. The surfaces that verify
+	// it refuse a lifetime (`exp - iat`) over the configured one (an hour)
+	// and any base64url but the canonical encoding.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3580,7 +3586,9 @@ func (c *ClientWithResponses) CreateVerificationLinkWithResponse(ctx context.Con
 // A JWT (EdDSA, the signing key's id in `kid`) for one of the partner's
 // users: issuer `partner-identity-api`, audience `partner-identity-user`,
 // subject the userId, `pid` the partner, `iat`, `nbf`, `exp` (1 hour) and
-// a unique `jti`. No request body is read.
+// a unique `jti`. No request body is read. The surfaces that verify
+// it refuse a lifetime (`exp - iat`) over the configured one (an hour)
+// and any base64url but the canonical encoding.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -53,15 +53,17 @@ type Authenticator struct {
 }
 
 // New is the authenticator of tokens signed with keys, for the partners of
-// registry and the users of s, with now as its clock. It computes
+// registry and the users of s, with now as its clock; a token whose lifetime
+// exceeds tokenTTL (the lifetime create-user-token gives, an hour when 0)
+// is invalid. It computes
 // Ed25519's verification tables in a goroutine (tokens.WarmVerify), beside
 // the rest of the function's start and the runtime's first event fetch,
 // rather than in the first request; on one CPU it is the same work done
 // earlier.
 func New(registry func(context.Context) (*partners.Registry, error), keys func(context.Context) (*servicekeys.Keys, error),
-	s store.Users, now func() time.Time) *Authenticator {
+	s store.Users, now func() time.Time, tokenTTL time.Duration) *Authenticator {
 	go tokens.WarmVerify()
-	return &Authenticator{registry: registry, keys: keys, users: s, now: now, verified: &tokens.Verifier{}}
+	return &Authenticator{registry: registry, keys: keys, users: s, now: now, verified: &tokens.Verifier{MaxLifetime: tokenTTL}}
 }
 
 // Principal is an authenticated user with its partner.

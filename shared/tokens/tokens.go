@@ -108,8 +108,14 @@ func headerOf(kid string) string {
 
 // Verify checks a token and returns its claims: ErrExpired for an expired
 // token, ErrInvalid for anything else wrong (signature, algorithm, key id,
-// issuer, audience, not yet valid, missing claims, malformed).
-func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error) {
+// issuer, audience, not yet valid, missing claims, malformed, base64url
+// that is not in its one canonical form, a lifetime exp - iat over
+// maxLifetime, the configured token lifetime, an hour when 0: a leaked
+// signing key cannot mint long-lived tokens that pass).
+func Verify(keys *servicekeys.Keys, token string, now time.Time, maxLifetime time.Duration) (*Claims, error) {
+	if maxLifetime <= 0 {
+		maxLifetime = defaultTTL
+	}
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -126,6 +132,9 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(func() time.Time { return now }),
+		// Unused bits of a segment's last character must be zero: one
+		// token has one encoding.
+		jwt.WithStrictDecoding(),
 	)
 	switch {
 	case err == nil:
@@ -134,7 +143,8 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error
 	default:
 		return nil, ErrInvalid
 	}
-	if claims.Subject == "" || claims.PartnerID == "" || claims.IssuedAt == nil {
+	if claims.Subject == "" || claims.PartnerID == "" || claims.IssuedAt == nil ||
+		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > maxLifetime {
 		return nil, ErrInvalid
 	}
 	return &claims, nil
@@ -147,11 +157,14 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error
 // (about 50 µs). Anything else (a token never seen, other bytes, a key set
 // fetched since, an expired token) is verified in full.
 type Verifier struct {
+	// MaxLifetime is Verify's maxLifetime.
+	MaxLifetime time.Duration
+
 	mu   sync.Mutex
 	keys *servicekeys.Keys
 	seen map[string]Claims
 	// verify is Verify (a test counts its calls).
-	verify func(*servicekeys.Keys, string, time.Time) (*Claims, error)
+	verify func(*servicekeys.Keys, string, time.Time, time.Duration) (*Claims, error)
 }
 
 // verifiedCap bounds the remembered tokens (about 0.5 KB each); when it is
@@ -170,7 +183,7 @@ func (v *Verifier) Verify(keys *servicekeys.Keys, token string, now time.Time) (
 	if verify == nil {
 		verify = Verify
 	}
-	c, err := verify(keys, token, now)
+	c, err := verify(keys, token, now, v.MaxLifetime)
 	if err != nil {
 		return nil, err
 	}

@@ -33,9 +33,9 @@ func minted(t testing.TB) (*servicekeys.Keys, time.Time, Minted) {
 func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
 	keys, now, m := minted(t)
 	calls := 0
-	v := &Verifier{verify: func(k *servicekeys.Keys, tok string, at time.Time) (*Claims, error) {
+	v := &Verifier{verify: func(k *servicekeys.Keys, tok string, at time.Time, max time.Duration) (*Claims, error) {
 		calls++
-		return Verify(k, tok, at)
+		return Verify(k, tok, at, max)
 	}}
 	for i := 0; i < 3; i++ {
 		c, err := v.Verify(keys, m.Token, now.Add(time.Duration(i)*time.Minute))
@@ -84,12 +84,12 @@ func FuzzVerify(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
-		c, err := Verify(keys, tok, now)
+		c, err := Verify(keys, tok, now, 0)
 		if err == nil {
 			priv, _ := keys.Signing[0].Private()
 			dot := strings.LastIndexByte(tok, '.')
 			sig, decErr := base64.RawURLEncoding.DecodeString(tok[dot+1:])
-			if c.Subject != "u1" || decErr != nil || !bytes.Equal(sig, ed25519.Sign(priv, []byte(tok[:dot]))) {
+			if c.Subject != "u1" || decErr != nil || !bytes.Equal(sig, ed25519.Sign(priv, []byte(tok[:dot]))) || tok != m.Token {
 				t.Fatalf("accepted %q", tok)
 			}
 			return
@@ -124,7 +124,7 @@ func TestMintWritesWhatTheLibraryWrites(t *testing.T) {
 	if m.Token != want {
 		t.Fatalf("minted\n%s\nthe library\n%s", m.Token, want)
 	}
-	if v, err := Verify(keys, m.Token, now); err != nil || v.Subject != "u1" || v.PartnerID != "p1" || !v.ExpiresAt.Equal(now.Add(time.Hour)) {
+	if v, err := Verify(keys, m.Token, now, 0); err != nil || v.Subject != "u1" || v.PartnerID != "p1" || !v.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
 }
@@ -140,7 +140,7 @@ func TestWarmVerify(t *testing.T) {
 		t.Fatal("the false signature verified")
 	}
 	keys, now, m := minted(t)
-	if _, err := Verify(keys, m.Token, now); err != nil {
+	if _, err := Verify(keys, m.Token, now, 0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,4 +161,61 @@ func tamperSignature(t *testing.T, token string) string {
 		t.Fatal("tampering changed nothing")
 	}
 	return tampered
+}
+
+// TestOneEncodingPerToken: of the 64 characters that can end each segment
+// of a token, only the one the minter wrote verifies; a lenient decoder
+// accepts every character that differs from it in the unused low bits.
+func TestOneEncodingPerToken(t *testing.T) {
+	keys, now, m := minted(t)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	parts := strings.Split(m.Token, ".")
+	for i := range parts {
+		accepted, lenient := 0, 0
+		for _, c := range alphabet {
+			p := append([]string(nil), parts...)
+			p[i] = p[i][:len(p[i])-1] + string(c)
+			if _, err := base64.RawURLEncoding.DecodeString(p[i]); err == nil {
+				if b, _ := base64.RawURLEncoding.DecodeString(parts[i]); bytes.Equal(b, mustDecode(p[i])) {
+					lenient++
+				}
+			}
+			if _, err := Verify(keys, strings.Join(p, "."), now, 0); err == nil {
+				accepted++
+			}
+		}
+		if accepted != 1 {
+			t.Errorf("segment %d: %d encodings of its last character verify, want 1 (a lenient decoder reads %d as the same bytes)", i, accepted, lenient)
+		}
+	}
+}
+
+func mustDecode(s string) []byte {
+	b, _ := base64.RawURLEncoding.DecodeString(s)
+	return b
+}
+
+// TestLifetimeBoundedByTheConfiguredTTL: a token whose exp - iat exceeds
+// the configured lifetime is invalid, even signed with the real key.
+func TestLifetimeBoundedByTheConfiguredTTL(t *testing.T) {
+	keys, now, _ := minted(t)
+	for _, c := range []struct {
+		ttl, max time.Duration
+		ok       bool
+	}{
+		{time.Hour, 0, true},
+		{time.Hour + time.Second, 0, false},
+		{10 * 365 * 24 * time.Hour, 0, false},
+		{2 * time.Hour, 2 * time.Hour, true},
+		{2 * time.Hour, time.Hour, false},
+	} {
+		m, err := Mint(keys, "u1", "p1", now, c.ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Verify(keys, m.Token, now, c.max)
+		if (err == nil) != c.ok {
+			t.Errorf("lifetime %v, maximum %v: %v", c.ttl, c.max, err)
+		}
+	}
 }

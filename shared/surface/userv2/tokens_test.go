@@ -93,6 +93,9 @@ func TestTokenAttacks(t *testing.T) {
 		{"unknown key id", signed(nil, "k9"), "ER702"},
 		{"no key id", signed(nil, ""), "ER702"},
 		{"two parts", parts[0] + "." + parts[1], "ER702"},
+		{"a ten-year token from the real signing key", signed(func(m map[string]any) { m["exp"] = now.AddDate(10, 0, 0).Unix() }, "k2"), "ER702"},
+		{"a lifetime a second over the hour", signed(func(m map[string]any) { m["exp"] = now.Add(time.Hour + time.Second).Unix() }, "k2"), "ER702"},
+		{"the signature's last character in another encoding of the same bytes", parts[0] + "." + parts[1] + "." + otherEncoding(parts[2]), "ER702"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +142,7 @@ func TestUserTokenEndpoint(t *testing.T) {
 		t.Fatalf("tokenType %v", data["tokenType"])
 	}
 	keys := fixture.ServiceKeys(t)
-	cl, err := tokens.Verify(keys, data["token"].(string), time.Now())
+	cl, err := tokens.Verify(keys, data["token"].(string), time.Now(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +156,7 @@ func TestUserTokenEndpoint(t *testing.T) {
 		t.Fatalf("header %v", parsed.Header)
 	}
 	second := mint(t, c, fixture.KeyAcme, alice)
-	cl2, _ := tokens.Verify(keys, second, time.Now())
+	cl2, _ := tokens.Verify(keys, second, time.Now(), 0)
 	if cl2.ID == cl.ID {
 		t.Fatal("two tokens share an id")
 	}
@@ -181,4 +184,13 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// otherEncoding is seg (base64url without padding, whose last character
+// carries unused bits) with one unused bit of its last character flipped:
+// the same bytes to a lenient decoder.
+func otherEncoding(seg string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, seg[len(seg)-1])
+	return seg[:len(seg)-1] + string(alphabet[last^1])
 }

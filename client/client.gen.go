@@ -702,7 +702,12 @@ type CreateUserRequestType string
 type FederatedIdentityCollection struct {
 	Data []struct {
 		Attributes struct {
-			CreatedAt        time.Time `json:"createdAt"`
+			// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+			// milliseconds, always three digits.
+			//
+			//
+			// Examples: 2026-11-24T09:00:00.000Z
+			CreatedAt        Timestamp `json:"createdAt"`
 			IdentityProvider string    `json:"identityProvider"`
 
 			// Subject HMAC-SHA256 of the linked identifier (hex).
@@ -750,8 +755,14 @@ type JSONAPIError struct {
 
 // KycSessionCreatedData defines model for KycSessionCreatedData.
 type KycSessionCreatedData struct {
-	Country   string    `json:"country"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	Country string `json:"country"`
+
+	// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	ExpiresAt Timestamp `json:"expiresAt"`
 	SessionId string    `json:"sessionId"`
 	UserId    string    `json:"userId"`
 }
@@ -781,18 +792,36 @@ type PartnerErrorErrorCode string
 // PartnerErrorSuccess defines model for PartnerError.Success.
 type PartnerErrorSuccess bool
 
+// Timestamp Every timestamp of every response and event: RFC 3339 in UTC with
+// milliseconds, always three digits.
+//
+// Examples: 2026-11-24T09:00:00.000Z
+type Timestamp = time.Time
+
 // User defines model for User.
 type User struct {
-	Alias          *string   `json:"alias"`
-	CreatedAt      time.Time `json:"createdAt"`
+	Alias *string `json:"alias"`
+
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt      Timestamp `json:"createdAt"`
 	ExternalUserId string    `json:"externalUserId"`
 	Identifier     *string   `json:"identifier"`
 
 	// KycStatus `PENDING` once a verification link is opened; `EXPIRED` when its session passed `expiresAt` (even before the cleanup ran).
-	KycStatus UserKycStatus      `json:"kycStatus"`
-	Method    UserMethod         `json:"method"`
-	Type      UserType           `json:"type"`
-	UpdatedAt time.Time          `json:"updatedAt"`
+	KycStatus UserKycStatus `json:"kycStatus"`
+	Method    UserMethod    `json:"method"`
+	Type      UserType      `json:"type"`
+
+	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	UpdatedAt Timestamp          `json:"updatedAt"`
 	UserId    openapi_types.UUID `json:"userId"`
 }
 
@@ -815,17 +844,29 @@ type UserCreatedData struct {
 
 // UserInfo defines model for UserInfo.
 type UserInfo struct {
-	Alias            *string            `json:"alias"`
-	CreatedAt        time.Time          `json:"createdAt"`
-	ExternalUserId   string             `json:"externalUserId"`
-	Identifier       *string            `json:"identifier"`
-	IdentifierLinked bool               `json:"identifierLinked"`
-	KycStatus        UserInfoKycStatus  `json:"kycStatus"`
-	Method           UserInfoMethod     `json:"method"`
-	PartnerId        string             `json:"partnerId"`
-	Type             UserInfoType       `json:"type"`
-	UpdatedAt        time.Time          `json:"updatedAt"`
-	UserId           openapi_types.UUID `json:"userId"`
+	Alias *string `json:"alias"`
+
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt        Timestamp         `json:"createdAt"`
+	ExternalUserId   string            `json:"externalUserId"`
+	Identifier       *string           `json:"identifier"`
+	IdentifierLinked bool              `json:"identifierLinked"`
+	KycStatus        UserInfoKycStatus `json:"kycStatus"`
+	Method           UserInfoMethod    `json:"method"`
+	PartnerId        string            `json:"partnerId"`
+	Type             UserInfoType      `json:"type"`
+
+	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	UpdatedAt Timestamp          `json:"updatedAt"`
+	UserId    openapi_types.UUID `json:"userId"`
 }
 
 // UserInfoKycStatus defines model for UserInfo.KycStatus.
@@ -848,7 +889,12 @@ type UserResponseSuccess bool
 
 // UserToken defines model for UserToken.
 type UserToken struct {
-	ExpiresAt time.Time          `json:"expiresAt"`
+	// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	ExpiresAt Timestamp          `json:"expiresAt"`
 	Token     string             `json:"token"`
 	TokenType UserTokenTokenType `json:"tokenType"`
 }
@@ -876,7 +922,12 @@ type UserV2Error struct {
 
 // VerificationLink defines model for VerificationLink.
 type VerificationLink struct {
-	ExpiresAt time.Time `json:"expiresAt"`
+	// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	ExpiresAt Timestamp `json:"expiresAt"`
 
 	// KycLink Examples: https://verify.example.com/s/3f6c0c4e9a1b4d2e8f7a6b5c4d3e2f1a?redirect_uri=myapp%3A%2F%2Fkyc%2Fdone
 	KycLink   string `json:"kycLink"`
@@ -914,7 +965,12 @@ type VerificationLinkResponseSuccess bool
 
 // WebhookEvent defines model for WebhookEvent.
 type WebhookEvent struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt Timestamp `json:"createdAt"`
 
 	// Data By type (the variant whose title is the event type).
 	Data WebhookEvent_Data `json:"data"`

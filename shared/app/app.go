@@ -152,6 +152,11 @@ type Deps struct {
 	SigningKeys    func(context.Context) (*servicekeys.Keys, error)
 	WebhookSecrets func(context.Context) (partners.WebhookSecrets, error)
 	UserTokenTTL   time.Duration
+	// TokenMaxLifetime is the longest lifetime (exp - iat) a verified user
+	// token may have: UserTokenTTL (an hour when 0); with the development
+	// keys, which are public and never used in Lambda, that of the
+	// development tokens in events/ (servicekeys.DevTokenLifetime).
+	TokenMaxLifetime time.Duration
 	// WebhookDLQURL is the dispatcher's dead-letter queue ("" logs dead
 	// letters); WebhookAllowHTTP its URL policy.
 	WebhookDLQURL    string
@@ -251,6 +256,10 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	if d.Keys, err = secretOr(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse,
 		devKeys, missing(envServiceKeysID)); err != nil {
 		return nil, err
+	}
+	d.TokenMaxLifetime = cfg.UserTokenTTL
+	if cfg.ServiceKeysSecretID == "" && cfg.ServiceKeysFile == "" && !cfg.InLambda {
+		d.TokenMaxLifetime = servicekeys.DevTokenLifetime
 	}
 	if d.SigningKeys, err = secretOr(cfg, cfg.TokenSigningSecretID, cfg.TokenSigningFile, secretsClient, servicekeys.Parse,
 		devKeys, missing(envSigningID)); err != nil {

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/testkit"
 )
 
@@ -73,5 +75,32 @@ func TestAWSFromTheEnvironment(t *testing.T) {
 	creds, err := d.AWS.Credentials.Retrieve(context.Background())
 	if err != nil || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SessionToken != "session" {
 		t.Fatalf("credentials %+v, %v", creds, err)
+	}
+}
+
+// TestTokenMaxLifetime: a verified token may live as long as the configured
+// token lifetime; only with the development keys (public, never in Lambda)
+// as long as the development tokens of events/.
+func TestTokenMaxLifetime(t *testing.T) {
+	keysFile := filepath.Join(t.TempDir(), "service-keys.json")
+	if err := os.WriteFile(keysFile, []byte(servicekeys.DevDocument), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  app.Config
+		want time.Duration
+	}{
+		{"service keys from a file", app.Config{Store: "memory", ServiceKeysFile: keysFile}, 0},
+		{"service keys from a file, a configured lifetime", app.Config{Store: "memory", ServiceKeysFile: keysFile, UserTokenTTL: 2 * time.Hour}, 2 * time.Hour},
+		{"the development keys", app.Config{Store: "memory"}, servicekeys.DevTokenLifetime},
+	} {
+		d, err := app.Build(context.Background(), c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.TokenMaxLifetime != c.want {
+			t.Errorf("%s: %v, want %v", c.name, d.TokenMaxLifetime, c.want)
+		}
 	}
 }

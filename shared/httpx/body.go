@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // Limits on request bodies, the same on every surface.
@@ -212,7 +213,7 @@ func hex4(b []byte) rune {
 
 // WriteJSON writes v as JSON with the given status and content type.
 func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
+	b, err := wire.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{}`)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -187,5 +188,16 @@ func BenchmarkCheckStructure(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteJSONDoesNotEscapeHTML: "&" is sent as "&" (a KYC link's query),
+// with Content-Length the bytes sent.
+func TestWriteJSONDoesNotEscapeHTML(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteJSON(rec, 201, "application/json", map[string]string{"kycLink": "https://kyc.example/s/1?lang=es&redirect_uri=x"})
+	want := `{"kycLink":"https://kyc.example/s/1?lang=es&redirect_uri=x"}`
+	if rec.Body.String() != want || rec.Header().Get("Content-Length") != strconv.Itoa(len(want)) {
+		t.Fatalf("%s (Content-Length %s)", rec.Body, rec.Header().Get("Content-Length"))
 	}
 }

@@ -44,6 +44,10 @@ func Wrap(rt Route, h Handler) http.Handler {
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
 		w.Header().Set(headerRequestID, info.RequestID)
+		// Tokens and personal data: no intermediary may keep a copy;
+		// and JSON is never to be sniffed as anything else.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

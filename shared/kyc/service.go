@@ -13,6 +13,7 @@ import (
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // Defaults of a Service.
@@ -74,7 +75,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
 	ev := outbox.Must(outbox.KYCSessionCreated, p.ID, map[string]string{
-		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": expires.Format(time.RFC3339),
+		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": wire.Time(expires),
 	}, now)
 	rejected, err := s.store.OpenKYCSession(ctx, sess, now, ev)
 	switch {
@@ -91,7 +92,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	return Link{
 		KYCLink:   buildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
 		SessionID: sess.ID,
-		ExpiresAt: expires.Format(time.RFC3339),
+		ExpiresAt: wire.Time(expires),
 	}, nil
 }
 

@@ -6,10 +6,10 @@ package outbox
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // Event types.
@@ -40,7 +40,7 @@ func New(typ, partnerID string, data any, now time.Time) (store.OutboxEvent, err
 	_, _ = rand.Read(b[:])
 	id := "evt_" + hex.EncodeToString(b[:])
 	now = now.UTC()
-	body, err := json.Marshal(payload{ID: id, Type: typ, CreatedAt: now.Format(time.RFC3339Nano), Data: data})
+	body, err := wire.Marshal(payload{ID: id, Type: typ, CreatedAt: wire.Time(now), Data: data})
 	if err != nil {
 		return store.OutboxEvent{}, err
 	}

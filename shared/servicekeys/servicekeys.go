@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/partner-identity/api/shared/jsonmember"
 )
@@ -192,6 +193,11 @@ func Generate(kid string) (signing, verification []byte) {
 	})
 	return signing, verification
 }
+
+// DevTokenLifetime is the lifetime of the development tokens in events/
+// (ten years, so that the event files keep working); verifying functions
+// accept it only with the development keys.
+const DevTokenLifetime = 3650 * 24 * time.Hour
 
 // DevDocument is the development service keys secret: fixed, so that a
 // token minted by one local process verifies in another (make run, make

@@ -26,16 +26,20 @@ func TestLimits(t *testing.T) {
 		headers            apitest.Headers
 		valid              string // a valid body, that the bad ones are made from
 		field, value       string // its first member, a string
-		// code is the documented code a bad body gets.
-		code string
+		// code is the documented code a bad body gets; codeOf, where the
+		// surface has a code per problem (User v2), the code of each.
+		code   string
+		codeOf map[string]string
 	}
 	endpoints := []endpoint{
 		{"create-user", http.MethodPost, usersPath, acme,
-			`{"externalUserId":"limits-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"l@example.com","alias":"Al"}`, "externalUserId", "limits-1", "INVALID_USER_INPUT_ERROR"},
+			`{"externalUserId":"limits-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"l@example.com","alias":"Al"}`, "externalUserId", "limits-1", "INVALID_USER_INPUT_ERROR", nil},
 		{"create-verification-link", http.MethodPost, usersPath + "/" + s.userID + "/kyc/verification-link", acme,
-			`{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`, "country", "MX", "INVALID_USER_INPUT_ERROR"},
+			`{"country":"MX","partnerRedirectUri":"https://acme.example/done"}`, "country", "MX", "INVALID_USER_INPUT_ERROR", nil},
 		{"link-identifier", http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + s.token},
-			`{"identifier":"` + s.identifier + `"}`, "identifier", s.identifier, "ER053"},
+			`{"identifier":"` + s.identifier + `"}`, "identifier", s.identifier, "ER053",
+			map[string]string{"a body over 64 KiB": "ER102", "a duplicated key": "ER707", "invalid UTF-8 in a string": "ER707",
+				"an unpaired surrogate escape": "ER707"}},
 	}
 	bomb := strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000)
 	for _, ep := range endpoints {
@@ -54,6 +58,12 @@ func TestLimits(t *testing.T) {
 			{"a raw control character in a string", "application/json", strings.Replace(ep.valid, firstValue, firstValue[:2]+"\x01"+firstValue[2:], 1), ep.code},
 			{"invalid UTF-8 in a string", "application/json", strings.Replace(ep.valid, firstValue, firstValue[:2]+"\xff\xfe"+firstValue[2:], 1), ep.code},
 			{"a NUL in a string", "application/json", strings.Replace(ep.valid, firstValue, firstValue[:2]+`\u0000`+firstValue[2:], 1), ""},
+			{"an unpaired surrogate escape", "application/json", strings.Replace(ep.valid, firstValue, firstValue[:2]+`\ud800`+firstValue[2:], 1), ep.code},
+		}
+		for i := range bad {
+			if c, ok := ep.codeOf[bad[i].name]; ok {
+				bad[i].code = c
+			}
 		}
 		for _, b := range bad {
 			t.Run(ep.name+"/"+b.name, func(t *testing.T) {

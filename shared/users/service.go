@@ -13,6 +13,7 @@ import (
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/tokens"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // View is a user as the Partner v2 surface shows it.
@@ -34,8 +35,8 @@ func viewAt(u store.User, now time.Time) View {
 	v := View{
 		UserID: u.ID, ExternalUserID: u.ExternalUserID, Type: u.Type, Method: u.Method,
 		KYCStatus: u.EffectiveKYCStatus(now),
-		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339Nano),
-		UpdatedAt: u.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		CreatedAt: wire.Time(u.CreatedAt),
+		UpdatedAt: wire.Time(u.UpdatedAt),
 	}
 	if u.Identifier != "" {
 		id := u.Identifier
@@ -88,7 +89,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		Alias: in.Alias, HasAlias: in.HasAlias, KYCStatus: store.KYCNotStarted,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	data, err := json.Marshal(viewAt(u, now))
+	data, err := wire.Marshal(viewAt(u, now))
 	if err != nil {
 		return Created{}, err
 	}

@@ -5,7 +5,6 @@ package federatedids
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -13,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/tokenauth"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // resourceType is the JSON:API type of a federated identity.
@@ -122,7 +122,7 @@ func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
 	data := make([]resource, 0, len(list))
 	for _, fi := range list {
 		data = append(data, resource{Type: resourceType, ID: fi.Provider, Attributes: attributes{
-			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: fi.CreatedAt.UTC().Format(time.RFC3339Nano)}})
+			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: wire.Time(fi.CreatedAt)}})
 	}
 	dialects.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})
 	return nil

@@ -10,7 +10,7 @@ import (
 // newAPI is the surface over a container's dependencies.
 func newAPI(d *app.Deps) *API {
 	return &API{
-		auth:       tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.UserTokenTTL),
+		auth:       tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
 		federation: federation.New(d.Store, d.Now),
 	}
 }

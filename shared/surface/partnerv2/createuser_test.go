@@ -383,3 +383,16 @@ func TestEmailDomainIsCaseInsensitive(t *testing.T) {
 		t.Fatalf("%d users, want 1", u)
 	}
 }
+
+// TestCreatedUserIsNotHTMLEscaped: the stored response, replayed byte for
+// byte, keeps "&", "<" and ">" as sent.
+func TestCreatedUserIsNotHTMLEscaped(t *testing.T) {
+	e := fixture.NewEnv(t, fixture.Options{})
+	body := `{"externalUserId":"ext-amp","type":"BUSINESS","alias":"Tom & Jerry <Ltd>"}`
+	for _, want := range []int{201, 200} {
+		r := e.Client.Do(http.MethodPost, usersPath, headers(keyAcme), body)
+		if r.Status != want || !strings.Contains(string(r.Body), `"alias":"Tom & Jerry <Ltd>"`) {
+			t.Fatalf("%d %s, want %d with the alias as sent", r.Status, r.Body, want)
+		}
+	}
+}

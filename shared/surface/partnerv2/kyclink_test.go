@@ -129,7 +129,7 @@ func TestVerificationLinkOpensSessions(t *testing.T) {
 		if data["kycLink"] != want {
 			t.Fatalf("kycLink %v, want %s", data["kycLink"], want)
 		}
-		if data["expiresAt"] != "2026-11-24T10:00:00Z" {
+		if data["expiresAt"] != "2026-11-24T10:00:00.000Z" {
 			t.Fatalf("expiresAt %v", data["expiresAt"])
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -16,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/wire"
 )
 
 // headerAPIKey carries the partner's API key.
@@ -209,7 +209,7 @@ func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return lookupError(err)
 	}
-	dialects.WritePartnerV2(w, http.StatusCreated, userToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: t.ExpiresAt.Format(time.RFC3339)})
+	dialects.WritePartnerV2(w, http.StatusCreated, userToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: wire.Time(t.ExpiresAt)})
 	return nil
 }
 

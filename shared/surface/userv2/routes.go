@@ -12,7 +12,7 @@ import (
 func newAPI(d *app.Deps) *API {
 	return &API{
 		auth: &authenticator{
-			tokens:   tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.UserTokenTTL),
+			tokens:   tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
 			registry: d.Registry, keys: d.Keys, links: d.Store, users: d.Store,
 		},
 		linker: identifiers.NewLinker(d.Store, d.Now, d.Keys),

@@ -94,6 +94,10 @@ func (c *Client) check(req *http.Request, body []byte, res *Response) {
 	if res.Header.Get("X-Request-Id") == "" {
 		c.t.Errorf("%s %s: no X-Request-Id", req.Method, req.URL.Path)
 	}
+	if res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		c.t.Errorf("%s %s: Cache-Control %q, X-Content-Type-Options %q; want no-store and nosniff on every response",
+			req.Method, req.URL.Path, res.Header.Get("Cache-Control"), res.Header.Get("X-Content-Type-Options"))
+	}
 	_, pattern := c.matcher.Handler(req)
 	if pattern == "" {
 		return // an unmatched path: not an operation of the document

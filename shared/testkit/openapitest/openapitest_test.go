@@ -25,20 +25,20 @@ func TestCheckerCatchesDrift(t *testing.T) {
 		header  http.Header
 		body    string
 	}{
-		"undocumented status":   {get, 418, h, ok},
-		"undocumented route":    {"GET /nowhere", 200, h, ok},
-		"extra property":        {get, 200, h, strings.Replace(ok, `"alias":null`, `"alias":null,"secret":1`, 1)},
-		"missing property":      {get, 200, h, strings.Replace(ok, `"alias":null,`, ``, 1)},
-		"wrong enum":            {get, 200, h, strings.Replace(ok, `NOT_STARTED`, `DONE`, 1)},
-		"wrong type":            {get, 200, h, strings.Replace(ok, `"success":true`, `"success":"true"`, 1)},
+		"undocumented status":              {get, 418, h, ok},
+		"undocumented route":               {"GET /nowhere", 200, h, ok},
+		"extra property":                   {get, 200, h, strings.Replace(ok, `"alias":null`, `"alias":null,"secret":1`, 1)},
+		"missing property":                 {get, 200, h, strings.Replace(ok, `"alias":null,`, ``, 1)},
+		"wrong enum":                       {get, 200, h, strings.Replace(ok, `NOT_STARTED`, `DONE`, 1)},
+		"wrong type":                       {get, 200, h, strings.Replace(ok, `"success":true`, `"success":"true"`, 1)},
 		"a timestamp without milliseconds": {get, 200, h, strings.Replace(ok, `10:00:00.000Z`, `10:00:00Z`, 1)},
-		"bad uuid":              {get, 200, h, strings.Replace(ok, `2f1c6b52`, `zz`, 1)},
-		"wrong content type":    {get, 200, http.Header{"Content-Type": {"text/plain"}, "X-Request-Id": {"r"}}, ok},
-		"missing request id":    {get, 200, http.Header{"Content-Type": {"application/json"}}, ok},
-		"replay header missing": {"POST /api/partner/v2/users", 200, h, ok},
-		"body on a 204":         {"DELETE /federated-identities/devpartner", 204, h, `{}`},
-		"error shape":           {get, 404, h, `{"success":false,"error":{"code":"NOT_FOUND_ERROR"}}`},
-		"error details empty":   {get, 404, h, `{"success":false,"error":{"code":"NOT_FOUND_ERROR","message":"m","details":[]}}`},
+		"bad uuid":                         {get, 200, h, strings.Replace(ok, `2f1c6b52`, `zz`, 1)},
+		"wrong content type":               {get, 200, http.Header{"Content-Type": {"text/plain"}, "X-Request-Id": {"r"}}, ok},
+		"missing request id":               {get, 200, http.Header{"Content-Type": {"application/json"}}, ok},
+		"replay header missing":            {"POST /api/partner/v2/users", 200, h, ok},
+		"body on a 204":                    {"DELETE /federated-identities/devpartner", 204, h, `{}`},
+		"error shape":                      {get, 404, h, `{"success":false,"error":{"code":"NOT_FOUND_ERROR"}}`},
+		"error details empty":              {get, 404, h, `{"success":false,"error":{"code":"NOT_FOUND_ERROR","message":"m","details":[]}}`},
 	}
 	for name, c := range bad {
 		err := d.Check(request(c.pattern, ""), nil, c.status, c.header, []byte(c.body))

@@ -28,7 +28,7 @@ func TestPreflightFromAnAllowedOrigin(t *testing.T) {
 	h.ServeHTTP(rec, pre)
 	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "https://widget.acme.example" ||
 		rec.Header().Get("Access-Control-Allow-Methods") != "DELETE,GET,POST,PUT" ||
-		rec.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,partner-api-key,user-authorization,user-identifier" {
+		rec.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,partner-api-key,partnerapikey,user-authorization,user-identifier" {
 		t.Fatalf("preflight: %d %v", rec.Code, rec.Header())
 	}
 

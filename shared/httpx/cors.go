@@ -11,7 +11,7 @@ import (
 // where API Gateway answers preflights itself; cmd/local-api serves the
 // same through CORS. A test holds these lists to the template's.
 var (
-	CORSAllowHeaders  = []string{"authorization", "content-type", "partner-api-key", "user-authorization", "user-identifier"}
+	CORSAllowHeaders  = []string{"authorization", "content-type", "partner-api-key", "partnerapikey", "user-authorization", "user-identifier"}
 	CORSAllowMethods  = []string{"DELETE", "GET", "POST", "PUT"}
 	CORSExposeHeaders = []string{"idempotent-replayed", "x-request-id"}
 )

@@ -52,7 +52,7 @@ func TestCORSIsTheLocalAPIs(t *testing.T) {
 		t.Fatalf("allowOrigins %v: want the CorsAllowedOrigins parameter's list", cors["allowOrigins"])
 	}
 	// Every header a surface reads is allowed.
-	for _, h := range []string{"partner-api-key", "user-authorization", "user-identifier", "authorization", "content-type"} {
+	for _, h := range []string{"partner-api-key", "partnerapikey", "user-authorization", "user-identifier", "authorization", "content-type"} {
 		if !slices.Contains(httpx.CORSAllowHeaders, h) {
 			t.Errorf("%s is not allowed", h)
 		}

@@ -396,3 +396,40 @@ func TestCreatedUserIsNotHTMLEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestPartnerApiKeyAlias: seed 003 names the header PartnerApiKey; it is
+// accepted as partner-api-key is, and both with different values is
+// "Invalid API Key".
+func TestPartnerApiKeyAlias(t *testing.T) {
+	e := fixture.NewEnv(t, fixture.Options{})
+	body := `{"externalUserId":"ext-alias","type":"INDIVIDUAL"}`
+	cases := []struct {
+		name    string
+		h       apitest.Headers
+		status  int
+		message string
+	}{
+		{"the alias alone", apitest.Headers{"PartnerApiKey": keyAcme}, 201, ""},
+		{"both, the same key", apitest.Headers{"PartnerApiKey": keyAcme, "partner-api-key": keyAcme}, 200, ""},
+		{"both, different keys", apitest.Headers{"PartnerApiKey": keyBeta, "partner-api-key": keyAcme}, 401, "Invalid API Key"},
+		{"both, one of them malformed", apitest.Headers{"PartnerApiKey": "bad key!", "partner-api-key": keyAcme}, 401, "Invalid API Key"},
+		{"the alias malformed", apitest.Headers{"PartnerApiKey": "short"}, 401, "Invalid API Key format"},
+		{"the alias unknown", apitest.Headers{"PartnerApiKey": keyUnknown}, 401, "Invalid API Key"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Client.Do(http.MethodPost, usersPath, tc.h, body)
+			if r.Status != tc.status {
+				t.Fatalf("%d %s, want %d", r.Status, r.Body, tc.status)
+			}
+			if tc.message != "" {
+				if _, msg, _ := errorOf(t, r); msg != tc.message {
+					t.Fatalf("message %q, want %q", msg, tc.message)
+				}
+			}
+		})
+	}
+	if u, _ := e.Mem.Counts(); u != 1 {
+		t.Fatalf("%d users, want 1", u)
+	}
+}

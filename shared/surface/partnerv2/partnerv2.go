@@ -18,8 +18,12 @@ import (
 	"github.com/partner-identity/api/shared/wire"
 )
 
-// headerAPIKey carries the partner's API key.
-const headerAPIKey = "partner-api-key"
+// headerAPIKey carries the partner's API key; headerAPIKeyAlias is the
+// name seed 003 gives it, accepted as well.
+const (
+	headerAPIKey      = "partner-api-key"
+	headerAPIKeyAlias = "PartnerApiKey"
+)
 
 // headerReplayed marks a replayed create.
 const headerReplayed = "Idempotent-Replayed"
@@ -36,7 +40,10 @@ type API struct {
 // INVALID_PARTNER_FLOW. Presence and format are checked before the registry
 // is read, so a malformed key costs no secret fetch.
 func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner, error) {
-	key := r.Header.Get(headerAPIKey)
+	key, err := apiKeyOf(r)
+	if err != nil {
+		return nil, err
+	}
 	if err := partners.CheckKey(key); err != nil {
 		return nil, keyError(err)
 	}
@@ -53,6 +60,20 @@ func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner
 		return nil, apierr.InvalidPartnerFlow()
 	}
 	return p, nil
+}
+
+// apiKeyOf is the request's API key, from partner-api-key or its alias
+// PartnerApiKey (seed 003's name for it); both with different values is
+// "Invalid API Key": the request does not say which key it means.
+func apiKeyOf(r *http.Request) (string, error) {
+	key, alias := r.Header.Get(headerAPIKey), r.Header.Get(headerAPIKeyAlias)
+	switch {
+	case alias == "":
+		return key, nil
+	case key == "" || key == alias:
+		return alias, nil
+	}
+	return "", apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
 }
 
 func keyError(err error) *apierr.Error {

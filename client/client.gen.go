@@ -1294,7 +1294,12 @@ type ClientInterface interface {
 
 	// FindUserByExternalId Find a user by the partner's externalUserId
 	//
-	// For a partner whose create timed out, to learn whether the user exists.
+	// For a partner whose create timed out, to learn whether the user
+	// exists. The query holds `externalUserId` once and nothing else
+	// (400 naming the parameter otherwise); a query that is not
+	// `name=value` pairs separated by `&` and %-encoded (a `;` separator,
+	// a bad `%` escape) is 400 with the detail
+	// `{"field":"query","issue":"is malformed (...)"}`.
 	//
 	// Corresponds with GET /api/partner/v2/users (the `FindUserByExternalId` operationId).
 	FindUserByExternalId(ctx context.Context, params *FindUserByExternalIdParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1468,7 +1473,12 @@ type ClientInterface interface {
 
 // FindUserByExternalId Find a user by the partner's externalUserId
 //
-// For a partner whose create timed out, to learn whether the user exists.
+// For a partner whose create timed out, to learn whether the user
+// exists. The query holds `externalUserId` once and nothing else
+// (400 naming the parameter otherwise); a query that is not
+// `name=value` pairs separated by `&` and %-encoded (a `;` separator,
+// a bad `%` escape) is 400 with the detail
+// `{"field":"query","issue":"is malformed (...)"}`.
 //
 // Corresponds with GET /api/partner/v2/users (the `FindUserByExternalId` operationId).
 func (c *Client) FindUserByExternalId(ctx context.Context, params *FindUserByExternalIdParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2182,7 +2192,12 @@ type ClientWithResponsesInterface interface {
 
 	// FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 	//
-	// For a partner whose create timed out, to learn whether the user exists.
+	// For a partner whose create timed out, to learn whether the user
+	// exists. The query holds `externalUserId` once and nothing else
+	// (400 naming the parameter otherwise); a query that is not
+	// `name=value` pairs separated by `&` and %-encoded (a `;` separator,
+	// a bad `%` escape) is 400 with the detail
+	// `{"field":"query","issue":"is malformed (...)"}`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3513,7 +3528,12 @@ func (r SetFederatedIdentityResponse) ContentType() string {
 
 // FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 //
-// For a partner whose create timed out, to learn whether the user exists.
+// For a partner whose create timed out, to learn whether the user
+// exists. The query holds `externalUserId` once and nothing else
+// (400 naming the parameter otherwise); a query that is not
+// `name=value` pairs separated by `&` and %-encoded (a `;` separator,
+// a bad `%` escape) is 400 with the detail
+// `{"field":"query","issue":"is malformed (...)"}`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -81,6 +81,10 @@ func TestFindUserByExternalID(t *testing.T) {
 		{"parameter twice", keyAcme, q(ext) + "&externalUserId=x", 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "externalUserId"},
 		{"parameter too long", keyAcme, q(strings.Repeat("x", 256)), 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "externalUserId"},
 		{"unknown parameter", keyAcme, q(ext) + "&userId=x", 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "userId"},
+		{"a ; separator", keyAcme, usersPath + "?externalUserId=x;y", 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "query"},
+		{"a bad %-escape", keyAcme, usersPath + "?externalUserId=%zz", 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "query"},
+		{"a bad %-escape in another parameter", keyAcme, q(ext) + "&a%=1", 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "query"},
+		{"externalUserId with a leading space", keyAcme, q(" " + ext), 400, "INVALID_USER_INPUT_ERROR", "Invalid User Input", "externalUserId"},
 		{"key missing", "", q(ext), 401, "UNAUTHORIZED", "API Key is missing", ""},
 		{"key format", "abc", q(ext), 401, "UNAUTHORIZED", "Invalid API Key format", ""},
 	}

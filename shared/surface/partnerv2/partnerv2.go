@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -142,7 +143,12 @@ func writeUser(w http.ResponseWriter, v users.View, err error) error {
 // externalUserIDQuery is the one externalUserId of the query, which holds
 // nothing else.
 func externalUserIDQuery(r *http.Request) (string, error) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// A ";" separator or a bad %-escape: which parameter was meant
+		// cannot be told, so none is guessed at.
+		return "", apierr.InvalidInput(apierr.Detail{Field: "query", Issue: "is malformed (parameters are name=value pairs separated by &, %-encoded)"})
+	}
 	for k := range q {
 		if k != "externalUserId" {
 			return "", apierr.InvalidInput(apierr.Detail{Field: k, Issue: "is not a known query parameter"})

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,15 @@ func main() {
 		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
 		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
 		DevWebhookURL: *webhookURL, WebhookAllowHTTP: true}
+	// Listen before printing anything, so that a busy port is the only
+	// thing said, and so that the development partner's KYC links name the
+	// address actually served.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "local-api: %v\n  is another `make run` serving it? Choose another address: make run ADDR=127.0.0.1:3001\n", err)
+		os.Exit(1)
+	}
+	cfg.DevProviderURL = baseURL(ln.Addr())
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
@@ -62,14 +72,7 @@ func main() {
 		Handler:           handler(deps, strings.Split(*corsOrigins, ",")),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
-	// Listen before printing anything, so that a busy port is the only
-	// thing said.
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "local-api: %v\n  is another `make run` serving it? Choose another address: make run ADDR=127.0.0.1:3001\n", err)
-		os.Exit(1)
-	}
-	fmt.Printf("Partner Identity API on http://%s (store: %s)\n", *addr, *storeKind)
+	fmt.Printf("Partner Identity API on %s (store: %s)\n", cfg.DevProviderURL, *storeKind)
 	if cfg.PartnersFile == "" && cfg.PartnersSecretID == "" {
 		key := cfg.DevAPIKey
 		if key == "" {
@@ -108,11 +111,35 @@ func devKeyDefault() string { return partners.DevAPIKey }
 
 // handler is what the local API serves: every route, the stand-in KYC
 // provider page, and CORS as API Gateway answers it for corsOrigins.
+//
+// The API gets every request but the provider page's, as it is, so that a
+// path with "//", "." or ".." gets the dialect's 404 as in AWS (an outer
+// ServeMux would redirect it to its clean form first).
 func handler(deps *app.Deps, corsOrigins []string) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/", router.Mux(deps, surface.All()...))
-	mux.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
-	return httpx.CORS(corsOrigins, http.TimeoutHandler(mux, router.Timeout, ""))
+	api := router.Mux(deps, surface.All()...)
+	provider := http.NewServeMux()
+	provider.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := provider.Handler(r); pattern == devProviderPattern && path.Clean(r.URL.Path) == r.URL.Path {
+			provider.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	return httpx.CORS(corsOrigins, http.TimeoutHandler(h, router.Timeout, ""))
+}
+
+// baseURL is the URL of the server listening at addr; an unspecified host
+// (":3000", "0.0.0.0", "::") is reached at 127.0.0.1.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return partners.DevProviderURL
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // deliverOutbox delivers the in-memory store's outbox events as the stream

@@ -56,8 +56,11 @@ type Config struct {
 	// permits http:// webhook URLs (local runs only).
 	WebhookDLQURL    string
 	WebhookAllowHTTP bool
-	// DevWebhookURL is the development partner's webhook URL (make run).
-	DevWebhookURL string
+	// DevWebhookURL is the development partner's webhook URL (make run);
+	// DevProviderURL where its KYC links go (the local runner's address;
+	// partners.DevProviderURL when empty).
+	DevWebhookURL  string
+	DevProviderURL string
 	// KYCSessionTTL is how long a KYC link is valid (24h); KYCRetention how
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
@@ -240,7 +243,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		if !partners.ValidKeyFormat(key) {
 			return nil, errors.New("app: the development API key must be 20-128 characters of A-Z a-z 0-9 _ -")
 		}
-		reg := partners.DevRegistry(key, cfg.DevWebhookURL)
+		reg := partners.DevRegistry(key, cfg.DevWebhookURL, cfg.DevProviderURL)
 		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
 	}
 

@@ -12,15 +12,24 @@ const (
 	DevWebhookSecret = "dev-webhook-secret-0123456789"
 )
 
+// DevProviderURL is where the local runner serves its stand-in for the KYC
+// provider's page unless told otherwise.
+const DevProviderURL = "http://127.0.0.1:3000"
+
 // DevRegistry is a registry with the development partner (flow API, a KYC
-// template for MX and US, identity provider "devpartner") holding apiKey,
-// whose webhooks go to webhookURL ("" for none).
-func DevRegistry(apiKey, webhookURL string) *Registry {
+// template for MX and US whose links go to providerURL + "/kyc/{sessionId}",
+// identity provider "devpartner") holding apiKey, whose webhooks go to
+// webhookURL ("" for none).
+func DevRegistry(apiKey, webhookURL, providerURL string) *Registry {
+	if providerURL == "" {
+		providerURL = DevProviderURL
+	}
 	hook, _ := json.Marshal(webhookURL)
+	mx, _ := json.Marshal(providerURL + "/kyc/" + SessionIDPlaceholder)
 	r, err := Parse([]byte(`{"partners":[{"id":"` + DevPartnerID + `","name":"Local Development Partner",
 		"apiKeySha256":["` + KeyDigest(apiKey) + `"],"flow":"API",
-		"kycTemplates":{"MX":{"templateId":"mx-basic","linkUrl":"http://127.0.0.1:3000/kyc/{sessionId}"},
-		                "US":{"templateId":"us-basic","linkUrl":"http://127.0.0.1:3000/kyc/{sessionId}"}},
+		"kycTemplates":{"MX":{"templateId":"mx-basic","linkUrl":` + string(mx) + `},
+		                "US":{"templateId":"us-basic","linkUrl":` + string(mx) + `}},
 		"webhook":{"url":` + string(hook) + `},"identityProvider":"devpartner"}]}`))
 	if err != nil {
 		panic(err)

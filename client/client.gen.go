@@ -3273,6 +3273,16 @@ type ListFederatedIdentitiesResponse401Headers struct {
 	XRequestId string
 }
 
+// ListFederatedIdentitiesResponse406Headers the declared response headers of an HTTP 406 response for ListFederatedIdentities
+type ListFederatedIdentitiesResponse406Headers struct {
+	XRequestId string
+}
+
+// ListFederatedIdentitiesResponse415Headers the declared response headers of an HTTP 415 response for ListFederatedIdentities
+type ListFederatedIdentitiesResponse415Headers struct {
+	XRequestId string
+}
+
 // ListFederatedIdentitiesResponse500Headers the declared response headers of an HTTP 500 response for ListFederatedIdentities
 type ListFederatedIdentitiesResponse500Headers struct {
 	XRequestId string
@@ -3285,6 +3295,10 @@ type ListFederatedIdentitiesResponse struct {
 	ApplicationvndApiJSON200 *FederatedIdentityCollection
 	// ApplicationvndApiJSON401 the response for an HTTP 401 `application/vnd.api+json` response
 	ApplicationvndApiJSON401 *JSONAPIError
+	// ApplicationvndApiJSON406 the response for an HTTP 406 `application/vnd.api+json` response
+	ApplicationvndApiJSON406 *JSONAPIError
+	// ApplicationvndApiJSON415 the response for an HTTP 415 `application/vnd.api+json` response
+	ApplicationvndApiJSON415 *JSONAPIError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// ApplicationvndApiJSON500 the response for an HTTP 500 `application/vnd.api+json` response
@@ -3293,6 +3307,10 @@ type ListFederatedIdentitiesResponse struct {
 	Headers200 *ListFederatedIdentitiesResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListFederatedIdentitiesResponse401Headers
+	// Headers406 the parsed response headers for an HTTP 406 response
+	Headers406 *ListFederatedIdentitiesResponse406Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListFederatedIdentitiesResponse415Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListFederatedIdentitiesResponse500Headers
 }
@@ -3305,6 +3323,16 @@ func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON200() *Federate
 // GetApplicationvndApiJSON401 returns the response for an HTTP 401 `application/vnd.api+json` response
 func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON401() *JSONAPIError {
 	return r.ApplicationvndApiJSON401
+}
+
+// GetApplicationvndApiJSON406 returns the response for an HTTP 406 `application/vnd.api+json` response
+func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON406() *JSONAPIError {
+	return r.ApplicationvndApiJSON406
+}
+
+// GetApplicationvndApiJSON415 returns the response for an HTTP 415 `application/vnd.api+json` response
+func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON415() *JSONAPIError {
+	return r.ApplicationvndApiJSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3361,6 +3389,16 @@ type DeleteFederatedIdentityResponse404Headers struct {
 	XRequestId string
 }
 
+// DeleteFederatedIdentityResponse406Headers the declared response headers of an HTTP 406 response for DeleteFederatedIdentity
+type DeleteFederatedIdentityResponse406Headers struct {
+	XRequestId string
+}
+
+// DeleteFederatedIdentityResponse415Headers the declared response headers of an HTTP 415 response for DeleteFederatedIdentity
+type DeleteFederatedIdentityResponse415Headers struct {
+	XRequestId string
+}
+
 // DeleteFederatedIdentityResponse500Headers the declared response headers of an HTTP 500 response for DeleteFederatedIdentity
 type DeleteFederatedIdentityResponse500Headers struct {
 	XRequestId string
@@ -3373,6 +3411,10 @@ type DeleteFederatedIdentityResponse struct {
 	ApplicationvndApiJSON401 *JSONAPIError
 	// ApplicationvndApiJSON404 the response for an HTTP 404 `application/vnd.api+json` response
 	ApplicationvndApiJSON404 *JSONAPIError
+	// ApplicationvndApiJSON406 the response for an HTTP 406 `application/vnd.api+json` response
+	ApplicationvndApiJSON406 *JSONAPIError
+	// ApplicationvndApiJSON415 the response for an HTTP 415 `application/vnd.api+json` response
+	ApplicationvndApiJSON415 *JSONAPIError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// ApplicationvndApiJSON500 the response for an HTTP 500 `application/vnd.api+json` response
@@ -3383,6 +3425,10 @@ type DeleteFederatedIdentityResponse struct {
 	Headers401 *DeleteFederatedIdentityResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteFederatedIdentityResponse404Headers
+	// Headers406 the parsed response headers for an HTTP 406 response
+	Headers406 *DeleteFederatedIdentityResponse406Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteFederatedIdentityResponse415Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteFederatedIdentityResponse500Headers
 }
@@ -3395,6 +3441,16 @@ func (r DeleteFederatedIdentityResponse) GetApplicationvndApiJSON401() *JSONAPIE
 // GetApplicationvndApiJSON404 returns the response for an HTTP 404 `application/vnd.api+json` response
 func (r DeleteFederatedIdentityResponse) GetApplicationvndApiJSON404() *JSONAPIError {
 	return r.ApplicationvndApiJSON404
+}
+
+// GetApplicationvndApiJSON406 returns the response for an HTTP 406 `application/vnd.api+json` response
+func (r DeleteFederatedIdentityResponse) GetApplicationvndApiJSON406() *JSONAPIError {
+	return r.ApplicationvndApiJSON406
+}
+
+// GetApplicationvndApiJSON415 returns the response for an HTTP 415 `application/vnd.api+json` response
+func (r DeleteFederatedIdentityResponse) GetApplicationvndApiJSON415() *JSONAPIError {
+	return r.ApplicationvndApiJSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3451,6 +3507,16 @@ type SetFederatedIdentityResponse404Headers struct {
 	XRequestId string
 }
 
+// SetFederatedIdentityResponse406Headers the declared response headers of an HTTP 406 response for SetFederatedIdentity
+type SetFederatedIdentityResponse406Headers struct {
+	XRequestId string
+}
+
+// SetFederatedIdentityResponse415Headers the declared response headers of an HTTP 415 response for SetFederatedIdentity
+type SetFederatedIdentityResponse415Headers struct {
+	XRequestId string
+}
+
 // SetFederatedIdentityResponse500Headers the declared response headers of an HTTP 500 response for SetFederatedIdentity
 type SetFederatedIdentityResponse500Headers struct {
 	XRequestId string
@@ -3463,6 +3529,10 @@ type SetFederatedIdentityResponse struct {
 	ApplicationvndApiJSON401 *JSONAPIError
 	// ApplicationvndApiJSON404 the response for an HTTP 404 `application/vnd.api+json` response
 	ApplicationvndApiJSON404 *JSONAPIError
+	// ApplicationvndApiJSON406 the response for an HTTP 406 `application/vnd.api+json` response
+	ApplicationvndApiJSON406 *JSONAPIError
+	// ApplicationvndApiJSON415 the response for an HTTP 415 `application/vnd.api+json` response
+	ApplicationvndApiJSON415 *JSONAPIError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// ApplicationvndApiJSON500 the response for an HTTP 500 `application/vnd.api+json` response
@@ -3473,6 +3543,10 @@ type SetFederatedIdentityResponse struct {
 	Headers401 *SetFederatedIdentityResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetFederatedIdentityResponse404Headers
+	// Headers406 the parsed response headers for an HTTP 406 response
+	Headers406 *SetFederatedIdentityResponse406Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetFederatedIdentityResponse415Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *SetFederatedIdentityResponse500Headers
 }
@@ -3485,6 +3559,16 @@ func (r SetFederatedIdentityResponse) GetApplicationvndApiJSON401() *JSONAPIErro
 // GetApplicationvndApiJSON404 returns the response for an HTTP 404 `application/vnd.api+json` response
 func (r SetFederatedIdentityResponse) GetApplicationvndApiJSON404() *JSONAPIError {
 	return r.ApplicationvndApiJSON404
+}
+
+// GetApplicationvndApiJSON406 returns the response for an HTTP 406 `application/vnd.api+json` response
+func (r SetFederatedIdentityResponse) GetApplicationvndApiJSON406() *JSONAPIError {
+	return r.ApplicationvndApiJSON406
+}
+
+// GetApplicationvndApiJSON415 returns the response for an HTTP 415 `application/vnd.api+json` response
+func (r SetFederatedIdentityResponse) GetApplicationvndApiJSON415() *JSONAPIError {
+	return r.ApplicationvndApiJSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -4750,6 +4834,20 @@ func ParseListFederatedIdentitiesResponse(rsp *http.Response) (*ListFederatedIde
 		}
 		response.ApplicationvndApiJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4787,6 +4885,26 @@ func ParseListFederatedIdentitiesResponse(rsp *http.Response) (*ListFederatedIde
 			headers.XRequestId = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 406:
+		var headers ListFederatedIdentitiesResponse406Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers406 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListFederatedIdentitiesResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListFederatedIdentitiesResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -4832,6 +4950,20 @@ func ParseDeleteFederatedIdentityResponse(rsp *http.Response) (*DeleteFederatedI
 			return nil, err
 		}
 		response.ApplicationvndApiJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -4880,6 +5012,26 @@ func ParseDeleteFederatedIdentityResponse(rsp *http.Response) (*DeleteFederatedI
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 406:
+		var headers DeleteFederatedIdentityResponse406Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers406 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteFederatedIdentityResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 500:
 		var headers DeleteFederatedIdentityResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -4925,6 +5077,20 @@ func ParseSetFederatedIdentityResponse(rsp *http.Response) (*SetFederatedIdentit
 			return nil, err
 		}
 		response.ApplicationvndApiJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -4973,6 +5139,26 @@ func ParseSetFederatedIdentityResponse(rsp *http.Response) (*SetFederatedIdentit
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 406:
+		var headers SetFederatedIdentityResponse406Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers406 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetFederatedIdentityResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 500:
 		var headers SetFederatedIdentityResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

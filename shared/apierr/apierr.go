@@ -26,7 +26,8 @@ type Error struct {
 	Title    string
 	Details  []Detail
 	// Parameter and Pointer name what is at fault, for JSON:API's source:
-	// a path or query parameter, or a JSON Pointer into the body.
+	// a query parameter (never a path's: JSON:API's source.parameter names
+	// query parameters only), or a JSON Pointer into the body.
 	Parameter string
 	Pointer   string
 	// Cause is the internal error behind the answer, if any: logged as a

@@ -31,11 +31,27 @@ func TokenUserGone() *Error {
 }
 
 func IdentityProviderNotFound() *Error {
-	return inPath(jsonAPI(http.StatusNotFound, "identity-provider-not-found", "Identity provider not found", "No identity provider is registered under this name."), "identityProvider")
+	return jsonAPI(http.StatusNotFound, "identity-provider-not-found", "Identity provider not found", "No identity provider is registered under this name.")
 }
 
 func FederatedIdentityNotFound() *Error {
-	return inPath(jsonAPI(http.StatusNotFound, "federated-identity-not-found", "Federated identity not found", "The user has no federated identity with this identity provider."), "identityProvider")
+	return jsonAPI(http.StatusNotFound, "federated-identity-not-found", "Federated identity not found", "The user has no federated identity with this identity provider.")
+}
+
+// UnsupportedMediaType is JSON:API 1.1's 415: a request's Content-Type is
+// the JSON:API media type with a parameter other than ext or profile, or
+// an extension this API does not support (it supports none).
+func UnsupportedMediaType() *Error {
+	return jsonAPI(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+		"application/vnd.api+json may carry only the ext and profile parameters, and this API supports no extension.")
+}
+
+// NotAcceptable is JSON:API 1.1's 406: every JSON:API media type in Accept
+// carries a parameter other than ext or profile, or an unsupported
+// extension.
+func NotAcceptable() *Error {
+	return jsonAPI(http.StatusNotAcceptable, "not-acceptable", "Not acceptable",
+		"Accept application/vnd.api+json without parameters other than profile (this API supports no extension).")
 }
 
 func JSONAPIInternal() *Error {
@@ -47,8 +63,3 @@ func jsonAPI(status int, code, title, detail string) *Error {
 	return &Error{Status: status, Code: code, Title: title, Message: detail}
 }
 
-// inPath is e blaming the path parameter name.
-func inPath(e *Error, name string) *Error {
-	e.Parameter = name
-	return e
-}

@@ -4,7 +4,9 @@
 package federatedids
 
 import (
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -39,9 +41,13 @@ var (
 	deleteAnswers = []apierr.Answer{{Outcome: federation.ErrNotSet, Answer: apierr.FederatedIdentityNotFound}}
 )
 
-// user authenticates the user token of the Authorization header: 401
+// user checks JSON:API's content negotiation (negotiate), then
+// authenticates the user token of the Authorization header: 401
 // token-missing, token-expired, token-invalid or user-not-found.
 func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
+	if err := negotiate(r); err != nil {
+		return nil, err
+	}
 	p, err := a.auth.Header(r.Context(), r.Header.Get("Authorization"))
 	if err != nil {
 		return nil, apierr.Translate(err, tokenAnswers...)
@@ -126,4 +132,50 @@ func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
 	}
 	dialects.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})
 	return nil
+}
+
+// mediaType is JSON:API's media type.
+const mediaType = "application/vnd.api+json"
+
+// negotiate applies JSON:API 1.1's content negotiation, server side: a
+// Content-Type of the JSON:API media type with a parameter other than ext
+// or profile, or with an extension (this API supports none), is 415; an
+// Accept whose every instance of the media type is so modified is 406. A
+// profile is ignored, as JSON:API allows; other media types and */* are
+// left to HTTP (the answer is JSON:API regardless).
+func negotiate(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, params, err := mime.ParseMediaType(ct); err == nil && mt == mediaType && !acceptable(params) {
+			return apierr.UnsupportedMediaType()
+		}
+	}
+	instances, ok := 0, false
+	for _, accept := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(accept, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil || mt != mediaType {
+				continue
+			}
+			instances++
+			delete(params, "q") // a weight is Accept's, not the media type's
+			ok = ok || acceptable(params)
+		}
+	}
+	if instances > 0 && !ok {
+		return apierr.NotAcceptable()
+	}
+	return nil
+}
+
+// acceptable: no parameter but profile, and ext, if present, empty.
+func acceptable(params map[string]string) bool {
+	for k, v := range params {
+		switch {
+		case k == "profile":
+		case k == "ext" && strings.TrimSpace(v) == "":
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -138,7 +138,41 @@ func TestResponses(t *testing.T) {
 		assertError(t, put(bearer(tokGone.Token), "acme"), 401, "user-not-found", "User not found", "The user of the token does not exist or has been deleted.", "")
 	})
 	t.Run("404 unknown provider", func(t *testing.T) {
-		assertError(t, put(bearer(tok), "nobody"), 404, "identity-provider-not-found", "Identity provider not found", "No identity provider is registered under this name.", "identityProvider")
+		assertError(t, put(bearer(tok), "nobody"), 404, "identity-provider-not-found", "Identity provider not found", "No identity provider is registered under this name.", "")
+	})
+	t.Run("JSON:API 1.1 content negotiation", func(t *testing.T) {
+		const unsupported, notAcceptable = "application/vnd.api+json may carry only the ext and profile parameters, and this API supports no extension.",
+			"Accept application/vnd.api+json without parameters other than profile (this API supports no extension)."
+		with := func(h apitest.Headers) apitest.Headers {
+			h["Authorization"] = "Bearer " + tok
+			return h
+		}
+		for _, c415 := range []string{"application/vnd.api+json; charset=utf-8", "application/vnd.api+json;version=1",
+			`application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"`} {
+			for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodGet} {
+				path := "/federated-identities/acme"
+				if m == http.MethodGet {
+					path = "/federated-identities"
+				}
+				assertError(t, c.Do(m, path, with(apitest.Headers{"Content-Type": c415}), ""), 415, "unsupported-media-type", "Unsupported media type", unsupported, "")
+			}
+		}
+		for _, a406 := range []string{"application/vnd.api+json; charset=utf-8", "application/vnd.api+json;v=2, application/vnd.api+json;charset=x",
+			`application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"`} {
+			assertError(t, c.Do(http.MethodGet, "/federated-identities", with(apitest.Headers{"Accept": a406}), ""), 406, "not-acceptable", "Not acceptable", notAcceptable, "")
+		}
+		for _, ok := range []apitest.Headers{
+			{"Accept": "application/vnd.api+json"},
+			{"Accept": `application/vnd.api+json; profile="https://example.com/p"`},
+			{"Accept": "application/vnd.api+json;charset=utf-8, application/vnd.api+json"},
+			{"Accept": "application/vnd.api+json; q=0.9"},
+			{"Accept": "application/json, */*"},
+			{"Content-Type": `application/vnd.api+json; profile="https://example.com/p"`},
+		} {
+			if r := c.Do(http.MethodGet, "/federated-identities", with(ok), ""); r.Status != 200 {
+				t.Errorf("%v: %d %s, want 200", ok, r.Status, r.Body)
+			}
+		}
 	})
 	t.Run("401 missing linked identity", func(t *testing.T) {
 		assertError(t, put(bearer(tokUnlinked), "acme"), 401, "missing-linked-identity", missingTitle, missingDetail, "")
@@ -171,9 +205,9 @@ func TestResponses(t *testing.T) {
 	t.Run("DELETE 204 then 404", func(t *testing.T) {
 		assertNoContent(t, c.Do(http.MethodDelete, "/federated-identities/acme", bearer(tok), ""))
 		assertError(t, c.Do(http.MethodDelete, "/federated-identities/acme", bearer(tok), ""), 404, "federated-identity-not-found",
-			"Federated identity not found", "The user has no federated identity with this identity provider.", "identityProvider")
+			"Federated identity not found", "The user has no federated identity with this identity provider.", "")
 		assertError(t, c.Do(http.MethodDelete, "/federated-identities/nobody", bearer(tok), ""), 404, "identity-provider-not-found",
-			"Identity provider not found", "No identity provider is registered under this name.", "identityProvider")
+			"Identity provider not found", "No identity provider is registered under this name.", "")
 		assertError(t, c.Do(http.MethodDelete, "/federated-identities/acme", apitest.Headers{}, ""), 401, "token-missing",
 			"Missing access token", "Send the user token as Authorization: Bearer <token>.", "")
 	})

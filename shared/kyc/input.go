@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/jsonmember"
@@ -75,7 +76,7 @@ func checkRedirectURI(s string) string {
 	if s == "" {
 		return form
 	}
-	if len(s) > maxRedirectURILen {
+	if utf8.RuneCountInString(s) > maxRedirectURILen { // characters, as documented
 		return "must be at most 2048 characters"
 	}
 	for _, r := range s {

@@ -194,7 +194,7 @@ func hostName(d string) bool {
 // normalisePhone accepts a number in international format (a leading '+')
 // that the numbering plan of its country allows, and returns it in E.164.
 func normalisePhone(s string) (string, bool) {
-	if len(s) > 32 {
+	if utf8.RuneCountInString(s) > 32 { // characters, as documented
 		return "", false
 	}
 	return phone.E164(s)

@@ -62,4 +62,3 @@ func JSONAPIInternal() *Error {
 func jsonAPI(status int, code, title, detail string) *Error {
 	return &Error{Status: status, Code: code, Title: title, Message: detail}
 }
-

@@ -55,11 +55,10 @@ type Authenticator struct {
 // New is the authenticator of tokens signed with keys, for the partners of
 // registry and the users of s, with now as its clock; a token whose lifetime
 // exceeds tokenTTL (the lifetime create-user-token gives, an hour when 0)
-// is invalid. It computes
-// Ed25519's verification tables in a goroutine (tokens.WarmVerify), beside
-// the rest of the function's start and the runtime's first event fetch,
-// rather than in the first request; on one CPU it is the same work done
-// earlier.
+// is invalid. It computes Ed25519's verification tables in a goroutine
+// (tokens.WarmVerify), beside the rest of the function's start and the
+// runtime's first event fetch, rather than in the first request; on one CPU
+// it is the same work done earlier.
 func New(registry func(context.Context) (*partners.Registry, error), keys func(context.Context) (*servicekeys.Keys, error),
 	s store.Users, now func() time.Time, tokenTTL time.Duration) *Authenticator {
 	go tokens.WarmVerify()
@@ -87,8 +86,7 @@ func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, 
 // Token verifies token and loads its user: ErrExpired, ErrInvalid (bad
 // signature, algorithm, key id, issuer, audience, not yet valid, a partner
 // no longer registered or suspended, a user of another partner),
-// ErrUserGone; any other
-// error is a dependency fault.
+// ErrUserGone; any other error is a dependency fault.
 func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, error) {
 	keys, err := a.keys(ctx)
 	if err != nil {

@@ -54,12 +54,13 @@ type principal struct {
 //   - User-Authorization: Bearer <user token>: a missing token is ER700, an
 //     expired one ER701, any other fault (signature, algorithm, key id,
 //     issuer, audience, not yet valid, an unknown or suspended partner)
-//     ER702; a user that
-//     no longer exists is ER709. A User-Identifier sent with the token must
-//     be the identifier that user linked (ER707 malformed, ER703 another).
+//     ER702; a user that no longer exists is ER709. A User-Identifier sent
+//     with the token must be the identifier that user linked (ER707
+//     malformed, ER703 another).
 //   - partner-api-key with User-Identifier (the checkout flow): a malformed
-//     or unknown key, or a suspended partner's, is ER805, no User-Identifier ER704, a malformed one
-//     ER707, one not linked for that partner ER705.
+//     or unknown key, or a suspended partner's, is ER805, no
+//     User-Identifier ER704, a malformed one ER707, one not linked for that
+//     partner ER705.
 //   - both at once is ER803; a User-Identifier with neither is ER806.
 //
 // Any dependency failure is returned as it is (ER999).

@@ -32,7 +32,7 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	u := store.User{ID: UserID, PartnerID: partners.DevPartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
 		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
 	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
-	if _, err := d.Store.CreateUser(ctx, u, g, outbox.Must(outbox.UserCreated, u.PartnerID, map[string]string{"userId": u.ID}, now)); err != nil {
+	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID}, now)); err != nil {
 		return err
 	}
 	reg, err := d.Registry(ctx)

@@ -90,5 +90,5 @@ func (l *Linker) Link(ctx context.Context, u store.User, p *partners.Partner, id
 // linkedEvent is the outbox event of a link; it alone carries the raw
 // identifier, for the partner's webhook.
 func linkedEvent(partnerID, userID, id string, now time.Time) (store.OutboxEvent, error) {
-	return outbox.New(outbox.UserIdentifierLinked, partnerID, map[string]string{"userId": userID, "identifier": id}, now)
+	return outbox.Personal(outbox.UserIdentifierLinked, partnerID, userID, map[string]string{"userId": userID, "identifier": id}, now)
 }

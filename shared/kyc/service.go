@@ -74,7 +74,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Status: store.KYCPending,
 		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
-	ev := outbox.Must(outbox.KYCSessionCreated, p.ID, map[string]string{
+	ev := outbox.MustPersonal(outbox.KYCSessionCreated, p.ID, userID, map[string]string{
 		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": wire.Time(expires),
 	}, now)
 	rejected, err := s.store.OpenKYCSession(ctx, sess, now, ev)

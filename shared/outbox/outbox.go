@@ -20,6 +20,7 @@ const (
 	UserIdentifierLinked    = "user.identifier_linked"
 	FederatedIdentitySet    = "federated_identity.set"
 	FederatedIdentityDelete = "federated_identity.deleted"
+	UserDeleted             = "user.deleted"
 )
 
 // retention is how long an event is kept (DynamoDB TTL) after it is written.
@@ -53,5 +54,21 @@ func Must(typ, partnerID string, data any, now time.Time) store.OutboxEvent {
 	if err != nil {
 		panic(err)
 	}
+	return ev
+}
+
+// Personal is New for an event whose data carries personal data of user
+// userID beyond ids (an externalUserId, an identifier, a KYC country): the
+// event is kept with the user and erased with it.
+func Personal(typ, partnerID, userID string, data any, now time.Time) (store.OutboxEvent, error) {
+	ev, err := New(typ, partnerID, data, now)
+	ev.UserID = userID
+	return ev, err
+}
+
+// MustPersonal is Personal for data that always marshals.
+func MustPersonal(typ, partnerID, userID string, data any, now time.Time) store.OutboxEvent {
+	ev := Must(typ, partnerID, data, now)
+	ev.UserID = userID
 	return ev
 }

@@ -10,8 +10,12 @@ import (
 	"time"
 )
 
-// ErrNotFound is returned when a record does not exist.
+// ErrNotFound is returned when a record does not exist. An erased user is
+// not found: its tombstone is read by nothing but the erasure.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrNotOwned is returned when a record belongs to another partner.
+var ErrNotOwned = errors.New("store: the record belongs to another partner")
 
 // KYC statuses of a user and of a session.
 const (
@@ -139,6 +143,10 @@ type OutboxEvent struct {
 	ID        string
 	Type      string
 	PartnerID string
+	// UserID is set when the payload carries the user's personal data
+	// (beyond ids): the event is then kept with the user's and erased with
+	// it (EraseUser). "" for an event of ids only.
+	UserID    string
 	Payload   []byte
 	CreatedAt time.Time
 	// RetainUntil is when DynamoDB TTL may delete the event.
@@ -215,17 +223,43 @@ type OutboxState struct {
 	DeadLettered bool
 }
 
+// EventKey names a stored outbox event: its id, and the user it is kept
+// with ("" for none).
+type EventKey struct {
+	UserID string
+	ID     string
+}
+
+// Key is the event's EventKey.
+func (e OutboxEvent) Key() EventKey { return EventKey{UserID: e.UserID, ID: e.ID} }
+
 // Outbox keeps the delivery state of outbox events.
 type Outbox interface {
 	// OutboxStatus returns an event's delivery state (ErrNotFound when the
-	// event is gone, for instance deleted by TTL).
-	OutboxStatus(ctx context.Context, id string) (OutboxState, error)
+	// event is gone: deleted by TTL, or erased with its user).
+	OutboxStatus(ctx context.Context, k EventKey) (OutboxState, error)
 	// MarkOutboxDelivered records a 2xx from the partner.
-	MarkOutboxDelivered(ctx context.Context, id string, now time.Time) error
+	MarkOutboxDelivered(ctx context.Context, k EventKey, now time.Time) error
 	// RecordOutboxFailure counts a failed delivery and returns the count.
-	RecordOutboxFailure(ctx context.Context, id string, now time.Time) (attempts int, err error)
+	RecordOutboxFailure(ctx context.Context, k EventKey, now time.Time) (attempts int, err error)
 	// MarkOutboxDeadLettered records that the event went to the dead-letter queue.
-	MarkOutboxDeadLettered(ctx context.Context, id string, now time.Time) error
+	MarkOutboxDeadLettered(ctx context.Context, k EventKey, now time.Time) error
+}
+
+// Erasure erases users (DELETE /api/partner/v2/users/{userId}).
+type Erasure interface {
+	// EraseUser erases partnerID's user userID: the user becomes a
+	// tombstone (its id, partner and deletedAt) that every other method
+	// reads as ErrNotFound; its externalUserId guard, its identifier link,
+	// its federated identities, its KYC sessions and the events kept with
+	// it (OutboxEvent.UserID) are deleted, and ev is written. The first
+	// write holds the tombstone, the guard, the link and ev, with as many
+	// of the rest as one transaction takes; the rest follows in further
+	// transactions. A call that stops midway leaves a tombstone, and the
+	// next call finishes the work; a call on a finished erasure writes
+	// nothing. ErrNotFound when there is no such user (or it is another
+	// partner's tombstone), ErrNotOwned when it is another partner's.
+	EraseUser(ctx context.Context, partnerID, userID string, ev OutboxEvent, now time.Time) error
 }
 
 // Store is everything the API stores.
@@ -235,4 +269,5 @@ type Store interface {
 	Links
 	FederatedIdentities
 	Outbox
+	Erasure
 }

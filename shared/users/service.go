@@ -94,7 +94,7 @@ func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput) 
 		return Created{}, err
 	}
 	hash := in.Hash()
-	ev := outbox.Must(outbox.UserCreated, partnerID, map[string]string{
+	ev := outbox.MustPersonal(outbox.UserCreated, partnerID, u.ID, map[string]string{
 		"userId": u.ID, "externalUserId": u.ExternalUserID, "type": u.Type, "kycStatus": u.KYCStatus,
 	}, now)
 	existing, err := s.store.CreateUser(ctx, u, store.Guard{

@@ -50,7 +50,7 @@ const (
 // Deliver makes one invocation's attempts at ev. An event delivered or dead
 // lettered before (a retried batch brings it again) is not sent again.
 func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome, error) {
-	st, err := d.Store.OutboxStatus(ctx, ev.ID)
+	st, err := d.Store.OutboxStatus(ctx, ev.Key())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return Delivered, nil // expired by TTL: nothing left to deliver
@@ -68,7 +68,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	p, ok := reg.Partner(ev.PartnerID)
 	if !ok || p.Webhook.URL == "" {
 		slog.InfoContext(ctx, "webhook skipped: no webhook configured", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID)
-		return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())
+		return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.Key(), d.now())
 	}
 	secrets, err := d.Secrets(ctx)
 	if err != nil {
@@ -97,11 +97,11 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 		if last = d.Sender.Send(ctx, p.Webhook.URL, secret, ev, d.now()); last == nil {
 			slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "try", try+1)
 			metrics.Count(ctx, metrics.WebhooksDelivered, 1)
-			return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.ID, d.now())
+			return Delivered, d.Store.MarkOutboxDelivered(ctx, ev.Key(), d.now())
 		}
 	}
 	metrics.Count(ctx, metrics.WebhookFailures, 1)
-	attempts, err := d.Store.RecordOutboxFailure(ctx, ev.ID, d.now())
+	attempts, err := d.Store.RecordOutboxFailure(ctx, ev.Key(), d.now())
 	if err != nil {
 		return RetryLater, err
 	}
@@ -119,7 +119,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) (Outcome
 	}
 	slog.ErrorContext(ctx, "webhook dead-lettered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempts", attempts)
 	metrics.Count(ctx, metrics.WebhooksDeadLettered, 1)
-	return DeadLettered, d.Store.MarkOutboxDeadLettered(ctx, ev.ID, d.now())
+	return DeadLettered, d.Store.MarkOutboxDeadLettered(ctx, ev.Key(), d.now())
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -177,7 +177,7 @@ func EventOf(rec events.DynamoDBEventRecord) (store.OutboxEvent, bool) {
 	if str("type") != "OUTBOX" {
 		return store.OutboxEvent{}, false
 	}
-	ev := store.OutboxEvent{ID: str("eventId"), Type: str("eventType"), PartnerID: str("partnerId")}
+	ev := store.OutboxEvent{ID: str("eventId"), Type: str("eventType"), PartnerID: str("partnerId"), UserID: str("userId")}
 	if v, ok := img["payload"]; ok && v.DataType() == events.DataTypeBinary {
 		ev.Payload = v.Binary()
 	}

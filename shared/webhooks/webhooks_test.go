@@ -182,7 +182,7 @@ func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 					t.Fatalf("event id changed across retries: %s vs %s", h.Get(webhooks.HeaderID), ev.ID)
 				}
 			}
-			st, err := s.OutboxStatus(context.Background(), ev.ID)
+			st, err := s.OutboxStatus(context.Background(), ev.Key())
 			if err != nil || !st.Delivered || st.Attempts != 1 || st.DeadLettered {
 				t.Fatalf("state %+v %v, want delivered after 1 failed invocation", st, err)
 			}
@@ -214,7 +214,7 @@ func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 			if hs, _ := rcv.requests(); len(hs) != 9 {
 				t.Fatalf("receiver got %d requests, want 9 (3 invocations x 3 tries)", len(hs))
 			}
-			st, _ := s.OutboxStatus(context.Background(), ev.ID)
+			st, _ := s.OutboxStatus(context.Background(), ev.Key())
 			if !st.DeadLettered || st.Delivered || st.Attempts != 3 {
 				t.Fatalf("state %+v", st)
 			}
@@ -241,7 +241,7 @@ func TestOneFailingPartnerDoesNotHoldUpAnother(t *testing.T) {
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "1" {
 		t.Fatalf("failures %+v, want only partner A's record", resp.BatchItemFailures)
 	}
-	if st, _ := s.OutboxStatus(context.Background(), evB.ID); !st.Delivered {
+	if st, _ := s.OutboxStatus(context.Background(), evB.Key()); !st.Delivered {
 		t.Fatal("partner B's event was held up")
 	}
 }

@@ -51,6 +51,13 @@ const (
 
 const condAbsent = "attribute_not_exists(" + attrPK + ")"
 
+// condLiveUser holds for a user's profile that exists and is not an
+// erased user's tombstone.
+const condLiveUser = "attribute_exists(" + attrPK + ") AND attribute_not_exists(" + attrDeletedAt + ")"
+
+// one is the number 1, which ADD counts with.
+var one = &types.AttributeValueMemberN{Value: "1"}
+
 // CreateUser is one TransactWriteItems whether new or replayed: the guard
 // put returns the existing guard on a failed condition; the user and the
 // user.created event are written with the guard or not at all.
@@ -136,6 +143,9 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 	item, err := s.get(ctx, userPK(id), userProfileSK)
 	if err != nil {
 		return store.User{}, err
+	}
+	if erased(item) {
+		return store.User{}, store.ErrNotFound
 	}
 	return userFrom(item)
 }

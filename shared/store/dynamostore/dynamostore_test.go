@@ -40,5 +40,6 @@ func TestConformanceOnMoto(t *testing.T) {
 			}
 			return storetest.CountLinkEvents(evs)
 		},
+		Contents: func(t *testing.T, s store.Store) string { return moto.Contents(t, db, tables[s]) },
 	})
 }

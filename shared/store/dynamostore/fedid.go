@@ -13,17 +13,20 @@ import (
 
 const typeFederatedIdentity = "FEDERATED_IDENTITY"
 
-// PutFederatedIdentity is one TransactWriteItems: a condition check that
-// the user still holds the link (returning the user when it fails) and the
-// put, whose condition skips a write of the same subject.
+// PutFederatedIdentity is one TransactWriteItems: the user's revision is
+// counted on the condition that it still holds the link (returning the
+// user when it fails), so that an erasure that read the user before sees
+// the change; and the put, whose condition skips a write of the same
+// subject.
 func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIdentity, ev store.OutboxEvent) (bool, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
+		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(userPK(fi.UserID), userProfileSK),
-			ConditionExpression: aws.String("attribute_exists(" + attrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :sub"),
+			UpdateExpression:    aws.String("ADD " + attrRev + " :one"),
+			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :pid AND linkedIdentifierHash = :sub"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pid": str(fi.PartnerID), ":sub": str(fi.Subject),
+				":pid": str(fi.PartnerID), ":sub": str(fi.Subject), ":one": one,
 			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
@@ -41,7 +44,7 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 		return false, err
 	case failed == nil:
 		return true, nil
-	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed" && failed[0].Item == nil:
+	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed" && (failed[0].Item == nil || erased(failed[0].Item)):
 		return false, store.ErrNotFound
 	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
 		return false, store.ErrStaleUser

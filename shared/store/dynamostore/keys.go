@@ -4,6 +4,8 @@ package dynamostore
 // of every item is built here; no other file spells a key. The in-memory
 // store keys its maps its own way.
 
+import "github.com/partner-identity/api/shared/store"
+
 // Attribute names of the table's keys and indexes.
 const (
 	attrPK = "pk"
@@ -13,6 +15,12 @@ const (
 	attrPendingShard  = "pendingShard"
 	attrPendingExpiry = "pendingExpiry"
 	attrTTL           = "ttl"
+	// attrDeletedAt marks an erased user's tombstone.
+	attrDeletedAt = "deletedAt"
+	// attrRev counts the changes of a user's profile that add to what an
+	// erasure deletes (a KYC session, a link, a federated identity): the
+	// erasure's first write holds only if it is what the erasure read.
+	attrRev = "rev"
 	// indexPendingByExpiry is the name of that index.
 	indexPendingByExpiry = "pending-by-expiry"
 )
@@ -59,11 +67,28 @@ func linkPK(partnerID, hash string) string { return "IDENT#" + partnerID + "#" +
 // linkSK is the sort key of an identifier link.
 const linkSK = "LINK"
 
-// outboxPK is the partition key of an outbox event.
-func outboxPK(eventID string) string { return "OUTBOX#" + eventID }
+// outboxPK is the partition key of an outbox event: its own, or, for an
+// event kept with its user (store.OutboxEvent.UserID), the user's outbox
+// partition, which the erasure queries.
+func outboxPK(k store.EventKey) string {
+	if k.UserID != "" {
+		return userOutboxPK(k.UserID)
+	}
+	return "OUTBOX#" + k.ID
+}
+
+// userOutboxPK is the partition of the events kept with a user.
+func userOutboxPK(userID string) string { return "OUTBOX#USER#" + userID }
 
 // outboxSK is the sort key of an outbox event.
-const outboxSK = "EVENT"
+func outboxSK(eventID string) string { return "EVENT#" + eventID }
+
+// kycRefSK is the sort key, under the user's partition (userPK), of the
+// reference to one of its KYC sessions, by which the erasure finds them.
+func kycRefSK(sessionID string) string { return kycRefPrefix + sessionID }
+
+// kycRefPrefix starts the sort key of every KYC session reference.
+const kycRefPrefix = "KYC#"
 
 // federatedIdentitySK is the sort key of a user's federated identity with
 // provider, under the user's partition (userPK).

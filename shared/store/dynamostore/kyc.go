@@ -15,26 +15,32 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
-const typeKYCSession = "KYC_SESSION"
+const (
+	typeKYCSession = "KYC_SESSION"
+	typeKYCRef     = "KYC_SESSION_REF"
+)
 
 // OpenKYCSession is one TransactWriteItems: an update of the user whose
-// condition (exists, this partner's, an INDIVIDUAL) returns the user as it
-// was when it fails, so that not-found, another partner's user and the
-// wrong type are told apart without a second call; and the session put.
+// condition (exists and not erased, this partner's, an INDIVIDUAL) returns
+// the user as it was when it fails, so that not-found, another partner's
+// user and the wrong type are told apart without a second call; the
+// session put, its reference under the user (for the erasure) and the
+// event.
 func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now time.Time, ev store.OutboxEvent) (*store.User, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(userPK(sess.UserID), userProfileSK),
-			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now"),
-			ConditionExpression: aws.String("attribute_exists(" + attrPK + ") AND partnerId = :partner AND userType = :individual"),
+			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now ADD " + attrRev + " :one"),
+			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pending": str(store.KYCPending), ":sid": str(sess.ID), ":exp": ts(sess.ExpiresAt),
-				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"),
+				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"), ":one": one,
 			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		s.putNew(sessionItem(sess)),
+		s.putNew(kycRefItem(sess)),
 		s.putEvent(ev),
 	}}
 	failed, err := s.transact(ctx, in, "dynamodb:open_kyc_session_cancelled")
@@ -43,7 +49,7 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 		return nil, err
 	case aws.ToString(failed[0].Code) != "ConditionalCheckFailed":
 		return nil, logsafe.Wrap("dynamodb:open_kyc_session_condition", errors.New("the session put's condition failed"))
-	case failed[0].Item == nil:
+	case failed[0].Item == nil || erased(failed[0].Item):
 		return nil, store.ErrNotFound
 	}
 	u, err := userFrom(failed[0].Item)
@@ -218,6 +224,17 @@ func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
 		item[attrPendingShard] = str(pendingShard(sess.ID))
 		item[attrPendingExpiry] = epoch(sess.ExpiresAt)
 	}
+	if !sess.RetainUntil.IsZero() {
+		item[attrTTL] = epoch(sess.RetainUntil)
+	}
+	return item
+}
+
+// kycRefItem is the reference to sess under its user's partition, kept as
+// long as the session.
+func kycRefItem(sess store.KYCSession) map[string]types.AttributeValue {
+	item := newItem(userPK(sess.UserID), kycRefSK(sess.ID), typeKYCRef, "sessionId", sess.ID)
+	item["createdAt"] = ts(sess.CreatedAt)
 	if !sess.RetainUntil.IsZero() {
 		item[attrTTL] = epoch(sess.RetainUntil)
 	}

@@ -21,12 +21,12 @@ const (
 // delete the old link (held by this user) and the federated identity that
 // rested on it.
 func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, oldHash, dropProvider string, ev store.OutboxEvent, now time.Time) error {
-	userCond := "attribute_exists(" + attrPK + ") AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
+	userCond := condLiveUser + " AND partnerId = :pid AND attribute_not_exists(linkedIdentifierHash)"
 	values := map[string]types.AttributeValue{
-		":h": str(hash), ":now": ts(now), ":pid": str(partnerID),
+		":h": str(hash), ":now": ts(now), ":pid": str(partnerID), ":one": one,
 	}
 	if oldHash != "" {
-		userCond = "attribute_exists(" + attrPK + ") AND partnerId = :pid AND linkedIdentifierHash = :old"
+		userCond = condLiveUser + " AND partnerId = :pid AND linkedIdentifierHash = :old"
 		values[":old"] = str(oldHash)
 	}
 	items := []types.TransactWriteItem{
@@ -40,7 +40,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 		{Update: &types.Update{
 			TableName:                           &s.table,
 			Key:                                 key(userPK(userID), userProfileSK),
-			UpdateExpression:                    aws.String("SET linkedIdentifierHash = :h, linkedAt = :now, updatedAt = :now"),
+			UpdateExpression:                    aws.String("SET linkedIdentifierHash = :h, linkedAt = :now, updatedAt = :now ADD " + attrRev + " :one"),
 			ConditionExpression:                 aws.String(userCond),
 			ExpressionAttributeValues:           values,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -69,7 +69,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 	switch {
 	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
 		return store.ErrLinkTaken
-	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed" && failed[1].Item == nil:
+	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed" && (failed[1].Item == nil || erased(failed[1].Item)):
 		return store.ErrNotFound
 	default:
 		// The user changed meanwhile, or its old link is no longer its own.

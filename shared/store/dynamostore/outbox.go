@@ -12,8 +12,8 @@ import (
 )
 
 // OutboxStatus reads the event's delivery attributes (one consistent GetItem).
-func (s *Store) OutboxStatus(ctx context.Context, id string) (store.OutboxState, error) {
-	item, err := s.get(ctx, outboxPK(id), outboxSK)
+func (s *Store) OutboxStatus(ctx context.Context, k store.EventKey) (store.OutboxState, error) {
+	item, err := s.get(ctx, outboxPK(k), outboxSK(k.ID))
 	if err != nil {
 		return store.OutboxState{}, err
 	}
@@ -24,18 +24,18 @@ func (s *Store) OutboxStatus(ctx context.Context, id string) (store.OutboxState,
 	return st, nil
 }
 
-func (s *Store) MarkOutboxDelivered(ctx context.Context, id string, now time.Time) error {
-	return s.setOutbox(ctx, id, "SET deliveredAt = :now", now, nil)
+func (s *Store) MarkOutboxDelivered(ctx context.Context, k store.EventKey, now time.Time) error {
+	return s.setOutbox(ctx, k, "SET deliveredAt = :now", now, nil)
 }
 
-func (s *Store) MarkOutboxDeadLettered(ctx context.Context, id string, now time.Time) error {
-	return s.setOutbox(ctx, id, "SET deadLetteredAt = :now", now, nil)
+func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k store.EventKey, now time.Time) error {
+	return s.setOutbox(ctx, k, "SET deadLetteredAt = :now", now, nil)
 }
 
 // RecordOutboxFailure adds one to the event's attempts and returns the sum.
-func (s *Store) RecordOutboxFailure(ctx context.Context, id string, now time.Time) (int, error) {
+func (s *Store) RecordOutboxFailure(ctx context.Context, k store.EventKey, now time.Time) (int, error) {
 	var out *dynamodb.UpdateItemOutput
-	err := s.setOutbox(ctx, id, "SET lastFailureAt = :now ADD attempts :one", now, &out)
+	err := s.setOutbox(ctx, k, "SET lastFailureAt = :now ADD attempts :one", now, &out)
 	if err != nil {
 		return 0, err
 	}
@@ -43,16 +43,16 @@ func (s *Store) RecordOutboxFailure(ctx context.Context, id string, now time.Tim
 	return n, nil
 }
 
-func (s *Store) setOutbox(ctx context.Context, id, update string, now time.Time, out **dynamodb.UpdateItemOutput) error {
+func (s *Store) setOutbox(ctx context.Context, k store.EventKey, update string, now time.Time, out **dynamodb.UpdateItemOutput) error {
 	values := map[string]types.AttributeValue{":now": ts(now)}
 	in := &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
-		Key:                 key(outboxPK(id), outboxSK),
+		Key:                 key(outboxPK(k), outboxSK(k.ID)),
 		UpdateExpression:    aws.String(update),
 		ConditionExpression: aws.String("attribute_exists(" + attrPK + ")"),
 	}
 	if out != nil {
-		values[":one"] = &types.AttributeValueMemberN{Value: "1"}
+		values[":one"] = one
 		in.ReturnValues = types.ReturnValueUpdatedNew
 	}
 	in.ExpressionAttributeValues = values
@@ -72,7 +72,10 @@ func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
 }
 
 func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
-	item := newItem(outboxPK(ev.ID), outboxSK, typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID)
+	item := newItem(outboxPK(ev.Key()), outboxSK(ev.ID), typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID)
+	if ev.UserID != "" {
+		item["userId"] = str(ev.UserID)
+	}
 	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
 	item["createdAt"] = ts(ev.CreatedAt)
 	if !ev.RetainUntil.IsZero() {

@@ -5,7 +5,9 @@ package memstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,12 @@ type Store struct {
 	outbox   []store.OutboxEvent
 	fedids   map[string]store.FederatedIdentity // by userID + "|" + provider
 	states   map[string]store.OutboxState
+	// tombstones are the erased users: their partner, by user id.
+	tombstones map[string]string
+	// erasedEvents are the ids of the events erased with their user: the
+	// outbox slice, which plays the table's stream for the local runner,
+	// keeps their place with the payload gone.
+	erasedEvents map[string]bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -36,7 +44,7 @@ type (
 func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[guardKey]store.Guard{},
 		sessions: map[string]store.KYCSession{}, links: map[linkKey]store.Link{}, fedids: map[string]store.FederatedIdentity{},
-		states: map[string]store.OutboxState{}}
+		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
@@ -47,7 +55,7 @@ func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev st
 		old.Response = append([]byte(nil), old.Response...)
 		return &old, nil
 	}
-	if _, taken := s.users[u.ID]; taken {
+	if _, taken := s.users[u.ID]; taken || s.tombstones[u.ID] != "" {
 		return nil, errors.New("memstore: user id taken")
 	}
 	g.Response = append([]byte(nil), g.Response...)
@@ -260,42 +268,114 @@ func (s *Store) ListFederatedIdentities(_ context.Context, userID string) ([]sto
 	return out, nil
 }
 
-func (s *Store) OutboxStatus(_ context.Context, id string) (store.OutboxState, error) {
+func (s *Store) OutboxStatus(_ context.Context, k store.EventKey) (store.OutboxState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.eventExists(k) {
+		return store.OutboxState{}, store.ErrNotFound
+	}
+	return s.states[k.ID], nil
+}
+
+// eventExists tells whether the event is stored (written, not erased);
+// the caller holds the lock.
+func (s *Store) eventExists(k store.EventKey) bool {
+	if s.erasedEvents[k.ID] {
+		return false
+	}
 	for _, ev := range s.outbox {
-		if ev.ID == id {
-			return s.states[id], nil
+		if ev.ID == k.ID && ev.UserID == k.UserID {
+			return true
 		}
 	}
-	return store.OutboxState{}, store.ErrNotFound
+	return false
 }
 
-func (s *Store) MarkOutboxDelivered(_ context.Context, id string, _ time.Time) error {
+func (s *Store) MarkOutboxDelivered(_ context.Context, k store.EventKey, _ time.Time) error {
+	return s.setState(k, func(st *store.OutboxState) { st.Delivered = true })
+}
+
+func (s *Store) RecordOutboxFailure(_ context.Context, k store.EventKey, _ time.Time) (int, error) {
+	var n int
+	err := s.setState(k, func(st *store.OutboxState) { st.Attempts++; n = st.Attempts })
+	return n, err
+}
+
+func (s *Store) MarkOutboxDeadLettered(_ context.Context, k store.EventKey, _ time.Time) error {
+	return s.setState(k, func(st *store.OutboxState) { st.DeadLettered = true })
+}
+
+// setState changes a stored event's state; ErrNotFound when it is not
+// stored (DynamoDB's update is conditioned on the item).
+func (s *Store) setState(k store.EventKey, change func(*store.OutboxState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.states[id]
-	st.Delivered = true
-	s.states[id] = st
+	if !s.eventExists(k) {
+		return store.ErrNotFound
+	}
+	st := s.states[k.ID]
+	change(&st)
+	s.states[k.ID] = st
 	return nil
 }
 
-func (s *Store) RecordOutboxFailure(_ context.Context, id string, _ time.Time) (int, error) {
+// EraseUser erases the user and what is kept with it in one step.
+func (s *Store) EraseUser(_ context.Context, partnerID, userID string, ev store.OutboxEvent, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.states[id]
-	st.Attempts++
-	s.states[id] = st
-	return st.Attempts, nil
+	u, live := s.users[userID]
+	switch {
+	case !live && s.tombstones[userID] == partnerID && partnerID != "":
+		return nil // erased already: nothing is left to erase
+	case !live:
+		return store.ErrNotFound
+	case u.PartnerID != partnerID:
+		return store.ErrNotOwned
+	}
+	delete(s.users, userID)
+	s.tombstones[userID] = partnerID
+	if g, ok := s.guards[guardKey{partnerID, u.ExternalUserID}]; ok && g.UserID == userID {
+		delete(s.guards, guardKey{partnerID, u.ExternalUserID})
+	}
+	if u.LinkedIdentifierHash != "" {
+		if l, ok := s.links[linkKey{partnerID, u.LinkedIdentifierHash}]; ok && l.UserID == userID {
+			delete(s.links, linkKey{partnerID, u.LinkedIdentifierHash})
+		}
+	}
+	for k, fi := range s.fedids {
+		if fi.UserID == userID {
+			delete(s.fedids, k)
+		}
+	}
+	for id, sess := range s.sessions {
+		if sess.UserID == userID {
+			delete(s.sessions, id)
+		}
+	}
+	for i, e := range s.outbox {
+		if e.UserID == userID {
+			s.erasedEvents[e.ID] = true
+			s.outbox[i].Payload = nil
+		}
+	}
+	s.emit(ev)
+	return nil
 }
 
-func (s *Store) MarkOutboxDeadLettered(_ context.Context, id string, _ time.Time) error {
+// Dump is everything the store holds, as text (for tests that search it
+// for personal values): maps print in key order, payloads as text.
+func (s *Store) Dump() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.states[id]
-	st.DeadLettered = true
-	s.states[id] = st
-	return nil
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n", s.users, s.guards, s.sessions, s.links, s.fedids, s.states, s.tombstones, s.erasedEvents)
+	for _, g := range s.guards {
+		fmt.Fprintf(&b, "%s\n", g.Response)
+	}
+	for _, ev := range s.outbox {
+		fmt.Fprintf(&b, "%+v %s\n", ev, ev.Payload)
+	}
+	return b.String()
 }
 
 // OutboxSince returns the events written after the first n (for the local

@@ -15,5 +15,6 @@ func TestConformance(t *testing.T) {
 			s.(*memstore.Store).SetKYCSessionStatus(id, store.KYCCompleted)
 		},
 		LinkEvents: func(_ *testing.T, s store.Store) int { return storetest.CountLinkEvents(s.(*memstore.Store).Outbox()) },
+		Contents:   func(_ *testing.T, s store.Store) string { return s.(*memstore.Store).Dump() },
 	})
 }

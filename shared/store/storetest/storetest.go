@@ -25,6 +25,9 @@ type Harness struct {
 	Complete func(t *testing.T, s store.Store, id string)
 	// LinkEvents counts the user.identifier_linked events s has written.
 	LinkEvents func(t *testing.T, s store.Store) int
+	// Contents is everything s stores, as text, for a search of personal
+	// values: every key and value, payloads as their bytes.
+	Contents func(t *testing.T, s store.Store) string
 }
 
 // Run runs the whole suite against h.
@@ -38,6 +41,7 @@ func Run(t *testing.T, h Harness) {
 		})
 	})
 	t.Run("federated identities", func(t *testing.T) { runFederatedIdentities(t, h.New) })
+	t.Run("erasure", func(t *testing.T) { runErasure(t, h.New, h.Contents) })
 }
 
 // runUsers runs the users part: create, replay, guards.

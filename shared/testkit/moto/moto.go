@@ -508,3 +508,49 @@ func printAV(v types.AttributeValue) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// Contents is every key and value of a test table as raw text, binary
+// values as their bytes (where a JSON payload's strings can be searched
+// for), items in key order: what a scan for personal data reads.
+func Contents(t testing.TB, db *dynamodb.Client, table string) string {
+	t.Helper()
+	var items []string
+	ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		var b strings.Builder
+		rawAV(&b, &types.AttributeValueMemberM{Value: it})
+		items = append(items, b.String())
+	})
+	sort.Strings(items)
+	return strings.Join(items, "\n")
+}
+
+func rawAV(b *strings.Builder, v types.AttributeValue) {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		b.WriteString(v.Value)
+	case *types.AttributeValueMemberN:
+		b.WriteString(v.Value)
+	case *types.AttributeValueMemberB:
+		b.Write(v.Value)
+	case *types.AttributeValueMemberL:
+		for _, e := range v.Value {
+			rawAV(b, e)
+			b.WriteByte(' ')
+		}
+	case *types.AttributeValueMemberM:
+		keys := make([]string, 0, len(v.Value))
+		for k := range v.Value {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			b.WriteString(k + "=")
+			rawAV(b, v.Value[k])
+			b.WriteByte(' ')
+		}
+	case *types.AttributeValueMemberSS:
+		b.WriteString(strings.Join(v.Value, " "))
+	default:
+		fmt.Fprintf(b, "%T", v)
+	}
+}

@@ -5,7 +5,7 @@ ARTIFACTS_DIR ?= $(CURDIR)/bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARCH        ?= arm64
 LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
-FUNCTIONS    := create-user get-user find-user create-verification-link cleanup-kyc-sessions \
+FUNCTIONS    := create-user get-user find-user delete-user create-verification-link cleanup-kyc-sessions \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
                 webhook-dispatcher unmatched-route
@@ -16,7 +16,7 @@ ADDR  ?= 127.0.0.1:3000
 # build_fn writes the static linux/$(ARCH) bootstrap of functions/$(1).
 build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
-.PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction \
+.PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction build-DeleteUserFunction \
         build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
@@ -24,6 +24,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
+build-DeleteUserFunction:             ; $(call build_fn,delete-user)
 build-CreateVerificationLinkFunction: ; $(call build_fn,create-verification-link)
 build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
 build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)

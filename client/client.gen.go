@@ -448,6 +448,7 @@ const (
 	KycSessionCreated        WebhookEventType = "kyc.session_created"
 	KycSessionExpired        WebhookEventType = "kyc.session_expired"
 	UserCreated              WebhookEventType = "user.created"
+	UserDeleted              WebhookEventType = "user.deleted"
 	UserIdentifierLinked     WebhookEventType = "user.identifier_linked"
 )
 
@@ -463,6 +464,8 @@ func (e WebhookEventType) Valid() bool {
 	case KycSessionExpired:
 		return true
 	case UserCreated:
+		return true
+	case UserDeleted:
 		return true
 	case UserIdentifierLinked:
 		return true
@@ -510,6 +513,21 @@ const (
 func (e CreateUser429JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case CreateUser429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeleteUser429JSONResponseBodyMessage.
+const (
+	DeleteUser429JSONResponseBodyMessageTooManyRequests DeleteUser429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the DeleteUser429JSONResponseBodyMessage enum.
+func (e DeleteUser429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case DeleteUser429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -731,7 +749,7 @@ type FederatedIdentityData struct {
 
 // IdentifierLinkedData defines model for IdentifierLinkedData.
 type IdentifierLinkedData struct {
-	// Identifier The raw identifier; the only place it is ever sent or kept (the outbox item, for 7 days).
+	// Identifier The raw identifier; the only place it is ever sent or kept (the outbox item, for 7 days, or until the user is erased).
 	Identifier string `json:"identifier"`
 	UserId     string `json:"userId"`
 }
@@ -840,6 +858,12 @@ type UserCreatedData struct {
 	KycStatus      string `json:"kycStatus"`
 	Type           string `json:"type"`
 	UserId         string `json:"userId"`
+}
+
+// UserDeletedData defines model for UserDeletedData.
+type UserDeletedData struct {
+	// UserId The erased user (DELETE /api/partner/v2/users/{userId}); nothing personal.
+	UserId string `json:"userId"`
 }
 
 // UserInfo defines model for UserInfo.
@@ -1025,6 +1049,9 @@ type FindUserByExternalId429JSONResponseBodyMessage string
 // CreateUser429JSONResponseBodyMessage defines parameters for CreateUser.
 type CreateUser429JSONResponseBodyMessage string
 
+// DeleteUser429JSONResponseBodyMessage defines parameters for DeleteUser.
+type DeleteUser429JSONResponseBodyMessage string
+
 // GetUser429JSONResponseBodyMessage defines parameters for GetUser.
 type GetUser429JSONResponseBodyMessage string
 
@@ -1208,6 +1235,32 @@ func (t *WebhookEvent_Data) MergeFederatedIdentityData(v FederatedIdentityData) 
 	return err
 }
 
+// AsUserDeletedData returns the union data inside the WebhookEvent_Data as a UserDeletedData
+func (t WebhookEvent_Data) AsUserDeletedData() (UserDeletedData, error) {
+	var body UserDeletedData
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromUserDeletedData overwrites any union data inside the WebhookEvent_Data as the provided UserDeletedData
+func (t *WebhookEvent_Data) FromUserDeletedData(v UserDeletedData) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeUserDeletedData performs a merge with any union data inside the WebhookEvent_Data, using the provided UserDeletedData
+func (t *WebhookEvent_Data) MergeUserDeletedData(v UserDeletedData) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t WebhookEvent_Data) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -1331,6 +1384,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/partner/v2/users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteUser Erase one of the partner's users and its personal data (GDPR article 17)
+	//
+	// Erases the user: its record becomes a tombstone holding only
+	// `userId`, `partnerId` and `deletedAt`; its `externalUserId`
+	// registration, the identifier it linked (raw and hashed), its
+	// federated identities, its KYC sessions and every not yet expired
+	// event whose data carries its personal data (`user.created`,
+	// `user.identifier_linked`, `kyc.session_created`, delivered or not:
+	// an undelivered one is never delivered) are deleted. The partner
+	// receives a `user.deleted` event, ids only.
+	//
+	// Afterwards the user is not found anywhere: this route's `GET` is 404
+	// "Requested User was not found"; a user token of it is ER709 on
+	// `/api/v2/user` and 401 `user-not-found` on `/federated-identities`;
+	// its former identifier as `User-Identifier` is ER705 and may be
+	// linked by another user; the same `externalUserId` registers a new,
+	// different user (201, a new `userId`).
+	//
+	// 204 once the erasure is complete. Again, 204 and nothing changes. A
+	// 5xx or a timeout may leave the erasure part done: the user already
+	// reads as deleted (the first write makes the tombstone), and the same
+	// request again finishes it; retry until 204.
+	//
+	// What erasure keeps: the tombstone (ids only, so that a retry is 204
+	// and the id is never reused); events of ids only (`userId`, a
+	// session or provider id) until they expire (7 days); the table's
+	// stream record of each write (up to 24 hours, read only by the
+	// webhook dispatcher); a dead-letter message of an event that failed
+	// all its deliveries before the erasure (14 days); and the table's
+	// point-in-time-recovery backups (35 days). A table restored from a
+	// backup must have the erasures made since its restore point applied
+	// again: the live table's tombstones list them.
+	//
+	// Corresponds with DELETE /api/partner/v2/users/{userId} (the `DeleteUser` operationId).
+	DeleteUser(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetUser Get one of the partner's users, with its kycStatus
 	//
@@ -1531,6 +1620,52 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /api/partner/v2/users (the `CreateUser` operationId).
 func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteUser Erase one of the partner's users and its personal data (GDPR article 17)
+//
+// Erases the user: its record becomes a tombstone holding only
+// `userId`, `partnerId` and `deletedAt`; its `externalUserId`
+// registration, the identifier it linked (raw and hashed), its
+// federated identities, its KYC sessions and every not yet expired
+// event whose data carries its personal data (`user.created`,
+// `user.identifier_linked`, `kyc.session_created`, delivered or not:
+// an undelivered one is never delivered) are deleted. The partner
+// receives a `user.deleted` event, ids only.
+//
+// Afterwards the user is not found anywhere: this route's `GET` is 404
+// "Requested User was not found"; a user token of it is ER709 on
+// `/api/v2/user` and 401 `user-not-found` on `/federated-identities`;
+// its former identifier as `User-Identifier` is ER705 and may be
+// linked by another user; the same `externalUserId` registers a new,
+// different user (201, a new `userId`).
+//
+// 204 once the erasure is complete. Again, 204 and nothing changes. A
+// 5xx or a timeout may leave the erasure part done: the user already
+// reads as deleted (the first write makes the tombstone), and the same
+// request again finishes it; retry until 204.
+//
+// What erasure keeps: the tombstone (ids only, so that a retry is 204
+// and the id is never reused); events of ids only (`userId`, a
+// session or provider id) until they expire (7 days); the table's
+// stream record of each write (up to 24 hours, read only by the
+// webhook dispatcher); a dead-letter message of an event that failed
+// all its deliveries before the erasure (14 days); and the table's
+// point-in-time-recovery backups (35 days). A table restored from a
+// backup must have the erasures made since its restore point applied
+// again: the live table's tombstones list them.
+//
+// Corresponds with DELETE /api/partner/v2/users/{userId} (the `DeleteUser` operationId).
+func (c *Client) DeleteUser(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteUserRequest(c.Server, userId)
 	if err != nil {
 		return nil, err
 	}
@@ -1865,6 +2000,40 @@ func NewCreateUserRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteUserRequest constructs an http.Request for the DeleteUser method
+func NewDeleteUserRequest(server string, userId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2231,6 +2400,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/partner/v2/users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+
+	// DeleteUserWithResponse Erase one of the partner's users and its personal data (GDPR article 17)
+	//
+	// Erases the user: its record becomes a tombstone holding only
+	// `userId`, `partnerId` and `deletedAt`; its `externalUserId`
+	// registration, the identifier it linked (raw and hashed), its
+	// federated identities, its KYC sessions and every not yet expired
+	// event whose data carries its personal data (`user.created`,
+	// `user.identifier_linked`, `kyc.session_created`, delivered or not:
+	// an undelivered one is never delivered) are deleted. The partner
+	// receives a `user.deleted` event, ids only.
+	//
+	// Afterwards the user is not found anywhere: this route's `GET` is 404
+	// "Requested User was not found"; a user token of it is ER709 on
+	// `/api/v2/user` and 401 `user-not-found` on `/federated-identities`;
+	// its former identifier as `User-Identifier` is ER705 and may be
+	// linked by another user; the same `externalUserId` registers a new,
+	// different user (201, a new `userId`).
+	//
+	// 204 once the erasure is complete. Again, 204 and nothing changes. A
+	// 5xx or a timeout may leave the erasure part done: the user already
+	// reads as deleted (the first write makes the tombstone), and the same
+	// request again finishes it; retry until 204.
+	//
+	// What erasure keeps: the tombstone (ids only, so that a retry is 204
+	// and the id is never reused); events of ids only (`userId`, a
+	// session or provider id) until they expire (7 days); the table's
+	// stream record of each write (up to 24 hours, read only by the
+	// webhook dispatcher); a dead-letter message of an event that failed
+	// all its deliveries before the erasure (14 days); and the table's
+	// point-in-time-recovery backups (35 days). A table restored from a
+	// backup must have the erasures made since its restore point applied
+	// again: the live table's tombstones list them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/partner/v2/users/{userId} (the `DeleteUser` operationId).
+	DeleteUserWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error)
 
 	// GetUserWithResponse Get one of the partner's users, with its kycStatus
 	//
@@ -2642,6 +2849,110 @@ func (r CreateUserResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteUserResponse204Headers the declared response headers of an HTTP 204 response for DeleteUser
+type DeleteUserResponse204Headers struct {
+	XRequestId string
+}
+
+// DeleteUserResponse401Headers the declared response headers of an HTTP 401 response for DeleteUser
+type DeleteUserResponse401Headers struct {
+	XRequestId string
+}
+
+// DeleteUserResponse403Headers the declared response headers of an HTTP 403 response for DeleteUser
+type DeleteUserResponse403Headers struct {
+	XRequestId string
+}
+
+// DeleteUserResponse404Headers the declared response headers of an HTTP 404 response for DeleteUser
+type DeleteUserResponse404Headers struct {
+	XRequestId string
+}
+
+// DeleteUserResponse500Headers the declared response headers of an HTTP 500 response for DeleteUser
+type DeleteUserResponse500Headers struct {
+	XRequestId string
+}
+
+type DeleteUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *UserNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteUserResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteUserResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteUserResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteUserResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteUserResponse500Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteUserResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteUserResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteUserResponse) GetJSON404() *UserNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteUserResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteUserResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3670,6 +3981,50 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 	return ParseCreateUserResponse(rsp)
 }
 
+// DeleteUserWithResponse Erase one of the partner's users and its personal data (GDPR article 17)
+//
+// Erases the user: its record becomes a tombstone holding only
+// `userId`, `partnerId` and `deletedAt`; its `externalUserId`
+// registration, the identifier it linked (raw and hashed), its
+// federated identities, its KYC sessions and every not yet expired
+// event whose data carries its personal data (`user.created`,
+// `user.identifier_linked`, `kyc.session_created`, delivered or not:
+// an undelivered one is never delivered) are deleted. The partner
+// receives a `user.deleted` event, ids only.
+//
+// Afterwards the user is not found anywhere: this route's `GET` is 404
+// "Requested User was not found"; a user token of it is ER709 on
+// `/api/v2/user` and 401 `user-not-found` on `/federated-identities`;
+// its former identifier as `User-Identifier` is ER705 and may be
+// linked by another user; the same `externalUserId` registers a new,
+// different user (201, a new `userId`).
+//
+// 204 once the erasure is complete. Again, 204 and nothing changes. A
+// 5xx or a timeout may leave the erasure part done: the user already
+// reads as deleted (the first write makes the tombstone), and the same
+// request again finishes it; retry until 204.
+//
+// What erasure keeps: the tombstone (ids only, so that a retry is 204
+// and the id is never reused); events of ids only (`userId`, a
+// session or provider id) until they expire (7 days); the table's
+// stream record of each write (up to 24 hours, read only by the
+// webhook dispatcher); a dead-letter message of an event that failed
+// all its deliveries before the erasure (14 days); and the table's
+// point-in-time-recovery backups (35 days). A table restored from a
+// backup must have the erasures made since its restore point applied
+// again: the live table's tombstones list them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/partner/v2/users/{userId} (the `DeleteUser` operationId).
+func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteUserResponse, error) {
+	rsp, err := c.DeleteUser(ctx, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteUserResponse(rsp)
+}
+
 // GetUserWithResponse Get one of the partner's users, with its kycStatus
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4153,6 +4508,116 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 500:
 		var headers CreateUserResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteUserResponse parses an HTTP response from a DeleteUserWithResponse call
+func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest UserNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteUserResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteUserResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteUserResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteUserResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteUserResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

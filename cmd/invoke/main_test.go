@@ -18,7 +18,7 @@ import (
 // registers it), for every function of the Makefile.
 func TestEveryEventSucceeds(t *testing.T) {
 	want := map[string]string{
-		"create-user": "201", "get-user": "200", "find-user": "200", "create-verification-link": "201",
+		"create-user": "201", "get-user": "200", "find-user": "200", "delete-user": "204", "create-verification-link": "201",
 		"create-user-token": "201", "link-identifier": "200", "user-info": "200", "set-federated-identity": "204",
 		"delete-federated-identity": "204", "list-federated-identities": "200", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,

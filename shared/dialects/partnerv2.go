@@ -43,6 +43,11 @@ func (partnerV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Er
 	httpx.WriteJSON(w, e.Status, contentTypeJSON, body)
 }
 
+// WritePartnerV2NoContent answers 204, which has no body.
+func WritePartnerV2NoContent(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // WritePartnerV2 renders a Partner v2 success body.
 func WritePartnerV2(w http.ResponseWriter, status int, data any) {
 	httpx.WriteJSON(w, status, contentTypeJSON, partnerV2OK{Success: true, Data: data})

@@ -31,7 +31,7 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "create-verification-link": 404,
+	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "delete-user": 404, "create-verification-link": 404,
 		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
 		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
 	for _, rt := range surface.All() {
@@ -65,7 +65,7 @@ func TestUnmatchedRouteEventInvokes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 405 || resp.Headers["Allow"] != "GET" ||
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 405 || resp.Headers["Allow"] != "GET, DELETE" ||
 		!strings.Contains(resp.Body, `"code":"METHOD_NOT_ALLOWED"`) {
 		t.Fatalf("%s (%v)", out, err)
 	}

@@ -23,6 +23,7 @@ const (
 	UsersCreated         = "UsersCreated"
 	UserReplays          = "UserReplays"
 	UserConflicts        = "UserConflicts"
+	UsersErased          = "UsersErased"
 	KYCLinks             = "KYCLinks"
 	IdentifiersLinked    = "IdentifiersLinked"
 	IdentifierConflicts  = "IdentifierConflicts"
@@ -35,7 +36,7 @@ const (
 )
 
 // All lists the metrics (the template's dashboard and alarms use them).
-var All = []string{UsersCreated, UserReplays, UserConflicts, KYCLinks, IdentifiersLinked, IdentifierConflicts,
+var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
 	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog}
 
 type directive struct {

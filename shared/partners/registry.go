@@ -30,6 +30,9 @@ const (
 	OpReadUser
 	OpOpenKYCSession
 	OpMintUserToken
+	// OpDeleteUser is a user's erasure, open to both flows: every partner
+	// must be able to honour a user's right to erasure.
+	OpDeleteUser
 	// OpUserSession is a call made for one of the partner's users with a
 	// user token or with the partner's key and User-Identifier: user info,
 	// link-identifier, the federated identities. A partner in neither flow

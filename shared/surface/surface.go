@@ -16,7 +16,7 @@ import (
 func All() []router.Route {
 	return []router.Route{
 		partnerv2.CreateUserRoute, partnerv2.GetUserRoute, partnerv2.FindUserRoute,
-		partnerv2.CreateVerificationLinkRoute, partnerv2.CreateUserTokenRoute,
+		partnerv2.CreateVerificationLinkRoute, partnerv2.CreateUserTokenRoute, partnerv2.DeleteUserRoute,
 		userv2.LinkIdentifierRoute, userv2.UserInfoRoute,
 		federatedids.SetIdentityRoute, federatedids.DeleteIdentityRoute, federatedids.ListIdentitiesRoute,
 	}

@@ -57,6 +57,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"create-user":               httpEvent("POST", "/api/partner/v2/users", "", key, `{"externalUserId":"e1","type":"INDIVIDUAL"}`),
 		"get-user":                  httpEvent("GET", "/api/partner/v2/users/"+user, "", key, ""),
 		"find-user":                 httpEvent("GET", "/api/partner/v2/users", "externalUserId=e1", key, ""),
+		"delete-user":               httpEvent("DELETE", "/api/partner/v2/users/"+user, "", key, ""),
 		"create-verification-link":  httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"MX","partnerRedirectUri":"https://a.example/done"}`),
 		"create-user-token":         httpEvent("POST", "/api/partner/v2/users/"+user+"/token", "", key, ""),
 		"link-identifier":           httpEvent("POST", "/api/v2/user/link-identifier", "", userBearer, `{"identifier":"abcdefghijabcdefghijabcdefghijabcdefghij"}`),

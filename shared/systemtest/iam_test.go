@@ -152,6 +152,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	expect(setup.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup session")
 	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"`+identA+`"}`), 200, "setup link")
 	_ = linker
+	// A user with every kind of item, for the erasure: guard, session, link, federated identity, events.
+	erased, erasedToken := newUser("iam-erased")
+	expect(setup.api.Do(http.MethodPost, users+"/"+erased+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup erased session")
+	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + erasedToken}, `{"identifier":"iamidentifier00000000000000000000000000erased"}`), 200, "setup erased link")
+	expect(setup.api.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + erasedToken}, ""), 204, "setup erased identity")
 
 	performed := map[string]map[string]bool{}
 	run := func(fn string, c *container, scenario func(c *container)) {
@@ -176,6 +181,10 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		expect(c.api.Do("POST", users, key, `{"externalUserId":"iam-create","type":"BUSINESS"}`), 409, "conflict")
 	})
 	viaHTTP("get-user", func(c *container) { expect(c.api.Do("GET", users+"/"+userID, key, ""), 200, "get") })
+	viaHTTP("delete-user", func(c *container) {
+		expect(c.api.Do("DELETE", users+"/"+erased, key, ""), 204, "erase")
+		expect(c.api.Do("DELETE", users+"/"+erased, key, ""), 204, "erase again")
+	})
 	viaHTTP("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
 	viaHTTP("create-verification-link", func(c *container) {
 		expect(c.api.Do("POST", users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "open")

@@ -57,9 +57,15 @@ var (
 	ErrNotOwned = errors.New("users: user belongs to another partner")
 )
 
-// Service creates, reads and mints tokens for the users of partners.
+// Store is what the service needs of the store.
+type Store interface {
+	store.Users
+	store.Erasure
+}
+
+// Service creates, reads, erases and mints tokens for the users of partners.
 type Service struct {
-	store    store.Users
+	store    Store
 	now      func() time.Time
 	keys     func(context.Context) (*servicekeys.Keys, error)
 	tokenTTL time.Duration
@@ -67,7 +73,7 @@ type Service struct {
 
 // New is the service over the users of s, with now as its clock, keys to
 // sign user tokens and tokenTTL their lifetime (tokens.DefaultTTL when 0).
-func New(s store.Users, now func() time.Time, keys func(context.Context) (*servicekeys.Keys, error), tokenTTL time.Duration) *Service {
+func New(s Store, now func() time.Time, keys func(context.Context) (*servicekeys.Keys, error), tokenTTL time.Duration) *Service {
 	return &Service{store: s, now: now, keys: keys, tokenTTL: tokenTTL}
 }
 
@@ -172,6 +178,25 @@ func (s *Service) owned(ctx context.Context, partnerID, id string) (store.User, 
 		return store.User{}, ErrNotOwned
 	}
 	return u, nil
+}
+
+// Delete erases the partner's user id (store.Erasure) and reports it with a
+// user.deleted event of ids only: store.ErrNotFound, or ErrNotOwned when
+// the user belongs to another partner. An erased user is not found by any
+// other call; erasing it again finishes what a stopped erasure left and
+// otherwise changes nothing.
+func (s *Service) Delete(ctx context.Context, partnerID, id string) error {
+	now := s.now().UTC()
+	ev := outbox.Must(outbox.UserDeleted, partnerID, map[string]string{"userId": id}, now)
+	err := s.store.EraseUser(ctx, partnerID, id, ev, now)
+	switch {
+	case errors.Is(err, store.ErrNotOwned):
+		return ErrNotOwned
+	case err != nil:
+		return err
+	}
+	metrics.Count(ctx, metrics.UsersErased, 1)
+	return nil
 }
 
 // NewUserID is a random (version 4) UUID.

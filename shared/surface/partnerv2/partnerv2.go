@@ -131,6 +131,20 @@ func (a *API) FindUser(w http.ResponseWriter, r *http.Request) error {
 	return writeUser(w, v, err)
 }
 
+// DeleteUser is DELETE /api/partner/v2/users/{userId}: the user's
+// erasure, 204 with no body; again, 204 and nothing changes.
+func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpDeleteUser)
+	if err != nil {
+		return err
+	}
+	if err := a.users.Delete(r.Context(), p.ID, id); err != nil {
+		return lookupError(err)
+	}
+	dialects.WritePartnerV2NoContent(w)
+	return nil
+}
+
 // writeUser answers a lookup of one of the partner's users.
 func writeUser(w http.ResponseWriter, v users.View, err error) error {
 	if err != nil {

@@ -24,5 +24,6 @@ var (
 	GetUserRoute                = router.Of("get-user", "GET /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).GetUser)
 	FindUserRoute               = router.Of("find-user", "GET /api/partner/v2/users", apierr.MsgInternal, newAPI, (*API).FindUser)
 	CreateVerificationLinkRoute = router.Of("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", apierr.MsgVerificationLinkFailed, newAPI, (*API).CreateVerificationLink)
+	DeleteUserRoute             = router.Of("delete-user", "DELETE /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).DeleteUser)
 	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, newAPI, (*API).CreateUserToken)
 )

@@ -139,6 +139,21 @@ var writeEndpoints = []writeEndpoint{
 			return c.Do(http.MethodDelete, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + s.token}, "")
 		},
 		status: 204, repeat: 404, dialect: jsonAPIError},
+	{name: "delete-user", calls: []string{"Query", "Query", "TransactWriteItems"},
+		setup: func(t *testing.T, c *apitest.Client, s *state) {
+			createUserFor(t, c, s)
+			linkFor(t, c, s)
+			if r := c.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + s.token}, ""); r.Status != 204 {
+				t.Fatalf("setup set: %d", r.Status)
+			}
+			if r := c.Do(http.MethodPost, usersPath+"/"+s.userID+"/kyc/verification-link", acme, `{"country":"MX"}`); r.Status != 201 {
+				t.Fatalf("setup session: %d", r.Status)
+			}
+		},
+		do: func(c *apitest.Client, s *state) *apitest.Response {
+			return c.Do(http.MethodDelete, usersPath+"/"+s.userID, acme, "")
+		},
+		status: 204, repeat: 204, dialect: partnerV2Error},
 }
 
 // leaks are texts of the dependency that no response may carry.

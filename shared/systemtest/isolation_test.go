@@ -124,6 +124,9 @@ func TestIsolationMatrix(t *testing.T) {
 			cell{bearerFed(acmeUser.token), 200}, cell{bearerFed(betaUser.token), 200}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"delete-federated-identity", http.MethodDelete, "/federated-identities/acme", "",
 			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 404}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
+		// Last: its own cell erases acme's user.
+		{"delete-user", http.MethodDelete, userPath, "",
+			cell{key(fixture.KeyAcme), 204}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 	}
 	for _, r := range rows {
 		for _, x := range []struct {

@@ -108,7 +108,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	c := newContainer(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
 	users := "/api/partner/v2/users"
-	var userID, token string
+	var userID, token, erasedID string
 
 	type calls map[string]int
 	steps := []struct {
@@ -156,6 +156,13 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		{"bad input costs nothing", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, users, key, `{"type":"X"}`)
 		}, 400, calls{}},
+		{"create the user to erase", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-erased","type":"INDIVIDUAL"}`)
+		}, 201, calls{"TransactWriteItems": 1}},
+		{"erase a user", func() *apitest.Response { return c.api.Do(http.MethodDelete, users+"/"+erasedID, key, "") },
+			204, calls{"Query": 2, "TransactWriteItems": 1}},
+		{"erase it again", func() *apitest.Response { return c.api.Do(http.MethodDelete, users+"/"+erasedID, key, "") },
+			204, calls{"Query": 2}},
 	}
 	for i, s := range steps {
 		c.reset()
@@ -172,11 +179,13 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		if !maps.Equal(got, s.want) {
 			t.Errorf("%s: DynamoDB calls %v, want %v", s.name, got, s.want)
 		}
-		switch i {
-		case 0:
+		switch {
+		case i == 0:
 			userID = r.JSON()["data"].(map[string]any)["userId"].(string)
-		case 6:
+		case i == 6:
 			token = r.JSON()["data"].(map[string]any)["token"].(string)
+		case s.name == "create the user to erase":
+			erasedID = r.JSON()["data"].(map[string]any)["userId"].(string)
 		}
 	}
 

@@ -259,6 +259,33 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("user.identifier_linked data %+v (%v)", linkedEv, err)
 	}
 
+	// The user's erasure: 204, then 404, and a user.deleted event of its id only.
+	erased, err := partner.DeleteUserWithResponse(ctx, user.UserId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("erase", erased.StatusCode(), 204, erased.Body)
+	gone, err := partner.GetUserWithResponse(ctx, user.UserId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("get the erased user", gone.StatusCode(), 404, gone.Body)
+	var deletedEv *client.WebhookEvent
+	for _, d := range receiver.waitFor(t, len(deliveries)+1) {
+		if ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now()); err == nil && ev.Type == client.UserDeleted {
+			deletedEv = ev
+			if strings.Contains(string(d.body), "flow-user-1") || strings.Contains(string(d.body), email) {
+				t.Fatalf("user.deleted carries personal data: %s", d.body)
+			}
+		}
+	}
+	if deletedEv == nil {
+		t.Fatal("no user.deleted delivery")
+	}
+	if data, err := deletedEv.Data.AsUserDeletedData(); err != nil || data.UserId != user.UserId.String() {
+		t.Fatalf("user.deleted data %+v (%v)", data, err)
+	}
+
 	// Forgeries of a real delivery are refused.
 	sample := deliveries[0]
 	forged := func(name string, secret string, edit func(h http.Header, body []byte) []byte, want error) {

@@ -369,9 +369,12 @@ func (s *Store) Dump() string {
 	defer s.mu.Unlock()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n", s.users, s.guards, s.sessions, s.links, s.fedids, s.states, s.tombstones, s.erasedEvents)
+	responses := make([]string, 0, len(s.guards))
 	for _, g := range s.guards {
-		fmt.Fprintf(&b, "%s\n", g.Response)
+		responses = append(responses, string(g.Response))
 	}
+	sort.Strings(responses) // map order is random; the dump is compared
+	fmt.Fprintf(&b, "%s\n", strings.Join(responses, "\n"))
 	for _, ev := range s.outbox {
 		fmt.Fprintf(&b, "%+v %s\n", ev, ev.Payload)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/bench/baseline"
@@ -12,11 +13,15 @@ import (
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
+	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/surface/federatedids"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
+	"github.com/partner-identity/api/shared/users"
 )
 
 // devExternalID is the development user's externalUserId, which the
@@ -110,6 +115,26 @@ func benchFunctions(t testing.TB) []benchFunction {
 		})
 	}
 	list := httpFunction(t, federatedids.ListIdentitiesRoute, 200, nil)
+	var erase benchFunction
+	{
+		// Each measured DELETE erases a user: before it (untimed), a new
+		// user, linked and with a KYC session, takes the event's userId.
+		d := container(t)
+		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.DeleteUserRoute)))
+		event := mustRead(t, "events/delete-user.json")
+		current := devdata.UserID
+		erase = benchFunctionOf(t, partnerv2.DeleteUserRoute.Name, 204, h, event, nil, func(ctx context.Context) {
+			if _, err := d.Store.GetUser(ctx, current); current != devdata.UserID && err == nil {
+				t.Fatal("the measured DELETE erased nothing")
+			}
+			next := users.NewUserID()
+			if err := seedErasable(ctx, d, next); err != nil {
+				t.Fatal(err)
+			}
+			copy(event, bytes.ReplaceAll(event, []byte(current), []byte(next))) // the same length: in place
+			current = next
+		})
+	}
 	return []benchFunction{
 		httpFunction(t, partnerv2.CreateUserRoute, 201, newExternalID),
 		httpFunction(t, partnerv2.GetUserRoute, 200, nil),
@@ -118,12 +143,31 @@ func benchFunctions(t testing.TB) []benchFunction {
 		httpFunction(t, partnerv2.CreateUserTokenRoute, 201, nil),
 		httpFunction(t, userv2.LinkIdentifierRoute, 200, nil),
 		httpFunction(t, userv2.UserInfoRoute, 200, nil),
-		set, del, list,
+		erase, set, del, list,
 		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(cleanup.New(d).Handle) }),
 		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.New(d).Handle) }),
 		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))),
 			mustRead(t, "events/unmatched-route.json"), nil, nil),
 	}
+}
+
+// seedErasable writes a user of the development partner with id: its
+// guard, a link, a KYC session and their events, as an erasure meets them.
+func seedErasable(ctx context.Context, d *app.Deps, id string) error {
+	now := time.Now().UTC()
+	u := store.User{ID: id, PartnerID: partners.DevPartnerID, ExternalUserID: "bench-" + id, Type: "INDIVIDUAL", Method: "EMAIL",
+		Identifier: "bench@example.com", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
+	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: id, RequestHash: "h", Response: []byte(`{}`), CreatedAt: now}
+	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, id, map[string]string{"userId": id}, now)); err != nil {
+		return err
+	}
+	if err := d.Store.LinkIdentifier(ctx, id, u.PartnerID, "hash-"+id, "", "", outbox.MustPersonal(outbox.UserIdentifierLinked, u.PartnerID, id, map[string]string{"userId": id}, now), now); err != nil {
+		return err
+	}
+	sess := store.KYCSession{ID: "bench-" + id, UserID: id, PartnerID: u.PartnerID, Country: "MX", TemplateID: "t", Status: store.KYCPending,
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	_, err := d.Store.OpenKYCSession(ctx, sess, now, outbox.MustPersonal(outbox.KYCSessionCreated, u.PartnerID, id, map[string]string{"userId": id}, now))
+	return err
 }
 
 // benchFunctionOf invokes h with event; prepare (timed, allocation-free)

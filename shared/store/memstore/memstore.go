@@ -30,6 +30,8 @@ type Store struct {
 	// outbox slice, which plays the table's stream for the local runner,
 	// keeps their place with the payload gone.
 	erasedEvents map[string]bool
+	// eventsOf indexes the outbox by the user an event is kept with.
+	eventsOf map[string][]int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -44,7 +46,7 @@ type (
 func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[guardKey]store.Guard{},
 		sessions: map[string]store.KYCSession{}, links: map[linkKey]store.Link{}, fedids: map[string]store.FederatedIdentity{},
-		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}}
+		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}, eventsOf: map[string][]int{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
@@ -197,6 +199,9 @@ func (s *Store) LinkIdentifier(_ context.Context, userID, partnerID, hash, oldHa
 // emit appends an event to the outbox; the caller holds the lock.
 func (s *Store) emit(ev store.OutboxEvent) {
 	ev.Payload = append([]byte(nil), ev.Payload...)
+	if ev.UserID != "" {
+		s.eventsOf[ev.UserID] = append(s.eventsOf[ev.UserID], len(s.outbox))
+	}
 	s.outbox = append(s.outbox, ev)
 }
 
@@ -352,12 +357,11 @@ func (s *Store) EraseUser(_ context.Context, partnerID, userID string, ev store.
 			delete(s.sessions, id)
 		}
 	}
-	for i, e := range s.outbox {
-		if e.UserID == userID {
-			s.erasedEvents[e.ID] = true
-			s.outbox[i].Payload = nil
-		}
+	for _, i := range s.eventsOf[userID] {
+		s.erasedEvents[s.outbox[i].ID] = true
+		s.outbox[i].Payload = nil
 	}
+	delete(s.eventsOf, userID)
 	s.emit(ev)
 	return nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -133,5 +135,30 @@ func TestEraseResumesAfterAStopMidway(t *testing.T) {
 	}
 	if n := strings.Count(all, "eventId=deleted"); n != 1 {
 		t.Fatalf("%d user.deleted events, want 1", n)
+	}
+}
+
+// TestSessionReferenceOutlivesItsSession: DynamoDB's TTL deletes expired
+// items in no set order, so a session's reference (by which an erasure
+// finds it) carries a later TTL than the session.
+func TestSessionReferenceOutlivesItsSession(t *testing.T) {
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	seedLinked(t, dynamostore.New(db, table), 0)
+	sess := store.KYCSession{ID: "s-ttl", UserID: "u1", PartnerID: "p1", Country: "MX", TemplateID: "t", Status: store.KYCPending,
+		CreatedAt: eraseNow, ExpiresAt: eraseNow.Add(time.Hour), RetainUntil: eraseNow.Add(48 * time.Hour)}
+	if _, err := dynamostore.New(db, table).OpenKYCSession(context.Background(), sess, eraseNow, event("opened-ttl", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	ttls := map[string]int64{}
+	moto.ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		typ := it["type"].(*types.AttributeValueMemberS).Value
+		if n, ok := it["ttl"].(*types.AttributeValueMemberN); ok {
+			v, _ := strconv.ParseInt(n.Value, 10, 64)
+			ttls[typ] = v
+		}
+	})
+	if ttls["KYC_SESSION"] != sess.RetainUntil.Unix() || ttls["KYC_SESSION_REF"] <= ttls["KYC_SESSION"] {
+		t.Fatalf("ttl of the session %d, of its reference %d: the reference must outlive the session", ttls["KYC_SESSION"], ttls["KYC_SESSION_REF"])
 	}
 }

@@ -230,16 +230,21 @@ func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
 	return item
 }
 
-// kycRefItem is the reference to sess under its user's partition, kept as
-// long as the session.
+// kycRefItem is the reference to sess under its user's partition. It
+// outlives the session by refOutlives: DynamoDB's TTL deletes expired items
+// in no set order within days, and a session whose reference went first
+// would escape an erasure.
 func kycRefItem(sess store.KYCSession) map[string]types.AttributeValue {
 	item := newItem(userPK(sess.UserID), kycRefSK(sess.ID), typeKYCRef, "sessionId", sess.ID)
 	item["createdAt"] = ts(sess.CreatedAt)
 	if !sess.RetainUntil.IsZero() {
-		item[attrTTL] = epoch(sess.RetainUntil)
+		item[attrTTL] = epoch(sess.RetainUntil.Add(refOutlives))
 	}
 	return item
 }
+
+// refOutlives is how long a session's reference outlives it.
+const refOutlives = 7 * 24 * time.Hour
 
 func sessionFrom(item map[string]types.AttributeValue) (store.KYCSession, error) {
 	r := reader{item: item}

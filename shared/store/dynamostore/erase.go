@@ -30,6 +30,10 @@ func erased(item map[string]types.AttributeValue) bool {
 	return ok
 }
 
+// noLiveUser tells whether the profile a failed condition returned shows
+// no user: none at all, or an erased user's tombstone.
+func noLiveUser(item map[string]types.AttributeValue) bool { return item == nil || erased(item) }
+
 // EraseUser reads the user's partition and its events' partition (two
 // consistent Queries) and deletes what they hold, with the guard and the
 // link the profile names, in transactions of up to 100 actions: the first

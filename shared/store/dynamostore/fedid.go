@@ -44,7 +44,7 @@ func (s *Store) PutFederatedIdentity(ctx context.Context, fi store.FederatedIden
 		return false, err
 	case failed == nil:
 		return true, nil
-	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed" && (failed[0].Item == nil || erased(failed[0].Item)):
+	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed" && noLiveUser(failed[0].Item):
 		return false, store.ErrNotFound
 	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
 		return false, store.ErrStaleUser

@@ -49,7 +49,7 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 		return nil, err
 	case aws.ToString(failed[0].Code) != "ConditionalCheckFailed":
 		return nil, logsafe.Wrap("dynamodb:open_kyc_session_condition", errors.New("the session put's condition failed"))
-	case failed[0].Item == nil || erased(failed[0].Item):
+	case noLiveUser(failed[0].Item):
 		return nil, store.ErrNotFound
 	}
 	u, err := userFrom(failed[0].Item)

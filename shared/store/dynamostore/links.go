@@ -69,7 +69,7 @@ func (s *Store) LinkIdentifier(ctx context.Context, userID, partnerID, hash, old
 	switch {
 	case aws.ToString(failed[0].Code) == "ConditionalCheckFailed":
 		return store.ErrLinkTaken
-	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed" && (failed[1].Item == nil || erased(failed[1].Item)):
+	case aws.ToString(failed[1].Code) == "ConditionalCheckFailed" && noLiveUser(failed[1].Item):
 		return store.ErrNotFound
 	default:
 		// The user changed meanwhile, or its old link is no longer its own.

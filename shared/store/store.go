@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 )
 
@@ -17,12 +18,25 @@ var ErrNotFound = errors.New("store: not found")
 // ErrNotOwned is returned when a record belongs to another partner.
 var ErrNotOwned = errors.New("store: the record belongs to another partner")
 
-// KYC statuses of a user and of a session.
+// KYC statuses of a user and of a session. A session opens PENDING; the
+// provider's callbacks move it to IN_REVIEW, ACTION_REQUIRED (the user must
+// resubmit), APPROVED or REJECTED; one still PENDING past its expiry is
+// EXPIRED. A user's kycStatus is its latest session's (NOT_STARTED before
+// any).
 const (
-	KYCNotStarted = "NOT_STARTED"
-	KYCPending    = "PENDING"
-	KYCExpired    = "EXPIRED"
-	KYCCompleted  = "COMPLETED"
+	KYCNotStarted     = "NOT_STARTED"
+	KYCPending        = "PENDING"
+	KYCInReview       = "IN_REVIEW"
+	KYCActionRequired = "ACTION_REQUIRED"
+	KYCApproved       = "APPROVED"
+	KYCRejected       = "REJECTED"
+	KYCExpired        = "EXPIRED"
+)
+
+// KYC providers of a session.
+const (
+	ProviderHosted = "hosted"
+	ProviderSumsub = "sumsub"
 )
 
 // User is a registered user of one partner.
@@ -65,12 +79,40 @@ type KYCSession struct {
 	Country     string
 	TemplateID  string
 	RedirectURI string
-	Status      string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// Provider is ProviderHosted or ProviderSumsub.
+	Provider  string
+	Status    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// UpdatedAt is when the session last changed; StatusAt the provider's
+	// time of the callback that set its status (zero before any), which
+	// only a newer callback may change.
+	UpdatedAt time.Time
+	StatusAt  time.Time
 	// RetainUntil is when DynamoDB TTL may delete the record.
 	RetainUntil time.Time
 }
+
+// KYCStatusChange is a provider's callback applied to a session, as the
+// caller read it: the change holds only if nothing changed since.
+type KYCStatusChange struct {
+	SessionID string
+	UserID    string
+	// From and FromAt are the session's Status and StatusAt as read.
+	From   string
+	FromAt time.Time
+	// To is the new status, At the provider's time of the callback.
+	To string
+	At time.Time
+	// Latest says the session is the user's latest (as read): the user's
+	// kycStatus becomes To with it, if it still is.
+	Latest bool
+	Now    time.Time
+}
+
+// ErrStaleSession: the session, or which session is the user's latest,
+// changed since it was read.
+var ErrStaleSession = errors.New("store: the KYC session changed meanwhile")
 
 // EffectiveStatus is the session's status as of now: a pending session
 // past its expiry is EXPIRED even before the cleanup marks it.
@@ -79,6 +121,17 @@ func (s KYCSession) EffectiveStatus(now time.Time) string {
 		return KYCExpired
 	}
 	return s.Status
+}
+
+// NewestFirst sorts sessions by creation, newest first (by id among equals,
+// so that both stores answer in one order).
+func NewestFirst(list []KYCSession) {
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].CreatedAt.Equal(list[j].CreatedAt) {
+			return list[i].CreatedAt.After(list[j].CreatedAt)
+		}
+		return list[i].ID > list[j].ID
+	})
 }
 
 // Guard makes externalUserId unique per partner. It is written with the user
@@ -111,7 +164,8 @@ type Users interface {
 type KYCSessions interface {
 	// OpenKYCSession writes sess and moves its user to PENDING (recording the
 	// session as the user's latest) in one step, only if the user exists,
-	// belongs to sess.PartnerID and is an INDIVIDUAL. Otherwise it writes
+	// belongs to sess.PartnerID, is an INDIVIDUAL and is not APPROVED.
+	// Otherwise it writes
 	// nothing and returns ErrNotFound, or the user as found so that the
 	// caller can tell which rule failed.
 	// ev is written with the session.
@@ -127,6 +181,17 @@ type KYCSessions interface {
 	// event with it; a session no longer pending or not yet expired is left
 	// alone, without its event. It returns the ids it expired.
 	ExpireKYCSessions(ctx context.Context, batch []Expiry, now time.Time) (expired []string, err error)
+	// ChangeKYCStatus applies c in one step: the session's status becomes
+	// c.To as of c.At (and leaves the pending index: a session with a
+	// result never expires), the user's kycStatus too when c.Latest, and
+	// ev is written (nil for none); only if the session is still as read
+	// (c.From, c.FromAt), the user is live and, with c.Latest, the session
+	// is still its latest. ErrNotFound when the session or its user is
+	// gone, ErrStaleSession when either changed.
+	ChangeKYCStatus(ctx context.Context, c KYCStatusChange, ev *OutboxEvent) error
+	// UserKYC returns the user and up to limit of its KYC sessions, newest
+	// first; ErrNotFound when there is no such user.
+	UserKYC(ctx context.Context, userID string, limit int) (User, []KYCSession, error)
 }
 
 // Link says which user holds an identifier (by its HMAC) for a partner.

@@ -141,11 +141,11 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 		t.Fatalf("result %+v, want 995 expired, 5 skipped, done, over 10+ pages", res)
 	}
 	got := statuses(t, ds, expired)
-	if got[store.KYCExpired] != 995 || got[store.KYCCompleted] != 5 {
+	if got[store.KYCExpired] != 995 || got[store.KYCApproved] != 5 {
 		t.Fatalf("expired half: %v", got)
 	}
 	for _, id := range racing.completed {
-		if s, _ := ds.GetKYCSession(context.Background(), id); s.Status != store.KYCCompleted {
+		if s, _ := ds.GetKYCSession(context.Background(), id); s.Status != store.KYCApproved {
 			t.Fatalf("a session completed between query and update was changed to %s", s.Status)
 		}
 	}

@@ -33,6 +33,10 @@ func (c *conflictOnce) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ..
 	return &dynamodb.DeleteItemOutput{}, nil
 }
 
+func (c *conflictOnce) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return &dynamodb.BatchGetItemOutput{}, nil
+}
+
 func (c *conflictOnce) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	c.calls++
 	if c.calls <= c.n {

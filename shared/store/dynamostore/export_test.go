@@ -13,7 +13,7 @@ import (
 // this package's tests to seed many sessions at once with BatchWriteItem.
 var SessionItem = sessionItem
 
-// CompleteSession marks session id COMPLETED behind the store's back, as a
+// CompleteSession marks session id APPROVED behind the store's back, as a
 // provider's completion would: out of the pending index, or left in it as
 // an eventually consistent index may still show it.
 func CompleteSession(ctx context.Context, db *dynamodb.Client, table, id string, leaveIndexed bool) error {
@@ -26,7 +26,7 @@ func CompleteSession(ctx context.Context, db *dynamodb.Client, table, id string,
 		Key:                       key(kycSessionPK(id), kycSessionSK),
 		UpdateExpression:          aws.String(update),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCCompleted}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: store.KYCApproved}},
 	})
 	return err
 }

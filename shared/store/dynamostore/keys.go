@@ -15,6 +15,9 @@ const (
 	attrPendingShard  = "pendingShard"
 	attrPendingExpiry = "pendingExpiry"
 	attrTTL           = "ttl"
+	// attrStatusAt is the provider's time of the callback that set a KYC
+	// session's status: only a newer one may change it.
+	attrStatusAt = "statusAt"
 	// attrDeletedAt marks an erased user's tombstone.
 	attrDeletedAt = "deletedAt"
 	// attrRev counts the changes of a user's profile that add to what an

@@ -23,7 +23,8 @@ const (
 // OpenKYCSession is one TransactWriteItems: an update of the user whose
 // condition (exists and not erased, this partner's, an INDIVIDUAL) returns
 // the user as it was when it fails, so that not-found, another partner's
-// user and the wrong type are told apart without a second call; the
+// user, the wrong type and an approved user are told apart without a
+// second call; the
 // session put, its reference under the user (for the erasure) and the
 // event.
 func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now time.Time, ev store.OutboxEvent) (*store.User, error) {
@@ -32,10 +33,11 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess store.KYCSession, now t
 			TableName:           &s.table,
 			Key:                 key(userPK(sess.UserID), userProfileSK),
 			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now ADD " + attrRev + " :one"),
-			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual"),
+			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual AND kycStatus <> :approved"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pending": str(store.KYCPending), ":sid": str(sess.ID), ":exp": ts(sess.ExpiresAt),
 				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"), ":one": one,
+				":approved": str(store.KYCApproved),
 			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
@@ -213,7 +215,8 @@ func (s *Store) expireAction(id string, now time.Time) types.TransactWriteItem {
 
 func sessionItem(sess store.KYCSession) map[string]types.AttributeValue {
 	item := newItem(kycSessionPK(sess.ID), kycSessionSK, typeKYCSession, "sessionId", sess.ID, "userId", sess.UserID,
-		"partnerId", sess.PartnerID, "country", sess.Country, "templateId", sess.TemplateID, "status", sess.Status)
+		"partnerId", sess.PartnerID, "country", sess.Country, "templateId", sess.TemplateID, "status", sess.Status,
+		"provider", sess.Provider)
 	if sess.RedirectURI != "" {
 		item["redirectUri"] = str(sess.RedirectURI)
 	}
@@ -255,9 +258,18 @@ func sessionFrom(item map[string]types.AttributeValue) (store.KYCSession, error)
 		Country:     r.str("country", true),
 		TemplateID:  r.str("templateId", true),
 		RedirectURI: r.str("redirectUri", false),
+		Provider:    r.str("provider", false),
 		Status:      r.str("status", true),
 		CreatedAt:   r.time("createdAt"),
 		ExpiresAt:   r.time("expiresAt"),
+		UpdatedAt:   r.time("updatedAt"),
+	}
+	if sess.Provider == "" {
+		// Sessions written before providers were named were the hosted one's.
+		sess.Provider = store.ProviderHosted
+	}
+	if r.has(attrStatusAt) {
+		sess.StatusAt = r.time(attrStatusAt)
 	}
 	if n := attrN(item, attrTTL); n != "" {
 		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {

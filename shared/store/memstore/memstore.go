@@ -95,12 +95,13 @@ func (s *Store) OpenKYCSession(_ context.Context, sess store.KYCSession, now tim
 	if !ok {
 		return nil, store.ErrNotFound
 	}
-	if u.PartnerID != sess.PartnerID || u.Type != "INDIVIDUAL" {
+	if u.PartnerID != sess.PartnerID || u.Type != "INDIVIDUAL" || u.KYCStatus == store.KYCApproved {
 		return &u, nil
 	}
 	if _, taken := s.sessions[sess.ID]; taken {
 		return nil, errors.New("memstore: session id taken")
 	}
+	sess.UpdatedAt = sess.CreatedAt
 	u.KYCStatus, u.KYCSessionID, u.KYCExpiresAt, u.UpdatedAt = store.KYCPending, sess.ID, sess.ExpiresAt, now
 	s.users[u.ID] = u
 	s.sessions[sess.ID] = sess
@@ -145,12 +146,52 @@ func (s *Store) ExpireKYCSessions(_ context.Context, batch []store.Expiry, now t
 		if !ok || sess.Status != store.KYCPending || now.Before(sess.ExpiresAt) {
 			continue
 		}
-		sess.Status = store.KYCExpired
+		sess.Status, sess.UpdatedAt = store.KYCExpired, now
 		s.sessions[e.ID] = sess
 		s.emit(e.Event)
 		expired = append(expired, e.ID)
 	}
 	return expired, nil
+}
+
+func (s *Store) ChangeKYCStatus(_ context.Context, c store.KYCStatusChange, ev *store.OutboxEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[c.SessionID]
+	u, live := s.users[c.UserID]
+	switch {
+	case !ok || !live || sess.UserID != c.UserID:
+		return store.ErrNotFound
+	case sess.Status != c.From || !sess.StatusAt.Equal(c.FromAt) || c.Latest && u.KYCSessionID != c.SessionID:
+		return store.ErrStaleSession
+	}
+	sess.Status, sess.StatusAt, sess.UpdatedAt = c.To, c.At, c.Now
+	s.sessions[c.SessionID] = sess
+	if c.Latest {
+		u.KYCStatus, u.UpdatedAt = c.To, c.Now
+		s.users[c.UserID] = u
+	}
+	if ev != nil {
+		s.emit(*ev)
+	}
+	return nil
+}
+
+func (s *Store) UserKYC(_ context.Context, userID string, limit int) (store.User, []store.KYCSession, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return store.User{}, nil, store.ErrNotFound
+	}
+	var list []store.KYCSession
+	for _, sess := range s.sessions {
+		if sess.UserID == userID {
+			list = append(list, sess)
+		}
+	}
+	store.NewestFirst(list)
+	return u, list[:min(limit, len(list))], nil
 }
 
 // Counts reports how many users and guards are stored (for tests).

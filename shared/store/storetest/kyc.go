@@ -12,7 +12,7 @@ import (
 )
 
 // runKYC runs the KYC session part of the suite. complete marks a session
-// COMPLETED behind the store's back while it stays in the pending index, as
+// APPROVED behind the store's back while it stays in the pending index, as
 // a provider's completion racing the cleanup would look.
 func runKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func(t *testing.T, s store.Store, id string)) {
 	ctx := context.Background()
@@ -27,8 +27,8 @@ func runKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 	}
 	session := func(id, user, partner string, expires time.Time) store.KYCSession {
 		return store.KYCSession{ID: id, UserID: user, PartnerID: partner, Country: "MX", TemplateID: "mx-basic",
-			RedirectURI: "myapp://done", Status: store.KYCPending, CreatedAt: now, ExpiresAt: expires,
-			RetainUntil: expires.Add(30 * 24 * time.Hour)}
+			RedirectURI: "myapp://done", Provider: store.ProviderHosted, Status: store.KYCPending, CreatedAt: now, ExpiresAt: expires,
+			UpdatedAt: now, RetainUntil: expires.Add(30 * 24 * time.Hour)}
 	}
 
 	t.Run("open writes the session and moves the user to PENDING", func(t *testing.T) {
@@ -152,7 +152,7 @@ func runKYC(t *testing.T, newStore func(t *testing.T) store.Store, complete func
 		if ok, err := expireOne(ctx, s, "sc", now); ok || err != nil {
 			t.Fatalf("completed session expired: %v %v", ok, err)
 		}
-		if got, _ := s.GetKYCSession(ctx, "sc"); got.Status != store.KYCCompleted {
+		if got, _ := s.GetKYCSession(ctx, "sc"); got.Status != store.KYCApproved {
 			t.Fatalf("status %s", got.Status)
 		}
 	})

@@ -19,7 +19,7 @@ import (
 type Harness struct {
 	// New returns an empty store; each subtest gets its own.
 	New func(t *testing.T) store.Store
-	// Complete marks a session COMPLETED behind the store's back while it
+	// Complete marks a session APPROVED behind the store's back while it
 	// stays in the pending index, as a provider's completion racing the
 	// cleanup would look.
 	Complete func(t *testing.T, s store.Store, id string)
@@ -34,6 +34,7 @@ type Harness struct {
 func Run(t *testing.T, h Harness) {
 	t.Run("users", func(t *testing.T) { runUsers(t, h.New) })
 	t.Run("kyc", func(t *testing.T) { runKYC(t, h.New, h.Complete) })
+	t.Run("kyc status", func(t *testing.T) { runKYCStatus(t, h.New, h.Contents) })
 	t.Run("links", func(t *testing.T) {
 		runLinks(t, func(t *testing.T) (store.Store, func() int) {
 			s := h.New(t)

@@ -18,6 +18,7 @@ const (
 	codeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
 	codeInvalidVerification   = "INVALID_VERIFICATION_TYPE_FOR_USER"
 	codeKYCTemplateMissing    = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
+	codeKYCAlreadyApproved    = "KYC_ALREADY_APPROVED"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -93,4 +94,17 @@ func InvalidVerificationType() *Error {
 // KYCTemplateNotConfigured is seed 001's "KYC template not configured for <country>".
 func KYCTemplateNotConfigured(country string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: codeKYCTemplateMissing, Message: "KYC template not configured for " + country}
+}
+
+// KYCAlreadyApproved answers a verification link for a user whose
+// kycStatus is APPROVED: a new session would put the user back to PENDING.
+func KYCAlreadyApproved() *Error {
+	return &Error{Status: http.StatusConflict, Code: codeKYCAlreadyApproved, Message: "User KYC is already approved",
+		Solution: "The user needs no new verification; read its result with GET /api/partner/v2/users/{userId}/kyc."}
+}
+
+// BadCallbackSignature answers a KYC provider's callback whose signature
+// is missing or wrong.
+func BadCallbackSignature() *Error {
+	return &Error{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid callback signature"}
 }

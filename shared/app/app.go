@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/partner-identity/api/shared/awsconfig"
+	"github.com/partner-identity/api/shared/kycproviders"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/secrets"
@@ -49,6 +51,12 @@ type Config struct {
 	TokenSigningFile       string
 	WebhookSecretsSecretID string
 	WebhookSecretsFile     string
+	// KYCProvidersSecretID (or KYCProvidersFile) names the KYC providers'
+	// credentials (kycproviders), which only the verification link and the
+	// providers' callbacks read; with neither, outside Lambda only, the
+	// development document (the hosted provider's callback secret).
+	KYCProvidersSecretID string
+	KYCProvidersFile     string
 	// UserTokenTTL is a user token's lifetime (1h).
 	UserTokenTTL time.Duration
 	// WebhookDLQURL is the SQS dead-letter queue of undeliverable webhooks
@@ -77,23 +85,25 @@ type Config struct {
 
 // Environment variables read by FromEnv.
 const (
-	envStore           = "STORE"
-	envTableName       = "TABLE_NAME"
-	envPartnersID      = "PARTNERS_SECRET_ID"
-	envPartnersFile    = "PARTNERS_FILE"
-	envDevAPIKey       = "DEV_API_KEY"
-	envLogLevel        = "LOG_LEVEL"
-	envKYCSessionTTL   = "KYC_SESSION_TTL"
-	envServiceKeysID   = "SERVICE_KEYS_SECRET_ID"
-	envServiceKeysFile = "SERVICE_KEYS_FILE"
-	envSigningID       = "TOKEN_SIGNING_SECRET_ID"
-	envSigningFile     = "TOKEN_SIGNING_FILE"
-	envWebhookSecrets  = "WEBHOOK_SECRETS_SECRET_ID"
-	envWebhookFile     = "WEBHOOK_SECRETS_FILE"
-	envUserTokenTTL    = "USER_TOKEN_TTL"
-	envWebhookDLQ      = "WEBHOOK_DLQ_URL"
-	envWebhookHTTP     = "WEBHOOK_ALLOW_HTTP"
-	envKYCRetention    = "KYC_SESSION_RETENTION"
+	envStore            = "STORE"
+	envTableName        = "TABLE_NAME"
+	envPartnersID       = "PARTNERS_SECRET_ID"
+	envPartnersFile     = "PARTNERS_FILE"
+	envDevAPIKey        = "DEV_API_KEY"
+	envLogLevel         = "LOG_LEVEL"
+	envKYCSessionTTL    = "KYC_SESSION_TTL"
+	envServiceKeysID    = "SERVICE_KEYS_SECRET_ID"
+	envServiceKeysFile  = "SERVICE_KEYS_FILE"
+	envSigningID        = "TOKEN_SIGNING_SECRET_ID"
+	envSigningFile      = "TOKEN_SIGNING_FILE"
+	envWebhookSecrets   = "WEBHOOK_SECRETS_SECRET_ID"
+	envWebhookFile      = "WEBHOOK_SECRETS_FILE"
+	envUserTokenTTL     = "USER_TOKEN_TTL"
+	envWebhookDLQ       = "WEBHOOK_DLQ_URL"
+	envWebhookHTTP      = "WEBHOOK_ALLOW_HTTP"
+	envKYCRetention     = "KYC_SESSION_RETENTION"
+	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
+	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
 	// EnvLocalEmulation ("true") says that the Runtime API is a local
 	// emulation (the bench's, or an emulator's), not Lambda: the development
 	// fallbacks and the memory store are allowed as outside Lambda.
@@ -123,6 +133,8 @@ func FromEnv() Config {
 		TokenSigningFile:       os.Getenv(envSigningFile),
 		WebhookSecretsSecretID: os.Getenv(envWebhookSecrets),
 		WebhookSecretsFile:     os.Getenv(envWebhookFile),
+		KYCProvidersSecretID:   os.Getenv(envKYCProvidersID),
+		KYCProvidersFile:       os.Getenv(envKYCProvidersFile),
 		UserTokenTTL:           envDuration(envUserTokenTTL),
 		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
 		WebhookAllowHTTP:       os.Getenv(envWebhookHTTP) == "true",
@@ -154,7 +166,11 @@ type Deps struct {
 	Keys           func(context.Context) (*servicekeys.Keys, error)
 	SigningKeys    func(context.Context) (*servicekeys.Keys, error)
 	WebhookSecrets func(context.Context) (partners.WebhookSecrets, error)
-	UserTokenTTL   time.Duration
+	// KYCProviders are the KYC providers' credentials; HTTPClient calls
+	// the providers.
+	KYCProviders func(context.Context) (*kycproviders.Config, error)
+	HTTPClient   *http.Client
+	UserTokenTTL time.Duration
 	// TokenMaxLifetime is the longest lifetime (exp - iat) a verified user
 	// token may have: UserTokenTTL (an hour when 0); with the development
 	// keys, which are public and never used in Lambda, that of the
@@ -173,7 +189,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	d := &Deps{Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
+	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL}
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -273,6 +289,13 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	})
 	if d.WebhookSecrets, err = secretOr(cfg, cfg.WebhookSecretsSecretID, cfg.WebhookSecretsFile, secretsClient, partners.ParseWebhookSecrets,
 		devHooks, missing(envWebhookSecrets)); err != nil {
+		return nil, err
+	}
+	devProviders := sync.OnceValues(func() (*kycproviders.Config, error) {
+		return kycproviders.Parse([]byte(kycproviders.DevDocument))
+	})
+	if d.KYCProviders, err = secretOr(cfg, cfg.KYCProvidersSecretID, cfg.KYCProvidersFile, secretsClient, kycproviders.Parse,
+		devProviders, missing(envKYCProvidersID)); err != nil {
 		return nil, err
 	}
 	return d, nil

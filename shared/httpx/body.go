@@ -42,6 +42,16 @@ func ReadObject(r *http.Request) (map[string]json.RawMessage, *apierr.Detail) {
 			return nil, &apierr.Detail{Field: "Content-Type", Issue: "must be application/json"}
 		}
 	}
+	body, bad := ReadRaw(r)
+	if bad != nil {
+		return nil, bad
+	}
+	return ParseObject(body)
+}
+
+// ReadRaw reads a body of at most maxBodyBytes as it is (for a signature
+// over its bytes).
+func ReadRaw(r *http.Request) ([]byte, *apierr.Detail) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
 		return nil, &apierr.Detail{Field: "body", Issue: "could not be read"}
@@ -49,6 +59,11 @@ func ReadObject(r *http.Request) (map[string]json.RawMessage, *apierr.Detail) {
 	if len(body) > maxBodyBytes {
 		return nil, &apierr.Detail{Field: "body", Issue: IssueTooLarge}
 	}
+	return body, nil
+}
+
+// ParseObject is ReadObject's reading of a body already read.
+func ParseObject(body []byte) (map[string]json.RawMessage, *apierr.Detail) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &apierr.Detail{Field: "body", Issue: "is required"}
 	}

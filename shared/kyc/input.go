@@ -6,12 +6,15 @@ package kyc
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/store"
 )
 
 // countries are the seed's 39 supported country codes.
@@ -106,4 +109,48 @@ func checkRedirectURI(s string) string {
 		}
 	}
 	return ""
+}
+
+// ParseHostedCallback checks the hosted provider's callback body,
+// {"sessionId", "status", "occurredAt"}, one detail per bad field.
+func ParseHostedCallback(obj map[string]json.RawMessage) (Result, []apierr.Detail) {
+	r := Result{Provider: store.ProviderHosted}
+	c := jsonmember.Check(obj)
+	if id, ok := c.Required("sessionId"); ok {
+		if !ValidSessionID(id) {
+			c.Fail("sessionId", "must be a session id (32 hex characters)")
+		}
+		r.SessionID = id
+	}
+	if st, ok := c.Required("status"); ok {
+		if !slices.Contains(resultStatuses, st) {
+			c.Fail("status", "must be one of "+strings.Join(resultStatuses, ", "))
+		}
+		r.Status = st
+	}
+	if at, ok := c.Required("occurredAt"); ok {
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			c.Fail("occurredAt", "must be an RFC 3339 date-time")
+		}
+		r.At = t.UTC()
+	}
+	c.RejectUnknown("sessionId", "status", "occurredAt")
+	return r, c.Details
+}
+
+// resultStatuses are the statuses a provider's result may set.
+var resultStatuses = []string{store.KYCInReview, store.KYCActionRequired, store.KYCApproved, store.KYCRejected}
+
+// ValidSessionID tells whether id is a session id as NewSessionID makes them.
+func ValidSessionID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

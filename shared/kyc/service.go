@@ -5,9 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/partner-identity/api/shared/kycproviders"
+	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/sumsub"
 
 	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
@@ -30,27 +35,49 @@ var (
 	ErrUserNotFound          = errors.New("kyc: user not found")
 	ErrNotOwned              = errors.New("kyc: user belongs to another partner")
 	ErrWrongUserType         = errors.New("kyc: user type cannot do KYC")
+	// ErrAlreadyApproved: the user's kycStatus is APPROVED; a new session
+	// would put it back to PENDING, so none is opened.
+	ErrAlreadyApproved = errors.New("kyc: user already approved")
 )
 
-// Service opens KYC sessions.
+// Service opens KYC sessions and applies the providers' results.
 type Service struct {
-	store      store.KYCSessions
+	store store.KYCSessions
+	users interface {
+		GetUser(ctx context.Context, id string) (store.User, error)
+	}
 	now        func() time.Time
 	sessionTTL time.Duration
 	retention  time.Duration
+	// providers are the providers' credentials; httpc calls them.
+	providers func(context.Context) (*kycproviders.Config, error)
+	httpc     *http.Client
+}
+
+// UseProviders gives s the providers' credentials, and the client that
+// calls them (http.DefaultClient when nil).
+func (s *Service) UseProviders(providers func(context.Context) (*kycproviders.Config, error), c *http.Client) *Service {
+	s.providers, s.httpc = providers, c
+	return s
 }
 
 // New is the service over the sessions of s, with now as its clock: a link
 // is valid for sessionTTL (defaultSessionTTL when 0) and an expired session
 // is kept for retention (defaultRetention when 0).
-func New(s store.KYCSessions, now func() time.Time, sessionTTL, retention time.Duration) *Service {
+func New(s Store, now func() time.Time, sessionTTL, retention time.Duration) *Service {
 	if sessionTTL <= 0 {
 		sessionTTL = defaultSessionTTL
 	}
 	if retention <= 0 {
 		retention = defaultRetention
 	}
-	return &Service{store: s, now: now, sessionTTL: sessionTTL, retention: retention}
+	return &Service{store: s, users: s, now: now, sessionTTL: sessionTTL, retention: retention}
+}
+
+// Store is what the service keeps its sessions in.
+type Store interface {
+	store.KYCSessions
+	GetUser(ctx context.Context, id string) (store.User, error)
 }
 
 // Link is the answer of a successful Open.
@@ -71,8 +98,17 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	expires := now.Add(s.sessionTTL).Truncate(time.Second)
 	sess := store.KYCSession{
 		ID: NewSessionID(), UserID: userID, PartnerID: p.ID, Country: in.Country,
-		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Status: store.KYCPending,
-		CreatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
+		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Provider: tpl.ProviderName(), Status: store.KYCPending,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
+	}
+	link := buildLink(tpl.LinkURL, sess.ID, in.RedirectURI)
+	if sess.Provider == store.ProviderSumsub {
+		// The provider first: a failed call leaves nothing written. A link
+		// made for a request the store then refuses is never shown.
+		var err error
+		if link, err = s.sumsubLink(ctx, tpl.TemplateID, userID, expires.Sub(now), in.RedirectURI); err != nil {
+			return Link{}, err
+		}
 	}
 	ev := outbox.MustPersonal(outbox.KYCSessionCreated, p.ID, userID, map[string]string{
 		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": wire.Time(expires),
@@ -85,12 +121,14 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		return Link{}, err
 	case rejected != nil && rejected.PartnerID != p.ID:
 		return Link{}, ErrNotOwned
+	case rejected != nil && rejected.KYCStatus == store.KYCApproved:
+		return Link{}, ErrAlreadyApproved
 	case rejected != nil:
 		return Link{}, ErrWrongUserType
 	}
 	metrics.Count(ctx, metrics.KYCLinks, 1)
 	return Link{
-		KYCLink:   buildLink(tpl.LinkURL, sess.ID, in.RedirectURI),
+		KYCLink:   link,
 		SessionID: sess.ID,
 		ExpiresAt: wire.Time(expires),
 	}, nil
@@ -118,4 +156,35 @@ func NewSessionID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// providerTimeout bounds a call to a provider; it never takes more than
+// half of the request's time left, so that the answer still comes in time.
+const providerTimeout = 5 * time.Second
+
+// sumsubLink asks Sumsub for a WebSDK link to level for userID, valid for
+// ttl, sending the applicant to redirect afterwards.
+func (s *Service) sumsubLink(ctx context.Context, level, userID string, ttl time.Duration, redirect string) (string, error) {
+	if s.providers == nil {
+		return "", logsafe.Wrap("kyc:providers_not_configured", errors.New("no KYC providers secret"))
+	}
+	cfg, err := s.providers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if cfg.Sumsub == nil {
+		return "", logsafe.Wrap("kyc:sumsub_not_configured", errors.New("the KYC providers secret has no sumsub account"))
+	}
+	timeout := providerTimeout
+	if end, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(end)/2)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c := &sumsub.Client{BaseURL: cfg.Sumsub.BaseURL, AppToken: cfg.Sumsub.AppToken, SecretKey: cfg.Sumsub.SecretKey, HTTP: s.httpc, Now: s.now}
+	link, err := c.WebSDKLink(ctx, sumsub.LinkRequest{LevelName: level, UserID: userID, TTL: ttl, Redirect: redirect})
+	if err != nil {
+		return "", logsafe.Wrap("kyc:sumsub_link_failed", err)
+	}
+	return link, nil
 }

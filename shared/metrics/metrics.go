@@ -31,13 +31,18 @@ const (
 	WebhookFailures      = "WebhookFailures"
 	WebhooksDeadLettered = "WebhooksDeadLettered"
 	SessionsExpired      = "SessionsExpired"
+	// KYCStatusChanges counts providers' results applied; KYCCallbacksIgnored
+	// those accepted and ignored (unknown session or user, not newer than
+	// the status, a type not mapped).
+	KYCStatusChanges    = "KYCStatusChanges"
+	KYCCallbacksIgnored = "KYCCallbacksIgnored"
 	// CleanupBacklog is 1 when a cleanup run ended with sessions left.
 	CleanupBacklog = "CleanupBacklog"
 )
 
 // All lists the metrics (the template's dashboard and alarms use them).
 var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
-	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog}
+	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored}
 
 type directive struct {
 	Namespace  string     `json:"Namespace"`

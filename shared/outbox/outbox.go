@@ -17,6 +17,7 @@ const (
 	UserCreated             = "user.created"
 	KYCSessionCreated       = "kyc.session_created"
 	KYCSessionExpired       = "kyc.session_expired"
+	KYCStatusChanged        = "kyc.status_changed"
 	UserIdentifierLinked    = "user.identifier_linked"
 	FederatedIdentitySet    = "federated_identity.set"
 	FederatedIdentityDelete = "federated_identity.deleted"

@@ -40,10 +40,28 @@ const (
 	OpUserSession
 )
 
-// KYCTemplate is a partner's KYC provider template for one country.
+// KYCTemplate is a partner's KYC provider template for one country:
+// without a provider (or "hosted"), the hosted provider, whose link is
+// LinkURL with the session id; "sumsub", Sumsub, whose link Sumsub makes
+// for the level named TemplateID.
 type KYCTemplate struct {
+	Provider   string `json:"provider,omitempty"`
 	TemplateID string `json:"templateId"`
-	LinkURL    string `json:"linkUrl"`
+	LinkURL    string `json:"linkUrl,omitempty"`
+}
+
+// Template providers.
+const (
+	ProviderHosted = "hosted"
+	ProviderSumsub = "sumsub"
+)
+
+// ProviderName is the template's provider: ProviderHosted when none is named.
+func (t KYCTemplate) ProviderName() string {
+	if t.Provider == "" {
+		return ProviderHosted
+	}
+	return t.Provider
 }
 
 // Webhook is where a partner's events go. The secret that signs them is
@@ -133,11 +151,22 @@ func Parse(data []byte) (*Registry, error) {
 	return r, nil
 }
 
-// checkTemplate requires a template id and an https link (http on loopback
-// for development) holding the session id placeholder.
+// checkTemplate requires a template id and a known provider; for the
+// hosted provider an https link (http on loopback for development) holding
+// the session id placeholder.
 func checkTemplate(t KYCTemplate) error {
 	if t.TemplateID == "" {
 		return errors.New("templateId is required")
+	}
+	switch t.ProviderName() {
+	case ProviderSumsub:
+		if t.LinkURL != "" {
+			return errors.New("linkUrl is not used with provider sumsub (Sumsub makes the link for the level templateId)")
+		}
+		return nil
+	case ProviderHosted:
+	default:
+		return errors.New(`provider must be "sumsub", or absent (or "hosted") for the hosted provider`)
 	}
 	u, err := url.Parse(t.LinkURL)
 	if err != nil || !strings.Contains(t.LinkURL, SessionIDPlaceholder) || u.Host == "" {

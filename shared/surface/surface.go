@@ -8,6 +8,7 @@ package surface
 import (
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface/federatedids"
+	"github.com/partner-identity/api/shared/surface/kyccallbacks"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
 )
@@ -16,8 +17,9 @@ import (
 func All() []router.Route {
 	return []router.Route{
 		partnerv2.CreateUserRoute, partnerv2.GetUserRoute, partnerv2.FindUserRoute,
-		partnerv2.CreateVerificationLinkRoute, partnerv2.CreateUserTokenRoute, partnerv2.DeleteUserRoute,
+		partnerv2.CreateVerificationLinkRoute, partnerv2.CreateUserTokenRoute, partnerv2.DeleteUserRoute, partnerv2.GetUserKYCRoute,
 		userv2.LinkIdentifierRoute, userv2.UserInfoRoute,
 		federatedids.SetIdentityRoute, federatedids.DeleteIdentityRoute, federatedids.ListIdentitiesRoute,
+		kyccallbacks.SumsubRoute, kyccallbacks.HostedRoute,
 	}
 }

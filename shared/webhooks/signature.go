@@ -3,25 +3,15 @@
 // events that cannot be delivered.
 package webhooks
 
-import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-)
+import "github.com/partner-identity/api/shared/webhooksig"
 
-// Headers of a delivery.
+// Headers of a delivery (package webhooksig signs them).
 const (
-	HeaderID        = "Webhook-Id"        // the event id, the same on every attempt
-	HeaderEvent     = "Webhook-Event"     // the event type
-	headerTimestamp = "Webhook-Timestamp" // Unix seconds of this attempt
-	headerSignature = "Webhook-Signature" // "v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)
+	HeaderID        = webhooksig.HeaderID
+	HeaderEvent     = webhooksig.HeaderEvent
+	headerTimestamp = webhooksig.HeaderTimestamp
+	headerSignature = webhooksig.HeaderSignature
 )
 
 // sign is the signature header value for a body sent at timestamp.
-func sign(secret, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(timestamp))
-	m.Write([]byte("."))
-	m.Write(body)
-	return "v1=" + hex.EncodeToString(m.Sum(nil))
-}
+func sign(secret, timestamp string, body []byte) string { return webhooksig.Sign(secret, timestamp, body) }

@@ -197,11 +197,14 @@ var (
 	lookupAnswers = []apierr.Answer{
 		{Outcome: store.ErrNotFound, Answer: apierr.UserNotFound},
 		{Outcome: users.ErrNotOwned, Answer: userNotOfPartner},
+		{Outcome: kyc.ErrUserNotFound, Answer: apierr.UserNotFound},
+		{Outcome: kyc.ErrNotOwned, Answer: userNotOfPartner},
 	}
 	linkAnswers = []apierr.Answer{
 		{Outcome: kyc.ErrUserNotFound, Answer: apierr.UserNotFound},
 		{Outcome: kyc.ErrNotOwned, Answer: userNotOfPartner},
 		{Outcome: kyc.ErrWrongUserType, Answer: apierr.InvalidVerificationType},
+		{Outcome: kyc.ErrAlreadyApproved, Answer: apierr.KYCAlreadyApproved},
 	}
 )
 
@@ -225,6 +228,21 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 		return apierr.Translate(err, linkAnswers...)
 	}
 	dialects.WritePartnerV2(w, http.StatusCreated, link)
+	return nil
+}
+
+// GetUserKYC is GET /api/partner/v2/users/{userId}/kyc: the user's
+// kycStatus and its newest sessions.
+func (a *API) GetUserKYC(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	v, err := a.kyc.Read(r.Context(), p.ID, id)
+	if err != nil {
+		return lookupError(err)
+	}
+	dialects.WritePartnerV2(w, http.StatusOK, v)
 	return nil
 }
 

@@ -13,7 +13,7 @@ func newAPI(d *app.Deps) *API {
 	return &API{
 		registry: d.Registry,
 		users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
-		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention),
+		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention).UseProviders(d.KYCProviders, d.HTTPClient),
 	}
 }
 
@@ -24,6 +24,7 @@ var (
 	GetUserRoute                = router.Of("get-user", "GET /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).GetUser)
 	FindUserRoute               = router.Of("find-user", "GET /api/partner/v2/users", apierr.MsgInternal, newAPI, (*API).FindUser)
 	CreateVerificationLinkRoute = router.Of("create-verification-link", "POST /api/partner/v2/users/{userId}/kyc/verification-link", apierr.MsgVerificationLinkFailed, newAPI, (*API).CreateVerificationLink)
+	GetUserKYCRoute             = router.Of("get-user-kyc", "GET /api/partner/v2/users/{userId}/kyc", apierr.MsgInternal, newAPI, (*API).GetUserKYC)
 	DeleteUserRoute             = router.Of("delete-user", "DELETE /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).DeleteUser)
 	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, newAPI, (*API).CreateUserToken)
 )

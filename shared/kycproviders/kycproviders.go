@@ -1,0 +1,70 @@
+// Package kycproviders holds the KYC providers' credentials, a secret of
+// their own (Secrets Manager in AWS, a file locally): which only the
+// verification link and the providers' callbacks read.
+//
+//	{"sumsub": {"baseUrl": "https://api.sumsub.com", "appToken": "...", "secretKey": "...", "webhookSecret": "..."},
+//	 "hosted": {"webhookSecret": "..."}}
+package kycproviders
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/partner-identity/api/shared/jsonmember"
+)
+
+// Sumsub is the Sumsub account: its API (baseUrl, the app token and its
+// secret key, which signs each request) and the secret its webhooks are
+// signed with.
+type Sumsub struct {
+	BaseURL       string `json:"baseUrl"`
+	AppToken      string `json:"appToken"`
+	SecretKey     string `json:"secretKey"`
+	WebhookSecret string `json:"webhookSecret"`
+}
+
+// Hosted is the hosted provider: the secret its callbacks are signed with
+// (this API's own webhook signature).
+type Hosted struct {
+	WebhookSecret string `json:"webhookSecret"`
+}
+
+// Config is the parsed secret; a provider absent from it is not
+// configured (its templates' links fail, its callbacks are refused).
+type Config struct {
+	Sumsub *Sumsub `json:"sumsub"`
+	Hosted *Hosted `json:"hosted"`
+}
+
+// minSecret is the shortest webhook secret accepted (16 bytes).
+const minSecret = 16
+
+// Parse reads and validates the secret.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	if err := jsonmember.DecodeStrict(data, &c); err != nil {
+		return nil, fmt.Errorf("kyc providers: %w", err)
+	}
+	if s := c.Sumsub; s != nil {
+		u, err := url.Parse(s.BaseURL)
+		loopback := err == nil && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")
+		switch {
+		case err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && loopback) || u.RawQuery != "" || u.Fragment != "":
+			return nil, errors.New("kyc providers: sumsub.baseUrl must be an https URL without query (http on loopback for tests)")
+		case s.AppToken == "" || s.SecretKey == "":
+			return nil, errors.New("kyc providers: sumsub.appToken and sumsub.secretKey are required")
+		case len(s.WebhookSecret) < minSecret:
+			return nil, errors.New("kyc providers: sumsub.webhookSecret must be at least 16 characters")
+		}
+	}
+	if h := c.Hosted; h != nil && len(h.WebhookSecret) < minSecret {
+		return nil, errors.New("kyc providers: hosted.webhookSecret must be at least 16 characters")
+	}
+	return &c, nil
+}
+
+// DevDocument is the development secret (make run, tests; never in
+// Lambda): the hosted provider's callback secret, which the local
+// stand-in provider page signs with; no Sumsub account.
+const DevDocument = `{"hosted": {"webhookSecret": "dev-hosted-kyc-callback-secret-not-for-production"}}`

@@ -1,0 +1,221 @@
+package sumsub_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"hash"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/sumsub"
+)
+
+const (
+	appToken  = "sbx:uY0CgwELmgUAEyl4hNWxLngb.0WSeQeiYny4WEqmAALEAiK2qTC96fBad"
+	secretKey = "Hej2ch71kG2kTd1iIUDZFNsO5C1lh5Gq"
+)
+
+// sumsubStandIn checks a websdkLink request as Sumsub's reference documents
+// it, computing the signature on its own, and answers with answer.
+type sumsubStandIn struct {
+	t      *testing.T
+	now    time.Time
+	bodies []map[string]any
+	answer func(w http.ResponseWriter)
+}
+
+func (s *sumsubStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := s.t
+	body, _ := io.ReadAll(r.Body)
+	fail := func(format string, args ...any) {
+		t.Errorf(format, args...)
+		http.Error(w, `{"description":"bad request"}`, http.StatusUnauthorized)
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/resources/sdkIntegrations/levels/-/websdkLink" {
+		fail("request %s %s", r.Method, r.URL.Path)
+		return
+	}
+	if r.Header.Get("Content-Type") != "application/json" {
+		fail("content type %q", r.Header.Get("Content-Type"))
+		return
+	}
+	if r.Header.Get("X-App-Token") != appToken {
+		fail("X-App-Token %q", r.Header.Get("X-App-Token"))
+		return
+	}
+	ts := r.Header.Get("X-App-Access-Ts")
+	if ts != strconv.FormatInt(s.now.Unix(), 10) {
+		fail("X-App-Access-Ts %q, want the Unix seconds of now %d", ts, s.now.Unix())
+		return
+	}
+	m := hmac.New(sha256.New, []byte(secretKey))
+	m.Write([]byte(ts + "POST" + r.URL.RequestURI()))
+	m.Write(body)
+	if got, want := r.Header.Get("X-App-Access-Sig"), hex.EncodeToString(m.Sum(nil)); got != want {
+		fail("X-App-Access-Sig %q, want %q", got, want)
+		return
+	}
+	var b map[string]any
+	if err := json.Unmarshal(body, &b); err != nil {
+		fail("body %s", body)
+		return
+	}
+	s.bodies = append(s.bodies, b)
+	s.answer(w)
+}
+
+func linkAnswer(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"url":"https://in.sumsub.com/websdk/p/sbx_uY0CgwELmgUAEyl4"}`))
+}
+
+func TestWebSDKLinkIsSignedAsSumsubDocuments(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 15, 0, time.UTC)
+	stand := &sumsubStandIn{t: t, now: now, answer: linkAnswer}
+	srv := httptest.NewServer(stand)
+	defer srv.Close()
+	c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey, Now: func() time.Time { return now }}
+
+	url, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "basic-kyc-level",
+		UserID: "0b6f2c1e-5d7a-4c3e-9f1a-2b3c4d5e6f70", TTL: 24 * time.Hour, Redirect: "https://partner.example/kyc/done"})
+	if err != nil || url != "https://in.sumsub.com/websdk/p/sbx_uY0CgwELmgUAEyl4" {
+		t.Fatalf("link %q %v", url, err)
+	}
+	want := map[string]any{"levelName": "basic-kyc-level", "userId": "0b6f2c1e-5d7a-4c3e-9f1a-2b3c4d5e6f70", "ttlInSecs": 86400.0,
+		"redirect": map[string]any{"successUrl": "https://partner.example/kyc/done", "rejectUrl": "https://partner.example/kyc/done"}}
+	if !reflect.DeepEqual(stand.bodies[0], want) {
+		t.Fatalf("body %v\nwant %v", stand.bodies[0], want)
+	}
+	// Without a redirect, none is sent.
+	if _, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := stand.bodies[1]["redirect"]; ok {
+		t.Fatalf("body %v", stand.bodies[1])
+	}
+	// Another secret key's signature is refused by the stand-in: it checks.
+	bad := *c
+	bad.SecretKey = "another"
+	inner := &testing.T{}
+	stand.t = inner
+	if _, err := bad.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) || !inner.Failed() {
+		t.Fatalf("a wrong signature went through: %v", err)
+	}
+}
+
+func TestWebSDKLinkFailures(t *testing.T) {
+	now := time.Now()
+	cases := map[string]func(w http.ResponseWriter){
+		"error status":   func(w http.ResponseWriter) { http.Error(w, `{"description":"Level not found"}`, http.StatusNotFound) },
+		"not JSON":       func(w http.ResponseWriter) { _, _ = w.Write([]byte("<html>")) },
+		"no url":         func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{}`)) },
+		"not https":      func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"url":"http://in.sumsub.com/x"}`)) },
+		"relative":       func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"url":"/websdk/p/x"}`)) },
+		"server error":   func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
+		"url not string": func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"url":7}`)) },
+	}
+	for name, answer := range cases {
+		srv := httptest.NewServer(&sumsubStandIn{t: t, now: now, answer: answer})
+		c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey, Now: func() time.Time { return now }}
+		if _, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) {
+			t.Errorf("%s: %v", name, err)
+		}
+		srv.Close()
+	}
+	// A provider that does not answer within the context's deadline.
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	defer srv.Close()
+	defer close(hang)
+	c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.WebSDKLink(ctx, sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hanging provider: %v", err)
+	}
+}
+
+func TestVerifyDigestPerAlgorithm(t *testing.T) {
+	body := []byte(`{"type":"applicantReviewed","externalUserId":"u"}`)
+	const secret = "webhook-secret-of-the-account"
+	hexHMAC := func(h func() hash.Hash) string {
+		m := hmac.New(h, []byte(secret))
+		m.Write(body)
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	for alg, h := range map[string]func() hash.Hash{"HMAC_SHA1_HEX": sha1.New, "HMAC_SHA256_HEX": sha256.New, "HMAC_SHA512_HEX": sha512.New, "": sha256.New} {
+		if err := sumsub.VerifyDigest(secret, alg, body, hexHMAC(h)); err != nil {
+			t.Errorf("%q: %v", alg, err)
+		}
+		if err := sumsub.VerifyDigest("another-secret", alg, body, hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
+			t.Errorf("%q with another secret: %v", alg, err)
+		}
+		if err := sumsub.VerifyDigest(secret, alg, append(body, ' '), hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
+			t.Errorf("%q over another body: %v", alg, err)
+		}
+	}
+	if err := sumsub.VerifyDigest(secret, "HMAC_SHA512_HEX", body, hexHMAC(sha256.New)); !errors.Is(err, sumsub.ErrDigest) {
+		t.Errorf("a SHA-256 digest said to be SHA-512: %v", err)
+	}
+	for _, alg := range []string{"HMAC_MD5_HEX", "SHA256", "hmac_sha256_hex"} {
+		if err := sumsub.VerifyDigest(secret, alg, body, hexHMAC(sha256.New)); !errors.Is(err, sumsub.ErrDigestAlg) {
+			t.Errorf("%q: %v", alg, err)
+		}
+	}
+	if err := sumsub.VerifyDigest(secret, "", body, ""); !errors.Is(err, sumsub.ErrDigest) {
+		t.Errorf("missing digest: %v", err)
+	}
+}
+
+func TestParseMapsEachWebhook(t *testing.T) {
+	at := time.Date(2024, 2, 2, 17, 23, 16, 368e6, time.UTC)
+	reviewed := func(answer, rejectType string) string {
+		return `{"applicantId":"65bd1c3b","inspectionId":"65bd1c3b","correlationId":"c","levelName":"basic-kyc-level",
+			"externalUserId":"u1","type":"applicantReviewed","sandboxMode":true,"reviewStatus":"completed","createdAtMs":"2024-02-02 17:23:16.368",
+			"clientId":"acme","reviewResult":{"reviewAnswer":"` + answer + `","rejectLabels":["FORGERY","Jane Doe's passport"],
+			"reviewRejectType":"` + rejectType + `","moderationComment":"Jane Doe, born 1990","clientComment":"x"}}`
+	}
+	cases := []struct {
+		body   string
+		status string
+		labels []string
+	}{
+		{`{"type":"applicantPending","externalUserId":"u1","createdAtMs":"2024-02-02 17:23:16.368","reviewStatus":"pending"}`, "IN_REVIEW", nil},
+		{`{"type":"applicantOnHold","externalUserId":"u1","createdAtMs":"2024-02-02 17:23:16.368","reviewStatus":"onHold"}`, "IN_REVIEW", nil},
+		{reviewed("GREEN", ""), "APPROVED", nil},
+		{reviewed("RED", "RETRY"), "ACTION_REQUIRED", []string{"FORGERY"}},
+		{reviewed("RED", "FINAL"), "REJECTED", []string{"FORGERY"}},
+	}
+	for _, c := range cases {
+		r, err := sumsub.Parse([]byte(c.body))
+		if err != nil || !r.Mapped || r.Status != c.status || r.UserID != "u1" || !r.At.Equal(at) || !reflect.DeepEqual(r.RejectLabels, c.labels) {
+			t.Errorf("%s\n-> %+v %v", c.body, r, err)
+		}
+	}
+	for _, ignored := range []string{`{"type":"applicantCreated","externalUserId":"u1"}`, `{"type":"applicantPersonalInfoChanged"}`} {
+		if r, err := sumsub.Parse([]byte(ignored)); err != nil || r.Mapped {
+			t.Errorf("%s: %+v %v", ignored, r, err)
+		}
+	}
+	for _, bad := range []string{``, `[]`, `{}`, `{"type":7}`, `not json`,
+		`{"type":"applicantPending","createdAtMs":"2024-02-02 17:23:16.368"}`,
+		`{"type":"applicantPending","externalUserId":"u1"}`,
+		`{"type":"applicantPending","externalUserId":"u1","createdAtMs":"2024-02-02T17:23:16Z"}`,
+		`{"type":"applicantReviewed","externalUserId":"u1","createdAtMs":"2024-02-02 17:23:16.368"}`,
+		reviewed("YELLOW", ""), reviewed("RED", ""), reviewed("RED", "MAYBE")} {
+		if _, err := sumsub.Parse([]byte(bad)); !errors.Is(err, sumsub.ErrMalformed) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

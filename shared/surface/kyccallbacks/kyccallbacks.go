@@ -1,0 +1,133 @@
+// Package kyccallbacks holds the KYC providers' callbacks: Sumsub's
+// webhooks and the hosted provider's. No partner key: each is
+// authenticated by its provider's signature over the raw body. Answers are
+// in the Partner v2 dialect: 200 for everything accepted (applied or
+// ignored, so that the provider does not send it again), 401 for a bad or
+// missing signature, 400 for a body that is not what the provider sends.
+package kyccallbacks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/dialects"
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/kyc"
+	"github.com/partner-identity/api/shared/kycproviders"
+	"github.com/partner-identity/api/shared/metrics"
+	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/sumsub"
+	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhooksig"
+)
+
+// API is the providers' callbacks.
+type API struct {
+	providers func(context.Context) (*kycproviders.Config, error)
+	kyc       *kyc.Service
+	now       func() time.Time
+}
+
+func newAPI(d *app.Deps) *API {
+	return &API{providers: d.KYCProviders, now: d.Now,
+		kyc: kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention)}
+}
+
+// The routes, one function each.
+var (
+	SumsubRoute = router.Of("kyc-sumsub-webhook", "POST /kyc/providers/sumsub/webhook", apierr.MsgInternal, newAPI, (*API).Sumsub)
+	HostedRoute = router.Of("kyc-hosted-webhook", "POST /kyc/providers/hosted/webhook", apierr.MsgInternal, newAPI, (*API).Hosted)
+)
+
+// accepted is the answer to an accepted callback: what was done with it.
+type accepted struct {
+	Outcome kyc.Outcome `json:"outcome"`
+}
+
+// ignoredType is the outcome of a Sumsub webhook type this API does not map.
+const ignoredType kyc.Outcome = "ignored_type"
+
+// Sumsub is POST /kyc/providers/sumsub/webhook: X-Payload-Digest is the
+// hex HMAC of the raw body with the account's webhook secret, by the
+// algorithm in X-Payload-Digest-Alg (HMAC_SHA256_HEX when absent).
+func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
+	cfg, err := a.config(r.Context())
+	if err != nil {
+		return err
+	}
+	body, bad := httpx.ReadRaw(r)
+	if bad != nil {
+		return apierr.InvalidInput(*bad)
+	}
+	if cfg.Sumsub == nil || sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) != nil {
+		return apierr.BadCallbackSignature()
+	}
+	res, err := sumsub.Parse(body)
+	if err != nil {
+		return apierr.InvalidInput(apierr.Detail{Field: "body", Issue: "is not a Sumsub webhook (type, externalUserId, createdAtMs and, when reviewed, reviewResult)"})
+	}
+	if !res.Mapped {
+		metrics.Count(r.Context(), metrics.KYCCallbacksIgnored, 1)
+		dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: ignoredType})
+		return nil
+	}
+	id, ok := users.UserID(res.UserID)
+	if !ok {
+		// Not one of our user ids: an applicant made elsewhere in the account.
+		metrics.Count(r.Context(), metrics.KYCCallbacksIgnored, 1)
+		dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: kyc.UnknownSession})
+		return nil
+	}
+	return a.apply(w, r, kyc.Result{Provider: store.ProviderSumsub, UserID: id, Status: res.Status, At: res.At, RejectLabels: res.RejectLabels})
+}
+
+// Hosted is POST /kyc/providers/hosted/webhook, signed as this API signs
+// its webhooks (package webhooksig) with the hosted provider's secret:
+// {"sessionId", "status", "occurredAt"}.
+func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
+	cfg, err := a.config(r.Context())
+	if err != nil {
+		return err
+	}
+	body, bad := httpx.ReadRaw(r)
+	if bad != nil {
+		return apierr.InvalidInput(*bad)
+	}
+	if cfg.Hosted == nil || webhooksig.Verify(cfg.Hosted.WebhookSecret, r.Header, body, a.now()) != nil {
+		return apierr.BadCallbackSignature()
+	}
+	obj, bad := httpx.ParseObject(body)
+	if bad != nil {
+		return apierr.InvalidInput(*bad)
+	}
+	res, details := kyc.ParseHostedCallback(obj)
+	if len(details) > 0 {
+		return apierr.InvalidInput(details...)
+	}
+	return a.apply(w, r, res)
+}
+
+func (a *API) apply(w http.ResponseWriter, r *http.Request, res kyc.Result) error {
+	out, err := a.kyc.Apply(r.Context(), res)
+	if err != nil {
+		return err
+	}
+	dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})
+	return nil
+}
+
+func (a *API) config(ctx context.Context) (*kycproviders.Config, error) {
+	cfg, err := a.providers(ctx)
+	if err != nil {
+		return nil, apierr.Internal(apierr.MsgInternal).WithCause(err)
+	}
+	if cfg == nil {
+		return nil, apierr.Internal(apierr.MsgInternal).WithCause(errors.New("no KYC providers"))
+	}
+	return cfg, nil
+}

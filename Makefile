@@ -5,7 +5,8 @@ ARTIFACTS_DIR ?= $(CURDIR)/bin
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARCH        ?= arm64
 LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
-FUNCTIONS    := create-user get-user find-user delete-user create-verification-link cleanup-kyc-sessions \
+FUNCTIONS    := create-user get-user find-user delete-user create-verification-link get-user-kyc cleanup-kyc-sessions \
+                kyc-sumsub-webhook kyc-hosted-webhook \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
                 webhook-dispatcher unmatched-route
@@ -17,7 +18,8 @@ ADDR  ?= 127.0.0.1:3000
 build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction build-DeleteUserFunction \
-        build-CreateVerificationLinkFunction build-CleanupKycSessionsFunction \
+        build-CreateVerificationLinkFunction build-GetUserKycFunction build-CleanupKycSessionsFunction \
+        build-KycSumsubWebhookFunction build-KycHostedWebhookFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
         build-WebhookDispatcherFunction build-UnmatchedRouteFunction
@@ -26,7 +28,10 @@ build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
 build-DeleteUserFunction:             ; $(call build_fn,delete-user)
 build-CreateVerificationLinkFunction: ; $(call build_fn,create-verification-link)
+build-GetUserKycFunction:             ; $(call build_fn,get-user-kyc)
 build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
+build-KycSumsubWebhookFunction:       ; $(call build_fn,kyc-sumsub-webhook)
+build-KycHostedWebhookFunction:       ; $(call build_fn,kyc-hosted-webhook)
 build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)
 build-LinkIdentifierFunction:         ; $(call build_fn,link-identifier)
 build-UserInfoFunction:               ; $(call build_fn,user-info)

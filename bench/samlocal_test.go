@@ -35,6 +35,7 @@ func TestSamLocalInvoke(t *testing.T) {
 	}
 	want := map[string]string{
 		"create-user": "201", "get-user": "404", "find-user": "404", "delete-user": "404", "create-verification-link": "404",
+		"get-user-kyc": "404", "kyc-sumsub-webhook": "200", "kyc-hosted-webhook": "401",
 		"create-user-token": "404", "link-identifier": "404", "user-info": "401", "set-federated-identity": "401",
 		"delete-federated-identity": "401", "list-federated-identities": "401", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,

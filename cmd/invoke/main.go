@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/shared/app"
@@ -32,7 +33,11 @@ func main() {
 	}
 	app.SetupLogging()
 	ctx := context.Background()
-	d, err := app.Build(ctx, app.FromEnv())
+	cfg := app.FromEnv()
+	if *event != "-" {
+		cfg.Now = clockFor(*fn, *event)
+	}
+	d, err := app.Build(ctx, cfg)
 	if err == nil && !*empty && *fn != "create-user" { // create-user's event registers that user itself
 		err = devdata.SeedUser(ctx, d)
 	}
@@ -53,6 +58,34 @@ func main() {
 		os.Exit(1)
 	}
 	os.Stdout.Write(append(out, '\n'))
+}
+
+// signedAtEventTime are the functions whose event files carry a signature
+// over a timestamp, which the function holds to a 5-minute tolerance: they
+// run with the clock at the event's requestContext.timeEpoch (the time it
+// was signed for).
+var signedAtEventTime = map[string]bool{"kyc-hosted-webhook": true}
+
+// clockFor is the clock function fn runs with for the event file: the
+// event's time for signedAtEventTime, else nil (the real clock).
+func clockFor(fn, file string) func() time.Time {
+	if !signedAtEventTime[fn] {
+		return nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var ev struct {
+		RequestContext struct {
+			TimeEpoch int64 `json:"timeEpoch"`
+		} `json:"requestContext"`
+	}
+	if json.Unmarshal(raw, &ev) != nil || ev.RequestContext.TimeEpoch == 0 {
+		return nil
+	}
+	at := time.UnixMilli(ev.RequestContext.TimeEpoch)
+	return func() time.Time { return at }
 }
 
 // handler is the Lambda handler of function name, built as its main builds it.

@@ -22,6 +22,11 @@ const (
 	UserID         = "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
 	ExternalUserID = "91b95244-72ca-459e-88d2-281c3e2935c1"
 	Identifier     = "c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8"
+	// HostedSessionID is its KYC session with the hosted provider
+	// (events/kyc-hosted-webhook.json's); SumsubSessionID its latest, with
+	// Sumsub (events/kyc-sumsub-webhook.json's, which names the user).
+	HostedSessionID = "0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90"
+	SumsubSessionID = "7a1b2c3d4e5f40617283940a1b2c3d4e"
 )
 
 // SeedUser writes the development user of the development partner into
@@ -46,5 +51,21 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	if u, err = d.Store.GetUser(ctx, u.ID); err != nil {
 		return err
 	}
-	return federation.New(d.Store, d.Now).Set(ctx, u, p)
+	if err := federation.New(d.Store, d.Now).Set(ctx, u, p); err != nil {
+		return err
+	}
+	for _, sess := range []store.KYCSession{
+		{ID: HostedSessionID, Provider: store.ProviderHosted, TemplateID: "dev-mx"},
+		{ID: SumsubSessionID, Provider: store.ProviderSumsub, TemplateID: "basic-kyc-level"},
+	} {
+		sess.UserID, sess.PartnerID, sess.Country, sess.Status = u.ID, u.PartnerID, "MX", store.KYCPending
+		sess.CreatedAt, sess.UpdatedAt, sess.ExpiresAt = now, now, now.Add(24*time.Hour).Truncate(time.Second)
+		sess.RetainUntil = sess.ExpiresAt.Add(30 * 24 * time.Hour)
+		ev := outbox.MustPersonal(outbox.KYCSessionCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID, "sessionId": sess.ID}, now)
+		if _, err := d.Store.OpenKYCSession(ctx, sess, now, ev); err != nil {
+			return err
+		}
+		now = now.Add(time.Millisecond) // the Sumsub session is the latest
+	}
+	return nil
 }

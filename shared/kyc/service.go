@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -51,12 +50,12 @@ type Service struct {
 	retention  time.Duration
 	// providers are the providers' credentials; httpc calls them.
 	providers func(context.Context) (*kycproviders.Config, error)
-	httpc     *http.Client
+	httpc     sumsub.Doer
 }
 
 // UseProviders gives s the providers' credentials, and the client that
-// calls them (http.DefaultClient when nil).
-func (s *Service) UseProviders(providers func(context.Context) (*kycproviders.Config, error), c *http.Client) *Service {
+// calls them (an *http.Client; http.DefaultClient when nil).
+func (s *Service) UseProviders(providers func(context.Context) (*kycproviders.Config, error), c sumsub.Doer) *Service {
 	s.providers, s.httpc = providers, c
 	return s
 }

@@ -32,6 +32,7 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "delete-user": 404, "create-verification-link": 404,
+		"get-user-kyc": 404, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 401,
 		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
 		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
 	for _, rt := range surface.All() {

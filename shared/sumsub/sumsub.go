@@ -42,13 +42,19 @@ func Sign(secretKey string, ts int64, method, pathAndQuery string, body []byte) 
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// Doer sends a request: an *http.Client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // Client calls Sumsub's API.
 type Client struct {
 	BaseURL   string
 	AppToken  string
 	SecretKey string
-	HTTP      *http.Client
-	Now       func() time.Time
+	// HTTP sends the requests (http.DefaultClient when nil).
+	HTTP Doer
+	Now  func() time.Time
 }
 
 // LinkRequest is what a WebSDK link is made for.
@@ -108,9 +114,9 @@ func (c *Client) WebSDKLink(ctx context.Context, r LinkRequest) (string, error) 
 	req.Header.Set(HeaderAppToken, c.AppToken)
 	req.Header.Set(HeaderAccessTs, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderAccessSig, Sign(c.SecretKey, ts, http.MethodPost, req.URL.RequestURI(), body))
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	var hc Doer = http.DefaultClient
+	if c.HTTP != nil {
+		hc = c.HTTP
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -14,4 +14,6 @@ const (
 )
 
 // sign is the signature header value for a body sent at timestamp.
-func sign(secret, timestamp string, body []byte) string { return webhooksig.Sign(secret, timestamp, body) }
+func sign(secret, timestamp string, body []byte) string {
+	return webhooksig.Sign(secret, timestamp, body)
+}

@@ -5,6 +5,7 @@ import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/kyc"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/users"
 )
 
@@ -13,7 +14,7 @@ func newAPI(d *app.Deps) *API {
 	return &API{
 		registry: d.Registry,
 		users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
-		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention).UseProviders(d.KYCProviders, d.HTTPClient),
+		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention).UseProviders(d.KYCProviders, httpClient(d)),
 	}
 }
 
@@ -28,3 +29,13 @@ var (
 	DeleteUserRoute             = router.Of("delete-user", "DELETE /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).DeleteUser)
 	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, newAPI, (*API).CreateUserToken)
 )
+
+// httpClient is the client that calls the KYC providers: d's, or none (the
+// default client) when d has none. A nil *http.Client in the interface
+// would not be nil.
+func httpClient(d *app.Deps) sumsub.Doer {
+	if d.HTTPClient == nil {
+		return nil
+	}
+	return d.HTTPClient
+}

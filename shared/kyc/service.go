@@ -105,7 +105,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		// The provider first: a failed call leaves nothing written. A link
 		// made for a request the store then refuses is never shown.
 		var err error
-		if link, err = s.sumsubLink(ctx, tpl.TemplateID, userID, expires.Sub(now), in.RedirectURI); err != nil {
+		if link, err = s.sumsubLink(ctx, tpl.TemplateID, userID, s.sessionTTL, in.RedirectURI); err != nil {
 			return Link{}, err
 		}
 	}

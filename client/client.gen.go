@@ -18,6 +18,48 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for CallbackAcceptedDataOutcome.
+const (
+	Applied        CallbackAcceptedDataOutcome = "applied"
+	IgnoredType    CallbackAcceptedDataOutcome = "ignored_type"
+	Recorded       CallbackAcceptedDataOutcome = "recorded"
+	Stale          CallbackAcceptedDataOutcome = "stale"
+	UnknownSession CallbackAcceptedDataOutcome = "unknown_session"
+)
+
+// Valid indicates whether the value is a known member of the CallbackAcceptedDataOutcome enum.
+func (e CallbackAcceptedDataOutcome) Valid() bool {
+	switch e {
+	case Applied:
+		return true
+	case IgnoredType:
+		return true
+	case Recorded:
+		return true
+	case Stale:
+		return true
+	case UnknownSession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallbackAcceptedSuccess.
+const (
+	CallbackAcceptedSuccessTrue CallbackAcceptedSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the CallbackAcceptedSuccess enum.
+func (e CallbackAcceptedSuccess) Valid() bool {
+	switch e {
+	case CallbackAcceptedSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateUserRequestMethod.
 const (
 	CreateUserRequestMethodEMAIL       CreateUserRequestMethod = "EMAIL"
@@ -72,6 +114,63 @@ func (e FederatedIdentityCollectionDataType) Valid() bool {
 	}
 }
 
+// Defines values for HostedCallbackStatus.
+const (
+	HostedCallbackStatusACTIONREQUIRED HostedCallbackStatus = "ACTION_REQUIRED"
+	HostedCallbackStatusAPPROVED       HostedCallbackStatus = "APPROVED"
+	HostedCallbackStatusINREVIEW       HostedCallbackStatus = "IN_REVIEW"
+	HostedCallbackStatusREJECTED       HostedCallbackStatus = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the HostedCallbackStatus enum.
+func (e HostedCallbackStatus) Valid() bool {
+	switch e {
+	case HostedCallbackStatusACTIONREQUIRED:
+		return true
+	case HostedCallbackStatusAPPROVED:
+		return true
+	case HostedCallbackStatusINREVIEW:
+		return true
+	case HostedCallbackStatusREJECTED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KycStatus.
+const (
+	KycStatusACTIONREQUIRED KycStatus = "ACTION_REQUIRED"
+	KycStatusAPPROVED       KycStatus = "APPROVED"
+	KycStatusEXPIRED        KycStatus = "EXPIRED"
+	KycStatusINREVIEW       KycStatus = "IN_REVIEW"
+	KycStatusNOTSTARTED     KycStatus = "NOT_STARTED"
+	KycStatusPENDING        KycStatus = "PENDING"
+	KycStatusREJECTED       KycStatus = "REJECTED"
+)
+
+// Valid indicates whether the value is a known member of the KycStatus enum.
+func (e KycStatus) Valid() bool {
+	switch e {
+	case KycStatusACTIONREQUIRED:
+		return true
+	case KycStatusAPPROVED:
+		return true
+	case KycStatusEXPIRED:
+		return true
+	case KycStatusINREVIEW:
+		return true
+	case KycStatusNOTSTARTED:
+		return true
+	case KycStatusPENDING:
+		return true
+	case KycStatusREJECTED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PartnerErrorErrorCode.
 const (
 	EXTERNALUSERIDCONFLICT         PartnerErrorErrorCode = "EXTERNAL_USER_ID_CONFLICT"
@@ -79,6 +178,7 @@ const (
 	INVALIDPARTNERFLOW             PartnerErrorErrorCode = "INVALID_PARTNER_FLOW"
 	INVALIDUSERINPUTERROR          PartnerErrorErrorCode = "INVALID_USER_INPUT_ERROR"
 	INVALIDVERIFICATIONTYPEFORUSER PartnerErrorErrorCode = "INVALID_VERIFICATION_TYPE_FOR_USER"
+	KYCALREADYAPPROVED             PartnerErrorErrorCode = "KYC_ALREADY_APPROVED"
 	KYCTEMPLATENOTCONFIGUREDERROR  PartnerErrorErrorCode = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
@@ -97,6 +197,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case INVALIDUSERINPUTERROR:
 		return true
 	case INVALIDVERIFICATIONTYPEFORUSER:
+		return true
+	case KYCALREADYAPPROVED:
 		return true
 	case KYCTEMPLATENOTCONFIGUREDERROR:
 		return true
@@ -126,24 +228,36 @@ func (e PartnerErrorSuccess) Valid() bool {
 	}
 }
 
-// Defines values for UserKycStatus.
+// Defines values for SumsubWebhookReviewResultReviewAnswer.
 const (
-	UserKycStatusCOMPLETED  UserKycStatus = "COMPLETED"
-	UserKycStatusEXPIRED    UserKycStatus = "EXPIRED"
-	UserKycStatusNOTSTARTED UserKycStatus = "NOT_STARTED"
-	UserKycStatusPENDING    UserKycStatus = "PENDING"
+	GREEN SumsubWebhookReviewResultReviewAnswer = "GREEN"
+	RED   SumsubWebhookReviewResultReviewAnswer = "RED"
 )
 
-// Valid indicates whether the value is a known member of the UserKycStatus enum.
-func (e UserKycStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the SumsubWebhookReviewResultReviewAnswer enum.
+func (e SumsubWebhookReviewResultReviewAnswer) Valid() bool {
 	switch e {
-	case UserKycStatusCOMPLETED:
+	case GREEN:
 		return true
-	case UserKycStatusEXPIRED:
+	case RED:
 		return true
-	case UserKycStatusNOTSTARTED:
+	default:
+		return false
+	}
+}
+
+// Defines values for SumsubWebhookReviewResultReviewRejectType.
+const (
+	FINAL SumsubWebhookReviewResultReviewRejectType = "FINAL"
+	RETRY SumsubWebhookReviewResultReviewRejectType = "RETRY"
+)
+
+// Valid indicates whether the value is a known member of the SumsubWebhookReviewResultReviewRejectType enum.
+func (e SumsubWebhookReviewResultReviewRejectType) Valid() bool {
+	switch e {
+	case FINAL:
 		return true
-	case UserKycStatusPENDING:
+	case RETRY:
 		return true
 	default:
 		return false
@@ -189,30 +303,6 @@ func (e UserType) Valid() bool {
 	}
 }
 
-// Defines values for UserInfoKycStatus.
-const (
-	UserInfoKycStatusCOMPLETED  UserInfoKycStatus = "COMPLETED"
-	UserInfoKycStatusEXPIRED    UserInfoKycStatus = "EXPIRED"
-	UserInfoKycStatusNOTSTARTED UserInfoKycStatus = "NOT_STARTED"
-	UserInfoKycStatusPENDING    UserInfoKycStatus = "PENDING"
-)
-
-// Valid indicates whether the value is a known member of the UserInfoKycStatus enum.
-func (e UserInfoKycStatus) Valid() bool {
-	switch e {
-	case UserInfoKycStatusCOMPLETED:
-		return true
-	case UserInfoKycStatusEXPIRED:
-		return true
-	case UserInfoKycStatusNOTSTARTED:
-		return true
-	case UserInfoKycStatusPENDING:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for UserInfoMethod.
 const (
 	UserInfoMethodEMAIL       UserInfoMethod = "EMAIL"
@@ -246,6 +336,39 @@ func (e UserInfoType) Valid() bool {
 	case UserInfoTypeBUSINESS:
 		return true
 	case UserInfoTypeINDIVIDUAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserKycSessionsProvider.
+const (
+	Hosted UserKycSessionsProvider = "hosted"
+	Sumsub UserKycSessionsProvider = "sumsub"
+)
+
+// Valid indicates whether the value is a known member of the UserKycSessionsProvider enum.
+func (e UserKycSessionsProvider) Valid() bool {
+	switch e {
+	case Hosted:
+		return true
+	case Sumsub:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserKycResponseSuccess.
+const (
+	UserKycResponseSuccessTrue UserKycResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the UserKycResponseSuccess enum.
+func (e UserKycResponseSuccess) Valid() bool {
+	switch e {
+	case UserKycResponseSuccessTrue:
 		return true
 	default:
 		return false
@@ -447,6 +570,7 @@ const (
 	FederatedIdentitySet     WebhookEventType = "federated_identity.set"
 	KycSessionCreated        WebhookEventType = "kyc.session_created"
 	KycSessionExpired        WebhookEventType = "kyc.session_expired"
+	KycStatusChanged         WebhookEventType = "kyc.status_changed"
 	UserCreated              WebhookEventType = "user.created"
 	UserDeleted              WebhookEventType = "user.deleted"
 	UserIdentifierLinked     WebhookEventType = "user.identifier_linked"
@@ -462,6 +586,8 @@ func (e WebhookEventType) Valid() bool {
 	case KycSessionCreated:
 		return true
 	case KycSessionExpired:
+		return true
+	case KycStatusChanged:
 		return true
 	case UserCreated:
 		return true
@@ -543,6 +669,21 @@ const (
 func (e GetUser429JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case GetUser429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetUserKyc429JSONResponseBodyMessage.
+const (
+	GetUserKyc429JSONResponseBodyMessageTooManyRequests GetUserKyc429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the GetUserKyc429JSONResponseBodyMessage enum.
+func (e GetUserKyc429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case GetUserKyc429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -669,6 +810,90 @@ func (e SetFederatedIdentity429JSONResponseBodyMessage) Valid() bool {
 	}
 }
 
+// Defines values for ReceiveHostedKycCallback429JSONResponseBodyMessage.
+const (
+	ReceiveHostedKycCallback429JSONResponseBodyMessageTooManyRequests ReceiveHostedKycCallback429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the ReceiveHostedKycCallback429JSONResponseBodyMessage enum.
+func (e ReceiveHostedKycCallback429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case ReceiveHostedKycCallback429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceiveSumsubWebhookParamsXPayloadDigestAlg.
+const (
+	HMACSHA1HEX   ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA1_HEX"
+	HMACSHA256HEX ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA256_HEX"
+	HMACSHA512HEX ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA512_HEX"
+)
+
+// Valid indicates whether the value is a known member of the ReceiveSumsubWebhookParamsXPayloadDigestAlg enum.
+func (e ReceiveSumsubWebhookParamsXPayloadDigestAlg) Valid() bool {
+	switch e {
+	case HMACSHA1HEX:
+		return true
+	case HMACSHA256HEX:
+		return true
+	case HMACSHA512HEX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReceiveSumsubWebhook429JSONResponseBodyMessage.
+const (
+	ReceiveSumsubWebhook429JSONResponseBodyMessageTooManyRequests ReceiveSumsubWebhook429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the ReceiveSumsubWebhook429JSONResponseBodyMessage enum.
+func (e ReceiveSumsubWebhook429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case ReceiveSumsubWebhook429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// CallbackAccepted defines model for CallbackAccepted.
+type CallbackAccepted struct {
+	Data struct {
+		// Outcome `applied`: the session (and the user, when it is its latest
+		// session) moved, and a `kyc.status_changed` event was written.
+		// `recorded`: a newer result with the status the session has:
+		// its time is kept, nothing else changes, no event.
+		// `stale`: not newer than the session's status (the same
+		// callback again, or an older one arriving late): nothing changes.
+		// `unknown_session`: no such session or user (never ours, or
+		// erased), or another provider's session. `ignored_type`: a
+		// Sumsub webhook type that changes no status (such as
+		// `applicantCreated`).
+		Outcome CallbackAcceptedDataOutcome `json:"outcome"`
+	} `json:"data"`
+	Success CallbackAcceptedSuccess `json:"success"`
+}
+
+// CallbackAcceptedDataOutcome `applied`: the session (and the user, when it is its latest
+// session) moved, and a `kyc.status_changed` event was written.
+// `recorded`: a newer result with the status the session has:
+// its time is kept, nothing else changes, no event.
+// `stale`: not newer than the session's status (the same
+// callback again, or an older one arriving late): nothing changes.
+// `unknown_session`: no such session or user (never ours, or
+// erased), or another provider's session. `ignored_type`: a
+// Sumsub webhook type that changes no status (such as
+// `applicantCreated`).
+type CallbackAcceptedDataOutcome string
+
+// CallbackAcceptedSuccess defines model for CallbackAccepted.Success.
+type CallbackAcceptedSuccess bool
+
 // CreateUserRequest defines model for CreateUserRequest.
 type CreateUserRequest struct {
 	// Alias Examples: Satoshi Nakamoto
@@ -747,6 +972,17 @@ type FederatedIdentityData struct {
 	UserId           string `json:"userId"`
 }
 
+// HostedCallback defines model for HostedCallback.
+type HostedCallback struct {
+	// OccurredAt When the provider reached the result; only a newer one moves the session.
+	OccurredAt time.Time            `json:"occurredAt"`
+	SessionId  string               `json:"sessionId"`
+	Status     HostedCallbackStatus `json:"status"`
+}
+
+// HostedCallbackStatus defines model for HostedCallback.Status.
+type HostedCallbackStatus string
+
 // IdentifierLinkedData defines model for IdentifierLinkedData.
 type IdentifierLinkedData struct {
 	// Identifier The raw identifier; the only place it is ever sent or kept (the outbox item, for 7 days, or until the user is erased).
@@ -791,6 +1027,46 @@ type KycSessionExpiredData struct {
 	UserId    string `json:"userId"`
 }
 
+// KycStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+// before any). A session opens `PENDING` and reads `EXPIRED` once it
+// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+// provider's results move it: `IN_REVIEW` (submitted, being checked),
+// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+// session with a result never expires, and a later result may still
+// change it (a provider may review again).
+type KycStatus string
+
+// KycStatusChangedData defines model for KycStatusChangedData.
+type KycStatusChangedData struct {
+	ExternalUserId string `json:"externalUserId"`
+
+	// PreviousStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+	// before any). A session opens `PENDING` and reads `EXPIRED` once it
+	// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+	// provider's results move it: `IN_REVIEW` (submitted, being checked),
+	// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+	// session with a result never expires, and a later result may still
+	// change it (a provider may review again).
+	PreviousStatus KycStatus `json:"previousStatus"`
+
+	// RejectLabels The provider's reject labels (Sumsub's codes, such as `DOCUMENT_PAGE_MISSING`), for `ACTION_REQUIRED` and `REJECTED`. Providers' comments are never carried.
+	RejectLabels *[]string `json:"rejectLabels,omitempty"`
+	SessionId    string    `json:"sessionId"`
+
+	// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+	// before any). A session opens `PENDING` and reads `EXPIRED` once it
+	// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+	// provider's results move it: `IN_REVIEW` (submitted, being checked),
+	// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+	// session with a result never expires, and a later result may still
+	// change it (a provider may review again).
+	Status KycStatus `json:"status"`
+	UserId string    `json:"userId"`
+}
+
 // PartnerError defines model for PartnerError.
 type PartnerError struct {
 	Error struct {
@@ -809,6 +1085,31 @@ type PartnerErrorErrorCode string
 
 // PartnerErrorSuccess defines model for PartnerError.Success.
 type PartnerErrorSuccess bool
+
+// SumsubWebhook Sumsub's webhook body (https://docs.sumsub.com/docs/user-verification-webhooks),
+// of which this API reads `type`, `externalUserId` (the `userId` the
+// link was made for), `createdAtMs` (UTC, `2024-02-02 17:23:16.368`)
+// and `reviewResult` (`reviewAnswer`, `reviewRejectType`,
+// `rejectLabels`). Other members are accepted and not read; the
+// comments are never stored.
+type SumsubWebhook struct {
+	CreatedAtMs    *string `json:"createdAtMs,omitempty"`
+	ExternalUserId *string `json:"externalUserId,omitempty"`
+	ReviewResult   *struct {
+		RejectLabels     *[]string                                  `json:"rejectLabels,omitempty"`
+		ReviewAnswer     *SumsubWebhookReviewResultReviewAnswer     `json:"reviewAnswer,omitempty"`
+		ReviewRejectType *SumsubWebhookReviewResultReviewRejectType `json:"reviewRejectType,omitempty"`
+	} `json:"reviewResult,omitempty"`
+
+	// Type Examples: applicantReviewed
+	Type string `json:"type"`
+}
+
+// SumsubWebhookReviewResultReviewAnswer defines model for SumsubWebhook.ReviewResult.ReviewAnswer.
+type SumsubWebhookReviewResultReviewAnswer string
+
+// SumsubWebhookReviewResultReviewRejectType defines model for SumsubWebhook.ReviewResult.ReviewRejectType.
+type SumsubWebhookReviewResultReviewRejectType string
 
 // Timestamp Every timestamp of every response and event: RFC 3339 in UTC with
 // milliseconds, always three digits.
@@ -829,10 +1130,17 @@ type User struct {
 	ExternalUserId string    `json:"externalUserId"`
 	Identifier     *string   `json:"identifier"`
 
-	// KycStatus `PENDING` once a verification link is opened; `EXPIRED` when its session passed `expiresAt` (even before the cleanup ran).
-	KycStatus UserKycStatus `json:"kycStatus"`
-	Method    UserMethod    `json:"method"`
-	Type      UserType      `json:"type"`
+	// KycStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+	// before any). A session opens `PENDING` and reads `EXPIRED` once it
+	// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+	// provider's results move it: `IN_REVIEW` (submitted, being checked),
+	// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+	// session with a result never expires, and a later result may still
+	// change it (a provider may review again).
+	KycStatus KycStatus  `json:"kycStatus"`
+	Method    UserMethod `json:"method"`
+	Type      UserType   `json:"type"`
 
 	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
 	// milliseconds, always three digits.
@@ -842,9 +1150,6 @@ type User struct {
 	UpdatedAt Timestamp          `json:"updatedAt"`
 	UserId    openapi_types.UUID `json:"userId"`
 }
-
-// UserKycStatus `PENDING` once a verification link is opened; `EXPIRED` when its session passed `expiresAt` (even before the cleanup ran).
-type UserKycStatus string
 
 // UserMethod defines model for User.Method.
 type UserMethod string
@@ -875,14 +1180,23 @@ type UserInfo struct {
 	//
 	//
 	// Examples: 2026-11-24T09:00:00.000Z
-	CreatedAt        Timestamp         `json:"createdAt"`
-	ExternalUserId   string            `json:"externalUserId"`
-	Identifier       *string           `json:"identifier"`
-	IdentifierLinked bool              `json:"identifierLinked"`
-	KycStatus        UserInfoKycStatus `json:"kycStatus"`
-	Method           UserInfoMethod    `json:"method"`
-	PartnerId        string            `json:"partnerId"`
-	Type             UserInfoType      `json:"type"`
+	CreatedAt        Timestamp `json:"createdAt"`
+	ExternalUserId   string    `json:"externalUserId"`
+	Identifier       *string   `json:"identifier"`
+	IdentifierLinked bool      `json:"identifierLinked"`
+
+	// KycStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+	// before any). A session opens `PENDING` and reads `EXPIRED` once it
+	// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+	// provider's results move it: `IN_REVIEW` (submitted, being checked),
+	// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+	// session with a result never expires, and a later result may still
+	// change it (a provider may review again).
+	KycStatus KycStatus      `json:"kycStatus"`
+	Method    UserInfoMethod `json:"method"`
+	PartnerId string         `json:"partnerId"`
+	Type      UserInfoType   `json:"type"`
 
 	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
 	// milliseconds, always three digits.
@@ -893,14 +1207,75 @@ type UserInfo struct {
 	UserId    openapi_types.UUID `json:"userId"`
 }
 
-// UserInfoKycStatus defines model for UserInfo.KycStatus.
-type UserInfoKycStatus string
-
 // UserInfoMethod defines model for UserInfo.Method.
 type UserInfoMethod string
 
 // UserInfoType defines model for UserInfo.Type.
 type UserInfoType string
+
+// UserKyc defines model for UserKyc.
+type UserKyc struct {
+	// KycStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+	// before any). A session opens `PENDING` and reads `EXPIRED` once it
+	// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+	// provider's results move it: `IN_REVIEW` (submitted, being checked),
+	// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+	// session with a result never expires, and a later result may still
+	// change it (a provider may review again).
+	KycStatus KycStatus `json:"kycStatus"`
+
+	// Sessions The user's 20 newest sessions, newest first (sessions are kept 30 days past their expiry, then deleted).
+	Sessions []struct {
+		Country string `json:"country"`
+
+		// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		CreatedAt Timestamp `json:"createdAt"`
+
+		// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		ExpiresAt Timestamp               `json:"expiresAt"`
+		Provider  UserKycSessionsProvider `json:"provider"`
+		SessionId string                  `json:"sessionId"`
+
+		// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+		// before any). A session opens `PENDING` and reads `EXPIRED` once it
+		// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+		// provider's results move it: `IN_REVIEW` (submitted, being checked),
+		// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+		// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+		// session with a result never expires, and a later result may still
+		// change it (a provider may review again).
+		Status KycStatus `json:"status"`
+
+		// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		UpdatedAt Timestamp `json:"updatedAt"`
+	} `json:"sessions"`
+	UserId openapi_types.UUID `json:"userId"`
+}
+
+// UserKycSessionsProvider defines model for UserKyc.Sessions.Provider.
+type UserKycSessionsProvider string
+
+// UserKycResponse defines model for UserKycResponse.
+type UserKycResponse struct {
+	Data    UserKyc                `json:"data"`
+	Success UserKycResponseSuccess `json:"success"`
+}
+
+// UserKycResponseSuccess defines model for UserKycResponse.Success.
+type UserKycResponseSuccess bool
 
 // UserResponse defines model for UserResponse.
 type UserResponse struct {
@@ -1012,6 +1387,9 @@ type WebhookEvent_Data struct {
 // WebhookEventType defines model for WebhookEventType.
 type WebhookEventType string
 
+// BadCallbackSignature defines model for BadCallbackSignature.
+type BadCallbackSignature = PartnerError
+
 // Internal defines model for Internal.
 type Internal = PartnerError
 
@@ -1055,6 +1433,9 @@ type DeleteUser429JSONResponseBodyMessage string
 // GetUser429JSONResponseBodyMessage defines parameters for GetUser.
 type GetUser429JSONResponseBodyMessage string
 
+// GetUserKyc429JSONResponseBodyMessage defines parameters for GetUserKyc.
+type GetUserKyc429JSONResponseBodyMessage string
+
 // CreateVerificationLink429JSONResponseBodyMessage defines parameters for CreateVerificationLink.
 type CreateVerificationLink429JSONResponseBodyMessage string
 
@@ -1085,6 +1466,27 @@ type DeleteFederatedIdentity429JSONResponseBodyMessage string
 // SetFederatedIdentity429JSONResponseBodyMessage defines parameters for SetFederatedIdentity.
 type SetFederatedIdentity429JSONResponseBodyMessage string
 
+// ReceiveHostedKycCallbackParams defines parameters for ReceiveHostedKycCallback.
+type ReceiveHostedKycCallbackParams struct {
+	WebhookTimestamp string `json:"Webhook-Timestamp"`
+	WebhookSignature string `json:"Webhook-Signature"`
+}
+
+// ReceiveHostedKycCallback429JSONResponseBodyMessage defines parameters for ReceiveHostedKycCallback.
+type ReceiveHostedKycCallback429JSONResponseBodyMessage string
+
+// ReceiveSumsubWebhookParams defines parameters for ReceiveSumsubWebhook.
+type ReceiveSumsubWebhookParams struct {
+	XPayloadDigest    string                                       `json:"X-Payload-Digest"`
+	XPayloadDigestAlg *ReceiveSumsubWebhookParamsXPayloadDigestAlg `json:"X-Payload-Digest-Alg,omitempty"`
+}
+
+// ReceiveSumsubWebhookParamsXPayloadDigestAlg defines parameters for ReceiveSumsubWebhook.
+type ReceiveSumsubWebhookParamsXPayloadDigestAlg string
+
+// ReceiveSumsubWebhook429JSONResponseBodyMessage defines parameters for ReceiveSumsubWebhook.
+type ReceiveSumsubWebhook429JSONResponseBodyMessage string
+
 // ReceivePartnerEventParams defines parameters for ReceivePartnerEvent.
 type ReceivePartnerEventParams struct {
 	WebhookId        string           `json:"Webhook-Id"`
@@ -1101,6 +1503,12 @@ type CreateVerificationLinkJSONRequestBody = VerificationLinkRequest
 
 // LinkIdentifierJSONRequestBody defines body for LinkIdentifier for application/json ContentType.
 type LinkIdentifierJSONRequestBody LinkIdentifierJSONBody
+
+// ReceiveHostedKycCallbackJSONRequestBody defines body for ReceiveHostedKycCallback for application/json ContentType.
+type ReceiveHostedKycCallbackJSONRequestBody = HostedCallback
+
+// ReceiveSumsubWebhookJSONRequestBody defines body for ReceiveSumsubWebhook for application/json ContentType.
+type ReceiveSumsubWebhookJSONRequestBody = SumsubWebhook
 
 // ReceivePartnerEventJSONRequestBody defines body for ReceivePartnerEvent for application/json ContentType.
 type ReceivePartnerEventJSONRequestBody = WebhookEvent
@@ -1251,6 +1659,32 @@ func (t *WebhookEvent_Data) FromUserDeletedData(v UserDeletedData) error {
 
 // MergeUserDeletedData performs a merge with any union data inside the WebhookEvent_Data, using the provided UserDeletedData
 func (t *WebhookEvent_Data) MergeUserDeletedData(v UserDeletedData) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsKycStatusChangedData returns the union data inside the WebhookEvent_Data as a KycStatusChangedData
+func (t WebhookEvent_Data) AsKycStatusChangedData() (KycStatusChangedData, error) {
+	var body KycStatusChangedData
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromKycStatusChangedData overwrites any union data inside the WebhookEvent_Data as the provided KycStatusChangedData
+func (t *WebhookEvent_Data) FromKycStatusChangedData(v KycStatusChangedData) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeKycStatusChangedData performs a merge with any union data inside the WebhookEvent_Data, using the provided KycStatusChangedData
+func (t *WebhookEvent_Data) MergeKycStatusChangedData(v KycStatusChangedData) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1426,14 +1860,36 @@ type ClientInterface interface {
 	// Corresponds with GET /api/partner/v2/users/{userId} (the `GetUser` operationId).
 	GetUser(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetUserKyc Read a user's KYC status and its sessions
+	//
+	// The user's `kycStatus` and its 20 newest sessions, newest first, each
+	// with its status as of now. Round trips: one Query and one
+	// BatchGetItem. Another partner's user is 401 "User is not associated
+	// with the partner"; an unknown or erased one 404.
+	//
+	// Corresponds with GET /api/partner/v2/users/{userId}/kyc (the `GetUserKyc` operationId).
+	GetUserKyc(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateVerificationLinkWithBody Open a KYC session and get its verification link
 	//
 	// Every call opens a new session with its own unguessable id (128
 	// random bits) and answers 201. The user's `kycStatus` becomes
 	// `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-	// (24 hours by default). `kycLink` is the partner's KYC provider page for
-	// the country's template, with the session id, and `partnerRedirectUri`
-	// carried as its `redirect_uri` query parameter.
+	// (24 hours by default) without a result. The link comes from the
+	// provider the partner's template for the country names:
+	// - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+	//   URL with the session id, and `partnerRedirectUri` carried as its
+	//   `redirect_uri` query parameter;
+	// - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+	//   signed call to Sumsub's "Generate external WebSDK link" for the
+	//   level, with the `userId` as Sumsub's `externalUserId`, the session's
+	//   lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+	//   reject redirect; `kycLink` is the link Sumsub answers.
+	//
+	// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+	// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+	// users may open one: it becomes their latest session.
 	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
@@ -1441,8 +1897,10 @@ type ClientInterface interface {
 	// (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-	// request writes nothing.
+	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// the transaction. A refused request writes nothing. Round trips: one
+	// DynamoDB transaction (and one provider call for Sumsub).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1454,9 +1912,21 @@ type ClientInterface interface {
 	// Every call opens a new session with its own unguessable id (128
 	// random bits) and answers 201. The user's `kycStatus` becomes
 	// `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-	// (24 hours by default). `kycLink` is the partner's KYC provider page for
-	// the country's template, with the session id, and `partnerRedirectUri`
-	// carried as its `redirect_uri` query parameter.
+	// (24 hours by default) without a result. The link comes from the
+	// provider the partner's template for the country names:
+	// - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+	//   URL with the session id, and `partnerRedirectUri` carried as its
+	//   `redirect_uri` query parameter;
+	// - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+	//   signed call to Sumsub's "Generate external WebSDK link" for the
+	//   level, with the `userId` as Sumsub's `externalUserId`, the session's
+	//   lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+	//   reject redirect; `kycLink` is the link Sumsub answers.
+	//
+	// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+	// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+	// users may open one: it becomes their latest session.
 	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
@@ -1464,8 +1934,10 @@ type ClientInterface interface {
 	// (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-	// request writes nothing.
+	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// the transaction. A refused request writes nothing. Round trips: one
+	// DynamoDB transaction (and one provider call for Sumsub).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1558,6 +2030,82 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /federated-identities/{identityProvider} (the `SetFederatedIdentity` operationId).
 	SetFederatedIdentity(ctx context.Context, identityProvider string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveHostedKycCallbackWithBody The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+	//
+	// No partner key: signed as this API signs its webhooks, with the KYC
+	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+	// seconds, within 5 minutes of the API's clock) and
+	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// status only moves by a newer `occurredAt`; the same callback again
+	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// stand-in provider page posts these.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+	ReceiveHostedKycCallbackWithBody(ctx context.Context, params *ReceiveHostedKycCallbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveHostedKycCallback The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+	//
+	// No partner key: signed as this API signs its webhooks, with the KYC
+	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+	// seconds, within 5 minutes of the API's clock) and
+	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// status only moves by a newer `occurredAt`; the same callback again
+	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// stand-in provider page posts these.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+	ReceiveHostedKycCallback(ctx context.Context, params *ReceiveHostedKycCallbackParams, body ReceiveHostedKycCallbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveSumsubWebhookWithBody Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+	//
+	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+	// refused), compared in constant time. The user is the body's
+	// `externalUserId`; the result applies to its latest session, which
+	// must be a Sumsub one. Mapping: `applicantPending` and
+	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+	// `FINAL`); other types are accepted and ignored. A status only moves
+	// by a newer event (`createdAtMs`); each accepted change is one
+	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+	// event). Answers are in the Partner v2 dialect.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+	ReceiveSumsubWebhookWithBody(ctx context.Context, params *ReceiveSumsubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveSumsubWebhook Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+	//
+	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+	// refused), compared in constant time. The user is the body's
+	// `externalUserId`; the result applies to its latest session, which
+	// must be a Sumsub one. Mapping: `applicantPending` and
+	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+	// `FINAL`); other types are accepted and ignored. A status only moves
+	// by a newer event (`createdAtMs`); each accepted change is one
+	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+	// event). Answers are in the Partner v2 dialect.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+	ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // FindUserByExternalId Find a user by the partner's externalUserId
@@ -1691,14 +2239,46 @@ func (c *Client) GetUser(ctx context.Context, userId openapi_types.UUID, reqEdit
 	return c.Client.Do(req)
 }
 
+// GetUserKyc Read a user's KYC status and its sessions
+//
+// The user's `kycStatus` and its 20 newest sessions, newest first, each
+// with its status as of now. Round trips: one Query and one
+// BatchGetItem. Another partner's user is 401 "User is not associated
+// with the partner"; an unknown or erased one 404.
+//
+// Corresponds with GET /api/partner/v2/users/{userId}/kyc (the `GetUserKyc` operationId).
+func (c *Client) GetUserKyc(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserKycRequest(c.Server, userId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateVerificationLinkWithBody Open a KYC session and get its verification link
 //
 // Every call opens a new session with its own unguessable id (128
 // random bits) and answers 201. The user's `kycStatus` becomes
 // `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-// (24 hours by default). `kycLink` is the partner's KYC provider page for
-// the country's template, with the session id, and `partnerRedirectUri`
-// carried as its `redirect_uri` query parameter.
+// (24 hours by default) without a result. The link comes from the
+// provider the partner's template for the country names:
+//   - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+//     URL with the session id, and `partnerRedirectUri` carried as its
+//     `redirect_uri` query parameter;
+//   - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+//     signed call to Sumsub's "Generate external WebSDK link" for the
+//     level, with the `userId` as Sumsub's `externalUserId`, the session's
+//     lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+//     reject redirect; `kycLink` is the link Sumsub answers.
+//
+// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+// users may open one: it becomes their latest session.
 //
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
@@ -1706,8 +2286,10 @@ func (c *Client) GetUser(ctx context.Context, userId openapi_types.UUID, reqEdit
 // (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-// request writes nothing.
+// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// the transaction. A refused request writes nothing. Round trips: one
+// DynamoDB transaction (and one provider call for Sumsub).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1729,9 +2311,21 @@ func (c *Client) CreateVerificationLinkWithBody(ctx context.Context, userId open
 // Every call opens a new session with its own unguessable id (128
 // random bits) and answers 201. The user's `kycStatus` becomes
 // `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-// (24 hours by default). `kycLink` is the partner's KYC provider page for
-// the country's template, with the session id, and `partnerRedirectUri`
-// carried as its `redirect_uri` query parameter.
+// (24 hours by default) without a result. The link comes from the
+// provider the partner's template for the country names:
+//   - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+//     URL with the session id, and `partnerRedirectUri` carried as its
+//     `redirect_uri` query parameter;
+//   - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+//     signed call to Sumsub's "Generate external WebSDK link" for the
+//     level, with the `userId` as Sumsub's `externalUserId`, the session's
+//     lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+//     reject redirect; `kycLink` is the link Sumsub answers.
+//
+// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+// users may open one: it becomes their latest session.
 //
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
@@ -1739,8 +2333,10 @@ func (c *Client) CreateVerificationLinkWithBody(ctx context.Context, userId open
 // (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-// request writes nothing.
+// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// the transaction. A refused request writes nothing. Round trips: one
+// DynamoDB transaction (and one provider call for Sumsub).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1914,6 +2510,122 @@ func (c *Client) SetFederatedIdentity(ctx context.Context, identityProvider stri
 	return c.Client.Do(req)
 }
 
+// ReceiveHostedKycCallbackWithBody The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+//
+// No partner key: signed as this API signs its webhooks, with the KYC
+// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+// seconds, within 5 minutes of the API's clock) and
+// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+// `<timestamp>.<body>` (several space-separated values accepted). A
+// status only moves by a newer `occurredAt`; the same callback again
+// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// stand-in provider page posts these.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+func (c *Client) ReceiveHostedKycCallbackWithBody(ctx context.Context, params *ReceiveHostedKycCallbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveHostedKycCallbackRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveHostedKycCallback The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+//
+// No partner key: signed as this API signs its webhooks, with the KYC
+// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+// seconds, within 5 minutes of the API's clock) and
+// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+// `<timestamp>.<body>` (several space-separated values accepted). A
+// status only moves by a newer `occurredAt`; the same callback again
+// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// stand-in provider page posts these.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+func (c *Client) ReceiveHostedKycCallback(ctx context.Context, params *ReceiveHostedKycCallbackParams, body ReceiveHostedKycCallbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveHostedKycCallbackRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveSumsubWebhookWithBody Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+//
+// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+// refused), compared in constant time. The user is the body's
+// `externalUserId`; the result applies to its latest session, which
+// must be a Sumsub one. Mapping: `applicantPending` and
+// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+// `FINAL`); other types are accepted and ignored. A status only moves
+// by a newer event (`createdAtMs`); each accepted change is one
+// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+// event). Answers are in the Partner v2 dialect.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+func (c *Client) ReceiveSumsubWebhookWithBody(ctx context.Context, params *ReceiveSumsubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveSumsubWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveSumsubWebhook Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+//
+// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+// refused), compared in constant time. The user is the body's
+// `externalUserId`; the result applies to its latest session, which
+// must be a Sumsub one. Mapping: `applicantPending` and
+// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+// `FINAL`); other types are accepted and ignored. A status only moves
+// by a newer event (`createdAtMs`); each accepted change is one
+// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+// event). Answers are in the Partner v2 dialect.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+func (c *Client) ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveSumsubWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewFindUserByExternalIdRequest constructs an http.Request for the FindUserByExternalId method
 func NewFindUserByExternalIdRequest(server string, params *FindUserByExternalIdParams) (*http.Request, error) {
 	var err error
@@ -2055,6 +2767,40 @@ func NewGetUserRequest(server string, userId openapi_types.UUID) (*http.Request,
 	}
 
 	operationPath := fmt.Sprintf("/api/partner/v2/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserKycRequest constructs an http.Request for the GetUserKyc method
+func NewGetUserKycRequest(server string, userId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/users/%s/kyc", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2315,6 +3061,132 @@ func NewSetFederatedIdentityRequest(server string, identityProvider string) (*ht
 	return req, nil
 }
 
+// NewReceiveHostedKycCallbackRequest calls the generic ReceiveHostedKycCallback builder with application/json body
+func NewReceiveHostedKycCallbackRequest(server string, params *ReceiveHostedKycCallbackParams, body ReceiveHostedKycCallbackJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReceiveHostedKycCallbackRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReceiveHostedKycCallbackRequestWithBody constructs an http.Request for the ReceiveHostedKycCallback method, with any body, and a specified content type
+func NewReceiveHostedKycCallbackRequestWithBody(server string, params *ReceiveHostedKycCallbackParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/kyc/providers/hosted/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Webhook-Timestamp", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Webhook-Signature", headerParam1)
+
+	}
+
+	return req, nil
+}
+
+// NewReceiveSumsubWebhookRequest calls the generic ReceiveSumsubWebhook builder with application/json body
+func NewReceiveSumsubWebhookRequest(server string, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReceiveSumsubWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReceiveSumsubWebhookRequestWithBody constructs an http.Request for the ReceiveSumsubWebhook method, with any body, and a specified content type
+func NewReceiveSumsubWebhookRequestWithBody(server string, params *ReceiveSumsubWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/kyc/providers/sumsub/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Payload-Digest", params.XPayloadDigest, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Payload-Digest", headerParam0)
+
+		if params.XPayloadDigestAlg != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Payload-Digest-Alg", *params.XPayloadDigestAlg, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Payload-Digest-Alg", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2446,14 +3318,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/partner/v2/users/{userId} (the `GetUser` operationId).
 	GetUserWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
+	// GetUserKycWithResponse Read a user's KYC status and its sessions
+	//
+	// The user's `kycStatus` and its 20 newest sessions, newest first, each
+	// with its status as of now. Round trips: one Query and one
+	// BatchGetItem. Another partner's user is 401 "User is not associated
+	// with the partner"; an unknown or erased one 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/partner/v2/users/{userId}/kyc (the `GetUserKyc` operationId).
+	GetUserKycWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetUserKycResponse, error)
+
 	// CreateVerificationLinkWithBodyWithResponse Open a KYC session and get its verification link
 	//
 	// Every call opens a new session with its own unguessable id (128
 	// random bits) and answers 201. The user's `kycStatus` becomes
 	// `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-	// (24 hours by default). `kycLink` is the partner's KYC provider page for
-	// the country's template, with the session id, and `partnerRedirectUri`
-	// carried as its `redirect_uri` query parameter.
+	// (24 hours by default) without a result. The link comes from the
+	// provider the partner's template for the country names:
+	// - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+	//   URL with the session id, and `partnerRedirectUri` carried as its
+	//   `redirect_uri` query parameter;
+	// - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+	//   signed call to Sumsub's "Generate external WebSDK link" for the
+	//   level, with the `userId` as Sumsub's `externalUserId`, the session's
+	//   lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+	//   reject redirect; `kycLink` is the link Sumsub answers.
+	//
+	// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+	// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+	// users may open one: it becomes their latest session.
 	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
@@ -2461,8 +3357,10 @@ type ClientWithResponsesInterface interface {
 	// (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-	// request writes nothing.
+	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// the transaction. A refused request writes nothing. Round trips: one
+	// DynamoDB transaction (and one provider call for Sumsub).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2474,9 +3372,21 @@ type ClientWithResponsesInterface interface {
 	// Every call opens a new session with its own unguessable id (128
 	// random bits) and answers 201. The user's `kycStatus` becomes
 	// `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-	// (24 hours by default). `kycLink` is the partner's KYC provider page for
-	// the country's template, with the session id, and `partnerRedirectUri`
-	// carried as its `redirect_uri` query parameter.
+	// (24 hours by default) without a result. The link comes from the
+	// provider the partner's template for the country names:
+	// - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+	//   URL with the session id, and `partnerRedirectUri` carried as its
+	//   `redirect_uri` query parameter;
+	// - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+	//   signed call to Sumsub's "Generate external WebSDK link" for the
+	//   level, with the `userId` as Sumsub's `externalUserId`, the session's
+	//   lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+	//   reject redirect; `kycLink` is the link Sumsub answers.
+	//
+	// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+	// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+	// users may open one: it becomes their latest session.
 	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
@@ -2484,8 +3394,10 @@ type ClientWithResponsesInterface interface {
 	// (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-	// request writes nothing.
+	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// the transaction. A refused request writes nothing. Round trips: one
+	// DynamoDB transaction (and one provider call for Sumsub).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2588,6 +3500,82 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /federated-identities/{identityProvider} (the `SetFederatedIdentity` operationId).
 	SetFederatedIdentityWithResponse(ctx context.Context, identityProvider string, reqEditors ...RequestEditorFn) (*SetFederatedIdentityResponse, error)
+
+	// ReceiveHostedKycCallbackWithBodyWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+	//
+	// No partner key: signed as this API signs its webhooks, with the KYC
+	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+	// seconds, within 5 minutes of the API's clock) and
+	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// status only moves by a newer `occurredAt`; the same callback again
+	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// stand-in provider page posts these.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+	ReceiveHostedKycCallbackWithBodyWithResponse(ctx context.Context, params *ReceiveHostedKycCallbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveHostedKycCallbackResponse, error)
+
+	// ReceiveHostedKycCallbackWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+	//
+	// No partner key: signed as this API signs its webhooks, with the KYC
+	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+	// seconds, within 5 minutes of the API's clock) and
+	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// status only moves by a newer `occurredAt`; the same callback again
+	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// stand-in provider page posts these.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+	ReceiveHostedKycCallbackWithResponse(ctx context.Context, params *ReceiveHostedKycCallbackParams, body ReceiveHostedKycCallbackJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveHostedKycCallbackResponse, error)
+
+	// ReceiveSumsubWebhookWithBodyWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+	//
+	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+	// refused), compared in constant time. The user is the body's
+	// `externalUserId`; the result applies to its latest session, which
+	// must be a Sumsub one. Mapping: `applicantPending` and
+	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+	// `FINAL`); other types are accepted and ignored. A status only moves
+	// by a newer event (`createdAtMs`); each accepted change is one
+	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+	// event). Answers are in the Partner v2 dialect.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+	ReceiveSumsubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error)
+
+	// ReceiveSumsubWebhookWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+	//
+	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+	// refused), compared in constant time. The user is the body's
+	// `externalUserId`; the result applies to its latest session, which
+	// must be a Sumsub one. Mapping: `applicantPending` and
+	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+	// `FINAL`); other types are accepted and ignored. A status only moves
+	// by a newer event (`createdAtMs`); each accepted change is one
+	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+	// event). Answers are in the Partner v2 dialect.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+	ReceiveSumsubWebhookWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error)
 }
 
 // FindUserByExternalIdResponse200Headers the declared response headers of an HTTP 200 response for FindUserByExternalId
@@ -3070,6 +4058,117 @@ func (r GetUserResponse) ContentType() string {
 	return ""
 }
 
+// GetUserKycResponse200Headers the declared response headers of an HTTP 200 response for GetUserKyc
+type GetUserKycResponse200Headers struct {
+	XRequestId string
+}
+
+// GetUserKycResponse401Headers the declared response headers of an HTTP 401 response for GetUserKyc
+type GetUserKycResponse401Headers struct {
+	XRequestId string
+}
+
+// GetUserKycResponse403Headers the declared response headers of an HTTP 403 response for GetUserKyc
+type GetUserKycResponse403Headers struct {
+	XRequestId string
+}
+
+// GetUserKycResponse404Headers the declared response headers of an HTTP 404 response for GetUserKyc
+type GetUserKycResponse404Headers struct {
+	XRequestId string
+}
+
+// GetUserKycResponse500Headers the declared response headers of an HTTP 500 response for GetUserKyc
+type GetUserKycResponse500Headers struct {
+	XRequestId string
+}
+
+type GetUserKycResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserKycResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *UserNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetUserKycResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetUserKycResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetUserKycResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetUserKycResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetUserKycResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserKycResponse) GetJSON200() *UserKycResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserKycResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUserKycResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetUserKycResponse) GetJSON404() *UserNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUserKycResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserKycResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserKycResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserKycResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserKycResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserKycResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateVerificationLinkResponse201Headers the declared response headers of an HTTP 201 response for CreateVerificationLink
 type CreateVerificationLinkResponse201Headers struct {
 	XRequestId string
@@ -3095,6 +4194,11 @@ type CreateVerificationLinkResponse404Headers struct {
 	XRequestId string
 }
 
+// CreateVerificationLinkResponse409Headers the declared response headers of an HTTP 409 response for CreateVerificationLink
+type CreateVerificationLinkResponse409Headers struct {
+	XRequestId string
+}
+
 // CreateVerificationLinkResponse500Headers the declared response headers of an HTTP 500 response for CreateVerificationLink
 type CreateVerificationLinkResponse500Headers struct {
 	XRequestId string
@@ -3113,6 +4217,8 @@ type CreateVerificationLinkResponse struct {
 	JSON403 *InvalidPartnerFlow
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *UserNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *PartnerError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3127,6 +4233,8 @@ type CreateVerificationLinkResponse struct {
 	Headers403 *CreateVerificationLinkResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CreateVerificationLinkResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateVerificationLinkResponse409Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateVerificationLinkResponse500Headers
 }
@@ -3154,6 +4262,11 @@ func (r CreateVerificationLinkResponse) GetJSON403() *InvalidPartnerFlow {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r CreateVerificationLinkResponse) GetJSON404() *UserNotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateVerificationLinkResponse) GetJSON409() *PartnerError {
+	return r.JSON409
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3921,6 +5034,200 @@ func (r SetFederatedIdentityResponse) ContentType() string {
 	return ""
 }
 
+// ReceiveHostedKycCallbackResponse200Headers the declared response headers of an HTTP 200 response for ReceiveHostedKycCallback
+type ReceiveHostedKycCallbackResponse200Headers struct {
+	XRequestId string
+}
+
+// ReceiveHostedKycCallbackResponse400Headers the declared response headers of an HTTP 400 response for ReceiveHostedKycCallback
+type ReceiveHostedKycCallbackResponse400Headers struct {
+	XRequestId string
+}
+
+// ReceiveHostedKycCallbackResponse401Headers the declared response headers of an HTTP 401 response for ReceiveHostedKycCallback
+type ReceiveHostedKycCallbackResponse401Headers struct {
+	XRequestId string
+}
+
+// ReceiveHostedKycCallbackResponse500Headers the declared response headers of an HTTP 500 response for ReceiveHostedKycCallback
+type ReceiveHostedKycCallbackResponse500Headers struct {
+	XRequestId string
+}
+
+type ReceiveHostedKycCallbackResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallbackAccepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *BadCallbackSignature
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReceiveHostedKycCallbackResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReceiveHostedKycCallbackResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReceiveHostedKycCallbackResponse401Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ReceiveHostedKycCallbackResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReceiveHostedKycCallbackResponse) GetJSON200() *CallbackAccepted {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReceiveHostedKycCallbackResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReceiveHostedKycCallbackResponse) GetJSON401() *BadCallbackSignature {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReceiveHostedKycCallbackResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReceiveHostedKycCallbackResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReceiveHostedKycCallbackResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReceiveHostedKycCallbackResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReceiveHostedKycCallbackResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReceiveHostedKycCallbackResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReceiveSumsubWebhookResponse200Headers the declared response headers of an HTTP 200 response for ReceiveSumsubWebhook
+type ReceiveSumsubWebhookResponse200Headers struct {
+	XRequestId string
+}
+
+// ReceiveSumsubWebhookResponse400Headers the declared response headers of an HTTP 400 response for ReceiveSumsubWebhook
+type ReceiveSumsubWebhookResponse400Headers struct {
+	XRequestId string
+}
+
+// ReceiveSumsubWebhookResponse401Headers the declared response headers of an HTTP 401 response for ReceiveSumsubWebhook
+type ReceiveSumsubWebhookResponse401Headers struct {
+	XRequestId string
+}
+
+// ReceiveSumsubWebhookResponse500Headers the declared response headers of an HTTP 500 response for ReceiveSumsubWebhook
+type ReceiveSumsubWebhookResponse500Headers struct {
+	XRequestId string
+}
+
+type ReceiveSumsubWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallbackAccepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *BadCallbackSignature
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReceiveSumsubWebhookResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReceiveSumsubWebhookResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReceiveSumsubWebhookResponse401Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ReceiveSumsubWebhookResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReceiveSumsubWebhookResponse) GetJSON200() *CallbackAccepted {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReceiveSumsubWebhookResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReceiveSumsubWebhookResponse) GetJSON401() *BadCallbackSignature {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReceiveSumsubWebhookResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReceiveSumsubWebhookResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReceiveSumsubWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReceiveSumsubWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReceiveSumsubWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReceiveSumsubWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 //
 // For a partner whose create timed out, to learn whether the user
@@ -4038,14 +5345,44 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId op
 	return ParseGetUserResponse(rsp)
 }
 
+// GetUserKycWithResponse Read a user's KYC status and its sessions
+//
+// The user's `kycStatus` and its 20 newest sessions, newest first, each
+// with its status as of now. Round trips: one Query and one
+// BatchGetItem. Another partner's user is 401 "User is not associated
+// with the partner"; an unknown or erased one 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/partner/v2/users/{userId}/kyc (the `GetUserKyc` operationId).
+func (c *ClientWithResponses) GetUserKycWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetUserKycResponse, error) {
+	rsp, err := c.GetUserKyc(ctx, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserKycResponse(rsp)
+}
+
 // CreateVerificationLinkWithBodyWithResponse Open a KYC session and get its verification link
 //
 // Every call opens a new session with its own unguessable id (128
 // random bits) and answers 201. The user's `kycStatus` becomes
 // `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-// (24 hours by default). `kycLink` is the partner's KYC provider page for
-// the country's template, with the session id, and `partnerRedirectUri`
-// carried as its `redirect_uri` query parameter.
+// (24 hours by default) without a result. The link comes from the
+// provider the partner's template for the country names:
+//   - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+//     URL with the session id, and `partnerRedirectUri` carried as its
+//     `redirect_uri` query parameter;
+//   - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+//     signed call to Sumsub's "Generate external WebSDK link" for the
+//     level, with the `userId` as Sumsub's `externalUserId`, the session's
+//     lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+//     reject redirect; `kycLink` is the link Sumsub answers.
+//
+// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+// users may open one: it becomes their latest session.
 //
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
@@ -4053,8 +5390,10 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, userId op
 // (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-// request writes nothing.
+// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// the transaction. A refused request writes nothing. Round trips: one
+// DynamoDB transaction (and one provider call for Sumsub).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4072,9 +5411,21 @@ func (c *ClientWithResponses) CreateVerificationLinkWithBodyWithResponse(ctx con
 // Every call opens a new session with its own unguessable id (128
 // random bits) and answers 201. The user's `kycStatus` becomes
 // `PENDING`, and reads as `EXPIRED` once the session passes `expiresAt`
-// (24 hours by default). `kycLink` is the partner's KYC provider page for
-// the country's template, with the session id, and `partnerRedirectUri`
-// carried as its `redirect_uri` query parameter.
+// (24 hours by default) without a result. The link comes from the
+// provider the partner's template for the country names:
+//   - the hosted provider (a template with a `linkUrl`): `kycLink` is that
+//     URL with the session id, and `partnerRedirectUri` carried as its
+//     `redirect_uri` query parameter;
+//   - Sumsub (`"provider": "sumsub"`, `templateId` a Sumsub level): one
+//     signed call to Sumsub's "Generate external WebSDK link" for the
+//     level, with the `userId` as Sumsub's `externalUserId`, the session's
+//     lifetime as `ttlInSecs`, and `partnerRedirectUri` as the success and
+//     reject redirect; `kycLink` is the link Sumsub answers.
+//
+// A user whose `kycStatus` is `APPROVED` gets no new session: 409
+// `KYC_ALREADY_APPROVED` (a new session would put the user back to
+// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
+// users may open one: it becomes their latest session.
 //
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
@@ -4082,8 +5433,10 @@ func (c *ClientWithResponses) CreateVerificationLinkWithBodyWithResponse(ctx con
 // (400 `KYC_TEMPLATE_NOT_CONFIGURED_ERROR`), then, in the same single
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
-// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user. A refused
-// request writes nothing.
+// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
+// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// the transaction. A refused request writes nothing. Round trips: one
+// DynamoDB transaction (and one provider call for Sumsub).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4233,6 +5586,106 @@ func (c *ClientWithResponses) SetFederatedIdentityWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseSetFederatedIdentityResponse(rsp)
+}
+
+// ReceiveHostedKycCallbackWithBodyWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+//
+// No partner key: signed as this API signs its webhooks, with the KYC
+// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+// seconds, within 5 minutes of the API's clock) and
+// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+// `<timestamp>.<body>` (several space-separated values accepted). A
+// status only moves by a newer `occurredAt`; the same callback again
+// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// stand-in provider page posts these.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+func (c *ClientWithResponses) ReceiveHostedKycCallbackWithBodyWithResponse(ctx context.Context, params *ReceiveHostedKycCallbackParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveHostedKycCallbackResponse, error) {
+	rsp, err := c.ReceiveHostedKycCallbackWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveHostedKycCallbackResponse(rsp)
+}
+
+// ReceiveHostedKycCallbackWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
+//
+// No partner key: signed as this API signs its webhooks, with the KYC
+// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
+// seconds, within 5 minutes of the API's clock) and
+// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
+// `<timestamp>.<body>` (several space-separated values accepted). A
+// status only moves by a newer `occurredAt`; the same callback again
+// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// stand-in provider page posts these.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kyc/providers/hosted/webhook (the `ReceiveHostedKycCallback` operationId).
+func (c *ClientWithResponses) ReceiveHostedKycCallbackWithResponse(ctx context.Context, params *ReceiveHostedKycCallbackParams, body ReceiveHostedKycCallbackJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveHostedKycCallbackResponse, error) {
+	rsp, err := c.ReceiveHostedKycCallback(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveHostedKycCallbackResponse(rsp)
+}
+
+// ReceiveSumsubWebhookWithBodyWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+//
+// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+// refused), compared in constant time. The user is the body's
+// `externalUserId`; the result applies to its latest session, which
+// must be a Sumsub one. Mapping: `applicantPending` and
+// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+// `FINAL`); other types are accepted and ignored. A status only moves
+// by a newer event (`createdAtMs`); each accepted change is one
+// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+// event). Answers are in the Partner v2 dialect.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveSumsubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error) {
+	rsp, err := c.ReceiveSumsubWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveSumsubWebhookResponse(rsp)
+}
+
+// ReceiveSumsubWebhookWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
+//
+// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
+// secret key of the KYC providers secret's `sumsub.webhookSecret`.
+// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
+// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
+// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
+// refused), compared in constant time. The user is the body's
+// `externalUserId`; the result applies to its latest session, which
+// must be a Sumsub one. Mapping: `applicantPending` and
+// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
+// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
+// `FINAL`); other types are accepted and ignored. A status only moves
+// by a newer event (`createdAtMs`); each accepted change is one
+// DynamoDB transaction (the session, the user, a `kyc.status_changed`
+// event). Answers are in the Partner v2 dialect.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveSumsubWebhookWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error) {
+	rsp, err := c.ReceiveSumsubWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveSumsubWebhookResponse(rsp)
 }
 
 // ParseFindUserByExternalIdResponse parses an HTTP response from a FindUserByExternalIdWithResponse call
@@ -4745,6 +6198,120 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 	return response, nil
 }
 
+// ParseGetUserKycResponse parses an HTTP response from a GetUserKycWithResponse call
+func ParseGetUserKycResponse(rsp *http.Response) (*GetUserKycResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserKycResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserKycResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest UserNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetUserKycResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetUserKycResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetUserKycResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetUserKycResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetUserKycResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateVerificationLinkResponse parses an HTTP response from a CreateVerificationLinkWithResponse call
 func ParseCreateVerificationLinkResponse(rsp *http.Response) (*CreateVerificationLinkResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4793,6 +6360,13 @@ func ParseCreateVerificationLinkResponse(rsp *http.Response) (*CreateVerificatio
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -4861,6 +6435,16 @@ func ParseCreateVerificationLinkResponse(rsp *http.Response) (*CreateVerificatio
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateVerificationLinkResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 500:
 		var headers CreateVerificationLinkResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -5626,6 +7210,200 @@ func ParseSetFederatedIdentityResponse(rsp *http.Response) (*SetFederatedIdentit
 		response.Headers415 = &headers
 	case rsp.StatusCode == 500:
 		var headers SetFederatedIdentityResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReceiveHostedKycCallbackResponse parses an HTTP response from a ReceiveHostedKycCallbackWithResponse call
+func ParseReceiveHostedKycCallbackResponse(rsp *http.Response) (*ReceiveHostedKycCallbackResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReceiveHostedKycCallbackResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallbackAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest BadCallbackSignature
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReceiveHostedKycCallbackResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReceiveHostedKycCallbackResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReceiveHostedKycCallbackResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 500:
+		var headers ReceiveHostedKycCallbackResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReceiveSumsubWebhookResponse parses an HTTP response from a ReceiveSumsubWebhookWithResponse call
+func ParseReceiveSumsubWebhookResponse(rsp *http.Response) (*ReceiveSumsubWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReceiveSumsubWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallbackAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest BadCallbackSignature
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReceiveSumsubWebhookResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReceiveSumsubWebhookResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReceiveSumsubWebhookResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 500:
+		var headers ReceiveSumsubWebhookResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

@@ -1,24 +1,56 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/kycproviders"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/webhooksig"
+	"github.com/partner-identity/api/shared/wire"
 )
 
-// devProviderPattern is where the local runner serves devProvider; the
-// development partner's kycTemplates link to it.
-const devProviderPattern = "GET /kyc/{sessionId}"
+// Where the local runner serves the stand-in provider; the development
+// partner's kycTemplates link to the page.
+const (
+	devProviderPattern = "GET /kyc/{sessionId}"
+	devDecisionPattern = "POST /kyc/{sessionId}/decision"
+)
 
-// DevProvider stands in for the KYC provider's page in the local runner:
-// it shows the session a kycLink opens, as of now. It is never deployed.
-func devProvider(s store.KYCSessions, now func() time.Time) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// devDecisions are the results the page's buttons post, by button id.
+var devDecisions = []struct{ ID, Label, Status string }{
+	{"approve", "Approve", store.KYCApproved},
+	{"reject", "Reject", store.KYCRejected},
+	{"resubmit", "Ask for resubmission", store.KYCActionRequired},
+}
+
+// devProvider stands in for the hosted KYC provider in the local runner. Its
+// page (GET, as a browser asks for it: HTML; otherwise JSON) shows the
+// session a kycLink opens, as of now, with buttons that decide it: each
+// posts to the page's decision route, which sends the hosted provider's
+// callback, signed with the providers secret's hosted.webhookSecret, to
+// the local API that serves the page (the request's host), as the provider
+// would. It is never deployed.
+func devProvider(s store.KYCSessions, now func() time.Time, providers func(context.Context) (*kycproviders.Config, error)) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(devProviderPattern, func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.GetKYCSession(r.Context(), r.PathValue("sessionId"))
 		if err != nil {
 			httpx.WriteJSON(w, http.StatusNotFound, "application/json", map[string]string{"error": "no such KYC session"})
+			return
+		}
+		if strings.Contains(r.Header.Get("Accept"), "text/html") {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			_ = devPage.Execute(w, map[string]any{"Session": sess, "Status": sess.EffectiveStatus(now()),
+				"Redirect": r.URL.Query().Get("redirect_uri"), "Decisions": devDecisions, "Callback": r.URL.Query().Get("callback")})
 			return
 		}
 		httpx.WriteJSON(w, http.StatusOK, "application/json", map[string]string{
@@ -31,4 +63,61 @@ func devProvider(s store.KYCSessions, now func() time.Time) http.Handler {
 			"expiresAt":   sess.ExpiresAt.Format(time.RFC3339),
 		})
 	})
+	mux.HandleFunc(devDecisionPattern, func(w http.ResponseWriter, r *http.Request) {
+		id, status := r.PathValue("sessionId"), r.FormValue("status")
+		answer, err := postHostedCallback(r.Context(), providers, "http://"+r.Host, id, status, now())
+		back := "/kyc/" + url.PathEscape(id) + "?" + url.Values{"callback": {answer}, "redirect_uri": {r.FormValue("redirect_uri")}}.Encode()
+		if err != nil {
+			back = "/kyc/" + url.PathEscape(id) + "?" + url.Values{"callback": {"failed: " + err.Error()}}.Encode()
+		}
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	})
+	return mux
 }
+
+// postHostedCallback sends the hosted provider's callback for session id
+// with status, signed, to the API at apiURL: the API's answer.
+func postHostedCallback(ctx context.Context, providers func(context.Context) (*kycproviders.Config, error), apiURL, id, status string, at time.Time) (string, error) {
+	cfg, err := providers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if cfg.Hosted == nil {
+		return "no hosted provider in the KYC providers secret", nil
+	}
+	body, _ := json.Marshal(map[string]string{"sessionId": id, "status": status, "occurredAt": wire.Time(at)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"/kyc/providers/hosted/webhook", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	webhooksig.SetHeaders(req.Header, cfg.Hosted.WebhookSecret, body, at)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var answer bytes.Buffer
+	_, _ = answer.ReadFrom(resp.Body)
+	return resp.Status + " " + answer.String(), nil
+}
+
+var devPage = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>KYC provider (local stand-in)</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}button{margin-right:.5em;padding:.5em 1em}
+dt{font-weight:bold}#status{font-size:1.4em}</style></head>
+<body>
+<h1>Identity verification</h1>
+<p>Local stand-in for the hosted KYC provider: decide the session as the provider would.</p>
+<dl>
+<dt>Session</dt><dd id="session">{{.Session.ID}}</dd>
+<dt>Country</dt><dd>{{.Session.Country}}</dd>
+<dt>Status</dt><dd id="status" data-status="{{.Status}}">{{.Status}}</dd>
+</dl>
+<form method="post" action="/kyc/{{.Session.ID}}/decision">
+<input type="hidden" name="redirect_uri" value="{{.Redirect}}">
+{{range .Decisions}}<button id="{{.ID}}" name="status" value="{{.Status}}">{{.Label}}</button>{{end}}
+</form>
+{{if .Callback}}<p>Callback answered: <code id="callback">{{.Callback}}</code></p>{{end}}
+</body></html>
+`))

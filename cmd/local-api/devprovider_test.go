@@ -22,7 +22,7 @@ func TestDevProviderShowsTheSession(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	clock := now
-	mux.Handle(devProviderPattern, devProvider(mem, func() time.Time { return clock }))
+	mux.Handle(devProviderPattern, devProvider(mem, func() time.Time { return clock }, nil))
 	for want, at := range map[string]time.Time{`"status":"PENDING"`: now, `"status":"EXPIRED"`: now.Add(time.Hour)} {
 		clock = at
 		rec := httptest.NewRecorder()

@@ -40,6 +40,7 @@ func main() {
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
 	webhookSecrets := flag.String("webhook-secrets", env.WebhookSecretsFile, `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}} (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
+	kycProviders := flag.String("kyc-providers", env.KYCProvidersFile, `KYC providers file, {"sumsub":{"baseUrl","appToken","secretKey","webhookSecret"},"hosted":{"webhookSecret"}} (env KYC_PROVIDERS_FILE; default: a hosted provider secret for the stand-in page)`)
 	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
@@ -52,6 +53,7 @@ func main() {
 		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID,
 		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
 		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
+		KYCProvidersFile: *kycProviders, KYCProvidersSecretID: env.KYCProvidersSecretID,
 		DevWebhookURL: *webhookURL, WebhookAllowHTTP: true}
 	// Listen before printing anything, so that a busy port is the only
 	// thing said, and so that the development partner's KYC links name the
@@ -84,6 +86,7 @@ func main() {
 		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)
 	}
 	fmt.Printf("  %-40s %s\n", devProviderPattern, "(local stand-in for the KYC provider page)")
+	fmt.Printf("  %-40s %s\n", devDecisionPattern, "(its buttons: a signed hosted callback to the API)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -110,7 +113,8 @@ func main() {
 func devKeyDefault() string { return partners.DevAPIKey }
 
 // handler is what the local API serves: every route, the stand-in KYC
-// provider page, and CORS as API Gateway answers it for corsOrigins.
+// provider page and its buttons, and CORS as API Gateway answers it for
+// corsOrigins.
 //
 // The API gets every request but the provider page's, as it is, so that a
 // path with "//", "." or ".." gets the dialect's 404 as in AWS (an outer
@@ -118,9 +122,11 @@ func devKeyDefault() string { return partners.DevAPIKey }
 func handler(deps *app.Deps, corsOrigins []string) http.Handler {
 	api := router.Mux(deps, surface.All()...)
 	provider := http.NewServeMux()
-	provider.Handle(devProviderPattern, devProvider(deps.Store, deps.Now))
+	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders)
+	provider.Handle(devProviderPattern, stand)
+	provider.Handle(devDecisionPattern, stand)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := provider.Handler(r); pattern == devProviderPattern && path.Clean(r.URL.Path) == r.URL.Path {
+		if _, pattern := provider.Handler(r); (pattern == devProviderPattern || pattern == devDecisionPattern) && path.Clean(r.URL.Path) == r.URL.Path {
 			provider.ServeHTTP(w, r)
 			return
 		}

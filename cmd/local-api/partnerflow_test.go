@@ -102,7 +102,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	}
 	status("create", created.StatusCode(), 201, created.Body)
 	user := created.JSON201.Data
-	if user.ExternalUserId != "flow-user-1" || user.KycStatus != client.UserKycStatusNOTSTARTED || user.Identifier == nil || *user.Identifier != email {
+	if user.ExternalUserId != "flow-user-1" || user.KycStatus != client.KycStatusNOTSTARTED || user.Identifier == nil || *user.Identifier != email {
 		t.Fatalf("created %+v", user)
 	}
 	replay, err := partner.CreateUserWithResponse(ctx, create)
@@ -157,7 +157,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	if !strings.Contains(link.JSON201.Data.KycLink, link.JSON201.Data.SessionId) {
 		t.Fatalf("link %+v", link.JSON201.Data)
 	}
-	if got, _ := partner.GetUserWithResponse(ctx, user.UserId); got.JSON200 == nil || got.JSON200.Data.KycStatus != client.UserKycStatusPENDING {
+	if got, _ := partner.GetUserWithResponse(ctx, user.UserId); got.JSON200 == nil || got.JSON200.Data.KycStatus != client.KycStatusPENDING {
 		t.Fatalf("after the link: %s", got.Body)
 	}
 

@@ -2,6 +2,7 @@ package systemtest_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -17,12 +18,15 @@ import (
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/testkit/sumsubtest"
 	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
@@ -34,6 +38,9 @@ type world struct {
 	db                                     *dynamodb.Client
 	table                                  string
 	partnersID, keysID, signingID, hooksID string
+	// kycID is the KYC providers secret, whose Sumsub is sumsub.
+	kycID  string
+	sumsub *sumsubtest.Server
 }
 
 func newWorld(t *testing.T, registryJSON string) *world {
@@ -42,9 +49,9 @@ func newWorld(t *testing.T, registryJSON string) *world {
 	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
 	suffix := time.Now().Format("150405.000000000")
 	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix,
-		signingID: "signing-" + suffix, hooksID: "hooks-" + suffix}
+		signingID: "signing-" + suffix, hooksID: "hooks-" + suffix, kycID: "kyc-providers-" + suffix, sumsub: sumsubtest.New(t)}
 	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.TokenVerificationJSON,
-		w.signingID: fixture.TokenSigningJSON, w.hooksID: fixture.WebhookSecretsJSON} {
+		w.signingID: fixture.TokenSigningJSON, w.hooksID: fixture.WebhookSecretsJSON, w.kycID: fixture.KYCProvidersJSON(w.sumsub.URL)} {
 		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +88,7 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
 		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
-		AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL})
+		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +112,21 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	var delivered atomic.Int64
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { delivered.Add(1) }))
 	defer hook.Close()
-	c := newContainer(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+	c := w.container(t, nil)
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
 	users := "/api/partner/v2/users"
-	var userID, token, erasedID string
+	var userID, token, erasedID, hostedSession string
+	sumsubResult := `{"type":"applicantReviewed","externalUserId":"%s","createdAtMs":"2026-11-24 09:00:00.000","reviewResult":{"reviewAnswer":"GREEN"}}`
+	sumsubHeaders := func(body string) apitest.Headers {
+		return apitest.Headers{"X-Payload-Digest": sumsub.Digest(fixture.SumsubWebhookSecret, []byte(body))}
+	}
+	hostedResult := func() (apitest.Headers, string) {
+		body := `{"sessionId":"` + hostedSession + `","status":"IN_REVIEW","occurredAt":"2026-11-24T09:00:00Z"}`
+		h := http.Header{}
+		webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), c.clock.Now())
+		return apitest.Headers{"Webhook-Timestamp": h.Get("Webhook-Timestamp"), "Webhook-Signature": h.Get("Webhook-Signature")}, body
+	}
 
 	type calls map[string]int
 	steps := []struct {
@@ -163,6 +181,29 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			204, calls{"Query": 2, "TransactWriteItems": 1}},
 		{"erase it again", func() *apitest.Response { return c.api.Do(http.MethodDelete, users+"/"+erasedID, key, "") },
 			204, calls{"Query": 2}},
+		// KYC with providers: a Sumsub link is one provider call (counted
+		// below) and one transaction; a result is two reads and one.
+		{"open a Sumsub KYC session", func() *apitest.Response {
+			return c.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"DE"}`)
+		}, 201, calls{"TransactWriteItems": 1}},
+		{"read the user's KYC", func() *apitest.Response { return c.api.Do(http.MethodGet, users+"/"+userID+"/kyc", key, "") },
+			200, calls{"Query": 1, "BatchGetItem": 1}},
+		{"Sumsub's result", func() *apitest.Response {
+			body := fmt.Sprintf(sumsubResult, userID)
+			return c.api.Do(http.MethodPost, "/kyc/providers/sumsub/webhook", sumsubHeaders(body), body)
+		}, 200, calls{"GetItem": 2, "TransactWriteItems": 1}},
+		{"Sumsub's result again", func() *apitest.Response {
+			body := fmt.Sprintf(sumsubResult, userID)
+			return c.api.Do(http.MethodPost, "/kyc/providers/sumsub/webhook", sumsubHeaders(body), body)
+		}, 200, calls{"GetItem": 2}},
+		{"the hosted provider's result", func() *apitest.Response {
+			h, body := hostedResult()
+			return c.api.Do(http.MethodPost, "/kyc/providers/hosted/webhook", h, body)
+		}, 200, calls{"GetItem": 2, "TransactWriteItems": 1}},
+		{"a callback with a bad signature costs nothing", func() *apitest.Response {
+			body := fmt.Sprintf(sumsubResult, userID)
+			return c.api.Do(http.MethodPost, "/kyc/providers/sumsub/webhook", apitest.Headers{"X-Payload-Digest": "00"}, body)
+		}, 401, calls{}},
 	}
 	for i, s := range steps {
 		c.reset()
@@ -186,6 +227,8 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			token = r.JSON()["data"].(map[string]any)["token"].(string)
 		case s.name == "create the user to erase":
 			erasedID = r.JSON()["data"].(map[string]any)["userId"].(string)
+		case s.name == "open KYC session":
+			hostedSession = r.JSON()["data"].(map[string]any)["sessionId"].(string)
 		}
 	}
 
@@ -217,9 +260,13 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	if q := c.calls.Get("Query"); q != 4 || c.calls.Total() != 4 {
 		t.Errorf("cleanup with nothing to expire: %v, want 4 queries (one per shard)", c.calls.All())
 	}
+	if n := len(w.sumsub.Bodies()); n != 1 {
+		t.Errorf("%d calls to Sumsub, want 1 (the Sumsub link)", n)
+	}
 	// The registry, the token signing keys (the token), the verification keys
-	// (the token's use) and the webhook secrets (the dispatcher): once each.
-	c.assertSecretFetches(t, 4)
+	// (the token's use), the KYC providers (the Sumsub link and the
+	// callbacks) and the webhook secrets (the dispatcher): once each.
+	c.assertSecretFetches(t, 5)
 }
 
 // TestSecretsOncePerCachePeriod: 200 operations over 4 minutes fetch each

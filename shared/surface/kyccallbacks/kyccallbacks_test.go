@@ -255,11 +255,15 @@ func TestSumsubSignature(t *testing.T) {
 		snapshot := w.contents(t)
 		b := body()
 		good := digest(sha256.New, fixture.SumsubWebhookSecret, b)
+		flipped := good[:len(good)-1] + "0"
+		if good[len(good)-1] == '0' {
+			flipped = good[:len(good)-1] + "1"
+		}
 		refused := []apitest.Headers{
 			{"X-Payload-Digest": good, "X-Payload-Digest-Alg": "HMAC_MD5_HEX"},
 			{"X-Payload-Digest": good, "X-Payload-Digest-Alg": "HMAC_SHA512_HEX"},
 			{"X-Payload-Digest": digest(sha256.New, "another-secret-0123456789", b)},
-			{"X-Payload-Digest": good[:len(good)-1] + "0"},
+			{"X-Payload-Digest": flipped},
 			{"X-Payload-Digest": ""},
 			{},
 		}

@@ -3,7 +3,9 @@ package systemtest_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +19,13 @@ import (
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/tokens"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 func httpEvent(method, path, query string, headers map[string]string, body string) []byte {
@@ -40,8 +45,13 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(testkit.HangingEndpoint(t)),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	partnersFile, keysFile := fixture.SecretFiles(t)
+	// Sumsub hangs too: a Sumsub link answers before the deadline as well.
+	kycFile := filepath.Join(t.TempDir(), "kyc-providers.json")
+	if err := os.WriteFile(kycFile, []byte(fixture.KYCProvidersJSON(testkit.HangingEndpoint(t))), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: "t", PartnersFile: partnersFile,
-		ServiceKeysFile: keysFile, AWS: &cfg, InLambda: true})
+		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg, InLambda: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,23 +61,40 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := map[string]string{"partner-api-key": fixture.KeyAcme, "content-type": "application/json"}
+	sumsubBody := `{"type":"applicantPending","externalUserId":"` + user + `","createdAtMs":"2026-11-24 09:00:00.000"}`
+	sumsubSigned := func(body string) map[string]string {
+		return map[string]string{"x-payload-digest": sumsub.Digest(fixture.SumsubWebhookSecret, []byte(body)), "content-type": "application/json"}
+	}
+	hostedBody := `{"sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`
+	hostedSigned := func(body string) map[string]string {
+		h := http.Header{}
+		webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), time.Now())
+		return map[string]string{"webhook-timestamp": h.Get("Webhook-Timestamp"), "webhook-signature": h.Get("Webhook-Signature"), "content-type": "application/json"}
+	}
 	bearer := map[string]string{"authorization": "Bearer " + tok.Token}
 	userBearer := map[string]string{"user-authorization": "Bearer " + tok.Token, "content-type": "application/json"}
 	requests := map[string][]byte{
-		"create-user":               httpEvent("POST", "/api/partner/v2/users", "", key, `{"externalUserId":"e1","type":"INDIVIDUAL"}`),
-		"get-user":                  httpEvent("GET", "/api/partner/v2/users/"+user, "", key, ""),
-		"find-user":                 httpEvent("GET", "/api/partner/v2/users", "externalUserId=e1", key, ""),
-		"delete-user":               httpEvent("DELETE", "/api/partner/v2/users/"+user, "", key, ""),
-		"create-verification-link":  httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"MX","partnerRedirectUri":"https://a.example/done"}`),
-		"create-user-token":         httpEvent("POST", "/api/partner/v2/users/"+user+"/token", "", key, ""),
-		"link-identifier":           httpEvent("POST", "/api/v2/user/link-identifier", "", userBearer, `{"identifier":"abcdefghijabcdefghijabcdefghijabcdefghij"}`),
-		"user-info":                 httpEvent("GET", "/api/v2/user/info", "", userBearer, ""),
-		"set-federated-identity":    httpEvent("PUT", "/federated-identities/acme", "", bearer, ""),
-		"delete-federated-identity": httpEvent("DELETE", "/federated-identities/acme", "", bearer, ""),
-		"list-federated-identities": httpEvent("GET", "/federated-identities", "", bearer, ""),
+		"create-user":                       httpEvent("POST", "/api/partner/v2/users", "", key, `{"externalUserId":"e1","type":"INDIVIDUAL"}`),
+		"get-user":                          httpEvent("GET", "/api/partner/v2/users/"+user, "", key, ""),
+		"find-user":                         httpEvent("GET", "/api/partner/v2/users", "externalUserId=e1", key, ""),
+		"delete-user":                       httpEvent("DELETE", "/api/partner/v2/users/"+user, "", key, ""),
+		"create-verification-link":          httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"MX","partnerRedirectUri":"https://a.example/done"}`),
+		"create-user-token":                 httpEvent("POST", "/api/partner/v2/users/"+user+"/token", "", key, ""),
+		"link-identifier":                   httpEvent("POST", "/api/v2/user/link-identifier", "", userBearer, `{"identifier":"abcdefghijabcdefghijabcdefghijabcdefghij"}`),
+		"user-info":                         httpEvent("GET", "/api/v2/user/info", "", userBearer, ""),
+		"set-federated-identity":            httpEvent("PUT", "/federated-identities/acme", "", bearer, ""),
+		"delete-federated-identity":         httpEvent("DELETE", "/federated-identities/acme", "", bearer, ""),
+		"list-federated-identities":         httpEvent("GET", "/federated-identities", "", bearer, ""),
+		"get-user-kyc":                      httpEvent("GET", "/api/partner/v2/users/"+user+"/kyc", "", key, ""),
+		"kyc-sumsub-webhook":                httpEvent("POST", "/kyc/providers/sumsub/webhook", "", sumsubSigned(sumsubBody), sumsubBody),
+		"kyc-hosted-webhook":                httpEvent("POST", "/kyc/providers/hosted/webhook", "", hostedSigned(hostedBody), hostedBody),
+		"create-verification-link (Sumsub)": httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"DE"}`),
 	}
 	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it
-	for _, rt := range surface.All() {
+	routes := surface.All()
+	routes = append(routes, partnerv2.CreateVerificationLinkRoute)
+	routes[len(routes)-1].Name += " (Sumsub)"
+	for _, rt := range routes {
 		t.Run(rt.Name, func(t *testing.T) {
 			h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt)))
 			ctx, cancel := context.WithTimeout(context.Background(), budget)

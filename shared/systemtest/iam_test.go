@@ -16,12 +16,14 @@ import (
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/sam"
 	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 // eventSourceGrants are what Lambda's event source mapping does with a
@@ -127,6 +129,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.signingID:  "secretsmanager:GetSecretValue secret:TokenSigningSecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.hooksID:    "secretsmanager:GetSecretValue secret:WebhookSecretsSecretArn",
+		"secretsmanager:GetSecretValue secret:" + w.kycID:      "secretsmanager:GetSecretValue secret:KycProvidersSecretArn",
 		"sqs:SendMessage queue:" + dlq:                         "sqs:SendMessage queue:WebhookDeadLetterQueue",
 	}
 
@@ -149,9 +152,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	}
 	userID, token := newUser("iam-main")
 	linker, linkerToken := newUser("iam-linker")
-	expect(setup.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup session")
+	hostedSession := expect(setup.api.Do(http.MethodPost, users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup session").
+		JSON()["data"].(map[string]any)["sessionId"].(string)
+	sumsubUser, _ := newUser("iam-sumsub")
+	expect(setup.api.Do(http.MethodPost, users+"/"+sumsubUser+"/kyc/verification-link", key, `{"country":"DE"}`), 201, "setup Sumsub session")
 	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"`+identA+`"}`), 200, "setup link")
-	_ = linker
 	// A user with every kind of item, for the erasure: guard, session, link, federated identity, events.
 	erased, erasedToken := newUser("iam-erased")
 	expect(setup.api.Do(http.MethodPost, users+"/"+erased+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup erased session")
@@ -171,7 +176,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		}
 		performed[fn] = set
 	}
-	viaHTTP := func(fn string, scenario func(c *container)) { run(fn, w.container(t, nil), scenario) }
+	viaHTTP := func(fn string, scenario func(c *container)) {
+		c := w.container(t, nil)
+		w.sumsub.Now = c.clock.Now // the container signs Sumsub calls with its clock
+		run(fn, c, scenario)
+	}
 	bearer := func(h string, tok string) apitest.Headers { return apitest.Headers{h: "Bearer " + tok} }
 
 	viaHTTP("create-user", func(c *container) {
@@ -188,6 +197,18 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	viaHTTP("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
 	viaHTTP("create-verification-link", func(c *container) {
 		expect(c.api.Do("POST", users+"/"+userID+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "open")
+		expect(c.api.Do("POST", users+"/"+linker+"/kyc/verification-link", key, `{"country":"DE"}`), 201, "open with Sumsub")
+	})
+	viaHTTP("get-user-kyc", func(c *container) { expect(c.api.Do("GET", users+"/"+userID+"/kyc", key, ""), 200, "read KYC") })
+	viaHTTP("kyc-sumsub-webhook", func(c *container) {
+		body := `{"type":"applicantPending","externalUserId":"` + sumsubUser + `","createdAtMs":"2026-11-24 09:00:00.000"}`
+		expect(c.api.Do("POST", "/kyc/providers/sumsub/webhook", apitest.Headers{"X-Payload-Digest": sumsub.Digest(fixture.SumsubWebhookSecret, []byte(body))}, body), 200, "Sumsub result")
+	})
+	viaHTTP("kyc-hosted-webhook", func(c *container) {
+		body := `{"sessionId":"` + hostedSession + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`
+		h := http.Header{}
+		webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), c.clock.Now())
+		expect(c.api.Do("POST", "/kyc/providers/hosted/webhook", apitest.Headers{"Webhook-Timestamp": h.Get("Webhook-Timestamp"), "Webhook-Signature": h.Get("Webhook-Signature")}, body), 200, "hosted result")
 	})
 	viaHTTP("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })
 	viaHTTP("link-identifier", func(c *container) {

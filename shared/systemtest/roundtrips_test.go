@@ -114,6 +114,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	defer hook.Close()
 	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	c := w.container(t, nil)
+	w.sumsub.Now = c.clock.Now // the container signs with its clock
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
 	users := "/api/partner/v2/users"
 	var userID, token, erasedID, hostedSession string

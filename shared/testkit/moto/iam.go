@@ -31,6 +31,15 @@ func iamActions(params any) []string {
 		return []string{"dynamodb:Scan table"}
 	case *dynamodb.BatchWriteItemInput:
 		return []string{"dynamodb:BatchWriteItem table"}
+	case *dynamodb.BatchGetItemInput:
+		// dynamodb:LeadingKeys is checked on every key a batch reads.
+		var out []string
+		for _, ka := range p.RequestItems {
+			for _, k := range ka.Keys {
+				out = append(out, "dynamodb:BatchGetItem table "+leading(k))
+			}
+		}
+		return out
 	case *dynamodb.QueryInput:
 		if p.IndexName != nil {
 			return []string{"dynamodb:Query index/" + *p.IndexName}

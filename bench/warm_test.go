@@ -19,6 +19,7 @@ import (
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/surface/federatedids"
+	"github.com/partner-identity/api/shared/surface/kyccallbacks"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
 	"github.com/partner-identity/api/shared/users"
@@ -140,6 +141,10 @@ func benchFunctions(t testing.TB) []benchFunction {
 		httpFunction(t, partnerv2.GetUserRoute, 200, nil),
 		httpFunction(t, partnerv2.FindUserRoute, 200, nil),
 		httpFunction(t, partnerv2.CreateVerificationLinkRoute, 201, nil),
+		httpFunction(t, partnerv2.GetUserKYCRoute, 200, nil),
+		// The first call applies the result; the measured ones meet it
+		// again (200, stale): a replay's path, two reads.
+		httpFunction(t, kyccallbacks.SumsubRoute, 200, nil),
 		httpFunction(t, partnerv2.CreateUserTokenRoute, 201, nil),
 		httpFunction(t, userv2.LinkIdentifierRoute, 200, nil),
 		httpFunction(t, userv2.UserInfoRoute, 200, nil),

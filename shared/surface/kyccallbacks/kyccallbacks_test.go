@@ -449,3 +449,19 @@ func TestHostedCallback(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreOutage: a callback meeting a DynamoDB outage is the dialect's
+// 500 with no internal text (the provider retries it later).
+func TestStoreOutage(t *testing.T) {
+	clk := testkit.NewClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	w := &world{clk: clk, c: fixture.Client(t, &fixture.FailingStore{}, fixture.Options{Now: clk.Now})}
+	for name, r := range map[string]*apitest.Response{
+		"sumsub": w.sumsub(t, sumsubBody("applicantPending", "5b1f0c6e-3d2a-4c8b-9e7f-1a2b3c4d5e6f", "2026-11-24 09:00:00.000", "", "")),
+		"hosted": w.hosted(t, `{"sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`),
+	} {
+		status, code, msg := errorOf(t, r)
+		if status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Internal server error" || strings.Contains(string(r.Body), "secret-value") {
+			t.Fatalf("%s: %d %s", name, status, r.Body)
+		}
+	}
+}

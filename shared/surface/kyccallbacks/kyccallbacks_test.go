@@ -419,12 +419,12 @@ func TestHostedCallback(t *testing.T) {
 		}
 		bad := map[string]string{
 			`[]`: "body", `{}`: "sessionId",
-			`{"sessionId":"` + sid + `","status":"APPROVED"}`:                                                    "occurredAt",
-			`{"sessionId":"` + sid + `","status":"DONE","occurredAt":"2026-11-24T09:00:00Z"}`:                    "status",
-			`{"sessionId":"` + sid + `","status":"PENDING","occurredAt":"2026-11-24T09:00:00Z"}`:                 "status",
-			`{"sessionId":"` + sid + `","status":"APPROVED","occurredAt":"yesterday"}`:                           "occurredAt",
-			`{"sessionId":"x","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`:                          "sessionId",
-			`{"sessionId":"` + sid + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z","note":"hello"}`: "note",
+			`{"sessionId":"` + sid + `","status":"APPROVED"}`:                                                         "occurredAt",
+			`{"sessionId":"` + sid + `","status":"DONE","occurredAt":"2026-11-24T09:00:00Z"}`:                         "status",
+			`{"sessionId":"` + sid + `","status":"PENDING","occurredAt":"2026-11-24T09:00:00Z"}`:                      "status",
+			`{"sessionId":"` + sid + `","status":"APPROVED","occurredAt":"yesterday"}`:                                "occurredAt",
+			`{"sessionId":"x","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`:                               "sessionId",
+			`{"sessionId":"` + sid + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z","note":"hello"}`:      "note",
 			`{"sessionId":"` + sid + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z","status":"REJECTED"}`: "status",
 		}
 		for b, field := range bad {

@@ -56,16 +56,12 @@ const ignoredType kyc.Outcome = "ignored_type"
 // hex HMAC of the raw body with the account's webhook secret, by the
 // algorithm in X-Payload-Digest-Alg (HMAC_SHA256_HEX when absent).
 func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
-	cfg, err := a.config(r.Context())
+	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
+		return cfg.Sumsub != nil &&
+			sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) == nil
+	})
 	if err != nil {
 		return err
-	}
-	body, bad := httpx.ReadRaw(r)
-	if bad != nil {
-		return apierr.InvalidInput(*bad)
-	}
-	if cfg.Sumsub == nil || sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) != nil {
-		return apierr.BadCallbackSignature()
 	}
 	res, err := sumsub.Parse(body)
 	if err != nil {
@@ -90,16 +86,11 @@ func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
 // its webhooks (package webhooksig) with the hosted provider's secret:
 // {"sessionId", "status", "occurredAt"}.
 func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
-	cfg, err := a.config(r.Context())
+	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
+		return cfg.Hosted != nil && webhooksig.Verify(cfg.Hosted.WebhookSecret, r.Header, body, a.now()) == nil
+	})
 	if err != nil {
 		return err
-	}
-	body, bad := httpx.ReadRaw(r)
-	if bad != nil {
-		return apierr.InvalidInput(*bad)
-	}
-	if cfg.Hosted == nil || webhooksig.Verify(cfg.Hosted.WebhookSecret, r.Header, body, a.now()) != nil {
-		return apierr.BadCallbackSignature()
 	}
 	obj, bad := httpx.ParseObject(body)
 	if bad != nil {
@@ -119,6 +110,24 @@ func (a *API) apply(w http.ResponseWriter, r *http.Request, res kyc.Result) erro
 	}
 	dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})
 	return nil
+}
+
+// signedBody reads the raw body and checks its signature with verify,
+// against the providers' secret: 400 for a body that cannot be read, 401
+// for a signature that does not verify.
+func (a *API) signedBody(r *http.Request, verify func(cfg *kycproviders.Config, body []byte) bool) ([]byte, error) {
+	cfg, err := a.config(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	body, bad := httpx.ReadRaw(r)
+	if bad != nil {
+		return nil, apierr.InvalidInput(*bad)
+	}
+	if !verify(cfg, body) {
+		return nil, apierr.BadCallbackSignature()
+	}
+	return body, nil
 }
 
 func (a *API) config(ctx context.Context) (*kycproviders.Config, error) {

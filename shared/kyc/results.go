@@ -87,14 +87,14 @@ func (s *Service) applyOnce(ctx context.Context, r Result) (Outcome, error) {
 	var u store.User
 	var err error
 	if r.Provider == store.ProviderSumsub {
-		if u, err = s.users.GetUser(ctx, r.UserID); err == nil {
+		if u, err = s.store.GetUser(ctx, r.UserID); err == nil {
 			if u.KYCSessionID == "" {
 				return UnknownSession, nil
 			}
 			sess, err = s.store.GetKYCSession(ctx, u.KYCSessionID)
 		}
 	} else if sess, err = s.store.GetKYCSession(ctx, r.SessionID); err == nil {
-		u, err = s.users.GetUser(ctx, sess.UserID)
+		u, err = s.store.GetUser(ctx, sess.UserID)
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -11,12 +11,11 @@ import (
 
 	"github.com/partner-identity/api/shared/kycproviders"
 	"github.com/partner-identity/api/shared/logsafe"
-	"github.com/partner-identity/api/shared/sumsub"
-
 	"github.com/partner-identity/api/shared/metrics"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/wire"
 )
 
@@ -41,10 +40,7 @@ var (
 
 // Service opens KYC sessions and applies the providers' results.
 type Service struct {
-	store store.KYCSessions
-	users interface {
-		GetUser(ctx context.Context, id string) (store.User, error)
-	}
+	store      Store
 	now        func() time.Time
 	sessionTTL time.Duration
 	retention  time.Duration
@@ -70,7 +66,7 @@ func New(s Store, now func() time.Time, sessionTTL, retention time.Duration) *Se
 	if retention <= 0 {
 		retention = defaultRetention
 	}
-	return &Service{store: s, users: s, now: now, sessionTTL: sessionTTL, retention: retention}
+	return &Service{store: s, now: now, sessionTTL: sessionTTL, retention: retention}
 }
 
 // Store is what the service keeps its sessions in.
@@ -100,7 +96,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Provider: tpl.ProviderName(), Status: store.KYCPending,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
-	link := buildLink(tpl.LinkURL, sess.ID, in.RedirectURI)
+	var link string
 	if sess.Provider == store.ProviderSumsub {
 		// The provider first: a failed call leaves nothing written. A link
 		// made for a request the store then refuses is never shown.
@@ -108,6 +104,8 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		if link, err = s.sumsubLink(ctx, tpl.TemplateID, userID, s.sessionTTL, in.RedirectURI); err != nil {
 			return Link{}, err
 		}
+	} else {
+		link = buildLink(tpl.LinkURL, sess.ID, in.RedirectURI)
 	}
 	ev := outbox.MustPersonal(outbox.KYCSessionCreated, p.ID, userID, map[string]string{
 		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": wire.Time(expires),

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/store"
 )
 
 // Flows. Any other value is a partner that may call nothing (403
@@ -50,16 +51,11 @@ type KYCTemplate struct {
 	LinkURL    string `json:"linkUrl,omitempty"`
 }
 
-// Template providers.
-const (
-	ProviderHosted = "hosted"
-	ProviderSumsub = "sumsub"
-)
-
-// ProviderName is the template's provider: ProviderHosted when none is named.
+// ProviderName is the template's provider (store.ProviderHosted or
+// store.ProviderSumsub): the hosted provider when none is named.
 func (t KYCTemplate) ProviderName() string {
 	if t.Provider == "" {
-		return ProviderHosted
+		return store.ProviderHosted
 	}
 	return t.Provider
 }
@@ -159,12 +155,12 @@ func checkTemplate(t KYCTemplate) error {
 		return errors.New("templateId is required")
 	}
 	switch t.ProviderName() {
-	case ProviderSumsub:
+	case store.ProviderSumsub:
 		if t.LinkURL != "" {
 			return errors.New("linkUrl is not used with provider sumsub (Sumsub makes the link for the level templateId)")
 		}
 		return nil
-	case ProviderHosted:
+	case store.ProviderHosted:
 	default:
 		return errors.New(`provider must be "sumsub", or absent (or "hosted") for the hosted provider`)
 	}

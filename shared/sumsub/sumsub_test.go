@@ -7,115 +7,60 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"hash"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/partner-identity/api/shared/sumsub"
+	"github.com/partner-identity/api/shared/testkit/sumsubtest"
 )
 
-const (
-	appToken  = "sbx:uY0CgwELmgUAEyl4hNWxLngb.0WSeQeiYny4WEqmAALEAiK2qTC96fBad"
-	secretKey = "Hej2ch71kG2kTd1iIUDZFNsO5C1lh5Gq"
-)
-
-// sumsubStandIn checks a websdkLink request as Sumsub's reference documents
-// it, computing the signature on its own, and answers with answer.
-type sumsubStandIn struct {
-	t      *testing.T
-	now    time.Time
-	bodies []map[string]any
-	answer func(w http.ResponseWriter)
-}
-
-func (s *sumsubStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := s.t
-	body, _ := io.ReadAll(r.Body)
-	fail := func(format string, args ...any) {
-		t.Errorf(format, args...)
-		http.Error(w, `{"description":"bad request"}`, http.StatusUnauthorized)
-	}
-	if r.Method != http.MethodPost || r.URL.Path != "/resources/sdkIntegrations/levels/-/websdkLink" {
-		fail("request %s %s", r.Method, r.URL.Path)
-		return
-	}
-	if r.Header.Get("Content-Type") != "application/json" {
-		fail("content type %q", r.Header.Get("Content-Type"))
-		return
-	}
-	if r.Header.Get("X-App-Token") != appToken {
-		fail("X-App-Token %q", r.Header.Get("X-App-Token"))
-		return
-	}
-	ts := r.Header.Get("X-App-Access-Ts")
-	if ts != strconv.FormatInt(s.now.Unix(), 10) {
-		fail("X-App-Access-Ts %q, want the Unix seconds of now %d", ts, s.now.Unix())
-		return
-	}
-	m := hmac.New(sha256.New, []byte(secretKey))
-	m.Write([]byte(ts + "POST" + r.URL.RequestURI()))
-	m.Write(body)
-	if got, want := r.Header.Get("X-App-Access-Sig"), hex.EncodeToString(m.Sum(nil)); got != want {
-		fail("X-App-Access-Sig %q, want %q", got, want)
-		return
-	}
-	var b map[string]any
-	if err := json.Unmarshal(body, &b); err != nil {
-		fail("body %s", body)
-		return
-	}
-	s.bodies = append(s.bodies, b)
-	s.answer(w)
-}
-
-func linkAnswer(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"url":"https://in.sumsub.com/websdk/p/sbx_uY0CgwELmgUAEyl4"}`))
-}
+// The Sumsub stand-in (testkit/sumsubtest) checks every request as Sumsub
+// documents it, computing the signature on its own, and answers 401 to one
+// that fails.
 
 func TestWebSDKLinkIsSignedAsSumsubDocuments(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 15, 0, time.UTC)
-	stand := &sumsubStandIn{t: t, now: now, answer: linkAnswer}
-	srv := httptest.NewServer(stand)
-	defer srv.Close()
-	c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey, Now: func() time.Time { return now }}
+	stand := sumsubtest.New(t)
+	stand.Now = func() time.Time { return now }
+	c := &sumsub.Client{BaseURL: stand.URL, AppToken: sumsubtest.AppToken, SecretKey: sumsubtest.SecretKey, Now: func() time.Time { return now }}
 
 	url, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "basic-kyc-level",
 		UserID: "0b6f2c1e-5d7a-4c3e-9f1a-2b3c4d5e6f70", TTL: 24 * time.Hour, Redirect: "https://partner.example/kyc/done"})
-	if err != nil || url != "https://in.sumsub.com/websdk/p/sbx_uY0CgwELmgUAEyl4" {
+	if err != nil || url != sumsubtest.LinkURL {
 		t.Fatalf("link %q %v", url, err)
 	}
 	want := map[string]any{"levelName": "basic-kyc-level", "userId": "0b6f2c1e-5d7a-4c3e-9f1a-2b3c4d5e6f70", "ttlInSecs": 86400.0,
 		"redirect": map[string]any{"successUrl": "https://partner.example/kyc/done", "rejectUrl": "https://partner.example/kyc/done"}}
-	if !reflect.DeepEqual(stand.bodies[0], want) {
-		t.Fatalf("body %v\nwant %v", stand.bodies[0], want)
+	if b := stand.Bodies(); len(b) != 1 || !reflect.DeepEqual(b[0], want) {
+		t.Fatalf("bodies %v\nwant %v", b, want)
 	}
 	// Without a redirect, none is sent.
 	if _, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := stand.bodies[1]["redirect"]; ok {
-		t.Fatalf("body %v", stand.bodies[1])
+	if _, ok := stand.Bodies()[1]["redirect"]; ok {
+		t.Fatalf("body %v", stand.Bodies()[1])
 	}
-	// Another secret key's signature is refused by the stand-in: it checks.
+	// Another secret key's signature, or another time, is refused by the
+	// stand-in: it checks.
 	bad := *c
 	bad.SecretKey = "another"
-	inner := &testing.T{}
-	stand.t = inner
-	if _, err := bad.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) || !inner.Failed() {
-		t.Fatalf("a wrong signature went through: %v", err)
+	if _, err := bad.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) || stand.Refused() != 1 {
+		t.Fatalf("a wrong signature went through: %v (refused %d)", err, stand.Refused())
+	}
+	late := *c
+	late.Now = func() time.Time { return now.Add(time.Minute) }
+	if _, err := late.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) || stand.Refused() != 2 {
+		t.Fatalf("a wrong timestamp went through: %v (refused %d)", err, stand.Refused())
 	}
 }
 
 func TestWebSDKLinkFailures(t *testing.T) {
-	now := time.Now()
 	cases := map[string]func(w http.ResponseWriter){
 		"error status":   func(w http.ResponseWriter) { http.Error(w, `{"description":"Level not found"}`, http.StatusNotFound) },
 		"not JSON":       func(w http.ResponseWriter) { _, _ = w.Write([]byte("<html>")) },
@@ -126,19 +71,19 @@ func TestWebSDKLinkFailures(t *testing.T) {
 		"url not string": func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"url":7}`)) },
 	}
 	for name, answer := range cases {
-		srv := httptest.NewServer(&sumsubStandIn{t: t, now: now, answer: answer})
-		c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey, Now: func() time.Time { return now }}
-		if _, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) {
-			t.Errorf("%s: %v", name, err)
+		stand := sumsubtest.New(t)
+		stand.Answer(answer)
+		c := &sumsub.Client{BaseURL: stand.URL, AppToken: sumsubtest.AppToken, SecretKey: sumsubtest.SecretKey}
+		if _, err := c.WebSDKLink(context.Background(), sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, sumsub.ErrBadAnswer) || stand.Refused() != 0 {
+			t.Errorf("%s: %v (refused %d)", name, err, stand.Refused())
 		}
-		srv.Close()
 	}
 	// A provider that does not answer within the context's deadline.
 	hang := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
 	defer srv.Close()
 	defer close(hang)
-	c := &sumsub.Client{BaseURL: srv.URL, AppToken: appToken, SecretKey: secretKey}
+	c := &sumsub.Client{BaseURL: srv.URL, AppToken: sumsubtest.AppToken, SecretKey: sumsubtest.SecretKey}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.WebSDKLink(ctx, sumsub.LinkRequest{LevelName: "l", UserID: "u", TTL: time.Hour}); !errors.Is(err, context.DeadlineExceeded) {

@@ -12,6 +12,8 @@ import (
 	"hash"
 	"strings"
 	"time"
+
+	"github.com/partner-identity/api/shared/store"
 )
 
 // Headers of a webhook: the hex HMAC of the raw body keyed by the webhook
@@ -99,15 +101,6 @@ type Result struct {
 	At           time.Time
 }
 
-// Statuses a webhook maps to (store's KYC statuses, spelled here so that
-// this package imports nothing of the module).
-const (
-	statusInReview       = "IN_REVIEW"
-	statusActionRequired = "ACTION_REQUIRED"
-	statusApproved       = "APPROVED"
-	statusRejected       = "REJECTED"
-)
-
 // Parse reads a webhook body and maps it: applicantPending and
 // applicantOnHold are IN_REVIEW; applicantReviewed is APPROVED (GREEN),
 // ACTION_REQUIRED (RED, RETRY) or REJECTED (RED, FINAL). A body that is not
@@ -121,18 +114,18 @@ func Parse(body []byte) (Result, error) {
 	var r Result
 	switch w.Type {
 	case TypePending, TypeOnHold:
-		r.Status = statusInReview
+		r.Status = store.KYCInReview
 	case TypeReviewed:
 		rr := w.ReviewResult
 		switch {
 		case rr == nil:
 			return Result{}, ErrMalformed
 		case rr.ReviewAnswer == "GREEN":
-			r.Status = statusApproved
+			r.Status = store.KYCApproved
 		case rr.ReviewAnswer == "RED" && rr.ReviewRejectType == "RETRY":
-			r.Status = statusActionRequired
+			r.Status = store.KYCActionRequired
 		case rr.ReviewAnswer == "RED" && rr.ReviewRejectType == "FINAL":
-			r.Status = statusRejected
+			r.Status = store.KYCRejected
 		default:
 			return Result{}, ErrMalformed
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 // DefaultTimeout bounds one delivery attempt.
@@ -59,7 +60,6 @@ func (s *Sender) Send(ctx context.Context, rawURL, secret string, ev store.Outbo
 	if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.AllowHTTP && u.Scheme == "http")) {
 		return ErrInsecureURL
 	}
-	ts := strconv.FormatInt(now.Unix(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(ev.Payload))
 	if err != nil {
 		return err
@@ -68,8 +68,7 @@ func (s *Sender) Send(ctx context.Context, rawURL, secret string, ev store.Outbo
 	req.Header.Set("User-Agent", "partner-identity-webhooks/1")
 	req.Header.Set(HeaderID, ev.ID)
 	req.Header.Set(HeaderEvent, ev.Type)
-	req.Header.Set(headerTimestamp, ts)
-	req.Header.Set(headerSignature, sign(secret, ts, ev.Payload))
+	webhooksig.SetHeaders(req.Header, secret, ev.Payload, now)
 	resp, err := s.Client.Do(req)
 	if err != nil {
 		return err

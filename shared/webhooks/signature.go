@@ -7,13 +7,6 @@ import "github.com/partner-identity/api/shared/webhooksig"
 
 // Headers of a delivery (package webhooksig signs them).
 const (
-	HeaderID        = webhooksig.HeaderID
-	HeaderEvent     = webhooksig.HeaderEvent
-	headerTimestamp = webhooksig.HeaderTimestamp
-	headerSignature = webhooksig.HeaderSignature
+	HeaderID    = webhooksig.HeaderID
+	HeaderEvent = webhooksig.HeaderEvent
 )
-
-// sign is the signature header value for a body sent at timestamp.
-func sign(secret, timestamp string, body []byte) string {
-	return webhooksig.Sign(secret, timestamp, body)
-}

@@ -37,8 +37,8 @@ func TestSumsubVerificationLink(t *testing.T) {
 	}
 	want := map[string]any{"levelName": "basic-kyc-level", "userId": uid, "ttlInSecs": 86400.0,
 		"redirect": map[string]any{"successUrl": "https://app.acme.example/kyc/done", "rejectUrl": "https://app.acme.example/kyc/done"}}
-	if b := stand.Bodies(); len(b) != 1 || !reflect.DeepEqual(b[0], want) || stand.Refused != 0 {
-		t.Fatalf("Sumsub got %v (refused %d), want one %v", b, stand.Refused, want)
+	if b := stand.Bodies(); len(b) != 1 || !reflect.DeepEqual(b[0], want) || stand.Refused() != 0 {
+		t.Fatalf("Sumsub got %v (refused %d), want one %v", b, stand.Refused(), want)
 	}
 	sess, err := mem.GetKYCSession(t.Context(), data["sessionId"].(string))
 	if err != nil || sess.Provider != store.ProviderSumsub || sess.TemplateID != "basic-kyc-level" || sess.Status != store.KYCPending {

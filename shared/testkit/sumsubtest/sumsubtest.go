@@ -33,11 +33,8 @@ type Server struct {
 	// Now is the time the requests' X-App-Access-Ts must say (within a
 	// second); the real clock when nil.
 	Now func() time.Time
-	// Refused counts requests whose check failed (answered 401, as Sumsub
-	// does for a bad signature).
-	Refused int
-
-	mu     sync.Mutex
+	mu      sync.Mutex
+	refused int
 	bodies []map[string]any
 	answer func(w http.ResponseWriter)
 }
@@ -58,6 +55,14 @@ func (s *Server) Answer(a func(w http.ResponseWriter)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.answer = a
+}
+
+// Refused counts the requests whose check failed (answered 401, as Sumsub
+// does for a bad signature).
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
 }
 
 // Bodies are the checked requests' bodies, in order.
@@ -87,7 +92,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !ok {
-		s.Refused++
+		s.refused++
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"description":"Request signature mismatch","code":401,"correlationId":"test","errorCode":4003}`))

@@ -32,11 +32,11 @@ type Server struct {
 	*httptest.Server
 	// Now is the time the requests' X-App-Access-Ts must say (within a
 	// second); the real clock when nil.
-	Now func() time.Time
+	Now     func() time.Time
 	mu      sync.Mutex
 	refused int
-	bodies []map[string]any
-	answer func(w http.ResponseWriter)
+	bodies  []map[string]any
+	answer  func(w http.ResponseWriter)
 }
 
 // New starts a stand-in answering every checked request with LinkURL.

@@ -9,7 +9,7 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 kyc-sumsub-webhook kyc-hosted-webhook \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
-                webhook-dispatcher unmatched-route
+                webhook-dispatcher webhook-retry unmatched-route
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -22,7 +22,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-KycSumsubWebhookFunction build-KycHostedWebhookFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
-        build-WebhookDispatcherFunction build-UnmatchedRouteFunction
+        build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -39,6 +39,7 @@ build-SetFederatedIdentityFunction:   ; $(call build_fn,set-federated-identity)
 build-DeleteFederatedIdentityFunction: ; $(call build_fn,delete-federated-identity)
 build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identities)
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
+build-WebhookRetryFunction:           ; $(call build_fn,webhook-retry)
 build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
 
 .DEFAULT_GOAL := help
@@ -71,11 +72,18 @@ invoke:
 ## test: vet, all unit tests, the moto_server integration tests, cfn-lint, the OpenAPI lint
 # vet with -race type-checks against the same compiled dependencies the
 # race-enabled tests use, so a clean build cache compiles them once, not twice.
-test:
+test: $(WEBHOOK_EXAMPLES)
 	$(GO) vet -race ./...
 	$(GO) test -race -count=1 ./...
 	cfn-lint template.yaml
 	@$(MAKE) --no-print-directory lint-openapi
+
+# The Node.js webhook example's library (standardwebhooks, pinned in its
+# package-lock.json), for the test that runs the examples.
+WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
+$(WEBHOOK_EXAMPLES): docs/examples/webhooks/package.json docs/examples/webhooks/package-lock.json
+	npm ci --prefix docs/examples/webhooks --no-audit --no-fund
+	@touch $@
 
 ## lint-openapi: docs/openapi.yaml against redocly's recommended rules, warnings as errors (redocly from npm, pinned in tools/redocly)
 REDOCLY := tools/redocly/node_modules/.bin/redocly

@@ -38,7 +38,7 @@ func TestSamLocalInvoke(t *testing.T) {
 		"get-user-kyc": "404", "kyc-sumsub-webhook": "200", "kyc-hosted-webhook": "401",
 		"create-user-token": "404", "link-identifier": "404", "user-info": "401", "set-federated-identity": "401",
 		"delete-federated-identity": "401", "list-federated-identities": "401", "unmatched-route": "405",
-		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,
+		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
 	}
 	events := map[string]string{"cleanup-kyc-sessions": "cleanup-schedule"}
 

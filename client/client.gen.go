@@ -1374,9 +1374,15 @@ type WebhookEvent struct {
 	// Data By type (the variant whose title is the event type).
 	Data WebhookEvent_Data `json:"data"`
 
-	// Id The event id (also Webhook-Id).
-	Id   string           `json:"id"`
-	Type WebhookEventType `json:"type"`
+	// Id The event id (also Webhook-Id): evt_, 12 hex digits of its time in milliseconds, 20 random hex digits; ids sort by time.
+	Id string `json:"id"`
+
+	// PersonalDataRemoved Present (true) on a redelivery of an event delivered or failed
+	// before: its personal data fields (`externalUserId`,
+	// `identifier`, `country`) were removed from `data` when its
+	// delivery ended, and are absent.
+	PersonalDataRemoved *bool            `json:"personalDataRemoved,omitempty"`
+	Type                WebhookEventType `json:"type"`
 }
 
 // WebhookEvent_Data By type (the variant whose title is the event type).
@@ -1468,6 +1474,7 @@ type SetFederatedIdentity429JSONResponseBodyMessage string
 
 // ReceiveHostedKycCallbackParams defines parameters for ReceiveHostedKycCallback.
 type ReceiveHostedKycCallbackParams struct {
+	WebhookId        string `json:"Webhook-Id"`
 	WebhookTimestamp string `json:"Webhook-Timestamp"`
 	WebhookSignature string `json:"Webhook-Signature"`
 }
@@ -2033,11 +2040,12 @@ type ClientInterface interface {
 
 	// ReceiveHostedKycCallbackWithBody The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 	//
-	// No partner key: signed as this API signs its webhooks, with the KYC
-	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-	// seconds, within 5 minutes of the API's clock) and
-	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// No partner key: signed as this API signs its webhooks (Standard
+	// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+	// `whsec_` secret): `Webhook-Id` (the callback's id),
+	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 	// status only moves by a newer `occurredAt`; the same callback again
 	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
@@ -2049,11 +2057,12 @@ type ClientInterface interface {
 
 	// ReceiveHostedKycCallback The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 	//
-	// No partner key: signed as this API signs its webhooks, with the KYC
-	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-	// seconds, within 5 minutes of the API's clock) and
-	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// No partner key: signed as this API signs its webhooks (Standard
+	// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+	// `whsec_` secret): `Webhook-Id` (the callback's id),
+	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 	// status only moves by a newer `occurredAt`; the same callback again
 	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
@@ -2512,11 +2521,12 @@ func (c *Client) SetFederatedIdentity(ctx context.Context, identityProvider stri
 
 // ReceiveHostedKycCallbackWithBody The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 //
-// No partner key: signed as this API signs its webhooks, with the KYC
-// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-// seconds, within 5 minutes of the API's clock) and
-// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-// `<timestamp>.<body>` (several space-separated values accepted). A
+// No partner key: signed as this API signs its webhooks (Standard
+// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+// `whsec_` secret): `Webhook-Id` (the callback's id),
+// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 // status only moves by a newer `occurredAt`; the same callback again
 // changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
@@ -2538,11 +2548,12 @@ func (c *Client) ReceiveHostedKycCallbackWithBody(ctx context.Context, params *R
 
 // ReceiveHostedKycCallback The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 //
-// No partner key: signed as this API signs its webhooks, with the KYC
-// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-// seconds, within 5 minutes of the API's clock) and
-// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-// `<timestamp>.<body>` (several space-separated values accepted). A
+// No partner key: signed as this API signs its webhooks (Standard
+// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+// `whsec_` secret): `Webhook-Id` (the callback's id),
+// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 // status only moves by a newer `occurredAt`; the same callback again
 // changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
@@ -3102,21 +3113,30 @@ func NewReceiveHostedKycCallbackRequestWithBody(server string, params *ReceiveHo
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 		if err != nil {
 			return nil, err
 		}
 
-		req.Header.Set("Webhook-Timestamp", headerParam0)
+		req.Header.Set("Webhook-Id", headerParam0)
 
 		var headerParam1 string
 
-		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 		if err != nil {
 			return nil, err
 		}
 
-		req.Header.Set("Webhook-Signature", headerParam1)
+		req.Header.Set("Webhook-Timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "Webhook-Signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Webhook-Signature", headerParam2)
 
 	}
 
@@ -3503,11 +3523,12 @@ type ClientWithResponsesInterface interface {
 
 	// ReceiveHostedKycCallbackWithBodyWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 	//
-	// No partner key: signed as this API signs its webhooks, with the KYC
-	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-	// seconds, within 5 minutes of the API's clock) and
-	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// No partner key: signed as this API signs its webhooks (Standard
+	// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+	// `whsec_` secret): `Webhook-Id` (the callback's id),
+	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 	// status only moves by a newer `occurredAt`; the same callback again
 	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
@@ -3519,11 +3540,12 @@ type ClientWithResponsesInterface interface {
 
 	// ReceiveHostedKycCallbackWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 	//
-	// No partner key: signed as this API signs its webhooks, with the KYC
-	// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-	// seconds, within 5 minutes of the API's clock) and
-	// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-	// `<timestamp>.<body>` (several space-separated values accepted). A
+	// No partner key: signed as this API signs its webhooks (Standard
+	// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+	// `whsec_` secret): `Webhook-Id` (the callback's id),
+	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 	// status only moves by a newer `occurredAt`; the same callback again
 	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
@@ -5590,11 +5612,12 @@ func (c *ClientWithResponses) SetFederatedIdentityWithResponse(ctx context.Conte
 
 // ReceiveHostedKycCallbackWithBodyWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 //
-// No partner key: signed as this API signs its webhooks, with the KYC
-// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-// seconds, within 5 minutes of the API's clock) and
-// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-// `<timestamp>.<body>` (several space-separated values accepted). A
+// No partner key: signed as this API signs its webhooks (Standard
+// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+// `whsec_` secret): `Webhook-Id` (the callback's id),
+// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 // status only moves by a newer `occurredAt`; the same callback again
 // changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
@@ -5612,11 +5635,12 @@ func (c *ClientWithResponses) ReceiveHostedKycCallbackWithBodyWithResponse(ctx c
 
 // ReceiveHostedKycCallbackWithResponse The hosted KYC provider's callback: a verification result (called by the provider, not by partners)
 //
-// No partner key: signed as this API signs its webhooks, with the KYC
-// providers secret's `hosted.webhookSecret`: `Webhook-Timestamp` (Unix
-// seconds, within 5 minutes of the API's clock) and
-// `Webhook-Signature`, `v1=` + hex HMAC-SHA256 of
-// `<timestamp>.<body>` (several space-separated values accepted). A
+// No partner key: signed as this API signs its webhooks (Standard
+// Webhooks), with the KYC providers secret's `hosted.webhookSecret` (a
+// `whsec_` secret): `Webhook-Id` (the callback's id),
+// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
+// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
+// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
 // status only moves by a newer `occurredAt`; the same callback again
 // changes nothing. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.

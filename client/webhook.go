@@ -1,15 +1,13 @@
 package client
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // WebhookTolerance is how far a delivery's Webhook-Timestamp may be from
@@ -25,30 +23,28 @@ var (
 )
 
 // VerifyWebhook checks a delivery to the partner's webhook URL, given its
-// headers and raw body as received, and decodes the event: the
-// Webhook-Signature (one of its space-separated values, several during a
-// secret rotation) must be "v1=" + hex HMAC-SHA256 of
-// "<Webhook-Timestamp>.<body>" with secret, the timestamp within
+// headers and raw body as received, and decodes the event. The signature is
+// the Standard Webhooks one (https://www.standardwebhooks.com), checked by
+// its official Go library: Webhook-Signature holds "v1," and the base64
+// HMAC-SHA256, keyed by the decoded "whsec_" secret, of
+// "<Webhook-Id>.<Webhook-Timestamp>.<body>" (several space-separated
+// signatures during a secret rotation); the timestamp must be within
 // WebhookTolerance of now, and the body's id and type those of the
-// Webhook-Id and Webhook-Event headers. Deduplicate on the event's Id:
-// a delivery may come more than once.
+// Webhook-Id and Webhook-Event headers. Deduplicate on the event's Id (it
+// is signed): a delivery may come more than once.
 func VerifyWebhook(secret string, h http.Header, body []byte, now time.Time) (*WebhookEvent, error) {
 	ts := h.Get("Webhook-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || now.Sub(time.Unix(sec, 0)).Abs() > WebhookTolerance {
 		return nil, ErrWebhookTimestamp
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(ts + "."))
-	m.Write(body)
-	want := []byte("v1=" + hex.EncodeToString(m.Sum(nil)))
-	ok := false
-	for _, got := range strings.Split(h.Get("Webhook-Signature"), " ") {
-		if hmac.Equal([]byte(got), want) {
-			ok = true
-		}
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		return nil, ErrWebhookSignature
 	}
-	if !ok {
+	// The timestamp is checked above against now (the library's own check
+	// reads the system clock).
+	if err := wh.VerifyIgnoringTimestamp(body, h); err != nil {
 		return nil, ErrWebhookSignature
 	}
 	var ev WebhookEvent

@@ -94,7 +94,9 @@ func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 	case "cleanup-kyc-sessions":
 		return lambda.NewHandler(cleanup.New(d).Handle), true
 	case "webhook-dispatcher":
-		return lambda.NewHandler(dispatch.New(d).Handle), true
+		return lambda.NewHandler(dispatch.New(d).HandleStream), true
+	case "webhook-retry":
+		return lambda.NewHandler(dispatch.Retries(dispatch.New(d))), true
 	case "unmatched-route":
 		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true
 	}

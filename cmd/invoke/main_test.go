@@ -22,7 +22,7 @@ func TestEveryEventSucceeds(t *testing.T) {
 		"get-user-kyc": "200", "kyc-sumsub-webhook": applied, "kyc-hosted-webhook": applied,
 		"create-user-token": "201", "link-identifier": "200", "user-info": "200", "set-federated-identity": "204",
 		"delete-federated-identity": "204", "list-federated-identities": "200", "unmatched-route": "405",
-		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`,
+		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
 	}
 	mk, err := os.ReadFile(filepath.Join(testkit.Root(), "Makefile"))
 	if err != nil {

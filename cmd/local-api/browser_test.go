@@ -70,12 +70,13 @@ func TestKYCApprovedInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dispatcher := localWebhooks(deps)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler(deps, []string{"*"})}}
 	srv.Start()
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	go deliverOutbox(ctx, deps, deps.Store.(*memstore.Store))
+	go deliverOutbox(ctx, dispatcher, deps.Store.(*memstore.Store))
 
 	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(partners.DevAPIKey)))
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -91,7 +93,7 @@ func postHostedCallback(ctx context.Context, providers func(context.Context) (*k
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	webhooksig.SetHeaders(req.Header, cfg.Hosted.WebhookSecret, body, at)
+	webhooksig.SetHeaders(req.Header, []webhooksig.Key{cfg.Hosted.Key}, callbackID(), body, at)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err
@@ -121,3 +123,10 @@ dt{font-weight:bold}#status{font-size:1.4em}</style></head>
 {{if .Callback}}<p>Callback answered: <code id="callback">{{.Callback}}</code></p>{{end}}
 </body></html>
 `))
+
+// callbackID is a new id for a hosted provider callback (its Webhook-Id).
+func callbackID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "cb_" + hex.EncodeToString(b[:])
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
@@ -69,6 +70,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
 		os.Exit(1)
 	}
+	dispatcher := localWebhooks(deps)
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           handler(deps, strings.Split(*corsOrigins, ",")),
@@ -91,8 +93,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if mem, ok := deps.Store.(*memstore.Store); ok {
-		fmt.Printf("  %-40s %s\n", "(outbox)", "webhook delivery every second")
-		go deliverOutbox(ctx, deps, mem)
+		fmt.Printf("  %-40s %s\n", "(outbox)", "webhook delivery every second, retries in process")
+		go deliverOutbox(ctx, dispatcher, mem)
 	}
 	if *cleanupEvery > 0 {
 		fmt.Printf("  %-40s %s every %s\n", "(scheduled)", "cleanup-kyc-sessions", *cleanupEvery)
@@ -148,24 +150,35 @@ func baseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// deliverOutbox delivers the in-memory store's outbox events as the stream
-// dispatcher does in AWS (an event that keeps failing is logged as a dead
-// letter after its attempts).
-func deliverOutbox(ctx context.Context, deps *app.Deps, mem *memstore.Store) {
+// localWebhooks is the dispatcher of the local runner, with the webhook
+// retry queue in process: the dispatcher's retries and the partners'
+// redeliveries go through it as through SQS in AWS. It sets deps' queue,
+// so it comes before the handlers are built.
+func localWebhooks(deps *app.Deps) *webhooks.Dispatcher {
+	retries := &webhookqueue.Local{RetryAfter: 5 * time.Second}
+	deps.WebhookRetries = retries
 	d := dispatch.New(deps)
-	d.Backoff = 100 * time.Millisecond
+	retries.Handle = d.Retry
+	return d
+}
+
+// deliverOutbox plays the table's stream for the in-memory store: every
+// second the new outbox events get their first attempt, as the stream
+// dispatcher makes it in AWS (an event the store failed to record is tried
+// again on the next tick); the retries follow through the in-process queue.
+func deliverOutbox(ctx context.Context, d *webhooks.Dispatcher, mem *memstore.Store) {
 	seen := 0
 	var pending []store.OutboxEvent
 	every(ctx, time.Second, func() {
 		fresh := mem.OutboxSince(seen)
 		seen += len(fresh)
-		var retry []store.OutboxEvent
+		var again []store.OutboxEvent
 		for _, ev := range append(pending, fresh...) {
-			if out, _ := d.Deliver(ctx, ev); out == webhooks.RetryLater {
-				retry = append(retry, ev)
+			if err := d.Deliver(ctx, ev); err != nil {
+				again = append(again, ev)
 			}
 		}
-		pending = retry
+		pending = again
 	})
 }
 

@@ -76,11 +76,12 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dispatcher := localWebhooks(deps)
 	srv := httptest.NewServer(handler(deps, []string{"*"}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go deliverOutbox(ctx, deps, deps.Store.(*memstore.Store))
+	go deliverOutbox(ctx, dispatcher, deps.Store.(*memstore.Store))
 
 	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(partners.DevAPIKey)))
 	if err != nil {
@@ -306,8 +307,13 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		h.Set("Webhook-Timestamp", strconv.FormatInt(ts-3600, 10))
 		return b
 	}, client.ErrWebhookTimestamp)
+	// The id is signed (Standard Webhooks): a delivery replayed under another id fails.
 	forged("another event's id", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
 		h.Set("Webhook-Id", "evt_00000000000000000000000000000000")
+		return b
+	}, client.ErrWebhookSignature)
+	forged("another event type in the header", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+		h.Set("Webhook-Event", "user.deleted")
 		return b
 	}, client.ErrWebhookBody)
 }

@@ -1,5 +1,6 @@
 // Command webhook-dispatcher consumes the table's stream (outbox inserts
-// only) and delivers each event to its partner's webhook.
+// only) and makes each event's first delivery attempt; failed ones go to
+// the retry queue (functions/webhook-retry).
 package main
 
 import (
@@ -10,5 +11,5 @@ import (
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.StartFunc(dispatch.New(deps).Handle)
+	lambdarun.StartFunc(dispatch.New(deps).HandleStream)
 }

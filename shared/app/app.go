@@ -24,6 +24,7 @@ import (
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
 // Config is read from the environment (FromEnv) or flags (cmd/local-api).
@@ -64,6 +65,9 @@ type Config struct {
 	// permits http:// webhook URLs (local runs only).
 	WebhookDLQURL    string
 	WebhookAllowHTTP bool
+	// WebhookRetryQueueURL is the SQS queue of webhook retries and
+	// redeliveries (without one, outside Lambda, an in-process queue).
+	WebhookRetryQueueURL string
 	// DevWebhookURL is the development partner's webhook URL (make run);
 	// DevProviderURL where its KYC links go (the local runner's address;
 	// partners.DevProviderURL when empty).
@@ -101,6 +105,7 @@ const (
 	envUserTokenTTL     = "USER_TOKEN_TTL"
 	envWebhookDLQ       = "WEBHOOK_DLQ_URL"
 	envWebhookHTTP      = "WEBHOOK_ALLOW_HTTP"
+	envWebhookRetries   = "WEBHOOK_RETRY_QUEUE_URL"
 	envKYCRetention     = "KYC_SESSION_RETENTION"
 	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
 	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
@@ -138,6 +143,7 @@ func FromEnv() Config {
 		UserTokenTTL:           envDuration(envUserTokenTTL),
 		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
 		WebhookAllowHTTP:       os.Getenv(envWebhookHTTP) == "true",
+		WebhookRetryQueueURL:   os.Getenv(envWebhookRetries),
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -180,6 +186,12 @@ type Deps struct {
 	// letters); WebhookAllowHTTP its URL policy.
 	WebhookDLQURL    string
 	WebhookAllowHTTP bool
+	// WebhookRetryQueueURL is the retry queue ("" outside AWS); WebhookRetries,
+	// when set, is the queue to use instead (make run's in-process one).
+	WebhookRetryQueueURL string
+	WebhookRetries       webhookqueue.Queue
+	// InLambda: the function runs in Lambda.
+	InLambda bool
 	// AWS is the SDK configuration, nil unless a client needed it.
 	AWS *aws.Config
 }
@@ -190,7 +202,8 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		cfg.Now = time.Now
 	}
 	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
-		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL}
+		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL,
+		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, InLambda: cfg.InLambda}
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
 			return d.AWS, nil
@@ -206,7 +219,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.AWS = &c
 		return d.AWS, nil
 	}
-	if cfg.WebhookDLQURL != "" {
+	if cfg.WebhookDLQURL != "" || cfg.WebhookRetryQueueURL != "" {
 		if _, err := loadAWS(); err != nil {
 			return nil, err
 		}
@@ -243,7 +256,11 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return sm, nil
 	}
 
-	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, partners.Parse)
+	parseRegistry := partners.Parse
+	if cfg.InLambda {
+		parseRegistry = partners.ParseForLambda
+	}
+	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, parseRegistry)
 	switch {
 	case err != nil:
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 // Sumsub is the Sumsub account: its API (baseUrl, the app token and its
@@ -25,9 +26,11 @@ type Sumsub struct {
 }
 
 // Hosted is the hosted provider: the secret its callbacks are signed with
-// (this API's own webhook signature).
+// (this API's own webhook signature, Standard Webhooks: a "whsec_" secret),
+// and its key.
 type Hosted struct {
-	WebhookSecret string `json:"webhookSecret"`
+	WebhookSecret string         `json:"webhookSecret"`
+	Key           webhooksig.Key `json:"-"`
 }
 
 // Config is the parsed secret; a provider absent from it is not
@@ -58,8 +61,12 @@ func Parse(data []byte) (*Config, error) {
 			return nil, errors.New("kyc providers: sumsub.webhookSecret must be at least 16 characters")
 		}
 	}
-	if h := c.Hosted; h != nil && len(h.WebhookSecret) < minSecret {
-		return nil, errors.New("kyc providers: hosted.webhookSecret must be at least 16 characters")
+	if h := c.Hosted; h != nil {
+		k, err := webhooksig.ParseSecret(h.WebhookSecret)
+		if err != nil {
+			return nil, errors.New(`kyc providers: hosted.webhookSecret must be "whsec_" and the base64 of 24 to 64 random bytes`)
+		}
+		h.Key = k
 	}
 	return &c, nil
 }
@@ -73,5 +80,5 @@ func Parse(data []byte) (*Config, error) {
 const DevDocument = `{
   "sumsub": {"baseUrl": "https://api.sumsub.com", "appToken": "dev-not-a-sumsub-app-token", "secretKey": "dev-not-a-sumsub-secret-key",
              "webhookSecret": "dev-sumsub-webhook-secret-not-for-production"},
-  "hosted": {"webhookSecret": "dev-hosted-kyc-callback-secret-not-for-production"}
+  "hosted": {"webhookSecret": "whsec_TQQ/D2ZG6FMPHwgqzZKMZ73jxFZ1MX+u9Tj0NL5pzKQ="}
 }`

@@ -108,7 +108,7 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), dispatch.New(deps).Handle, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), dispatch.New(deps).HandleStream, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

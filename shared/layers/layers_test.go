@@ -20,7 +20,7 @@ func layerOf(pkg string) string {
 	switch {
 	case slices.Contains([]string{"shared/apierr", "shared/awsconfig", "shared/deadline", "shared/jsonmember", "shared/logsafe",
 		"shared/metrics", "shared/partners", "shared/phone", "shared/phone/internal/gen", "shared/secrets", "shared/servicekeys", "shared/store",
-		"shared/tokens", "shared/wire", "shared/webhooksig", "shared/kycproviders", "shared/sumsub"}, pkg):
+		"shared/tokens", "shared/wire", "shared/webhooksig", "shared/kycproviders", "shared/sumsub", "shared/webhookqueue", "shared/webhookqueue/sqsqueue"}, pkg):
 		return "foundation"
 	case slices.Contains(domain, pkg):
 		return "domain"

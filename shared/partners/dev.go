@@ -9,7 +9,7 @@ const (
 	DevPartnerID = "p_dev"
 	DevAPIKey    = "dev_partner_key_0123456789abcdef"
 	// DevWebhookSecret signs the development partner's webhooks.
-	DevWebhookSecret = "dev-webhook-secret-0123456789"
+	DevWebhookSecret = "whsec_gpo3zAIrqR+BKqbEzAZu8Eh7cA2s/rPsalPtEeNiaxA="
 )
 
 // DevProviderURL is where the local runner serves its stand-in for the KYC

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -103,8 +104,16 @@ type document struct {
 	Partners []Partner `json:"partners"`
 }
 
-// Parse reads and validates a registry document.
-func Parse(data []byte) (*Registry, error) {
+// Parse reads and validates a registry document outside Lambda: a webhook
+// URL is https, or http to a loopback host (a receiver on the developer's
+// machine).
+func Parse(data []byte) (*Registry, error) { return parse(data, false) }
+
+// ParseForLambda reads and validates a registry document in Lambda: a
+// webhook URL is https to a host name (no address literal, no localhost).
+func ParseForLambda(data []byte) (*Registry, error) { return parse(data, true) }
+
+func parse(data []byte, inLambda bool) (*Registry, error) {
 	var doc document
 	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
 		return nil, fmt.Errorf("partner registry: %w", err)
@@ -118,6 +127,9 @@ func Parse(data []byte) (*Registry, error) {
 			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
 		}
 		ids[p.ID] = true
+		if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {
+			return nil, fmt.Errorf("partner registry: partner %s: webhook.url %w", p.ID, err)
+		}
 		if p.IdentityProvider != "" {
 			if !validSlug(p.IdentityProvider) || providers[p.IdentityProvider] {
 				return nil, fmt.Errorf("partner registry: partner %s: identityProvider must be a unique slug of a-z 0-9 -", p.ID)
@@ -171,6 +183,30 @@ func checkTemplate(t KYCTemplate) error {
 	loopback := u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"
 	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
 		return errors.New("linkUrl must use https")
+	}
+	return nil
+}
+
+// checkWebhookURL: none, or an absolute https URL to a host name without
+// credentials or fragment; outside Lambda also an address literal, and
+// http to a loopback host.
+func checkWebhookURL(raw string, inLambda bool) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
+		return errors.New("must be an absolute URL without credentials or fragment")
+	}
+	host := u.Hostname()
+	_, literal := netip.ParseAddr(host)
+	isLiteral := literal == nil
+	loopback := host == "localhost" || isLiteral && netip.MustParseAddr(host).IsLoopback()
+	switch {
+	case inLambda && (u.Scheme != "https" || isLiteral || host == "localhost" || !strings.Contains(host, ".")):
+		return errors.New("must be https to a host name (not an address, not localhost)")
+	case !inLambda && u.Scheme != "https" && !(u.Scheme == "http" && loopback):
+		return errors.New("must be https (http only to a loopback host, outside Lambda)")
 	}
 	return nil
 }

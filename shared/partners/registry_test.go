@@ -1,6 +1,8 @@
 package partners
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -76,6 +78,79 @@ func TestParseRejectsBadRegistries(t *testing.T) {
 	} {
 		if _, err := Parse([]byte(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestWebhookURLRules(t *testing.T) {
+	doc := func(url string) []byte {
+		return []byte(`{"partners":[{"id":"a","webhook":{"url":"` + url + `"}}]}`)
+	}
+	for _, c := range []struct {
+		url             string
+		local, inLambda bool // accepted by Parse, by ParseForLambda
+	}{
+		{"", true, true},
+		{"https://hooks.acme.example/identity", true, true},
+		{"https://hooks.acme.example:8443/identity?x=1", true, true},
+		{"http://hooks.acme.example/identity", false, false},
+		{"http://127.0.0.1:8080/hooks", true, false},
+		{"http://localhost:8080/hooks", true, false},
+		{"http://[::1]:8080/hooks", true, false},
+		{"http://10.0.0.5/hooks", false, false},
+		{"https://10.0.0.5/hooks", true, false},
+		{"https://[2001:db8::1]/hooks", true, false},
+		{"https://localhost/hooks", true, false},
+		{"https://intranet/hooks", true, false},
+		{"https://user:pass@hooks.acme.example/", false, false},
+		{"https://hooks.acme.example/#frag", false, false},
+		{"ftp://hooks.acme.example/", false, false},
+		{"hooks.acme.example/identity", false, false},
+		{"/relative", false, false},
+	} {
+		_, errLocal := Parse(doc(c.url))
+		_, errLambda := ParseForLambda(doc(c.url))
+		if (errLocal == nil) != c.local || (errLambda == nil) != c.inLambda {
+			t.Errorf("%q: local %v, in Lambda %v; want accepted %v, %v", c.url, errLocal, errLambda, c.local, c.inLambda)
+		}
+		if errLambda != nil && !strings.Contains(errLambda.Error(), "partner a: webhook.url must") {
+			t.Errorf("%q: unclear error %q", c.url, errLambda)
+		}
+	}
+}
+
+func TestWebhookSecretRules(t *testing.T) {
+	key := func(n int) string { return "whsec_" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, n)) }
+	good, other := key(32), key(24)
+	for _, c := range []struct {
+		name, doc string
+		keys      int
+	}{
+		{"one secret", `{"webhookSecrets":{"a":"` + good + `"}}`, 1},
+		{"24 bytes", `{"webhookSecrets":{"a":"` + key(24) + `"}}`, 1},
+		{"64 bytes", `{"webhookSecrets":{"a":"` + key(64) + `"}}`, 1},
+		{"rotation: current and previous", `{"webhookSecrets":{"a":["` + good + `","` + other + `"]}}`, 2},
+		{"empty", `{"webhookSecrets":{"a":""}}`, 0},
+		{"no prefix", `{"webhookSecrets":{"a":"` + good[6:] + `"}}`, 0},
+		{"23 bytes", `{"webhookSecrets":{"a":"` + key(23) + `"}}`, 0},
+		{"65 bytes", `{"webhookSecrets":{"a":"` + key(65) + `"}}`, 0},
+		{"not base64", `{"webhookSecrets":{"a":"whsec_not*base64*at*all*not*base64*at*all*"}}`, 0},
+		{"url-safe base64", `{"webhookSecrets":{"a":"whsec_` + base64.URLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb}, 32)) + `"}}`, 0},
+		{"a plain password", `{"webhookSecrets":{"a":"dev-webhook-secret-0123456789"}}`, 0},
+		{"three secrets", `{"webhookSecrets":{"a":["` + good + `","` + other + `","` + good + `"]}}`, 0},
+		{"an empty list", `{"webhookSecrets":{"a":[]}}`, 0},
+		{"one bad of two", `{"webhookSecrets":{"a":["` + good + `","short"]}}`, 0},
+		{"a number", `{"webhookSecrets":{"a":42}}`, 0},
+		{"no document", `{}`, 0},
+	} {
+		s, err := ParseWebhookSecrets([]byte(c.doc))
+		switch {
+		case c.keys == 0 && err == nil:
+			t.Errorf("%s: accepted", c.name)
+		case c.keys == 0 && (strings.Contains(err.Error(), good[8:20]) || strings.Contains(err.Error(), "dev-webhook")):
+			t.Errorf("%s: the error shows the secret: %v", c.name, err)
+		case c.keys > 0 && (err != nil || len(s["a"]) != c.keys):
+			t.Errorf("%s: %v, %d keys", c.name, err, len(s["a"]))
 		}
 	}
 }

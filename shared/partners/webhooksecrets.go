@@ -1,23 +1,31 @@
 package partners
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/webhooksig"
 )
 
-// WebhookSecrets are the partners' webhook signing secrets by partner id:
-// a secret of its own, {"webhookSecrets": {"p_acme": "whsec_..."}}, that
-// only the webhook dispatcher may read (the registry, which every function
-// reads, holds none).
-type WebhookSecrets map[string]string
+// WebhookSecrets are the partners' webhook signing keys by partner id: a
+// secret of its own that only the webhook functions may read (the
+// registry, which every function reads, holds none):
+//
+//	{"webhookSecrets": {"p_acme": "whsec_...", "p_beta": ["whsec_<current>", "whsec_<previous>"]}}
+//
+// Each secret is Standard Webhooks' "whsec_" and the base64 of 24 to 64
+// random bytes. During a rotation a partner has two, the current first:
+// every delivery carries a signature by each, so the partner may switch
+// its verifier at any time.
+type WebhookSecrets map[string][]webhooksig.Key
 
-// ParseWebhookSecrets reads and validates a webhook secrets document: each
-// secret at least 16 characters.
+// ParseWebhookSecrets reads and validates a webhook secrets document.
+// An error names the partner, never the secret.
 func ParseWebhookSecrets(data []byte) (WebhookSecrets, error) {
 	var doc struct {
-		WebhookSecrets map[string]string `json:"webhookSecrets"`
+		WebhookSecrets map[string]json.RawMessage `json:"webhookSecrets"`
 	}
 	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
 		return nil, fmt.Errorf("webhook secrets: %w", err)
@@ -25,10 +33,25 @@ func ParseWebhookSecrets(data []byte) (WebhookSecrets, error) {
 	if doc.WebhookSecrets == nil {
 		return nil, errors.New("webhook secrets: no webhookSecrets")
 	}
-	for id, s := range doc.WebhookSecrets {
-		if id == "" || len(s) < 16 {
-			return nil, errors.New("webhook secrets: each partner's secret must be at least 16 characters")
+	out := make(WebhookSecrets, len(doc.WebhookSecrets))
+	for id, raw := range doc.WebhookSecrets {
+		if id == "" {
+			return nil, errors.New("webhook secrets: a partner id is empty")
+		}
+		var list []string
+		var one string
+		if err := json.Unmarshal(raw, &one); err == nil {
+			list = []string{one}
+		} else if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > 2 {
+			return nil, fmt.Errorf("webhook secrets: partner %s: a secret, or a list of the current and the previous secret", id)
+		}
+		for _, s := range list {
+			k, err := webhooksig.ParseSecret(s)
+			if err != nil {
+				return nil, fmt.Errorf(`webhook secrets: partner %s: each secret must be "whsec_" and the standard base64 of 24 to 64 random bytes`, id)
+			}
+			out[id] = append(out[id], k)
 		}
 	}
-	return WebhookSecrets(doc.WebhookSecrets), nil
+	return out, nil
 }

@@ -211,8 +211,12 @@ type OutboxEvent struct {
 	// UserID is set when the payload carries the user's personal data
 	// (beyond ids): the event is then kept with the user's and erased with
 	// it (EraseUser). "" for an event of ids only.
-	UserID    string
-	Payload   []byte
+	UserID  string
+	Payload []byte
+	// Scrubbed is the payload without the personal data (nil when the
+	// payload holds none): it replaces Payload once the event is delivered
+	// or its retries end.
+	Scrubbed  []byte
 	CreatedAt time.Time
 	// RetainUntil is when DynamoDB TTL may delete the event.
 	RetainUntil time.Time
@@ -281,11 +285,58 @@ type SessionRef struct {
 	PartnerID string
 }
 
-// OutboxState is an event's delivery state.
+// Delivery statuses of an outbox event.
+const (
+	OutboxPending   = "pending"   // not delivered yet; attempts are scheduled
+	OutboxDelivered = "delivered" // the partner answered 2xx
+	OutboxFailed    = "failed"    // every scheduled attempt failed
+)
+
+// OutboxState is an event as stored, with its delivery state.
 type OutboxState struct {
-	Attempts     int
-	Delivered    bool
-	DeadLettered bool
+	Event  OutboxEvent
+	Status string
+	// Attempts counts every attempt (scheduled and redeliveries);
+	// Scheduled is the number of the last scheduled attempt recorded.
+	Attempts           int
+	Scheduled          int
+	LastAttemptAt      time.Time
+	LastResponseStatus int // 0: no answer (timeout, refused, not sent)
+	DeadLettered       bool
+}
+
+// OutboxAttempt is one delivery attempt's record.
+type OutboxAttempt struct {
+	// Scheduled is the attempt's number in the retry schedule (1: the
+	// stream's), 0 for a redelivery the partner asked for. A scheduled
+	// attempt is recorded only when its number is above the one recorded
+	// (ErrStaleAttempt otherwise: another worker recorded it).
+	Scheduled      int
+	At             time.Time
+	ResponseStatus int
+	// Status is the event's status after the attempt; a final one
+	// (delivered, failed) replaces the payload with Scrubbed.
+	Status   string
+	Scrubbed []byte
+}
+
+// ErrStaleAttempt: the scheduled attempt was recorded already.
+var ErrStaleAttempt = errors.New("store: the attempt was recorded already")
+
+// OutboxQuery selects a partner's events, newest first.
+type OutboxQuery struct {
+	Type   string // "" for every type
+	Status string // "" for every status
+	Limit  int
+	// After is the cursor: the key of the last event of the previous page.
+	After *EventKey
+}
+
+// OutboxPage is a page of a partner's events; Next is the cursor of the
+// next page (nil at the end).
+type OutboxPage struct {
+	Events []OutboxState
+	Next   *EventKey
 }
 
 // EventKey names a stored outbox event: its id, and the user it is kept
@@ -300,15 +351,25 @@ func (e OutboxEvent) Key() EventKey { return EventKey{UserID: e.UserID, ID: e.ID
 
 // Outbox keeps the delivery state of outbox events.
 type Outbox interface {
-	// OutboxStatus returns an event's delivery state (ErrNotFound when the
-	// event is gone: deleted by TTL, or erased with its user).
+	// OutboxStatus returns an event as stored with its delivery state
+	// (ErrNotFound when the event is gone: deleted by TTL, or erased with
+	// its user).
 	OutboxStatus(ctx context.Context, k EventKey) (OutboxState, error)
-	// MarkOutboxDelivered records a 2xx from the partner.
-	MarkOutboxDelivered(ctx context.Context, k EventKey, now time.Time) error
-	// RecordOutboxFailure counts a failed delivery and returns the count.
-	RecordOutboxFailure(ctx context.Context, k EventKey, now time.Time) (attempts int, err error)
+	// RecordOutboxAttempt records an attempt (ErrNotFound when the event is
+	// gone, ErrStaleAttempt as OutboxAttempt says).
+	RecordOutboxAttempt(ctx context.Context, k EventKey, a OutboxAttempt) error
 	// MarkOutboxDeadLettered records that the event went to the dead-letter queue.
 	MarkOutboxDeadLettered(ctx context.Context, k EventKey, now time.Time) error
+	// PutOutboxEvent writes an event that reports no change of state (a
+	// partner's test event).
+	PutOutboxEvent(ctx context.Context, ev OutboxEvent) error
+	// ListOutboxEvents returns partnerID's events, newest first (by id:
+	// ids sort by time), as q selects. A page may hold fewer than q.Limit
+	// events while Next is set.
+	ListOutboxEvents(ctx context.Context, partnerID string, q OutboxQuery) (OutboxPage, error)
+	// FindOutboxEvent returns partnerID's event eventID (ErrNotFound when
+	// there is none, or it is another partner's).
+	FindOutboxEvent(ctx context.Context, partnerID, eventID string) (OutboxState, error)
 }
 
 // Erasure erases users (DELETE /api/partner/v2/users/{userId}).

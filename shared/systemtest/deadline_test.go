@@ -3,7 +3,6 @@ package systemtest_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +24,6 @@ import (
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/tokens"
-	"github.com/partner-identity/api/shared/webhooksig"
 )
 
 func httpEvent(method, path, query string, headers map[string]string, body string) []byte {
@@ -67,9 +65,9 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	}
 	hostedBody := `{"sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`
 	hostedSigned := func(body string) map[string]string {
-		h := http.Header{}
-		webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), time.Now())
-		return map[string]string{"webhook-timestamp": h.Get("Webhook-Timestamp"), "webhook-signature": h.Get("Webhook-Signature"), "content-type": "application/json"}
+		h := fixture.HostedHeaders(body, time.Now())
+		h["content-type"] = "application/json"
+		return h
 	}
 	bearer := map[string]string{"authorization": "Bearer " + tok.Token}
 	userBearer := map[string]string{"user-authorization": "Bearer " + tok.Token, "content-type": "application/json"}
@@ -139,7 +137,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		resp, err := dispatch.New(d).Handle(ctx, ev)
+		resp, err := dispatch.New(d).HandleStream(ctx, ev)
 		if ctx.Err() != nil || err != nil || len(resp.BatchItemFailures) != len(ev.Records) {
 			t.Fatalf("dispatcher: %+v, %v, deadline passed: %v", resp, err, ctx.Err() != nil)
 		}

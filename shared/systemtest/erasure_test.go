@@ -82,7 +82,7 @@ func TestErasureLeavesNoMarkerInTheTable(t *testing.T) {
 	}
 	d := dispatch.New(c.deps)
 	for _, ev := range evs[:len(evs)/2] {
-		if _, err := d.Deliver(context.Background(), ev); err != nil {
+		if err := d.Deliver(context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -22,15 +22,17 @@ import (
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/sam"
-	"github.com/partner-identity/api/shared/webhooks"
-	"github.com/partner-identity/api/shared/webhooksig"
+	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
 // eventSourceGrants are what Lambda's event source mapping does with a
 // function's role, not its code: reading the table's stream (AWS documents
-// these four actions for a DynamoDB stream trigger).
+// these four actions for a DynamoDB stream trigger), and sending a batch
+// that failed every retry to the on-failure destination (SAM's
+// SQSSendMessagePolicy for DestinationConfig.OnFailure).
 var eventSourceGrants = []string{
 	"dynamodb:DescribeStream stream", "dynamodb:GetRecords stream", "dynamodb:GetShardIterator stream", "dynamodb:ListStreams stream",
+	"sqs:SendMessage queue:WebhookDeadLetterQueue",
 }
 
 // TestIAMPoliciesAllowExactlyTheCalls: each function's role, as SAM
@@ -75,6 +77,11 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 		if fn == "webhook-dispatcher" {
 			// SAM adds it to a function with a DynamoDB stream event.
 			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole")
+		}
+		if fn == "webhook-retry" {
+			// SAM adds it to a function with an SQS event: the poller's
+			// ReceiveMessage, DeleteMessage and GetQueueAttributes.
+			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
 		}
 		if strings.Join(managed, " ") != strings.Join(wantManaged, " ") {
 			t.Errorf("%s: managed policies %v, want %v", fn, managed, wantManaged)
@@ -124,6 +131,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		t.Fatal(err)
 	}
 	dlq := *created.QueueUrl
+	createdRetries, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("iam-retries-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retries := *createdRetries.QueueUrl
 	symbols := map[string]string{
 		"secretsmanager:GetSecretValue secret:" + w.partnersID: "secretsmanager:GetSecretValue secret:PartnerRegistrySecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
@@ -131,6 +143,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"secretsmanager:GetSecretValue secret:" + w.hooksID:    "secretsmanager:GetSecretValue secret:WebhookSecretsSecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.kycID:      "secretsmanager:GetSecretValue secret:KycProvidersSecretArn",
 		"sqs:SendMessage queue:" + dlq:                         "sqs:SendMessage queue:WebhookDeadLetterQueue",
+		"sqs:SendMessage queue:" + retries:                     "sqs:SendMessage queue:WebhookRetryQueue",
 	}
 
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
@@ -207,9 +220,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	viaHTTP("kyc-hosted-webhook", func(c *container) {
 		body := `{"sessionId":"` + hostedSession + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`
-		h := http.Header{}
-		webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), c.clock.Now())
-		expect(c.api.Do("POST", "/kyc/providers/hosted/webhook", apitest.Headers{"Webhook-Timestamp": h.Get("Webhook-Timestamp"), "Webhook-Signature": h.Get("Webhook-Signature")}, body), 200, "hosted result")
+		expect(c.api.Do("POST", "/kyc/providers/hosted/webhook", fixture.HostedHeaders(body, c.clock.Now()), body), 200, "hosted result")
 	})
 	viaHTTP("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })
 	viaHTTP("link-identifier", func(c *container) {
@@ -233,25 +244,43 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	viaHTTP("delete-federated-identity", func(c *container) {
 		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
 	})
-	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), ""), func(c *container) {
+	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())
 		if err != nil || res.Expired == 0 {
 			t.Fatalf("cleanup: %+v %v", res, err)
 		}
 	})
-	run("webhook-dispatcher", w.containerAt(t, nil, time.Now().UTC(), dlq), func(c *container) {
+	run("webhook-dispatcher", w.containerAt(t, nil, time.Now().UTC(), dlq, retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 		if err != nil || len(evs) < 2 {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}
 		d := dispatch.New(c.deps)
-		d.Tries, d.MaxAttempts = 1, 1
-		if out, err := d.Deliver(context.Background(), evs[0]); out != webhooks.Delivered || err != nil {
-			t.Fatalf("deliver: %v %v", out, err)
+		failHooks.Store(false)
+		if err := d.Deliver(context.Background(), evs[0]); err != nil {
+			t.Fatalf("deliver: %v", err)
 		}
 		failHooks.Store(true)
-		if out, err := d.Deliver(context.Background(), evs[1]); out != webhooks.DeadLettered || err != nil {
-			t.Fatalf("dead letter: %v %v", out, err)
+		if err := d.Deliver(context.Background(), evs[1]); err != nil { // to the retry queue
+			t.Fatalf("retry later: %v", err)
+		}
+	})
+	run("webhook-retry", w.containerAt(t, nil, time.Now().UTC(), dlq, retries), func(c *container) {
+		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
+		if err != nil || len(evs) < 3 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		d := dispatch.New(c.deps)
+		failHooks.Store(true)
+		ev := evs[2]
+		// Not due yet: back to the queue; then the last attempt, failed: the dead-letter queue.
+		later := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now().Add(time.Hour)}
+		last := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: d.Attempts(), NotBefore: c.clock.Now()}
+		if failed := d.HandleRetries(context.Background(), []webhookqueue.Retry{later, last}); len(failed) != 0 {
+			t.Fatalf("retries failed: %v", failed)
+		}
+		if st, err := c.deps.Store.OutboxStatus(context.Background(), ev.Key()); err != nil || !st.DeadLettered {
+			t.Fatalf("dead letter: %+v %v", st, err)
 		}
 	})
 	// unmatched-route is built without dependencies: it can call nothing.

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,36 +17,65 @@ import (
 	"github.com/partner-identity/api/shared/webhooksig"
 )
 
-// DefaultTimeout bounds one delivery attempt.
+// DefaultTimeout bounds one delivery attempt: connection, TLS, request and
+// the partner's answer.
 const DefaultTimeout = 5 * time.Second
 
 // Sender POSTs events.
 type Sender struct {
 	Client *http.Client
-	// AllowHTTP permits plain http:// URLs (local runs and tests); in
-	// production only https:// is used.
-	AllowHTTP bool
+	// Local permits plain http:// URLs and loopback addresses (make run,
+	// tests); in Lambda only https:// to public addresses is used.
+	Local bool
 }
 
-// NewSender returns a sender with a per-attempt timeout that follows no
-// redirects (a 3xx is a failed attempt).
-func NewSender(timeout time.Duration, allowHTTP bool) *Sender {
-	return &Sender{AllowHTTP: allowHTTP, Client: &http.Client{
-		Timeout: timeout,
+// SenderOptions configure NewSenderWith.
+type SenderOptions struct {
+	Timeout time.Duration // per attempt (DefaultTimeout when 0)
+	// Local: http:// URLs and loopback addresses allowed (never in Lambda).
+	Local bool
+	// Resolver resolves host names (net.DefaultResolver when nil); the
+	// policy is checked on every address it answers, and again on the
+	// address dialled.
+	Resolver *net.Resolver
+	// TLS is the client's TLS configuration (system roots when nil).
+	TLS *tls.Config
+}
+
+// NewSender returns a sender with a per-attempt timeout.
+func NewSender(timeout time.Duration, local bool) *Sender {
+	return NewSenderWith(SenderOptions{Timeout: timeout, Local: local})
+}
+
+// NewSenderWith returns a sender that follows no redirects (a 3xx is a
+// failed attempt), uses no proxy, and connects only to addresses the
+// dialling policy allows (Policy): checked on the addresses the name
+// resolves to, then on the address dialled (a name that resolves again to
+// another address between the two gains nothing).
+func NewSenderWith(o SenderOptions) *Sender {
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	policy := Policy{AllowLoopback: o.Local}
+	dialer := &net.Dialer{Timeout: o.Timeout, Control: policy.Control}
+	return &Sender{Local: o.Local, Client: &http.Client{
+		Timeout: o.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 		Transport: &http.Transport{
 			Proxy:                 nil,
-			DialContext:           (&net.Dialer{Timeout: timeout}).DialContext,
-			TLSHandshakeTimeout:   timeout,
-			ResponseHeaderTimeout: timeout,
+			DialContext:           policy.DialContext(dialer, o.Resolver),
+			TLSClientConfig:       o.TLS,
+			TLSHandshakeTimeout:   o.Timeout,
+			ResponseHeaderTimeout: o.Timeout,
 			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
 		},
 	}}
 }
 
-// ErrInsecureURL: a plain http:// URL where only https:// is allowed.
+// ErrInsecureURL: a URL that is not https:// (or http:// where allowed).
 var ErrInsecureURL = errors.New("webhooks: the webhook URL must use https")
 
 // StatusError is a non-2xx answer.
@@ -54,29 +84,34 @@ type StatusError struct{ Status int }
 func (e *StatusError) Error() string   { return fmt.Sprintf("webhooks: partner answered %d", e.Status) }
 func (e *StatusError) LogCode() string { return "webhook_status_" + strconv.Itoa(e.Status) }
 
-// Send makes one attempt: a 2xx is success, anything else an error.
-func (s *Sender) Send(ctx context.Context, rawURL, secret string, ev store.OutboxEvent, now time.Time) error {
+// Send makes one attempt, signed with each of keys (the current first): a
+// 2xx is success, anything else an error. status is the partner's answer
+// (0 when there was none).
+func (s *Sender) Send(ctx context.Context, rawURL string, keys []webhooksig.Key, ev store.OutboxEvent, now time.Time) (status int, err error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.AllowHTTP && u.Scheme == "http")) {
-		return ErrInsecureURL
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.Local && u.Scheme == "http")) {
+		return 0, ErrInsecureURL
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(ev.Payload))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "partner-identity-webhooks/1")
-	req.Header.Set(HeaderID, ev.ID)
 	req.Header.Set(HeaderEvent, ev.Type)
-	webhooksig.SetHeaders(req.Header, secret, ev.Payload, now)
+	webhooksig.SetHeaders(req.Header, keys, ev.ID, ev.Payload, now)
 	resp, err := s.Client.Do(req)
 	if err != nil {
-		return err
+		var forbidden *ForbiddenAddressError
+		if errors.As(err, &forbidden) {
+			return 0, forbidden
+		}
+		return 0, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return &StatusError{Status: resp.StatusCode}
+		return resp.StatusCode, &StatusError{Status: resp.StatusCode}
 	}
-	return nil
+	return resp.StatusCode, nil
 }

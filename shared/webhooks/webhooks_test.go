@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,18 +23,29 @@ import (
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/webhookqueue/sqsqueue"
 	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/webhooksig"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
 
-const secretA, secretB = "whsec_partner_a_secret", "whsec_partner_b_secret"
+// The partners' secrets: A's, B's, and A's previous one (a rotation).
+const (
+	secretA     = "whsec_a9yX2T41eyxYz5m3eqgTvyk6B4e0qi0/vH4odgMjtDQ="
+	secretB     = "whsec_mboznUghVlyyrN2CBKAKfq0MLCzsbdGB/mwT/2cP7KY="
+	secretAPrev = "whsec_DVkM57B0Q9PyJb2XSBKPL6cG33RH91zbhQmX9Bw9JL4="
+)
 
 // receiver is a partner's endpoint: it answers the scripted statuses in
-// turn (the last one from then on) and records what it got.
+// turn (the last one from then on), or hangs until the test ends, and
+// records what it got.
 type receiver struct {
 	mu       sync.Mutex
 	statuses []int
+	hang     chan struct{}
 	got      []http.Header
 	bodies   [][]byte
 	srv      *httptest.Server
@@ -41,13 +54,23 @@ type receiver struct {
 func newReceiver(t *testing.T, statuses ...int) *receiver {
 	r := &receiver{statuses: statuses}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body := make([]byte, req.ContentLength)
-		_, _ = req.Body.Read(body)
+		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.got = append(r.got, req.Header.Clone())
 		r.bodies = append(r.bodies, body)
-		st := r.statuses[min(len(r.got)-1, len(r.statuses)-1)]
+		hang := r.hang
+		st := 200
+		if len(r.statuses) > 0 {
+			st = r.statuses[min(len(r.got)-1, len(r.statuses)-1)]
+		}
 		r.mu.Unlock()
+		if hang != nil {
+			select {
+			case <-hang:
+			case <-req.Context().Done():
+			}
+			return
+		}
 		if st == http.StatusFound {
 			w.Header().Set("Location", "https://elsewhere.example/")
 		}
@@ -57,10 +80,28 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 	return r
 }
 
+// hanging is an endpoint that never answers.
+func hanging(t *testing.T) *receiver {
+	r := newReceiver(t)
+	r.hang = make(chan struct{})
+	t.Cleanup(func() { close(r.hang) })
+	return r
+}
+
 func (r *receiver) requests() ([]http.Header, [][]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]http.Header(nil), r.got...), append([][]byte(nil), r.bodies...)
+}
+
+// perEvent counts the requests by Webhook-Id.
+func (r *receiver) perEvent() map[string]int {
+	hs, _ := r.requests()
+	n := map[string]int{}
+	for _, h := range hs {
+		n[h.Get(webhooks.HeaderID)]++
+	}
+	return n
 }
 
 func registry(t *testing.T, urlA, urlB string) func(context.Context) (*partners.Registry, error) {
@@ -82,14 +123,15 @@ func stores(t *testing.T) map[string]store.Store {
 }
 
 // write puts an event in the outbox the way the API does: with a change,
-// in one transaction (a user's creation).
+// in one transaction (a user's creation), kept with the user and carrying
+// its externalUserId (personal data).
 func write(t *testing.T, s store.Store, partner, userID string) store.OutboxEvent {
 	t.Helper()
 	now := time.Now().UTC()
-	ev := outbox.Must(outbox.UserCreated, partner, map[string]string{"userId": userID}, now)
-	_, err := s.CreateUser(context.Background(), store.User{ID: userID, PartnerID: partner, ExternalUserID: userID, Type: "INDIVIDUAL",
+	ev := outbox.MustPersonal(outbox.UserCreated, partner, userID, map[string]string{"userId": userID, "externalUserId": "ext-" + userID}, now)
+	_, err := s.CreateUser(context.Background(), store.User{ID: userID, PartnerID: partner, ExternalUserID: "ext-" + userID, Type: "INDIVIDUAL",
 		Method: "NONE", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now},
-		store.Guard{PartnerID: partner, ExternalUserID: userID, UserID: userID, RequestHash: "h", Response: []byte("{}"), CreatedAt: now}, ev)
+		store.Guard{PartnerID: partner, ExternalUserID: "ext-" + userID, UserID: userID, RequestHash: "h", Response: []byte("{}"), CreatedAt: now}, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,58 +141,138 @@ func write(t *testing.T, s store.Store, partner, userID string) store.OutboxEven
 // record is the stream record DynamoDB emits for an outbox insert (its keys
 // left out: the dispatcher reads none).
 func record(ev store.OutboxEvent, seq int) events.DynamoDBEventRecord {
-	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{
-		SequenceNumber: strconv.Itoa(seq),
-		NewImage: map[string]events.DynamoDBAttributeValue{
-			"type": events.NewStringAttribute("OUTBOX"), "eventId": events.NewStringAttribute(ev.ID),
-			"eventType": events.NewStringAttribute(ev.Type), "partnerId": events.NewStringAttribute(ev.PartnerID),
-			"payload": events.NewBinaryAttribute(ev.Payload), "createdAt": events.NewStringAttribute(ev.CreatedAt.Format(time.RFC3339Nano)),
-		}}}
+	img := map[string]events.DynamoDBAttributeValue{
+		"type": events.NewStringAttribute("OUTBOX"), "eventId": events.NewStringAttribute(ev.ID),
+		"eventType": events.NewStringAttribute(ev.Type), "partnerId": events.NewStringAttribute(ev.PartnerID),
+		"payload": events.NewBinaryAttribute(ev.Payload), "createdAt": events.NewStringAttribute(ev.CreatedAt.Format(time.RFC3339Nano)),
+	}
+	if ev.UserID != "" {
+		img["userId"] = events.NewStringAttribute(ev.UserID)
+	}
+	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: strconv.Itoa(seq), NewImage: img}}
 }
 
-type memoryDLQ struct {
-	mu  sync.Mutex
-	got []store.OutboxEvent
+func batch(recs ...events.DynamoDBEventRecord) events.DynamoDBEvent {
+	return events.DynamoDBEvent{Records: recs}
 }
 
-func (q *memoryDLQ) Send(_ context.Context, ev store.OutboxEvent, _ string) error {
+// memoryQueue is a retry queue and a dead-letter queue in a slice.
+type memoryQueue struct {
+	mu      sync.Mutex
+	retries []webhookqueue.Retry
+	delays  []time.Duration
+	dead    []webhookqueue.DeadLetter
+}
+
+func (q *memoryQueue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
 	q.mu.Lock()
-	q.got = append(q.got, ev)
-	q.mu.Unlock()
+	defer q.mu.Unlock()
+	q.retries, q.delays = append(q.retries, m), append(q.delays, delay)
 	return nil
 }
 
-func dispatcher(s store.Store, reg func(context.Context) (*partners.Registry, error), dlq webhooks.DeadLetters) *webhooks.Dispatcher {
-	secrets := func(context.Context) (partners.WebhookSecrets, error) {
-		return partners.WebhookSecrets{"pa": secretA, "pb": secretB}, nil
-	}
-	return &webhooks.Dispatcher{Store: s, Registry: reg, Secrets: secrets, Sender: webhooks.NewSender(2*time.Second, true), DeadLetters: dlq,
-		Tries: 3, Backoff: time.Millisecond, MaxAttempts: 3}
+func (q *memoryQueue) Send(_ context.Context, d webhookqueue.DeadLetter) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.dead = append(q.dead, d)
+	return nil
 }
 
-func TestSignatureVerifiesWithTheSecretOnly(t *testing.T) {
+// take empties the retry queue.
+func (q *memoryQueue) take() []webhookqueue.Retry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.retries
+	q.retries = nil
+	return out
+}
+
+func secrets(context.Context) (partners.WebhookSecrets, error) {
+	return partners.WebhookSecrets{"pa": {webhooksig.MustSecret(secretA)}, "pb": {webhooksig.MustSecret(secretB)}}, nil
+}
+
+// dispatcher has a schedule of immediate retries (3 attempts in all) and
+// a clock that the tests move.
+func dispatcher(s store.Store, reg func(context.Context) (*partners.Registry, error), q webhookqueue.Queue, dlq webhookqueue.DeadLetters, timeout time.Duration) *webhooks.Dispatcher {
+	d := webhooks.NewDispatcher(s, reg, secrets, time.Now, q, dlq, webhooks.NewSender(timeout, true))
+	d.Schedule = []time.Duration{0, 0}
+	return d
+}
+
+// drain hands the memory queue's messages to the dispatcher until none is left.
+func drain(t *testing.T, d *webhooks.Dispatcher, q *memoryQueue) {
+	t.Helper()
+	for i := 0; i < 20; i++ {
+		msgs := q.take()
+		if len(msgs) == 0 {
+			return
+		}
+		if failed := d.HandleRetries(context.Background(), msgs); len(failed) > 0 {
+			t.Fatalf("retries failed: %v", failed)
+		}
+	}
+	t.Fatal("the retry queue does not empty")
+}
+
+func TestSignatureIsStandardWebhooks(t *testing.T) {
 	rcv := newReceiver(t, 200)
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-sig")
-	d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), &memoryDLQ{})
-	if out, err := d.Deliver(context.Background(), ev); out != webhooks.Delivered || err != nil {
-		t.Fatalf("deliver: %v %v", out, err)
+	q := &memoryQueue{}
+	rotating := func(context.Context) (partners.WebhookSecrets, error) {
+		return partners.WebhookSecrets{"pa": {webhooksig.MustSecret(secretA), webhooksig.MustSecret(secretAPrev)}}, nil
+	}
+	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), rotating, time.Now, q, q, webhooks.NewSender(time.Second, true))
+	if resp, _ := d.HandleStream(context.Background(), batch(record(ev, 1))); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("stream: %+v", resp)
 	}
 	hs, bodies := rcv.requests()
+	if len(hs) != 1 {
+		t.Fatalf("%d deliveries", len(hs))
+	}
 	h, body := hs[0], bodies[0]
 	if string(body) != string(ev.Payload) || h.Get(webhooks.HeaderID) != ev.ID || h.Get(webhooks.HeaderEvent) != "user.created" || h.Get("Content-Type") != "application/json" {
 		t.Fatalf("delivery %v %s", h, body)
 	}
-	now := time.Now()
-	// Verified as a partner does, with the client package's verifier.
-	if _, err := client.VerifyWebhook(secretA, h, body, now); err != nil {
-		t.Fatalf("the partner's secret does not verify: %v", err)
+	sigs := strings.Fields(h.Get("Webhook-Signature"))
+	if len(sigs) != 2 || !strings.HasPrefix(sigs[0], "v1,") || !strings.HasPrefix(sigs[1], "v1,") {
+		t.Fatalf("signatures %q, want two v1, signatures during the rotation", sigs)
 	}
-	if _, err := client.VerifyWebhook(secretB, h, body, now); !errors.Is(err, client.ErrWebhookSignature) {
+	// The official Standard Webhooks library verifies with either secret of the rotation, alone.
+	for _, secret := range []string{secretA, secretAPrev} {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(body, h); err != nil {
+			t.Fatalf("the official library refuses the delivery: %v", err)
+		}
+		one := h.Clone()
+		one.Set("Webhook-Signature", sigs[map[string]int{secretA: 0, secretAPrev: 1}[secret]])
+		if err := wh.Verify(body, one); err != nil {
+			t.Fatalf("its own signature alone: %v", err)
+		}
+	}
+	wh, _ := standardwebhooks.NewWebhook(secretB)
+	if err := wh.Verify(body, h); !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
 		t.Fatalf("another secret verifies: %v", err)
 	}
-	if _, err := client.VerifyWebhook(secretA, h, append(body, ' '), now); !errors.Is(err, client.ErrWebhookSignature) {
+	wa, _ := standardwebhooks.NewWebhook(secretA)
+	replayed := h.Clone()
+	replayed.Set(webhooks.HeaderID, "evt_"+strings.Repeat("0", 32))
+	if err := wa.Verify(body, replayed); !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
+		t.Fatalf("the delivery replayed under another id verifies: %v", err)
+	}
+	if err := wa.Verify(append(body, ' '), h); !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
 		t.Fatalf("a changed body verifies: %v", err)
+	}
+	// The client package's verifier, which uses the same library, with the tolerance.
+	now := time.Now()
+	if _, err := client.VerifyWebhook(secretA, h, body, now); err != nil {
+		t.Fatalf("client.VerifyWebhook: %v", err)
+	}
+	if _, err := client.VerifyWebhook(secretA, replayed, body, now); !errors.Is(err, client.ErrWebhookSignature) {
+		t.Fatalf("client.VerifyWebhook, another id: %v", err)
 	}
 	if _, err := client.VerifyWebhook(secretA, h, body, now.Add(10*time.Minute)); !errors.Is(err, client.ErrWebhookTimestamp) {
 		t.Fatalf("a replay after the tolerance verifies: %v", err)
@@ -160,22 +282,22 @@ func TestSignatureVerifiesWithTheSecretOnly(t *testing.T) {
 func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			rcv := newReceiver(t, 500, 500, 500, 200)
+			rcv := newReceiver(t, 500, 503, 204)
 			ev := write(t, s, "pa", "u-retry-"+name)
-			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), &memoryDLQ{})
-			batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record(ev, 7)}}
-			resp, _ := d.Handle(context.Background(), batch)
-			if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "7" {
-				t.Fatalf("first invocation: %+v, want record 7 to retry", resp)
+			q := &memoryQueue{}
+			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
+			b := batch(record(ev, 7))
+			if resp, _ := d.HandleStream(context.Background(), b); len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("first attempt: %+v, want the record acknowledged", resp)
 			}
-			resp, _ = d.Handle(context.Background(), batch) // Lambda's retry of the batch
-			if len(resp.BatchItemFailures) != 0 {
-				t.Fatalf("second invocation: %+v", resp)
+			if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxPending || st.Attempts != 1 || st.LastResponseStatus != 500 {
+				t.Fatalf("after the first attempt: %+v", st)
 			}
-			resp, _ = d.Handle(context.Background(), batch) // the batch once more: nothing is sent again
+			drain(t, d, q)
+			d.HandleStream(context.Background(), b) // the record brought again: nothing is sent
 			hs, _ := rcv.requests()
-			if len(hs) != 4 || len(resp.BatchItemFailures) != 0 {
-				t.Fatalf("receiver got %d requests, want 4 (3 failures, 1 success, none after)", len(hs))
+			if len(hs) != 3 {
+				t.Fatalf("receiver got %d requests, want 3 (2 failures, 1 success, none after)", len(hs))
 			}
 			for _, h := range hs {
 				if h.Get(webhooks.HeaderID) != ev.ID {
@@ -183,66 +305,254 @@ func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 				}
 			}
 			st, err := s.OutboxStatus(context.Background(), ev.Key())
-			if err != nil || !st.Delivered || st.Attempts != 1 || st.DeadLettered {
-				t.Fatalf("state %+v %v, want delivered after 1 failed invocation", st, err)
+			if err != nil || st.Status != store.OutboxDelivered || st.Attempts != 3 || st.LastResponseStatus != 204 || st.DeadLettered || len(q.dead) != 0 {
+				t.Fatalf("state %+v %v, want delivered at the third attempt", st, err)
+			}
+			if strings.Contains(string(st.Event.Payload), "ext-u-retry") || !strings.Contains(string(st.Event.Payload), `"personalDataRemoved":true`) {
+				t.Fatalf("the delivered event keeps its personal data: %s", st.Event.Payload)
 			}
 		})
+	}
+}
+
+func TestTheScheduleSpansADay(t *testing.T) {
+	var total time.Duration
+	for _, w := range webhooks.DefaultSchedule {
+		total += w
+	}
+	if len(webhooks.DefaultSchedule) != 7 || total < 24*time.Hour || total > 30*time.Hour {
+		t.Fatalf("%d retries over %s", len(webhooks.DefaultSchedule), total)
+	}
+	// Each wait is asked of the queue as the schedule says.
+	rcv := newReceiver(t, 500)
+	s := memstore.New()
+	ev := write(t, s, "pa", "u-schedule")
+	q := &memoryQueue{}
+	clock := time.Now()
+	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
+	d.Breaker = nil
+	d.HandleStream(context.Background(), batch(record(ev, 1)))
+	for i, want := range webhooks.DefaultSchedule {
+		msgs := q.take()
+		if len(msgs) != 1 || q.delays[i] != want || msgs[0].Attempt != i+2 || !msgs[0].NotBefore.Equal(clock.Add(want)) {
+			t.Fatalf("retry %d: %+v, delay %v, want %v", i+1, msgs, q.delays[i], want)
+		}
+		clock = clock.Add(want)
+		d.HandleRetries(context.Background(), msgs)
+	}
+	if hs, _ := rcv.requests(); len(hs) != 8 || len(q.dead) != 1 {
+		t.Fatalf("%d attempts, %d dead letters; want 8 and 1", len(hs), len(q.dead))
+	}
+}
+
+func TestAMessageDueLaterWaitsAgain(t *testing.T) {
+	rcv := newReceiver(t, 200)
+	s := memstore.New()
+	ev := write(t, s, "pa", "u-later")
+	q := &memoryQueue{}
+	clock := time.Now()
+	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
+	m := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 2, NotBefore: clock.Add(5 * time.Hour)}
+	d.HandleRetries(context.Background(), []webhookqueue.Retry{m})
+	if got := q.take(); len(got) != 1 || got[0] != m || q.delays[0] != 5*time.Hour {
+		t.Fatalf("requeued %+v after %v", got, q.delays)
+	}
+	if hs, _ := rcv.requests(); len(hs) != 0 {
+		t.Fatal("sent before its time")
 	}
 }
 
 func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 	srv := moto.Require(t)
 	q := sqs.NewFromConfig(srv.Config(nil, nil))
-	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("webhook-dlq-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := &webhooks.SQSDeadLetters{Client: q, QueueURL: *created.QueueUrl}
+	retryURL, dlqURL := newQueue(t, q, "webhook-retries"), newQueue(t, q, "webhook-dlq")
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			rcv := newReceiver(t, 503)
 			ev := write(t, s, "pa", "u-dead-"+name)
-			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), dlq)
-			batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record(ev, 1)}}
-			for i := 1; i <= 3; i++ {
-				resp, _ := d.Handle(context.Background(), batch)
-				if wantRetry := i < 3; (len(resp.BatchItemFailures) == 1) != wantRetry {
-					t.Fatalf("invocation %d: %+v", i, resp)
-				}
-			}
-			d.Handle(context.Background(), batch) // dead-lettered events are not sent again
-			if hs, _ := rcv.requests(); len(hs) != 9 {
-				t.Fatalf("receiver got %d requests, want 9 (3 invocations x 3 tries)", len(hs))
+			retries, dlq := sqsqueue.New(ptr(srv.Config(nil, nil)), retryURL, dlqURL)
+			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), retries, dlq, time.Second)
+			d.HandleStream(context.Background(), batch(record(ev, 1)))
+			drainSQS(t, d, q, retryURL)
+			if hs, _ := rcv.requests(); len(hs) != 3 {
+				t.Fatalf("receiver got %d requests, want 3 (the schedule's attempts)", len(hs))
 			}
 			st, _ := s.OutboxStatus(context.Background(), ev.Key())
-			if !st.DeadLettered || st.Delivered || st.Attempts != 3 {
+			if st.Status != store.OutboxFailed || !st.DeadLettered || st.Attempts != 3 || st.LastResponseStatus != 503 {
 				t.Fatalf("state %+v", st)
 			}
-			msgs, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10})
-			if err != nil || len(msgs.Messages) != 1 {
-				t.Fatalf("dead letters: %d (%v)", len(msgs.Messages), err)
+			if strings.Contains(string(st.Event.Payload), "ext-u-dead") {
+				t.Fatalf("the failed event keeps its personal data: %s", st.Event.Payload)
 			}
-			var dl webhooks.DeadLetter
-			_ = json.Unmarshal([]byte(*msgs.Messages[0].Body), &dl)
-			if dl.EventID != ev.ID || dl.Type != "user.created" || dl.PartnerID != "pa" || string(dl.Payload) != string(ev.Payload) || dl.Reason != "webhook_status_503" {
-				t.Fatalf("dead letter %+v", dl)
+			bodies := receiveAll(t, q, dlqURL)
+			if len(bodies) != 1 {
+				t.Fatalf("dead letters: %d", len(bodies))
 			}
-			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: created.QueueUrl, ReceiptHandle: msgs.Messages[0].ReceiptHandle})
+			var dl map[string]any
+			_ = json.Unmarshal([]byte(bodies[0]), &dl)
+			if dl["eventId"] != ev.ID || dl["type"] != "user.created" || dl["partnerId"] != "pa" || dl["reason"] != "webhook_status_503" || dl["attempts"] != 3.0 {
+				t.Fatalf("dead letter %s", bodies[0])
+			}
+			if _, ok := dl["payload"]; ok || strings.Contains(bodies[0], "ext-u-dead") || strings.Contains(bodies[0], "u-dead-"+name) {
+				t.Fatalf("the dead letter carries more than the event's id: %s", bodies[0])
+			}
+			// Brought again, the last message sends nothing more.
+			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 3}})
+			if hs, _ := rcv.requests(); len(hs) != 3 || len(receiveAll(t, q, dlqURL)) != 0 {
+				t.Fatal("the last attempt's message, again, sent or dead-lettered again")
+			}
 		})
 	}
 }
 
-func TestOneFailingPartnerDoesNotHoldUpAnother(t *testing.T) {
-	bad, good := newReceiver(t, 500), newReceiver(t, 200)
-	s := memstore.New()
-	evA, evB := write(t, s, "pa", "u-a"), write(t, s, "pb", "u-b")
-	d := dispatcher(s, registry(t, bad.srv.URL, good.srv.URL), &memoryDLQ{})
-	resp, _ := d.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record(evA, 1), record(evB, 2)}})
-	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "1" {
-		t.Fatalf("failures %+v, want only partner A's record", resp.BatchItemFailures)
+// TestOnePartnerHangingHoldsUpNoOther: partner A's endpoint never answers.
+// Partner B's events, in the same batch as A's and in later batches, are
+// delivered by the invocation that brings them, and no record is left for
+// the stream to retry; then, through the retry queue on moto's SQS, every
+// event ends delivered (B's) or failed and dead-lettered (A's), each
+// exactly once.
+func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
+	srv := moto.Require(t)
+	q := sqs.NewFromConfig(srv.Config(nil, nil))
+	retryURL, dlqURL := newQueue(t, q, "isolation-retries"), newQueue(t, q, "isolation-dlq")
+	db, table := srv.NewTable(t, nil, nil)
+	s := dynamostore.New(db, table)
+	bad, good := hanging(t), newReceiver(t, 200)
+	retries, dlq := sqsqueue.New(ptr(srv.Config(nil, nil)), retryURL, dlqURL)
+	d := dispatcher(s, registry(t, bad.srv.URL, good.srv.URL), retries, dlq, 300*time.Millisecond)
+	d.Breaker.Threshold = 3
+
+	var aEvents, bEvents []store.OutboxEvent
+	seq := 0
+	next := func(partner string) events.DynamoDBEventRecord {
+		seq++
+		ev := write(t, s, partner, partner+"-u-"+strconv.Itoa(seq))
+		if partner == "pa" {
+			aEvents = append(aEvents, ev)
+		} else {
+			bEvents = append(bEvents, ev)
+		}
+		return record(ev, seq)
 	}
-	if st, _ := s.OutboxStatus(context.Background(), evB.Key()); !st.Delivered {
-		t.Fatal("partner B's event was held up")
+	for i, partners := range [][]string{{"pa", "pb", "pa", "pb", "pa"}, {"pa", "pa", "pb"}, {"pb", "pa"}} {
+		var b events.DynamoDBEvent
+		for _, p := range partners {
+			b.Records = append(b.Records, next(p))
+		}
+		resp, err := d.HandleStream(context.Background(), b)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("batch %d: %+v %v, want every record acknowledged", i+1, resp, err)
+		}
+		for _, ev := range bEvents {
+			if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxDelivered {
+				t.Fatalf("batch %d: partner B's %s is %+v after the invocation that brought it", i+1, ev.ID, st)
+			}
+		}
+	}
+	drainSQS(t, d, q, retryURL)
+
+	for id, n := range good.perEvent() {
+		if n != 1 {
+			t.Fatalf("B's %s delivered %d times", id, n)
+		}
+	}
+	if len(good.perEvent()) != len(bEvents) {
+		t.Fatalf("B got %d events, want %d", len(good.perEvent()), len(bEvents))
+	}
+	for _, ev := range bEvents {
+		if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxDelivered || st.Attempts != 1 {
+			t.Fatalf("B's %s: %+v", ev.ID, st)
+		}
+	}
+	dead := map[string]int{}
+	for _, body := range receiveAll(t, q, dlqURL) {
+		var dl webhookqueue.DeadLetter
+		_ = json.Unmarshal([]byte(body), &dl)
+		dead[dl.EventID]++
+	}
+	for _, ev := range aEvents {
+		st, _ := s.OutboxStatus(context.Background(), ev.Key())
+		if st.Status != store.OutboxFailed || !st.DeadLettered || st.Attempts != d.Attempts() || dead[ev.ID] != 1 {
+			t.Fatalf("A's %s: %+v, dead-lettered %d times", ev.ID, st, dead[ev.ID])
+		}
+	}
+	if len(dead) != len(aEvents) {
+		t.Fatalf("%d dead letters, want %d", len(dead), len(aEvents))
+	}
+	// The breaker spared the hanging endpoint most of the attempts.
+	if hs, _ := bad.requests(); len(hs) >= len(aEvents)*d.Attempts() {
+		t.Fatalf("the hanging endpoint got %d requests, every attempt (%d)", len(hs), len(aEvents)*d.Attempts())
+	}
+}
+
+func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
+	rcv := newReceiver(t, 500)
+	s := memstore.New()
+	q := &memoryQueue{}
+	clock := time.Now()
+	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
+	d.Breaker.Now = func() time.Time { return clock }
+	var evs []store.OutboxEvent
+	for i := range 8 {
+		evs = append(evs, write(t, s, "pa", "u-breaker-"+strconv.Itoa(i)))
+	}
+	for i, ev := range evs {
+		d.HandleStream(context.Background(), batch(record(ev, i)))
+	}
+	if hs, _ := rcv.requests(); len(hs) != 5 {
+		t.Fatalf("%d requests, want 5: the threshold, then the circuit is open", len(hs))
+	}
+	if st, _ := s.OutboxStatus(context.Background(), evs[7].Key()); st.Attempts != 1 || st.LastResponseStatus != 0 || st.Status != store.OutboxPending {
+		t.Fatalf("a skipped event: %+v, want one attempt counted, unsent, retried", st)
+	}
+	if len(q.take()) != 8 {
+		t.Fatal("every event is in the retry queue")
+	}
+	clock = clock.Add(61 * time.Second)
+	rcv.mu.Lock()
+	rcv.statuses = []int{200}
+	rcv.mu.Unlock()
+	ev := write(t, s, "pa", "u-probe")
+	d.HandleStream(context.Background(), batch(record(ev, 99)))
+	if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxDelivered {
+		t.Fatalf("the probe after the cooldown: %+v", st)
+	}
+	ev2 := write(t, s, "pa", "u-after")
+	d.HandleStream(context.Background(), batch(record(ev2, 100)))
+	if st, _ := s.OutboxStatus(context.Background(), ev2.Key()); st.Status != store.OutboxDelivered {
+		t.Fatalf("after a good probe the circuit is closed: %+v", st)
+	}
+}
+
+func TestRedeliveryIsOneAttemptWithTheSameID(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			rcv := newReceiver(t, 200)
+			ev := write(t, s, "pa", "u-redeliver-"+name)
+			q := &memoryQueue{}
+			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
+			d.HandleStream(context.Background(), batch(record(ev, 1)))
+			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa"}})
+			hs, bodies := rcv.requests()
+			if len(hs) != 2 || hs[1].Get(webhooks.HeaderID) != ev.ID {
+				t.Fatalf("%d requests", len(hs))
+			}
+			if string(bodies[0]) != string(ev.Payload) || strings.Contains(string(bodies[1]), "ext-u-redeliver") || !strings.Contains(string(bodies[1]), `"personalDataRemoved":true`) {
+				t.Fatalf("the redelivery of a delivered event: %s", bodies[1])
+			}
+			if err := webhooksig.Verify(webhooksig.MustSecret(secretA), hs[1], bodies[1], time.Now()); err != nil {
+				t.Fatalf("the redelivery is not signed: %v", err)
+			}
+			st, _ := s.OutboxStatus(context.Background(), ev.Key())
+			if st.Attempts != 2 || st.Status != store.OutboxDelivered || len(q.take()) != 0 {
+				t.Fatalf("state %+v", st)
+			}
+			// Another partner's message for the event does nothing.
+			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pb"}})
+			if hs, _ := rcv.requests(); len(hs) != 2 {
+				t.Fatal("redelivered for another partner")
+			}
+		})
 	}
 }
 
@@ -250,9 +560,10 @@ func TestNoRedirectsAndHTTPSOnly(t *testing.T) {
 	redirect := newReceiver(t, http.StatusFound)
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-redirect")
+	keys := []webhooksig.Key{webhooksig.MustSecret(secretA)}
 	sender := webhooks.NewSender(time.Second, true)
 	var se *webhooks.StatusError
-	if err := sender.Send(context.Background(), redirect.srv.URL, secretA, ev, time.Now()); !errors.As(err, &se) || se.Status != 302 {
+	if status, err := sender.Send(context.Background(), redirect.srv.URL, keys, ev, time.Now()); !errors.As(err, &se) || se.Status != 302 || status != 302 {
 		t.Fatalf("a redirect: %v, want a failed attempt with status 302", err)
 	}
 	if hs, _ := redirect.requests(); len(hs) != 1 {
@@ -260,10 +571,72 @@ func TestNoRedirectsAndHTTPSOnly(t *testing.T) {
 	}
 	plain := newReceiver(t, 200)
 	production := webhooks.NewSender(time.Second, false)
-	if err := production.Send(context.Background(), plain.srv.URL, secretA, ev, time.Now()); !errors.Is(err, webhooks.ErrInsecureURL) {
+	if _, err := production.Send(context.Background(), plain.srv.URL, keys, ev, time.Now()); !errors.Is(err, webhooks.ErrInsecureURL) {
 		t.Fatalf("http:// in production: %v", err)
 	}
 	if hs, _ := plain.requests(); len(hs) != 0 {
 		t.Fatal("a request went to an http:// URL in production")
 	}
 }
+
+func newQueue(t *testing.T, q *sqs.Client, name string) string {
+	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *created.QueueUrl
+}
+
+// receiveAll takes every message of a queue.
+func receiveAll(t *testing.T, q *sqs.Client, url string) []string {
+	var out []string
+	for {
+		msgs, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs.Messages) == 0 {
+			return out
+		}
+		for _, m := range msgs.Messages {
+			out = append(out, *m.Body)
+			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+}
+
+// drainSQS plays the retry function on the SQS queue until it is empty:
+// each batch of messages through the SQS event the function receives.
+func drainSQS(t *testing.T, d *webhooks.Dispatcher, q *sqs.Client, url string) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return
+		}
+		var e events.SQSEvent
+		for _, m := range out.Messages {
+			e.Records = append(e.Records, events.SQSMessage{MessageId: *m.MessageId, Body: *m.Body})
+		}
+		msgs, bad := sqsqueue.Messages(e)
+		if len(bad) > 0 {
+			t.Fatalf("messages that do not parse: %v", bad)
+		}
+		retries := make([]webhookqueue.Retry, len(msgs))
+		for i, m := range msgs {
+			retries[i] = m.Retry
+		}
+		if failed := d.HandleRetries(context.Background(), retries); len(failed) > 0 {
+			t.Fatalf("retries failed: %v", failed)
+		}
+		for _, m := range out.Messages {
+			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	t.Fatal("the retry queue does not empty")
+}
+
+func ptr[T any](v T) *T { return &v }

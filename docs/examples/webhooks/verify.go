@@ -1,48 +1,36 @@
 //go:build ignore
 
-// Verify a webhook delivery in Go, with the standard library only.
+// Verify a webhook delivery in Go with the official Standard Webhooks
+// library (go get github.com/standard-webhooks/standard-webhooks/libraries).
 //
-//	WEBHOOK_SECRET=... go run verify.go "$WEBHOOK_TIMESTAMP" "$WEBHOOK_SIGNATURE" < body.json
+//	WEBHOOK_SECRET=whsec_... go run verify.go "$WEBHOOK_ID" "$WEBHOOK_TIMESTAMP" "$WEBHOOK_SIGNATURE" < body.json
 //
-// In your server, call verify with the request's headers and raw body
-// before parsing it.
+// In your server, call wh.Verify with the request's raw body and headers
+// before parsing it, then deduplicate on Webhook-Id (it is signed).
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
-	"strconv"
-	"strings"
-	"time"
-)
 
-// verify reports whether body, sent at timestamp (the Webhook-Timestamp
-// header) with signature (the Webhook-Signature header), is signed with
-// secret and recent: five minutes either way, against replays.
-func verify(secret, timestamp, signature string, body []byte) bool {
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || time.Since(time.Unix(sec, 0)).Abs() > 5*time.Minute {
-		return false
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(timestamp + "."))
-	m.Write(body)
-	want := "v1=" + hex.EncodeToString(m.Sum(nil))
-	for _, got := range strings.Split(signature, " ") { // several during a secret rotation
-		if hmac.Equal([]byte(got), []byte(want)) {
-			return true
-		}
-	}
-	return false
-}
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
 
 func main() {
 	body, _ := io.ReadAll(os.Stdin)
-	if len(os.Args) != 3 || !verify(os.Getenv("WEBHOOK_SECRET"), os.Args[1], os.Args[2], body) {
+	wh, err := standardwebhooks.NewWebhook(os.Getenv("WEBHOOK_SECRET"))
+	if err != nil || len(os.Args) != 4 {
+		fmt.Println("invalid")
+		os.Exit(1)
+	}
+	h := http.Header{}
+	h.Set("Webhook-Id", os.Args[1])
+	h.Set("Webhook-Timestamp", os.Args[2])
+	h.Set("Webhook-Signature", os.Args[3])
+	// Verify checks the signature and that the timestamp is within five minutes.
+	if err := wh.Verify(body, h); err != nil {
 		fmt.Println("invalid")
 		os.Exit(1)
 	}

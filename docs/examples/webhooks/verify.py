@@ -1,26 +1,29 @@
-"""Verify a webhook delivery in Python, with the standard library only.
+"""Verify a webhook delivery in Python with the official Standard Webhooks
+library (pip install standardwebhooks).
 
-    WEBHOOK_SECRET=... python3 verify.py "$WEBHOOK_TIMESTAMP" "$WEBHOOK_SIGNATURE" < body.json
+    WEBHOOK_SECRET=whsec_... python3 verify.py "$WEBHOOK_ID" "$WEBHOOK_TIMESTAMP" "$WEBHOOK_SIGNATURE" < body.json
 
-In your server, call verify with the headers and the raw body (bytes, before
-json.loads).
+In your server, call wh.verify with the raw body (bytes, before json.loads)
+and the request's headers, then deduplicate on webhook-id (it is signed).
 """
-import hashlib
-import hmac
 import os
 import sys
-import time
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
-def verify(secret: str, timestamp: str, signature: str, body: bytes) -> bool:
-    if not timestamp or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 5 * 60:
-        return False  # missing, or too old: a replay
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    want = "v1=" + mac.hexdigest()
-    return any(hmac.compare_digest(got, want) for got in (signature or "").split(" "))
+def main() -> int:
+    body = sys.stdin.buffer.read()
+    try:
+        wh = Webhook(os.environ.get("WEBHOOK_SECRET", ""))
+        # verify checks the signature and that the timestamp is within five minutes.
+        wh.verify(body, {"webhook-id": sys.argv[1], "webhook-timestamp": sys.argv[2], "webhook-signature": sys.argv[3]})
+    except (WebhookVerificationError, IndexError, ValueError, RuntimeError):
+        print("invalid")
+        return 1
+    print("valid")
+    return 0
 
 
 if __name__ == "__main__":
-    ok = len(sys.argv) == 3 and verify(os.environ.get("WEBHOOK_SECRET", ""), sys.argv[1], sys.argv[2], sys.stdin.buffer.read())
-    print("valid" if ok else "invalid")
-    sys.exit(0 if ok else 1)
+    sys.exit(main())

@@ -1,17 +1,71 @@
 // Package dispatch assembles the webhook dispatcher from a container's
-// dependencies, for functions/webhook-dispatcher and the local runner (the
-// jobs' counterpart of a surface's routes.go). It is a package of its own
-// so that only the dispatcher links the SQS client.
+// dependencies, for functions/webhook-dispatcher (the stream's first
+// attempts), functions/webhook-retry (the retry queue) and the local
+// runner (the jobs' counterpart of a surface's routes.go). It is a package
+// of its own so that only the webhook functions link the SQS client.
 package dispatch
 
 import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/webhookqueue/sqsqueue"
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
-// New is the dispatcher over d: dead letters to d's SQS queue (or the log
-// without one), requests through a sender with the default timeout.
+// New is the dispatcher over d: retries to d's retry queue (d's own queue
+// when set; without a queue URL, outside Lambda, one in process that
+// hands messages back to this dispatcher), dead letters to d's SQS queue
+// (or the log without one), requests through a sender with the default
+// timeout.
 func New(d *app.Deps) *webhooks.Dispatcher {
-	return webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now,
-		webhooks.DeadLettersTo(d.AWS, d.WebhookDLQURL), webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
+	retries, dlq := sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
+	if d.WebhookRetries != nil {
+		retries = d.WebhookRetries
+	}
+	var local *webhookqueue.Local
+	switch {
+	case retries != nil:
+	case d.InLambda:
+		retries = unconfigured{}
+	default:
+		local = &webhookqueue.Local{RetryAfter: 5 * time.Second}
+		retries = local
+	}
+	disp := webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now, retries, dlq,
+		webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
+	if local != nil {
+		local.Handle = disp.Retry
+	}
+	return disp
+}
+
+// unconfigured is the retry queue of a function in Lambda without
+// WEBHOOK_RETRY_QUEUE_URL: every enqueue fails (the stream retries).
+type unconfigured struct{}
+
+func (unconfigured) Enqueue(context.Context, webhookqueue.Retry, time.Duration) error {
+	return errors.New("dispatch: WEBHOOK_RETRY_QUEUE_URL is not set")
+}
+
+// Retries is the retry queue consumer over d: the messages that failed
+// are reported as batch item failures (SQS brings them again); one that
+// does not parse is dropped.
+func Retries(d *webhooks.Dispatcher) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+		msgs, _ := sqsqueue.Messages(e)
+		retries := make([]webhookqueue.Retry, len(msgs))
+		for i, m := range msgs {
+			retries[i] = m.Retry
+		}
+		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+		for _, i := range d.HandleRetries(ctx, retries) {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msgs[i].MessageID})
+		}
+		return resp, nil
+	}
 }

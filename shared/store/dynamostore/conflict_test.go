@@ -25,6 +25,10 @@ func (c *conflictOnce) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ..
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
+func (c *conflictOnce) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return &dynamodb.PutItemOutput{}, nil
+}
+
 func (c *conflictOnce) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	return &dynamodb.QueryOutput{}, nil
 }

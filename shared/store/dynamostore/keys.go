@@ -4,7 +4,11 @@ package dynamostore
 // of every item is built here; no other file spells a key. The in-memory
 // store keys its maps its own way.
 
-import "github.com/partner-identity/api/shared/store"
+import (
+	"strings"
+
+	"github.com/partner-identity/api/shared/store"
+)
 
 // Attribute names of the table's keys and indexes.
 const (
@@ -26,6 +30,10 @@ const (
 	attrRev = "rev"
 	// indexPendingByExpiry is the name of that index.
 	indexPendingByExpiry = "pending-by-expiry"
+	// indexEventsByPartner is the index of outbox events by partner
+	// (partnerId) and id (eventId, which sorts by time): only outbox items
+	// carry both. It projects the delivery state, not the payload.
+	indexEventsByPartner = "events-by-partner"
 )
 
 // userPK is the partition key of a user's items.
@@ -81,7 +89,19 @@ func outboxPK(k store.EventKey) string {
 }
 
 // userOutboxPK is the partition of the events kept with a user.
-func userOutboxPK(userID string) string { return "OUTBOX#USER#" + userID }
+func userOutboxPK(userID string) string { return userOutboxPrefix + userID }
+
+const userOutboxPrefix = "OUTBOX#USER#"
+
+// userOfOutboxPK is the user an outbox partition key keeps its event with
+// ("" for an event of its own partition).
+func userOfOutboxPK(pk string) string {
+	u, _ := strings.CutPrefix(pk, userOutboxPrefix)
+	if u == pk {
+		return ""
+	}
+	return u
+}
 
 // outboxSK is the sort key of an outbox event.
 func outboxSK(eventID string) string { return "EVENT#" + eventID }

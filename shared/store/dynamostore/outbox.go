@@ -2,7 +2,9 @@ package dynamostore
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,60 +13,225 @@ import (
 	"github.com/partner-identity/api/shared/store"
 )
 
-// OutboxStatus reads the event's delivery attributes (one consistent GetItem).
+// Attributes of an outbox event's delivery state.
+const (
+	attrDeliveryStatus = "deliveryStatus"
+	attrAttempts       = "attempts"
+	attrScheduled      = "scheduledAttempt"
+	attrLastAttemptAt  = "lastAttemptAt"
+	attrLastResponse   = "lastResponseStatus"
+	attrScrubbed       = "scrubbed"
+)
+
+// OutboxStatus reads the event and its delivery state (one consistent GetItem).
 func (s *Store) OutboxStatus(ctx context.Context, k store.EventKey) (store.OutboxState, error) {
 	item, err := s.get(ctx, outboxPK(k), outboxSK(k.ID))
 	if err != nil {
 		return store.OutboxState{}, err
 	}
-	st := store.OutboxState{Delivered: item["deliveredAt"] != nil, DeadLettered: item["deadLetteredAt"] != nil}
-	if n := attrN(item, "attempts"); n != "" {
-		st.Attempts, _ = strconv.Atoi(n)
-	}
-	return st, nil
+	return outboxStateFrom(item)
 }
 
-func (s *Store) MarkOutboxDelivered(ctx context.Context, k store.EventKey, now time.Time) error {
-	return s.setOutbox(ctx, k, "SET deliveredAt = :now", now, nil)
+func outboxStateFrom(item map[string]types.AttributeValue) (store.OutboxState, error) {
+	r := reader{item: item}
+	st := store.OutboxState{Event: store.OutboxEvent{
+		ID: r.str("eventId", true), Type: r.str("eventType", true), PartnerID: r.str("partnerId", true), UserID: r.str("userId", false),
+	}}
+	if r.has("payload") {
+		st.Event.Payload = r.bytes("payload")
+	}
+	if r.has(attrScrubbed) {
+		st.Event.Scrubbed = r.bytes(attrScrubbed)
+	}
+	st.Event.CreatedAt = r.time("createdAt")
+	st.Status = r.str(attrDeliveryStatus, false)
+	switch {
+	case st.Status != "":
+	case r.has("deliveredAt"): // written before delivery statuses
+		st.Status = store.OutboxDelivered
+	default:
+		st.Status = store.OutboxPending
+	}
+	if r.has(attrLastAttemptAt) {
+		st.LastAttemptAt = r.time(attrLastAttemptAt)
+	}
+	st.Attempts, _ = strconv.Atoi(attrN(item, attrAttempts))
+	st.Scheduled, _ = strconv.Atoi(attrN(item, attrScheduled))
+	st.LastResponseStatus, _ = strconv.Atoi(attrN(item, attrLastResponse))
+	st.DeadLettered = r.has("deadLetteredAt")
+	return st, r.err
+}
+
+// RecordOutboxAttempt is one conditional UpdateItem.
+func (s *Store) RecordOutboxAttempt(ctx context.Context, k store.EventKey, a store.OutboxAttempt) error {
+	set := []string{"#st = :st", attrLastAttemptAt + " = :at"}
+	remove := []string{}
+	values := map[string]types.AttributeValue{":st": str(a.Status), ":at": ts(a.At), ":one": one}
+	cond := "attribute_exists(" + attrPK + ")"
+	if a.ResponseStatus != 0 {
+		set = append(set, attrLastResponse+" = :resp")
+		values[":resp"] = num(a.ResponseStatus)
+	} else {
+		remove = append(remove, attrLastResponse)
+	}
+	if a.Scheduled > 0 {
+		set = append(set, attrScheduled+" = :n")
+		values[":n"] = num(a.Scheduled)
+		cond += " AND (attribute_not_exists(" + attrScheduled + ") OR " + attrScheduled + " < :n)"
+	}
+	switch a.Status {
+	case store.OutboxDelivered:
+		set = append(set, "deliveredAt = if_not_exists(deliveredAt, :at)")
+	case store.OutboxFailed:
+		set = append(set, "failedAt = if_not_exists(failedAt, :at)")
+	}
+	if a.Status != store.OutboxPending && a.Scrubbed != nil {
+		set = append(set, "payload = :scrubbed")
+		values[":scrubbed"] = &types.AttributeValueMemberB{Value: a.Scrubbed}
+		remove = append(remove, attrScrubbed)
+	}
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
+	update += " ADD " + attrAttempts + " :one"
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#st": attrDeliveryStatus},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed) && failed.Item == nil:
+		return store.ErrNotFound
+	case errors.As(err, &failed):
+		return store.ErrStaleAttempt
+	}
+	return err
 }
 
 func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k store.EventKey, now time.Time) error {
-	return s.setOutbox(ctx, k, "SET deadLetteredAt = :now", now, nil)
-}
-
-// RecordOutboxFailure adds one to the event's attempts and returns the sum.
-func (s *Store) RecordOutboxFailure(ctx context.Context, k store.EventKey, now time.Time) (int, error) {
-	var out *dynamodb.UpdateItemOutput
-	err := s.setOutbox(ctx, k, "SET lastFailureAt = :now ADD attempts :one", now, &out)
-	if err != nil {
-		return 0, err
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:          aws.String("SET deadLetteredAt = :now"),
+		ConditionExpression:       aws.String("attribute_exists(" + attrPK + ")"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": ts(now)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return store.ErrNotFound
 	}
-	n, _ := strconv.Atoi(attrN(out.Attributes, "attempts"))
-	return n, nil
+	return err
 }
 
-func (s *Store) setOutbox(ctx context.Context, k store.EventKey, update string, now time.Time, out **dynamodb.UpdateItemOutput) error {
-	values := map[string]types.AttributeValue{":now": ts(now)}
-	in := &dynamodb.UpdateItemInput{
+// PutOutboxEvent is one conditional PutItem.
+func (s *Store) PutOutboxEvent(ctx context.Context, ev store.OutboxEvent) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           &s.table,
-		Key:                 key(outboxPK(k), outboxSK(k.ID)),
-		UpdateExpression:    aws.String(update),
-		ConditionExpression: aws.String("attribute_exists(" + attrPK + ")"),
-	}
-	if out != nil {
-		values[":one"] = one
-		in.ReturnValues = types.ReturnValueUpdatedNew
-	}
-	in.ExpressionAttributeValues = values
-	o, err := s.db.UpdateItem(ctx, in)
-	if err != nil {
-		return err
-	}
-	if out != nil {
-		*out = o
-	}
-	return nil
+		Item:                outboxItem(ev),
+		ConditionExpression: aws.String(condAbsent),
+	})
+	return err
 }
+
+// ListOutboxEvents queries the partner's partition of the events index,
+// newest first, filtering by type and status: each query evaluates at
+// most the events still wanted, so a page never holds more than the
+// limit; at most maxListQueries queries a page.
+func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q store.OutboxQuery) (store.OutboxPage, error) {
+	values := map[string]types.AttributeValue{":p": str(partnerID)}
+	var filters []string
+	names := map[string]string{}
+	if q.Type != "" {
+		filters = append(filters, "eventType = :type")
+		values[":type"] = str(q.Type)
+	}
+	if q.Status != "" {
+		names["#st"] = attrDeliveryStatus
+		values[":st"] = str(q.Status)
+		filters = append(filters, "#st = :st")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexEventsByPartner),
+		KeyConditionExpression:    aws.String("partnerId = :p"),
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(false),
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	if len(names) > 0 {
+		in.ExpressionAttributeNames = names
+	}
+	if q.After != nil {
+		in.ExclusiveStartKey = eventsIndexKey(partnerID, *q.After)
+	}
+	var page store.OutboxPage
+	for range maxListQueries {
+		in.Limit = aws.Int32(int32(q.Limit - len(page.Events)))
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return store.OutboxPage{}, err
+		}
+		for _, item := range out.Items {
+			st, err := outboxStateFrom(item)
+			if err != nil {
+				return store.OutboxPage{}, err
+			}
+			page.Events = append(page.Events, st)
+		}
+		page.Next = nil
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		r := reader{item: out.LastEvaluatedKey}
+		page.Next = &store.EventKey{ID: r.str("eventId", true), UserID: userOfOutboxPK(r.str(attrPK, true))}
+		if r.err != nil {
+			return store.OutboxPage{}, r.err
+		}
+		if len(page.Events) >= q.Limit {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return page, nil
+}
+
+// maxListQueries bounds the queries of one page of events.
+const maxListQueries = 4
+
+// FindOutboxEvent is one Query of the events index by its full key.
+func (s *Store) FindOutboxEvent(ctx context.Context, partnerID, eventID string) (store.OutboxState, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexEventsByPartner),
+		KeyConditionExpression:    aws.String("partnerId = :p AND eventId = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(partnerID), ":id": str(eventID)},
+	})
+	if err != nil {
+		return store.OutboxState{}, err
+	}
+	if len(out.Items) == 0 {
+		return store.OutboxState{}, store.ErrNotFound
+	}
+	return outboxStateFrom(out.Items[0])
+}
+
+// eventsIndexKey is the position of event k in partnerID's index partition.
+func eventsIndexKey(partnerID string, k store.EventKey) map[string]types.AttributeValue {
+	m := key(outboxPK(k), outboxSK(k.ID))
+	m["partnerId"] = str(partnerID)
+	m["eventId"] = str(k.ID)
+	return m
+}
+
+func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
 
 // putEvent is the transaction action that writes an outbox event.
 func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
@@ -72,11 +239,15 @@ func (s *Store) putEvent(ev store.OutboxEvent) types.TransactWriteItem {
 }
 
 func outboxItem(ev store.OutboxEvent) map[string]types.AttributeValue {
-	item := newItem(outboxPK(ev.Key()), outboxSK(ev.ID), typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID)
+	item := newItem(outboxPK(ev.Key()), outboxSK(ev.ID), typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID,
+		attrDeliveryStatus, store.OutboxPending)
 	if ev.UserID != "" {
 		item["userId"] = str(ev.UserID)
 	}
 	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
+	if ev.Scrubbed != nil {
+		item[attrScrubbed] = &types.AttributeValueMemberB{Value: ev.Scrubbed}
+	}
 	item["createdAt"] = ts(ev.CreatedAt)
 	if !ev.RetainUntil.IsZero() {
 		item[attrTTL] = epoch(ev.RetainUntil)

@@ -30,8 +30,10 @@ type Store struct {
 	// outbox slice, which plays the table's stream for the local runner,
 	// keeps their place with the payload gone.
 	erasedEvents map[string]bool
-	// eventsOf indexes the outbox by the user an event is kept with.
-	eventsOf map[string][]int
+	// eventsOf indexes the outbox by the user an event is kept with;
+	// eventIndex by event id.
+	eventsOf   map[string][]int
+	eventIndex map[string]int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,7 +48,8 @@ type (
 func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[guardKey]store.Guard{},
 		sessions: map[string]store.KYCSession{}, links: map[linkKey]store.Link{}, fedids: map[string]store.FederatedIdentity{},
-		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}, eventsOf: map[string][]int{}}
+		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}, eventsOf: map[string][]int{},
+		eventIndex: map[string]int{}}
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
@@ -243,6 +246,7 @@ func (s *Store) emit(ev store.OutboxEvent) {
 	if ev.UserID != "" {
 		s.eventsOf[ev.UserID] = append(s.eventsOf[ev.UserID], len(s.outbox))
 	}
+	s.eventIndex[ev.ID] = len(s.outbox)
 	s.outbox = append(s.outbox, ev)
 }
 
@@ -317,52 +321,122 @@ func (s *Store) ListFederatedIdentities(_ context.Context, userID string) ([]sto
 func (s *Store) OutboxStatus(_ context.Context, k store.EventKey) (store.OutboxState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.eventExists(k) {
+	i, ok := s.eventAt(k)
+	if !ok {
 		return store.OutboxState{}, store.ErrNotFound
 	}
-	return s.states[k.ID], nil
+	return s.stateAt(i), nil
 }
 
-// eventExists tells whether the event is stored (written, not erased);
-// the caller holds the lock.
-func (s *Store) eventExists(k store.EventKey) bool {
-	if s.erasedEvents[k.ID] {
-		return false
+// eventAt is the outbox position of the stored event k (written, not
+// erased); the caller holds the lock.
+func (s *Store) eventAt(k store.EventKey) (int, bool) {
+	i, ok := s.eventIndex[k.ID]
+	if !ok || s.erasedEvents[k.ID] || s.outbox[i].UserID != k.UserID {
+		return 0, false
 	}
-	for _, ev := range s.outbox {
-		if ev.ID == k.ID && ev.UserID == k.UserID {
-			return true
-		}
+	return i, true
+}
+
+// stateAt is the event at outbox position i with its state, copied; the
+// caller holds the lock.
+func (s *Store) stateAt(i int) store.OutboxState {
+	ev := s.outbox[i]
+	st := s.states[ev.ID]
+	if st.Status == "" {
+		st.Status = store.OutboxPending
 	}
-	return false
+	ev.Payload = append([]byte(nil), ev.Payload...)
+	if ev.Scrubbed != nil {
+		ev.Scrubbed = append([]byte(nil), ev.Scrubbed...)
+	}
+	st.Event = ev
+	return st
 }
 
-func (s *Store) MarkOutboxDelivered(_ context.Context, k store.EventKey, _ time.Time) error {
-	return s.setState(k, func(st *store.OutboxState) { st.Delivered = true })
-}
-
-func (s *Store) RecordOutboxFailure(_ context.Context, k store.EventKey, _ time.Time) (int, error) {
-	var n int
-	err := s.setState(k, func(st *store.OutboxState) { st.Attempts++; n = st.Attempts })
-	return n, err
-}
-
-func (s *Store) MarkOutboxDeadLettered(_ context.Context, k store.EventKey, _ time.Time) error {
-	return s.setState(k, func(st *store.OutboxState) { st.DeadLettered = true })
-}
-
-// setState changes a stored event's state; ErrNotFound when it is not
-// stored (DynamoDB's update is conditioned on the item).
-func (s *Store) setState(k store.EventKey, change func(*store.OutboxState)) error {
+func (s *Store) RecordOutboxAttempt(_ context.Context, k store.EventKey, a store.OutboxAttempt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.eventExists(k) {
+	i, ok := s.eventAt(k)
+	if !ok {
 		return store.ErrNotFound
 	}
 	st := s.states[k.ID]
-	change(&st)
+	if a.Scheduled > 0 {
+		if st.Scheduled >= a.Scheduled {
+			return store.ErrStaleAttempt
+		}
+		st.Scheduled = a.Scheduled
+	}
+	st.Attempts++
+	st.Status, st.LastAttemptAt, st.LastResponseStatus = a.Status, a.At, a.ResponseStatus
+	if a.Status != store.OutboxPending && a.Scrubbed != nil {
+		s.outbox[i].Payload = append([]byte(nil), a.Scrubbed...)
+		s.outbox[i].Scrubbed = nil
+	}
 	s.states[k.ID] = st
 	return nil
+}
+
+func (s *Store) MarkOutboxDeadLettered(_ context.Context, k store.EventKey, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.eventAt(k); !ok {
+		return store.ErrNotFound
+	}
+	st := s.states[k.ID]
+	st.DeadLettered = true
+	s.states[k.ID] = st
+	return nil
+}
+
+func (s *Store) PutOutboxEvent(_ context.Context, ev store.OutboxEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.eventIndex[ev.ID]; dup {
+		return errors.New("memstore: the event id is in use")
+	}
+	s.emit(ev)
+	return nil
+}
+
+func (s *Store) ListOutboxEvents(_ context.Context, partnerID string, q store.OutboxQuery) (store.OutboxPage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, i := range s.eventIndex {
+		if s.outbox[i].PartnerID == partnerID && !s.erasedEvents[id] && (q.After == nil || id < q.After.ID) {
+			ids = append(ids, id)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	var page store.OutboxPage
+	for n, id := range ids {
+		st := s.stateAt(s.eventIndex[id])
+		if (q.Type == "" || st.Event.Type == q.Type) && (q.Status == "" || st.Status == q.Status) {
+			st.Event.Payload, st.Event.Scrubbed = nil, nil // the index holds no payload
+			page.Events = append(page.Events, st)
+		}
+		if len(page.Events) == q.Limit {
+			if n < len(ids)-1 {
+				page.Next = &store.EventKey{ID: id, UserID: st.Event.UserID}
+			}
+			break
+		}
+	}
+	return page, nil
+}
+
+func (s *Store) FindOutboxEvent(_ context.Context, partnerID, eventID string) (store.OutboxState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.eventIndex[eventID]
+	if !ok || s.erasedEvents[eventID] || s.outbox[i].PartnerID != partnerID {
+		return store.OutboxState{}, store.ErrNotFound
+	}
+	st := s.stateAt(i)
+	st.Event.Payload, st.Event.Scrubbed = nil, nil
+	return st, nil
 }
 
 // EraseUser erases the user and what is kept with it in one step.
@@ -400,7 +474,7 @@ func (s *Store) EraseUser(_ context.Context, partnerID, userID string, ev store.
 	}
 	for _, i := range s.eventsOf[userID] {
 		s.erasedEvents[s.outbox[i].ID] = true
-		s.outbox[i].Payload = nil
+		s.outbox[i].Payload, s.outbox[i].Scrubbed = nil, nil
 	}
 	delete(s.eventsOf, userID)
 	s.emit(ev)

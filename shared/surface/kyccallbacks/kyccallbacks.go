@@ -87,7 +87,7 @@ func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
 // {"sessionId", "status", "occurredAt"}.
 func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
 	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
-		return cfg.Hosted != nil && webhooksig.Verify(cfg.Hosted.WebhookSecret, r.Header, body, a.now()) == nil
+		return cfg.Hosted != nil && webhooksig.Verify(cfg.Hosted.Key, r.Header, body, a.now()) == nil
 	})
 	if err != nil {
 		return err

@@ -164,11 +164,7 @@ func (w *world) sumsub(t *testing.T, body string) *apitest.Response {
 // hosted posts a hosted callback signed now.
 func (w *world) hosted(t *testing.T, body string) *apitest.Response {
 	t.Helper()
-	h := http.Header{}
-	webhooksig.SetHeaders(h, fixture.HostedWebhookSecret, []byte(body), w.clk.Now())
-	return w.c.Do(http.MethodPost, hostedPath, apitest.Headers{
-		"Webhook-Timestamp": h.Get("Webhook-Timestamp"), "Webhook-Signature": h.Get("Webhook-Signature"), "Webhook-Id": "cb_1",
-	}, body)
+	return w.c.Do(http.MethodPost, hostedPath, fixture.HostedHeaders(body, w.clk.Now()), body)
 }
 
 func outcome(t *testing.T, r *apitest.Response) string {
@@ -405,9 +401,15 @@ func TestHostedCallback(t *testing.T) {
 		old := strconv.FormatInt(now.Add(-6*time.Minute).Unix(), 10)
 		refused := []apitest.Headers{
 			{},
-			{"Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign("another-secret-0123456789", ts, []byte(body))},
-			{"Webhook-Timestamp": old, "Webhook-Signature": webhooksig.Sign(fixture.HostedWebhookSecret, old, []byte(body))},
-			{"Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign(fixture.HostedWebhookSecret, ts, []byte(body+" "))},
+			{"Webhook-Id": "cb_1", "Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign(webhooksig.MustSecret(otherHostedSecret), "cb_1", ts, []byte(body))},
+			{"Webhook-Id": "cb_1", "Webhook-Timestamp": old, "Webhook-Signature": webhooksig.Sign(fixture.HostedKey, "cb_1", old, []byte(body))},
+			{"Webhook-Id": "cb_1", "Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign(fixture.HostedKey, "cb_1", ts, []byte(body+" "))},
+			// Signed as another id: the id is signed.
+			{"Webhook-Id": "cb_2", "Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign(fixture.HostedKey, "cb_1", ts, []byte(body))},
+			// Without the id it was signed with.
+			{"Webhook-Timestamp": ts, "Webhook-Signature": webhooksig.Sign(fixture.HostedKey, "cb_1", ts, []byte(body))},
+			// The former scheme: "v1=" and the hex HMAC of timestamp and body.
+			{"Webhook-Id": "cb_1", "Webhook-Timestamp": ts, "Webhook-Signature": "v1=" + strings.Repeat("ab", 32)},
 			{"Webhook-Timestamp": ts},
 			// Sumsub's scheme on the hosted route.
 			{"X-Payload-Digest": digest(sha256.New, fixture.HostedWebhookSecret, []byte(body))},
@@ -465,3 +467,6 @@ func TestStoreOutage(t *testing.T) {
 		}
 	}
 }
+
+// otherHostedSecret is a well-formed secret that is not the hosted provider's.
+const otherHostedSecret = "whsec_mboznUghVlyyrN2CBKAKfq0MLCzsbdGB/mwT/2cP7KY="

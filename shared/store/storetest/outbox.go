@@ -1,0 +1,141 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/outbox"
+	"github.com/partner-identity/api/shared/store"
+)
+
+// runOutbox runs the outbox part: delivery attempts, the payload's personal
+// data leaving it once final, the partner's listing and lookup.
+func runOutbox(t *testing.T, newStore func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+	// write stores n events for partner, a millisecond apart, alternating
+	// a personal user.created (kept with a user) and a webhook.test.
+	write := func(t *testing.T, s store.Store, partner string, n int, from time.Time) []store.OutboxEvent {
+		var evs []store.OutboxEvent
+		for i := range n {
+			at := from.Add(time.Duration(i) * time.Millisecond)
+			var ev store.OutboxEvent
+			if i%2 == 0 {
+				id := partner + "-user-" + at.Format("150405.000")
+				ev = outbox.MustPersonal(outbox.UserCreated, partner, id, map[string]string{"userId": id, "externalUserId": "ext-secret-" + id}, at)
+				u, g := fixture(id, partner, "ext-secret-"+id, at)
+				if _, err := s.CreateUser(ctx, u, g, ev); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				ev = outbox.Must(outbox.WebhookTest, partner, map[string]string{"message": "test"}, at)
+				if err := s.PutOutboxEvent(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evs = append(evs, ev)
+		}
+		return evs
+	}
+
+	t.Run("attempts are recorded; a final one removes the personal data", func(t *testing.T) {
+		s := newStore(t)
+		ev := write(t, s, "p1", 1, base)[0]
+		st, err := s.OutboxStatus(ctx, ev.Key())
+		if err != nil || st.Status != store.OutboxPending || st.Attempts != 0 || string(st.Event.Payload) != string(ev.Payload) || st.Event.Scrubbed == nil {
+			t.Fatalf("new event: %+v %v", st, err)
+		}
+		at := base.Add(time.Second)
+		if err := s.RecordOutboxAttempt(ctx, ev.Key(), store.OutboxAttempt{Scheduled: 1, At: at, ResponseStatus: 500, Status: store.OutboxPending}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordOutboxAttempt(ctx, ev.Key(), store.OutboxAttempt{Scheduled: 1, At: at, Status: store.OutboxPending}); !errors.Is(err, store.ErrStaleAttempt) {
+			t.Fatalf("the same scheduled attempt again: %v", err)
+		}
+		if err := s.RecordOutboxAttempt(ctx, ev.Key(), store.OutboxAttempt{At: at, Status: store.OutboxPending}); err != nil {
+			t.Fatalf("a redelivery between scheduled attempts: %v", err)
+		}
+		st, _ = s.OutboxStatus(ctx, ev.Key())
+		if st.Attempts != 2 || st.Scheduled != 1 || st.LastResponseStatus != 0 || !st.LastAttemptAt.Equal(at) || !strings.Contains(string(st.Event.Payload), "ext-secret") {
+			t.Fatalf("after two attempts: %+v", st)
+		}
+		if err := s.RecordOutboxAttempt(ctx, ev.Key(), store.OutboxAttempt{Scheduled: 2, At: at, ResponseStatus: 204, Status: store.OutboxDelivered, Scrubbed: st.Event.Scrubbed}); err != nil {
+			t.Fatal(err)
+		}
+		st, _ = s.OutboxStatus(ctx, ev.Key())
+		if st.Status != store.OutboxDelivered || st.Attempts != 3 || st.LastResponseStatus != 204 || strings.Contains(string(st.Event.Payload), "ext-secret") ||
+			!strings.Contains(string(st.Event.Payload), ev.ID) || st.Event.Scrubbed != nil {
+			t.Fatalf("delivered: %+v %s", st, st.Event.Payload)
+		}
+		if err := s.MarkOutboxDeadLettered(ctx, ev.Key(), at); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := s.OutboxStatus(ctx, ev.Key()); !st.DeadLettered {
+			t.Fatal("not marked dead-lettered")
+		}
+		missing := store.EventKey{ID: outbox.NewID(base)}
+		if err := s.RecordOutboxAttempt(ctx, missing, store.OutboxAttempt{Scheduled: 1, At: at, Status: store.OutboxPending}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a missing event: %v", err)
+		}
+		if _, err := s.OutboxStatus(ctx, missing); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a missing event's status: %v", err)
+		}
+	})
+
+	t.Run("a partner lists its own events, newest first, in pages, filtered", func(t *testing.T) {
+		s := newStore(t)
+		mine := write(t, s, "p1", 5, base)
+		write(t, s, "p2", 3, base.Add(time.Millisecond/2))
+		if err := s.RecordOutboxAttempt(ctx, mine[1].Key(), store.OutboxAttempt{Scheduled: 1, At: base, ResponseStatus: 200, Status: store.OutboxDelivered}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		q := store.OutboxQuery{Limit: 2}
+		for pages := 0; ; pages++ {
+			page, err := s.ListOutboxEvents(ctx, "p1", q)
+			if err != nil || len(page.Events) > 2 || pages > 5 {
+				t.Fatalf("page %d: %+v %v", pages, page, err)
+			}
+			for _, e := range page.Events {
+				if e.Event.PartnerID != "p1" || e.Event.Payload != nil {
+					t.Fatalf("listed %+v", e)
+				}
+				got = append(got, e.Event.ID)
+			}
+			if page.Next == nil {
+				break
+			}
+			q.After = page.Next
+		}
+		want := []string{mine[4].ID, mine[3].ID, mine[2].ID, mine[1].ID, mine[0].ID}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("listed %v, want newest first %v", got, want)
+		}
+		tests, err := s.ListOutboxEvents(ctx, "p1", store.OutboxQuery{Limit: 10, Type: outbox.WebhookTest})
+		if err != nil || len(tests.Events) != 2 || tests.Events[0].Event.ID != mine[3].ID || tests.Events[1].Event.ID != mine[1].ID {
+			t.Fatalf("by type: %+v %v", tests, err)
+		}
+		delivered, err := s.ListOutboxEvents(ctx, "p1", store.OutboxQuery{Limit: 10, Status: store.OutboxDelivered})
+		if err != nil || len(delivered.Events) != 1 || delivered.Events[0].Event.ID != mine[1].ID || delivered.Events[0].Attempts != 1 ||
+			delivered.Events[0].LastResponseStatus != 200 || delivered.Events[0].Status != store.OutboxDelivered {
+			t.Fatalf("by status: %+v %v", delivered, err)
+		}
+		pending, err := s.ListOutboxEvents(ctx, "p1", store.OutboxQuery{Limit: 10, Status: store.OutboxPending, Type: outbox.UserCreated})
+		if err != nil || len(pending.Events) != 3 {
+			t.Fatalf("pending user.created: %+v %v", pending, err)
+		}
+		if st, err := s.FindOutboxEvent(ctx, "p1", mine[2].ID); err != nil || st.Event.ID != mine[2].ID || st.Event.UserID != mine[2].UserID {
+			t.Fatalf("find: %+v %v", st, err)
+		}
+		if _, err := s.FindOutboxEvent(ctx, "p2", mine[2].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another partner's event: %v", err)
+		}
+		if page, err := s.ListOutboxEvents(ctx, "p3", store.OutboxQuery{Limit: 10}); err != nil || len(page.Events) != 0 || page.Next != nil {
+			t.Fatalf("a partner without events: %+v %v", page, err)
+		}
+	})
+}

@@ -1,0 +1,82 @@
+// Package webhookqueue holds the messages of the webhook retry queue and
+// of the dead-letter queue, and the local, in-process retry queue of
+// make run (the SQS queues are package sqsqueue's). A message names an
+// event; it never carries the event's payload (the retry function reads
+// it from the table), so no personal data enters a queue.
+package webhookqueue
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Retry is a retry queue message: an attempt at an event to make at
+// NotBefore. Attempt is its number in the retry schedule (2 and on: the
+// stream made the first), 0 for a redelivery the partner asked for.
+type Retry struct {
+	EventID   string    `json:"eventId"`
+	UserID    string    `json:"userId,omitempty"` // the user the event is kept with (its storage key)
+	PartnerID string    `json:"partnerId"`
+	Attempt   int       `json:"attempt"`
+	NotBefore time.Time `json:"notBefore"`
+}
+
+// Queue takes retry messages, each delivered after delay (at least once).
+type Queue interface {
+	Enqueue(ctx context.Context, m Retry, delay time.Duration) error
+}
+
+// DeadLetter is a dead-letter queue message: the event that could not be
+// delivered, by id, and why. Its payload stays in the table (scrubbed of
+// personal data); the partner may redeliver it from the events API.
+type DeadLetter struct {
+	EventID   string    `json:"eventId"`
+	Type      string    `json:"type"`
+	PartnerID string    `json:"partnerId"`
+	Attempts  int       `json:"attempts"`
+	Reason    string    `json:"reason"`
+	FailedAt  time.Time `json:"failedAt"`
+}
+
+// DeadLetters takes the events whose retries ended.
+type DeadLetters interface {
+	Send(ctx context.Context, d DeadLetter) error
+}
+
+// LogDeadLetters only logs (the local runner has no queue).
+type LogDeadLetters struct{}
+
+func (LogDeadLetters) Send(ctx context.Context, d DeadLetter) error {
+	slog.ErrorContext(ctx, "webhook dead letter (no queue configured)", "eventId", d.EventID, "type", d.Type,
+		"partnerId", d.PartnerID, "attempts", d.Attempts, "reason", d.Reason)
+	return nil
+}
+
+// Local is the retry queue in process (make run): each message is handed
+// to Handle after its delay, on a timer; a message Handle fails is handed
+// again after RetryAfter (SQS's visibility timeout). Wait waits for the
+// messages due so far to be handled.
+type Local struct {
+	Handle     func(ctx context.Context, m Retry) error
+	RetryAfter time.Duration
+	wg         sync.WaitGroup
+}
+
+func (q *Local) Enqueue(_ context.Context, m Retry, delay time.Duration) error {
+	q.wg.Add(1)
+	time.AfterFunc(max(delay, 0), func() { q.run(m) })
+	return nil
+}
+
+func (q *Local) run(m Retry) {
+	defer q.wg.Done()
+	if q.Handle == nil || q.Handle(context.Background(), m) == nil {
+		return
+	}
+	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
+}
+
+// Wait waits until no message is waiting or being handled.
+func (q *Local) Wait() { q.wg.Wait() }

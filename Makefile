@@ -69,6 +69,10 @@ run:
 invoke:
 	@$(GO) run ./cmd/invoke -fn $(FN) -event $(EVENT)
 
+# The Node.js webhook example's library (standardwebhooks, pinned in its
+# package-lock.json), for the test that runs the examples.
+WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
+
 ## test: vet, all unit tests, the moto_server integration tests, cfn-lint, the OpenAPI lint
 # vet with -race type-checks against the same compiled dependencies the
 # race-enabled tests use, so a clean build cache compiles them once, not twice.
@@ -78,9 +82,6 @@ test: $(WEBHOOK_EXAMPLES)
 	cfn-lint template.yaml
 	@$(MAKE) --no-print-directory lint-openapi
 
-# The Node.js webhook example's library (standardwebhooks, pinned in its
-# package-lock.json), for the test that runs the examples.
-WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
 $(WEBHOOK_EXAMPLES): docs/examples/webhooks/package.json docs/examples/webhooks/package-lock.json
 	npm ci --prefix docs/examples/webhooks --no-audit --no-fund
 	@touch $@

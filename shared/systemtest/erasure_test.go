@@ -82,6 +82,9 @@ func TestErasureLeavesNoMarkerInTheTable(t *testing.T) {
 	}
 	d := dispatch.New(c.deps)
 	for _, ev := range evs[:len(evs)/2] {
+		if ev.Type == "user.identifier_linked" {
+			continue // kept pending: its raw identifier is in the table until the erasure
+		}
 		if err := d.Deliver(context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}

@@ -5,13 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
@@ -126,16 +124,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	t.Cleanup(hook.Close)
 	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	q := sqs.NewFromConfig(w.srv.Config(nil, nil))
-	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("iam-dlq-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dlq := *created.QueueUrl
-	createdRetries, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("iam-retries-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	retries := *createdRetries.QueueUrl
+	dlq, retries := moto.NewQueue(t, q, "iam-dlq"), moto.NewQueue(t, q, "iam-retries")
 	symbols := map[string]string{
 		"secretsmanager:GetSecretValue secret:" + w.partnersID: "secretsmanager:GetSecretValue secret:PartnerRegistrySecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",

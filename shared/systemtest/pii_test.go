@@ -6,13 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
@@ -44,7 +42,7 @@ func TestPersonalDataMarkers(t *testing.T) {
 	defer hook.Close()
 	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	sq := sqs.NewFromConfig(w.srv.Config(nil, nil))
-	retryURL, dlqURL := sqsQueue(t, sq, "pii-retries"), sqsQueue(t, sq, "pii-dlq")
+	retryURL, dlqURL := moto.NewQueue(t, sq, "pii-retries"), moto.NewQueue(t, sq, "pii-dlq")
 	c := w.containerAt(t, nil, time.Now().UTC(), dlqURL, retryURL)
 
 	prev := slog.Default()
@@ -112,7 +110,7 @@ func TestPersonalDataMarkers(t *testing.T) {
 	}
 	var queued []string
 	for range 10 {
-		bodies, ids := receive(t, sq, retryURL)
+		bodies, ids := moto.ReceiveAll(t, sq, retryURL)
 		if len(bodies) == 0 {
 			break
 		}
@@ -125,7 +123,7 @@ func TestPersonalDataMarkers(t *testing.T) {
 			t.Fatalf("retries: %+v %v", resp, err)
 		}
 	}
-	dead, _ := receive(t, sq, dlqURL)
+	dead, _ := moto.ReceiveAll(t, sq, dlqURL)
 	if len(queued) < 4 || len(dead) < 2 {
 		t.Fatalf("%d retry messages, %d dead letters: the queues were not exercised", len(queued), len(dead))
 	}
@@ -195,29 +193,4 @@ func itemType(item string) string {
 	}
 	rest := item[i+6:]
 	return rest[:strings.IndexByte(rest, '"')]
-}
-
-func sqsQueue(t *testing.T, q *sqs.Client, name string) string {
-	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return *created.QueueUrl
-}
-
-// receive takes every message of a queue: bodies and message ids.
-func receive(t *testing.T, q *sqs.Client, url string) (bodies, ids []string) {
-	for {
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
-			return bodies, ids
-		}
-		for _, m := range out.Messages {
-			bodies, ids = append(bodies, *m.Body), append(ids, *m.MessageId)
-			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
-		}
-	}
 }

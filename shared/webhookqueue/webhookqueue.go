@@ -8,7 +8,6 @@ package webhookqueue
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -56,27 +55,20 @@ func (LogDeadLetters) Send(ctx context.Context, d DeadLetter) error {
 
 // Local is the retry queue in process (make run): each message is handed
 // to Handle after its delay, on a timer; a message Handle fails is handed
-// again after RetryAfter (SQS's visibility timeout). Wait waits for the
-// messages due so far to be handled.
+// again after RetryAfter (SQS's visibility timeout).
 type Local struct {
 	Handle     func(ctx context.Context, m Retry) error
 	RetryAfter time.Duration
-	wg         sync.WaitGroup
 }
 
 func (q *Local) Enqueue(_ context.Context, m Retry, delay time.Duration) error {
-	q.wg.Add(1)
 	time.AfterFunc(max(delay, 0), func() { q.run(m) })
 	return nil
 }
 
 func (q *Local) run(m Retry) {
-	defer q.wg.Done()
 	if q.Handle == nil || q.Handle(context.Background(), m) == nil {
 		return
 	}
 	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
 }
-
-// Wait waits until no message is waiting or being handled.
-func (q *Local) Wait() { q.wg.Wait() }

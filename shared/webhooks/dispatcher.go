@@ -80,27 +80,46 @@ func (d *Dispatcher) now() time.Time {
 func (d *Dispatcher) HandleStream(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	ctx, cancel := deadline.Within(ctx)
 	defer cancel()
-	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var evs []store.OutboxEvent
+	var seqs []string
 	for _, rec := range e.Records {
-		ev, ok := EventOf(rec)
-		if !ok {
-			continue // not an outbox insert: the filter should not have let it through
+		if ev, ok := EventOf(rec); ok { // else not an outbox insert: the filter should not have let it through
+			evs, seqs = append(evs, ev), append(seqs, rec.Change.SequenceNumber)
 		}
+	}
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+	for _, i := range each(len(evs), func(i int) error {
+		err := d.first(ctx, evs[i])
+		if err != nil {
+			slog.ErrorContext(ctx, "webhook dispatch", "eventId", evs[i].ID, "error", logsafe.Code(err))
+		}
+		return err
+	}) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seqs[i]})
+	}
+	return resp, nil
+}
+
+// each runs fn(0) to fn(n-1) at once and returns the indexes of those that
+// failed, in order.
+func each(n int, fn func(i int) error) []int {
+	failed := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := d.first(ctx, ev); err != nil {
-				slog.ErrorContext(ctx, "webhook dispatch", "eventId", ev.ID, "error", logsafe.Code(err))
-				mu.Lock()
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
-				mu.Unlock()
-			}
+			failed[i] = fn(i) != nil
 		}()
 	}
 	wg.Wait()
-	return resp, nil
+	var out []int
+	for i, f := range failed {
+		if f {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Deliver is the stream's handling of one event (the local runner's
@@ -131,23 +150,13 @@ func (d *Dispatcher) first(ctx context.Context, ev store.OutboxEvent) error {
 func (d *Dispatcher) HandleRetries(ctx context.Context, msgs []webhookqueue.Retry) []int {
 	ctx, cancel := deadline.Within(ctx)
 	defer cancel()
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var failed []int
-	for i, m := range msgs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := d.Retry(ctx, m); err != nil {
-				slog.ErrorContext(ctx, "webhook retry", "eventId", m.EventID, "error", logsafe.Code(err))
-				mu.Lock()
-				failed = append(failed, i)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return failed
+	return each(len(msgs), func(i int) error {
+		err := d.Retry(ctx, msgs[i])
+		if err != nil {
+			slog.ErrorContext(ctx, "webhook retry", "eventId", msgs[i].EventID, "error", logsafe.Code(err))
+		}
+		return err
+	})
 }
 
 // Retry handles one retry queue message.

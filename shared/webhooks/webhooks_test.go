@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/client"
 	"github.com/partner-identity/api/shared/outbox"
@@ -365,7 +364,7 @@ func TestAMessageDueLaterWaitsAgain(t *testing.T) {
 func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 	srv := moto.Require(t)
 	q := sqs.NewFromConfig(srv.Config(nil, nil))
-	retryURL, dlqURL := newQueue(t, q, "webhook-retries"), newQueue(t, q, "webhook-dlq")
+	retryURL, dlqURL := moto.NewQueue(t, q, "webhook-retries"), moto.NewQueue(t, q, "webhook-dlq")
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			rcv := newReceiver(t, 503)
@@ -384,7 +383,7 @@ func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 			if strings.Contains(string(st.Event.Payload), "ext-u-dead") {
 				t.Fatalf("the failed event keeps its personal data: %s", st.Event.Payload)
 			}
-			bodies := receiveAll(t, q, dlqURL)
+			bodies := receiveBodies(t, q, dlqURL)
 			if len(bodies) != 1 {
 				t.Fatalf("dead letters: %d", len(bodies))
 			}
@@ -398,7 +397,7 @@ func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 			}
 			// Brought again, the last message sends nothing more.
 			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 3}})
-			if hs, _ := rcv.requests(); len(hs) != 3 || len(receiveAll(t, q, dlqURL)) != 0 {
+			if hs, _ := rcv.requests(); len(hs) != 3 || len(receiveBodies(t, q, dlqURL)) != 0 {
 				t.Fatal("the last attempt's message, again, sent or dead-lettered again")
 			}
 		})
@@ -414,7 +413,7 @@ func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
 	srv := moto.Require(t)
 	q := sqs.NewFromConfig(srv.Config(nil, nil))
-	retryURL, dlqURL := newQueue(t, q, "isolation-retries"), newQueue(t, q, "isolation-dlq")
+	retryURL, dlqURL := moto.NewQueue(t, q, "isolation-retries"), moto.NewQueue(t, q, "isolation-dlq")
 	db, table := srv.NewTable(t, nil, nil)
 	s := dynamostore.New(db, table)
 	bad, good := hanging(t), newReceiver(t, 200)
@@ -465,7 +464,7 @@ func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
 		}
 	}
 	dead := map[string]int{}
-	for _, body := range receiveAll(t, q, dlqURL) {
+	for _, body := range receiveBodies(t, q, dlqURL) {
 		var dl webhookqueue.DeadLetter
 		_ = json.Unmarshal([]byte(body), &dl)
 		dead[dl.EventID]++
@@ -579,47 +578,18 @@ func TestNoRedirectsAndHTTPSOnly(t *testing.T) {
 	}
 }
 
-func newQueue(t *testing.T, q *sqs.Client, name string) string {
-	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return *created.QueueUrl
-}
-
-// receiveAll takes every message of a queue.
-func receiveAll(t *testing.T, q *sqs.Client, url string) []string {
-	var out []string
-	for {
-		msgs, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs.Messages) == 0 {
-			return out
-		}
-		for _, m := range msgs.Messages {
-			out = append(out, *m.Body)
-			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
-		}
-	}
-}
-
 // drainSQS plays the retry function on the SQS queue until it is empty:
 // each batch of messages through the SQS event the function receives.
 func drainSQS(t *testing.T, d *webhooks.Dispatcher, q *sqs.Client, url string) {
 	t.Helper()
 	for i := 0; i < 50; i++ {
-		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
+		bodies, ids := moto.ReceiveAll(t, q, url)
+		if len(bodies) == 0 {
 			return
 		}
 		var e events.SQSEvent
-		for _, m := range out.Messages {
-			e.Records = append(e.Records, events.SQSMessage{MessageId: *m.MessageId, Body: *m.Body})
+		for i, b := range bodies {
+			e.Records = append(e.Records, events.SQSMessage{MessageId: ids[i], Body: b})
 		}
 		msgs, bad := sqsqueue.Messages(e)
 		if len(bad) > 0 {
@@ -632,11 +602,14 @@ func drainSQS(t *testing.T, d *webhooks.Dispatcher, q *sqs.Client, url string) {
 		if failed := d.HandleRetries(context.Background(), retries); len(failed) > 0 {
 			t.Fatalf("retries failed: %v", failed)
 		}
-		for _, m := range out.Messages {
-			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle})
-		}
 	}
 	t.Fatal("the retry queue does not empty")
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// receiveBodies takes every message of a queue: their bodies.
+func receiveBodies(t *testing.T, q *sqs.Client, url string) []string {
+	bodies, _ := moto.ReceiveAll(t, q, url)
+	return bodies
+}

@@ -8,6 +8,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -57,7 +58,10 @@ func (unconfigured) Enqueue(context.Context, webhookqueue.Retry, time.Duration) 
 // does not parse is dropped.
 func Retries(d *webhooks.Dispatcher) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
-		msgs, _ := sqsqueue.Messages(e)
+		msgs, bad := sqsqueue.Messages(e)
+		if len(bad) > 0 {
+			slog.ErrorContext(ctx, "webhook retry messages dropped: not a retry message", "messageIds", bad)
+		}
 		retries := make([]webhookqueue.Retry, len(msgs))
 		for i, m := range msgs {
 			retries[i] = m.Retry

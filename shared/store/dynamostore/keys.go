@@ -96,11 +96,10 @@ const userOutboxPrefix = "OUTBOX#USER#"
 // userOfOutboxPK is the user an outbox partition key keeps its event with
 // ("" for an event of its own partition).
 func userOfOutboxPK(pk string) string {
-	u, _ := strings.CutPrefix(pk, userOutboxPrefix)
-	if u == pk {
-		return ""
+	if u, ok := strings.CutPrefix(pk, userOutboxPrefix); ok {
+		return u
 	}
-	return u
+	return ""
 }
 
 // outboxSK is the sort key of an outbox event.

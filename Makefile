@@ -6,6 +6,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 ARCH        ?= arm64
 LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user delete-user create-verification-link get-user-kyc cleanup-kyc-sessions \
+                list-webhook-events redeliver-webhook-event send-test-webhook \
                 kyc-sumsub-webhook kyc-hosted-webhook \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
@@ -19,6 +20,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
 
 .PHONY: build-CreateUserFunction build-GetUserFunction build-FindUserFunction build-DeleteUserFunction \
         build-CreateVerificationLinkFunction build-GetUserKycFunction build-CleanupKycSessionsFunction \
+        build-ListWebhookEventsFunction build-RedeliverWebhookEventFunction build-SendTestWebhookFunction \
         build-KycSumsubWebhookFunction build-KycHostedWebhookFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
@@ -30,6 +32,9 @@ build-DeleteUserFunction:             ; $(call build_fn,delete-user)
 build-CreateVerificationLinkFunction: ; $(call build_fn,create-verification-link)
 build-GetUserKycFunction:             ; $(call build_fn,get-user-kyc)
 build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
+build-ListWebhookEventsFunction:      ; $(call build_fn,list-webhook-events)
+build-RedeliverWebhookEventFunction:  ; $(call build_fn,redeliver-webhook-event)
+build-SendTestWebhookFunction:        ; $(call build_fn,send-test-webhook)
 build-KycSumsubWebhookFunction:       ; $(call build_fn,kyc-sumsub-webhook)
 build-KycHostedWebhookFunction:       ; $(call build_fn,kyc-hosted-webhook)
 build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)

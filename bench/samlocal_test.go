@@ -39,6 +39,8 @@ func TestSamLocalInvoke(t *testing.T) {
 		"create-user-token": "404", "link-identifier": "404", "user-info": "401", "set-federated-identity": "401",
 		"delete-federated-identity": "401", "list-federated-identities": "401", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
+		// No events yet, and the development partner has no webhook URL.
+		"list-webhook-events": "200", "redeliver-webhook-event": "404", "send-test-webhook": "409",
 	}
 	events := map[string]string{"cleanup-kyc-sessions": "cleanup-schedule"}
 

@@ -23,6 +23,7 @@ import (
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 	"github.com/partner-identity/api/shared/surface/userv2"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
 // devExternalID is the development user's externalUserId, which the
@@ -66,9 +67,12 @@ type benchFunction struct {
 // container builds one function's dependencies as app.MustFromEnv does
 // outside Lambda (memory store, development registry and keys) and seeds
 // the development user.
-func container(t testing.TB) *app.Deps {
+func container(t testing.TB) *app.Deps { return containerOf(t, app.Config{Store: "memory"}) }
+
+// containerOf is container with cfg.
+func containerOf(t testing.TB, cfg app.Config) *app.Deps {
 	ctx := context.Background()
-	d, err := app.Build(ctx, app.Config{Store: "memory"})
+	d, err := app.Build(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +140,27 @@ func benchFunctions(t testing.TB) []benchFunction {
 			current = next
 		})
 	}
+	var sendTest, redeliver benchFunction
+	{
+		// The development partner with a webhook URL, which nothing calls:
+		// a test event is only written (the dispatcher's stream delivers
+		// it), a redelivery only queued, here on a queue that keeps nothing
+		// (the warm figure is the function's own work, as with the store).
+		d := containerOf(t, app.Config{Store: "memory", DevWebhookURL: "https://hooks.example.com/identity"})
+		d.WebhookRetries = discardQueue{}
+		sendTest = benchFunctionOf(t, partnerv2.SendTestWebhookRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.SendTestWebhookRoute))),
+			mustRead(t, "events/send-test-webhook.json"), nil, nil)
+		redeliver = benchFunctionOf(t, partnerv2.RedeliverWebhookEventRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.RedeliverWebhookEventRoute))),
+			mustRead(t, "events/redeliver-webhook-event.json"), nil, nil)
+	}
 	return []benchFunction{
 		httpFunction(t, partnerv2.CreateUserRoute, 201, newExternalID),
 		httpFunction(t, partnerv2.GetUserRoute, 200, nil),
 		httpFunction(t, partnerv2.FindUserRoute, 200, nil),
 		httpFunction(t, partnerv2.CreateVerificationLinkRoute, 201, nil),
 		httpFunction(t, partnerv2.GetUserKYCRoute, 200, nil),
+		httpFunction(t, partnerv2.ListWebhookEventsRoute, 200, nil),
+		sendTest, redeliver,
 		// The first call applies the result; the measured ones meet it
 		// again (200, stale): a replay's path, two reads.
 		httpFunction(t, kyccallbacks.SumsubRoute, 200, nil),
@@ -156,6 +175,11 @@ func benchFunctions(t testing.TB) []benchFunction {
 			mustRead(t, "events/unmatched-route.json"), nil, nil),
 	}
 }
+
+// discardQueue takes retry messages and keeps none.
+type discardQueue struct{}
+
+func (discardQueue) Enqueue(context.Context, webhookqueue.Retry, time.Duration) error { return nil }
 
 // seedErasable writes a user of the development partner with id: its
 // guard, a link, a KYC session and their events, as an erasure meets them.

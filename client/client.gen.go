@@ -183,6 +183,7 @@ const (
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
 	UNAUTHORIZED                   PartnerErrorErrorCode = "UNAUTHORIZED"
+	WEBHOOKNOTCONFIGURED           PartnerErrorErrorCode = "WEBHOOK_NOT_CONFIGURED"
 )
 
 // Valid indicates whether the value is a known member of the PartnerErrorErrorCode enum.
@@ -207,6 +208,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case NOTFOUNDERROR:
 		return true
 	case UNAUTHORIZED:
+		return true
+	case WEBHOOKNOTCONFIGURED:
 		return true
 	default:
 		return false
@@ -564,6 +567,57 @@ func (e VerificationLinkResponseSuccess) Valid() bool {
 	}
 }
 
+// Defines values for WebhookEventPageResponseSuccess.
+const (
+	WebhookEventPageResponseSuccessTrue WebhookEventPageResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventPageResponseSuccess enum.
+func (e WebhookEventPageResponseSuccess) Valid() bool {
+	switch e {
+	case WebhookEventPageResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventStatus.
+const (
+	Delivered WebhookEventStatus = "delivered"
+	Failed    WebhookEventStatus = "failed"
+	Pending   WebhookEventStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventStatus enum.
+func (e WebhookEventStatus) Valid() bool {
+	switch e {
+	case Delivered:
+		return true
+	case Failed:
+		return true
+	case Pending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventSummaryResponseSuccess.
+const (
+	WebhookEventSummaryResponseSuccessTrue WebhookEventSummaryResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventSummaryResponseSuccess enum.
+func (e WebhookEventSummaryResponseSuccess) Valid() bool {
+	switch e {
+	case WebhookEventSummaryResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEventType.
 const (
 	FederatedIdentityDeleted WebhookEventType = "federated_identity.deleted"
@@ -574,6 +628,7 @@ const (
 	UserCreated              WebhookEventType = "user.created"
 	UserDeleted              WebhookEventType = "user.deleted"
 	UserIdentifierLinked     WebhookEventType = "user.identifier_linked"
+	WebhookTest              WebhookEventType = "webhook.test"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventType enum.
@@ -594,6 +649,8 @@ func (e WebhookEventType) Valid() bool {
 	case UserDeleted:
 		return true
 	case UserIdentifierLinked:
+		return true
+	case WebhookTest:
 		return true
 	default:
 		return false
@@ -714,6 +771,51 @@ const (
 func (e CreateUserToken429JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case CreateUserToken429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWebhookEvents429JSONResponseBodyMessage.
+const (
+	ListWebhookEvents429JSONResponseBodyMessageTooManyRequests ListWebhookEvents429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhookEvents429JSONResponseBodyMessage enum.
+func (e ListWebhookEvents429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case ListWebhookEvents429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RedeliverWebhookEvent429JSONResponseBodyMessage.
+const (
+	RedeliverWebhookEvent429JSONResponseBodyMessageTooManyRequests RedeliverWebhookEvent429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the RedeliverWebhookEvent429JSONResponseBodyMessage enum.
+func (e RedeliverWebhookEvent429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case RedeliverWebhookEvent429JSONResponseBodyMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendTestWebhook429JSONResponseBodyMessage.
+const (
+	SendTestWebhook429JSONResponseBodyMessageTooManyRequests SendTestWebhook429JSONResponseBodyMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the SendTestWebhook429JSONResponseBodyMessage enum.
+func (e SendTestWebhook429JSONResponseBodyMessage) Valid() bool {
+	switch e {
+	case SendTestWebhook429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -983,11 +1085,11 @@ type HostedCallback struct {
 // HostedCallbackStatus defines model for HostedCallback.Status.
 type HostedCallbackStatus string
 
-// IdentifierLinkedData defines model for IdentifierLinkedData.
+// IdentifierLinkedData `identifier` is personal data: absent once the event was delivered or failed (`personalDataRemoved`).
 type IdentifierLinkedData struct {
-	// Identifier The raw identifier; the only place it is ever sent or kept (the outbox item, for 7 days, or until the user is erased).
-	Identifier string `json:"identifier"`
-	UserId     string `json:"userId"`
+	// Identifier The raw identifier; the only place it is ever sent or kept (the outbox item, until the event is delivered or its retries end, or the user is erased).
+	Identifier *string `json:"identifier,omitempty"`
+	UserId     string  `json:"userId"`
 }
 
 // JSONAPIError defines model for JSONAPIError.
@@ -1007,9 +1109,9 @@ type JSONAPIError struct {
 	} `json:"errors"`
 }
 
-// KycSessionCreatedData defines model for KycSessionCreatedData.
+// KycSessionCreatedData `country` is personal data: absent once the event was delivered or failed (`personalDataRemoved`).
 type KycSessionCreatedData struct {
-	Country string `json:"country"`
+	Country *string `json:"country,omitempty"`
 
 	// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
 	// milliseconds, always three digits.
@@ -1037,9 +1139,9 @@ type KycSessionExpiredData struct {
 // change it (a provider may review again).
 type KycStatus string
 
-// KycStatusChangedData defines model for KycStatusChangedData.
+// KycStatusChangedData `externalUserId` is personal data: absent once the event was delivered or failed (`personalDataRemoved`).
 type KycStatusChangedData struct {
-	ExternalUserId string `json:"externalUserId"`
+	ExternalUserId *string `json:"externalUserId,omitempty"`
 
 	// PreviousStatus A user's `kycStatus` is its latest session's status (`NOT_STARTED`
 	// before any). A session opens `PENDING` and reads `EXPIRED` once it
@@ -1157,12 +1259,12 @@ type UserMethod string
 // UserType defines model for User.Type.
 type UserType string
 
-// UserCreatedData defines model for UserCreatedData.
+// UserCreatedData `externalUserId` is personal data: absent once the event was delivered or failed (`personalDataRemoved`).
 type UserCreatedData struct {
-	ExternalUserId string `json:"externalUserId"`
-	KycStatus      string `json:"kycStatus"`
-	Type           string `json:"type"`
-	UserId         string `json:"userId"`
+	ExternalUserId *string `json:"externalUserId,omitempty"`
+	KycStatus      string  `json:"kycStatus"`
+	Type           string  `json:"type"`
+	UserId         string  `json:"userId"`
 }
 
 // UserDeletedData defines model for UserDeletedData.
@@ -1371,7 +1473,11 @@ type WebhookEvent struct {
 	// Examples: 2026-11-24T09:00:00.000Z
 	CreatedAt Timestamp `json:"createdAt"`
 
-	// Data By type (the variant whose title is the event type).
+	// Data By type (the variant whose title is the event type). With
+	// `personalDataRemoved`, the personal fields (`externalUserId`,
+	// `identifier`, `country`) are absent, so that variants may then
+	// look alike (a scrubbed `user.identifier_linked` holds only
+	// `userId`): read the variant from `type`.
 	Data WebhookEvent_Data `json:"data"`
 
 	// Id The event id (also Webhook-Id): evt_, 12 hex digits of its time in milliseconds, 20 random hex digits; ids sort by time.
@@ -1385,13 +1491,77 @@ type WebhookEvent struct {
 	Type                WebhookEventType `json:"type"`
 }
 
-// WebhookEvent_Data By type (the variant whose title is the event type).
+// WebhookEvent_Data By type (the variant whose title is the event type). With
+// `personalDataRemoved`, the personal fields (`externalUserId`,
+// `identifier`, `country`) are absent, so that variants may then
+// look alike (a scrubbed `user.identifier_linked` holds only
+// `userId`): read the variant from `type`.
 type WebhookEvent_Data struct {
 	union json.RawMessage
 }
 
+// WebhookEventPageResponse defines model for WebhookEventPageResponse.
+type WebhookEventPageResponse struct {
+	Data struct {
+		Events []WebhookEventSummary `json:"events"`
+
+		// NextCursor The `cursor` of the next page; null on the last.
+		NextCursor *string `json:"nextCursor"`
+	} `json:"data"`
+	Success WebhookEventPageResponseSuccess `json:"success"`
+}
+
+// WebhookEventPageResponseSuccess defines model for WebhookEventPageResponse.Success.
+type WebhookEventPageResponseSuccess bool
+
+// WebhookEventStatus `pending`: not delivered yet, attempts are scheduled; `delivered`:
+// an attempt got a 2xx; `failed`: every scheduled attempt failed (the
+// event went to the dead-letter queue; it may still be redelivered).
+type WebhookEventStatus string
+
+// WebhookEventSummary defines model for WebhookEventSummary.
+type WebhookEventSummary struct {
+	// Attempts Attempts made: scheduled ones and redeliveries (an attempt not sent while the endpoint was skipped counts too).
+	Attempts int `json:"attempts"`
+
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt Timestamp `json:"createdAt"`
+	Id        string    `json:"id"`
+
+	// LastAttemptAt Null before the first attempt.
+	LastAttemptAt *Timestamp `json:"lastAttemptAt"`
+
+	// LastResponseStatus The HTTP status of the last attempt's answer; null without one (no attempt yet, a timeout, a refused connection, an attempt not sent).
+	LastResponseStatus *int `json:"lastResponseStatus"`
+
+	// Status `pending`: not delivered yet, attempts are scheduled; `delivered`:
+	// an attempt got a 2xx; `failed`: every scheduled attempt failed (the
+	// event went to the dead-letter queue; it may still be redelivered).
+	Status WebhookEventStatus `json:"status"`
+	Type   WebhookEventType   `json:"type"`
+}
+
+// WebhookEventSummaryResponse defines model for WebhookEventSummaryResponse.
+type WebhookEventSummaryResponse struct {
+	Data    WebhookEventSummary                `json:"data"`
+	Success WebhookEventSummaryResponseSuccess `json:"success"`
+}
+
+// WebhookEventSummaryResponseSuccess defines model for WebhookEventSummaryResponse.Success.
+type WebhookEventSummaryResponseSuccess bool
+
 // WebhookEventType defines model for WebhookEventType.
 type WebhookEventType string
+
+// WebhookTestData defines model for WebhookTestData.
+type WebhookTestData struct {
+	// Message Sent by POST /api/partner/v2/webhooks/test; nothing personal.
+	Message string `json:"message"`
+}
 
 // BadCallbackSignature defines model for BadCallbackSignature.
 type BadCallbackSignature = PartnerError
@@ -1422,6 +1592,9 @@ type UserFound = UserResponse
 // UserNotFound defines model for UserNotFound.
 type UserNotFound = PartnerError
 
+// WebhookNotConfigured defines model for WebhookNotConfigured.
+type WebhookNotConfigured = PartnerError
+
 // FindUserByExternalIdParams defines parameters for FindUserByExternalId.
 type FindUserByExternalIdParams struct {
 	ExternalUserId string `form:"externalUserId" json:"externalUserId"`
@@ -1447,6 +1620,27 @@ type CreateVerificationLink429JSONResponseBodyMessage string
 
 // CreateUserToken429JSONResponseBodyMessage defines parameters for CreateUserToken.
 type CreateUserToken429JSONResponseBodyMessage string
+
+// ListWebhookEventsParams defines parameters for ListWebhookEvents.
+type ListWebhookEventsParams struct {
+	Type   *WebhookEventType   `form:"type,omitempty" json:"type,omitempty"`
+	Status *WebhookEventStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit Events per page, 1 to 100 (default 20).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The previous page's `nextCursor`, as it was.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListWebhookEvents429JSONResponseBodyMessage defines parameters for ListWebhookEvents.
+type ListWebhookEvents429JSONResponseBodyMessage string
+
+// RedeliverWebhookEvent429JSONResponseBodyMessage defines parameters for RedeliverWebhookEvent.
+type RedeliverWebhookEvent429JSONResponseBodyMessage string
+
+// SendTestWebhook429JSONResponseBodyMessage defines parameters for SendTestWebhook.
+type SendTestWebhook429JSONResponseBodyMessage string
 
 // UserInfo429JSONResponseBodyMessage defines parameters for UserInfo.
 type UserInfo429JSONResponseBodyMessage string
@@ -1702,6 +1896,32 @@ func (t *WebhookEvent_Data) MergeKycStatusChangedData(v KycStatusChangedData) er
 	return err
 }
 
+// AsWebhookTestData returns the union data inside the WebhookEvent_Data as a WebhookTestData
+func (t WebhookEvent_Data) AsWebhookTestData() (WebhookTestData, error) {
+	var body WebhookTestData
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookTestData overwrites any union data inside the WebhookEvent_Data as the provided WebhookTestData
+func (t *WebhookEvent_Data) FromWebhookTestData(v WebhookTestData) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookTestData performs a merge with any union data inside the WebhookEvent_Data, using the provided WebhookTestData
+func (t *WebhookEvent_Data) MergeWebhookTestData(v WebhookTestData) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t WebhookEvent_Data) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -1851,7 +2071,7 @@ type ClientInterface interface {
 	//
 	// What erasure keeps: the tombstone (ids only, so that a retry is 204
 	// and the id is never reused); events of ids only (`userId`, a
-	// session or provider id) until they expire (7 days); the table's
+	// session or provider id) until they expire (30 days); the table's
 	// stream record of each write (up to 24 hours, read only by the
 	// webhook dispatcher); a dead-letter message of an event that failed
 	// all its deliveries before the erasure (14 days); and the table's
@@ -1962,6 +2182,59 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 	CreateUserToken(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookEvents The partner's own webhook events, newest first
+	//
+	// The partner's events, newest first (event ids sort by time), a page
+	// at a time, with their delivery state; no payloads (the index read
+	// holds none: ids and state only). An event is listed for as long as
+	// it is kept: 30 days after it was written (DynamoDB TTL; deletion
+	// may lag by up to a couple of days), less when its user is erased
+	// (events carrying the user's personal data go with it).
+	//
+	// Pass `nextCursor` back as `cursor` for the next page, with the same
+	// filters; it is null on the last page. A page may hold fewer than
+	// `limit` events while `nextCursor` is set (a filter skipped some).
+	// Round trips: one Query of the index `events-by-partner` per page
+	// (with a `type` or `status` filter, up to 5 while the page is not full).
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
+	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+	//
+	// Queues one more delivery of the event, whatever its status, with the
+	// same `Webhook-Id` and body as stored: an event already delivered or
+	// failed lost its personal data fields then (`externalUserId`,
+	// `identifier`, `country`), so it is redelivered without them and with
+	// `"personalDataRemoved": true`. The attempt is made within seconds,
+	// once, even while the endpoint is being skipped after failures; it
+	// counts in `attempts` and sets `lastAttemptAt` and
+	// `lastResponseStatus`, and a success makes a pending or failed event
+	// `delivered`. A failed redelivery is not retried (ask again). No
+	// request body is read. Round trips: one Query of the index
+	// `events-by-partner`, one SQS SendMessage.
+	//
+	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+	// is not one of the partner's events kept (another partner's, expired,
+	// erased with its user, or not an event id). 409
+	// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+	RedeliverWebhookEvent(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendTestWebhook Send a signed webhook.test event to the partner's endpoint
+	//
+	// Writes a `webhook.test` event, which is delivered as every event is
+	// (signed, from the table's stream, retried on the schedule, listed by
+	// `GET /api/partner/v2/webhooks/events`), so a partner can check its
+	// endpoint and its signature verification. Its data is
+	// `{"message": "..."}`, nothing personal. No request body is read.
+	// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+	// partner has no webhook URL.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
+	SendTestWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UserInfo The authenticated user
 	//
@@ -2212,7 +2485,7 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 //
 // What erasure keeps: the tombstone (ids only, so that a retry is 204
 // and the id is never reused); events of ids only (`userId`, a
-// session or provider id) until they expire (7 days); the table's
+// session or provider id) until they expire (30 days); the table's
 // stream record of each write (up to 24 hours, read only by the
 // webhook dispatcher); a dead-letter message of an event that failed
 // all its deliveries before the erasure (14 days); and the table's
@@ -2374,6 +2647,89 @@ func (c *Client) CreateVerificationLink(ctx context.Context, userId openapi_type
 // Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 func (c *Client) CreateUserToken(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateUserTokenRequest(c.Server, userId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookEvents The partner's own webhook events, newest first
+//
+// The partner's events, newest first (event ids sort by time), a page
+// at a time, with their delivery state; no payloads (the index read
+// holds none: ids and state only). An event is listed for as long as
+// it is kept: 30 days after it was written (DynamoDB TTL; deletion
+// may lag by up to a couple of days), less when its user is erased
+// (events carrying the user's personal data go with it).
+//
+// Pass `nextCursor` back as `cursor` for the next page, with the same
+// filters; it is null on the last page. A page may hold fewer than
+// `limit` events while `nextCursor` is set (a filter skipped some).
+// Round trips: one Query of the index `events-by-partner` per page
+// (with a `type` or `status` filter, up to 5 while the page is not full).
+//
+// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
+func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+//
+// Queues one more delivery of the event, whatever its status, with the
+// same `Webhook-Id` and body as stored: an event already delivered or
+// failed lost its personal data fields then (`externalUserId`,
+// `identifier`, `country`), so it is redelivered without them and with
+// `"personalDataRemoved": true`. The attempt is made within seconds,
+// once, even while the endpoint is being skipped after failures; it
+// counts in `attempts` and sets `lastAttemptAt` and
+// `lastResponseStatus`, and a success makes a pending or failed event
+// `delivered`. A failed redelivery is not retried (ask again). No
+// request body is read. Round trips: one Query of the index
+// `events-by-partner`, one SQS SendMessage.
+//
+// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+// is not one of the partner's events kept (another partner's, expired,
+// erased with its user, or not an event id). 409
+// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+//
+// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+func (c *Client) RedeliverWebhookEvent(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverWebhookEventRequest(c.Server, eventId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendTestWebhook Send a signed webhook.test event to the partner's endpoint
+//
+// Writes a `webhook.test` event, which is delivered as every event is
+// (signed, from the table's stream, retried on the schedule, listed by
+// `GET /api/partner/v2/webhooks/events`), so a partner can check its
+// endpoint and its signature verification. Its data is
+// `{"message": "..."}`, nothing personal. No request body is read.
+// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+// partner has no webhook URL.
+//
+// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
+func (c *Client) SendTestWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendTestWebhookRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2910,6 +3266,157 @@ func NewCreateUserTokenRequest(server string, userId openapi_types.UUID) (*http.
 	return req, nil
 }
 
+// NewListWebhookEventsRequest constructs an http.Request for the ListWebhookEvents method
+func NewListWebhookEventsRequest(server string, params *ListWebhookEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverWebhookEventRequest constructs an http.Request for the RedeliverWebhookEvent method
+func NewRedeliverWebhookEventRequest(server string, eventId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "eventId", eventId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/events/%s/redeliver", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSendTestWebhookRequest constructs an http.Request for the SendTestWebhook method
+func NewSendTestWebhookRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/test")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewUserInfoRequest constructs an http.Request for the UserInfo method
 func NewUserInfoRequest(server string) (*http.Request, error) {
 	var err error
@@ -3318,7 +3825,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// What erasure keeps: the tombstone (ids only, so that a retry is 204
 	// and the id is never reused); events of ids only (`userId`, a
-	// session or provider id) until they expire (7 days); the table's
+	// session or provider id) until they expire (30 days); the table's
 	// stream record of each write (up to 24 hours, read only by the
 	// webhook dispatcher); a dead-letter message of an event that failed
 	// all its deliveries before the erasure (14 days); and the table's
@@ -3437,6 +3944,65 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 	CreateUserTokenWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*CreateUserTokenResponse, error)
+
+	// ListWebhookEventsWithResponse The partner's own webhook events, newest first
+	//
+	// The partner's events, newest first (event ids sort by time), a page
+	// at a time, with their delivery state; no payloads (the index read
+	// holds none: ids and state only). An event is listed for as long as
+	// it is kept: 30 days after it was written (DynamoDB TTL; deletion
+	// may lag by up to a couple of days), less when its user is erased
+	// (events carrying the user's personal data go with it).
+	//
+	// Pass `nextCursor` back as `cursor` for the next page, with the same
+	// filters; it is null on the last page. A page may hold fewer than
+	// `limit` events while `nextCursor` is set (a filter skipped some).
+	// Round trips: one Query of the index `events-by-partner` per page
+	// (with a `type` or `status` filter, up to 5 while the page is not full).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
+	ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error)
+
+	// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+	//
+	// Queues one more delivery of the event, whatever its status, with the
+	// same `Webhook-Id` and body as stored: an event already delivered or
+	// failed lost its personal data fields then (`externalUserId`,
+	// `identifier`, `country`), so it is redelivered without them and with
+	// `"personalDataRemoved": true`. The attempt is made within seconds,
+	// once, even while the endpoint is being skipped after failures; it
+	// counts in `attempts` and sets `lastAttemptAt` and
+	// `lastResponseStatus`, and a success makes a pending or failed event
+	// `delivered`. A failed redelivery is not retried (ask again). No
+	// request body is read. Round trips: one Query of the index
+	// `events-by-partner`, one SQS SendMessage.
+	//
+	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+	// is not one of the partner's events kept (another partner's, expired,
+	// erased with its user, or not an event id). 409
+	// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+	RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error)
+
+	// SendTestWebhookWithResponse Send a signed webhook.test event to the partner's endpoint
+	//
+	// Writes a `webhook.test` event, which is delivered as every event is
+	// (signed, from the table's stream, retried on the schedule, listed by
+	// `GET /api/partner/v2/webhooks/events`), so a partner can check its
+	// endpoint and its signature verification. Its data is
+	// `{"message": "..."}`, nothing personal. No request body is read.
+	// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+	// partner has no webhook URL.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
+	SendTestWebhookWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SendTestWebhookResponse, error)
 
 	// UserInfoWithResponse The authenticated user
 	//
@@ -4441,6 +5007,353 @@ func (r CreateUserTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListWebhookEventsResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookEvents
+type ListWebhookEventsResponse200Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEventsResponse400Headers the declared response headers of an HTTP 400 response for ListWebhookEvents
+type ListWebhookEventsResponse400Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEventsResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookEvents
+type ListWebhookEventsResponse401Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEventsResponse403Headers the declared response headers of an HTTP 403 response for ListWebhookEvents
+type ListWebhookEventsResponse403Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEventsResponse500Headers the declared response headers of an HTTP 500 response for ListWebhookEvents
+type ListWebhookEventsResponse500Headers struct {
+	XRequestId string
+}
+
+type ListWebhookEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEventPageResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListWebhookEventsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListWebhookEventsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookEventsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListWebhookEventsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListWebhookEventsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON200() *WebhookEventPageResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookEventsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RedeliverWebhookEventResponse202Headers the declared response headers of an HTTP 202 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse202Headers struct {
+	XRequestId string
+}
+
+// RedeliverWebhookEventResponse401Headers the declared response headers of an HTTP 401 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse401Headers struct {
+	XRequestId string
+}
+
+// RedeliverWebhookEventResponse403Headers the declared response headers of an HTTP 403 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse403Headers struct {
+	XRequestId string
+}
+
+// RedeliverWebhookEventResponse404Headers the declared response headers of an HTTP 404 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse404Headers struct {
+	XRequestId string
+}
+
+// RedeliverWebhookEventResponse409Headers the declared response headers of an HTTP 409 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse409Headers struct {
+	XRequestId string
+}
+
+// RedeliverWebhookEventResponse500Headers the declared response headers of an HTTP 500 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse500Headers struct {
+	XRequestId string
+}
+
+type RedeliverWebhookEventResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookEventSummaryResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PartnerError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *WebhookNotConfigured
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RedeliverWebhookEventResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RedeliverWebhookEventResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RedeliverWebhookEventResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RedeliverWebhookEventResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RedeliverWebhookEventResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RedeliverWebhookEventResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON202() *WebhookEventSummaryResponse {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON404() *PartnerError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON409() *WebhookNotConfigured {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverWebhookEventResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverWebhookEventResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverWebhookEventResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverWebhookEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendTestWebhookResponse202Headers the declared response headers of an HTTP 202 response for SendTestWebhook
+type SendTestWebhookResponse202Headers struct {
+	XRequestId string
+}
+
+// SendTestWebhookResponse401Headers the declared response headers of an HTTP 401 response for SendTestWebhook
+type SendTestWebhookResponse401Headers struct {
+	XRequestId string
+}
+
+// SendTestWebhookResponse403Headers the declared response headers of an HTTP 403 response for SendTestWebhook
+type SendTestWebhookResponse403Headers struct {
+	XRequestId string
+}
+
+// SendTestWebhookResponse409Headers the declared response headers of an HTTP 409 response for SendTestWebhook
+type SendTestWebhookResponse409Headers struct {
+	XRequestId string
+}
+
+// SendTestWebhookResponse500Headers the declared response headers of an HTTP 500 response for SendTestWebhook
+type SendTestWebhookResponse500Headers struct {
+	XRequestId string
+}
+
+type SendTestWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookEventSummaryResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *WebhookNotConfigured
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *SendTestWebhookResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendTestWebhookResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SendTestWebhookResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SendTestWebhookResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SendTestWebhookResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r SendTestWebhookResponse) GetJSON202() *WebhookEventSummaryResponse {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendTestWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendTestWebhookResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SendTestWebhookResponse) GetJSON409() *WebhookNotConfigured {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SendTestWebhookResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendTestWebhookResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendTestWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendTestWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendTestWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendTestWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UserInfoResponse200Headers the declared response headers of an HTTP 200 response for UserInfo
 type UserInfoResponse200Headers struct {
 	XRequestId string
@@ -5335,7 +6248,7 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 //
 // What erasure keeps: the tombstone (ids only, so that a retry is 204
 // and the id is never reused); events of ids only (`userId`, a
-// session or provider id) until they expire (7 days); the table's
+// session or provider id) until they expire (30 days); the table's
 // stream record of each write (up to 24 hours, read only by the
 // webhook dispatcher); a dead-letter message of an event that failed
 // all its deliveries before the erasure (14 days); and the table's
@@ -5489,6 +6402,83 @@ func (c *ClientWithResponses) CreateUserTokenWithResponse(ctx context.Context, u
 		return nil, err
 	}
 	return ParseCreateUserTokenResponse(rsp)
+}
+
+// ListWebhookEventsWithResponse The partner's own webhook events, newest first
+//
+// The partner's events, newest first (event ids sort by time), a page
+// at a time, with their delivery state; no payloads (the index read
+// holds none: ids and state only). An event is listed for as long as
+// it is kept: 30 days after it was written (DynamoDB TTL; deletion
+// may lag by up to a couple of days), less when its user is erased
+// (events carrying the user's personal data go with it).
+//
+// Pass `nextCursor` back as `cursor` for the next page, with the same
+// filters; it is null on the last page. A page may hold fewer than
+// `limit` events while `nextCursor` is set (a filter skipped some).
+// Round trips: one Query of the index `events-by-partner` per page
+// (with a `type` or `status` filter, up to 5 while the page is not full).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
+func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error) {
+	rsp, err := c.ListWebhookEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookEventsResponse(rsp)
+}
+
+// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+//
+// Queues one more delivery of the event, whatever its status, with the
+// same `Webhook-Id` and body as stored: an event already delivered or
+// failed lost its personal data fields then (`externalUserId`,
+// `identifier`, `country`), so it is redelivered without them and with
+// `"personalDataRemoved": true`. The attempt is made within seconds,
+// once, even while the endpoint is being skipped after failures; it
+// counts in `attempts` and sets `lastAttemptAt` and
+// `lastResponseStatus`, and a success makes a pending or failed event
+// `delivered`. A failed redelivery is not retried (ask again). No
+// request body is read. Round trips: one Query of the index
+// `events-by-partner`, one SQS SendMessage.
+//
+// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+// is not one of the partner's events kept (another partner's, expired,
+// erased with its user, or not an event id). 409
+// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+func (c *ClientWithResponses) RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error) {
+	rsp, err := c.RedeliverWebhookEvent(ctx, eventId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverWebhookEventResponse(rsp)
+}
+
+// SendTestWebhookWithResponse Send a signed webhook.test event to the partner's endpoint
+//
+// Writes a `webhook.test` event, which is delivered as every event is
+// (signed, from the table's stream, retried on the schedule, listed by
+// `GET /api/partner/v2/webhooks/events`), so a partner can check its
+// endpoint and its signature verification. Its data is
+// `{"message": "..."}`, nothing personal. No request body is read.
+// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+// partner has no webhook URL.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
+func (c *ClientWithResponses) SendTestWebhookWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SendTestWebhookResponse, error) {
+	rsp, err := c.SendTestWebhook(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendTestWebhookResponse(rsp)
 }
 
 // UserInfoWithResponse The authenticated user
@@ -6585,6 +7575,365 @@ func ParseCreateUserTokenResponse(rsp *http.Response) (*CreateUserTokenResponse,
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
 		var headers CreateUserTokenResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookEventsResponse parses an HTTP response from a ListWebhookEventsWithResponse call
+func ParseListWebhookEventsResponse(rsp *http.Response) (*ListWebhookEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEventPageResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListWebhookEventsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListWebhookEventsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListWebhookEventsResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListWebhookEventsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListWebhookEventsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverWebhookEventResponse parses an HTTP response from a RedeliverWebhookEventWithResponse call
+func ParseRedeliverWebhookEventResponse(rsp *http.Response) (*RedeliverWebhookEventResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverWebhookEventResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookEventSummaryResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest WebhookNotConfigured
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers RedeliverWebhookEventResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers RedeliverWebhookEventResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RedeliverWebhookEventResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RedeliverWebhookEventResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RedeliverWebhookEventResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers RedeliverWebhookEventResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendTestWebhookResponse parses an HTTP response from a SendTestWebhookWithResponse call
+func ParseSendTestWebhookResponse(rsp *http.Response) (*SendTestWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendTestWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookEventSummaryResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest WebhookNotConfigured
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers SendTestWebhookResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers SendTestWebhookResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SendTestWebhookResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers SendTestWebhookResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers SendTestWebhookResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

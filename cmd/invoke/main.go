@@ -37,6 +37,9 @@ func main() {
 	if *event != "-" {
 		cfg.Now = clockFor(*fn, *event)
 	}
+	if cfg.DevWebhookURL == "" {
+		cfg.DevWebhookURL = devWebhookURL
+	}
 	d, err := app.Build(ctx, cfg)
 	if err == nil && !*empty && *fn != "create-user" { // create-user's event registers that user itself
 		err = devdata.SeedUser(ctx, d)
@@ -59,6 +62,11 @@ func main() {
 	}
 	os.Stdout.Write(append(out, '\n'))
 }
+
+// devWebhookURL is the development partner's webhook URL in invokes, so
+// that a test event and a redelivery are accepted: a test event is only
+// written, a redelivery only queued (in process, until the invoke ends).
+const devWebhookURL = "https://hooks.example.com/identity"
 
 // signedAtEventTime are the functions whose event files carry a signature
 // over a timestamp, which the function holds to a 5-minute tolerance: they
@@ -97,6 +105,8 @@ func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 		return lambda.NewHandler(dispatch.New(d).HandleStream), true
 	case "webhook-retry":
 		return lambda.NewHandler(dispatch.Retries(dispatch.New(d))), true
+	case "redeliver-webhook-event": // its main sets the retry queue
+		d.WebhookRetries = dispatch.RetryQueue(d)
 	case "unmatched-route":
 		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true
 	}

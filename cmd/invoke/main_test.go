@@ -23,6 +23,7 @@ func TestEveryEventSucceeds(t *testing.T) {
 		"create-user-token": "201", "link-identifier": "200", "user-info": "200", "set-federated-identity": "204",
 		"delete-federated-identity": "204", "list-federated-identities": "200", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
+		"list-webhook-events": "200", "redeliver-webhook-event": "202", "send-test-webhook": "202",
 	}
 	mk, err := os.ReadFile(filepath.Join(testkit.Root(), "Makefile"))
 	if err != nil {
@@ -42,7 +43,7 @@ func TestEveryEventSucceeds(t *testing.T) {
 				event = "cleanup-schedule"
 			}
 			file := filepath.Join(testkit.Root(), "events", event+".json")
-			d, err := app.Build(context.Background(), app.Config{Store: "memory", Now: clockFor(fn, file)})
+			d, err := app.Build(context.Background(), app.Config{Store: "memory", Now: clockFor(fn, file), DevWebhookURL: devWebhookURL})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,7 +42,7 @@ func main() {
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
 	webhookSecrets := flag.String("webhook-secrets", env.WebhookSecretsFile, `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}} (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
 	kycProviders := flag.String("kyc-providers", env.KYCProvidersFile, `KYC providers file, {"sumsub":{"baseUrl","appToken","secretKey","webhookSecret"},"hosted":{"webhookSecret"}} (env KYC_PROVIDERS_FILE; default: a hosted provider secret for the stand-in page)`)
-	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks")
+	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks (default: the stand-in receiver, GET /dev/webhooks lists what it got)")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
 	corsOrigins := flag.String("cors-origins", "*", "origins allowed to call the API from a browser, comma-separated (template.yaml's CorsAllowedOrigins)")
@@ -65,6 +65,9 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.DevProviderURL = baseURL(ln.Addr())
+	if cfg.DevWebhookURL == "" {
+		cfg.DevWebhookURL = cfg.DevProviderURL + devHooksPath // the stand-in receiver
+	}
 	deps, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "local-api:", err)
@@ -89,6 +92,8 @@ func main() {
 	}
 	fmt.Printf("  %-40s %s\n", devProviderPattern, "(local stand-in for the KYC provider page)")
 	fmt.Printf("  %-40s %s\n", devDecisionPattern, "(its buttons: a signed hosted callback to the API)")
+	fmt.Printf("  %-40s %s\n", devHooksPattern, "(local stand-in for the partner's webhook endpoint, when no -webhook-url)")
+	fmt.Printf("  %-40s %s\n", devHooksListPattern, "(the deliveries it received, newest first, signature verified or not)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,21 +120,24 @@ func main() {
 func devKeyDefault() string { return partners.DevAPIKey }
 
 // handler is what the local API serves: every route, the stand-in KYC
-// provider page and its buttons, and CORS as API Gateway answers it for
-// corsOrigins.
+// provider page and its buttons, the stand-in webhook receiver, and CORS as
+// API Gateway answers it for corsOrigins.
 //
 // The API gets every request but the provider page's, as it is, so that a
 // path with "//", "." or ".." gets the dialect's 404 as in AWS (an outer
 // ServeMux would redirect it to its clean form first).
 func handler(deps *app.Deps, corsOrigins []string) http.Handler {
 	api := router.Mux(deps, surface.All()...)
-	provider := http.NewServeMux()
+	local := http.NewServeMux()
 	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders)
-	provider.Handle(devProviderPattern, stand)
-	provider.Handle(devDecisionPattern, stand)
+	local.Handle(devProviderPattern, stand)
+	local.Handle(devDecisionPattern, stand)
+	hooks := devReceiver(deps.WebhookSecrets, deps.Now)
+	local.Handle(devHooksPattern, hooks)
+	local.Handle(devHooksListPattern, hooks)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := provider.Handler(r); (pattern == devProviderPattern || pattern == devDecisionPattern) && path.Clean(r.URL.Path) == r.URL.Path {
-			provider.ServeHTTP(w, r)
+		if _, pattern := local.Handler(r); pattern != "" && path.Clean(r.URL.Path) == r.URL.Path {
+			local.ServeHTTP(w, r)
 			return
 		}
 		api.ServeHTTP(w, r)

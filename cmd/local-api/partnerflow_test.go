@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,13 @@ func (r *webhookReceiver) waitFor(t *testing.T, n int) []delivery {
 			t.Fatalf("%d webhook deliveries after 30s, want %d", len(got), n)
 		}
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // TestPartnerFlowThroughTheGeneratedClient drives the whole partner flow
@@ -248,17 +256,68 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		}
 	}
 	created0, err := byType[client.UserCreated].Data.AsUserCreatedData()
-	if err != nil || created0.UserId != user.UserId.String() || created0.ExternalUserId != "flow-user-1" {
+	if err != nil || created0.UserId != user.UserId.String() || deref(created0.ExternalUserId) != "flow-user-1" {
 		t.Fatalf("user.created data %+v (%v)", created0, err)
 	}
 	session, err := byType[client.KycSessionCreated].Data.AsKycSessionCreatedData()
-	if err != nil || session.SessionId != link.JSON201.Data.SessionId || session.Country != "US" {
+	if err != nil || session.SessionId != link.JSON201.Data.SessionId || deref(session.Country) != "US" {
 		t.Fatalf("kyc.session_created data %+v (%v)", session, err)
 	}
 	linkedEv, err := byType[client.UserIdentifierLinked].Data.AsIdentifierLinkedData()
-	if err != nil || linkedEv.Identifier != identifier {
+	if err != nil || deref(linkedEv.Identifier) != identifier {
 		t.Fatalf("user.identifier_linked data %+v (%v)", linkedEv, err)
 	}
+
+	// The partner's events API, through make run's dispatcher and in-process
+	// retry queue: every event listed delivered, newest first; a test event
+	// delivered signed; a redelivery of user.created with its id, scrubbed.
+	// A delivery is recorded once the receiver has answered: the listing
+	// is read until it shows every attempt.
+	var listed []client.WebhookEventSummary
+	for stop := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		page, err := partner.ListWebhookEventsWithResponse(ctx, &client.ListWebhookEventsParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status("list events", page.StatusCode(), 200, page.Body)
+		listed = page.JSON200.Data.Events
+		if len(listed) != len(want) || page.JSON200.Data.NextCursor != nil {
+			t.Fatalf("listed %d events (next %v), want %d", len(listed), page.JSON200.Data.NextCursor, len(want))
+		}
+		if !slices.ContainsFunc(listed, func(ev client.WebhookEventSummary) bool { return ev.Attempts == 0 }) || time.Now().After(stop) {
+			break
+		}
+	}
+	for i, ev := range listed {
+		if i > 0 && ev.Id >= listed[i-1].Id {
+			t.Fatalf("not newest first: %s after %s", ev.Id, listed[i-1].Id)
+		}
+		if ev.Status != client.Delivered || ev.Attempts != 1 || ev.LastResponseStatus == nil || *ev.LastResponseStatus != 204 || ev.LastAttemptAt == nil {
+			t.Fatalf("listed %+v, want delivered at the first attempt with 204", ev)
+		}
+	}
+	test, err := partner.SendTestWebhookWithResponse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("test event", test.StatusCode(), 202, test.Body)
+	hooked := receiver.waitFor(t, len(deliveries)+1)
+	testEv, err := client.VerifyWebhook(partners.DevWebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
+	if err != nil || testEv.Type != client.WebhookTest || testEv.Id != test.JSON202.Data.Id {
+		t.Fatalf("test event delivery %+v (%v), want %s", testEv, err, test.JSON202.Data.Id)
+	}
+	again, err := partner.RedeliverWebhookEventWithResponse(ctx, byType[client.UserCreated].Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("redeliver", again.StatusCode(), 202, again.Body)
+	hooked = receiver.waitFor(t, len(deliveries)+2)
+	redelivered, err := client.VerifyWebhook(partners.DevWebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
+	if err != nil || redelivered.Id != byType[client.UserCreated].Id || redelivered.PersonalDataRemoved == nil || !*redelivered.PersonalDataRemoved ||
+		strings.Contains(string(hooked[len(hooked)-1].body), "flow-user-1") {
+		t.Fatalf("redelivery %+v (%v): %s", redelivered, err, hooked[len(hooked)-1].body)
+	}
+	deliveries = hooked
 
 	// The user's erasure: 204, then 404, and a user.deleted event of its id only.
 	erased, err := partner.DeleteUserWithResponse(ctx, user.UserId)
@@ -272,7 +331,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	}
 	status("get the erased user", gone.StatusCode(), 404, gone.Body)
 	var deletedEv *client.WebhookEvent
-	for _, d := range receiver.waitFor(t, len(deliveries)+1) {
+	for _, d := range receiver.waitFor(t, len(deliveries)+1)[len(deliveries):] {
 		if ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now()); err == nil && ev.Type == client.UserDeleted {
 			deletedEv = ev
 			if strings.Contains(string(d.body), "flow-user-1") || strings.Contains(string(d.body), email) {

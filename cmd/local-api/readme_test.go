@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit"
 )
 
@@ -63,12 +65,25 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	// As make run serves it: the stand-in receiver gets the development
+	// partner's webhooks, delivered every second.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler(deps, []string{"*"}))
+	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevWebhookURL: baseURL(ln.Addr()) + devHooksPath, WebhookAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dispatcher := localWebhooks(deps)
+	srv := httptest.NewUnstartedServer(handler(deps, []string{"*"}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go deliverOutbox(ctx, dispatcher, deps.Store.(*memstore.Store))
 
 	steps := walkthrough(t)
 	var script strings.Builder

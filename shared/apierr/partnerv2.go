@@ -19,6 +19,7 @@ const (
 	codeInvalidVerification   = "INVALID_VERIFICATION_TYPE_FOR_USER"
 	codeKYCTemplateMissing    = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	codeKYCAlreadyApproved    = "KYC_ALREADY_APPROVED"
+	codeWebhookNotConfigured  = "WEBHOOK_NOT_CONFIGURED"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -26,6 +27,7 @@ const (
 	msgInvalidPartnerFlow     = "The partner has an invalid flow."
 	msgInvalidUserInput       = "Invalid User Input"
 	msgUserNotFound           = "Requested User was not found"
+	msgEventNotFound          = "Requested Event was not found"
 	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
 	MsgUserCreationFailed     = "User creation failed"
 	MsgVerificationLinkFailed = "Failed to create verification link"
@@ -61,6 +63,19 @@ func InvalidInput(details ...Detail) *Error {
 
 func UserNotFound() *Error {
 	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: msgUserNotFound}
+}
+
+// EventNotFound answers an event id that names none of the partner's
+// events, in the words of seed 003's user not found.
+func EventNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: msgEventNotFound}
+}
+
+// WebhookNotConfigured answers a redelivery or a test event for a partner
+// without a webhook URL: there is nowhere to send it.
+func WebhookNotConfigured() *Error {
+	return &Error{Status: http.StatusConflict, Code: codeWebhookNotConfigured, Message: "No webhook URL is configured for the partner",
+		Solution: "Ask for a webhook URL (https) and its signing secret to be set in the partner registry, then try again."}
 }
 
 func ExternalUserIDConflict() *Error {

@@ -5,6 +5,7 @@
 package devdata
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -27,6 +28,9 @@ const (
 	// Sumsub (events/kyc-sumsub-webhook.json's, which names the user).
 	HostedSessionID = "0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90"
 	SumsubSessionID = "7a1b2c3d4e5f40617283940a1b2c3d4e"
+	// EventID is the development partner's webhook.test event (the one
+	// events/redeliver-webhook-event.json and events/webhook-retry.json name).
+	EventID = "evt_0123456789abcdef0123456789abcdef"
 )
 
 // SeedUser writes the development user of the development partner into
@@ -67,5 +71,8 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 		}
 		now = now.Add(time.Millisecond) // the Sumsub session is the latest
 	}
-	return nil
+	ev := outbox.Must(outbox.WebhookTest, u.PartnerID, map[string]string{"message": "development event"}, now)
+	ev.Payload = bytes.ReplaceAll(ev.Payload, []byte(ev.ID), []byte(EventID))
+	ev.ID = EventID
+	return d.Store.PutOutboxEvent(ctx, ev)
 }

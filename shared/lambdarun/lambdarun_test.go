@@ -34,7 +34,8 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "delete-user": 404, "create-verification-link": 404,
 		"get-user-kyc": 404, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 401,
 		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
-		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401}
+		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401,
+		"list-webhook-events": 200, "redeliver-webhook-event": 404, "send-test-webhook": 409}
 	for _, rt := range surface.All() {
 		t.Run(rt.Name, func(t *testing.T) {
 			adapter := httpadapter.NewV2(router.Mux(deps, rt))

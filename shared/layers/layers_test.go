@@ -46,7 +46,7 @@ func layerOf(pkg string) string {
 }
 
 // domain holds the rules and services.
-var domain = []string{"shared/users", "shared/kyc", "shared/identifiers", "shared/federation", "shared/tokenauth",
+var domain = []string{"shared/users", "shared/kyc", "shared/identifiers", "shared/federation", "shared/tokenauth", "shared/webhookevents",
 	"shared/outbox", "shared/webhooks"}
 
 // mayImport lists the layers each layer may import.

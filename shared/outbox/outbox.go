@@ -28,6 +28,10 @@ const (
 	WebhookTest = "webhook.test"
 )
 
+// Types are the event types, for the events API's type filter.
+var Types = []string{UserCreated, KYCSessionCreated, KYCSessionExpired, KYCStatusChanged, UserIdentifierLinked,
+	FederatedIdentitySet, FederatedIdentityDelete, UserDeleted, WebhookTest}
+
 // Retention is how long an event is kept (DynamoDB TTL) after it is
 // written: what the partner's events API lists. Its personal data leaves
 // it earlier, when it is delivered or its retries end.

@@ -40,6 +40,9 @@ const (
 	// link-identifier, the federated identities. A partner in neither flow
 	// (suspended) is refused it like every other operation.
 	OpUserSession
+	// OpWebhookEvents is the partner's events API: listing, redelivery, a
+	// test event. Open to both flows (both receive webhooks).
+	OpWebhookEvents
 )
 
 // KYCTemplate is a partner's KYC provider template for one country:

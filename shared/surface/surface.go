@@ -18,6 +18,7 @@ func All() []router.Route {
 	return []router.Route{
 		partnerv2.CreateUserRoute, partnerv2.GetUserRoute, partnerv2.FindUserRoute,
 		partnerv2.CreateVerificationLinkRoute, partnerv2.CreateUserTokenRoute, partnerv2.DeleteUserRoute, partnerv2.GetUserKYCRoute,
+		partnerv2.ListWebhookEventsRoute, partnerv2.RedeliverWebhookEventRoute, partnerv2.SendTestWebhookRoute,
 		userv2.LinkIdentifierRoute, userv2.UserInfoRoute,
 		federatedids.SetIdentityRoute, federatedids.DeleteIdentityRoute, federatedids.ListIdentitiesRoute,
 		kyccallbacks.SumsubRoute, kyccallbacks.HostedRoute,

@@ -86,6 +86,9 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"get-user-kyc":                      httpEvent("GET", "/api/partner/v2/users/"+user+"/kyc", "", key, ""),
 		"kyc-sumsub-webhook":                httpEvent("POST", "/kyc/providers/sumsub/webhook", "", sumsubSigned(sumsubBody), sumsubBody),
 		"kyc-hosted-webhook":                httpEvent("POST", "/kyc/providers/hosted/webhook", "", hostedSigned(hostedBody), hostedBody),
+		"list-webhook-events":               httpEvent("GET", "/api/partner/v2/webhooks/events", "status=pending", key, ""),
+		"redeliver-webhook-event":           httpEvent("POST", "/api/partner/v2/webhooks/events/evt_0123456789abcdef0123456789abcdef/redeliver", "", key, ""),
+		"send-test-webhook":                 httpEvent("POST", "/api/partner/v2/webhooks/test", "", key, ""),
 		"create-verification-link (Sumsub)": httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"DE"}`),
 	}
 	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it

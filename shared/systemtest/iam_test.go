@@ -14,6 +14,7 @@ import (
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit/apitest"
@@ -232,6 +233,31 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	viaHTTP("delete-federated-identity", func(c *container) {
 		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
+	})
+	events := "/api/partner/v2/webhooks/events"
+	viaHTTP("list-webhook-events", func(c *container) {
+		first := expect(c.api.Do("GET", events+"?limit=1", key, ""), 200, "list events").JSON()["data"].(map[string]any)
+		cursor, _ := first["nextCursor"].(string)
+		expect(c.api.Do("GET", events+"?limit=1&cursor="+cursor, key, ""), 200, "next page")
+		expect(c.api.Do("GET", events+"?status=pending&type=user.created", key, ""), 200, "filtered")
+	})
+	viaHTTP("send-test-webhook", func(c *container) {
+		expect(c.api.Do("POST", "/api/partner/v2/webhooks/test", key, ""), 202, "test event")
+	})
+	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
+		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
+		if err != nil || len(evs) < 2 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		// One event kept with its user, one not: the same calls.
+		withUser := slices.IndexFunc(evs, func(ev store.OutboxEvent) bool { return ev.UserID != "" })
+		alone := slices.IndexFunc(evs, func(ev store.OutboxEvent) bool { return ev.UserID == "" })
+		if withUser < 0 || alone < 0 {
+			t.Fatalf("events %+v", evs)
+		}
+		for _, i := range []int{withUser, alone} {
+			expect(c.api.Do("POST", events+"/"+evs[i].ID+"/redeliver", key, ""), 202, "redeliver")
+		}
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())

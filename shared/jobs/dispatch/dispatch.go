@@ -1,8 +1,9 @@
 // Package dispatch assembles the webhook dispatcher from a container's
 // dependencies, for functions/webhook-dispatcher (the stream's first
 // attempts), functions/webhook-retry (the retry queue) and the local
-// runner (the jobs' counterpart of a surface's routes.go). It is a package
-// of its own so that only the webhook functions link the SQS client.
+// runner (the jobs' counterpart of a surface's routes.go), and the retry
+// queue for functions/redeliver-webhook-event. It is a package of its own
+// so that only the webhook functions link the SQS client.
 package dispatch
 
 import (
@@ -43,6 +44,17 @@ func New(d *app.Deps) *webhooks.Dispatcher {
 		local.Handle = disp.Retry
 	}
 	return disp
+}
+
+// RetryQueue is the retry queue New's dispatcher uses over d, for a
+// route that queues redeliveries: d's own, SQS's (WEBHOOK_RETRY_QUEUE_URL),
+// one that fails in Lambda without a URL, and outside Lambda without one
+// the in-process queue of a dispatcher of its own.
+func RetryQueue(d *app.Deps) webhookqueue.Queue {
+	if d.WebhookRetries != nil {
+		return d.WebhookRetries
+	}
+	return New(d).Retries
 }
 
 // unconfigured is the retry queue of a function in Lambda without

@@ -16,6 +16,7 @@ import (
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhookevents"
 	"github.com/partner-identity/api/shared/wire"
 )
 
@@ -34,6 +35,7 @@ type API struct {
 	registry func(context.Context) (*partners.Registry, error)
 	users    *users.Service
 	kyc      *kyc.Service
+	events   *webhookevents.Service
 }
 
 // partner authenticates the partner-api-key header and checks the

@@ -7,6 +7,7 @@ import (
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhookevents"
 )
 
 // newAPI is the surface over a container's dependencies.
@@ -15,6 +16,7 @@ func newAPI(d *app.Deps) *API {
 		registry: d.Registry,
 		users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
 		kyc:      kyc.New(d.Store, d.Now, d.KYCSessionTTL, d.KYCRetention).UseProviders(d.KYCProviders, httpClient(d)),
+		events:   webhookevents.New(d.Store, d.Now, d.WebhookRetries),
 	}
 }
 
@@ -28,6 +30,11 @@ var (
 	GetUserKYCRoute             = router.Of("get-user-kyc", "GET /api/partner/v2/users/{userId}/kyc", apierr.MsgInternal, newAPI, (*API).GetUserKYC)
 	DeleteUserRoute             = router.Of("delete-user", "DELETE /api/partner/v2/users/{userId}", apierr.MsgInternal, newAPI, (*API).DeleteUser)
 	CreateUserTokenRoute        = router.Of("create-user-token", "POST /api/partner/v2/users/{userId}/token", apierr.MsgUserTokenFailed, newAPI, (*API).CreateUserToken)
+	ListWebhookEventsRoute      = router.Of("list-webhook-events", "GET /api/partner/v2/webhooks/events", apierr.MsgInternal, newAPI, (*API).ListWebhookEvents)
+	// The redelivery's function sets the container's retry queue
+	// (dispatch.RetryQueue) before the route is built: only it links SQS.
+	RedeliverWebhookEventRoute = router.Of("redeliver-webhook-event", "POST /api/partner/v2/webhooks/events/{eventId}/redeliver", apierr.MsgInternal, newAPI, (*API).RedeliverWebhookEvent)
+	SendTestWebhookRoute       = router.Of("send-test-webhook", "POST /api/partner/v2/webhooks/test", apierr.MsgInternal, newAPI, (*API).SendTestWebhook)
 )
 
 // httpClient is the client that calls the KYC providers: d's, or none (the

@@ -117,6 +117,8 @@ var markers struct {
 var (
 	sensitiveHeaders = []string{"partner-api-key", "User-Identifier", "User-Authorization", "Authorization"}
 	insensitiveJSON  = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true}
+	// The events API's filters: event types and delivery statuses, which logs name.
+	insensitiveQuery = map[string]bool{"type": true, "status": true, "limit": true}
 )
 
 // Remember adds a value that must not appear in logs.
@@ -138,9 +140,11 @@ func remember(req *http.Request, body string) {
 		Remember(v)
 		Remember(strings.TrimPrefix(v, "Bearer "))
 	}
-	for _, vs := range req.URL.Query() {
+	for k, vs := range req.URL.Query() {
 		for _, v := range vs {
-			Remember(v)
+			if !insensitiveQuery[k] {
+				Remember(v)
+			}
 		}
 	}
 	var v any

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/partner-identity/api/shared/httpx"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/webhooksig"
+	"github.com/partner-identity/api/shared/wire"
+)
+
+// Where the local runner receives the development partner's webhooks when
+// no -webhook-url is given, and lists what it received.
+const (
+	devHooksPattern     = "POST /dev/webhooks"
+	devHooksListPattern = "GET /dev/webhooks"
+	devHooksPath        = "/dev/webhooks"
+	// devHooksKept is how many deliveries the list keeps, newest first.
+	devHooksKept = 50
+)
+
+// received is one delivery the stand-in receiver got.
+type received struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Timestamp  string `json:"webhookTimestamp"`
+	Verified   bool   `json:"verified"`
+	Scrubbed   bool   `json:"personalDataRemoved"`
+	ReceivedAt string `json:"receivedAt"`
+}
+
+// devReceiver stands in for the development partner's webhook endpoint in
+// the local runner: it verifies each delivery's Standard Webhooks
+// signature with the development partner's secrets, answers 204, and
+// lists the newest deliveries (GET) by id and type, never their data. It
+// is never deployed.
+func devReceiver(secrets func(context.Context) (partners.WebhookSecrets, error), now func() time.Time) http.Handler {
+	var mu sync.Mutex
+	var got []received
+	mux := http.NewServeMux()
+	mux.HandleFunc(devHooksPattern, func(w http.ResponseWriter, r *http.Request) {
+		body, bad := httpx.ReadRaw(r)
+		if bad != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		rec := received{ID: r.Header.Get(webhooksig.HeaderID), Timestamp: r.Header.Get(webhooksig.HeaderTimestamp), ReceivedAt: wire.Time(now())}
+		if s, err := secrets(r.Context()); err == nil {
+			for _, key := range s[partners.DevPartnerID] {
+				if webhooksig.Verify(key, r.Header, body, now()) == nil {
+					rec.Verified = true
+					break
+				}
+			}
+		}
+		var ev struct {
+			Type     string `json:"type"`
+			Scrubbed bool   `json:"personalDataRemoved"`
+		}
+		_ = json.Unmarshal(body, &ev)
+		rec.Type, rec.Scrubbed = ev.Type, ev.Scrubbed
+		mu.Lock()
+		got = append([]received{rec}, got[:min(len(got), devHooksKept-1)]...)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc(devHooksListPattern, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		list := slices.Clone(got)
+		mu.Unlock()
+		if list == nil {
+			list = []received{}
+		}
+		httpx.WriteJSON(w, http.StatusOK, "application/json", map[string]any{"deliveries": list})
+	})
+	return mux
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/webhooksig"
+)
+
+// TestDevReceiverVerifiesEachDelivery: the stand-in receiver marks a
+// delivery signed with the development secret verified, and one signed
+// with another secret, or with its body changed, not.
+func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
+	now := time.Now()
+	secrets, err := partners.ParseWebhookSecrets([]byte(partners.DevWebhookSecrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := devReceiver(func(context.Context) (partners.WebhookSecrets, error) { return secrets, nil }, func() time.Time { return now })
+	other := webhooksig.MustSecret("whsec_" + strings.Repeat("QUFB", 8))
+	post := func(key webhooksig.Key, id, signed, sent string) {
+		req := httptest.NewRequest(http.MethodPost, devHooksPath, strings.NewReader(sent))
+		webhooksig.SetHeaders(req.Header, []webhooksig.Key{key}, id, []byte(signed), now)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("%s: %d", id, rec.Code)
+		}
+	}
+	body := `{"id":"evt_1","type":"webhook.test","data":{"message":"m"}}`
+	post(secrets[partners.DevPartnerID][0], "evt_1", body, body)
+	post(other, "evt_2", body, body)
+	post(secrets[partners.DevPartnerID][0], "evt_3", body, strings.Replace(body, `"m"`, `"n"`, 1))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, devHooksPath, nil))
+	var list struct{ Deliveries []received }
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"evt_3": false, "evt_2": false, "evt_1": true}
+	if len(list.Deliveries) != 3 || list.Deliveries[0].ID != "evt_3" || list.Deliveries[0].Type != "webhook.test" {
+		t.Fatalf("deliveries %+v, want 3 newest first", list.Deliveries)
+	}
+	for _, d := range list.Deliveries {
+		if d.Verified != want[d.ID] {
+			t.Errorf("%s verified %v, want %v", d.ID, d.Verified, want[d.ID])
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/webhookevents"
 	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/wire"
 )
@@ -104,18 +105,9 @@ func ids(evs []store.OutboxEvent) []string {
 	return out
 }
 
-type eventsPage struct {
-	Events []struct {
-		ID                 string  `json:"id"`
-		Type               string  `json:"type"`
-		CreatedAt          string  `json:"createdAt"`
-		Status             string  `json:"status"`
-		Attempts           int     `json:"attempts"`
-		LastAttemptAt      *string `json:"lastAttemptAt"`
-		LastResponseStatus *int    `json:"lastResponseStatus"`
-	} `json:"events"`
-	NextCursor *string `json:"nextCursor"`
-}
+// eventsPage is the listing's data, read back as the service writes it
+// (the exchange itself is checked against docs/openapi.yaml).
+type eventsPage = webhookevents.Page
 
 func listEvents(t *testing.T, w *eventsWorld, key, query string) eventsPage {
 	t.Helper()

@@ -29,6 +29,7 @@ import (
 
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
 )
 
@@ -50,7 +51,9 @@ func TestMain(m *testing.M) {
 	// Handlers log one JSON line per request: keep the formatting cost in
 	// the figures, not the terminal's.
 	slog.SetDefault(slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	os.Exit(m.Run())
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
 }
 
 // build compiles pkg as it ships (the Makefile's build-one: static,

@@ -10,5 +10,6 @@ import (
 
 func main() {
 	deps := app.MustFromEnv()
+	deps.Prefetch(cleanup.Needs)
 	lambdarun.StartFunc(cleanup.New(deps).Handle)
 }

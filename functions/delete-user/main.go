@@ -4,11 +4,10 @@ package main
 import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
-	lambdarun.Start(router.Mux(deps, partnerv2.DeleteUserRoute))
+	lambdarun.Serve(deps, partnerv2.DeleteUserRoute)
 }

@@ -7,12 +7,11 @@ import (
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/surface/partnerv2"
 )
 
 func main() {
 	deps := app.MustFromEnv()
 	deps.WebhookRetries = dispatch.RetryQueue(deps)
-	lambdarun.Start(router.Mux(deps, partnerv2.RedeliverWebhookEventRoute))
+	lambdarun.Serve(deps, partnerv2.RedeliverWebhookEventRoute)
 }

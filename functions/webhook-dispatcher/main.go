@@ -11,5 +11,6 @@ import (
 
 func main() {
 	deps := app.MustFromEnv()
+	deps.Prefetch(dispatch.Needs)
 	lambdarun.StartFunc(dispatch.New(deps).HandleStream)
 }

@@ -194,6 +194,9 @@ type Deps struct {
 	InLambda bool
 	// AWS is the SDK configuration, nil unless a client needed it.
 	AWS *aws.Config
+
+	// prefetch starts each need that can be fetched ahead (Prefetch).
+	prefetch map[Needs]func()
 }
 
 // Build makes the dependencies of cfg.
@@ -204,6 +207,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL,
 		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, InLambda: cfg.InLambda}
+	var conns *awsconfig.Conns // the configuration's own dialer, when it made it
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
 			return d.AWS, nil
@@ -212,16 +216,21 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 			d.AWS = cfg.AWS
 			return d.AWS, nil
 		}
-		c, err := awsconfig.FromEnv()
+		c, c2, err := awsconfig.FromEnv()
 		if err != nil {
 			return nil, err
 		}
-		d.AWS = &c
+		d.AWS, conns = &c, c2
 		return d.AWS, nil
 	}
 	if cfg.WebhookDLQURL != "" || cfg.WebhookRetryQueueURL != "" {
-		if _, err := loadAWS(); err != nil {
+		c, err := loadAWS()
+		if err != nil {
 			return nil, err
+		}
+		if conns != nil {
+			endpoint := awsconfig.Endpoint(*c, "SQS", "sqs")
+			d.prefetchable(NeedQueue, func() { conns.Preconnect(endpoint) })
 		}
 	}
 
@@ -240,6 +249,10 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 			return nil, err
 		}
 		d.Store = dynamostore.New(dynamodb.NewFromConfig(*c), cfg.TableName)
+		if conns != nil {
+			endpoint := awsconfig.Endpoint(*c, "DynamoDB", "dynamodb")
+			d.prefetchable(NeedTable, func() { conns.Preconnect(endpoint) })
+		}
 	default:
 		return nil, errors.New("app: STORE must be dynamodb or memory")
 	}
@@ -260,7 +273,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	if cfg.InLambda {
 		parseRegistry = partners.ParseForLambda
 	}
-	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, parseRegistry)
+	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, parseRegistry, d.prefetcher(NeedRegistry))
 	switch {
 	case err != nil:
 		return nil, err
@@ -290,7 +303,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return servicekeys.Parse([]byte(servicekeys.DevDocument))
 	})
 	if d.Keys, err = secretOr(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse,
-		devKeys, missing(envServiceKeysID)); err != nil {
+		devKeys, d.prefetcher(NeedServiceKeys), missing(envServiceKeysID)); err != nil {
 		return nil, err
 	}
 	d.TokenMaxLifetime = cfg.UserTokenTTL
@@ -298,36 +311,40 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.TokenMaxLifetime = servicekeys.DevTokenLifetime
 	}
 	if d.SigningKeys, err = secretOr(cfg, cfg.TokenSigningSecretID, cfg.TokenSigningFile, secretsClient, servicekeys.Parse,
-		devKeys, missing(envSigningID)); err != nil {
+		devKeys, d.prefetcher(NeedSigningKeys), missing(envSigningID)); err != nil {
 		return nil, err
 	}
 	devHooks := sync.OnceValues(func() (partners.WebhookSecrets, error) {
 		return partners.ParseWebhookSecrets([]byte(partners.DevWebhookSecrets))
 	})
 	if d.WebhookSecrets, err = secretOr(cfg, cfg.WebhookSecretsSecretID, cfg.WebhookSecretsFile, secretsClient, partners.ParseWebhookSecrets,
-		devHooks, missing(envWebhookSecrets)); err != nil {
+		devHooks, d.prefetcher(NeedWebhookSecrets), missing(envWebhookSecrets)); err != nil {
 		return nil, err
 	}
 	devProviders := sync.OnceValues(func() (*kycproviders.Config, error) {
 		return kycproviders.Parse([]byte(kycproviders.DevDocument))
 	})
 	if d.KYCProviders, err = secretOr(cfg, cfg.KYCProvidersSecretID, cfg.KYCProvidersFile, secretsClient, kycproviders.Parse,
-		devProviders, missing(envKYCProvidersID)); err != nil {
+		devProviders, d.prefetcher(NeedKYCProviders), missing(envKYCProvidersID)); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 // secret is the cache of the secret in Secrets Manager under id, or else in
-// file, parsed by parse: nil when neither is set.
-func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error)) (func(context.Context) (T, error), error) {
+// file, parsed by parse: nil when neither is set. The cache of a secret in
+// Secrets Manager is given to prefetchable, to fetch it ahead (Prefetch).
+func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error),
+	prefetchable func(start func())) (func(context.Context) (T, error), error) {
 	switch {
 	case id != "":
 		c, err := client()
 		if err != nil {
 			return nil, err
 		}
-		return newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, id), parse)).Get, nil
+		cache := newCache(cfg, secrets.Parsed(secrets.FromSecretsManager(c, id), parse))
+		prefetchable(cache.Prefetch)
+		return cache.Get, nil
 	case file != "":
 		// A file is re-read at most once a second, so that an operator's
 		// edit takes effect locally within a second, as it would in AWS
@@ -347,8 +364,8 @@ const FileRefresh = time.Second
 // secretOr is secret's cache, or else dev outside Lambda, or else in
 // Lambda a source that always fails with unset.
 func secretOr[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error),
-	dev func() (T, error), unset error) (func(context.Context) (T, error), error) {
-	get, err := secret(cfg, id, file, client, parse)
+	dev func() (T, error), prefetchable func(start func()), unset error) (func(context.Context) (T, error), error) {
+	get, err := secret(cfg, id, file, client, parse, prefetchable)
 	switch {
 	case err != nil || get != nil:
 		return get, err

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/router"
 )
 
 // localTimeout is the deadline of a local invoke, like a function's timeout.
@@ -22,6 +24,14 @@ const localTimeout = 30 * time.Second
 
 // Start serves an HTTP handler behind an API Gateway HTTP API (payload 2.0).
 func Start(h http.Handler) { StartFunc(HTTP(h)) }
+
+// Serve is a function's start for route rt over d: what its requests need
+// is fetched during initialisation (d.Prefetch), concurrently with the rest
+// of it, then rt is served behind the HTTP API.
+func Serve(d *app.Deps, rt router.Route) {
+	d.Prefetch(rt.Needs)
+	Start(router.Mux(d, rt))
+}
 
 // HTTP is the function entry point of h behind an HTTP API (payload 2.0).
 func HTTP(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {

@@ -21,20 +21,26 @@ const DevProviderURL = "http://127.0.0.1:3000"
 // identity provider "devpartner") holding apiKey, whose webhooks go to
 // webhookURL ("" for none).
 func DevRegistry(apiKey, webhookURL, providerURL string) *Registry {
+	r, err := Parse([]byte(DevRegistryJSON(apiKey, webhookURL, providerURL)))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// DevRegistryJSON is DevRegistry's document, in the secret's shape (the
+// bench stores it in Secrets Manager).
+func DevRegistryJSON(apiKey, webhookURL, providerURL string) string {
 	if providerURL == "" {
 		providerURL = DevProviderURL
 	}
 	hook, _ := json.Marshal(webhookURL)
 	mx, _ := json.Marshal(providerURL + "/kyc/" + SessionIDPlaceholder)
-	r, err := Parse([]byte(`{"partners":[{"id":"` + DevPartnerID + `","name":"Local Development Partner",
+	return `{"partners":[{"id":"` + DevPartnerID + `","name":"Local Development Partner",
 		"apiKeySha256":["` + KeyDigest(apiKey) + `"],"flow":"API",
 		"kycTemplates":{"MX":{"templateId":"mx-basic","linkUrl":` + string(mx) + `},
 		                "US":{"templateId":"us-basic","linkUrl":` + string(mx) + `}},
-		"webhook":{"url":` + string(hook) + `},"identityProvider":"devpartner"}]}`))
-	if err != nil {
-		panic(err)
-	}
-	return r
+		"webhook":{"url":` + string(hook) + `},"identityProvider":"devpartner"}]}`
 }
 
 // DevWebhookSecrets is the development partner's webhook secret document.

@@ -25,6 +25,15 @@ type Route struct {
 	Pattern string
 	Failure string
 	Handler func(*app.Deps) httpx.Handler
+	// Needs are what its requests read over the network, which its
+	// function starts fetching during initialisation (app.Deps.Prefetch).
+	Needs app.Needs
+}
+
+// Needing is rt with its needs.
+func (rt Route) Needing(n app.Needs) Route {
+	rt.Needs = n
+	return rt
 }
 
 // Of is the route of method h of a surface's API, which newAPI builds over

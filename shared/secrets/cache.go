@@ -6,6 +6,7 @@ package secrets
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -41,24 +42,58 @@ func NewCache[T any](load func(ctx context.Context) (T, error)) *Cache[T] {
 	return &Cache[T]{Load: load, TTL: defaultTTL, RetryAfter: DefaultRetryAfter, Now: time.Now}
 }
 
-// Get returns the cached value, fetching it when it is missing or stale.
+// Get returns the cached value, fetching it when it is missing or stale. A
+// Get that finds a fetch under way waits for it; when that was a prefetch
+// and it failed, Get fetches again itself (a failed prefetch never fails a
+// request on its own).
 func (c *Cache[T]) Get(ctx context.Context) (T, error) {
 	if v, ok := c.fresh(); ok {
 		return v, nil
 	}
-	ch := c.group.DoChan("", func() (any, error) { return c.refresh(ctx) })
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			var zero T
-			return zero, res.Err
+	var zero T
+	for attempt := 0; ; attempt++ {
+		ch := c.group.DoChan("", func() (any, error) { return c.refresh(ctx) })
+		select {
+		case res := <-ch:
+			var pf *prefetchError
+			switch {
+			case errors.As(res.Err, &pf) && attempt == 0:
+				continue
+			case pf != nil:
+				return zero, pf.err
+			case res.Err != nil:
+				return zero, res.Err
+			}
+			return res.Val.(T), nil
+		case <-ctx.Done():
+			return zero, ctx.Err()
 		}
-		return res.Val.(T), nil
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
 	}
 }
+
+// Prefetch starts fetching the value when it is missing or stale, and
+// returns at once: a container starts, during its initialisation, the
+// fetches its first request will need. A Get meanwhile waits for this
+// fetch; if it fails, that Get fetches again.
+func (c *Cache[T]) Prefetch() {
+	if _, ok := c.fresh(); ok {
+		return
+	}
+	c.group.DoChan("", func() (any, error) {
+		v, err := c.refresh(context.Background())
+		if err != nil {
+			return v, &prefetchError{err}
+		}
+		return v, nil
+	})
+}
+
+// prefetchError is the failure of a Prefetch, which a waiting Get does not
+// take for its own.
+type prefetchError struct{ err error }
+
+func (e *prefetchError) Error() string { return "prefetch: " + e.err.Error() }
+func (e *prefetchError) Unwrap() error { return e.err }
 
 func (c *Cache[T]) refresh(ctx context.Context) (T, error) {
 	// Another caller may have refreshed while this one waited for the flight.

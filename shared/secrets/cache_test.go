@@ -109,3 +109,104 @@ func TestCacheWaiterCancellationDoesNotFailTheFetch(t *testing.T) {
 		t.Fatalf("fetch failed with a cancelled waiter: %d %v", v, err)
 	}
 }
+
+// TestPrefetchIsJoinedByGet: a Get that arrives while a prefetch is under
+// way waits for it: one fetch in all.
+func TestPrefetchIsJoinedByGet(t *testing.T) {
+	var loads atomic.Int32
+	release := make(chan struct{})
+	c := NewCache(func(context.Context) (int, error) {
+		loads.Add(1)
+		<-release
+		return 7, nil
+	})
+	c.Prefetch()
+	got := make(chan int)
+	go func() {
+		v, err := c.Get(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		got <- v
+	}()
+	for loads.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if v := <-got; v != 7 || loads.Load() != 1 {
+		t.Fatalf("got %d after %d loads, want 7 after 1", v, loads.Load())
+	}
+	c.Prefetch() // fresh: nothing to do
+	if loads.Load() != 1 {
+		t.Fatal("a prefetch of a fresh value fetched")
+	}
+}
+
+// TestFailedPrefetchIsFetchedAgainByTheRequest: a Get waiting on a
+// prefetch that fails does not answer with the prefetch's failure: it
+// fetches again, and answers with that fetch's result.
+func TestFailedPrefetchIsFetchedAgainByTheRequest(t *testing.T) {
+	for _, secondFails := range []bool{false, true} {
+		var loads atomic.Int32
+		release := make(chan struct{})
+		c := NewCache(func(context.Context) (int, error) {
+			n := loads.Add(1)
+			if n == 1 {
+				<-release
+				return 0, errors.New("prefetch: connection reset")
+			}
+			if secondFails {
+				return 0, errors.New("request: connection reset")
+			}
+			return 9, nil
+		})
+		c.Prefetch()
+		for loads.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		type result struct {
+			v   int
+			err error
+		}
+		got := make(chan result)
+		go func() {
+			v, err := c.Get(context.Background())
+			got <- result{v, err}
+		}()
+		time.Sleep(10 * time.Millisecond) // the Get joins the prefetch
+		close(release)
+		r := <-got
+		switch {
+		case loads.Load() != 2:
+			t.Fatalf("%d loads, want 2 (the prefetch, then the request's own)", loads.Load())
+		case !secondFails && (r.err != nil || r.v != 9):
+			t.Fatalf("got %d %v, want the request's own fetch, 9", r.v, r.err)
+		case secondFails && (r.err == nil || r.err.Error() != "request: connection reset"):
+			t.Fatalf("got %v, want the request's own failure", r.err)
+		}
+	}
+}
+
+// TestFailedPrefetchIsNotKept: after a prefetch failed, the next Get
+// fetches.
+func TestFailedPrefetchIsNotKept(t *testing.T) {
+	var loads atomic.Int32
+	done := make(chan struct{})
+	c := NewCache(func(context.Context) (int, error) {
+		if loads.Add(1) == 1 {
+			defer close(done)
+			return 0, errors.New("down")
+		}
+		return 3, nil
+	})
+	c.Prefetch()
+	<-done
+	for i := 0; ; i++ { // the flight ends just after the load returns
+		if v, err := c.Get(context.Background()); err == nil && v == 3 {
+			break
+		} else if i > 1000 {
+			t.Fatalf("got %d %v", v, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

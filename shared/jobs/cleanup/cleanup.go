@@ -8,5 +8,9 @@ import (
 	"github.com/partner-identity/api/shared/kyc"
 )
 
+// Needs are what its invocations read over the network: the table only
+// (app.Deps.Prefetch).
+const Needs = app.NeedTable
+
 // New is the cleanup over d.
 func New(d *app.Deps) *kyc.Cleaner { return kyc.NewCleaner(d.Store, d.Now) }

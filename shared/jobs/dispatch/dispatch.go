@@ -19,6 +19,11 @@ import (
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
+// Needs are what its invocations use over the network: the events (the
+// table), the partners' URLs (the registry), their signing secrets and the
+// retry queue (app.Deps.Prefetch).
+const Needs = app.NeedTable | app.NeedRegistry | app.NeedWebhookSecrets | app.NeedQueue
+
 // New is the dispatcher over d: retries to d's retry queue (d's own queue
 // when set; without a queue URL, outside Lambda, one in process that
 // hands messages back to this dispatcher), dead letters to d's SQS queue

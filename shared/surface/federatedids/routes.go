@@ -15,10 +15,14 @@ func newAPI(d *app.Deps) *API {
 	}
 }
 
+// needs are what every route of the surface reads: the service keys (the
+// token), the registry (the token's partner) and the table.
+const needs = app.NeedRegistry | app.NeedServiceKeys | app.NeedTable
+
 // The routes of the surface, one function each; every 500 is the
 // dialect's internal-server-error.
 var (
-	SetIdentityRoute    = router.Of("set-federated-identity", "PUT /federated-identities/{identityProvider}", "", newAPI, (*API).SetIdentity)
-	DeleteIdentityRoute = router.Of("delete-federated-identity", "DELETE /federated-identities/{identityProvider}", "", newAPI, (*API).DeleteIdentity)
-	ListIdentitiesRoute = router.Of("list-federated-identities", "GET /federated-identities", "", newAPI, (*API).ListIdentities)
+	SetIdentityRoute    = router.Of("set-federated-identity", "PUT /federated-identities/{identityProvider}", "", newAPI, (*API).SetIdentity).Needing(needs)
+	DeleteIdentityRoute = router.Of("delete-federated-identity", "DELETE /federated-identities/{identityProvider}", "", newAPI, (*API).DeleteIdentity).Needing(needs)
+	ListIdentitiesRoute = router.Of("list-federated-identities", "GET /federated-identities", "", newAPI, (*API).ListIdentities).Needing(needs)
 )

@@ -40,8 +40,8 @@ func newAPI(d *app.Deps) *API {
 
 // The routes, one function each.
 var (
-	SumsubRoute = router.Of("kyc-sumsub-webhook", "POST /kyc/providers/sumsub/webhook", apierr.MsgInternal, newAPI, (*API).Sumsub)
-	HostedRoute = router.Of("kyc-hosted-webhook", "POST /kyc/providers/hosted/webhook", apierr.MsgInternal, newAPI, (*API).Hosted)
+	SumsubRoute = router.Of("kyc-sumsub-webhook", "POST /kyc/providers/sumsub/webhook", apierr.MsgInternal, newAPI, (*API).Sumsub).Needing(app.NeedKYCProviders | app.NeedTable)
+	HostedRoute = router.Of("kyc-hosted-webhook", "POST /kyc/providers/hosted/webhook", apierr.MsgInternal, newAPI, (*API).Hosted).Needing(app.NeedKYCProviders | app.NeedTable)
 )
 
 // accepted is the answer to an accepted callback: what was done with it.

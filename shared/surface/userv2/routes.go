@@ -20,8 +20,12 @@ func newAPI(d *app.Deps) *API {
 	}
 }
 
+// needs are what every route of the surface reads: the service keys (the
+// token, the pepper), the registry (the partner) and the table.
+const needs = app.NeedRegistry | app.NeedServiceKeys | app.NeedTable
+
 // The routes of the surface, one function each; every 500 is ER999.
 var (
-	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", "", newAPI, (*API).LinkIdentifier)
-	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", "", newAPI, (*API).UserInfo)
+	LinkIdentifierRoute = router.Of("link-identifier", "POST /api/v2/user/link-identifier", "", newAPI, (*API).LinkIdentifier).Needing(needs)
+	UserInfoRoute       = router.Of("user-info", "GET /api/v2/user/info", "", newAPI, (*API).UserInfo).Needing(needs)
 )

@@ -11,7 +11,7 @@ import (
 )
 
 // NewQueue creates an SQS queue of a name of its own starting with name.
-func NewQueue(t *testing.T, q *sqs.Client, name string) string {
+func NewQueue(t testing.TB, q *sqs.Client, name string) string {
 	t.Helper()
 	created, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String(name + "-" + strconv.FormatInt(time.Now().UnixNano(), 10))})
 	if err != nil {
@@ -22,7 +22,7 @@ func NewQueue(t *testing.T, q *sqs.Client, name string) string {
 
 // ReceiveAll takes (receives and deletes) every message visible in the
 // queue at url: their bodies and message ids.
-func ReceiveAll(t *testing.T, q *sqs.Client, url string) (bodies, ids []string) {
+func ReceiveAll(t testing.TB, q *sqs.Client, url string) (bodies, ids []string) {
 	t.Helper()
 	for {
 		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})

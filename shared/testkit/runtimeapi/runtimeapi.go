@@ -35,6 +35,9 @@ type Result struct {
 	// on a cold start, the end of its initialisation); At is when its
 	// answer arrived.
 	Fetched, At time.Time
+	// PeakRSS is the process's peak resident memory in bytes when this
+	// answer arrived (ColdStart only).
+	PeakRSS int64
 }
 
 type invocation struct {
@@ -181,7 +184,29 @@ func (s *Server) Start(binary string, env []string, stderr io.Writer) (*Process,
 // Stop kills the process and waits for it.
 func (p *Process) Stop() {
 	p.cmd.Process.Kill()
-	<-p.exited
+	err := <-p.exited
+	p.exited <- err
+}
+
+// PeakRSS is the running process's peak resident memory in bytes so far
+// (VmHWM of /proc/PID/status: the program's own, unlike the rusage of a
+// child, which Linux counts from the parent's memory at fork); 0 when it
+// cannot be read.
+func (p *Process) PeakRSS() int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 // ErrExited is returned when the process ends before answering.
@@ -219,6 +244,7 @@ func ColdStart(ctx context.Context, binary string, env []string, event []byte, s
 	defer p.Stop()
 	select {
 	case r := <-done:
+		r.PeakRSS = p.PeakRSS()
 		return r.At.Sub(p.Started), r, nil
 	case err := <-p.exited:
 		p.exited <- err

@@ -1,0 +1,447 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/kycproviders"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/servicekeys"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/testkit/netlink"
+	"github.com/partner-identity/api/shared/testkit/runtimeapi"
+	"github.com/partner-identity/api/shared/testkit/sam"
+	"github.com/partner-identity/api/shared/tokens"
+	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhooksig"
+)
+
+var (
+	rtt       = flag.Duration("rtt", 10*time.Millisecond, "round-trip time of the network bench's links to DynamoDB, Secrets Manager and SQS")
+	netStarts = flag.Int("net-starts", 15, "cold starts over the network per binary, of which the median is reported")
+)
+
+// devWebhookURL is the development partner's webhook URL in the network
+// bench (https to a host name, as a registry in Lambda must have): a test
+// event and a redelivery are accepted; no delivery is measured.
+const devWebhookURL = "https://hooks.example.com/identity"
+
+// netWorld is DynamoDB, Secrets Manager and SQS (moto_server) each behind
+// a link of its own (a host on loopback, TLS, a fixed round-trip time),
+// holding the development partner's registry, keys and secrets and the
+// development user that the events/ files name.
+type netWorld struct {
+	srv            *moto.Server
+	deps           *app.Deps // the table and secrets, reached directly (no link): for seeding
+	table          string
+	ddb, sm, queue *netlink.Link
+	env            []string
+	keys           *servicekeys.Keys
+	created        int // create-user's events so far (each a new externalUserId)
+}
+
+func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
+	t.Helper()
+	srv := moto.Require(t)
+	_, table := srv.NewTable(t, nil, nil)
+	cfg := srv.Config(nil, nil)
+	ctx := context.Background()
+	d, err := app.Build(ctx, app.Config{Store: "dynamodb", TableName: table, AWS: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := devdata.SeedUser(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	w := &netWorld{srv: srv, deps: d, table: table}
+	w.keys, err = servicekeys.Parse([]byte(servicekeys.DevDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix := fmt.Sprint(time.Now().UnixNano())
+	sm := secretsmanager.NewFromConfig(cfg)
+	ids := map[string]string{}
+	for name, doc := range map[string]string{
+		"PARTNERS_SECRET_ID":        partners.DevRegistryJSON(partners.DevAPIKey, devWebhookURL, ""),
+		"SERVICE_KEYS_SECRET_ID":    servicekeys.DevDocument,
+		"TOKEN_SIGNING_SECRET_ID":   servicekeys.DevDocument,
+		"WEBHOOK_SECRETS_SECRET_ID": partners.DevWebhookSecrets,
+		"KYC_PROVIDERS_SECRET_ID":   kycproviders.DevDocument,
+	} {
+		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(strings.ToLower(name) + "-" + suffix), SecretString: aws.String(doc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = *out.ARN
+	}
+	q := sqs.NewFromConfig(cfg)
+	retries, dlq := moto.NewQueue(t, q, "bench-retries"), moto.NewQueue(t, q, "bench-dlq")
+
+	ca, err := netlink.NewCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct {
+		link **netlink.Link
+		ip   string
+	}{{&w.ddb, "127.0.0.2"}, {&w.sm, "127.0.0.3"}, {&w.queue, "127.0.0.4"}} {
+		if *l.link, err = netlink.Start(ca, l.ip, srv.Endpoint, rtt); err != nil {
+			t.Fatal(err)
+		}
+		link := *l.link
+		t.Cleanup(func() { link.Close() })
+	}
+	// As in Lambda (no LAMBDA_LOCAL_EMULATION): every secret from Secrets
+	// Manager, the table in DynamoDB, the queues in SQS, each service at
+	// its own host; the test CA trusted through SSL_CERT_FILE.
+	w.env = []string{
+		"AWS_REGION=" + cfg.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_ENDPOINT_URL_DYNAMODB=" + w.ddb.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + w.sm.URL, "AWS_ENDPOINT_URL_SQS=" + w.queue.URL,
+		"SSL_CERT_FILE=" + ca.File, "TABLE_NAME=" + table, "STORE=dynamodb", "LOG_LEVEL=warn",
+		"WEBHOOK_RETRY_QUEUE_URL=" + retries, "WEBHOOK_DLQ_URL=" + dlq, "BASELINE_PK=USER#" + devdata.UserID,
+	}
+	for name, id := range ids {
+		w.env = append(w.env, name+"="+id)
+	}
+	return w
+}
+
+// event is fn's events/ file as the bench sends it over the network: a
+// user token minted now (the files' development tokens outlive the hour a
+// deployed function accepts), a hosted callback signed now, and for
+// delete-user a fresh user to erase (seeded directly, untimed).
+func (w *netWorld) event(t testing.TB, fn string) []byte {
+	t.Helper()
+	file := fn
+	switch fn {
+	case "cleanup-kyc-sessions":
+		file = "cleanup-schedule"
+	case "dynamo":
+		file = "get-user"
+	}
+	raw := mustRead(t, "events/"+file+".json")
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	headers, _ := ev["headers"].(map[string]any)
+	now := time.Now()
+	for _, h := range []string{"authorization", "user-authorization"} {
+		if v, ok := headers[h].(string); ok && strings.HasPrefix(v, "Bearer ") {
+			tok, err := tokens.Mint(w.keys, devdata.UserID, partners.DevPartnerID, now, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			headers[h] = "Bearer " + tok.Token
+		}
+	}
+	if fn == "kyc-hosted-webhook" {
+		doc, err := kycproviders.Parse([]byte(kycproviders.DevDocument))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		webhooksig.SetHeaders(h, []webhooksig.Key{doc.Hosted.Key}, "cb_"+fmt.Sprint(now.UnixNano()), []byte(ev["body"].(string)), now)
+		for _, k := range []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
+			headers[strings.ToLower(k)] = h.Get(k)
+		}
+	}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn == "create-user" {
+		w.created++
+		newExternalID(out, w.created)
+	}
+	if fn == "delete-user" {
+		id := users.NewUserID()
+		if err := seedErasable(context.Background(), w.deps, id); err != nil {
+			t.Fatal(err)
+		}
+		out = []byte(strings.ReplaceAll(string(out), devdata.UserID, id))
+	}
+	return out
+}
+
+// netSubjects are the binaries of the network bench: the baseline
+// (bench/dynamo) and every function, built for this machine into dir,
+// each also without prefetching (-tags noprefetch) when before is set.
+func netSubjects(t testing.TB, dir string, before bool) (names []string, bins map[string]string) {
+	t.Helper()
+	names = append([]string{"dynamo"}, sam.Sorted(sam.FunctionIDs(t))...)
+	bins = map[string]string{}
+	for _, tags := range []string{"", "noprefetch"} {
+		if tags != "" && !before {
+			continue
+		}
+		out := filepath.Join(dir, "net"+tags)
+		args := []string{"build", "-tags", strings.TrimSuffix("lambda.norpc,"+tags, ","), "-trimpath", "-ldflags", "-s -w", "-o", out + string(os.PathSeparator), "./functions/...", "./bench/dynamo"}
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env = testkit.Root(), append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, b)
+		}
+		for _, n := range names {
+			key := n
+			if tags != "" {
+				key += " " + tags
+			}
+			bins[key] = filepath.Join(out, n)
+		}
+	}
+	return names, bins
+}
+
+// netStart is one cold start over the network: process start to first
+// response, its answer, its peak memory.
+func (w *netWorld) netStart(t testing.TB, bin, fn string) (time.Duration, runtimeapi.Result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	d, res, err := runtimeapi.ColdStart(ctx, bin, w.env, w.event(t, fn), &logs)
+	if err != nil || res.Error {
+		t.Fatalf("%s: %v %s\n%s", fn, err, res.Body, logs.String())
+	}
+	if s := statusOf(t, res.Body); s >= 500 && fn != "unmatched-route" {
+		t.Fatalf("%s answered %s\n%s", fn, res.Body, logs.String())
+	}
+	return d, res
+}
+
+// warmPeak is fn's peak memory after n invocations of its event in one
+// container over the network.
+func (w *netWorld) warmPeak(t testing.TB, bin, fn string, n int) int64 {
+	t.Helper()
+	s, err := runtimeapi.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.Start(bin, w.env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		if _, err := s.Invoke(ctx, p, w.event(t, fn)); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+	}
+	peak := p.PeakRSS()
+	p.Stop()
+	return peak
+}
+
+// TestEveryFunctionOverTheNetwork: every function, configured as in Lambda
+// (every secret from Secrets Manager, DynamoDB, SQS, each at a host of its
+// own over TLS, with a round-trip time), answers its event from a cold
+// start; the baseline too. make test runs it with a short round trip; make
+// bench measures with the same harness (TestNetworkTable).
+func TestEveryFunctionOverTheNetwork(t *testing.T) {
+	if *table {
+		t.Skip("the table measures these")
+	}
+	w := newNetWorld(t, 2*time.Millisecond)
+	names, bins := netSubjects(t, t.TempDir(), false)
+	want := map[string]int{
+		"dynamo": 200, "create-user": 201, "get-user": 200, "find-user": 200, "delete-user": 204, "create-verification-link": 201,
+		"get-user-kyc": 200, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 200, "create-user-token": 201, "link-identifier": 200,
+		"user-info": 200, "set-federated-identity": 204, "delete-federated-identity": 204, "list-federated-identities": 200,
+		"list-webhook-events": 200, "redeliver-webhook-event": 202, "send-test-webhook": 202, "unmatched-route": 405,
+	}
+	for _, fn := range names {
+		t.Run(fn, func(t *testing.T) {
+			_, res := w.netStart(t, bins[fn], fn)
+			status, http := want[fn]
+			if http && statusOf(t, res.Body) != status {
+				t.Fatalf("answered %s, want %d", res.Body, status)
+			}
+			if !http && !strings.Contains(string(res.Body), `"batchItemFailures":[]`) && !strings.Contains(string(res.Body), `"done":true`) {
+				t.Fatalf("answered %s", res.Body)
+			}
+		})
+	}
+}
+
+// netRow is one binary's figures over the network.
+type netRow struct {
+	name                 string
+	cold, coldBefore     time.Duration
+	peakCold, peakWarm   int64
+	excess, excessBefore float64 // over the baseline, in round trips
+	status               int
+}
+
+// TestNetworkTable is make bench's second table: each function's first
+// response over the network, with and without prefetching, next to the
+// baseline's, and its peak memory cold and warm.
+func TestNetworkTable(t *testing.T) {
+	if !*table {
+		t.Skip("make bench runs this (-table)")
+	}
+	w := newNetWorld(t, *rtt)
+	names, bins := netSubjects(t, t.TempDir(), true)
+	if *only != "" {
+		names = slices.DeleteFunc(names, func(n string) bool { return n != "dynamo" && !slices.Contains(strings.Split(*only, ","), n) })
+	}
+	variants := []string{"", " noprefetch"}
+	ds := map[string][]time.Duration{}
+	rows := map[string]*netRow{}
+	for _, n := range names {
+		rows[n] = &netRow{name: n}
+		w.netStart(t, bins[n], n) // unmeasured: the page cache, and the answer checked
+	}
+	for round := 0; round < *netStarts; round++ {
+		for _, n := range names {
+			for _, v := range variants {
+				if n == "dynamo" && v != "" {
+					continue
+				}
+				d, res := w.netStart(t, bins[n+v], n)
+				ds[n+v] = append(ds[n+v], d)
+				if v == "" {
+					rows[n].peakCold = max(rows[n].peakCold, res.PeakRSS)
+					rows[n].status = statusOf(t, res.Body)
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		rows[n].peakWarm = w.warmPeak(t, bins[n], n, warmInvocations)
+	}
+	base := median(sorted(ds["dynamo"]))
+	fmt.Printf("\nover the network: %s/%s, %d CPUs; DynamoDB, Secrets Manager and SQS (moto_server) each at a host of its own over TLS,\n"+
+		"round-trip time %v (netlink: TCP's handshake, TLS 1.3's and each request one RTT each); first response = median of %d cold starts in rounds,\n"+
+		"process start to first response, with prefetching (as shipped) and without (-tags noprefetch, as before it);\n"+
+		"excess = (first response - baseline's) / RTT; baseline = bench/dynamo, one GetItem, no secret; peak = max RSS, cold (first response) and warm (after %d invocations)\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *rtt, *netStarts, warmInvocations)
+	fmt.Printf("%-26s %9s %7s  %9s %7s  %9s %9s\n", "binary", "first ms", "excess", "before ms", "excess", "peak cold", "peak warm")
+	for _, n := range names {
+		r := rows[n]
+		r.cold = median(sorted(ds[n]))
+		r.excess = float64(r.cold-base) / float64(*rtt)
+		if n == "dynamo" {
+			fmt.Printf("%-26s %9.1f %7s  %9s %7s  %8.1fM %8.1fM\n", n+" (baseline)", ms(r.cold), "", "", "", mb(r.peakCold), mb(r.peakWarm))
+			continue
+		}
+		r.coldBefore = median(sorted(ds[n+" noprefetch"]))
+		r.excessBefore = float64(r.coldBefore-base) / float64(*rtt)
+		fmt.Printf("%-26s %9.1f %7.2f  %9.1f %7.2f  %8.1fM %8.1fM\n", n, ms(r.cold), r.excess, ms(r.coldBefore), r.excessBefore, mb(r.peakCold), mb(r.peakWarm))
+	}
+}
+
+// warmInvocations is how many events the warm peak memory is measured after.
+const warmInvocations = 100
+
+func sorted(ds []time.Duration) []time.Duration {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return ds
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// TestPrefetchBeforeTheFirstEvent: the real get-user binary, configured as
+// in Lambda over the links, connects to DynamoDB and fetches the registry
+// from Secrets Manager before its first event arrives; its first request
+// then opens no connection and fetches no secret (one connection, one
+// GetItem, one GetSecretValue in all). When that prefetch fails, the
+// request fetches the registry itself and answers 200.
+func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
+	if *table {
+		t.Skip("make test runs this")
+	}
+	w := newNetWorld(t, time.Millisecond)
+	bin := filepath.Join(t.TempDir(), "get-user")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/get-user")
+	cmd.Dir, cmd.Env = testkit.Root(), append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	start := func(t *testing.T) (*runtimeapi.Server, *runtimeapi.Process, *strings.Builder) {
+		for _, l := range []*netlink.Link{w.ddb, w.sm} {
+			l.Conns.Store(0)
+			l.Requests.Store(0)
+		}
+		s, err := runtimeapi.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		var logs strings.Builder
+		p, err := s.Start(bin, w.env, &logs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Stop)
+		return s, p, &logs
+	}
+	waitFor := func(t *testing.T, what string, cond func() bool) {
+		t.Helper()
+		for stop := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(stop) {
+				t.Fatalf("no %s before the first event", what)
+			}
+		}
+	}
+	invoke := func(t *testing.T, s *runtimeapi.Server, p *runtimeapi.Process, logs *strings.Builder) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		res, err := s.Invoke(ctx, p, w.event(t, "get-user"))
+		if err != nil || statusOf(t, res.Body) != 200 {
+			t.Fatalf("first request: %v %s\n%s", err, res.Body, logs)
+		}
+	}
+
+	t.Run("prefetched", func(t *testing.T) {
+		s, p, logs := start(t)
+		waitFor(t, "connection to DynamoDB", func() bool { return w.ddb.Conns.Load() == 1 })
+		waitFor(t, "registry fetch", func() bool { return w.sm.Requests.Load() == 1 })
+		invoke(t, s, p, logs)
+		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 1 || r != 1 || sm != 1 {
+			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 1, 1, 1", c, r, sm)
+		}
+	})
+	t.Run("prefetch failed", func(t *testing.T) {
+		var refused atomic.Bool
+		w.sm.Fault = func(rw http.ResponseWriter, r *http.Request) bool {
+			if refused.Swap(true) {
+				return false
+			}
+			rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			rw.WriteHeader(http.StatusBadRequest)
+			io.WriteString(rw, `{"__type":"AccessDeniedException","message":"refused once"}`)
+			return true
+		}
+		t.Cleanup(func() { w.sm.Fault = nil })
+		s, p, logs := start(t)
+		waitFor(t, "registry fetch", func() bool { return refused.Load() })
+		invoke(t, s, p, logs)
+		if n := w.sm.Requests.Load(); n != 2 {
+			t.Fatalf("Secrets Manager: %d requests, want 2 (the failed prefetch, the request's own)", n)
+		}
+	})
+}

@@ -38,6 +38,7 @@ import (
 var (
 	rtt       = flag.Duration("rtt", 10*time.Millisecond, "round-trip time of the network bench's links to DynamoDB, Secrets Manager and SQS")
 	netStarts = flag.Int("net-starts", 15, "cold starts over the network per binary, of which the median is reported")
+	traceFns  = flag.String("trace", "get-user", "comma-separated functions whose cold start over the network the table follows with a timeline")
 )
 
 // devWebhookURL is the development partner's webhook URL in the network
@@ -100,11 +101,14 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// DynamoDB through moto's one-request-at-a-time proxy (its
+	// transactions); Secrets Manager and SQS straight to moto, so that
+	// two secrets fetched at once are served at once, as in AWS.
 	for _, l := range []struct {
-		link **netlink.Link
-		ip   string
-	}{{&w.ddb, "127.0.0.2"}, {&w.sm, "127.0.0.3"}, {&w.queue, "127.0.0.4"}} {
-		if *l.link, err = netlink.Start(ca, l.ip, srv.Endpoint, rtt); err != nil {
+		link        **netlink.Link
+		ip, backend string
+	}{{&w.ddb, "127.0.0.2", srv.Endpoint}, {&w.sm, "127.0.0.3", srv.Direct}, {&w.queue, "127.0.0.4", srv.Direct}} {
+		if *l.link, err = netlink.Start(ca, l.ip, l.backend, rtt); err != nil {
 			t.Fatal(err)
 		}
 		link := *l.link
@@ -230,8 +234,8 @@ func (w *netWorld) netStart(t testing.TB, bin, fn string) (time.Duration, runtim
 }
 
 // warmPeak is fn's peak memory after n invocations of its event in one
-// container over the network.
-func (w *netWorld) warmPeak(t testing.TB, bin, fn string, n int) int64 {
+// container over the network, and its CPU time for all of them.
+func (w *netWorld) warmPeak(t testing.TB, bin, fn string, n int) (int64, time.Duration) {
 	t.Helper()
 	s, err := runtimeapi.New()
 	if err != nil {
@@ -251,7 +255,7 @@ func (w *netWorld) warmPeak(t testing.TB, bin, fn string, n int) int64 {
 	}
 	peak := p.PeakRSS()
 	p.Stop()
-	return peak
+	return peak, p.CPU()
 }
 
 // TestEveryFunctionOverTheNetwork: every function, configured as in Lambda
@@ -265,6 +269,7 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 	}
 	w := newNetWorld(t, 2*time.Millisecond)
 	names, bins := netSubjects(t, t.TempDir(), false)
+	tpl, ids := sam.Transform(t), sam.FunctionIDs(t)
 	want := map[string]int{
 		"dynamo": 200, "create-user": 201, "get-user": 200, "find-user": 200, "delete-user": 204, "create-verification-link": 201,
 		"get-user-kyc": 200, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 200, "create-user-token": 201, "link-identifier": 200,
@@ -274,6 +279,15 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 	for _, fn := range names {
 		t.Run(fn, func(t *testing.T) {
 			_, res := w.netStart(t, bins[fn], fn)
+			if fn != "dynamo" {
+				// The size the template gives it keeps 4x headroom over what
+				// its first response took (the warm peak is within 2 MB of it:
+				// make bench).
+				mem, _ := tpl.Resources[ids[fn]].Properties["MemorySize"].(float64)
+				if res.PeakRSS == 0 || float64(4*res.PeakRSS) > mem*(1<<20) {
+					t.Errorf("peak memory %.1f MB, MemorySize %v MB: less than 4x headroom", mb(res.PeakRSS), mem)
+				}
+			}
 			status, http := want[fn]
 			if http && statusOf(t, res.Body) != status {
 				t.Fatalf("answered %s, want %d", res.Body, status)
@@ -290,7 +304,8 @@ type netRow struct {
 	name                 string
 	cold, coldBefore     time.Duration
 	peakCold, peakWarm   int64
-	excess, excessBefore float64 // over the baseline, in round trips
+	cpuCold, cpuWarm     time.Duration // to the first response; per warm invocation
+	excess, excessBefore float64       // over the baseline, in round trips
 	status               int
 }
 
@@ -307,7 +322,7 @@ func TestNetworkTable(t *testing.T) {
 		names = slices.DeleteFunc(names, func(n string) bool { return n != "dynamo" && !slices.Contains(strings.Split(*only, ","), n) })
 	}
 	variants := []string{"", " noprefetch"}
-	ds := map[string][]time.Duration{}
+	ds, cpu := map[string][]time.Duration{}, map[string][]time.Duration{}
 	rows := map[string]*netRow{}
 	for _, n := range names {
 		rows[n] = &netRow{name: n}
@@ -323,37 +338,74 @@ func TestNetworkTable(t *testing.T) {
 				ds[n+v] = append(ds[n+v], d)
 				if v == "" {
 					rows[n].peakCold = max(rows[n].peakCold, res.PeakRSS)
+					cpu[n] = append(cpu[n], res.CPU)
 					rows[n].status = statusOf(t, res.Body)
 				}
 			}
 		}
 	}
 	for _, n := range names {
-		rows[n].peakWarm = w.warmPeak(t, bins[n], n, warmInvocations)
+		var all time.Duration
+		rows[n].peakWarm, all = w.warmPeak(t, bins[n], n, warmInvocations)
+		rows[n].cpuCold = median(sorted(cpu[n]))
+		rows[n].cpuWarm = max(all-rows[n].cpuCold, 0) / (warmInvocations - 1)
 	}
 	base := median(sorted(ds["dynamo"]))
 	fmt.Printf("\nover the network: %s/%s, %d CPUs; DynamoDB, Secrets Manager and SQS (moto_server) each at a host of its own over TLS,\n"+
 		"round-trip time %v (netlink: TCP's handshake, TLS 1.3's and each request one RTT each); first response = median of %d cold starts in rounds,\n"+
 		"process start to first response, with prefetching (as shipped) and without (-tags noprefetch, as before it);\n"+
-		"excess = (first response - baseline's) / RTT; baseline = bench/dynamo, one GetItem, no secret; peak = max RSS, cold (first response) and warm (after %d invocations)\n",
+		"excess = (first response - baseline's) / RTT; baseline = bench/dynamo, one GetItem, no secret; peak = max RSS, cold (first response) and warm (after %d invocations);\n"+
+		"cpu = CPU time (user+system, all threads) to the first response (median), and per warm invocation over the network (the rest, averaged)\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *rtt, *netStarts, warmInvocations)
-	fmt.Printf("%-26s %9s %7s  %9s %7s  %9s %9s\n", "binary", "first ms", "excess", "before ms", "excess", "peak cold", "peak warm")
+	fmt.Printf("%-26s %9s %7s  %9s %7s  %9s %9s  %8s %8s\n", "binary", "first ms", "excess", "before ms", "excess", "peak cold", "peak warm", "cpu cold", "cpu warm")
 	for _, n := range names {
 		r := rows[n]
 		r.cold = median(sorted(ds[n]))
 		r.excess = float64(r.cold-base) / float64(*rtt)
 		if n == "dynamo" {
-			fmt.Printf("%-26s %9.1f %7s  %9s %7s  %8.1fM %8.1fM\n", n+" (baseline)", ms(r.cold), "", "", "", mb(r.peakCold), mb(r.peakWarm))
+			fmt.Printf("%-26s %9.1f %7s  %9s %7s  %8.1fM %8.1fM  %6.1fms %6.2fms\n", n+" (baseline)", ms(r.cold), "", "", "", mb(r.peakCold), mb(r.peakWarm), ms(r.cpuCold), ms(r.cpuWarm))
 			continue
 		}
 		r.coldBefore = median(sorted(ds[n+" noprefetch"]))
 		r.excessBefore = float64(r.coldBefore-base) / float64(*rtt)
-		fmt.Printf("%-26s %9.1f %7.2f  %9.1f %7.2f  %8.1fM %8.1fM\n", n, ms(r.cold), r.excess, ms(r.coldBefore), r.excessBefore, mb(r.peakCold), mb(r.peakWarm))
+		fmt.Printf("%-26s %9.1f %7.2f  %9.1f %7.2f  %8.1fM %8.1fM  %6.1fms %6.2fms\n", n, ms(r.cold), r.excess, ms(r.coldBefore), r.excessBefore, mb(r.peakCold), mb(r.peakWarm), ms(r.cpuCold), ms(r.cpuWarm))
+	}
+	for _, fn := range strings.Split(*traceFns, ",") {
+		if fn != "" && bins[fn] != "" {
+			w.timeline(t, bins, "dynamo")
+			w.timeline(t, bins, fn)
+		}
 	}
 }
 
 // warmInvocations is how many events the warm peak memory is measured after.
 const warmInvocations = 100
+
+// timeline prints what one cold start of bin (and of the baseline) did
+// over the links, in milliseconds from process start: the profile of a
+// first response.
+func (w *netWorld) timeline(t testing.TB, bins map[string]string, fn string) {
+	for _, l := range []*netlink.Link{w.ddb, w.sm, w.queue} {
+		l.Trace()
+	}
+	d, res := w.netStart(t, bins[fn], fn)
+	start := res.At.Add(-d)
+	type ev struct {
+		at   time.Duration
+		what string
+	}
+	evs := []ev{{res.Fetched.Sub(start), "runtime: first event fetched (end of init)"}, {d, "runtime: first response"}}
+	for name, l := range map[string]*netlink.Link{"dynamodb": w.ddb, "secrets manager": w.sm, "sqs": w.queue} {
+		for _, e := range l.Trace() {
+			evs = append(evs, ev{e.At.Sub(start), name + ": " + e.What})
+		}
+	}
+	slices.SortFunc(evs, func(a, b ev) int { return int(a.at - b.at) })
+	fmt.Printf("\ntimeline of one cold start of %s over the network (ms from process start; the links' own times: a request left the client RTT/2 earlier, an answer reaches it RTT/2 later):\n", fn)
+	for _, e := range evs {
+		fmt.Printf("  %7.1f  %s\n", ms(e.at), e.what)
+	}
+}
 
 func sorted(ds []time.Duration) []time.Duration {
 	ds = slices.Clone(ds)

@@ -48,6 +48,10 @@ import (
 type Server struct {
 	// Endpoint is the proxy's URL, for SDK clients.
 	Endpoint string
+	// Direct is moto_server's own URL, without the proxy that passes one
+	// request at a time: for services without transactions (Secrets
+	// Manager, SQS) when requests must run in parallel, as in AWS.
+	Direct string
 	cmd      *exec.Cmd
 	proxy    *http.Server
 }
@@ -112,8 +116,8 @@ func start() (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{cmd: cmd}
 	motoURL := fmt.Sprintf("http://127.0.0.1:%d", port)
+	s := &Server{cmd: cmd, Direct: motoURL}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(motoURL + "/moto-api/")

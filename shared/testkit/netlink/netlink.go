@@ -104,6 +104,9 @@ type Link struct {
 	// returns true (it may write its own answer).
 	Fault func(w http.ResponseWriter, r *http.Request) bool
 
+	tmu   sync.Mutex
+	trace []Event
+
 	ln  net.Listener
 	srv *http.Server
 	wg  sync.WaitGroup
@@ -130,6 +133,12 @@ func Start(ca *CA, ip string, backend string, rtt time.Duration) (*Link, error) 
 	l.srv = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			l.Requests.Add(1)
+			op := r.Header.Get("X-Amz-Target")
+			if op == "" {
+				op = r.Method + " " + r.URL.Path
+			}
+			l.record("request " + op)
+			defer l.record("answer " + op)
 			if f := l.Fault; f != nil && f(w, r) {
 				return
 			}
@@ -146,6 +155,28 @@ func Start(ca *CA, ip string, backend string, rtt time.Duration) (*Link, error) 
 		_ = l.srv.Serve(l.ln)
 	}()
 	return l, nil
+}
+
+// Event is something the link saw, at the link's end (a client sees a
+// request leave half an RTT before, an answer arrive half an RTT after).
+type Event struct {
+	At   time.Time
+	What string
+}
+
+func (l *Link) record(what string) {
+	l.tmu.Lock()
+	l.trace = append(l.trace, Event{At: time.Now(), What: what})
+	l.tmu.Unlock()
+}
+
+// Trace returns the events since the last call, and forgets them.
+func (l *Link) Trace() []Event {
+	l.tmu.Lock()
+	defer l.tmu.Unlock()
+	out := l.trace
+	l.trace = nil
+	return out
 }
 
 // Close stops the link and closes its connections.
@@ -167,6 +198,7 @@ func (d *delayListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	d.link.Conns.Add(1)
+	d.link.record("connection (TCP handshake done at +1 RTT)")
 	return newDelayConn(c, d.link.RTT), nil
 }
 

@@ -36,8 +36,10 @@ type Result struct {
 	// answer arrived.
 	Fetched, At time.Time
 	// PeakRSS is the process's peak resident memory in bytes when this
-	// answer arrived (ColdStart only).
+	// answer arrived, CPU the CPU time it had used when it was stopped right
+	// after (ColdStart only).
 	PeakRSS int64
+	CPU     time.Duration
 }
 
 type invocation struct {
@@ -209,6 +211,15 @@ func (p *Process) PeakRSS() int64 {
 	return 0
 }
 
+// CPU is the stopped process's CPU time, user and system, all its threads
+// (its rusage; 0 while it runs).
+func (p *Process) CPU() time.Duration {
+	if p.cmd.ProcessState == nil {
+		return 0
+	}
+	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+}
+
 // ErrExited is returned when the process ends before answering.
 var ErrExited = errors.New("runtimeapi: the process exited before answering")
 
@@ -245,6 +256,8 @@ func ColdStart(ctx context.Context, binary string, env []string, event []byte, s
 	select {
 	case r := <-done:
 		r.PeakRSS = p.PeakRSS()
+		p.Stop() // waiting on its next event: no CPU since the answer
+		r.CPU = p.CPU()
 		return r.At.Sub(p.Started), r, nil
 	case err := <-p.exited:
 		p.exited <- err

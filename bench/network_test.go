@@ -6,32 +6,46 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/kycproviders"
+	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/servicekeys"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/sumsub"
+	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/capacity"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/netlink"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
 	"github.com/partner-identity/api/shared/testkit/sam"
 	"github.com/partner-identity/api/shared/tokens"
 	"github.com/partner-identity/api/shared/users"
+	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhooksig"
 )
 
@@ -349,6 +363,7 @@ func TestNetworkTable(t *testing.T) {
 		rows[n].peakWarm, all = w.warmPeak(t, bins[n], n, warmInvocations)
 		rows[n].cpuCold = median(sorted(cpu[n]))
 		rows[n].cpuWarm = max(all-rows[n].cpuCold, 0) / (warmInvocations - 1)
+		netCPU[n] = rows[n].cpuWarm
 	}
 	base := median(sorted(ds["dynamo"]))
 	fmt.Printf("\nover the network: %s/%s, %d CPUs; DynamoDB, Secrets Manager and SQS (moto_server) each at a host of its own over TLS,\n"+
@@ -496,4 +511,249 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 			t.Fatalf("Secrets Manager: %d requests, want 2 (the failed prefetch, the request's own)", n)
 		}
 	})
+}
+
+// netCPU are the functions' warm CPU times per invocation measured by
+// TestNetworkTable in this run, for TestCostTable's durations.
+var netCPU = map[string]time.Duration{}
+
+// Prices, us-east-1, on-demand, as published by AWS (see
+// docs/PERFORMANCE.md for the date they were read).
+const (
+	priceAPIGatewayPerM   = 1.00         // HTTP API, per million requests (first 300 million a month)
+	priceLambdaReqPerM    = 0.20         // per million requests
+	priceLambdaGBs        = 0.0000133334 // arm64, per GB-second (first 7.5 billion GB-s a month)
+	priceRRUPerM          = 0.125        // DynamoDB on-demand, per million read request units
+	priceWRUPerM          = 0.625        // DynamoDB on-demand, per million write request units
+	priceSQSPerM          = 0.40         // SQS standard, per million requests
+	priceLogsPerGB        = 0.50         // CloudWatch Logs ingestion, per GB
+	priceXRayPerM         = 5.00         // X-Ray, per million traces recorded
+	assumedDynamoCallMs   = 5.0          // one DynamoDB call in the region, on a warm connection
+	assumedPartnerMs      = 100.0        // a partner's webhook endpoint's answer
+	assumedLogBytes       = 350.0        // the one JSON request line a function logs per call
+	assumedTracedFraction = 0.05         // X-Ray's default sampling: 1 a second, then 5 %
+)
+
+// TestCostTable is make bench's third table: what a million calls of each
+// route cost, from the request units measured on its event (item sizes by
+// DynamoDB's rules, package capacity), its memory in the template, its warm
+// CPU measured over the network and the prices above; with the dispatcher's
+// delivery of the events the route writes.
+func TestCostTable(t *testing.T) {
+	if !*table {
+		t.Skip("make bench runs this (-table)")
+	}
+	srv := moto.Require(t)
+	_, tableName := srv.NewTable(t, nil, nil)
+	cfg := srv.Config(nil, nil)
+	ctx := context.Background()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+	d, err := app.Build(ctx, app.Config{Store: "dynamodb", TableName: tableName, AWS: &cfg, DevWebhookURL: hook.URL + "/hooks", WebhookAllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := moto.TableInput(tableName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meter := &capacity.Meter{Inner: dynamodb.NewFromConfig(cfg)}
+	for _, g := range in.GlobalSecondaryIndexes {
+		ix := capacity.Index{Name: *g.IndexName}
+		for _, k := range g.KeySchema {
+			ix.Keys = append(ix.Keys, *k.AttributeName)
+		}
+		if g.Projection.ProjectionType != "ALL" {
+			ix.Projected = append([]string{}, g.Projection.NonKeyAttributes...)
+		}
+		meter.Indexes = append(meter.Indexes, ix)
+	}
+	d.Store = dynamostore.New(meter, tableName)
+	queued := &capturingQueue{}
+	d.WebhookRetries = queued
+	if err := devdata.SeedUser(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &netWorld{deps: d, keys: keys}
+	dispatcher := dispatch.New(d)
+	tpl, ids := sam.Transform(t), sam.FunctionIDs(t)
+
+	fmt.Printf("\ncost of 1 million calls, USD, us-east-1 (prices in docs/PERFORMANCE.md); request units measured on each route's event\n"+
+		"(item sizes by DynamoDB's rules); Lambda duration estimated: %.0f ms per DynamoDB call + the warm CPU measured over the network\n"+
+		"scaled to the memory's CPU share (1,769 MB = 1 vCPU), billed per ms; events: the dispatcher's delivery of what the route wrote\n"+
+		"(its reads and writes, a %.0f ms partner, 256 MB); logs %.0f bytes a call; X-Ray %.0f%% of calls\n",
+		assumedDynamoCallMs, assumedPartnerMs, assumedLogBytes, assumedTracedFraction*100)
+	fmt.Printf("%-26s %5s %5s %5s %5s %6s  %7s %7s %7s %7s %7s %7s %7s  %7s  %s\n", "route", "RRU", "WRU", "evRRU", "evWRU", "MB", "APIGW", "λ req", "λ time", "DynamoDB", "events", "logs", "X-Ray", "total", "dominant")
+	// The KYC results first: Sumsub's applies to the user's latest session,
+	// which create-verification-link would replace.
+	routes := surface.All()
+	slices.SortStableFunc(routes, func(a, b router.Route) int {
+		return boolInt(!strings.HasPrefix(a.Name, "kyc-")) - boolInt(!strings.HasPrefix(b.Name, "kyc-"))
+	})
+	for _, rt := range routes {
+		before := outboxIDs(t, ctx, srv, tableName)
+		meter.Reset()
+		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt)))
+		out, err := h.Invoke(ctx, costEvent(t, w, rt.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := statusOf(t, out); s >= 400 {
+			t.Fatalf("%s answered %s", rt.Name, out)
+		}
+		rru, wru, n := meter.Units()
+		calls := float64(n)
+		// The events the call wrote, delivered.
+		meter.Reset()
+		events := 0
+		for _, ev := range newEvents(t, ctx, srv, tableName, before) {
+			if err := dispatcher.Deliver(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			events++
+		}
+		// A redelivery: the SQS message (sent, received, deleted) and the
+		// retry function's attempt.
+		sqsRequests := 0.0
+		for _, m := range queued.take() {
+			if err := dispatcher.Retry(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			events++
+			sqsRequests += 3
+		}
+		erru, ewru, _ := meter.Units()
+		mem, _ := tpl.Resources[ids[rt.Name]].Properties["MemorySize"].(float64)
+		cpu := netCPU[rt.Name]
+		if cpu == 0 {
+			cpu = time.Millisecond
+		}
+		durMs := math.Ceil(calls*assumedDynamoCallMs + ms(cpu)*1769/mem)
+		c := map[string]float64{
+			"APIGW":    priceAPIGatewayPerM,
+			"λ req":    priceLambdaReqPerM,
+			"λ time":   mem / 1024 * durMs / 1000 * priceLambdaGBs * 1e6,
+			"DynamoDB": rru*priceRRUPerM + wru*priceWRUPerM,
+			"events": erru*priceRRUPerM + ewru*priceWRUPerM + sqsRequests*priceSQSPerM +
+				float64(events)*(priceLambdaReqPerM+0.25*math.Ceil(2*assumedDynamoCallMs+assumedPartnerMs)/1000*priceLambdaGBs*1e6),
+			"logs":  assumedLogBytes * 1e6 / 1e9 * priceLogsPerGB,
+			"X-Ray": assumedTracedFraction * priceXRayPerM,
+		}
+		total, dominant := 0.0, ""
+		for k, v := range c {
+			total += v
+			if dominant == "" || v > c[dominant] {
+				dominant = k
+			}
+		}
+		fmt.Printf("%-26s %5.1f %5.1f %5.1f %5.1f %6.0f  %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f  %7.3f  %s\n", rt.Name, rru, wru, erru, ewru, mem,
+			c["APIGW"], c["λ req"], c["λ time"], c["DynamoDB"], c["events"], c["logs"], c["X-Ray"], total, dominant)
+	}
+}
+
+// outboxIDs are the ids of the outbox events in table.
+func outboxIDs(t testing.TB, ctx context.Context, srv *moto.Server, table string) map[string]bool {
+	t.Helper()
+	evs, err := moto.OutboxEvents(ctx, dynamodb.NewFromConfig(srv.Config(nil, nil)), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, ev := range evs {
+		ids[ev.ID] = true
+	}
+	return ids
+}
+
+// newEvents are the outbox events of table not in before.
+func newEvents(t testing.TB, ctx context.Context, srv *moto.Server, table string, before map[string]bool) []store.OutboxEvent {
+	t.Helper()
+	evs, err := moto.OutboxEvents(ctx, dynamodb.NewFromConfig(srv.Config(nil, nil)), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.OutboxEvent
+	for _, ev := range evs {
+		if !before[ev.ID] {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// capturingQueue keeps the retry messages it is given.
+type capturingQueue struct {
+	mu   sync.Mutex
+	msgs []webhookqueue.Retry
+}
+
+func (q *capturingQueue) Enqueue(_ context.Context, m webhookqueue.Retry, _ time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.msgs = append(q.msgs, m)
+	return nil
+}
+
+func (q *capturingQueue) take() []webhookqueue.Retry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := q.msgs
+	q.msgs = nil
+	return out
+}
+
+// costEvent is fn's event as the cost table sends it: the network bench's
+// (fresh tokens, a hosted callback signed now), and the path that writes
+// where the events/ file meets a no-op in a seeded store: link-identifier
+// links a new identifier (the file's is linked already; user-info then
+// names the user by it), Sumsub's result is newer than the session
+// (re-signed).
+func costEvent(t testing.TB, w *netWorld, fn string) []byte {
+	t.Helper()
+	ev := w.event(t, fn)
+	switch fn {
+	case "link-identifier", "user-info": // the new identifier, then the user by it
+		return []byte(strings.ReplaceAll(string(ev), devdata.Identifier, "cost"+strings.Repeat("0", 59)+"1"))
+	case "kyc-sumsub-webhook", "kyc-hosted-webhook":
+		// A result that leaves the user open to a new session (the table
+		// runs them before create-verification-link), at now.
+		var e map[string]any
+		if err := json.Unmarshal(ev, &e); err != nil {
+			t.Fatal(err)
+		}
+		body := strings.NewReplacer("2026-11-23 10:00:00.000", time.Now().UTC().Format("2006-01-02 15:04:05.000"),
+			`"reviewAnswer":"GREEN"`, `"reviewAnswer":"RED","reviewRejectType":"RETRY"`, `"status":"APPROVED"`, `"status":"IN_REVIEW"`).Replace(e["body"].(string))
+		doc, err := kycproviders.Parse([]byte(kycproviders.DevDocument))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e["body"] = body
+		headers := e["headers"].(map[string]any)
+		if fn == "kyc-sumsub-webhook" {
+			headers["x-payload-digest"] = sumsub.Digest(doc.Sumsub.WebhookSecret, []byte(body))
+		} else {
+			h := http.Header{}
+			webhooksig.SetHeaders(h, []webhooksig.Key{doc.Hosted.Key}, "cb_cost", []byte(body), time.Now())
+			for _, k := range []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
+				headers[strings.ToLower(k)] = h.Get(k)
+			}
+		}
+		out, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return ev
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -22,7 +22,7 @@ func TestSizeByDynamoDBsRules(t *testing.T) {
 	}{
 		{map[string]types.AttributeValue{"pk": s("USER#1")}, 2 + 6},
 		{map[string]types.AttributeValue{"ttl": n("1795428000")}, 3 + 4 + 1}, // 7 significant digits: 4, plus 1
-		{map[string]types.AttributeValue{"n": n("0.0500")}, 1 + 1 + 1},         // one significant digit
+		{map[string]types.AttributeValue{"n": n("0.0500")}, 1 + 1 + 1},       // one significant digit
 		{map[string]types.AttributeValue{"ok": &types.AttributeValueMemberBOOL{Value: true}}, 2 + 1},
 		{map[string]types.AttributeValue{"m": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"ab": s("xyz")}}}, 1 + 3 + 1 + 2 + 3},
 		{map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{s("a"), s("bc")}}}, 1 + 3 + 1 + 1 + 1 + 2},

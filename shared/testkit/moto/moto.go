@@ -52,8 +52,8 @@ type Server struct {
 	// request at a time: for services without transactions (Secrets
 	// Manager, SQS) when requests must run in parallel, as in AWS.
 	Direct string
-	cmd      *exec.Cmd
-	proxy    *http.Server
+	cmd    *exec.Cmd
+	proxy  *http.Server
 }
 
 var (

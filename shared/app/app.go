@@ -1,6 +1,7 @@
 // Package app builds a function's dependencies once per container from its
 // environment: the store, the partner registry behind its cache, the logger.
-// Nothing here calls the network; the first request does.
+// Build calls nothing over the network; Deps.Prefetch starts, during the
+// container's initialisation, what its first request will need.
 package app
 
 import (

@@ -328,13 +328,17 @@ func (d *delayConn) Write(p []byte) (int, error) {
 // writeLoop sends the server's bytes to the client when they are due.
 func (d *delayConn) writeLoop() {
 	defer close(d.writeDone)
+	send := func(c chunk) bool {
+		if wait := time.Until(c.at); wait > 0 {
+			time.Sleep(wait)
+		}
+		_, err := d.Conn.Write(c.b)
+		return err == nil
+	}
 	for {
 		select {
 		case c := <-d.out:
-			if wait := time.Until(c.at); wait > 0 {
-				time.Sleep(wait)
-			}
-			if _, err := d.Conn.Write(c.b); err != nil {
+			if !send(c) {
 				return
 			}
 		case <-d.closed:
@@ -342,10 +346,7 @@ func (d *delayConn) writeLoop() {
 			for {
 				select {
 				case c := <-d.out:
-					if wait := time.Until(c.at); wait > 0 {
-						time.Sleep(wait)
-					}
-					if _, err := d.Conn.Write(c.b); err != nil {
+					if !send(c) {
 						return
 					}
 				default:

@@ -20,6 +20,7 @@ import (
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/router"
+	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/surface"
 	"github.com/partner-identity/api/shared/testkit"
@@ -27,6 +28,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/sumsubtest"
+	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
@@ -113,7 +115,14 @@ func (c *container) reset() {
 // per cache period however many operations run.
 func TestRoundTripsPerOperation(t *testing.T) {
 	var delivered atomic.Int64
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { delivered.Add(1) }))
+	var failing atomic.Bool
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		delivered.Add(1)
+	}))
 	defer hook.Close()
 	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	retries := moto.NewQueue(t, sqs.NewFromConfig(w.srv.Config(nil, nil)), "roundtrips-retries")
@@ -283,6 +292,44 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	if acme := len(evs) - 1; delivered.Load() != int64(acme) {
 		t.Errorf("%d deliveries for %d events of acme's", delivered.Load(), acme)
 	}
+
+	// The retry queue's consumer: a scheduled retry that delivers, one that
+	// fails again (and queues the next), a redelivery the partner asked
+	// for: one GetItem and one UpdateItem each, and one SendMessage for
+	// the next attempt.
+	retried := func(name string, m webhookqueue.Retry, fail bool, want calls) {
+		t.Helper()
+		failing.Store(fail)
+		defer failing.Store(false)
+		c.reset()
+		if err := d.Retry(context.Background(), m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := calls{}
+		for op, n := range c.calls.All() {
+			if op != "GetSecretValue" {
+				got[op] = n
+			}
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: calls %v, want %v", name, got, want)
+		}
+	}
+	pending := func() store.OutboxEvent {
+		ev := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "retry"}, c.clock.Now())
+		if err := c.deps.Store.PutOutboxEvent(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	first, second := pending(), pending()
+	now := c.clock.Now()
+	retried("a retry delivered", webhookqueue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, false,
+		calls{"GetItem": 1, "UpdateItem": 1})
+	retried("a retry failed again", webhookqueue.Retry{EventID: second.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, true,
+		calls{"GetItem": 1, "UpdateItem": 1, "SendMessage": 1})
+	retried("a redelivery", webhookqueue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 0, NotBefore: now}, false,
+		calls{"GetItem": 1, "UpdateItem": 1})
 
 	// The cleanup with nothing expired: one query per index shard.
 	c.reset()

@@ -15,7 +15,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,11 +40,11 @@ import (
 	"github.com/partner-identity/api/shared/testkit/capacity"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/netlink"
+	"github.com/partner-identity/api/shared/testkit/queuetest"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
 	"github.com/partner-identity/api/shared/testkit/sam"
 	"github.com/partner-identity/api/shared/tokens"
 	"github.com/partner-identity/api/shared/users"
-	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhooksig"
 )
 
@@ -569,7 +568,7 @@ func TestCostTable(t *testing.T) {
 		meter.Indexes = append(meter.Indexes, ix)
 	}
 	d.Store = dynamostore.New(meter, tableName)
-	queued := &capturingQueue{}
+	queued := &queuetest.Queue{}
 	d.WebhookRetries = queued
 	if err := devdata.SeedUser(ctx, d); err != nil {
 		t.Fatal(err)
@@ -619,7 +618,7 @@ func TestCostTable(t *testing.T) {
 		// A redelivery: the SQS message (sent, received, deleted) and the
 		// retry function's attempt.
 		sqsRequests := 0.0
-		for _, m := range queued.take() {
+		for _, m := range queued.Take() {
 			if err := dispatcher.Retry(ctx, m); err != nil {
 				t.Fatal(err)
 			}
@@ -682,27 +681,6 @@ func newEvents(t testing.TB, ctx context.Context, srv *moto.Server, table string
 			out = append(out, ev)
 		}
 	}
-	return out
-}
-
-// capturingQueue keeps the retry messages it is given.
-type capturingQueue struct {
-	mu   sync.Mutex
-	msgs []webhookqueue.Retry
-}
-
-func (q *capturingQueue) Enqueue(_ context.Context, m webhookqueue.Retry, _ time.Duration) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.msgs = append(q.msgs, m)
-	return nil
-}
-
-func (q *capturingQueue) take() []webhookqueue.Retry {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	out := q.msgs
-	q.msgs = nil
 	return out
 }
 

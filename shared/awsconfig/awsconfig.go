@@ -59,11 +59,15 @@ func FromEnv() (cfg aws.Config, conns *Conns, err error) {
 
 // Endpoint is the base URL the client of service (its SDK id: "DynamoDB",
 // "Secrets Manager", "SQS") calls, by the SDK's rules for a standard AWS
-// region: AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else
+// region: cfg's AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else
 // https://<prefix>.<region>.amazonaws.com.
 func Endpoint(cfg aws.Config, service, prefix string) string {
-	if u, ok, _ := (serviceEndpoints{os.Getenv}).GetServiceBaseEndpoint(context.Background(), service); ok {
-		return u
+	for _, src := range cfg.ConfigSources {
+		if p, ok := src.(serviceEndpoints); ok {
+			if u, ok, _ := p.GetServiceBaseEndpoint(context.Background(), service); ok {
+				return u
+			}
+		}
 	}
 	if cfg.BaseEndpoint != nil {
 		return *cfg.BaseEndpoint

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,59 +150,42 @@ func summaryOf(st store.OutboxState) Summary {
 // Statuses are the values of the status filter.
 var Statuses = []string{store.OutboxPending, store.OutboxDelivered, store.OutboxFailed}
 
-// ParseQuery reads the listing's query string: type, status, limit and
-// cursor, each at most once, nothing else. It returns one detail per bad
-// parameter.
-func ParseQuery(raw string) (store.OutboxQuery, []apierr.Detail) {
+// QueryParams are the listing's query parameters.
+var QueryParams = []string{"type", "status", "limit", "cursor"}
+
+// ParseQuery reads the listing's query parameters (each given once, none
+// other: the surface's reading of the query string): type, status, limit
+// and cursor. It returns one detail per bad value.
+func ParseQuery(vals map[string]string) (store.OutboxQuery, []apierr.Detail) {
 	q := store.OutboxQuery{Limit: DefaultLimit}
-	vals, err := url.ParseQuery(raw)
-	if err != nil {
-		return q, []apierr.Detail{{Field: "query", Issue: "is malformed (parameters are name=value pairs separated by &, %-encoded)"}}
-	}
 	var bad []apierr.Detail
-	for _, k := range sortedKeys(vals) {
-		if len(vals[k]) > 1 {
-			bad = append(bad, apierr.Detail{Field: k, Issue: "must be given once"})
-			continue
+	if v, ok := vals["type"]; ok {
+		if !slices.Contains(outbox.Types, v) {
+			bad = append(bad, apierr.Detail{Field: "type", Issue: "must be one of " + strings.Join(outbox.Types, ", ")})
 		}
-		v := vals[k][0]
-		switch k {
-		case "type":
-			if !slices.Contains(outbox.Types, v) {
-				bad = append(bad, apierr.Detail{Field: k, Issue: "must be one of " + strings.Join(outbox.Types, ", ")})
-			}
-			q.Type = v
-		case "status":
-			if !slices.Contains(Statuses, v) {
-				bad = append(bad, apierr.Detail{Field: k, Issue: "must be one of " + strings.Join(Statuses, ", ")})
-			}
-			q.Status = v
-		case "limit":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxLimit || v != strconv.Itoa(n) {
-				bad = append(bad, apierr.Detail{Field: k, Issue: "must be an integer from 1 to " + strconv.Itoa(MaxLimit)})
-			}
-			q.Limit = n
-		case "cursor":
-			k, ok := decodeCursor(v)
-			if !ok {
-				bad = append(bad, apierr.Detail{Field: "cursor", Issue: "is not a cursor this API returned (nextCursor)"})
-			}
-			q.After = &k
-		default:
-			bad = append(bad, apierr.Detail{Field: k, Issue: "is not a known query parameter"})
+		q.Type = v
+	}
+	if v, ok := vals["status"]; ok {
+		if !slices.Contains(Statuses, v) {
+			bad = append(bad, apierr.Detail{Field: "status", Issue: "must be one of " + strings.Join(Statuses, ", ")})
 		}
+		q.Status = v
+	}
+	if v, ok := vals["limit"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit || v != strconv.Itoa(n) {
+			bad = append(bad, apierr.Detail{Field: "limit", Issue: "must be an integer from 1 to " + strconv.Itoa(MaxLimit)})
+		}
+		q.Limit = n
+	}
+	if v, ok := vals["cursor"]; ok {
+		k, valid := decodeCursor(v)
+		if !valid {
+			bad = append(bad, apierr.Detail{Field: "cursor", Issue: "is not a cursor this API returned (nextCursor)"})
+		}
+		q.After = &k
 	}
 	return q, bad
-}
-
-func sortedKeys(v url.Values) []string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // A cursor is the base64url of the last listed event's id, then "." and

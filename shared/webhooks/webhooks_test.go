@@ -22,6 +22,7 @@ import (
 	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/testkit/queuetest"
 	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhookqueue/sqsqueue"
 	"github.com/partner-identity/api/shared/webhooks"
@@ -155,37 +156,6 @@ func batch(recs ...events.DynamoDBEventRecord) events.DynamoDBEvent {
 	return events.DynamoDBEvent{Records: recs}
 }
 
-// memoryQueue is a retry queue and a dead-letter queue in a slice.
-type memoryQueue struct {
-	mu      sync.Mutex
-	retries []webhookqueue.Retry
-	delays  []time.Duration
-	dead    []webhookqueue.DeadLetter
-}
-
-func (q *memoryQueue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.retries, q.delays = append(q.retries, m), append(q.delays, delay)
-	return nil
-}
-
-func (q *memoryQueue) Send(_ context.Context, d webhookqueue.DeadLetter) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.dead = append(q.dead, d)
-	return nil
-}
-
-// take empties the retry queue.
-func (q *memoryQueue) take() []webhookqueue.Retry {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	out := q.retries
-	q.retries = nil
-	return out
-}
-
 func secrets(context.Context) (partners.WebhookSecrets, error) {
 	return partners.WebhookSecrets{"pa": {webhooksig.MustSecret(secretA)}, "pb": {webhooksig.MustSecret(secretB)}}, nil
 }
@@ -199,10 +169,10 @@ func dispatcher(s store.Store, reg func(context.Context) (*partners.Registry, er
 }
 
 // drain hands the memory queue's messages to the dispatcher until none is left.
-func drain(t *testing.T, d *webhooks.Dispatcher, q *memoryQueue) {
+func drain(t *testing.T, d *webhooks.Dispatcher, q *queuetest.Queue) {
 	t.Helper()
 	for i := 0; i < 20; i++ {
-		msgs := q.take()
+		msgs := q.Take()
 		if len(msgs) == 0 {
 			return
 		}
@@ -217,7 +187,7 @@ func TestSignatureIsStandardWebhooks(t *testing.T) {
 	rcv := newReceiver(t, 200)
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-sig")
-	q := &memoryQueue{}
+	q := &queuetest.Queue{}
 	rotating := func(context.Context) (partners.WebhookSecrets, error) {
 		return partners.WebhookSecrets{"pa": {webhooksig.MustSecret(secretA), webhooksig.MustSecret(secretAPrev)}}, nil
 	}
@@ -283,7 +253,7 @@ func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rcv := newReceiver(t, 500, 503, 204)
 			ev := write(t, s, "pa", "u-retry-"+name)
-			q := &memoryQueue{}
+			q := &queuetest.Queue{}
 			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
 			b := batch(record(ev, 7))
 			if resp, _ := d.HandleStream(context.Background(), b); len(resp.BatchItemFailures) != 0 {
@@ -304,7 +274,7 @@ func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 				}
 			}
 			st, err := s.OutboxStatus(context.Background(), ev.Key())
-			if err != nil || st.Status != store.OutboxDelivered || st.Attempts != 3 || st.LastResponseStatus != 204 || st.DeadLettered || len(q.dead) != 0 {
+			if err != nil || st.Status != store.OutboxDelivered || st.Attempts != 3 || st.LastResponseStatus != 204 || st.DeadLettered || len(q.Dead()) != 0 {
 				t.Fatalf("state %+v %v, want delivered at the third attempt", st, err)
 			}
 			if strings.Contains(string(st.Event.Payload), "ext-u-retry") || !strings.Contains(string(st.Event.Payload), `"personalDataRemoved":true`) {
@@ -326,21 +296,21 @@ func TestTheScheduleSpansADay(t *testing.T) {
 	rcv := newReceiver(t, 500)
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-schedule")
-	q := &memoryQueue{}
+	q := &queuetest.Queue{}
 	clock := time.Now()
 	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
 	d.Breaker = nil
 	d.HandleStream(context.Background(), batch(record(ev, 1)))
 	for i, want := range webhooks.DefaultSchedule {
-		msgs := q.take()
-		if len(msgs) != 1 || q.delays[i] != want || msgs[0].Attempt != i+2 || !msgs[0].NotBefore.Equal(clock.Add(want)) {
-			t.Fatalf("retry %d: %+v, delay %v, want %v", i+1, msgs, q.delays[i], want)
+		msgs := q.Take()
+		if len(msgs) != 1 || q.Delays()[i] != want || msgs[0].Attempt != i+2 || !msgs[0].NotBefore.Equal(clock.Add(want)) {
+			t.Fatalf("retry %d: %+v, delay %v, want %v", i+1, msgs, q.Delays()[i], want)
 		}
 		clock = clock.Add(want)
 		d.HandleRetries(context.Background(), msgs)
 	}
-	if hs, _ := rcv.requests(); len(hs) != 8 || len(q.dead) != 1 {
-		t.Fatalf("%d attempts, %d dead letters; want 8 and 1", len(hs), len(q.dead))
+	if hs, _ := rcv.requests(); len(hs) != 8 || len(q.Dead()) != 1 {
+		t.Fatalf("%d attempts, %d dead letters; want 8 and 1", len(hs), len(q.Dead()))
 	}
 }
 
@@ -348,13 +318,13 @@ func TestAMessageDueLaterWaitsAgain(t *testing.T) {
 	rcv := newReceiver(t, 200)
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-later")
-	q := &memoryQueue{}
+	q := &queuetest.Queue{}
 	clock := time.Now()
 	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
 	m := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 2, NotBefore: clock.Add(5 * time.Hour)}
 	d.HandleRetries(context.Background(), []webhookqueue.Retry{m})
-	if got := q.take(); len(got) != 1 || got[0] != m || q.delays[0] != 5*time.Hour {
-		t.Fatalf("requeued %+v after %v", got, q.delays)
+	if got := q.Take(); len(got) != 1 || got[0] != m || q.Delays()[0] != 5*time.Hour {
+		t.Fatalf("requeued %+v after %v", got, q.Delays())
 	}
 	if hs, _ := rcv.requests(); len(hs) != 0 {
 		t.Fatal("sent before its time")
@@ -487,7 +457,7 @@ func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
 func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
 	rcv := newReceiver(t, 500)
 	s := memstore.New()
-	q := &memoryQueue{}
+	q := &queuetest.Queue{}
 	clock := time.Now()
 	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
 	d.Breaker.Now = func() time.Time { return clock }
@@ -504,7 +474,7 @@ func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
 	if st, _ := s.OutboxStatus(context.Background(), evs[7].Key()); st.Attempts != 1 || st.LastResponseStatus != 0 || st.Status != store.OutboxPending {
 		t.Fatalf("a skipped event: %+v, want one attempt counted, unsent, retried", st)
 	}
-	if len(q.take()) != 8 {
+	if len(q.Take()) != 8 {
 		t.Fatal("every event is in the retry queue")
 	}
 	clock = clock.Add(61 * time.Second)
@@ -528,7 +498,7 @@ func TestRedeliveryIsOneAttemptWithTheSameID(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rcv := newReceiver(t, 200)
 			ev := write(t, s, "pa", "u-redeliver-"+name)
-			q := &memoryQueue{}
+			q := &queuetest.Queue{}
 			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
 			d.HandleStream(context.Background(), batch(record(ev, 1)))
 			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa"}})
@@ -543,7 +513,7 @@ func TestRedeliveryIsOneAttemptWithTheSameID(t *testing.T) {
 				t.Fatalf("the redelivery is not signed: %v", err)
 			}
 			st, _ := s.OutboxStatus(context.Background(), ev.Key())
-			if st.Attempts != 2 || st.Status != store.OutboxDelivered || len(q.take()) != 0 {
+			if st.Attempts != 2 || st.Status != store.OutboxDelivered || len(q.Take()) != 0 {
 				t.Fatalf("state %+v", st)
 			}
 			// Another partner's message for the event does nothing.

@@ -30,36 +30,43 @@ const Needs = app.NeedTable | app.NeedRegistry | app.NeedWebhookSecrets | app.Ne
 // (or the log without one), requests through a sender with the default
 // timeout.
 func New(d *app.Deps) *webhooks.Dispatcher {
-	retries, dlq := sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
-	if d.WebhookRetries != nil {
-		retries = d.WebhookRetries
-	}
-	var local *webhookqueue.Local
-	switch {
-	case retries != nil:
-	case d.InLambda:
-		retries = unconfigured{}
-	default:
-		local = &webhookqueue.Local{RetryAfter: 5 * time.Second}
-		retries = local
-	}
+	retries, dlq := queues(d)
+	local, _ := retries.(*webhookqueue.Local)
 	disp := webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now, retries, dlq,
 		webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
-	if local != nil {
+	if local != nil && local.Handle == nil {
 		local.Handle = disp.Retry
 	}
 	return disp
 }
 
+// queues are the retry queue and the dead-letter queue over d: d's own
+// retry queue when set, SQS's, one that fails in Lambda without a URL, or
+// outside Lambda an in-process queue (whose Handle is still to be set).
+func queues(d *app.Deps) (webhookqueue.Queue, webhookqueue.DeadLetters) {
+	retries, dlq := sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
+	switch {
+	case d.WebhookRetries != nil:
+		retries = d.WebhookRetries
+	case retries != nil:
+	case d.InLambda:
+		retries = unconfigured{}
+	default:
+		retries = &webhookqueue.Local{RetryAfter: 5 * time.Second}
+	}
+	return retries, dlq
+}
+
 // RetryQueue is the retry queue New's dispatcher uses over d, for a
 // route that queues redeliveries: d's own, SQS's (WEBHOOK_RETRY_QUEUE_URL),
 // one that fails in Lambda without a URL, and outside Lambda without one
-// the in-process queue of a dispatcher of its own.
+// the in-process queue of a dispatcher of its own (built only then).
 func RetryQueue(d *app.Deps) webhookqueue.Queue {
-	if d.WebhookRetries != nil {
-		return d.WebhookRetries
+	q, _ := queues(d)
+	if _, local := q.(*webhookqueue.Local); local {
+		return New(d).Retries
 	}
-	return New(d).Retries
+	return q
 }
 
 // unconfigured is the retry queue of a function in Lambda without

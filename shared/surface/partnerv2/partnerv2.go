@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
@@ -159,29 +158,18 @@ func writeUser(w http.ResponseWriter, v users.View, err error) error {
 // externalUserIDQuery is the one externalUserId of the query, which holds
 // nothing else.
 func externalUserIDQuery(r *http.Request) (string, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		// A ";" separator or a bad %-escape: which parameter was meant
-		// cannot be told, so none is guessed at.
-		return "", apierr.InvalidInput(apierr.Detail{Field: "query", Issue: "is malformed (parameters are name=value pairs separated by &, %-encoded)"})
+	vals, bad := httpx.Query(r, "externalUserId")
+	if len(bad) > 0 {
+		return "", apierr.InvalidInput(bad...)
 	}
-	for k := range q {
-		if k != "externalUserId" {
-			return "", apierr.InvalidInput(apierr.Detail{Field: k, Issue: "is not a known query parameter"})
-		}
+	ext, ok := vals["externalUserId"]
+	if !ok {
+		return "", apierr.InvalidInput(apierr.Detail{Field: "externalUserId", Issue: "is required"})
 	}
-	vals := q["externalUserId"]
-	if len(vals) != 1 {
-		issue := "is required"
-		if len(vals) > 1 {
-			issue = "must be given once"
-		}
-		return "", apierr.InvalidInput(apierr.Detail{Field: "externalUserId", Issue: issue})
-	}
-	if d := users.CheckExternalUserID(vals[0]); d != nil {
+	if d := users.CheckExternalUserID(ext); d != nil {
 		return "", apierr.InvalidInput(*d)
 	}
-	return vals[0], nil
+	return ext, nil
 }
 
 // lookupError answers a failed lookup of one of the partner's users: 404,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/partner-identity/api/shared/apierr"
 	"github.com/partner-identity/api/shared/dialects"
+	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/webhookevents"
 )
@@ -17,8 +18,9 @@ func (a *API) ListWebhookEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, bad := webhookevents.ParseQuery(r.URL.RawQuery)
-	if len(bad) > 0 {
+	vals, bad := httpx.Query(r, webhookevents.QueryParams...)
+	q, invalid := webhookevents.ParseQuery(vals)
+	if bad = append(bad, invalid...); len(bad) > 0 {
 		return apierr.InvalidInput(bad...)
 	}
 	page, err := a.events.List(r.Context(), p.ID, q)

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/queuetest"
 	"github.com/partner-identity/api/shared/webhookevents"
 	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/wire"
@@ -22,35 +22,11 @@ import (
 
 const eventsPath = "/api/partner/v2/webhooks/events"
 
-// recordingQueue is a retry queue that keeps what it is given, or fails.
-type recordingQueue struct {
-	mu     sync.Mutex
-	msgs   []webhookqueue.Retry
-	delays []time.Duration
-	err    error
-}
-
-func (q *recordingQueue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.err != nil {
-		return q.err
-	}
-	q.msgs, q.delays = append(q.msgs, m), append(q.delays, delay)
-	return nil
-}
-
-func (q *recordingQueue) sent() []webhookqueue.Retry {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Clone(q.msgs)
-}
-
 // eventsWorld is acme's and beta's events, written at known times:
 // acme's newest first in acme, beta's in beta.
 type eventsWorld struct {
 	e           *fixture.Env
-	queue       *recordingQueue
+	queue       *queuetest.Queue
 	acme, beta  []store.OutboxEvent
 	delivered   store.OutboxEvent // acme's, answered 200 at attemptAt
 	failed      store.OutboxEvent // acme's, failed without an answer
@@ -60,7 +36,7 @@ type eventsWorld struct {
 
 func newEventsWorld(t *testing.T) *eventsWorld {
 	t.Helper()
-	w := &eventsWorld{queue: &recordingQueue{}}
+	w := &eventsWorld{queue: &queuetest.Queue{}}
 	w.e = fixture.NewEnv(t, fixture.Options{WebhookRetries: w.queue})
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -288,7 +264,7 @@ func TestWebhookEventsRoutesAuthenticate(t *testing.T) {
 			})
 		}
 	}
-	if len(w.queue.sent()) != 0 || len(listEvents(t, w, keyAcme, "").Events) != len(w.acme) {
+	if len(w.queue.Retries()) != 0 || len(listEvents(t, w, keyAcme, "").Events) != len(w.acme) {
 		t.Fatal("a refused request queued or wrote an event")
 	}
 }
@@ -314,13 +290,13 @@ func TestRedeliverWebhookEvent(t *testing.T) {
 		{EventID: w.delivered.ID, PartnerID: "p_acme", Attempt: 0},
 		{EventID: w.userCreated.ID, UserID: w.userCreated.UserID, PartnerID: "p_acme", Attempt: 0},
 	}
-	got := w.queue.sent()
+	got := w.queue.Retries()
 	if len(got) != len(want) {
 		t.Fatalf("queued %+v, want %+v", got, want)
 	}
 	for i := range want {
-		if got[i].NotBefore.IsZero() || w.queue.delays[i] != 0 {
-			t.Fatalf("message %d due at %v after %v, want now", i, got[i].NotBefore, w.queue.delays[i])
+		if got[i].NotBefore.IsZero() || w.queue.Delays()[i] != 0 {
+			t.Fatalf("message %d due at %v after %v, want now", i, got[i].NotBefore, w.queue.Delays()[i])
 		}
 		got[i].NotBefore = time.Time{}
 		if got[i] != want[i] {
@@ -348,7 +324,7 @@ func TestRedeliverWebhookEvent(t *testing.T) {
 			}
 		})
 	}
-	if n := len(w.queue.sent()); n != len(want) {
+	if n := len(w.queue.Retries()); n != len(want) {
 		t.Fatalf("%d messages queued, want %d: a refused redelivery queued one", n, len(want))
 	}
 	after := listEvents(t, w, keyAcme, "")
@@ -359,7 +335,7 @@ func TestRedeliverWebhookEvent(t *testing.T) {
 
 func TestRedeliverFailsWith500WhenTheQueueFails(t *testing.T) {
 	w := newEventsWorld(t)
-	w.queue.err = errors.New("sqs: connection reset while sending ext-events-1")
+	w.queue.Fail(errors.New("sqs: connection reset while sending ext-events-1"))
 	r := w.e.Client.Do(http.MethodPost, eventsPath+"/"+w.acme[0].ID+"/redeliver", headers(keyAcme), "")
 	if code, msg, _ := errorOf(t, r); r.Status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Internal server error" || strings.Contains(string(r.Body), "sqs") {
 		t.Fatalf("%d %s", r.Status, r.Body)
@@ -408,7 +384,7 @@ func TestSendTestWebhook(t *testing.T) {
 }
 
 func TestWebhookEventsRoutesFailWith500OnStoreFault(t *testing.T) {
-	c := fixture.Client(t, &fixture.FailingStore{}, fixture.Options{WebhookRetries: &recordingQueue{}})
+	c := fixture.Client(t, &fixture.FailingStore{}, fixture.Options{WebhookRetries: &queuetest.Queue{}})
 	for _, rt := range []struct{ method, path string }{
 		{http.MethodGet, eventsPath},
 		{http.MethodPost, eventsPath + "/" + outbox.NewID(time.Now()) + "/redeliver"},

@@ -68,11 +68,12 @@ func main() {
 // written, a redelivery only queued (in process, until the invoke ends).
 const devWebhookURL = "https://hooks.example.com/identity"
 
-// signedAtEventTime are the functions whose event files carry a signature
-// over a timestamp, which the function holds to a 5-minute tolerance: they
-// run with the clock at the event's requestContext.timeEpoch (the time it
-// was signed for).
-var signedAtEventTime = map[string]bool{"kyc-hosted-webhook": true}
+// signedAtEventTime are the functions whose event files carry a time the
+// function holds to its clock (the hosted callback's signature timestamp,
+// within 5 minutes; a provider's result time, never in the future and
+// newer than its session): they run with the clock at the event's
+// requestContext.timeEpoch (the time it was signed for).
+var signedAtEventTime = map[string]bool{"kyc-hosted-webhook": true, "kyc-sumsub-webhook": true}
 
 // clockFor is the clock function fn runs with for the event file: the
 // event's time for signedAtEventTime, else nil (the real clock).

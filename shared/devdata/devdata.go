@@ -37,7 +37,9 @@ const (
 // d's store, with its guard, its linked identifier and its federated
 // identity with the development partner's provider.
 func SeedUser(ctx context.Context, d *app.Deps) error {
-	now := time.Now().UTC()
+	// An hour before the container's clock: the events' provider results
+	// (at the clock's time) are newer than the sessions they apply to.
+	now := d.Now().UTC().Add(-time.Hour)
 	u := store.User{ID: UserID, PartnerID: partners.DevPartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
 		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
 	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}

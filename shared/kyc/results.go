@@ -24,7 +24,21 @@ type Result struct {
 	Status       string
 	At           time.Time
 	RejectLabels []string
+	// LevelName and ApplicantID bind a Sumsub result to its session: the
+	// level must be the session's template, and the applicant the one the
+	// session's first result named ("" when the provider gives none).
+	LevelName   string
+	ApplicantID string
 }
+
+// MaxClockSkew is how far in the future a result's time may be (the
+// provider's clock ahead of ours): a result dated later is refused
+// (ErrFutureResult), or it would hold its session against every later
+// verdict.
+const MaxClockSkew = time.Minute
+
+// ErrFutureResult: the result's time is beyond MaxClockSkew in the future.
+var ErrFutureResult = errors.New("kyc: the result is dated in the future")
 
 // Outcome is what Apply did with a result. Every outcome is accepted (the
 // provider gets a 200 and does not send it again); only Applied changed
@@ -40,8 +54,10 @@ const (
 	// UnknownSession: no such session or user (erased, or never ours), or
 	// the session is another provider's.
 	UnknownSession Outcome = "unknown_session"
-	// Stale: the result is not newer than the session's status (the same
-	// callback again, or an older one arriving late).
+	// Stale: the result is not newer than the last result applied to any
+	// of the user's sessions (the same callback again, or an older one
+	// arriving late), or older than the session it would apply to (a
+	// result from before the session was opened is about another one).
 	Stale Outcome = "stale"
 )
 
@@ -63,8 +79,13 @@ type statusChanged struct {
 // then one transaction that moves the session, the user when the session
 // is its latest, and writes a kyc.status_changed event; only if nothing
 // changed since the reads (otherwise it reads again). A status only moves
-// by a newer result.
+// by a result newer than every result applied to the user, and never by
+// one older than the session; a result dated in the future is refused
+// (ErrFutureResult) before anything is read.
 func (s *Service) Apply(ctx context.Context, r Result) (Outcome, error) {
+	if r.At.After(s.now().Add(MaxClockSkew)) {
+		return "", ErrFutureResult
+	}
 	for try := 1; ; try++ {
 		out, err := s.applyOnce(ctx, r)
 		if errors.Is(err, store.ErrStaleSession) && try < maxApplyTries {
@@ -101,14 +122,19 @@ func (s *Service) applyOnce(ctx context.Context, r Result) (Outcome, error) {
 		return UnknownSession, nil
 	case err != nil:
 		return "", err
-	case sess.Provider != r.Provider || sess.UserID != u.ID:
+	case sess.Provider != r.Provider || sess.UserID != u.ID || !bound(sess, r):
 		return UnknownSession, nil
-	case !sess.StatusAt.IsZero() && !r.At.After(sess.StatusAt):
+	case r.At.Before(sess.CreatedAt),
+		!u.KYCResultAt.IsZero() && !r.At.After(u.KYCResultAt),
+		!sess.StatusAt.IsZero() && !r.At.After(sess.StatusAt):
 		return Stale, nil
 	}
 	now := s.now().UTC()
 	c := store.KYCStatusChange{SessionID: sess.ID, UserID: u.ID, From: sess.Status, FromAt: sess.StatusAt,
 		To: r.Status, At: r.At, Latest: u.KYCSessionID == sess.ID, Now: now}
+	if sess.ApplicantID == "" {
+		c.ApplicantID = r.ApplicantID
+	}
 	outcome := Applied
 	var ev *store.OutboxEvent
 	if sess.Status == r.Status {
@@ -125,4 +151,14 @@ func (s *Service) applyOnce(ctx context.Context, r Result) (Outcome, error) {
 		return UnknownSession, nil
 	}
 	return outcome, err
+}
+
+// bound tells whether r may be about sess by what the provider named: its
+// level is the session's template, and its applicant the one recorded on
+// the session from its first result (any, before one was recorded).
+func bound(sess store.KYCSession, r Result) bool {
+	if r.LevelName != "" && r.LevelName != sess.TemplateID {
+		return false
+	}
+	return sess.ApplicantID == "" || r.ApplicantID == sess.ApplicantID
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 
 	"github.com/partner-identity/api/shared/jsonmember"
+	"github.com/partner-identity/api/shared/sumsub"
 	"github.com/partner-identity/api/shared/webhooksig"
 )
 
@@ -23,6 +24,11 @@ type Sumsub struct {
 	AppToken      string `json:"appToken"`
 	SecretKey     string `json:"secretKey"`
 	WebhookSecret string `json:"webhookSecret"`
+	// WebhookDigestAlg is the digest algorithm the account's webhooks are
+	// signed with (HMAC_SHA256_HEX when absent; HMAC_SHA1_HEX or
+	// HMAC_SHA512_HEX as set in Sumsub's dashboard): a webhook naming
+	// another is refused.
+	WebhookDigestAlg string `json:"webhookDigestAlg,omitempty"`
 }
 
 // Hosted is the hosted provider: the secret its callbacks are signed with
@@ -59,6 +65,10 @@ func Parse(data []byte) (*Config, error) {
 			return nil, errors.New("kyc providers: sumsub.appToken and sumsub.secretKey are required")
 		case len(s.WebhookSecret) < minSecret:
 			return nil, errors.New("kyc providers: sumsub.webhookSecret must be at least 16 characters")
+		case s.WebhookDigestAlg == "":
+			s.WebhookDigestAlg = sumsub.DefaultDigestAlg
+		case !sumsub.ValidDigestAlg(s.WebhookDigestAlg):
+			return nil, errors.New("kyc providers: sumsub.webhookDigestAlg must be HMAC_SHA1_HEX, HMAC_SHA256_HEX or HMAC_SHA512_HEX")
 		}
 	}
 	if h := c.Hosted; h != nil {

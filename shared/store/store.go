@@ -57,8 +57,12 @@ type User struct {
 	// (link-identifier); empty when none.
 	LinkedIdentifierHash string
 	LinkedAt             time.Time
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// KYCResultAt is the provider's time of the newest result applied to
+	// any of the user's sessions, whichever provider (zero before any): a
+	// result not newer than it never applies.
+	KYCResultAt time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // EffectiveKYCStatus is the user's kycStatus as of now: a pending status
@@ -89,6 +93,11 @@ type KYCSession struct {
 	// only a newer callback may change.
 	UpdatedAt time.Time
 	StatusAt  time.Time
+	// ApplicantID is the provider's applicant the session's results are
+	// about, recorded from the first result that names one (Sumsub's
+	// applicantId): a result naming another applicant is not this
+	// session's.
+	ApplicantID string
 	// RetainUntil is when DynamoDB TTL may delete the record.
 	RetainUntil time.Time
 }
@@ -107,7 +116,10 @@ type KYCStatusChange struct {
 	// Latest says the session is the user's latest (as read): the user's
 	// kycStatus becomes To with it, if it still is.
 	Latest bool
-	Now    time.Time
+	// ApplicantID, when not "", is recorded on the session (the provider's
+	// applicant the result names).
+	ApplicantID string
+	Now         time.Time
 }
 
 // ErrStaleSession: the session, or which session is the user's latest,
@@ -183,11 +195,13 @@ type KYCSessions interface {
 	ExpireKYCSessions(ctx context.Context, batch []Expiry, now time.Time) (expired []string, err error)
 	// ChangeKYCStatus applies c in one step: the session's status becomes
 	// c.To as of c.At (and leaves the pending index: a session with a
-	// result never expires), the user's kycStatus too when c.Latest, and
-	// ev is written (nil for none); only if the session is still as read
-	// (c.From, c.FromAt), the user is live and, with c.Latest, the session
+	// result never expires), the user's kycStatus too when c.Latest, the
+	// user's KYCResultAt becomes c.At, and ev is written (nil for none);
+	// only if the session is still as read (c.From, c.FromAt), the user is
+	// live, its KYCResultAt is before c.At and, with c.Latest, the session
 	// is still its latest. ErrNotFound when the session or its user is
-	// gone, ErrStaleSession when either changed.
+	// gone, ErrStaleSession when either changed (or a result at c.At or
+	// later was applied meanwhile).
 	ChangeKYCStatus(ctx context.Context, c KYCStatusChange, ev *OutboxEvent) error
 	// UserKYC returns the user and up to limit of its KYC sessions, newest
 	// first; ErrNotFound when there is no such user.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +92,12 @@ func TestWebSDKLinkFailures(t *testing.T) {
 	}
 }
 
-func TestVerifyDigestPerAlgorithm(t *testing.T) {
+// TestVerifyDigestByTheAccountsAlgorithm: a digest is checked with the
+// algorithm the account is configured for; the header may name it (in any
+// case) or be absent, and naming another algorithm is refused even with a
+// digest that the named algorithm would verify (a caller cannot choose
+// SHA-1 for an account that signs with SHA-256).
+func TestVerifyDigestByTheAccountsAlgorithm(t *testing.T) {
 	body := []byte(`{"type":"applicantReviewed","externalUserId":"u"}`)
 	const secret = "webhook-secret-of-the-account"
 	hexHMAC := func(h func() hash.Hash) string {
@@ -99,27 +105,46 @@ func TestVerifyDigestPerAlgorithm(t *testing.T) {
 		m.Write(body)
 		return hex.EncodeToString(m.Sum(nil))
 	}
-	for alg, h := range map[string]func() hash.Hash{"HMAC_SHA1_HEX": sha1.New, "HMAC_SHA256_HEX": sha256.New, "HMAC_SHA512_HEX": sha512.New, "": sha256.New} {
-		if err := sumsub.VerifyDigest(secret, alg, body, hexHMAC(h)); err != nil {
-			t.Errorf("%q: %v", alg, err)
+	algs := map[string]func() hash.Hash{sumsub.AlgSHA1: sha1.New, sumsub.AlgSHA256: sha256.New, sumsub.AlgSHA512: sha512.New}
+	for alg, h := range algs {
+		for _, header := range []string{"", alg, strings.ToLower(alg), "Hmac_" + alg[len("HMAC_"):]} {
+			if err := sumsub.VerifyDigest(secret, alg, header, body, hexHMAC(h)); err != nil {
+				t.Errorf("account %s, header %q: %v", alg, header, err)
+			}
+			if err := sumsub.VerifyDigest(secret, alg, header, body, strings.ToUpper(hexHMAC(h))); err != nil {
+				t.Errorf("account %s, header %q, upper-case digest: %v", alg, header, err)
+			}
 		}
-		if err := sumsub.VerifyDigest("another-secret", alg, body, hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
-			t.Errorf("%q with another secret: %v", alg, err)
+		if err := sumsub.VerifyDigest("another-secret", alg, alg, body, hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
+			t.Errorf("%s with another secret: %v", alg, err)
 		}
-		if err := sumsub.VerifyDigest(secret, alg, append(body, ' '), hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
-			t.Errorf("%q over another body: %v", alg, err)
+		if err := sumsub.VerifyDigest(secret, alg, alg, append(body, ' '), hexHMAC(h)); !errors.Is(err, sumsub.ErrDigest) {
+			t.Errorf("%s over another body: %v", alg, err)
+		}
+		if err := sumsub.VerifyDigest(secret, alg, "", body, ""); !errors.Is(err, sumsub.ErrDigest) {
+			t.Errorf("%s, missing digest: %v", alg, err)
+		}
+		for other, oh := range algs {
+			if other == alg {
+				continue
+			}
+			// The other algorithm's own digest, the header naming it.
+			if err := sumsub.VerifyDigest(secret, alg, other, body, hexHMAC(oh)); !errors.Is(err, sumsub.ErrDigestAlg) {
+				t.Errorf("account %s, header %s with its digest: %v", alg, other, err)
+			}
+			// The other algorithm's digest without a header.
+			if err := sumsub.VerifyDigest(secret, alg, "", body, hexHMAC(oh)); !errors.Is(err, sumsub.ErrDigest) {
+				t.Errorf("account %s, a %s digest without header: %v", alg, other, err)
+			}
+		}
+		for _, header := range []string{"HMAC_MD5_HEX", "SHA256", "none", alg + " "} {
+			if err := sumsub.VerifyDigest(secret, alg, header, body, hexHMAC(h)); !errors.Is(err, sumsub.ErrDigestAlg) {
+				t.Errorf("account %s, header %q: %v", alg, header, err)
+			}
 		}
 	}
-	if err := sumsub.VerifyDigest(secret, "HMAC_SHA512_HEX", body, hexHMAC(sha256.New)); !errors.Is(err, sumsub.ErrDigest) {
-		t.Errorf("a SHA-256 digest said to be SHA-512: %v", err)
-	}
-	for _, alg := range []string{"HMAC_MD5_HEX", "SHA256", "hmac_sha256_hex"} {
-		if err := sumsub.VerifyDigest(secret, alg, body, hexHMAC(sha256.New)); !errors.Is(err, sumsub.ErrDigestAlg) {
-			t.Errorf("%q: %v", alg, err)
-		}
-	}
-	if err := sumsub.VerifyDigest(secret, "", body, ""); !errors.Is(err, sumsub.ErrDigest) {
-		t.Errorf("missing digest: %v", err)
+	if err := sumsub.VerifyDigest(secret, "", "", body, hexHMAC(sha256.New)); !errors.Is(err, sumsub.ErrDigestAlg) {
+		t.Errorf("no account algorithm: %v", err)
 	}
 }
 
@@ -146,6 +171,9 @@ func TestParseMapsEachWebhook(t *testing.T) {
 		r, err := sumsub.Parse([]byte(c.body))
 		if err != nil || !r.Mapped || r.Status != c.status || r.UserID != "u1" || !r.At.Equal(at) || !reflect.DeepEqual(r.RejectLabels, c.labels) {
 			t.Errorf("%s\n-> %+v %v", c.body, r, err)
+		}
+		if reviewedBody := strings.Contains(c.body, "levelName"); reviewedBody && (r.LevelName != "basic-kyc-level" || r.ApplicantID != "65bd1c3b") {
+			t.Errorf("%s: level %q applicant %q, which bind it to its session", c.body, r.LevelName, r.ApplicantID)
 		}
 	}
 	for _, ignored := range []string{`{"type":"applicantCreated","externalUserId":"u1"}`, `{"type":"applicantPersonalInfoChanged"}`} {

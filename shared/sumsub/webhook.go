@@ -17,30 +17,43 @@ import (
 )
 
 // Headers of a webhook: the hex HMAC of the raw body keyed by the webhook
-// secret, and its algorithm (HMAC_SHA256_HEX when absent).
+// secret, and its algorithm.
 const (
 	HeaderDigest    = "X-Payload-Digest"
 	HeaderDigestAlg = "X-Payload-Digest-Alg"
 )
 
+// The digest algorithms Sumsub signs with; an account is configured for
+// one of them (in Sumsub's dashboard, and in this API's KYC providers
+// secret), HMAC_SHA256_HEX by default.
+const (
+	AlgSHA1   = "HMAC_SHA1_HEX"
+	AlgSHA256 = "HMAC_SHA256_HEX"
+	AlgSHA512 = "HMAC_SHA512_HEX"
+	// DefaultDigestAlg is the algorithm of an account that names none.
+	DefaultDigestAlg = AlgSHA256
+)
+
+// digests are the hash of each algorithm.
+var digests = map[string]func() hash.Hash{AlgSHA1: sha1.New, AlgSHA256: sha256.New, AlgSHA512: sha512.New}
+
+// ValidDigestAlg tells whether alg is one of Sumsub's algorithms.
+func ValidDigestAlg(alg string) bool { _, ok := digests[alg]; return ok }
+
 // Errors of VerifyDigest.
 var (
-	ErrDigestAlg = errors.New("sumsub: unknown digest algorithm")
+	ErrDigestAlg = errors.New("sumsub: digest algorithm other than the account's")
 	ErrDigest    = errors.New("sumsub: digest missing or wrong")
 )
 
-// VerifyDigest checks digest, the hex HMAC of body with secret by alg, in
-// constant time.
-func VerifyDigest(secret, alg string, body []byte, digest string) error {
-	var h func() hash.Hash
-	switch alg {
-	case "HMAC_SHA1_HEX":
-		h = sha1.New
-	case "HMAC_SHA256_HEX", "":
-		h = sha256.New
-	case "HMAC_SHA512_HEX":
-		h = sha512.New
-	default:
+// VerifyDigest checks digest, the hex HMAC of body with secret by the
+// account's algorithm alg, in constant time. headerAlg is the algorithm
+// the request names (X-Payload-Digest-Alg, compared without regard to
+// case): absent, or the account's; a request naming another is refused
+// whatever its digest, so that a caller cannot choose a weaker hash.
+func VerifyDigest(secret, alg, headerAlg string, body []byte, digest string) error {
+	h, ok := digests[alg]
+	if !ok || headerAlg != "" && !strings.EqualFold(headerAlg, alg) {
 		return ErrDigestAlg
 	}
 	m := hmac.New(h, []byte(secret))
@@ -99,6 +112,10 @@ type Result struct {
 	Status       string
 	RejectLabels []string
 	At           time.Time
+	// LevelName and ApplicantID are Sumsub's level and applicant, which
+	// bind the result to a session.
+	LevelName   string
+	ApplicantID string
 }
 
 // Parse reads a webhook body and maps it: applicantPending and
@@ -140,6 +157,7 @@ func Parse(body []byte) (Result, error) {
 		return Result{}, ErrMalformed
 	}
 	r.Mapped, r.UserID, r.At = true, w.ExternalUserID, at.UTC()
+	r.LevelName, r.ApplicantID = w.LevelName, w.ApplicantID
 	return r, nil
 }
 

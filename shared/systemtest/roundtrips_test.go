@@ -133,12 +133,14 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	var userID, token, erasedID, hostedSession string
 	var cursor, eventID, betaEvent string
 	events := "/api/partner/v2/webhooks/events"
-	sumsubResult := `{"type":"applicantReviewed","externalUserId":"%s","createdAtMs":"2026-11-24 09:00:00.000","reviewResult":{"reviewAnswer":"GREEN"}}`
+	// Results a second and two after the sessions opened (at the container's clock).
+	sumsubResult := `{"type":"applicantReviewed","externalUserId":"%s","createdAtMs":"` + c.clock.Now().Add(time.Second).Format("2006-01-02 15:04:05.000") +
+		`","reviewResult":{"reviewAnswer":"GREEN"}}`
 	sumsubHeaders := func(body string) apitest.Headers {
 		return apitest.Headers{"X-Payload-Digest": sumsub.Digest(fixture.SumsubWebhookSecret, []byte(body))}
 	}
 	hostedResult := func() (apitest.Headers, string) {
-		body := `{"sessionId":"` + hostedSession + `","status":"IN_REVIEW","occurredAt":"2026-11-24T09:00:00Z"}`
+		body := `{"sessionId":"` + hostedSession + `","status":"IN_REVIEW","occurredAt":"` + c.clock.Now().Add(2*time.Second).Format(time.RFC3339Nano) + `"}`
 		return fixture.HostedHeaders(body, c.clock.Now()), body
 	}
 

@@ -24,6 +24,11 @@ func epoch(t time.Time) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
 }
 
+// nanos is t in Unix nanoseconds, a number that conditions compare.
+func nanos(t time.Time) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.UnixNano(), 10)}
+}
+
 // newItem is an item of type typ under pk and sk, with the string
 // attributes of strs (name, value, name, value...).
 func newItem(pk, sk, typ string, strs ...string) map[string]types.AttributeValue {
@@ -51,6 +56,9 @@ func userItem(u store.User) map[string]types.AttributeValue {
 	if u.LinkedIdentifierHash != "" {
 		item["linkedIdentifierHash"] = str(u.LinkedIdentifierHash)
 		item["linkedAt"] = ts(u.LinkedAt)
+	}
+	if !u.KYCResultAt.IsZero() {
+		item[attrKYCResultAt] = nanos(u.KYCResultAt)
 	}
 	item["createdAt"] = ts(u.CreatedAt)
 	item["updatedAt"] = ts(u.UpdatedAt)
@@ -103,6 +111,23 @@ func (r *reader) time(name string) time.Time {
 	return t
 }
 
+// nanos reads a time written by nanos.
+func (r *reader) nanos(name string) time.Time {
+	v, ok := r.item[name].(*types.AttributeValueMemberN)
+	var n int64
+	var err error
+	if ok {
+		n, err = strconv.ParseInt(v.Value, 10, 64)
+	}
+	if !ok || err != nil {
+		if r.err == nil {
+			r.err = fmt.Errorf("dynamostore: %s is not a time in nanoseconds", name)
+		}
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
 func (r *reader) bytes(name string) []byte {
 	v, ok := r.item[name].(*types.AttributeValueMemberB)
 	if !ok {
@@ -135,6 +160,9 @@ func userFrom(item map[string]types.AttributeValue) (store.User, error) {
 	}
 	if u.LinkedIdentifierHash = r.str("linkedIdentifierHash", false); u.LinkedIdentifierHash != "" {
 		u.LinkedAt = r.time("linkedAt")
+	}
+	if r.has(attrKYCResultAt) {
+		u.KYCResultAt = r.nanos(attrKYCResultAt)
 	}
 	return u, r.err
 }

@@ -22,6 +22,13 @@ const (
 	// attrStatusAt is the provider's time of the callback that set a KYC
 	// session's status: only a newer one may change it.
 	attrStatusAt = "statusAt"
+	// attrApplicantID is the provider's applicant of a KYC session, from
+	// the first result that named one.
+	attrApplicantID = "applicantId"
+	// attrKYCResultAt is the provider's time, in Unix nanoseconds (a number,
+	// so that a condition compares it), of the newest result applied to
+	// any of a user's sessions.
+	attrKYCResultAt = "kycResultAt"
 	// attrDeletedAt marks an erased user's tombstone.
 	attrDeletedAt = "deletedAt"
 	// attrRev counts the changes of a user's profile that add to what an

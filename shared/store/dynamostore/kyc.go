@@ -271,6 +271,7 @@ func sessionFrom(item map[string]types.AttributeValue) (store.KYCSession, error)
 	if r.has(attrStatusAt) {
 		sess.StatusAt = r.time(attrStatusAt)
 	}
+	sess.ApplicantID = r.str(attrApplicantID, false)
 	if n := attrN(item, attrTTL); n != "" {
 		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {
 			sess.RetainUntil = time.Unix(sec, 0).UTC()

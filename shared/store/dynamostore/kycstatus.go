@@ -14,9 +14,10 @@ import (
 
 // ChangeKYCStatus is one TransactWriteItems: the session's update,
 // conditioned on its status and statusAt as read (out of the pending index
-// with it); the user's update (its kycStatus when the session is its
-// latest, conditioned on that; and its revision, which an erasure racing
-// the event written under the user must see); the event.
+// with it); the user's update (its newest result's time, which must be
+// older than c.At; its kycStatus when the session is its latest,
+// conditioned on that; and its revision, which an erasure racing the event
+// written under the user must see); the event.
 func (s *Store) ChangeKYCStatus(ctx context.Context, c store.KYCStatusChange, ev *store.OutboxEvent) error {
 	sessCond := "userId = :uid AND #status = :from AND attribute_not_exists(#at)"
 	values := map[string]types.AttributeValue{
@@ -26,33 +27,37 @@ func (s *Store) ChangeKYCStatus(ctx context.Context, c store.KYCStatusChange, ev
 		sessCond = "userId = :uid AND #status = :from AND #at = :fromAt"
 		values[":fromAt"] = ts(c.FromAt)
 	}
+	set := "SET #status = :to, #at = :at, updatedAt = :now"
+	names := map[string]string{"#status": "status", "#at": attrStatusAt, "#shard": attrPendingShard, "#exp": attrPendingExpiry}
+	if c.ApplicantID != "" {
+		set += ", #app = :app"
+		names["#app"], values[":app"] = attrApplicantID, str(c.ApplicantID)
+	}
 	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName:           &s.table,
-		Key:                 key(kycSessionPK(c.SessionID), kycSessionSK),
-		UpdateExpression:    aws.String("SET #status = :to, #at = :at, updatedAt = :now REMOVE #shard, #exp"),
-		ConditionExpression: aws.String(sessCond),
-		ExpressionAttributeNames: map[string]string{
-			"#status": "status", "#at": attrStatusAt, "#shard": attrPendingShard, "#exp": attrPendingExpiry,
-		},
+		TableName:                           &s.table,
+		Key:                                 key(kycSessionPK(c.SessionID), kycSessionSK),
+		UpdateExpression:                    aws.String(set + " REMOVE #shard, #exp"),
+		ConditionExpression:                 aws.String(sessCond),
+		ExpressionAttributeNames:            names,
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}}
-	if c.Latest || ev != nil {
-		set, cond := "SET updatedAt = :now", condLiveUser
-		userValues := map[string]types.AttributeValue{":now": ts(c.Now), ":one": one}
-		if c.Latest {
-			set, cond = set+", kycStatus = :to", cond+" AND kycSessionId = :sid"
-			userValues[":to"], userValues[":sid"] = str(c.To), str(c.SessionID)
-		}
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                           &s.table,
-			Key:                                 key(userPK(c.UserID), userProfileSK),
-			UpdateExpression:                    aws.String(set + " ADD " + attrRev + " :one"),
-			ConditionExpression:                 aws.String(cond),
-			ExpressionAttributeValues:           userValues,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}})
+	userSet := "SET updatedAt = :now, #resultAt = :atNanos"
+	userCond := condLiveUser + " AND (attribute_not_exists(#resultAt) OR #resultAt < :atNanos)"
+	userValues := map[string]types.AttributeValue{":now": ts(c.Now), ":one": one, ":atNanos": nanos(c.At)}
+	if c.Latest {
+		userSet, userCond = userSet+", kycStatus = :to", userCond+" AND kycSessionId = :sid"
+		userValues[":to"], userValues[":sid"] = str(c.To), str(c.SessionID)
 	}
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 key(userPK(c.UserID), userProfileSK),
+		UpdateExpression:                    aws.String(userSet + " ADD " + attrRev + " :one"),
+		ConditionExpression:                 aws.String(userCond),
+		ExpressionAttributeNames:            map[string]string{"#resultAt": attrKYCResultAt},
+		ExpressionAttributeValues:           userValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}})
 	if ev != nil {
 		items = append(items, s.putEvent(*ev))
 	}

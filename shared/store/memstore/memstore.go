@@ -165,15 +165,20 @@ func (s *Store) ChangeKYCStatus(_ context.Context, c store.KYCStatusChange, ev *
 	switch {
 	case !ok || !live || sess.UserID != c.UserID:
 		return store.ErrNotFound
-	case sess.Status != c.From || !sess.StatusAt.Equal(c.FromAt) || c.Latest && u.KYCSessionID != c.SessionID:
+	case sess.Status != c.From || !sess.StatusAt.Equal(c.FromAt) || c.Latest && u.KYCSessionID != c.SessionID ||
+		!u.KYCResultAt.Before(c.At):
 		return store.ErrStaleSession
 	}
 	sess.Status, sess.StatusAt, sess.UpdatedAt = c.To, c.At, c.Now
-	s.sessions[c.SessionID] = sess
-	if c.Latest {
-		u.KYCStatus, u.UpdatedAt = c.To, c.Now
-		s.users[c.UserID] = u
+	if c.ApplicantID != "" {
+		sess.ApplicantID = c.ApplicantID
 	}
+	s.sessions[c.SessionID] = sess
+	u.KYCResultAt, u.UpdatedAt = c.At, c.Now
+	if c.Latest {
+		u.KYCStatus = c.To
+	}
+	s.users[c.UserID] = u
 	if ev != nil {
 		s.emit(*ev)
 	}

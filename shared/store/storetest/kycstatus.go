@@ -153,6 +153,62 @@ func runKYCStatus(t *testing.T, newStore func(t *testing.T) store.Store, content
 		}
 	})
 
+	t.Run("a result not newer than the user's last, on any session, writes nothing", func(t *testing.T) {
+		s := newStore(t)
+		older := open(t, s, "c12", "cs12a", now)
+		open(t, s, "c12", "cs12b", now.Add(time.Minute))
+		ev := anEvent()
+		// A result on the older session records its time on the user.
+		if err := s.ChangeKYCStatus(ctx, change(older.ID, "c12", store.KYCPending, time.Time{}, store.KYCRejected, at, false), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := s.GetUser(ctx, "c12"); !u.KYCResultAt.Equal(at) {
+			t.Fatalf("the user's last result time %v, want %v", u.KYCResultAt, at)
+		}
+		snapshot := contents(t, s)
+		for _, when := range []time.Time{at.Add(-time.Millisecond), at} {
+			ev := anEvent()
+			err := s.ChangeKYCStatus(ctx, change("cs12b", "c12", store.KYCPending, time.Time{}, store.KYCApproved, when, true), &ev)
+			if !errors.Is(err, store.ErrStaleSession) {
+				t.Fatalf("a result at %v after one at %v: %v", when, at, err)
+			}
+			if written(t, s, ev) || contents(t, s) != snapshot {
+				t.Fatalf("a result at %v wrote", when)
+			}
+		}
+		ev = anEvent()
+		later := at.Add(time.Nanosecond)
+		if err := s.ChangeKYCStatus(ctx, change("cs12b", "c12", store.KYCPending, time.Time{}, store.KYCApproved, later, true), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := s.GetUser(ctx, "c12"); u.KYCStatus != store.KYCApproved || !u.KYCResultAt.Equal(later) {
+			t.Fatalf("after a newer result: %+v", u)
+		}
+	})
+
+	t.Run("the applicant a result names is recorded once", func(t *testing.T) {
+		s := newStore(t)
+		open(t, s, "c13", "cs13", now)
+		c := change("cs13", "c13", store.KYCPending, time.Time{}, store.KYCInReview, at, true)
+		c.ApplicantID = "applicant-1"
+		if err := s.ChangeKYCStatus(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		if sess, _ := s.GetKYCSession(ctx, "cs13"); sess.ApplicantID != "applicant-1" {
+			t.Fatalf("applicant %q", sess.ApplicantID)
+		}
+		if _, list, _ := s.UserKYC(ctx, "c13", 5); len(list) != 1 || list[0].ApplicantID != "applicant-1" {
+			t.Fatalf("listed %+v", list)
+		}
+		// A change naming none leaves it.
+		if err := s.ChangeKYCStatus(ctx, change("cs13", "c13", store.KYCInReview, at, store.KYCApproved, at.Add(time.Second), true), nil); err != nil {
+			t.Fatal(err)
+		}
+		if sess, _ := s.GetKYCSession(ctx, "cs13"); sess.ApplicantID != "applicant-1" {
+			t.Fatalf("applicant %q after a change naming none", sess.ApplicantID)
+		}
+	})
+
 	t.Run("a change without an event writes none", func(t *testing.T) {
 		s := newStore(t)
 		open(t, s, "c5", "cs5", now)

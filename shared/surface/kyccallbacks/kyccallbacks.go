@@ -49,16 +49,20 @@ type accepted struct {
 	Outcome kyc.Outcome `json:"outcome"`
 }
 
+// resultTimeField is the body field of each provider's result time.
+var resultTimeField = map[string]string{store.ProviderSumsub: "createdAtMs", store.ProviderHosted: "occurredAt"}
+
 // ignoredType is the outcome of a Sumsub webhook type this API does not map.
 const ignoredType kyc.Outcome = "ignored_type"
 
 // Sumsub is POST /kyc/providers/sumsub/webhook: X-Payload-Digest is the
 // hex HMAC of the raw body with the account's webhook secret, by the
-// algorithm in X-Payload-Digest-Alg (HMAC_SHA256_HEX when absent).
+// account's algorithm (the secret's webhookDigestAlg); an
+// X-Payload-Digest-Alg naming another is refused.
 func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
 	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
 		return cfg.Sumsub != nil &&
-			sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) == nil
+			sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, cfg.Sumsub.WebhookDigestAlg, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) == nil
 	})
 	if err != nil {
 		return err
@@ -79,7 +83,8 @@ func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
 		dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: kyc.UnknownSession})
 		return nil
 	}
-	return a.apply(w, r, kyc.Result{Provider: store.ProviderSumsub, UserID: id, Status: res.Status, At: res.At, RejectLabels: res.RejectLabels})
+	return a.apply(w, r, kyc.Result{Provider: store.ProviderSumsub, UserID: id, Status: res.Status, At: res.At,
+		RejectLabels: res.RejectLabels, LevelName: res.LevelName, ApplicantID: res.ApplicantID})
 }
 
 // Hosted is POST /kyc/providers/hosted/webhook, signed as this API signs
@@ -105,7 +110,10 @@ func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) apply(w http.ResponseWriter, r *http.Request, res kyc.Result) error {
 	out, err := a.kyc.Apply(r.Context(), res)
-	if err != nil {
+	switch {
+	case errors.Is(err, kyc.ErrFutureResult):
+		return apierr.InvalidInput(apierr.Detail{Field: resultTimeField[res.Provider], Issue: "is in the future"})
+	case err != nil:
 		return err
 	}
 	dialects.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})

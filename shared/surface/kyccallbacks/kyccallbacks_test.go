@@ -44,11 +44,12 @@ type world struct {
 	changes func(t *testing.T) []map[string]any
 }
 
-// worlds runs f on the memory store and on DynamoDB (moto).
-func worlds(t *testing.T, f func(t *testing.T, w *world)) {
+// worlds runs f on the memory store and on DynamoDB (moto), each API
+// built with the fixture's options as opts change them.
+func worlds(t *testing.T, f func(t *testing.T, w *world), opts ...func(o *fixture.Options, sumsubURL string)) {
 	t.Run("memory", func(t *testing.T) {
 		mem := memstore.New()
-		w := newWorld(t, mem)
+		w := newWorld(t, mem, opts...)
 		w.contents = func(*testing.T) string { return mem.Dump() }
 		w.changes = func(t *testing.T) []map[string]any {
 			var out []map[string]any
@@ -63,7 +64,7 @@ func worlds(t *testing.T, f func(t *testing.T, w *world)) {
 	})
 	t.Run("dynamodb", func(t *testing.T) {
 		db, table := moto.Require(t).NewTable(t, nil, nil)
-		w := newWorld(t, dynamostore.New(db, table))
+		w := newWorld(t, dynamostore.New(db, table), opts...)
 		w.contents = func(t *testing.T) string { return moto.Contents(t, db, table) }
 		w.changes = func(t *testing.T) []map[string]any {
 			var out []map[string]any
@@ -78,11 +79,15 @@ func worlds(t *testing.T, f func(t *testing.T, w *world)) {
 	})
 }
 
-func newWorld(t *testing.T, s store.Store) *world {
+func newWorld(t *testing.T, s store.Store, opts ...func(o *fixture.Options, sumsubURL string)) *world {
 	stand := sumsubtest.New(t)
 	clk := testkit.NewClock(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 	stand.Now = clk.Now
-	return &world{clk: clk, c: fixture.Client(t, s, fixture.Options{Now: clk.Now, KYCProviders: fixture.KYCProviders(t, stand.URL)})}
+	o := fixture.Options{Now: clk.Now, KYCProviders: fixture.KYCProviders(t, stand.URL)}
+	for _, opt := range opts {
+		opt(&o, stand.URL)
+	}
+	return &world{clk: clk, c: fixture.Client(t, s, o)}
 }
 
 func payload(t *testing.T, raw []byte) map[string]any {
@@ -230,54 +235,81 @@ func TestSumsubMapping(t *testing.T) {
 	})
 }
 
-// TestSumsubSignature: every digest algorithm Sumsub documents is
-// accepted; anything else, a wrong or missing digest is 401 and changes
-// nothing.
+// TestSumsubSignature: the digest is checked with the account's algorithm
+// (HMAC_SHA256_HEX unless the secret names another); the header may name
+// it in any case, or be absent. A header naming another algorithm (even
+// with that algorithm's right digest: SHA-1 for a SHA-256 account), a
+// wrong or missing digest is 401 and changes nothing.
 func TestSumsubSignature(t *testing.T) {
-	worlds(t, func(t *testing.T, w *world) {
-		uid, _ := w.user(t, "sumsub-sig", "DE")
-		at := 0
-		body := func() []byte {
-			at++
-			return []byte(sumsubBody("applicantPending", uid, fmt.Sprintf("2026-11-24 09:00:%02d.000", at), "", ""))
-		}
-		for alg, h := range map[string]func() hash.Hash{"HMAC_SHA1_HEX": sha1.New, "HMAC_SHA256_HEX": sha256.New, "HMAC_SHA512_HEX": sha512.New, "": sha256.New} {
-			b := body()
-			r := w.c.Do(http.MethodPost, sumsubPath, apitest.Headers{"X-Payload-Digest": digest(h, fixture.SumsubWebhookSecret, b), "X-Payload-Digest-Alg": alg}, string(b))
-			if got := outcome(t, r); got != "applied" && got != "recorded" {
-				t.Fatalf("%q: %s", alg, got)
+	for _, account := range []struct {
+		alg  string
+		hash func() hash.Hash
+	}{{"", sha256.New}, {"HMAC_SHA512_HEX", sha512.New}, {"HMAC_SHA1_HEX", sha1.New}} {
+		t.Run("account "+account.alg, func(t *testing.T) {
+			var opts []func(*fixture.Options, string)
+			if account.alg != "" {
+				opts = append(opts, func(o *fixture.Options, sumsubURL string) {
+					doc := strings.Replace(fixture.KYCProvidersJSON(sumsubURL), `"webhookSecret":`, `"webhookDigestAlg":"`+account.alg+`","webhookSecret":`, 1)
+					o.KYCProviders = fixture.KYCProvidersFrom(t, doc)
+				})
 			}
-		}
-		snapshot := w.contents(t)
-		b := body()
-		good := digest(sha256.New, fixture.SumsubWebhookSecret, b)
-		flipped := good[:len(good)-1] + "0"
-		if good[len(good)-1] == '0' {
-			flipped = good[:len(good)-1] + "1"
-		}
-		refused := []apitest.Headers{
-			{"X-Payload-Digest": good, "X-Payload-Digest-Alg": "HMAC_MD5_HEX"},
-			{"X-Payload-Digest": good, "X-Payload-Digest-Alg": "HMAC_SHA512_HEX"},
-			{"X-Payload-Digest": digest(sha256.New, "another-secret-0123456789", b)},
-			{"X-Payload-Digest": flipped},
-			{"X-Payload-Digest": ""},
-			{},
-		}
-		for i, h := range refused {
-			status, code, msg := errorOf(t, w.c.Do(http.MethodPost, sumsubPath, h, string(b)))
-			if status != 401 || code != "UNAUTHORIZED" || msg != "Invalid callback signature" {
-				t.Fatalf("refusal %d: %d %s %s", i, status, code, msg)
+			accountAlg := account.alg
+			if accountAlg == "" {
+				accountAlg = "HMAC_SHA256_HEX"
 			}
-		}
-		// The good digest over an edited body.
-		edited := strings.Replace(string(b), "applicantPending", "applicantOnHold", 1)
-		if status, _, _ := errorOf(t, w.c.Do(http.MethodPost, sumsubPath, apitest.Headers{"X-Payload-Digest": good}, edited)); status != 401 {
-			t.Fatalf("edited body: %d", status)
-		}
-		if w.contents(t) != snapshot {
-			t.Fatal("a refused callback changed the store")
-		}
-	})
+			worlds(t, func(t *testing.T, w *world) {
+				uid, _ := w.user(t, "sumsub-sig", "DE")
+				at := 0
+				body := func() []byte {
+					at++
+					return []byte(sumsubBody("applicantPending", uid, fmt.Sprintf("2026-11-24 09:00:%02d.000", at), "", ""))
+				}
+				for _, header := range []string{accountAlg, strings.ToLower(accountAlg), ""} {
+					b := body()
+					r := w.c.Do(http.MethodPost, sumsubPath, apitest.Headers{"X-Payload-Digest": digest(account.hash, fixture.SumsubWebhookSecret, b), "X-Payload-Digest-Alg": header}, string(b))
+					if got := outcome(t, r); got != "applied" && got != "recorded" {
+						t.Fatalf("%q: %s", header, got)
+					}
+				}
+				snapshot := w.contents(t)
+				b := body()
+				good := digest(account.hash, fixture.SumsubWebhookSecret, b)
+				flipped := good[:len(good)-1] + "0"
+				if good[len(good)-1] == '0' {
+					flipped = good[:len(good)-1] + "1"
+				}
+				refused := []apitest.Headers{
+					{"X-Payload-Digest": good, "X-Payload-Digest-Alg": "HMAC_MD5_HEX"},
+					{"X-Payload-Digest": digest(account.hash, "another-secret-0123456789", b)},
+					{"X-Payload-Digest": flipped},
+					{"X-Payload-Digest": ""},
+					{},
+				}
+				for alg, h := range map[string]func() hash.Hash{"HMAC_SHA1_HEX": sha1.New, "HMAC_SHA256_HEX": sha256.New, "HMAC_SHA512_HEX": sha512.New} {
+					if alg != accountAlg {
+						// Another algorithm, named, with its own right digest; and its digest unnamed.
+						refused = append(refused, apitest.Headers{"X-Payload-Digest": digest(h, fixture.SumsubWebhookSecret, b), "X-Payload-Digest-Alg": alg},
+							apitest.Headers{"X-Payload-Digest": digest(h, fixture.SumsubWebhookSecret, b)},
+							apitest.Headers{"X-Payload-Digest": good, "X-Payload-Digest-Alg": alg})
+					}
+				}
+				for i, h := range refused {
+					status, code, msg := errorOf(t, w.c.Do(http.MethodPost, sumsubPath, h, string(b)))
+					if status != 401 || code != "UNAUTHORIZED" || msg != "Invalid callback signature" {
+						t.Fatalf("refusal %d (%v): %d %s %s", i, h, status, code, msg)
+					}
+				}
+				// The good digest over an edited body.
+				edited := strings.Replace(string(b), "applicantPending", "applicantOnHold", 1)
+				if status, _, _ := errorOf(t, w.c.Do(http.MethodPost, sumsubPath, apitest.Headers{"X-Payload-Digest": good}, edited)); status != 401 {
+					t.Fatalf("edited body: %d", status)
+				}
+				if w.contents(t) != snapshot {
+					t.Fatal("a refused callback changed the store")
+				}
+			}, opts...)
+		})
+	}
 }
 
 // TestOrderingAndReplays: a status only moves by a newer event; the same
@@ -286,6 +318,7 @@ func TestSumsubSignature(t *testing.T) {
 func TestOrderingAndReplays(t *testing.T) {
 	worlds(t, func(t *testing.T, w *world) {
 		uid, _ := w.user(t, "order", "DE")
+		w.clk.Add(time.Hour) // the results below are of the hour after the session opened
 		approved := sumsubBody("applicantReviewed", uid, "2026-11-24 09:10:00.000", "GREEN", "")
 		pendingEarlier := sumsubBody("applicantPending", uid, "2026-11-24 09:05:00.000", "", "")
 		if got := outcome(t, w.sumsub(t, approved)); got != "applied" {
@@ -470,3 +503,204 @@ func TestStoreOutage(t *testing.T) {
 
 // otherHostedSecret is a well-formed secret that is not the hosted provider's.
 const otherHostedSecret = "whsec_mboznUghVlyyrN2CBKAKfq0MLCzsbdGB/mwT/2cP7KY="
+
+// sumsubBodyFor is sumsubBody with another level and applicant.
+func sumsubBodyFor(level, applicant, typ, userID, at, answer, rejectType string) string {
+	b := sumsubBody(typ, userID, at, answer, rejectType)
+	b = strings.Replace(b, `"levelName":"basic-kyc-level"`, `"levelName":"`+level+`"`, 1)
+	return strings.Replace(b, `"applicantId":"65bd1c3b2f0e1a"`, `"applicantId":"`+applicant+`"`, 1)
+}
+
+// openAt opens a new session for uid in country at the world's clock.
+func (w *world) openAt(t *testing.T, uid, country string) string {
+	t.Helper()
+	r := w.c.Do(http.MethodPost, "/api/partner/v2/users/"+uid+"/kyc/verification-link", key, `{"country":"`+country+`"}`)
+	if r.Status != 201 {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	return r.JSON()["data"].(map[string]any)["sessionId"].(string)
+}
+
+// changesOf counts the kyc.status_changed events of uid.
+func (w *world) changesOf(t *testing.T, uid string) int {
+	t.Helper()
+	n := 0
+	for _, e := range w.changes(t) {
+		if e["userId"] == uid {
+			n++
+		}
+	}
+	return n
+}
+
+// TestVerdictsOnlyMoveForward: the security review's sequence (an approval,
+// a final rejection, a new session, the first approval's exact bytes
+// again) and each rule behind it, on both stores: a result never applies
+// to a session opened after its time; never when it is not newer than the
+// last result applied for the user, across the user's sessions and
+// providers; a result dated beyond a minute ahead is refused (400) before
+// it can hold a session; a Sumsub result for another level, or for another
+// applicant than the one the session's first result named, is not the
+// session's. Every refusal changes nothing and emits nothing.
+func TestVerdictsOnlyMoveForward(t *testing.T) {
+	t.Run("reject, new session, old approval arrives", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			uid, _ := w.user(t, "forward-review", "DE") // session at 09:00
+			w.clk.Add(30 * time.Minute)
+			green := sumsubBody("applicantReviewed", uid, "2026-11-24 09:10:00.000", "GREEN", "")
+			if got := outcome(t, w.sumsub(t, green)); got != "applied" {
+				t.Fatal(got)
+			}
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", uid, "2026-11-24 09:20:00.000", "RED", "FINAL"))); got != "applied" {
+				t.Fatal(got)
+			}
+			w.openAt(t, uid, "DE") // 09:30, the user PENDING again
+			snapshot, events := w.contents(t), w.changesOf(t, uid)
+			if got := outcome(t, w.sumsub(t, green)); got != "stale" {
+				t.Fatalf("the old approval on the new session: %s", got)
+			}
+			if u, s := w.statuses(t, uid); u != "PENDING" || s != "PENDING" {
+				t.Fatalf("user %s, session %s after the old approval", u, s)
+			}
+			if w.contents(t) != snapshot || w.changesOf(t, uid) != events {
+				t.Fatal("the old approval changed the store or emitted an event")
+			}
+			// The new session's own result applies.
+			w.clk.Add(10 * time.Minute)
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", uid, "2026-11-24 09:35:00.000", "GREEN", ""))); got != "applied" {
+				t.Fatal(got)
+			}
+			if u, _ := w.statuses(t, uid); u != "APPROVED" {
+				t.Fatal(u)
+			}
+		})
+	})
+	t.Run("a result older than its session", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			w.clk.Add(time.Hour)
+			uid, hostedSession := w.user(t, "forward-older-hosted", "MX") // 10:00
+			sumsubUser, _ := w.user(t, "forward-older-sumsub", "DE")
+			snapshot := w.contents(t)
+			// Neither user has any result yet: only the session's age refuses them.
+			if got := outcome(t, w.hosted(t, `{"sessionId":"`+hostedSession+`","status":"APPROVED","occurredAt":"2026-11-24T09:59:59Z"}`)); got != "stale" {
+				t.Fatalf("hosted: %s", got)
+			}
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", sumsubUser, "2026-11-24 09:59:59.999", "GREEN", ""))); got != "stale" {
+				t.Fatalf("sumsub: %s", got)
+			}
+			if w.contents(t) != snapshot || w.changesOf(t, uid)+w.changesOf(t, sumsubUser) != 0 {
+				t.Fatal("a result older than its session changed something")
+			}
+		})
+	})
+	t.Run("not newer than the user's last result, across sessions and providers", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			uid, hostedSession := w.user(t, "forward-across", "MX") // hosted session at 09:00
+			w.clk.Add(time.Minute)
+			w.openAt(t, uid, "DE") // the Sumsub session, 09:01, the latest
+			w.clk.Add(time.Hour)
+			// A result for the older, hosted session at 09:30: applied to that
+			// session (the user's status follows its latest session).
+			if got := outcome(t, w.hosted(t, `{"sessionId":"`+hostedSession+`","status":"REJECTED","occurredAt":"2026-11-24T09:30:00Z"}`)); got != "applied" {
+				t.Fatal(got)
+			}
+			snapshot, events := w.contents(t), w.changesOf(t, uid)
+			// Sumsub's result for the latest session, older than 09:30.
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", uid, "2026-11-24 09:29:59.999", "GREEN", ""))); got != "stale" {
+				t.Fatalf("an older Sumsub result after a newer hosted one: %s", got)
+			}
+			// Exactly as old.
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", uid, "2026-11-24 09:30:00.000", "GREEN", ""))); got != "stale" {
+				t.Fatalf("a Sumsub result as old as the hosted one: %s", got)
+			}
+			if w.contents(t) != snapshot || w.changesOf(t, uid) != events {
+				t.Fatal("a result not newer than the user's last changed something")
+			}
+			if got := outcome(t, w.sumsub(t, sumsubBody("applicantReviewed", uid, "2026-11-24 09:30:00.001", "GREEN", ""))); got != "applied" {
+				t.Fatalf("a newer one: %s", got)
+			}
+			// And back: the hosted session's newer-than-itself but older-than-the-user result.
+			if got := outcome(t, w.hosted(t, `{"sessionId":"`+hostedSession+`","status":"APPROVED","occurredAt":"2026-11-24T09:30:00Z"}`)); got != "stale" {
+				t.Fatalf("hosted, older than the user's last: %s", got)
+			}
+		})
+	})
+	t.Run("an exact replay", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			uid, sid := w.user(t, "forward-replay", "MX")
+			w.clk.Add(time.Minute)
+			body := `{"sessionId":"` + sid + `","status":"IN_REVIEW","occurredAt":"2026-11-24T09:00:30Z"}`
+			if got := outcome(t, w.hosted(t, body)); got != "applied" {
+				t.Fatal(got)
+			}
+			snapshot, events := w.contents(t), w.changesOf(t, uid)
+			for range 3 {
+				if got := outcome(t, w.hosted(t, body)); got != "stale" {
+					t.Fatal(got)
+				}
+			}
+			if w.contents(t) != snapshot || w.changesOf(t, uid) != events || events != 1 {
+				t.Fatalf("replays changed something (%d events)", w.changesOf(t, uid))
+			}
+		})
+	})
+	t.Run("dated in the future", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			uid, sid := w.user(t, "forward-future", "MX") // 09:00
+			sumsubUser, _ := w.user(t, "forward-future-sumsub", "DE")
+			snapshot := w.contents(t)
+			for _, r := range []*apitest.Response{
+				w.hosted(t, `{"sessionId":"`+sid+`","status":"APPROVED","occurredAt":"9999-12-31T23:59:59Z"}`),
+				w.hosted(t, `{"sessionId":"`+sid+`","status":"APPROVED","occurredAt":"2026-11-24T09:01:01Z"}`),
+				w.sumsub(t, sumsubBody("applicantReviewed", sumsubUser, "9999-12-31 23:59:59.000", "GREEN", "")),
+				w.sumsub(t, sumsubBody("applicantReviewed", sumsubUser, "2026-11-24 09:01:01.000", "GREEN", "")),
+			} {
+				e, _ := r.JSON()["error"].(map[string]any)
+				details, _ := e["details"].([]any)
+				if r.Status != 400 || len(details) != 1 || details[0].(map[string]any)["issue"] != "is in the future" {
+					t.Fatalf("%d %s", r.Status, r.Body)
+				}
+			}
+			if w.contents(t) != snapshot {
+				t.Fatal("a result from the future changed something")
+			}
+			// Within the minute of skew: applied, and a later verdict still moves it.
+			if got := outcome(t, w.hosted(t, `{"sessionId":"`+sid+`","status":"IN_REVIEW","occurredAt":"2026-11-24T09:00:59Z"}`)); got != "applied" {
+				t.Fatal(got)
+			}
+			w.clk.Add(5 * time.Minute)
+			if got := outcome(t, w.hosted(t, `{"sessionId":"`+sid+`","status":"APPROVED","occurredAt":"2026-11-24T09:04:00Z"}`)); got != "applied" {
+				t.Fatal(got)
+			}
+			if u, _ := w.statuses(t, uid); u != "APPROVED" {
+				t.Fatal(u)
+			}
+		})
+	})
+	t.Run("bound to the session by level and applicant", func(t *testing.T) {
+		worlds(t, func(t *testing.T, w *world) {
+			uid, _ := w.user(t, "forward-bound", "DE")
+			w.clk.Add(time.Hour)
+			snapshot := w.contents(t)
+			if got := outcome(t, w.sumsub(t, sumsubBodyFor("another-level", "65bd1c3b2f0e1a", "applicantReviewed", uid, "2026-11-24 09:10:00.000", "GREEN", ""))); got != "unknown_session" {
+				t.Fatalf("another level: %s", got)
+			}
+			if w.contents(t) != snapshot {
+				t.Fatal("another level's result changed something")
+			}
+			if got := outcome(t, w.sumsub(t, sumsubBodyFor("basic-kyc-level", "applicant-one", "applicantPending", uid, "2026-11-24 09:11:00.000", "", ""))); got != "applied" {
+				t.Fatal(got)
+			}
+			snapshot = w.contents(t)
+			if got := outcome(t, w.sumsub(t, sumsubBodyFor("basic-kyc-level", "applicant-two", "applicantReviewed", uid, "2026-11-24 09:12:00.000", "GREEN", ""))); got != "unknown_session" {
+				t.Fatalf("another applicant: %s", got)
+			}
+			if w.contents(t) != snapshot {
+				t.Fatal("another applicant's result changed something")
+			}
+			if got := outcome(t, w.sumsub(t, sumsubBodyFor("basic-kyc-level", "applicant-one", "applicantReviewed", uid, "2026-11-24 09:13:00.000", "GREEN", ""))); got != "applied" {
+				t.Fatal(got)
+			}
+		})
+	})
+}

@@ -98,8 +98,15 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	}
 	var link string
 	if sess.Provider == store.ProviderSumsub {
-		// The provider first: a failed call leaves nothing written. A link
-		// made for a request the store then refuses is never shown.
+		// The request is authorised before the provider is called: a
+		// provider never hears of another partner's user, of a user that
+		// cannot do KYC or of an approved one. Then the provider: a failed
+		// call leaves nothing written. The store checks the same rules
+		// again in its transaction (the user may change in between); a link
+		// made for a request it then refuses is never shown.
+		if err := s.authorise(ctx, p, userID); err != nil {
+			return Link{}, err
+		}
 		var err error
 		if link, err = s.sumsubLink(ctx, tpl.TemplateID, userID, s.sessionTTL, in.RedirectURI); err != nil {
 			return Link{}, err
@@ -116,11 +123,10 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		return Link{}, ErrUserNotFound
 	case err != nil:
 		return Link{}, err
-	case rejected != nil && rejected.PartnerID != p.ID:
-		return Link{}, ErrNotOwned
-	case rejected != nil && rejected.KYCStatus == store.KYCApproved:
-		return Link{}, ErrAlreadyApproved
 	case rejected != nil:
+		if err := refusal(p, *rejected); err != nil {
+			return Link{}, err
+		}
 		return Link{}, ErrWrongUserType
 	}
 	metrics.Count(ctx, metrics.KYCLinks, 1)
@@ -129,6 +135,33 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		SessionID: sess.ID,
 		ExpiresAt: wire.Time(expires),
 	}, nil
+}
+
+// authorise reads partner p's user userID and tells whether a session may
+// be opened for it (the rules OpenKYCSession holds in its transaction).
+func (s *Service) authorise(ctx context.Context, p *partners.Partner, userID string) error {
+	u, err := s.store.GetUser(ctx, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return ErrUserNotFound
+	case err != nil:
+		return err
+	}
+	return refusal(p, u)
+}
+
+// refusal is why no session may be opened for u by p, or nil: another
+// partner's user, an approved one, one whose type cannot do KYC.
+func refusal(p *partners.Partner, u store.User) error {
+	switch {
+	case u.PartnerID != p.ID:
+		return ErrNotOwned
+	case u.KYCStatus == store.KYCApproved:
+		return ErrAlreadyApproved
+	case u.Type != "INDIVIDUAL":
+		return ErrWrongUserType
+	}
+	return nil
 }
 
 // buildLink puts the session id into the template's link and carries the

@@ -205,11 +205,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	viaHTTP("get-user-kyc", func(c *container) { expect(c.api.Do("GET", users+"/"+userID+"/kyc", key, ""), 200, "read KYC") })
 	viaHTTP("kyc-sumsub-webhook", func(c *container) {
-		body := `{"type":"applicantPending","externalUserId":"` + sumsubUser + `","createdAtMs":"2026-11-24 09:00:00.000"}`
+		body := `{"type":"applicantPending","externalUserId":"` + sumsubUser + `","createdAtMs":"` + c.clock.Now().Format("2006-01-02 15:04:05.000") + `"}`
 		expect(c.api.Do("POST", "/kyc/providers/sumsub/webhook", apitest.Headers{"X-Payload-Digest": sumsub.Digest(fixture.SumsubWebhookSecret, []byte(body))}, body), 200, "Sumsub result")
 	})
 	viaHTTP("kyc-hosted-webhook", func(c *container) {
-		body := `{"sessionId":"` + hostedSession + `","status":"APPROVED","occurredAt":"2026-11-24T09:00:00Z"}`
+		body := `{"sessionId":"` + hostedSession + `","status":"APPROVED","occurredAt":"` + c.clock.Now().Format(time.RFC3339Nano) + `"}`
 		expect(c.api.Do("POST", "/kyc/providers/hosted/webhook", fixture.HostedHeaders(body, c.clock.Now()), body), 200, "hosted result")
 	})
 	viaHTTP("create-user-token", func(c *container) { expect(c.api.Do("POST", users+"/"+userID+"/token", key, ""), 201, "token") })

@@ -182,3 +182,42 @@ func TestGetUserKYC(t *testing.T) {
 		t.Fatalf("outage: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestSumsubIsCalledOnlyWhenAuthorised: the request is authorised before
+// any provider call: another partner's user (401), a BUSINESS user (400),
+// an approved user (409), a user that does not exist (404) never reach
+// Sumsub, and nothing is written.
+func TestSumsubIsCalledOnlyWhenAuthorised(t *testing.T) {
+	mem, stand, e := sumsubEnv(t, nil)
+	betas := createTyped(t, e, keyBeta, "ext-beta-sumsub", "INDIVIDUAL")
+	business := createTyped(t, e, keyAcme, "ext-business-sumsub", "BUSINESS")
+	approved := createTyped(t, e, keyAcme, "ext-approved-sumsub", "INDIVIDUAL")
+	r := e.Client.Do(http.MethodPost, linkPath(approved), headers(keyAcme), `{"country":"MX"}`)
+	sid := r.JSON()["data"].(map[string]any)["sessionId"].(string)
+	if err := mem.ChangeKYCStatus(t.Context(), store.KYCStatusChange{SessionID: sid, UserID: approved, From: store.KYCPending,
+		To: store.KYCApproved, At: time.Now(), Latest: true, Now: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := mem.Dump()
+	for _, c := range []struct {
+		user   string
+		status int
+		code   string
+	}{
+		{betas, 401, "UNAUTHORIZED"},
+		{business, 400, "INVALID_VERIFICATION_TYPE_FOR_USER"},
+		{approved, 409, "KYC_ALREADY_APPROVED"},
+		{"5b1f0c6e-3d2a-4c8b-9e7f-1a2b3c4d5e6f", 404, "NOT_FOUND_ERROR"},
+	} {
+		r := e.Client.Do(http.MethodPost, linkPath(c.user), headers(keyAcme), `{"country":"DE","partnerRedirectUri":"https://app.acme.example/kyc/done"}`)
+		if code, _, _ := errorOf(t, r); r.Status != c.status || code != c.code {
+			t.Fatalf("%s: %d %s, want %d %s", c.user, r.Status, r.Body, c.status, c.code)
+		}
+	}
+	if n := len(stand.Bodies()); n != 0 || stand.Refused() != 0 {
+		t.Fatalf("Sumsub was called %d times for requests that were refused", n)
+	}
+	if mem.Dump() != before {
+		t.Fatal("a refused request wrote")
+	}
+}

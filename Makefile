@@ -62,9 +62,10 @@ build-one:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(OUT)/$(F)/bootstrap $(or $(PKG),./functions/$(F))
 	@ls -l $(OUT)/$(F)/bootstrap | awk '{printf "%s: %d bytes\n", $$9, $$5}'
 
-## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route
+## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route; webhook delivery rate with a slow partner
 bench:
 	$(GO) test ./bench -run 'TestPerformanceTable|TestNetworkTable|TestCostTable' -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
+	$(GO) test ./shared/webhooks -run 'TestDeliveryRateWithASlowPartner' -count=1 -v -args -rates
 
 ## run: the whole API on ADDR (127.0.0.1:3000; make run ADDR=127.0.0.1:3001 for another), in-memory store, development partner key printed
 run:

@@ -610,7 +610,7 @@ func TestCostTable(t *testing.T) {
 		meter.Reset()
 		events := 0
 		for _, ev := range newEvents(t, ctx, srv, tableName, before) {
-			if err := dispatcher.Deliver(ctx, ev); err != nil {
+			if err := dispatcher.Deliver(ctx, ev.Key()); err != nil {
 				t.Fatal(err)
 			}
 			events++

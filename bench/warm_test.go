@@ -169,7 +169,7 @@ func benchFunctions(t testing.TB) []benchFunction {
 		httpFunction(t, userv2.UserInfoRoute, 200, nil),
 		erase, set, del, list,
 		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(cleanup.New(d).Handle) }),
-		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.New(d).HandleStream) }),
+		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.Stream(dispatch.New(d))) }),
 		plainFunction(t, "webhook-retry", "webhook-retry", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.Retries(dispatch.New(d))) }),
 		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))),
 			mustRead(t, "events/unmatched-route.json"), nil, nil),

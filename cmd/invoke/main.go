@@ -103,7 +103,7 @@ func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 	case "cleanup-kyc-sessions":
 		return lambda.NewHandler(cleanup.New(d).Handle), true
 	case "webhook-dispatcher":
-		return lambda.NewHandler(dispatch.New(d).HandleStream), true
+		return lambda.NewHandler(dispatch.Stream(dispatch.New(d))), true
 	case "webhook-retry":
 		return lambda.NewHandler(dispatch.Retries(dispatch.New(d))), true
 	case "redeliver-webhook-event": // its main sets the retry queue

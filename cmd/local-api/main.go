@@ -21,6 +21,7 @@ import (
 	"github.com/partner-identity/api/shared/httpx"
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
@@ -163,11 +164,9 @@ func baseURL(addr net.Addr) string {
 // redeliveries go through it as through SQS in AWS. It sets deps' queue,
 // so it comes before the handlers are built.
 func localWebhooks(deps *app.Deps) *webhooks.Dispatcher {
-	retries := &webhookqueue.Local{RetryAfter: 5 * time.Second}
-	deps.WebhookRetries = retries
-	d := dispatch.New(deps)
-	retries.Handle = d.Retry
-	return d
+	deps.WebhookRetries = &webhookqueue.Local{RetryAfter: 5 * time.Second}
+	deps.WebhookSlowLane = &webhookqueue.Local{RetryAfter: 5 * time.Second}
+	return dispatch.New(deps) // hands both queues' messages back to it
 }
 
 // deliverOutbox plays the table's stream for the in-memory store: every
@@ -182,7 +181,8 @@ func deliverOutbox(ctx context.Context, d *webhooks.Dispatcher, mem *memstore.St
 		seen += len(fresh)
 		var again []store.OutboxEvent
 		for _, ev := range append(pending, fresh...) {
-			if err := d.Deliver(ctx, ev); err != nil {
+			if err := d.Deliver(ctx, ev.Key()); err != nil {
+				slog.Error("webhook dispatch (local stream): tried again in a second", "eventId", ev.ID, "error", logsafe.Code(err))
 				again = append(again, ev)
 			}
 		}

@@ -12,5 +12,5 @@ import (
 func main() {
 	deps := app.MustFromEnv()
 	deps.Prefetch(dispatch.Needs)
-	lambdarun.StartFunc(dispatch.New(deps).HandleStream)
+	lambdarun.StartFunc(dispatch.Stream(dispatch.New(deps)))
 }

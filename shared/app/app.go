@@ -67,8 +67,11 @@ type Config struct {
 	WebhookDLQURL    string
 	WebhookAllowHTTP bool
 	// WebhookRetryQueueURL is the SQS queue of webhook retries and
-	// redeliveries (without one, outside Lambda, an in-process queue).
+	// redeliveries (without one, outside Lambda, an in-process queue);
+	// WebhookSlowQueueURL the slow lane's, where the attempts at endpoints
+	// that answer slowly wait.
 	WebhookRetryQueueURL string
+	WebhookSlowQueueURL  string
 	// DevWebhookURL is the development partner's webhook URL (make run);
 	// DevProviderURL where its KYC links go (the local runner's address;
 	// partners.DevProviderURL when empty).
@@ -107,6 +110,7 @@ const (
 	envWebhookDLQ       = "WEBHOOK_DLQ_URL"
 	envWebhookHTTP      = "WEBHOOK_ALLOW_HTTP"
 	envWebhookRetries   = "WEBHOOK_RETRY_QUEUE_URL"
+	envWebhookSlow      = "WEBHOOK_SLOW_QUEUE_URL"
 	envKYCRetention     = "KYC_SESSION_RETENTION"
 	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
 	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
@@ -145,6 +149,7 @@ func FromEnv() Config {
 		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
 		WebhookAllowHTTP:       os.Getenv(envWebhookHTTP) == "true",
 		WebhookRetryQueueURL:   os.Getenv(envWebhookRetries),
+		WebhookSlowQueueURL:    os.Getenv(envWebhookSlow),
 	}
 	if c.Store == "" {
 		c.Store = "memory"
@@ -189,8 +194,11 @@ type Deps struct {
 	WebhookAllowHTTP bool
 	// WebhookRetryQueueURL is the retry queue ("" outside AWS); WebhookRetries,
 	// when set, is the queue to use instead (make run's in-process one).
+	// WebhookSlowQueueURL and WebhookSlowLane are the slow lane's.
 	WebhookRetryQueueURL string
 	WebhookRetries       webhookqueue.Queue
+	WebhookSlowQueueURL  string
+	WebhookSlowLane      webhookqueue.Queue
 	// InLambda: the function runs in Lambda.
 	InLambda bool
 	// AWS is the SDK configuration, nil unless a client needed it.
@@ -207,7 +215,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	}
 	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL,
-		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, InLambda: cfg.InLambda}
+		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL, InLambda: cfg.InLambda}
 	var conns *awsconfig.Conns // the configuration's own dialer, when it made it
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -224,7 +232,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		d.AWS, conns = &c, c2
 		return d.AWS, nil
 	}
-	if cfg.WebhookDLQURL != "" || cfg.WebhookRetryQueueURL != "" {
+	if cfg.WebhookDLQURL != "" || cfg.WebhookRetryQueueURL != "" || cfg.WebhookSlowQueueURL != "" {
 		c, err := loadAWS()
 		if err != nil {
 			return nil, err

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -43,6 +45,7 @@ func HTTP(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) 
 // once with a deadline, and prints its response as JSON.
 func StartFunc[In, Out any](fn func(context.Context, In) (Out, error)) {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		LimitMemory()
 		lambda.Start(fn)
 		return
 	}
@@ -56,6 +59,29 @@ func StartFunc[In, Out any](fn func(context.Context, In) (Out, error)) {
 		os.Exit(1)
 	}
 	os.Stdout.Write(append(out, '\n'))
+}
+
+// MemoryShare is the share of the function's memory the Go heap may use
+// before the collector works harder (GOMEMLIMIT): the rest is the
+// runtime's, the binary's and the stacks'.
+const MemoryShare = 0.8
+
+// LimitMemory sets the Go memory limit (GOMEMLIMIT, unless the environment
+// sets one) to MemoryShare of the function's memory, as Lambda names it in
+// AWS_LAMBDA_FUNCTION_MEMORY_SIZE (MB): past it the collector runs
+// harder instead of the function being killed for memory. It returns the
+// limit set, or 0.
+func LimitMemory() int64 {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return 0
+	}
+	mb, err := strconv.ParseInt(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), 10, 64)
+	if err != nil || mb <= 0 {
+		return 0
+	}
+	limit := int64(float64(mb<<20) * MemoryShare)
+	debug.SetMemoryLimit(limit)
+	return limit
 }
 
 // InvokeFile runs fn once on the event in path and returns its response as

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -109,7 +110,7 @@ func TestDispatcherEventFileInvokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := lambdarun.InvokeFile(context.Background(), dispatch.New(deps).HandleStream, filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	out, err := lambdarun.InvokeFile(context.Background(), dispatch.Stream(dispatch.New(deps)), filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,5 +151,25 @@ func TestRequestLineCarriesTheInvocationIDs(t *testing.T) {
 	}
 	if line["msg"] != "request" || line["awsRequestId"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || line["traceId"] != "Root=1-5759e988-bd862e3fe1be46a994272793" {
 		t.Fatalf("request line %s", buf.Bytes())
+	}
+}
+
+// TestLimitMemory: in Lambda the Go memory limit is 80% of the function's
+// memory, unless GOMEMLIMIT is given; outside Lambda nothing is set.
+func TestLimitMemory(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+	if got, want := lambdarun.LimitMemory(), int64(256<<20)*8/10; got != want || debug.SetMemoryLimit(-1) != want {
+		t.Fatalf("limit %d, want %d", got, want)
+	}
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	if got := lambdarun.LimitMemory(); got != 0 {
+		t.Fatalf("with GOMEMLIMIT: %d", got)
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+	if got := lambdarun.LimitMemory(); got != 0 {
+		t.Fatalf("outside Lambda: %d", got)
 	}
 }

@@ -57,7 +57,7 @@ var mayImport = map[string][]string{
 	"composition": {"foundation", "adapter"},
 	"transport":   {"foundation", "composition", "transport"},
 	"surface":     {"foundation", "domain", "composition", "transport", "surface"},
-	"job":         {"foundation", "domain", "composition"},
+	"job":         {"foundation", "domain", "adapter", "composition"},
 	"function":    {"composition", "transport", "surface", "job"},
 	"client":      {},
 }

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
+	"runtime"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/smithy-go"
@@ -55,6 +58,24 @@ func (p panicError) LogCode() string { return fmt.Sprintf("panic:%T", p.v) }
 
 // Panic turns a recovered value into an error whose log code names only its type.
 func Panic(v any) error { return panicError{v} }
+
+// Stack is the calling goroutine's stack as function names and file
+// positions only (no argument values, which may be personal data), for
+// the log line of a recovered panic.
+func Stack() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(2, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	var b strings.Builder
+	for {
+		f, more := frames.Next()
+		fmt.Fprintf(&b, "%s %s:%d\n", f.Function, path.Base(f.File), f.Line)
+		if !more {
+			break
+		}
+	}
+	return b.String()
+}
 
 // Setup makes slog's default a JSON logger on stderr at the given level,
 // whose every line logged with a Lambda invocation's context carries the

@@ -38,11 +38,17 @@ const (
 	KYCCallbacksIgnored = "KYCCallbacksIgnored"
 	// CleanupBacklog is 1 when a cleanup run ended with sessions left.
 	CleanupBacklog = "CleanupBacklog"
+	// WebhooksHeld counts the events held while their partner is
+	// suspended (each time one waits again); WebhooksSlow the attempts a
+	// shared lane handed to the slow lane (an endpoint over the budget).
+	WebhooksHeld = "WebhooksHeld"
+	WebhooksSlow = "WebhooksSlow"
 )
 
 // All lists the metrics (the template's dashboard and alarms use them).
 var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
-	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored}
+	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored,
+	WebhooksHeld, WebhooksSlow}
 
 type directive struct {
 	Namespace  string     `json:"Namespace"`

@@ -85,6 +85,10 @@ type Partner struct {
 	IdentityProvider string                 `json:"identityProvider"`
 }
 
+// Suspended tells whether the partner is in neither flow: it may call
+// nothing, and its webhooks are held until it is reinstated.
+func (p *Partner) Suspended() bool { return p.Flow != FlowAPI && p.Flow != FlowWidget }
+
 // MayCall tells whether the partner's flow allows op.
 func (p *Partner) MayCall(op Operation) bool {
 	switch p.Flow {

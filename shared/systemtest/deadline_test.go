@@ -140,7 +140,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), budget)
 		defer cancel()
-		resp, err := dispatch.New(d).HandleStream(ctx, ev)
+		resp, err := dispatch.Stream(dispatch.New(d))(ctx, ev)
 		if ctx.Err() != nil || err != nil || len(resp.BatchItemFailures) != len(ev.Records) {
 			t.Fatalf("dispatcher: %+v, %v, deadline passed: %v", resp, err, ctx.Err() != nil)
 		}

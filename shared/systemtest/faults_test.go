@@ -395,7 +395,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 				ids = nil
 				mu.Unlock()
 				inj.Arm(kind, call+1, attempts)
-				err = d.Deliver(context.Background(), evs[0])
+				err = d.Deliver(context.Background(), evs[0].Key())
 				ops, failed := inj.Disarm()
 				if strings.Join(ops, ",") != "GetItem,UpdateItem" && !(attempts < 0 && op == "GetItem") {
 					t.Fatalf("%s: calls %v", name, ops)
@@ -406,21 +406,21 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 						t.Fatalf("%s: %v, %d sent", name, err, len(sent()))
 					}
 					// Delivered and recorded: the record brought again sends nothing.
-					if err := d.Deliver(context.Background(), evs[0]); err != nil || len(sent()) != 1 {
+					if err := d.Deliver(context.Background(), evs[0].Key()); err != nil || len(sent()) != 1 {
 						t.Fatalf("%s: redelivered after a record: %v", name, err)
 					}
 				case op == "GetItem":
 					if err == nil || len(sent()) != 0 {
 						t.Fatalf("%s: %v, %d sent", name, err, len(sent()))
 					}
-					if err := d.Deliver(context.Background(), evs[0]); err != nil || len(sent()) != 1 {
+					if err := d.Deliver(context.Background(), evs[0].Key()); err != nil || len(sent()) != 1 {
 						t.Fatalf("%s: the retry: %v", name, err)
 					}
 				default: // the record failed after the delivery
 					if err == nil || len(sent()) != 1 {
 						t.Fatalf("%s: %v, %d sent", name, err, len(sent()))
 					}
-					if err := d.Deliver(context.Background(), evs[0]); err != nil {
+					if err := d.Deliver(context.Background(), evs[0].Key()); err != nil {
 						t.Fatalf("%s: the retry: %v", name, err)
 					}
 					if got := sent(); len(got) != 2 || got[0] != got[1] || got[0] != evs[0].ID {

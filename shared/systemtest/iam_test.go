@@ -116,8 +116,15 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 // own and returns, per function, the IAM actions its calls needed, with the
 // template's names for the resources.
 func performedActions(t *testing.T) map[string]map[string]bool {
-	var failHooks atomic.Bool
+	var failHooks, slowHooks atomic.Bool
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slowHooks.Load() {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+			return
+		}
 		if failHooks.Load() {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
@@ -125,7 +132,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	t.Cleanup(hook.Close)
 	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
 	q := sqs.NewFromConfig(w.srv.Config(nil, nil))
-	dlq, retries := moto.NewQueue(t, q, "iam-dlq"), moto.NewQueue(t, q, "iam-retries")
+	dlq, retries, slow := moto.NewQueue(t, q, "iam-dlq"), moto.NewQueue(t, q, "iam-retries"), moto.NewQueue(t, q, "iam-slow")
 	symbols := map[string]string{
 		"secretsmanager:GetSecretValue secret:" + w.partnersID: "secretsmanager:GetSecretValue secret:PartnerRegistrySecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.keysID:     "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
@@ -134,6 +141,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"secretsmanager:GetSecretValue secret:" + w.kycID:      "secretsmanager:GetSecretValue secret:KycProvidersSecretArn",
 		"sqs:SendMessage queue:" + dlq:                         "sqs:SendMessage queue:WebhookDeadLetterQueue",
 		"sqs:SendMessage queue:" + retries:                     "sqs:SendMessage queue:WebhookRetryQueue",
+		"sqs:SendMessage queue:" + slow:                        "sqs:SendMessage queue:WebhookSlowQueue",
 	}
 
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
@@ -265,24 +273,32 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			t.Fatalf("cleanup: %+v %v", res, err)
 		}
 	})
+	w.slowURL = slow // the webhook functions' containers have the slow lane
 	run("webhook-dispatcher", w.containerAt(t, nil, time.Now().UTC(), dlq, retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
-		if err != nil || len(evs) < 2 {
+		if err != nil || len(evs) < 3 {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}
 		d := dispatch.New(c.deps)
 		failHooks.Store(false)
-		if err := d.Deliver(context.Background(), evs[0]); err != nil {
+		if err := d.Deliver(context.Background(), evs[0].Key()); err != nil {
 			t.Fatalf("deliver: %v", err)
 		}
 		failHooks.Store(true)
-		if err := d.Deliver(context.Background(), evs[1]); err != nil { // to the retry queue
+		if err := d.Deliver(context.Background(), evs[1].Key()); err != nil { // to the retry queue
 			t.Fatalf("retry later: %v", err)
+		}
+		// An endpoint over the budget: to the slow lane.
+		d.Budget = 100 * time.Millisecond
+		slowHooks.Store(true)
+		defer slowHooks.Store(false)
+		if err := d.Deliver(context.Background(), evs[2].Key()); err != nil {
+			t.Fatalf("to the slow lane: %v", err)
 		}
 	})
 	run("webhook-retry", w.containerAt(t, nil, time.Now().UTC(), dlq, retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
-		if err != nil || len(evs) < 3 {
+		if err != nil || len(evs) < 4 {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}
 		d := dispatch.New(c.deps)
@@ -296,6 +312,12 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		}
 		if st, err := c.deps.Store.OutboxStatus(context.Background(), ev.Key()); err != nil || !st.DeadLettered {
 			t.Fatalf("dead letter: %+v %v", st, err)
+		}
+		// A failed attempt in the slow lane: its next one queued there.
+		ev = evs[3]
+		inSlowLane := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now(), Slow: true}
+		if failed := d.HandleRetries(context.Background(), []webhookqueue.Retry{inSlowLane}); len(failed) != 0 {
+			t.Fatalf("slow lane: %v", failed)
 		}
 	})
 	// unmatched-route is built without dependencies: it can call nothing.

@@ -104,7 +104,7 @@ func TestPersonalDataMarkers(t *testing.T) {
 	d := dispatch.New(c.deps)
 	d.Schedule = []time.Duration{0, 0}
 	for _, ev := range evs {
-		if err := d.Deliver(context.Background(), ev); err != nil {
+		if err := d.Deliver(context.Background(), ev.Key()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -43,6 +43,8 @@ type world struct {
 	// kycID is the KYC providers secret, whose Sumsub is sumsub.
 	kycID  string
 	sumsub *sumsubtest.Server
+	// slowURL is the webhook slow lane of every container ("" for none).
+	slowURL string
 }
 
 func newWorld(t *testing.T, registryJSON string) *world {
@@ -90,7 +92,8 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
 		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
-		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL})
+		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
+		WebhookSlowQueueURL: w.slowURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +287,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	d := dispatch.New(c.deps)
 	c.reset()
 	for _, ev := range evs {
-		if err := d.Deliver(context.Background(), ev); err != nil {
+		if err := d.Deliver(context.Background(), ev.Key()); err != nil {
 			t.Fatalf("deliver %s: %v", ev.Type, err)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/partner-identity/api/shared/logsafe"
 )
 
 // Retry is a retry queue message: an attempt at an event to make at
@@ -20,6 +22,14 @@ type Retry struct {
 	PartnerID string    `json:"partnerId"`
 	Attempt   int       `json:"attempt"`
 	NotBefore time.Time `json:"notBefore"`
+	// Slow says the message is in the slow lane: its partner's endpoint
+	// did not answer within a shared lane's budget, so the attempt is made
+	// where only slow endpoints wait (the slow queue), with the full
+	// timeout.
+	Slow bool `json:"slow,omitempty"`
+	// Until, on a message held while its partner is suspended, is the end
+	// of the event's retention: the message is dropped after it.
+	Until time.Time `json:"until,omitzero"`
 }
 
 // Queue takes retry messages, each delivered after delay (at least once).
@@ -67,8 +77,13 @@ func (q *Local) Enqueue(_ context.Context, m Retry, delay time.Duration) error {
 }
 
 func (q *Local) run(m Retry) {
-	if q.Handle == nil || q.Handle(context.Background(), m) == nil {
+	if q.Handle == nil {
 		return
 	}
+	err := q.Handle(context.Background(), m)
+	if err == nil {
+		return
+	}
+	slog.Error("webhook retry (local queue): handed again later", "eventId", m.EventID, "error", logsafe.Code(err))
 	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
 }

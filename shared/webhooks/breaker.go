@@ -73,3 +73,16 @@ func (b *Breaker) Record(partner string, ok bool) {
 		c.openUntil, c.probing = b.Now().Add(b.Cooldown), false
 	}
 }
+
+// Forget ends a probe Allow let through without a result (an attempt
+// handed to the slow lane): the next attempt may probe again.
+func (b *Breaker) Forget(partner string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c := b.circuits[partner]; c != nil {
+		c.probing = false
+	}
+}

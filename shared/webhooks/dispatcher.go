@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/partner-identity/api/shared/deadline"
 	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/metrics"
@@ -24,9 +23,18 @@ var DefaultSchedule = []time.Duration{
 }
 
 // Dispatcher delivers outbox events: the first attempt from the table's
-// stream (HandleStream), the next ones from the retry queue
+// stream (HandleFirst), the next ones from the retry queue
 // (HandleRetries), one attempt per event per invocation, so that no
 // partner's endpoint holds up another's events.
+//
+// Three lanes: the stream and the retry queue are shared by every
+// partner, so an attempt there has Budget to answer; an endpoint that
+// takes longer is handed to the slow lane (SlowLane, a queue of its own
+// with a bounded concurrency), where attempts have the sender's full
+// timeout, and the container sends the partner's next events there
+// straight away for a while (Slow). A suspended partner's events are
+// held: neither sent nor counted, they wait on the retry queue (HoldFor
+// at a time) until it is reinstated or their retention ends.
 type Dispatcher struct {
 	Store    store.Outbox
 	Registry func(context.Context) (*partners.Registry, error)
@@ -40,7 +48,21 @@ type Dispatcher struct {
 	Now         func() time.Time
 	// Schedule is the wait before each retry (DefaultSchedule when nil).
 	Schedule []time.Duration
+	// SlowLane takes the attempts a shared lane hands off (nil: none, and
+	// attempts in the shared lanes have the sender's full timeout).
+	SlowLane webhookqueue.Queue
+	// Budget bounds an attempt in a shared lane (DefaultBudget when 0).
+	Budget time.Duration
+	// Slow is the container's memory of the partners found slow.
+	Slow *SlowPartners
+	// HoldFor is how long a suspended partner's event waits before its
+	// standing is checked again (DefaultHoldFor when 0).
+	HoldFor time.Duration
 }
+
+// DefaultHoldFor is how long a held event waits between two checks of
+// its partner's standing: SQS's longest delay.
+const DefaultHoldFor = 15 * time.Minute
 
 // NewDispatcher is the dispatcher of the events in s to the partners of
 // registry, signed with their secrets, retried through retries, dead
@@ -52,7 +74,7 @@ func NewDispatcher(s store.Outbox, registry func(context.Context) (*partners.Reg
 		dlq = webhookqueue.LogDeadLetters{}
 	}
 	return &Dispatcher{Store: s, Registry: registry, Secrets: secrets, Now: now, Retries: retries, DeadLetters: dlq,
-		Sender: sender, Breaker: NewBreaker(now)}
+		Sender: sender, Breaker: NewBreaker(now), Slow: NewSlowPartners(now)}
 }
 
 // Attempts is how many scheduled attempts an event gets.
@@ -72,43 +94,39 @@ func (d *Dispatcher) now() time.Time {
 	return d.Now()
 }
 
-// HandleStream is the stream consumer: it makes the first attempt at every
-// outbox record of the batch at once and acknowledges each record whether
-// it was delivered or not (a failed one is in the retry queue). Only a
-// record whose attempt could not be recorded or retried (the table or the
-// queue failing) is reported as a batch item failure, for Lambda to retry.
-func (d *Dispatcher) HandleStream(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+// HandleFirst is the stream consumer: it makes the first attempt at each
+// event of keys at once (in the shared lane) and returns the indexes of
+// those whose attempt could not be recorded or queued (the table or a
+// queue failing), for Lambda to bring again. A delivered, failed, handed
+// off or held event is done with here.
+func (d *Dispatcher) HandleFirst(ctx context.Context, keys []store.EventKey) []int {
 	ctx, cancel := deadline.Within(ctx)
 	defer cancel()
-	var evs []store.OutboxEvent
-	var seqs []string
-	for _, rec := range e.Records {
-		if ev, ok := EventOf(rec); ok { // else not an outbox insert: the filter should not have let it through
-			evs, seqs = append(evs, ev), append(seqs, rec.Change.SequenceNumber)
-		}
-	}
-	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
-	for _, i := range each(len(evs), func(i int) error {
-		err := d.first(ctx, evs[i])
+	return each(ctx, len(keys), func(i int) error {
+		err := d.first(ctx, keys[i])
 		if err != nil {
-			slog.ErrorContext(ctx, "webhook dispatch", "eventId", evs[i].ID, "error", logsafe.Code(err))
+			slog.ErrorContext(ctx, "webhook dispatch", "eventId", keys[i].ID, "error", logsafe.Code(err))
 		}
 		return err
-	}) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seqs[i]})
-	}
-	return resp, nil
+	})
 }
 
 // each runs fn(0) to fn(n-1) at once and returns the indexes of those that
-// failed, in order.
-func each(n int, fn func(i int) error) []int {
+// failed, in order. A panic in one is logged with its stack (no values)
+// and fails that one only.
+func each(ctx context.Context, n int, fn func(i int) error) []int {
 	failed := make([]bool, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					slog.ErrorContext(ctx, "webhook worker panic", "error", logsafe.Code(logsafe.Panic(v)), "stack", logsafe.Stack())
+					failed[i] = true
+				}
+			}()
 			failed[i] = fn(i) != nil
 		}()
 	}
@@ -124,15 +142,15 @@ func each(n int, fn func(i int) error) []int {
 
 // Deliver is the stream's handling of one event (the local runner's
 // stream calls it).
-func (d *Dispatcher) Deliver(ctx context.Context, ev store.OutboxEvent) error {
-	return d.first(ctx, ev)
+func (d *Dispatcher) Deliver(ctx context.Context, k store.EventKey) error {
+	return d.first(ctx, k)
 }
 
 // first makes an event's first attempt, unless it was made already (a
-// stream record brought again) or the event is gone (erased with its user:
-// its payload, in the stream record, is not sent).
-func (d *Dispatcher) first(ctx context.Context, ev store.OutboxEvent) error {
-	st, err := d.Store.OutboxStatus(ctx, ev.Key())
+// stream record brought again) or the event is gone (erased with its
+// user, or past its retention).
+func (d *Dispatcher) first(ctx context.Context, k store.EventKey) error {
+	st, err := d.Store.OutboxStatus(ctx, k)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil
@@ -141,16 +159,17 @@ func (d *Dispatcher) first(ctx context.Context, ev store.OutboxEvent) error {
 	case st.Scheduled >= 1 || st.Status != store.OutboxPending:
 		return nil
 	}
-	return d.attempt(ctx, st, 1)
+	return d.attempt(ctx, st, 1, false)
 }
 
-// HandleRetries is the retry queue's consumer: every message of the batch
-// at once; the messages that failed for a fault of the table, a secret or
-// the queue are reported for SQS to bring again.
+// HandleRetries is the retry queues' consumer (the retry queue and the
+// slow lane): every message of the batch at once; the messages that
+// failed for a fault of the table, a secret or a queue are reported for
+// SQS to bring again.
 func (d *Dispatcher) HandleRetries(ctx context.Context, msgs []webhookqueue.Retry) []int {
 	ctx, cancel := deadline.Within(ctx)
 	defer cancel()
-	return each(len(msgs), func(i int) error {
+	return each(ctx, len(msgs), func(i int) error {
 		err := d.Retry(ctx, msgs[i])
 		if err != nil {
 			slog.ErrorContext(ctx, "webhook retry", "eventId", msgs[i].EventID, "error", logsafe.Code(err))
@@ -161,8 +180,21 @@ func (d *Dispatcher) HandleRetries(ctx context.Context, msgs []webhookqueue.Retr
 
 // Retry handles one retry queue message.
 func (d *Dispatcher) Retry(ctx context.Context, m webhookqueue.Retry) error {
-	if wait := m.NotBefore.Sub(d.now()); wait > time.Second {
-		return d.Retries.Enqueue(ctx, m, wait) // SQS delays 15 minutes at most
+	now := d.now()
+	switch {
+	case !m.Until.IsZero() && now.After(m.Until):
+		return nil // held past its event's retention: the event is gone
+	case m.NotBefore.Sub(now) > time.Second:
+		return d.queueOf(m).Enqueue(ctx, m, m.NotBefore.Sub(now)) // SQS delays 15 minutes at most
+	}
+	// A held message waits on its partner's standing without a read of
+	// the event while the partner is still suspended.
+	if !m.Until.IsZero() {
+		if p, err := d.partner(ctx, m.PartnerID); err != nil {
+			return err
+		} else if p != nil && p.Suspended() {
+			return d.hold(ctx, m, m.Until)
+		}
 	}
 	k := store.EventKey{ID: m.EventID, UserID: m.UserID}
 	st, err := d.Store.OutboxStatus(ctx, k)
@@ -174,84 +206,170 @@ func (d *Dispatcher) Retry(ctx context.Context, m webhookqueue.Retry) error {
 	case st.Event.PartnerID != m.PartnerID:
 		return nil
 	case m.Attempt == 0:
-		return d.redeliver(ctx, st)
+		return d.redeliver(ctx, st, m)
 	case st.Status == store.OutboxFailed && !st.DeadLettered && st.Scheduled == m.Attempt:
 		return d.deadLetter(ctx, st, "retries_ended") // the message that failed it, again: the dead letter was not sent
 	case st.Scheduled >= m.Attempt || st.Status != store.OutboxPending:
 		return nil // made already (a message brought twice), or delivered meanwhile
 	}
-	return d.attempt(ctx, st, m.Attempt)
+	return d.attempt(ctx, st, m.Attempt, m.Slow)
 }
 
-// send makes one attempt at st's event: its answer, and the reason of a
-// failure (a log code) or "".
-// A redelivery the partner asked for is sent even while its circuit is open
-// (it may have just fixed its endpoint).
-func (d *Dispatcher) send(ctx context.Context, st store.OutboxState, asked bool) (status int, reason string, err error) {
+// partner is partner id as the registry has it (nil when it has none).
+func (d *Dispatcher) partner(ctx context.Context, id string) (*partners.Partner, error) {
 	reg, err := d.Registry(ctx)
 	if err != nil {
-		return 0, "", err
+		return nil, err
 	}
-	p, ok := reg.Partner(st.Event.PartnerID)
-	if !ok || p.Webhook.URL == "" {
-		return 0, "webhook_not_configured", nil
+	p, _ := reg.Partner(id)
+	return p, nil
+}
+
+// queueOf is the queue a message goes back to: the slow lane's for a
+// slow-lane message, the retry queue's otherwise.
+func (d *Dispatcher) queueOf(m webhookqueue.Retry) webhookqueue.Queue {
+	if m.Slow && d.SlowLane != nil {
+		return d.SlowLane
+	}
+	return d.Retries
+}
+
+// hold puts m back on the retry queue to wait HoldFor, no longer than
+// until (the event's retention): its partner is suspended. Nothing is
+// sent or counted.
+func (d *Dispatcher) hold(ctx context.Context, m webhookqueue.Retry, until time.Time) error {
+	wait := d.HoldFor
+	if wait <= 0 {
+		wait = DefaultHoldFor
+	}
+	m.NotBefore, m.Until, m.Slow = d.now().Add(wait), until, false
+	metrics.Count(ctx, metrics.WebhooksHeld, 1)
+	slog.InfoContext(ctx, "webhook held: partner suspended", "eventId", m.EventID, "partnerId", m.PartnerID, "attempt", m.Attempt)
+	return d.Retries.Enqueue(ctx, m, wait)
+}
+
+// outcome is what became of one try at an event.
+type outcome struct {
+	status int
+	// reason is a failed attempt's log code ("" for a delivery).
+	reason string
+	// held: the partner is suspended; handoff: the attempt goes to the
+	// slow lane; wait: a redelivery waits for the partner's circuit. In
+	// all three nothing was sent and nothing is counted.
+	held, handoff bool
+	wait          time.Duration
+}
+
+// try sends st's event once, unless its partner is suspended (held) or,
+// in a shared lane (slow false), known slow (handed off). In a shared lane
+// with a slow lane the attempt has Budget: an endpoint that has not
+// answered by then is marked slow and the attempt handed off. A
+// redelivery the partner asked for (asked) waits while its circuit is
+// open; a scheduled attempt then fails unsent.
+func (d *Dispatcher) try(ctx context.Context, st store.OutboxState, slow, asked bool) (outcome, error) {
+	p, err := d.partner(ctx, st.Event.PartnerID)
+	switch {
+	case err != nil:
+		return outcome{}, err
+	case p == nil || p.Webhook.URL == "":
+		return outcome{reason: "webhook_not_configured"}, nil
+	case p.Suspended():
+		return outcome{held: true}, nil
 	}
 	secrets, err := d.Secrets(ctx)
 	if err != nil {
-		return 0, "", err
+		return outcome{}, err
 	}
 	keys := secrets[p.ID]
 	if len(keys) == 0 {
 		// A partner with a URL and no secret is a configuration fault: its
 		// events are retried on the schedule (metric WebhookFailures).
-		return 0, "webhook_secret_missing", nil
+		return outcome{reason: "webhook_secret_missing"}, nil
 	}
-	if !asked && !d.Breaker.Allow(p.ID) {
-		return 0, "circuit_open", nil
+	shared := !slow && d.SlowLane != nil
+	if shared && d.Slow.Is(p.ID) {
+		return outcome{handoff: true}, nil
 	}
-	status, err = d.Sender.Send(ctx, p.Webhook.URL, keys, st.Event, d.now())
+	if !d.Breaker.Allow(p.ID) {
+		if asked {
+			return outcome{wait: d.Breaker.Cooldown}, nil
+		}
+		return outcome{reason: "circuit_open"}, nil
+	}
+	sendCtx := ctx
+	if shared {
+		budget := d.Budget
+		if budget <= 0 {
+			budget = DefaultBudget
+		}
+		var cancel context.CancelFunc
+		sendCtx, cancel = context.WithTimeout(ctx, budget)
+		defer cancel()
+	}
+	status, err := d.Sender.Send(sendCtx, p.Webhook.URL, keys, st.Event, d.now())
+	if err != nil && shared && ctx.Err() == nil && errors.Is(sendCtx.Err(), context.DeadlineExceeded) {
+		// Over the budget, not failed: the slow lane tries it again with
+		// the full timeout (a receiver that got it nonetheless sees the
+		// same Webhook-Id twice, as with any retry).
+		d.Breaker.Forget(p.ID)
+		d.Slow.Mark(p.ID)
+		metrics.Count(ctx, metrics.WebhooksSlow, 1)
+		return outcome{handoff: true}, nil
+	}
 	d.Breaker.Record(p.ID, err == nil)
 	if err != nil {
-		return status, logsafe.Code(err), nil
+		return outcome{status: status, reason: logsafe.Code(err)}, nil
 	}
-	return status, "", nil
+	return outcome{status: status}, nil
 }
 
-// attempt makes scheduled attempt n at st's event and records it: a
-// success delivers it; a failure schedules the next attempt, or, after the
-// last, fails it and sends its id to the dead-letter queue. The payload
-// loses its personal data when the event is delivered or failed.
-func (d *Dispatcher) attempt(ctx context.Context, st store.OutboxState, n int) error {
+// attempt makes scheduled attempt n at st's event (in the slow lane when
+// slow) and records it: a success delivers it; a failure schedules the
+// next attempt, or, after the last, fails it and sends its id to the
+// dead-letter queue. The payload loses its personal data when the event is
+// delivered or failed. A held or handed-off attempt is not made: its
+// message goes to the retry queue or the slow lane, with the same number.
+func (d *Dispatcher) attempt(ctx context.Context, st store.OutboxState, n int, slow bool) error {
 	ev := st.Event
-	status, reason, err := d.send(ctx, st, false)
-	if err != nil {
+	msg := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: n, Slow: slow}
+	o, err := d.try(ctx, st, slow, false)
+	switch {
+	case err != nil:
 		return err
+	case o.held:
+		return d.hold(ctx, msg, ev.RetainUntil)
+	case o.handoff:
+		msg.Slow, msg.NotBefore = true, d.now()
+		slog.InfoContext(ctx, "webhook to the slow lane", "eventId", ev.ID, "partnerId", ev.PartnerID, "attempt", n)
+		return d.SlowLane.Enqueue(ctx, msg, 0)
 	}
-	rec := store.OutboxAttempt{Scheduled: n, At: d.now(), ResponseStatus: status, Status: store.OutboxDelivered, Scrubbed: ev.Scrubbed}
-	if reason == "" {
+	rec := store.OutboxAttempt{Scheduled: n, At: d.now(), ResponseStatus: o.status, Status: store.OutboxDelivered, Scrubbed: ev.Scrubbed}
+	if o.reason == "" {
 		metrics.Count(ctx, metrics.WebhooksDelivered, 1)
-		slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempt", n)
+		slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempt", n, "slowLane", slow)
 		return ignoreDone(d.Store.RecordOutboxAttempt(ctx, ev.Key(), rec))
 	}
 	metrics.Count(ctx, metrics.WebhookFailures, 1)
 	slog.WarnContext(ctx, "webhook attempt failed", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID,
-		"attempt", n, "of", d.Attempts(), "error", reason)
-	if reason == "webhook_not_configured" || n >= d.Attempts() {
+		"attempt", n, "of", d.Attempts(), "error", o.reason, "slowLane", slow)
+	if o.reason == "webhook_not_configured" || n >= d.Attempts() {
 		rec.Status = store.OutboxFailed
 		if err := d.Store.RecordOutboxAttempt(ctx, ev.Key(), rec); err != nil {
 			return ignoreDone(err)
 		}
 		st.Attempts++
-		if reason == "webhook_not_configured" {
+		if o.reason == "webhook_not_configured" {
 			return nil // nothing to retry, nobody to alert: the partner may redeliver once it has a URL
 		}
-		return d.deadLetter(ctx, st, reason)
+		return d.deadLetter(ctx, st, o.reason)
 	}
 	// The next attempt is queued before this one is recorded: a failure in
-	// between makes this attempt again rather than losing the next.
+	// between makes this attempt again rather than losing the next. It
+	// stays in the lane this one was made in.
 	wait := d.schedule()[n-1]
-	next := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: n + 1, NotBefore: rec.At.Add(wait)}
-	if err := d.Retries.Enqueue(ctx, next, wait); err != nil {
+	next := msg
+	next.Attempt, next.NotBefore = n+1, rec.At.Add(wait)
+	if err := d.queueOf(next).Enqueue(ctx, next, wait); err != nil {
 		return err
 	}
 	rec.Status, rec.Scrubbed = store.OutboxPending, nil
@@ -272,18 +390,27 @@ func (d *Dispatcher) deadLetter(ctx context.Context, st store.OutboxState, reaso
 }
 
 // redeliver makes the attempt a partner asked for: one, outside the
-// schedule. A success delivers the event; a failure leaves its status.
-func (d *Dispatcher) redeliver(ctx context.Context, st store.OutboxState) error {
-	status, reason, err := d.send(ctx, st, true)
-	if err != nil {
+// schedule, with the sender's full timeout (the retry queue's consumer is
+// not the stream). A success delivers the event; a failure leaves its
+// status. While the partner is suspended it is held; while its circuit is
+// open it waits for the cooldown.
+func (d *Dispatcher) redeliver(ctx context.Context, st store.OutboxState, m webhookqueue.Retry) error {
+	o, err := d.try(ctx, st, true, true)
+	switch {
+	case err != nil:
 		return err
+	case o.held:
+		return d.hold(ctx, m, st.Event.RetainUntil)
+	case o.wait > 0:
+		m.NotBefore = d.now().Add(o.wait)
+		return d.Retries.Enqueue(ctx, m, o.wait)
 	}
-	rec := store.OutboxAttempt{At: d.now(), ResponseStatus: status, Status: st.Status}
-	if reason == "" {
+	rec := store.OutboxAttempt{At: d.now(), ResponseStatus: o.status, Status: st.Status}
+	if o.reason == "" {
 		rec.Status, rec.Scrubbed = store.OutboxDelivered, st.Event.Scrubbed
 		metrics.Count(ctx, metrics.WebhooksDelivered, 1)
 	}
-	slog.InfoContext(ctx, "webhook redelivery", "eventId", st.Event.ID, "type", st.Event.Type, "partnerId", st.Event.PartnerID, "error", reason)
+	slog.InfoContext(ctx, "webhook redelivery", "eventId", st.Event.ID, "type", st.Event.Type, "partnerId", st.Event.PartnerID, "error", o.reason)
 	return ignoreDone(d.Store.RecordOutboxAttempt(ctx, st.Event.Key(), rec))
 }
 
@@ -296,22 +423,3 @@ func ignoreDone(err error) error {
 	return err
 }
 
-// EventOf reads an outbox event from a stream record's new image.
-func EventOf(rec events.DynamoDBEventRecord) (store.OutboxEvent, bool) {
-	img := rec.Change.NewImage
-	str := func(name string) string {
-		if v, ok := img[name]; ok && v.DataType() == events.DataTypeString {
-			return v.String()
-		}
-		return ""
-	}
-	if str("type") != "OUTBOX" {
-		return store.OutboxEvent{}, false
-	}
-	ev := store.OutboxEvent{ID: str("eventId"), Type: str("eventType"), PartnerID: str("partnerId"), UserID: str("userId")}
-	if v, ok := img["payload"]; ok && v.DataType() == events.DataTypeBinary {
-		ev.Payload = v.Binary()
-	}
-	ev.CreatedAt, _ = time.Parse(time.RFC3339Nano, str("createdAt"))
-	return ev, ev.ID != "" && ev.PartnerID != "" && ev.Payload != nil
-}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/store"
@@ -20,6 +21,24 @@ import (
 // DefaultTimeout bounds one delivery attempt: connection, TLS, request and
 // the partner's answer.
 const DefaultTimeout = 5 * time.Second
+
+// What a delivery reads of the partner's answer, at most: its headers
+// (Go's default is 10 MB) and its body. An answer over either is a failed
+// attempt (ErrResponseTooLarge), so that no endpoint can make a
+// dispatcher hold more than a few kilobytes per delivery.
+const (
+	MaxResponseHeaderBytes = 16 << 10
+	MaxResponseBodyBytes   = 64 << 10
+)
+
+// ErrResponseTooLarge: the partner's answer had more headers or body
+// than a delivery reads.
+var ErrResponseTooLarge = &tooLarge{}
+
+type tooLarge struct{}
+
+func (*tooLarge) Error() string   { return "webhooks: the partner's answer is too large" }
+func (*tooLarge) LogCode() string { return "webhook_response_too_large" }
 
 // Sender POSTs events.
 type Sender struct {
@@ -64,13 +83,14 @@ func NewSenderWith(o SenderOptions) *Sender {
 			return http.ErrUseLastResponse
 		},
 		Transport: &http.Transport{
-			Proxy:                 nil,
-			DialContext:           policy.DialContext(dialer, o.Resolver),
-			TLSClientConfig:       o.TLS,
-			TLSHandshakeTimeout:   o.Timeout,
-			ResponseHeaderTimeout: o.Timeout,
-			MaxIdleConnsPerHost:   4,
-			IdleConnTimeout:       90 * time.Second,
+			Proxy:                  nil,
+			DialContext:            policy.DialContext(dialer, o.Resolver),
+			TLSClientConfig:        o.TLS,
+			TLSHandshakeTimeout:    o.Timeout,
+			ResponseHeaderTimeout:  o.Timeout,
+			MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+			MaxIdleConnsPerHost:    4,
+			IdleConnTimeout:        90 * time.Second,
 		},
 	}}
 }
@@ -106,10 +126,15 @@ func (s *Sender) Send(ctx context.Context, rawURL string, keys []webhooksig.Key,
 		if errors.As(err, &forbidden) {
 			return 0, forbidden
 		}
+		if strings.Contains(err.Error(), "server response headers exceeded") {
+			return 0, ErrResponseTooLarge
+		}
 		return 0, err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if n, _ := io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBodyBytes+1)); n > MaxResponseBodyBytes {
+		return resp.StatusCode, ErrResponseTooLarge
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, &StatusError{Status: resp.StatusCode}
 	}

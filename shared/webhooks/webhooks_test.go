@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/partner-identity/api/client"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
@@ -46,6 +47,7 @@ type receiver struct {
 	mu       sync.Mutex
 	statuses []int
 	hang     chan struct{}
+	delay    time.Duration // before each answer
 	got      []http.Header
 	bodies   [][]byte
 	srv      *httptest.Server
@@ -58,7 +60,7 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 		r.mu.Lock()
 		r.got = append(r.got, req.Header.Clone())
 		r.bodies = append(r.bodies, body)
-		hang := r.hang
+		hang, delay := r.hang, r.delay
 		st := 200
 		if len(r.statuses) > 0 {
 			st = r.statuses[min(len(r.got)-1, len(r.statuses)-1)]
@@ -70,6 +72,13 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 			case <-req.Context().Done():
 			}
 			return
+		}
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-req.Context().Done():
+				return
+			}
 		}
 		if st == http.StatusFound {
 			w.Header().Set("Location", "https://elsewhere.example/")
@@ -138,18 +147,17 @@ func write(t *testing.T, s store.Store, partner, userID string) store.OutboxEven
 	return ev
 }
 
-// record is the stream record DynamoDB emits for an outbox insert (its keys
-// left out: the dispatcher reads none).
+// record is the stream record DynamoDB emits for an outbox insert: the
+// table's stream is KEYS_ONLY, so it carries the item's keys and nothing
+// of the event (the dispatcher reads the event from the table).
 func record(ev store.OutboxEvent, seq int) events.DynamoDBEventRecord {
-	img := map[string]events.DynamoDBAttributeValue{
-		"type": events.NewStringAttribute("OUTBOX"), "eventId": events.NewStringAttribute(ev.ID),
-		"eventType": events.NewStringAttribute(ev.Type), "partnerId": events.NewStringAttribute(ev.PartnerID),
-		"payload": events.NewBinaryAttribute(ev.Payload), "createdAt": events.NewStringAttribute(ev.CreatedAt.Format(time.RFC3339Nano)),
-	}
+	pk := "OUTBOX#" + ev.ID
 	if ev.UserID != "" {
-		img["userId"] = events.NewStringAttribute(ev.UserID)
+		pk = "OUTBOX#USER#" + ev.UserID
 	}
-	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: strconv.Itoa(seq), NewImage: img}}
+	keys := map[string]events.DynamoDBAttributeValue{"pk": events.NewStringAttribute(pk), "sk": events.NewStringAttribute("EVENT#" + ev.ID)}
+	return events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: strconv.Itoa(seq), Keys: keys,
+		StreamViewType: "KEYS_ONLY"}}
 }
 
 func batch(recs ...events.DynamoDBEventRecord) events.DynamoDBEvent {
@@ -192,7 +200,7 @@ func TestSignatureIsStandardWebhooks(t *testing.T) {
 		return partners.WebhookSecrets{"pa": {webhooksig.MustSecret(secretA), webhooksig.MustSecret(secretAPrev)}}, nil
 	}
 	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), rotating, time.Now, q, q, webhooks.NewSender(time.Second, true))
-	if resp, _ := d.HandleStream(context.Background(), batch(record(ev, 1))); len(resp.BatchItemFailures) != 0 {
+	if resp, _ := dispatch.Stream(d)(context.Background(), batch(record(ev, 1))); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("stream: %+v", resp)
 	}
 	hs, bodies := rcv.requests()
@@ -256,14 +264,14 @@ func TestRetriesKeepTheEventIDAndDeliverOnce(t *testing.T) {
 			q := &queuetest.Queue{}
 			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
 			b := batch(record(ev, 7))
-			if resp, _ := d.HandleStream(context.Background(), b); len(resp.BatchItemFailures) != 0 {
+			if resp, _ := dispatch.Stream(d)(context.Background(), b); len(resp.BatchItemFailures) != 0 {
 				t.Fatalf("first attempt: %+v, want the record acknowledged", resp)
 			}
 			if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxPending || st.Attempts != 1 || st.LastResponseStatus != 500 {
 				t.Fatalf("after the first attempt: %+v", st)
 			}
 			drain(t, d, q)
-			d.HandleStream(context.Background(), b) // the record brought again: nothing is sent
+			dispatch.Stream(d)(context.Background(), b) // the record brought again: nothing is sent
 			hs, _ := rcv.requests()
 			if len(hs) != 3 {
 				t.Fatalf("receiver got %d requests, want 3 (2 failures, 1 success, none after)", len(hs))
@@ -300,7 +308,7 @@ func TestTheScheduleSpansADay(t *testing.T) {
 	clock := time.Now()
 	d := webhooks.NewDispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), secrets, func() time.Time { return clock }, q, q, webhooks.NewSender(time.Second, true))
 	d.Breaker = nil
-	d.HandleStream(context.Background(), batch(record(ev, 1)))
+	dispatch.Stream(d)(context.Background(), batch(record(ev, 1)))
 	for i, want := range webhooks.DefaultSchedule {
 		msgs := q.Take()
 		if len(msgs) != 1 || q.Delays()[i] != want || msgs[0].Attempt != i+2 || !msgs[0].NotBefore.Equal(clock.Add(want)) {
@@ -341,7 +349,7 @@ func TestAlwaysFailingEndsInTheDeadLetterQueue(t *testing.T) {
 			ev := write(t, s, "pa", "u-dead-"+name)
 			retries, dlq := sqsqueue.New(ptr(srv.Config(nil, nil)), retryURL, dlqURL)
 			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), retries, dlq, time.Second)
-			d.HandleStream(context.Background(), batch(record(ev, 1)))
+			dispatch.Stream(d)(context.Background(), batch(record(ev, 1)))
 			drainSQS(t, d, q, retryURL)
 			if hs, _ := rcv.requests(); len(hs) != 3 {
 				t.Fatalf("receiver got %d requests, want 3 (the schedule's attempts)", len(hs))
@@ -408,7 +416,7 @@ func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
 		for _, p := range partners {
 			b.Records = append(b.Records, next(p))
 		}
-		resp, err := d.HandleStream(context.Background(), b)
+		resp, err := dispatch.Stream(d)(context.Background(), b)
 		if err != nil || len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("batch %d: %+v %v, want every record acknowledged", i+1, resp, err)
 		}
@@ -466,7 +474,7 @@ func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
 		evs = append(evs, write(t, s, "pa", "u-breaker-"+strconv.Itoa(i)))
 	}
 	for i, ev := range evs {
-		d.HandleStream(context.Background(), batch(record(ev, i)))
+		dispatch.Stream(d)(context.Background(), batch(record(ev, i)))
 	}
 	if hs, _ := rcv.requests(); len(hs) != 5 {
 		t.Fatalf("%d requests, want 5: the threshold, then the circuit is open", len(hs))
@@ -482,12 +490,12 @@ func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
 	rcv.statuses = []int{200}
 	rcv.mu.Unlock()
 	ev := write(t, s, "pa", "u-probe")
-	d.HandleStream(context.Background(), batch(record(ev, 99)))
+	dispatch.Stream(d)(context.Background(), batch(record(ev, 99)))
 	if st, _ := s.OutboxStatus(context.Background(), ev.Key()); st.Status != store.OutboxDelivered {
 		t.Fatalf("the probe after the cooldown: %+v", st)
 	}
 	ev2 := write(t, s, "pa", "u-after")
-	d.HandleStream(context.Background(), batch(record(ev2, 100)))
+	dispatch.Stream(d)(context.Background(), batch(record(ev2, 100)))
 	if st, _ := s.OutboxStatus(context.Background(), ev2.Key()); st.Status != store.OutboxDelivered {
 		t.Fatalf("after a good probe the circuit is closed: %+v", st)
 	}
@@ -500,7 +508,7 @@ func TestRedeliveryIsOneAttemptWithTheSameID(t *testing.T) {
 			ev := write(t, s, "pa", "u-redeliver-"+name)
 			q := &queuetest.Queue{}
 			d := dispatcher(s, registry(t, rcv.srv.URL, rcv.srv.URL), q, q, time.Second)
-			d.HandleStream(context.Background(), batch(record(ev, 1)))
+			dispatch.Stream(d)(context.Background(), batch(record(ev, 1)))
 			d.HandleRetries(context.Background(), []webhookqueue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa"}})
 			hs, bodies := rcv.requests()
 			if len(hs) != 2 || hs[1].Get(webhooks.HeaderID) != ev.ID {

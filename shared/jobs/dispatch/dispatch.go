@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/dynamostore"
 	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhookqueue/sqsqueue"
 	"github.com/partner-identity/api/shared/webhooks"
@@ -26,35 +28,40 @@ const Needs = app.NeedTable | app.NeedRegistry | app.NeedWebhookSecrets | app.Ne
 
 // New is the dispatcher over d: retries to d's retry queue (d's own queue
 // when set; without a queue URL, outside Lambda, one in process that
-// hands messages back to this dispatcher), dead letters to d's SQS queue
-// (or the log without one), requests through a sender with the default
-// timeout.
+// hands messages back to this dispatcher), the slow lane likewise, dead
+// letters to d's SQS queue (or the log without one), requests through a
+// sender with the default timeout.
 func New(d *app.Deps) *webhooks.Dispatcher {
-	retries, dlq := queues(d)
-	local, _ := retries.(*webhookqueue.Local)
+	retries, slow, dlq := queues(d)
 	disp := webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now, retries, dlq,
 		webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
-	if local != nil && local.Handle == nil {
-		local.Handle = disp.Retry
+	disp.SlowLane = slow
+	for _, q := range []webhookqueue.Queue{retries, slow} {
+		if local, ok := q.(*webhookqueue.Local); ok && local.Handle == nil {
+			local.Handle = disp.Retry
+		}
 	}
 	return disp
 }
 
-// queues are the retry queue and the dead-letter queue over d: d's own
-// retry queue when set, SQS's, one that fails in Lambda without a URL, or
+// queues are the retry queue, the slow lane and the dead-letter queue over
+// d: d's own when set, SQS's, one that fails in Lambda without a URL, or
 // outside Lambda an in-process queue (whose Handle is still to be set).
-func queues(d *app.Deps) (webhookqueue.Queue, webhookqueue.DeadLetters) {
-	retries, dlq := sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
-	switch {
-	case d.WebhookRetries != nil:
-		retries = d.WebhookRetries
-	case retries != nil:
-	case d.InLambda:
-		retries = unconfigured{}
-	default:
-		retries = &webhookqueue.Local{RetryAfter: 5 * time.Second}
+func queues(d *app.Deps) (retries, slow webhookqueue.Queue, dlq webhookqueue.DeadLetters) {
+	retries, dlq = sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
+	slow, _ = sqsqueue.New(d.AWS, d.WebhookSlowQueueURL, "")
+	pick := func(own, sqs webhookqueue.Queue) webhookqueue.Queue {
+		switch {
+		case own != nil:
+			return own
+		case sqs != nil:
+			return sqs
+		case d.InLambda:
+			return unconfigured{}
+		}
+		return &webhookqueue.Local{RetryAfter: 5 * time.Second}
 	}
-	return retries, dlq
+	return pick(d.WebhookRetries, retries), pick(d.WebhookSlowLane, slow), dlq
 }
 
 // RetryQueue is the retry queue New's dispatcher uses over d, for a
@@ -62,11 +69,43 @@ func queues(d *app.Deps) (webhookqueue.Queue, webhookqueue.DeadLetters) {
 // one that fails in Lambda without a URL, and outside Lambda without one
 // the in-process queue of a dispatcher of its own (built only then).
 func RetryQueue(d *app.Deps) webhookqueue.Queue {
-	q, _ := queues(d)
+	q, _, _ := queues(d)
 	if _, local := q.(*webhookqueue.Local); local {
 		return New(d).Retries
 	}
 	return q
+}
+
+// Stream is the stream consumer over disp: the table's stream carries each
+// write's keys only (KEYS_ONLY: no personal data in the stream); those of
+// an outbox event are handed to disp, which reads the event. The records
+// whose event could not be handled are reported as batch item failures.
+func Stream(disp *webhooks.Dispatcher) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	return func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		var keys []store.EventKey
+		var seqs []string
+		for _, rec := range e.Records {
+			if k, ok := outboxKey(rec); ok { // else not an outbox insert: the filter should not have let it through
+				keys, seqs = append(keys, k), append(seqs, rec.Change.SequenceNumber)
+			}
+		}
+		resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+		for _, i := range disp.HandleFirst(ctx, keys) {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seqs[i]})
+		}
+		return resp, nil
+	}
+}
+
+// outboxKey is the event a stream record's keys name.
+func outboxKey(rec events.DynamoDBEventRecord) (store.EventKey, bool) {
+	str := func(name string) string {
+		if v, ok := rec.Change.Keys[name]; ok && v.DataType() == events.DataTypeString {
+			return v.String()
+		}
+		return ""
+	}
+	return dynamostore.OutboxKeyOf(str("pk"), str("sk"))
 }
 
 // unconfigured is the retry queue of a function in Lambda without

@@ -92,7 +92,7 @@ func outboxPK(k store.EventKey) string {
 	if k.UserID != "" {
 		return userOutboxPK(k.UserID)
 	}
-	return "OUTBOX#" + k.ID
+	return outboxPKPrefix + k.ID
 }
 
 // userOutboxPK is the partition of the events kept with a user.
@@ -110,7 +110,27 @@ func userOfOutboxPK(pk string) string {
 }
 
 // outboxSK is the sort key of an outbox event.
-func outboxSK(eventID string) string { return "EVENT#" + eventID }
+func outboxSK(eventID string) string { return outboxSKPrefix + eventID }
+
+const (
+	outboxPKPrefix = "OUTBOX#"
+	outboxSKPrefix = "EVENT#"
+)
+
+// OutboxKeyOf is the event an item's keys name when the item is an outbox
+// event (the table's stream carries keys only: the dispatcher reads the
+// event itself), or false for any other item.
+func OutboxKeyOf(pk, sk string) (store.EventKey, bool) {
+	id, ok := strings.CutPrefix(sk, outboxSKPrefix)
+	if !ok || id == "" || !strings.HasPrefix(pk, outboxPKPrefix) {
+		return store.EventKey{}, false
+	}
+	k := store.EventKey{ID: id, UserID: userOfOutboxPK(pk)}
+	if outboxPK(k) != pk {
+		return store.EventKey{}, false
+	}
+	return k, true
+}
 
 // kycRefSK is the sort key, under the user's partition (userPK), of the
 // reference to one of its KYC sessions, by which the erasure finds them.

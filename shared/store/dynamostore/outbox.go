@@ -44,6 +44,11 @@ func outboxStateFrom(item map[string]types.AttributeValue) (store.OutboxState, e
 		st.Event.Scrubbed = r.bytes(attrScrubbed)
 	}
 	st.Event.CreatedAt = r.time("createdAt")
+	if n := attrN(item, attrTTL); n != "" {
+		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {
+			st.Event.RetainUntil = time.Unix(sec, 0).UTC()
+		}
+	}
 	st.Status = r.str(attrDeliveryStatus, false)
 	switch {
 	case st.Status != "":

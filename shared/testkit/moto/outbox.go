@@ -2,17 +2,19 @@ package moto
 
 import (
 	"context"
+	"strings"
+	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/store/dynamostore"
 )
 
-// OutboxEvents reads every outbox event of a test table, each decoded as
-// the webhook dispatcher decodes it from the table's stream
-// (webhooks.EventOf): a scan, which the API never makes.
+// OutboxEvents reads every outbox event of a test table (the items whose
+// keys dynamostore.OutboxKeyOf names an event, as the dispatcher finds
+// them in the stream), with what the tests read of them: a scan, which
+// the API never makes.
 func OutboxEvents(ctx context.Context, db *dynamodb.Client, table string) ([]store.OutboxEvent, error) {
 	var out []store.OutboxEvent
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table})
@@ -22,29 +24,25 @@ func OutboxEvents(ctx context.Context, db *dynamodb.Client, table string) ([]sto
 			return nil, err
 		}
 		for _, it := range page.Items {
-			if ev, ok := webhooks.EventOf(events.DynamoDBEventRecord{Change: events.DynamoDBStreamRecord{NewImage: streamImage(it)}}); ok {
-				out = append(out, ev)
+			k, ok := dynamostore.OutboxKeyOf(s(it, "pk"), s(it, "sk"))
+			if !ok {
+				continue
 			}
+			ev := store.OutboxEvent{ID: k.ID, UserID: k.UserID, Type: s(it, "eventType"), PartnerID: s(it, "partnerId")}
+			if b, ok := it["payload"].(*types.AttributeValueMemberB); ok {
+				ev.Payload = b.Value
+			}
+			ev.CreatedAt, _ = time.Parse(time.RFC3339Nano, s(it, "createdAt"))
+			out = append(out, ev)
 		}
 	}
 	return out, nil
 }
 
-// streamImage is an item as a stream record carries it (the scalar types
-// an outbox item holds).
-func streamImage(item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	img := map[string]events.DynamoDBAttributeValue{}
-	for name, v := range item {
-		switch v := v.(type) {
-		case *types.AttributeValueMemberS:
-			img[name] = events.NewStringAttribute(v.Value)
-		case *types.AttributeValueMemberN:
-			img[name] = events.NewNumberAttribute(v.Value)
-		case *types.AttributeValueMemberB:
-			img[name] = events.NewBinaryAttribute(v.Value)
-		case *types.AttributeValueMemberBOOL:
-			img[name] = events.NewBooleanAttribute(v.Value)
-		}
+// s is an item's string attribute ("" when it has none).
+func s(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return strings.Clone(v.Value)
 	}
-	return img
+	return ""
 }

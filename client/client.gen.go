@@ -114,6 +114,21 @@ func (e FederatedIdentityCollectionDataType) Valid() bool {
 	}
 }
 
+// Defines values for GatewayThrottledMessage.
+const (
+	GatewayThrottledMessageTooManyRequests GatewayThrottledMessage = "Too Many Requests"
+)
+
+// Valid indicates whether the value is a known member of the GatewayThrottledMessage enum.
+func (e GatewayThrottledMessage) Valid() bool {
+	switch e {
+	case GatewayThrottledMessageTooManyRequests:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HostedCallbackStatus.
 const (
 	HostedCallbackStatusACTIONREQUIRED HostedCallbackStatus = "ACTION_REQUIRED"
@@ -182,6 +197,7 @@ const (
 	KYCTEMPLATENOTCONFIGUREDERROR  PartnerErrorErrorCode = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
+	TOOMANYREQUESTS                PartnerErrorErrorCode = "TOO_MANY_REQUESTS"
 	UNAUTHORIZED                   PartnerErrorErrorCode = "UNAUTHORIZED"
 	WEBHOOKNOTCONFIGURED           PartnerErrorErrorCode = "WEBHOOK_NOT_CONFIGURED"
 )
@@ -206,6 +222,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case METHODNOTALLOWED:
 		return true
 	case NOTFOUNDERROR:
+		return true
+	case TOOMANYREQUESTS:
 		return true
 	case UNAUTHORIZED:
 		return true
@@ -657,186 +675,6 @@ func (e WebhookEventType) Valid() bool {
 	}
 }
 
-// Defines values for TooManyRequestsMessage.
-const (
-	TooManyRequestsMessageTooManyRequests TooManyRequestsMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the TooManyRequestsMessage enum.
-func (e TooManyRequestsMessage) Valid() bool {
-	switch e {
-	case TooManyRequestsMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for FindUserByExternalId429JSONResponseBodyMessage.
-const (
-	FindUserByExternalId429JSONResponseBodyMessageTooManyRequests FindUserByExternalId429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the FindUserByExternalId429JSONResponseBodyMessage enum.
-func (e FindUserByExternalId429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case FindUserByExternalId429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateUser429JSONResponseBodyMessage.
-const (
-	CreateUser429JSONResponseBodyMessageTooManyRequests CreateUser429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the CreateUser429JSONResponseBodyMessage enum.
-func (e CreateUser429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case CreateUser429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for DeleteUser429JSONResponseBodyMessage.
-const (
-	DeleteUser429JSONResponseBodyMessageTooManyRequests DeleteUser429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the DeleteUser429JSONResponseBodyMessage enum.
-func (e DeleteUser429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case DeleteUser429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetUser429JSONResponseBodyMessage.
-const (
-	GetUser429JSONResponseBodyMessageTooManyRequests GetUser429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the GetUser429JSONResponseBodyMessage enum.
-func (e GetUser429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case GetUser429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for GetUserKyc429JSONResponseBodyMessage.
-const (
-	GetUserKyc429JSONResponseBodyMessageTooManyRequests GetUserKyc429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the GetUserKyc429JSONResponseBodyMessage enum.
-func (e GetUserKyc429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case GetUserKyc429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateVerificationLink429JSONResponseBodyMessage.
-const (
-	CreateVerificationLink429JSONResponseBodyMessageTooManyRequests CreateVerificationLink429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the CreateVerificationLink429JSONResponseBodyMessage enum.
-func (e CreateVerificationLink429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case CreateVerificationLink429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreateUserToken429JSONResponseBodyMessage.
-const (
-	CreateUserToken429JSONResponseBodyMessageTooManyRequests CreateUserToken429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the CreateUserToken429JSONResponseBodyMessage enum.
-func (e CreateUserToken429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case CreateUserToken429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListWebhookEvents429JSONResponseBodyMessage.
-const (
-	ListWebhookEvents429JSONResponseBodyMessageTooManyRequests ListWebhookEvents429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the ListWebhookEvents429JSONResponseBodyMessage enum.
-func (e ListWebhookEvents429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case ListWebhookEvents429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RedeliverWebhookEvent429JSONResponseBodyMessage.
-const (
-	RedeliverWebhookEvent429JSONResponseBodyMessageTooManyRequests RedeliverWebhookEvent429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the RedeliverWebhookEvent429JSONResponseBodyMessage enum.
-func (e RedeliverWebhookEvent429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case RedeliverWebhookEvent429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SendTestWebhook429JSONResponseBodyMessage.
-const (
-	SendTestWebhook429JSONResponseBodyMessageTooManyRequests SendTestWebhook429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the SendTestWebhook429JSONResponseBodyMessage enum.
-func (e SendTestWebhook429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case SendTestWebhook429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for UserInfo429JSONResponseBodyMessage.
-const (
-	UserInfo429JSONResponseBodyMessageTooManyRequests UserInfo429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the UserInfo429JSONResponseBodyMessage enum.
-func (e UserInfo429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case UserInfo429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LinkIdentifier200JSONResponseBodyMessage.
 const (
 	UserIdentifierLinkedSuccessfully LinkIdentifier200JSONResponseBodyMessage = "User identifier linked successfully."
@@ -846,117 +684,6 @@ const (
 func (e LinkIdentifier200JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case UserIdentifierLinkedSuccessfully:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for LinkIdentifier429JSONResponseBodyMessage.
-const (
-	LinkIdentifier429JSONResponseBodyMessageTooManyRequests LinkIdentifier429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the LinkIdentifier429JSONResponseBodyMessage enum.
-func (e LinkIdentifier429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case LinkIdentifier429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListFederatedIdentities429JSONResponseBodyMessage.
-const (
-	ListFederatedIdentities429JSONResponseBodyMessageTooManyRequests ListFederatedIdentities429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the ListFederatedIdentities429JSONResponseBodyMessage enum.
-func (e ListFederatedIdentities429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case ListFederatedIdentities429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for DeleteFederatedIdentity429JSONResponseBodyMessage.
-const (
-	DeleteFederatedIdentity429JSONResponseBodyMessageTooManyRequests DeleteFederatedIdentity429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the DeleteFederatedIdentity429JSONResponseBodyMessage enum.
-func (e DeleteFederatedIdentity429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case DeleteFederatedIdentity429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SetFederatedIdentity429JSONResponseBodyMessage.
-const (
-	SetFederatedIdentity429JSONResponseBodyMessageTooManyRequests SetFederatedIdentity429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the SetFederatedIdentity429JSONResponseBodyMessage enum.
-func (e SetFederatedIdentity429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case SetFederatedIdentity429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReceiveHostedKycCallback429JSONResponseBodyMessage.
-const (
-	ReceiveHostedKycCallback429JSONResponseBodyMessageTooManyRequests ReceiveHostedKycCallback429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the ReceiveHostedKycCallback429JSONResponseBodyMessage enum.
-func (e ReceiveHostedKycCallback429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case ReceiveHostedKycCallback429JSONResponseBodyMessageTooManyRequests:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReceiveSumsubWebhookParamsXPayloadDigestAlg.
-const (
-	HMACSHA1HEX   ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA1_HEX"
-	HMACSHA256HEX ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA256_HEX"
-	HMACSHA512HEX ReceiveSumsubWebhookParamsXPayloadDigestAlg = "HMAC_SHA512_HEX"
-)
-
-// Valid indicates whether the value is a known member of the ReceiveSumsubWebhookParamsXPayloadDigestAlg enum.
-func (e ReceiveSumsubWebhookParamsXPayloadDigestAlg) Valid() bool {
-	switch e {
-	case HMACSHA1HEX:
-		return true
-	case HMACSHA256HEX:
-		return true
-	case HMACSHA512HEX:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReceiveSumsubWebhook429JSONResponseBodyMessage.
-const (
-	ReceiveSumsubWebhook429JSONResponseBodyMessageTooManyRequests ReceiveSumsubWebhook429JSONResponseBodyMessage = "Too Many Requests"
-)
-
-// Valid indicates whether the value is a known member of the ReceiveSumsubWebhook429JSONResponseBodyMessage enum.
-func (e ReceiveSumsubWebhook429JSONResponseBodyMessage) Valid() bool {
-	switch e {
-	case ReceiveSumsubWebhook429JSONResponseBodyMessageTooManyRequests:
 		return true
 	default:
 		return false
@@ -1073,6 +800,14 @@ type FederatedIdentityData struct {
 	IdentityProvider string `json:"identityProvider"`
 	UserId           string `json:"userId"`
 }
+
+// GatewayThrottled API Gateway's throttling body.
+type GatewayThrottled struct {
+	Message GatewayThrottledMessage `json:"message"`
+}
+
+// GatewayThrottledMessage defines model for GatewayThrottled.Message.
+type GatewayThrottledMessage string
 
 // HostedCallback defines model for HostedCallback.
 type HostedCallback struct {
@@ -1575,13 +1310,13 @@ type InvalidInput = PartnerError
 // InvalidPartnerFlow defines model for InvalidPartnerFlow.
 type InvalidPartnerFlow = PartnerError
 
-// TooManyRequests defines model for TooManyRequests.
-type TooManyRequests struct {
-	Message TooManyRequestsMessage `json:"message"`
+// PartnerBudgetSpent defines model for PartnerBudgetSpent.
+type PartnerBudgetSpent struct {
+	union json.RawMessage
 }
 
-// TooManyRequestsMessage defines model for TooManyRequests.Message.
-type TooManyRequestsMessage string
+// TooManyRequests API Gateway's throttling body.
+type TooManyRequests = GatewayThrottled
 
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = PartnerError
@@ -1600,27 +1335,6 @@ type FindUserByExternalIdParams struct {
 	ExternalUserId string `form:"externalUserId" json:"externalUserId"`
 }
 
-// FindUserByExternalId429JSONResponseBodyMessage defines parameters for FindUserByExternalId.
-type FindUserByExternalId429JSONResponseBodyMessage string
-
-// CreateUser429JSONResponseBodyMessage defines parameters for CreateUser.
-type CreateUser429JSONResponseBodyMessage string
-
-// DeleteUser429JSONResponseBodyMessage defines parameters for DeleteUser.
-type DeleteUser429JSONResponseBodyMessage string
-
-// GetUser429JSONResponseBodyMessage defines parameters for GetUser.
-type GetUser429JSONResponseBodyMessage string
-
-// GetUserKyc429JSONResponseBodyMessage defines parameters for GetUserKyc.
-type GetUserKyc429JSONResponseBodyMessage string
-
-// CreateVerificationLink429JSONResponseBodyMessage defines parameters for CreateVerificationLink.
-type CreateVerificationLink429JSONResponseBodyMessage string
-
-// CreateUserToken429JSONResponseBodyMessage defines parameters for CreateUserToken.
-type CreateUserToken429JSONResponseBodyMessage string
-
 // ListWebhookEventsParams defines parameters for ListWebhookEvents.
 type ListWebhookEventsParams struct {
 	Type   *WebhookEventType   `form:"type,omitempty" json:"type,omitempty"`
@@ -1633,18 +1347,6 @@ type ListWebhookEventsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
-// ListWebhookEvents429JSONResponseBodyMessage defines parameters for ListWebhookEvents.
-type ListWebhookEvents429JSONResponseBodyMessage string
-
-// RedeliverWebhookEvent429JSONResponseBodyMessage defines parameters for RedeliverWebhookEvent.
-type RedeliverWebhookEvent429JSONResponseBodyMessage string
-
-// SendTestWebhook429JSONResponseBodyMessage defines parameters for SendTestWebhook.
-type SendTestWebhook429JSONResponseBodyMessage string
-
-// UserInfo429JSONResponseBodyMessage defines parameters for UserInfo.
-type UserInfo429JSONResponseBodyMessage string
-
 // LinkIdentifierJSONBody defines parameters for LinkIdentifier.
 type LinkIdentifierJSONBody struct {
 	// Identifier Examples: c6fefe8d7ac0f4113876d634e8d15f65947f1b62d4859fffcd2464d2be58b2d8
@@ -1654,18 +1356,6 @@ type LinkIdentifierJSONBody struct {
 // LinkIdentifier200JSONResponseBodyMessage defines parameters for LinkIdentifier.
 type LinkIdentifier200JSONResponseBodyMessage string
 
-// LinkIdentifier429JSONResponseBodyMessage defines parameters for LinkIdentifier.
-type LinkIdentifier429JSONResponseBodyMessage string
-
-// ListFederatedIdentities429JSONResponseBodyMessage defines parameters for ListFederatedIdentities.
-type ListFederatedIdentities429JSONResponseBodyMessage string
-
-// DeleteFederatedIdentity429JSONResponseBodyMessage defines parameters for DeleteFederatedIdentity.
-type DeleteFederatedIdentity429JSONResponseBodyMessage string
-
-// SetFederatedIdentity429JSONResponseBodyMessage defines parameters for SetFederatedIdentity.
-type SetFederatedIdentity429JSONResponseBodyMessage string
-
 // ReceiveHostedKycCallbackParams defines parameters for ReceiveHostedKycCallback.
 type ReceiveHostedKycCallbackParams struct {
 	WebhookId        string `json:"Webhook-Id"`
@@ -1673,20 +1363,11 @@ type ReceiveHostedKycCallbackParams struct {
 	WebhookSignature string `json:"Webhook-Signature"`
 }
 
-// ReceiveHostedKycCallback429JSONResponseBodyMessage defines parameters for ReceiveHostedKycCallback.
-type ReceiveHostedKycCallback429JSONResponseBodyMessage string
-
 // ReceiveSumsubWebhookParams defines parameters for ReceiveSumsubWebhook.
 type ReceiveSumsubWebhookParams struct {
-	XPayloadDigest    string                                       `json:"X-Payload-Digest"`
-	XPayloadDigestAlg *ReceiveSumsubWebhookParamsXPayloadDigestAlg `json:"X-Payload-Digest-Alg,omitempty"`
+	XPayloadDigest    string  `json:"X-Payload-Digest"`
+	XPayloadDigestAlg *string `json:"X-Payload-Digest-Alg,omitempty"`
 }
-
-// ReceiveSumsubWebhookParamsXPayloadDigestAlg defines parameters for ReceiveSumsubWebhook.
-type ReceiveSumsubWebhookParamsXPayloadDigestAlg string
-
-// ReceiveSumsubWebhook429JSONResponseBodyMessage defines parameters for ReceiveSumsubWebhook.
-type ReceiveSumsubWebhook429JSONResponseBodyMessage string
 
 // ReceivePartnerEventParams defines parameters for ReceivePartnerEvent.
 type ReceivePartnerEventParams struct {
@@ -1928,6 +1609,68 @@ func (t WebhookEvent_Data) MarshalJSON() ([]byte, error) {
 }
 
 func (t *WebhookEvent_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPartnerError returns the union data inside the PartnerBudgetSpent as a PartnerError
+func (t PartnerBudgetSpent) AsPartnerError() (PartnerError, error) {
+	var body PartnerError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPartnerError overwrites any union data inside the PartnerBudgetSpent as the provided PartnerError
+func (t *PartnerBudgetSpent) FromPartnerError(v PartnerError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePartnerError performs a merge with any union data inside the PartnerBudgetSpent, using the provided PartnerError
+func (t *PartnerBudgetSpent) MergePartnerError(v PartnerError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsGatewayThrottled returns the union data inside the PartnerBudgetSpent as a GatewayThrottled
+func (t PartnerBudgetSpent) AsGatewayThrottled() (GatewayThrottled, error) {
+	var body GatewayThrottled
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromGatewayThrottled overwrites any union data inside the PartnerBudgetSpent as the provided GatewayThrottled
+func (t *PartnerBudgetSpent) FromGatewayThrottled(v GatewayThrottled) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeGatewayThrottled performs a merge with any union data inside the PartnerBudgetSpent, using the provided GatewayThrottled
+func (t *PartnerBudgetSpent) MergeGatewayThrottled(v GatewayThrottled) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PartnerBudgetSpent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PartnerBudgetSpent) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2208,12 +1951,21 @@ type ClientInterface interface {
 	// failed lost its personal data fields then (`externalUserId`,
 	// `identifier`, `country`), so it is redelivered without them and with
 	// `"personalDataRemoved": true`. The attempt is made within seconds,
-	// once, even while the endpoint is being skipped after failures; it
-	// counts in `attempts` and sets `lastAttemptAt` and
+	// once (while the endpoint is being skipped after failures, it waits
+	// the minute of the skip; while the partner is suspended, until it is
+	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
 	// `lastResponseStatus`, and a success makes a pending or failed event
 	// `delivered`. A failed redelivery is not retried (ask again). No
-	// request body is read. Round trips: one Query of the index
-	// `events-by-partner`, one SQS SendMessage.
+	// request body is read.
+	//
+	// At most 100 redeliveries an hour per partner (a fixed window from
+	// the top of the hour, counted across the whole service): past it,
+	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+	// hour). Asking again for an event whose redelivery is queued and not
+	// made yet (up to 15 minutes) is the one queued: 202, no second
+	// delivery, not counted. Round trips: one Query of the index
+	// `events-by-partner`, one TransactWriteItems (the queued mark and the
+	// hour's count), one SQS SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -2230,7 +1982,11 @@ type ClientInterface interface {
 	// `GET /api/partner/v2/webhooks/events`), so a partner can check its
 	// endpoint and its signature verification. Its data is
 	// `{"message": "..."}`, nothing personal. No request body is read.
-	// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+	// At most 10 test events an hour per partner (a fixed window from the
+	// top of the hour, counted across the whole service): past it, 429
+	// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
+	// and nothing is written. Round trips: one TransactWriteItems (the
+	// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
 	// partner has no webhook URL.
 	//
 	// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
@@ -2319,8 +2075,11 @@ type ClientInterface interface {
 	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-	// status only moves by a newer `occurredAt`; the same callback again
-	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// verdict only moves forward: a result applies only when its
+	// `occurredAt` is newer than every result already applied to the
+	// user's sessions (whichever provider) and not older than the session;
+	// the same callback again changes nothing (`stale`). An `occurredAt`
+	// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
 	//
 	// Takes any type of body and a specified content type.
@@ -2336,8 +2095,11 @@ type ClientInterface interface {
 	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-	// status only moves by a newer `occurredAt`; the same callback again
-	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// verdict only moves forward: a result applies only when its
+	// `occurredAt` is newer than every result already applied to the
+	// user's sessions (whichever provider) and not older than the session;
+	// the same callback again changes nothing (`stale`). An `occurredAt`
+	// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
 	//
 	// Takes a body of the `application/json` content type.
@@ -2348,19 +2110,30 @@ type ClientInterface interface {
 	// ReceiveSumsubWebhookWithBody Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 	//
 	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-	// refused), compared in constant time. The user is the body's
-	// `externalUserId`; the result applies to its latest session, which
-	// must be a Sumsub one. Mapping: `applicantPending` and
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+	// the digest algorithm of its `sumsub.webhookDigestAlg`
+	// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+	// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+	// the hex HMAC of the raw body with that secret by the account's
+	// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+	// absent or name the account's algorithm (in any case); naming another
+	// is refused whatever the digest, so a caller cannot pick a weaker
+	// hash. The user is the body's `externalUserId`; the result applies to
+	// its latest session, which must be a Sumsub one for the body's
+	// `levelName`, and whose applicant is the body's `applicantId` once a
+	// result has named one. Mapping: `applicantPending` and
 	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-	// `FINAL`); other types are accepted and ignored. A status only moves
-	// by a newer event (`createdAtMs`); each accepted change is one
-	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-	// event). Answers are in the Partner v2 dialect.
+	// `FINAL`); other types are accepted and ignored. A verdict only moves
+	// forward: a result applies only when its `createdAtMs` is newer than
+	// every result already applied to the user (whichever session or
+	// provider) and not older than the session it would apply to; any
+	// other (a replay, a late resend, an old approval after a rejection
+	// and a new session) is answered `stale` and changes nothing. A
+	// `createdAtMs` more than a minute ahead of the API's clock is 400.
+	// Each accepted change is one DynamoDB transaction (the session, the
+	// user, a `kyc.status_changed` event). Answers are in the Partner v2
+	// dialect.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2370,19 +2143,30 @@ type ClientInterface interface {
 	// ReceiveSumsubWebhook Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 	//
 	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-	// refused), compared in constant time. The user is the body's
-	// `externalUserId`; the result applies to its latest session, which
-	// must be a Sumsub one. Mapping: `applicantPending` and
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+	// the digest algorithm of its `sumsub.webhookDigestAlg`
+	// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+	// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+	// the hex HMAC of the raw body with that secret by the account's
+	// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+	// absent or name the account's algorithm (in any case); naming another
+	// is refused whatever the digest, so a caller cannot pick a weaker
+	// hash. The user is the body's `externalUserId`; the result applies to
+	// its latest session, which must be a Sumsub one for the body's
+	// `levelName`, and whose applicant is the body's `applicantId` once a
+	// result has named one. Mapping: `applicantPending` and
 	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-	// `FINAL`); other types are accepted and ignored. A status only moves
-	// by a newer event (`createdAtMs`); each accepted change is one
-	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-	// event). Answers are in the Partner v2 dialect.
+	// `FINAL`); other types are accepted and ignored. A verdict only moves
+	// forward: a result applies only when its `createdAtMs` is newer than
+	// every result already applied to the user (whichever session or
+	// provider) and not older than the session it would apply to; any
+	// other (a replay, a late resend, an old approval after a rejection
+	// and a new session) is answered `stale` and changes nothing. A
+	// `createdAtMs` more than a minute ahead of the API's clock is 400.
+	// Each accepted change is one DynamoDB transaction (the session, the
+	// user, a `kyc.status_changed` event). Answers are in the Partner v2
+	// dialect.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2692,12 +2476,21 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEvent
 // failed lost its personal data fields then (`externalUserId`,
 // `identifier`, `country`), so it is redelivered without them and with
 // `"personalDataRemoved": true`. The attempt is made within seconds,
-// once, even while the endpoint is being skipped after failures; it
-// counts in `attempts` and sets `lastAttemptAt` and
+// once (while the endpoint is being skipped after failures, it waits
+// the minute of the skip; while the partner is suspended, until it is
+// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
 // `lastResponseStatus`, and a success makes a pending or failed event
 // `delivered`. A failed redelivery is not retried (ask again). No
-// request body is read. Round trips: one Query of the index
-// `events-by-partner`, one SQS SendMessage.
+// request body is read.
+//
+// At most 100 redeliveries an hour per partner (a fixed window from
+// the top of the hour, counted across the whole service): past it,
+// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+// hour). Asking again for an event whose redelivery is queued and not
+// made yet (up to 15 minutes) is the one queued: 202, no second
+// delivery, not counted. Round trips: one Query of the index
+// `events-by-partner`, one TransactWriteItems (the queued mark and the
+// hour's count), one SQS SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
@@ -2724,7 +2517,11 @@ func (c *Client) RedeliverWebhookEvent(ctx context.Context, eventId string, reqE
 // `GET /api/partner/v2/webhooks/events`), so a partner can check its
 // endpoint and its signature verification. Its data is
 // `{"message": "..."}`, nothing personal. No request body is read.
-// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+// At most 10 test events an hour per partner (a fixed window from the
+// top of the hour, counted across the whole service): past it, 429
+// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
+// and nothing is written. Round trips: one TransactWriteItems (the
+// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
 // partner has no webhook URL.
 //
 // Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
@@ -2883,8 +2680,11 @@ func (c *Client) SetFederatedIdentity(ctx context.Context, identityProvider stri
 // `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 // clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 // `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-// status only moves by a newer `occurredAt`; the same callback again
-// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// verdict only moves forward: a result applies only when its
+// `occurredAt` is newer than every result already applied to the
+// user's sessions (whichever provider) and not older than the session;
+// the same callback again changes nothing (`stale`). An `occurredAt`
+// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
 //
 // Takes any type of body and a specified content type.
@@ -2910,8 +2710,11 @@ func (c *Client) ReceiveHostedKycCallbackWithBody(ctx context.Context, params *R
 // `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 // clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 // `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-// status only moves by a newer `occurredAt`; the same callback again
-// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// verdict only moves forward: a result applies only when its
+// `occurredAt` is newer than every result already applied to the
+// user's sessions (whichever provider) and not older than the session;
+// the same callback again changes nothing (`stale`). An `occurredAt`
+// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
 //
 // Takes a body of the `application/json` content type.
@@ -2932,19 +2735,30 @@ func (c *Client) ReceiveHostedKycCallback(ctx context.Context, params *ReceiveHo
 // ReceiveSumsubWebhookWithBody Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 //
 // Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-// refused), compared in constant time. The user is the body's
-// `externalUserId`; the result applies to its latest session, which
-// must be a Sumsub one. Mapping: `applicantPending` and
+// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+// the digest algorithm of its `sumsub.webhookDigestAlg`
+// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+// the hex HMAC of the raw body with that secret by the account's
+// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+// absent or name the account's algorithm (in any case); naming another
+// is refused whatever the digest, so a caller cannot pick a weaker
+// hash. The user is the body's `externalUserId`; the result applies to
+// its latest session, which must be a Sumsub one for the body's
+// `levelName`, and whose applicant is the body's `applicantId` once a
+// result has named one. Mapping: `applicantPending` and
 // `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 // (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-// `FINAL`); other types are accepted and ignored. A status only moves
-// by a newer event (`createdAtMs`); each accepted change is one
-// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-// event). Answers are in the Partner v2 dialect.
+// `FINAL`); other types are accepted and ignored. A verdict only moves
+// forward: a result applies only when its `createdAtMs` is newer than
+// every result already applied to the user (whichever session or
+// provider) and not older than the session it would apply to; any
+// other (a replay, a late resend, an old approval after a rejection
+// and a new session) is answered `stale` and changes nothing. A
+// `createdAtMs` more than a minute ahead of the API's clock is 400.
+// Each accepted change is one DynamoDB transaction (the session, the
+// user, a `kyc.status_changed` event). Answers are in the Partner v2
+// dialect.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2964,19 +2778,30 @@ func (c *Client) ReceiveSumsubWebhookWithBody(ctx context.Context, params *Recei
 // ReceiveSumsubWebhook Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 //
 // Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-// refused), compared in constant time. The user is the body's
-// `externalUserId`; the result applies to its latest session, which
-// must be a Sumsub one. Mapping: `applicantPending` and
+// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+// the digest algorithm of its `sumsub.webhookDigestAlg`
+// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+// the hex HMAC of the raw body with that secret by the account's
+// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+// absent or name the account's algorithm (in any case); naming another
+// is refused whatever the digest, so a caller cannot pick a weaker
+// hash. The user is the body's `externalUserId`; the result applies to
+// its latest session, which must be a Sumsub one for the body's
+// `levelName`, and whose applicant is the body's `applicantId` once a
+// result has named one. Mapping: `applicantPending` and
 // `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 // (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-// `FINAL`); other types are accepted and ignored. A status only moves
-// by a newer event (`createdAtMs`); each accepted change is one
-// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-// event). Answers are in the Partner v2 dialect.
+// `FINAL`); other types are accepted and ignored. A verdict only moves
+// forward: a result applies only when its `createdAtMs` is newer than
+// every result already applied to the user (whichever session or
+// provider) and not older than the session it would apply to; any
+// other (a replay, a late resend, an old approval after a rejection
+// and a new session) is answered `stale` and changes nothing. A
+// `createdAtMs` more than a minute ahead of the API's clock is 400.
+// Each accepted change is one DynamoDB transaction (the session, the
+// user, a `kyc.status_changed` event). Answers are in the Partner v2
+// dialect.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3972,12 +3797,21 @@ type ClientWithResponsesInterface interface {
 	// failed lost its personal data fields then (`externalUserId`,
 	// `identifier`, `country`), so it is redelivered without them and with
 	// `"personalDataRemoved": true`. The attempt is made within seconds,
-	// once, even while the endpoint is being skipped after failures; it
-	// counts in `attempts` and sets `lastAttemptAt` and
+	// once (while the endpoint is being skipped after failures, it waits
+	// the minute of the skip; while the partner is suspended, until it is
+	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
 	// `lastResponseStatus`, and a success makes a pending or failed event
 	// `delivered`. A failed redelivery is not retried (ask again). No
-	// request body is read. Round trips: one Query of the index
-	// `events-by-partner`, one SQS SendMessage.
+	// request body is read.
+	//
+	// At most 100 redeliveries an hour per partner (a fixed window from
+	// the top of the hour, counted across the whole service): past it,
+	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+	// hour). Asking again for an event whose redelivery is queued and not
+	// made yet (up to 15 minutes) is the one queued: 202, no second
+	// delivery, not counted. Round trips: one Query of the index
+	// `events-by-partner`, one TransactWriteItems (the queued mark and the
+	// hour's count), one SQS SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -3996,7 +3830,11 @@ type ClientWithResponsesInterface interface {
 	// `GET /api/partner/v2/webhooks/events`), so a partner can check its
 	// endpoint and its signature verification. Its data is
 	// `{"message": "..."}`, nothing personal. No request body is read.
-	// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+	// At most 10 test events an hour per partner (a fixed window from the
+	// top of the hour, counted across the whole service): past it, 429
+	// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
+	// and nothing is written. Round trips: one TransactWriteItems (the
+	// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
 	// partner has no webhook URL.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4095,8 +3933,11 @@ type ClientWithResponsesInterface interface {
 	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-	// status only moves by a newer `occurredAt`; the same callback again
-	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// verdict only moves forward: a result applies only when its
+	// `occurredAt` is newer than every result already applied to the
+	// user's sessions (whichever provider) and not older than the session;
+	// the same callback again changes nothing (`stale`). An `occurredAt`
+	// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4112,8 +3953,11 @@ type ClientWithResponsesInterface interface {
 	// `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 	// clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 	// `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-	// status only moves by a newer `occurredAt`; the same callback again
-	// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+	// verdict only moves forward: a result applies only when its
+	// `occurredAt` is newer than every result already applied to the
+	// user's sessions (whichever provider) and not older than the session;
+	// the same callback again changes nothing (`stale`). An `occurredAt`
+	// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 	// stand-in provider page posts these.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4124,19 +3968,30 @@ type ClientWithResponsesInterface interface {
 	// ReceiveSumsubWebhookWithBodyWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 	//
 	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-	// refused), compared in constant time. The user is the body's
-	// `externalUserId`; the result applies to its latest session, which
-	// must be a Sumsub one. Mapping: `applicantPending` and
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+	// the digest algorithm of its `sumsub.webhookDigestAlg`
+	// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+	// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+	// the hex HMAC of the raw body with that secret by the account's
+	// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+	// absent or name the account's algorithm (in any case); naming another
+	// is refused whatever the digest, so a caller cannot pick a weaker
+	// hash. The user is the body's `externalUserId`; the result applies to
+	// its latest session, which must be a Sumsub one for the body's
+	// `levelName`, and whose applicant is the body's `applicantId` once a
+	// result has named one. Mapping: `applicantPending` and
 	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-	// `FINAL`); other types are accepted and ignored. A status only moves
-	// by a newer event (`createdAtMs`); each accepted change is one
-	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-	// event). Answers are in the Partner v2 dialect.
+	// `FINAL`); other types are accepted and ignored. A verdict only moves
+	// forward: a result applies only when its `createdAtMs` is newer than
+	// every result already applied to the user (whichever session or
+	// provider) and not older than the session it would apply to; any
+	// other (a replay, a late resend, an old approval after a rejection
+	// and a new session) is answered `stale` and changes nothing. A
+	// `createdAtMs` more than a minute ahead of the API's clock is 400.
+	// Each accepted change is one DynamoDB transaction (the session, the
+	// user, a `kyc.status_changed` event). Answers are in the Partner v2
+	// dialect.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4146,19 +4001,30 @@ type ClientWithResponsesInterface interface {
 	// ReceiveSumsubWebhookWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 	//
 	// Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-	// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-	// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-	// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-	// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-	// refused), compared in constant time. The user is the body's
-	// `externalUserId`; the result applies to its latest session, which
-	// must be a Sumsub one. Mapping: `applicantPending` and
+	// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+	// the digest algorithm of its `sumsub.webhookDigestAlg`
+	// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+	// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+	// the hex HMAC of the raw body with that secret by the account's
+	// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+	// absent or name the account's algorithm (in any case); naming another
+	// is refused whatever the digest, so a caller cannot pick a weaker
+	// hash. The user is the body's `externalUserId`; the result applies to
+	// its latest session, which must be a Sumsub one for the body's
+	// `levelName`, and whose applicant is the body's `applicantId` once a
+	// result has named one. Mapping: `applicantPending` and
 	// `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 	// (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-	// `FINAL`); other types are accepted and ignored. A status only moves
-	// by a newer event (`createdAtMs`); each accepted change is one
-	// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-	// event). Answers are in the Partner v2 dialect.
+	// `FINAL`); other types are accepted and ignored. A verdict only moves
+	// forward: a result applies only when its `createdAtMs` is newer than
+	// every result already applied to the user (whichever session or
+	// provider) and not older than the session it would apply to; any
+	// other (a replay, a late resend, an old approval after a rejection
+	// and a new session) is answered `stale` and changes nothing. A
+	// `createdAtMs` more than a minute ahead of the API's clock is 400.
+	// Each accepted change is one DynamoDB transaction (the session, the
+	// user, a `kyc.status_changed` event). Answers are in the Partner v2
+	// dialect.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5143,6 +5009,11 @@ type RedeliverWebhookEventResponse409Headers struct {
 	XRequestId string
 }
 
+// RedeliverWebhookEventResponse429Headers the declared response headers of an HTTP 429 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse429Headers struct {
+	RetryAfter *string
+}
+
 // RedeliverWebhookEventResponse500Headers the declared response headers of an HTTP 500 response for RedeliverWebhookEvent
 type RedeliverWebhookEventResponse500Headers struct {
 	XRequestId string
@@ -5162,7 +5033,7 @@ type RedeliverWebhookEventResponse struct {
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *WebhookNotConfigured
 	// JSON429 the response for an HTTP 429 `application/json` response
-	JSON429 *TooManyRequests
+	JSON429 *PartnerBudgetSpent
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -5175,6 +5046,8 @@ type RedeliverWebhookEventResponse struct {
 	Headers404 *RedeliverWebhookEventResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RedeliverWebhookEventResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RedeliverWebhookEventResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *RedeliverWebhookEventResponse500Headers
 }
@@ -5205,7 +5078,7 @@ func (r RedeliverWebhookEventResponse) GetJSON409() *WebhookNotConfigured {
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r RedeliverWebhookEventResponse) GetJSON429() *TooManyRequests {
+func (r RedeliverWebhookEventResponse) GetJSON429() *PartnerBudgetSpent {
 	return r.JSON429
 }
 
@@ -5263,6 +5136,11 @@ type SendTestWebhookResponse409Headers struct {
 	XRequestId string
 }
 
+// SendTestWebhookResponse429Headers the declared response headers of an HTTP 429 response for SendTestWebhook
+type SendTestWebhookResponse429Headers struct {
+	RetryAfter *string
+}
+
 // SendTestWebhookResponse500Headers the declared response headers of an HTTP 500 response for SendTestWebhook
 type SendTestWebhookResponse500Headers struct {
 	XRequestId string
@@ -5280,7 +5158,7 @@ type SendTestWebhookResponse struct {
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *WebhookNotConfigured
 	// JSON429 the response for an HTTP 429 `application/json` response
-	JSON429 *TooManyRequests
+	JSON429 *PartnerBudgetSpent
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// Headers202 the parsed response headers for an HTTP 202 response
@@ -5291,6 +5169,8 @@ type SendTestWebhookResponse struct {
 	Headers403 *SendTestWebhookResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *SendTestWebhookResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendTestWebhookResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *SendTestWebhookResponse500Headers
 }
@@ -5316,7 +5196,7 @@ func (r SendTestWebhookResponse) GetJSON409() *WebhookNotConfigured {
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r SendTestWebhookResponse) GetJSON429() *TooManyRequests {
+func (r SendTestWebhookResponse) GetJSON429() *PartnerBudgetSpent {
 	return r.JSON429
 }
 
@@ -6437,12 +6317,21 @@ func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context,
 // failed lost its personal data fields then (`externalUserId`,
 // `identifier`, `country`), so it is redelivered without them and with
 // `"personalDataRemoved": true`. The attempt is made within seconds,
-// once, even while the endpoint is being skipped after failures; it
-// counts in `attempts` and sets `lastAttemptAt` and
+// once (while the endpoint is being skipped after failures, it waits
+// the minute of the skip; while the partner is suspended, until it is
+// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
 // `lastResponseStatus`, and a success makes a pending or failed event
 // `delivered`. A failed redelivery is not retried (ask again). No
-// request body is read. Round trips: one Query of the index
-// `events-by-partner`, one SQS SendMessage.
+// request body is read.
+//
+// At most 100 redeliveries an hour per partner (a fixed window from
+// the top of the hour, counted across the whole service): past it,
+// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+// hour). Asking again for an event whose redelivery is queued and not
+// made yet (up to 15 minutes) is the one queued: 202, no second
+// delivery, not counted. Round trips: one Query of the index
+// `events-by-partner`, one TransactWriteItems (the queued mark and the
+// hour's count), one SQS SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
@@ -6467,7 +6356,11 @@ func (c *ClientWithResponses) RedeliverWebhookEventWithResponse(ctx context.Cont
 // `GET /api/partner/v2/webhooks/events`), so a partner can check its
 // endpoint and its signature verification. Its data is
 // `{"message": "..."}`, nothing personal. No request body is read.
-// Round trips: one PutItem. 409 `WEBHOOK_NOT_CONFIGURED` when the
+// At most 10 test events an hour per partner (a fixed window from the
+// top of the hour, counted across the whole service): past it, 429
+// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
+// and nothing is written. Round trips: one TransactWriteItems (the
+// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
 // partner has no webhook URL.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6608,8 +6501,11 @@ func (c *ClientWithResponses) SetFederatedIdentityWithResponse(ctx context.Conte
 // `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 // clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 // `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-// status only moves by a newer `occurredAt`; the same callback again
-// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// verdict only moves forward: a result applies only when its
+// `occurredAt` is newer than every result already applied to the
+// user's sessions (whichever provider) and not older than the session;
+// the same callback again changes nothing (`stale`). An `occurredAt`
+// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6631,8 +6527,11 @@ func (c *ClientWithResponses) ReceiveHostedKycCallbackWithBodyWithResponse(ctx c
 // `Webhook-Timestamp` (Unix seconds, within 5 minutes of the API's
 // clock) and `Webhook-Signature`, `v1,` + base64 HMAC-SHA256 of
 // `<id>.<timestamp>.<body>` (several space-separated values accepted). A
-// status only moves by a newer `occurredAt`; the same callback again
-// changes nothing. Answers are in the Partner v2 dialect. `make run`'s
+// verdict only moves forward: a result applies only when its
+// `occurredAt` is newer than every result already applied to the
+// user's sessions (whichever provider) and not older than the session;
+// the same callback again changes nothing (`stale`). An `occurredAt`
+// more than a minute ahead of the API's clock is 400. Answers are in the Partner v2 dialect. `make run`'s
 // stand-in provider page posts these.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -6649,19 +6548,30 @@ func (c *ClientWithResponses) ReceiveHostedKycCallbackWithResponse(ctx context.C
 // ReceiveSumsubWebhookWithBodyWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 //
 // Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-// refused), compared in constant time. The user is the body's
-// `externalUserId`; the result applies to its latest session, which
-// must be a Sumsub one. Mapping: `applicantPending` and
+// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+// the digest algorithm of its `sumsub.webhookDigestAlg`
+// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+// the hex HMAC of the raw body with that secret by the account's
+// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+// absent or name the account's algorithm (in any case); naming another
+// is refused whatever the digest, so a caller cannot pick a weaker
+// hash. The user is the body's `externalUserId`; the result applies to
+// its latest session, which must be a Sumsub one for the body's
+// `levelName`, and whose applicant is the body's `applicantId` once a
+// result has named one. Mapping: `applicantPending` and
 // `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 // (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-// `FINAL`); other types are accepted and ignored. A status only moves
-// by a newer event (`createdAtMs`); each accepted change is one
-// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-// event). Answers are in the Partner v2 dialect.
+// `FINAL`); other types are accepted and ignored. A verdict only moves
+// forward: a result applies only when its `createdAtMs` is newer than
+// every result already applied to the user (whichever session or
+// provider) and not older than the session it would apply to; any
+// other (a replay, a late resend, an old approval after a rejection
+// and a new session) is answered `stale` and changes nothing. A
+// `createdAtMs` more than a minute ahead of the API's clock is 400.
+// Each accepted change is one DynamoDB transaction (the session, the
+// user, a `kyc.status_changed` event). Answers are in the Partner v2
+// dialect.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6677,19 +6587,30 @@ func (c *ClientWithResponses) ReceiveSumsubWebhookWithBodyWithResponse(ctx conte
 // ReceiveSumsubWebhookWithResponse Sumsub's webhook: a verification result (called by Sumsub, not by partners)
 //
 // Configure it in Sumsub's dashboard (Dev space, Webhooks) with the
-// secret key of the KYC providers secret's `sumsub.webhookSecret`.
-// No partner key: `X-Payload-Digest` must be the hex HMAC of the raw
-// body with that secret, by `X-Payload-Digest-Alg` (`HMAC_SHA1_HEX`,
-// `HMAC_SHA256_HEX`, the default, or `HMAC_SHA512_HEX`; any other is
-// refused), compared in constant time. The user is the body's
-// `externalUserId`; the result applies to its latest session, which
-// must be a Sumsub one. Mapping: `applicantPending` and
+// secret key of the KYC providers secret's `sumsub.webhookSecret`, and
+// the digest algorithm of its `sumsub.webhookDigestAlg`
+// (`HMAC_SHA256_HEX` when absent; `HMAC_SHA1_HEX` or `HMAC_SHA512_HEX`
+// as set in the dashboard). No partner key: `X-Payload-Digest` must be
+// the hex HMAC of the raw body with that secret by the account's
+// algorithm, compared in constant time. `X-Payload-Digest-Alg` may be
+// absent or name the account's algorithm (in any case); naming another
+// is refused whatever the digest, so a caller cannot pick a weaker
+// hash. The user is the body's `externalUserId`; the result applies to
+// its latest session, which must be a Sumsub one for the body's
+// `levelName`, and whose applicant is the body's `applicantId` once a
+// result has named one. Mapping: `applicantPending` and
 // `applicantOnHold` are `IN_REVIEW`; `applicantReviewed` is `APPROVED`
 // (`GREEN`), `ACTION_REQUIRED` (`RED`, `RETRY`) or `REJECTED` (`RED`,
-// `FINAL`); other types are accepted and ignored. A status only moves
-// by a newer event (`createdAtMs`); each accepted change is one
-// DynamoDB transaction (the session, the user, a `kyc.status_changed`
-// event). Answers are in the Partner v2 dialect.
+// `FINAL`); other types are accepted and ignored. A verdict only moves
+// forward: a result applies only when its `createdAtMs` is newer than
+// every result already applied to the user (whichever session or
+// provider) and not older than the session it would apply to; any
+// other (a replay, a late resend, an old approval after a rejection
+// and a new session) is answered `stale` and changes nothing. A
+// `createdAtMs` more than a minute ahead of the API's clock is 400.
+// Each accepted change is one DynamoDB transaction (the session, the
+// user, a `kyc.status_changed` event). Answers are in the Partner v2
+// dialect.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7752,7 +7673,7 @@ func ParseRedeliverWebhookEventResponse(rsp *http.Response) (*RedeliverWebhookEv
 		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest TooManyRequests
+		var dest PartnerBudgetSpent
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7818,6 +7739,16 @@ func ParseRedeliverWebhookEventResponse(rsp *http.Response) (*RedeliverWebhookEv
 			headers.XRequestId = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RedeliverWebhookEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers RedeliverWebhookEventResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -7876,7 +7807,7 @@ func ParseSendTestWebhookResponse(rsp *http.Response) (*SendTestWebhookResponse,
 		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest TooManyRequests
+		var dest PartnerBudgetSpent
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7932,6 +7863,16 @@ func ParseSendTestWebhookResponse(rsp *http.Response) (*SendTestWebhookResponse,
 			headers.XRequestId = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers SendTestWebhookResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers SendTestWebhookResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

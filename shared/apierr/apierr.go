@@ -7,7 +7,10 @@
 // *Error, so no code can change what another request will see.
 package apierr
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Detail names one bad field of a request and what is wrong with it.
 type Detail struct {
@@ -30,6 +33,9 @@ type Error struct {
 	// query parameters only), or a JSON Pointer into the body.
 	Parameter string
 	Pointer   string
+	// RetryAfter, when not zero, is sent as the Retry-After header (in
+	// whole seconds): when the client may try again.
+	RetryAfter time.Duration
 	// Cause is the internal error behind the answer, if any: logged as a
 	// code (package logsafe), never shown to the client.
 	Cause error

@@ -3,6 +3,7 @@ package apierr
 import (
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Codes and messages of the Partner v2 surface (seeds 001 and 003). The
@@ -20,6 +21,7 @@ const (
 	codeKYCTemplateMissing    = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	codeKYCAlreadyApproved    = "KYC_ALREADY_APPROVED"
 	codeWebhookNotConfigured  = "WEBHOOK_NOT_CONFIGURED"
+	codeTooManyRequests       = "TOO_MANY_REQUESTS"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -122,4 +124,10 @@ func KYCAlreadyApproved() *Error {
 // is missing or wrong.
 func BadCallbackSignature() *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: codeUnauthorized, Message: "Invalid callback signature"}
+}
+
+// TooManyRequests answers a request past one of the partner's budgets:
+// 429, when to try again in Retry-After.
+func TooManyRequests(msg string, retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: msg, RetryAfter: retryAfter}
 }

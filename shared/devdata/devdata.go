@@ -76,5 +76,5 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	ev := outbox.Must(outbox.WebhookTest, u.PartnerID, map[string]string{"message": "development event"}, now)
 	ev.Payload = bytes.ReplaceAll(ev.Payload, []byte(ev.ID), []byte(EventID))
 	ev.ID = EventID
-	return d.Store.PutOutboxEvent(ctx, ev)
+	return d.Store.PutOutboxEvent(ctx, ev, store.Budget{})
 }

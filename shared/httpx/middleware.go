@@ -3,7 +3,9 @@ package httpx
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
@@ -76,6 +78,9 @@ func (rt Route) fail(sw *statusWriter, r *http.Request, info *requestInfo, err e
 		info.Cause = e.Cause
 	}
 	if !sw.wrote {
+		if e.RetryAfter > 0 {
+			sw.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(e.RetryAfter.Seconds())), 10))
+		}
 		rt.Dialect.WriteError(sw, r, e)
 	}
 }

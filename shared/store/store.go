@@ -334,6 +334,30 @@ type OutboxAttempt struct {
 	Scrubbed []byte
 }
 
+// Budget is a partner's allowance of one kind of request in a fixed
+// window, counted in the store, so that it holds across every container.
+type Budget struct {
+	PartnerID string
+	// Name is what is counted (a test event, a redelivery).
+	Name string
+	// Window is the window's start; Until its end, after which the count
+	// may be deleted.
+	Window time.Time
+	Until  time.Time
+	Limit  int
+}
+
+// Counted tells whether b counts anything (a zero Budget does not).
+func (b Budget) Counted() bool { return b.Name != "" }
+
+// Errors of the budgets and of QueueRedelivery.
+var (
+	// ErrBudgetSpent: the budget's window has had its Limit already.
+	ErrBudgetSpent = errors.New("store: the budget of the window is spent")
+	// ErrRedeliveryQueued: a redelivery of the event is queued already.
+	ErrRedeliveryQueued = errors.New("store: a redelivery of the event is queued already")
+)
+
 // ErrStaleAttempt: the scheduled attempt was recorded already.
 var ErrStaleAttempt = errors.New("store: the attempt was recorded already")
 
@@ -375,8 +399,20 @@ type Outbox interface {
 	// MarkOutboxDeadLettered records that the event went to the dead-letter queue.
 	MarkOutboxDeadLettered(ctx context.Context, k EventKey, now time.Time) error
 	// PutOutboxEvent writes an event that reports no change of state (a
-	// partner's test event).
-	PutOutboxEvent(ctx context.Context, ev OutboxEvent) error
+	// partner's test event), counted against b in the same step: nothing
+	// is written when b is spent (ErrBudgetSpent). A zero b counts nothing.
+	PutOutboxEvent(ctx context.Context, ev OutboxEvent, b Budget) error
+	// QueueRedelivery marks event k as having a redelivery queued at at,
+	// counted against b, in one step; nothing is written when a redelivery
+	// was marked after since and not made yet (ErrRedeliveryQueued), when b
+	// is spent (ErrBudgetSpent) or when the event is gone (ErrNotFound).
+	// The mark goes when the redelivery is made (RecordOutboxAttempt of
+	// attempt 0).
+	QueueRedelivery(ctx context.Context, k EventKey, at, since time.Time, b Budget) error
+	// CancelRedelivery undoes QueueRedelivery(k, at, ..., b) whose message
+	// could not be queued: the mark goes if it is still at's, and b gets
+	// its unit back.
+	CancelRedelivery(ctx context.Context, k EventKey, at time.Time, b Budget) error
 	// ListOutboxEvents returns partnerID's events, newest first (by id:
 	// ids sort by time), as q selects. A page may hold fewer than q.Limit
 	// events while Next is set.

@@ -226,11 +226,16 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		}, 401, calls{}},
 		// The partner's events API: a page is one Query of the index (up
 		// to 5 with a filter while the page is not full); a redelivery one
-		// Query and one SQS message; a test event one PutItem.
+		// Query, one transaction (its mark and the partner's hourly count)
+		// and one SQS message, the same again while it is queued one
+		// Query and one transaction that writes nothing; a test event one
+		// transaction (the event and the count).
 		{"list events", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5", key, "") }, 200, calls{"Query": 1}},
 		{"list the next page", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5&cursor="+cursor, key, "") }, 200, calls{"Query": 1}},
 		{"redeliver an event", func() *apitest.Response { return c.api.Do(http.MethodPost, events+"/"+eventID+"/redeliver", key, "") },
-			202, calls{"Query": 1, "SendMessage": 1}},
+			202, calls{"Query": 1, "TransactWriteItems": 1, "SendMessage": 1}},
+		{"redeliver it again while queued", func() *apitest.Response { return c.api.Do(http.MethodPost, events+"/"+eventID+"/redeliver", key, "") },
+			202, calls{"Query": 1, "TransactWriteItems": 1}},
 		{"redeliver another partner's event costs one read", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, events+"/"+betaEvent+"/redeliver", key, "")
 		}, 404, calls{"Query": 1}},
@@ -238,7 +243,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			return c.api.Do(http.MethodPost, events+"/evt_x/redeliver", key, "")
 		}, 404, calls{}},
 		{"send a test event", func() *apitest.Response { return c.api.Do(http.MethodPost, "/api/partner/v2/webhooks/test", key, "") },
-			202, calls{"PutItem": 1}},
+			202, calls{"TransactWriteItems": 1}},
 		{"a bad events query costs nothing", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=0", key, "") }, 400, calls{}},
 	}
 	for i, s := range steps {
@@ -271,7 +276,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			cursor, _ = page["nextCursor"].(string)
 			eventID, _ = page["events"].([]any)[0].(map[string]any)["id"].(string)
 			beta := outbox.Must(outbox.UserDeleted, "p_beta", map[string]string{"userId": "b"}, c.clock.Now())
-			if err := c.deps.Store.PutOutboxEvent(context.Background(), beta); err != nil {
+			if err := c.deps.Store.PutOutboxEvent(context.Background(), beta, store.Budget{}); err != nil {
 				t.Fatal(err)
 			}
 			betaEvent = beta.ID
@@ -323,7 +328,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	}
 	pending := func() store.OutboxEvent {
 		ev := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "retry"}, c.clock.Now())
-		if err := c.deps.Store.PutOutboxEvent(context.Background(), ev); err != nil {
+		if err := c.deps.Store.PutOutboxEvent(context.Background(), ev, store.Budget{}); err != nil {
 			t.Fatal(err)
 		}
 		return ev

@@ -10,12 +10,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/apierr"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
@@ -38,6 +40,51 @@ var (
 	// ErrNoWebhook: the partner has no webhook URL to send to.
 	ErrNoWebhook = errors.New("webhookevents: no webhook URL configured")
 )
+
+// Each partner's budgets, per hour (a fixed window, counted in the store,
+// so that they hold across every container): test events and
+// redeliveries. A redelivery of an event whose redelivery is queued and
+// not made yet (for up to Coalesce) is the one queued: it neither queues
+// another nor counts.
+const (
+	TestEventsPerHour   = 10
+	RedeliveriesPerHour = 100
+	Coalesce            = 15 * time.Minute
+	budgetWindow        = time.Hour
+)
+
+// Budget names.
+const (
+	budgetTestEvents   = "webhook-test"
+	budgetRedeliveries = "webhook-redelivery"
+)
+
+// LimitError: the partner has spent a budget's window.
+type LimitError struct {
+	// What is limited ("test events", "redeliveries"), and how many an hour.
+	What  string
+	Limit int
+	// RetryAfter is when the next window starts, from now.
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string {
+	return "webhookevents: at most " + strconv.Itoa(e.Limit) + " " + e.What + " an hour"
+}
+
+// budget is partnerID's budget name of limit an hour, in now's window.
+func budget(partnerID, name string, limit int, now time.Time) store.Budget {
+	start := now.UTC().Truncate(budgetWindow)
+	return store.Budget{PartnerID: partnerID, Name: name, Window: start, Until: start.Add(budgetWindow), Limit: limit}
+}
+
+// limited is err as the partner sees it: a LimitError for a spent budget.
+func limited(err error, b store.Budget, what string, now time.Time) error {
+	if errors.Is(err, store.ErrBudgetSpent) {
+		return &LimitError{What: what, Limit: b.Limit, RetryAfter: b.Until.Sub(now)}
+	}
+	return err
+}
 
 // Summary is one event as the partner sees it: no payload (the listing
 // reads an index that holds none), its delivery state.
@@ -93,7 +140,9 @@ func (s *Service) List(ctx context.Context, partnerID string, q store.OutboxQuer
 
 // Redeliver queues one more delivery of the partner's event eventID, with
 // the same id and its payload as stored (scrubbed of personal data once it
-// was delivered or failed). It answers the event as it stands.
+// was delivered or failed), counted against the partner's hourly budget
+// (a *LimitError past it); one already queued is not queued again. It
+// answers the event as it stands.
 func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID string) (Summary, error) {
 	if !outbox.ValidID(eventID) {
 		return Summary{}, ErrNotFound
@@ -109,8 +158,24 @@ func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID st
 	case s.retries == nil:
 		return Summary{}, errors.New("webhookevents: no retry queue")
 	}
-	m := webhookqueue.Retry{EventID: st.Event.ID, UserID: st.Event.UserID, PartnerID: p.ID, Attempt: 0, NotBefore: s.now()}
+	now := s.now()
+	b := budget(p.ID, budgetRedeliveries, RedeliveriesPerHour, now)
+	k := st.Event.Key()
+	switch err := s.store.QueueRedelivery(ctx, k, now, now.Add(-Coalesce), b); {
+	case errors.Is(err, store.ErrRedeliveryQueued):
+		return summaryOf(st), nil // the one queued is this one
+	case errors.Is(err, store.ErrNotFound):
+		return Summary{}, ErrNotFound
+	case err != nil:
+		return Summary{}, limited(err, b, "redeliveries", now)
+	}
+	m := webhookqueue.Retry{EventID: st.Event.ID, UserID: st.Event.UserID, PartnerID: p.ID, Attempt: 0, NotBefore: now}
 	if err := s.retries.Enqueue(ctx, m, 0); err != nil {
+		// Not queued: neither marked nor counted (best effort; a mark
+		// left behind lapses after Coalesce).
+		if cerr := s.store.CancelRedelivery(ctx, k, now, b); cerr != nil {
+			slog.ErrorContext(ctx, "redelivery: the mark of a message not queued stays", "eventId", k.ID, "error", logsafe.Code(cerr))
+		}
 		return Summary{}, err
 	}
 	return summaryOf(st), nil
@@ -127,9 +192,11 @@ func (s *Service) SendTest(ctx context.Context, p *partners.Partner) (Summary, e
 	if p.Webhook.URL == "" {
 		return Summary{}, ErrNoWebhook
 	}
-	ev := outbox.Must(outbox.WebhookTest, p.ID, testData{Message: "A test event, sent at the partner's request."}, s.now())
-	if err := s.store.PutOutboxEvent(ctx, ev); err != nil {
-		return Summary{}, err
+	now := s.now()
+	ev := outbox.Must(outbox.WebhookTest, p.ID, testData{Message: "A test event, sent at the partner's request."}, now)
+	b := budget(p.ID, budgetTestEvents, TestEventsPerHour, now)
+	if err := s.store.PutOutboxEvent(ctx, ev, b); err != nil {
+		return Summary{}, limited(err, b, "test events", now)
 	}
 	return summaryOf(store.OutboxState{Event: ev, Status: store.OutboxPending}), nil
 }

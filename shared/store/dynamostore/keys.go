@@ -5,6 +5,7 @@ package dynamostore
 // store keys its maps its own way.
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/partner-identity/api/shared/store"
@@ -29,6 +30,11 @@ const (
 	// so that a condition compares it), of the newest result applied to
 	// any of a user's sessions.
 	attrKYCResultAt = "kycResultAt"
+	// attrRedeliveryAt marks an outbox event whose redelivery is queued
+	// (Unix nanoseconds), until the redelivery is made.
+	attrRedeliveryAt = "redeliveryAt"
+	// attrCount is a budget's count.
+	attrCount = "n"
 	// attrDeletedAt marks an erased user's tombstone.
 	attrDeletedAt = "deletedAt"
 	// attrRev counts the changes of a user's profile that add to what an
@@ -145,3 +151,13 @@ func federatedIdentitySK(provider string) string { return federatedIdentityPrefi
 
 // federatedIdentityPrefix starts the sort key of every federated identity.
 const federatedIdentityPrefix = "FEDID#"
+
+// budgetPK is the partition key of a partner's budget count for one
+// window: a key per partner, kind and window, written at most the
+// budget's limit times (small limits: never a hot key).
+func budgetPK(partnerID, name string, window int64) string {
+	return "BUDGET#" + partnerID + "#" + name + "#" + strconv.FormatInt(window, 10)
+}
+
+// budgetSK is the sort key of a budget count.
+const budgetSK = "COUNT"

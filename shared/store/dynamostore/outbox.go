@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/logsafe"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -83,6 +84,8 @@ func (s *Store) RecordOutboxAttempt(ctx context.Context, k store.EventKey, a sto
 		set = append(set, attrScheduled+" = :n")
 		values[":n"] = num(a.Scheduled)
 		cond += " AND (attribute_not_exists(" + attrScheduled + ") OR " + attrScheduled + " < :n)"
+	} else {
+		remove = append(remove, attrRedeliveryAt) // the redelivery queued is made
 	}
 	switch a.Status {
 	case store.OutboxDelivered:
@@ -134,13 +137,97 @@ func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k store.EventKey, no
 	return err
 }
 
-// PutOutboxEvent is one conditional PutItem.
-func (s *Store) PutOutboxEvent(ctx context.Context, ev store.OutboxEvent) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.table,
-		Item:                outboxItem(ev),
-		ConditionExpression: aws.String(condAbsent),
+// PutOutboxEvent is one conditional PutItem, or with a budget one
+// TransactWriteItems: the put and the budget's count.
+func (s *Store) PutOutboxEvent(ctx context.Context, ev store.OutboxEvent, b store.Budget) error {
+	if !b.Counted() {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName:           &s.table,
+			Item:                outboxItem(ev),
+			ConditionExpression: aws.String(condAbsent),
+		})
+		return err
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.putEvent(ev), s.spend(b, 1),
+	}}, "dynamodb:put_event_cancelled")
+	switch {
+	case err != nil || failed == nil:
+		return err
+	case conditionFailed(failed) == 1:
+		return store.ErrBudgetSpent
+	}
+	return logsafe.Wrap("dynamodb:put_event_condition", errors.New("the event id is in use"))
+}
+
+// spend is the transaction action that counts n of b, only while its
+// count is under its limit (n = -1 gives one back).
+func (s *Store) spend(b store.Budget, n int) types.TransactWriteItem {
+	u := &types.Update{
+		TableName:                &s.table,
+		Key:                      key(budgetPK(b.PartnerID, b.Name, b.Window.Unix()), budgetSK),
+		UpdateExpression:         aws.String("SET #ttl = :ttl ADD #n :n"),
+		ExpressionAttributeNames: map[string]string{"#n": attrCount, "#ttl": attrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": num(n), ":ttl": epoch(b.Until.Add(time.Hour)),
+		},
+	}
+	if n > 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#n) OR #n < :limit")
+		u.ExpressionAttributeValues[":limit"] = num(b.Limit)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// QueueRedelivery is one TransactWriteItems: the event's redelivery mark,
+// conditioned on none newer than since, and the budget's count.
+func (s *Store) QueueRedelivery(ctx context.Context, k store.EventKey, at, since time.Time, b store.Budget) error {
+	mark := types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:                    aws.String("SET #r = :at"),
+		ConditionExpression:                 aws.String("attribute_exists(" + attrPK + ") AND (attribute_not_exists(#r) OR #r <= :since)"),
+		ExpressionAttributeNames:            map[string]string{"#r": attrRedeliveryAt},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":at": nanos(at), ":since": nanos(since)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	items := []types.TransactWriteItem{mark}
+	if b.Counted() {
+		items = append(items, s.spend(b, 1))
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:queue_redelivery_cancelled")
+	switch {
+	case err != nil || failed == nil:
+		return err
+	case conditionFailed(failed) == 0 && failed[0].Item == nil:
+		return store.ErrNotFound
+	case conditionFailed(failed) == 0:
+		return store.ErrRedeliveryQueued
+	}
+	return store.ErrBudgetSpent
+}
+
+// CancelRedelivery is two UpdateItems: the mark removed if it is still
+// at's, the unit given back.
+func (s *Store) CancelRedelivery(ctx context.Context, k store.EventKey, at time.Time, b store.Budget) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:          aws.String("REMOVE #r"),
+		ConditionExpression:       aws.String("#r = :at"),
+		ExpressionAttributeNames:  map[string]string{"#r": attrRedeliveryAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": nanos(at)},
 	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return err
+	}
+	if !b.Counted() {
+		return nil
+	}
+	u := s.spend(b, -1).Update
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
 	return err
 }
 

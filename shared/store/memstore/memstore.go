@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,10 @@ type Store struct {
 	// eventIndex by event id.
 	eventsOf   map[string][]int
 	eventIndex map[string]int
+	// budgets count the partners' budgets by partner, name and window;
+	// redeliveries are the events' queued redeliveries' marks.
+	budgets      map[string]int
+	redeliveries map[string]time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -49,7 +54,24 @@ func New() *Store {
 	return &Store{users: map[string]store.User{}, guards: map[guardKey]store.Guard{},
 		sessions: map[string]store.KYCSession{}, links: map[linkKey]store.Link{}, fedids: map[string]store.FederatedIdentity{},
 		states: map[string]store.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}, eventsOf: map[string][]int{},
-		eventIndex: map[string]int{}}
+		eventIndex: map[string]int{}, budgets: map[string]int{}, redeliveries: map[string]time.Time{}}
+}
+
+// budgetKey names b's count.
+func budgetKey(b store.Budget) string {
+	return b.PartnerID + "|" + b.Name + "|" + strconv.FormatInt(b.Window.Unix(), 10)
+}
+
+// spend counts one of b, or ErrBudgetSpent; the caller holds the lock.
+func (s *Store) spend(b store.Budget) error {
+	if !b.Counted() {
+		return nil
+	}
+	if s.budgets[budgetKey(b)] >= b.Limit {
+		return store.ErrBudgetSpent
+	}
+	s.budgets[budgetKey(b)]++
+	return nil
 }
 
 func (s *Store) CreateUser(_ context.Context, u store.User, g store.Guard, ev store.OutboxEvent) (*store.Guard, error) {
@@ -373,6 +395,9 @@ func (s *Store) RecordOutboxAttempt(_ context.Context, k store.EventKey, a store
 		}
 		st.Scheduled = a.Scheduled
 	}
+	if a.Scheduled == 0 {
+		delete(s.redeliveries, k.ID)
+	}
 	st.Attempts++
 	st.Status, st.LastAttemptAt, st.LastResponseStatus = a.Status, a.At, a.ResponseStatus
 	if a.Status != store.OutboxPending && a.Scrubbed != nil {
@@ -395,13 +420,44 @@ func (s *Store) MarkOutboxDeadLettered(_ context.Context, k store.EventKey, _ ti
 	return nil
 }
 
-func (s *Store) PutOutboxEvent(_ context.Context, ev store.OutboxEvent) error {
+func (s *Store) PutOutboxEvent(_ context.Context, ev store.OutboxEvent, b store.Budget) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := s.eventIndex[ev.ID]; dup {
 		return errors.New("memstore: the event id is in use")
 	}
+	if err := s.spend(b); err != nil {
+		return err
+	}
 	s.emit(ev)
+	return nil
+}
+
+func (s *Store) QueueRedelivery(_ context.Context, k store.EventKey, at, since time.Time, b store.Budget) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.eventAt(k); !ok {
+		return store.ErrNotFound
+	}
+	if marked, ok := s.redeliveries[k.ID]; ok && marked.After(since) {
+		return store.ErrRedeliveryQueued
+	}
+	if err := s.spend(b); err != nil {
+		return err
+	}
+	s.redeliveries[k.ID] = at
+	return nil
+}
+
+func (s *Store) CancelRedelivery(_ context.Context, k store.EventKey, at time.Time, b store.Budget) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if marked, ok := s.redeliveries[k.ID]; ok && marked.Equal(at) {
+		delete(s.redeliveries, k.ID)
+	}
+	if b.Counted() && s.budgets[budgetKey(b)] > 0 {
+		s.budgets[budgetKey(b)]--
+	}
 	return nil
 }
 
@@ -492,7 +548,8 @@ func (s *Store) Dump() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n", s.users, s.guards, s.sessions, s.links, s.fedids, s.states, s.tombstones, s.erasedEvents)
+	fmt.Fprintf(&b, "%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n%v\n", s.users, s.guards, s.sessions, s.links, s.fedids, s.states, s.tombstones, s.erasedEvents,
+		s.budgets, s.redeliveries)
 	responses := make([]string, 0, len(s.guards))
 	for _, g := range s.guards {
 		responses = append(responses, string(g.Response))

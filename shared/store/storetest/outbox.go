@@ -33,7 +33,7 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) store.Store) {
 				}
 			} else {
 				ev = outbox.Must(outbox.WebhookTest, partner, map[string]string{"message": "test"}, at)
-				if err := s.PutOutboxEvent(ctx, ev); err != nil {
+				if err := s.PutOutboxEvent(ctx, ev, store.Budget{}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -136,6 +136,91 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 		if page, err := s.ListOutboxEvents(ctx, "p3", store.OutboxQuery{Limit: 10}); err != nil || len(page.Events) != 0 || page.Next != nil {
 			t.Fatalf("a partner without events: %+v %v", page, err)
+		}
+	})
+
+	t.Run("a budget counts across calls, per partner, name and window, and a spent one writes nothing", func(t *testing.T) {
+		s := newStore(t)
+		window := base.Truncate(time.Hour)
+		b := store.Budget{PartnerID: "p1", Name: "webhook-test", Window: window, Until: window.Add(time.Hour), Limit: 3}
+		put := func(b store.Budget, i int) (store.OutboxEvent, error) {
+			ev := outbox.Must(outbox.WebhookTest, b.PartnerID, map[string]string{"message": "budget"}, base.Add(time.Duration(i)*time.Millisecond))
+			return ev, s.PutOutboxEvent(ctx, ev, b)
+		}
+		for i := range 3 {
+			if _, err := put(b, i); err != nil {
+				t.Fatalf("event %d of 3: %v", i+1, err)
+			}
+		}
+		ev, err := put(b, 3)
+		if !errors.Is(err, store.ErrBudgetSpent) {
+			t.Fatalf("the 4th of 3: %v", err)
+		}
+		if _, err := s.OutboxStatus(ctx, ev.Key()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a refused event was written: %v", err)
+		}
+		other := b
+		other.PartnerID = "p2"
+		next := b
+		next.Window, next.Until = b.Until, b.Until.Add(time.Hour)
+		kind := b
+		kind.Name = "webhook-redelivery"
+		for name, b := range map[string]store.Budget{"another partner": other, "the next window": next, "another kind": kind} {
+			if _, err := put(b, 10); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		ev = outbox.Must(outbox.WebhookTest, "p1", map[string]string{"message": "uncounted"}, base.Add(time.Second))
+		if err := s.PutOutboxEvent(ctx, ev, store.Budget{}); err != nil {
+			t.Fatalf("uncounted: %v", err)
+		}
+	})
+
+	t.Run("a redelivery is marked once while queued, counted, and unmarked when made or cancelled", func(t *testing.T) {
+		s := newStore(t)
+		evs := write(t, s, "p1", 2, base)
+		window := base.Truncate(time.Hour)
+		b := store.Budget{PartnerID: "p1", Name: "webhook-redelivery", Window: window, Until: window.Add(time.Hour), Limit: 2}
+		at := base.Add(time.Minute)
+		k := evs[0].Key()
+		if err := s.QueueRedelivery(ctx, k, at, at.Add(-15*time.Minute), b); err != nil {
+			t.Fatal(err)
+		}
+		// Again while queued: coalesced, not counted.
+		for i := range 3 {
+			later := at.Add(time.Duration(i+1) * time.Second)
+			if err := s.QueueRedelivery(ctx, k, later, later.Add(-15*time.Minute), b); !errors.Is(err, store.ErrRedeliveryQueued) {
+				t.Fatalf("again while queued: %v", err)
+			}
+		}
+		// Made: the mark goes; queued again, counted (the second of 2).
+		if err := s.RecordOutboxAttempt(ctx, k, store.OutboxAttempt{At: at.Add(time.Minute), Status: store.OutboxDelivered}); err != nil {
+			t.Fatal(err)
+		}
+		at2 := at.Add(2 * time.Minute)
+		if err := s.QueueRedelivery(ctx, k, at2, at2.Add(-15*time.Minute), b); err != nil {
+			t.Fatalf("after it was made: %v", err)
+		}
+		// The budget is spent: another event's redelivery is refused, unmarked.
+		k2 := evs[1].Key()
+		if err := s.QueueRedelivery(ctx, k2, at2, at2.Add(-15*time.Minute), b); !errors.Is(err, store.ErrBudgetSpent) {
+			t.Fatalf("past the budget: %v", err)
+		}
+		// Cancelled (its message not queued): unmarked, and the unit back.
+		if err := s.CancelRedelivery(ctx, k, at2, b); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.QueueRedelivery(ctx, k2, at2, at2.Add(-15*time.Minute), b); err != nil {
+			t.Fatalf("after a cancel gave a unit back: %v", err)
+		}
+		// A mark older than since lapses (its message was lost).
+		b.Limit = 10
+		at3 := at2.Add(20 * time.Minute)
+		if err := s.QueueRedelivery(ctx, k2, at3, at3.Add(-15*time.Minute), b); err != nil {
+			t.Fatalf("after the mark lapsed: %v", err)
+		}
+		if err := s.QueueRedelivery(ctx, store.EventKey{ID: "evt_missing"}, at3, at3, b); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("no such event: %v", err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package partnerv2
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/partner-identity/api/shared/apierr"
@@ -56,7 +57,10 @@ func (a *API) SendTestWebhook(w http.ResponseWriter, r *http.Request) error {
 
 // writeAccepted answers a redelivery or a test event.
 func writeAccepted(w http.ResponseWriter, v webhookevents.Summary, err error) error {
+	var limit *webhookevents.LimitError
 	switch {
+	case errors.As(err, &limit):
+		return apierr.TooManyRequests(fmt.Sprintf("Too many %s: at most %d an hour", limit.What, limit.Limit), limit.RetryAfter)
 	case errors.Is(err, webhookevents.ErrNotFound):
 		return apierr.EventNotFound()
 	case errors.Is(err, webhookevents.ErrNoWebhook):

@@ -13,7 +13,12 @@ import (
 
 	"github.com/partner-identity/api/shared/outbox"
 	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/queuetest"
 	"github.com/partner-identity/api/shared/webhookevents"
 	"github.com/partner-identity/api/shared/webhookqueue"
@@ -43,20 +48,20 @@ func newEventsWorld(t *testing.T) *eventsWorld {
 	types := []string{outbox.UserDeleted, outbox.KYCSessionExpired, outbox.WebhookTest, outbox.UserDeleted, outbox.FederatedIdentitySet}
 	for i, typ := range types {
 		ev := outbox.Must(typ, "p_acme", map[string]string{"userId": "u"}, t0.Add(time.Duration(i)*time.Minute))
-		if err := w.e.Mem.PutOutboxEvent(ctx, ev); err != nil {
+		if err := w.e.Mem.PutOutboxEvent(ctx, ev, store.Budget{}); err != nil {
 			t.Fatal(err)
 		}
 		w.acme = append([]store.OutboxEvent{ev}, w.acme...)
 	}
 	w.userCreated = outbox.MustPersonal(outbox.UserCreated, "p_acme", "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11",
 		map[string]string{"userId": "2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11", "externalUserId": "ext-events-1"}, t0.Add(10*time.Minute))
-	if err := w.e.Mem.PutOutboxEvent(ctx, w.userCreated); err != nil {
+	if err := w.e.Mem.PutOutboxEvent(ctx, w.userCreated, store.Budget{}); err != nil {
 		t.Fatal(err)
 	}
 	w.acme = append([]store.OutboxEvent{w.userCreated}, w.acme...)
 	for i := range 2 {
 		ev := outbox.Must(outbox.UserDeleted, "p_beta", map[string]string{"userId": "b"}, t0.Add(time.Duration(i)*time.Minute+time.Second))
-		if err := w.e.Mem.PutOutboxEvent(ctx, ev); err != nil {
+		if err := w.e.Mem.PutOutboxEvent(ctx, ev, store.Budget{}); err != nil {
 			t.Fatal(err)
 		}
 		w.beta = append([]store.OutboxEvent{ev}, w.beta...)
@@ -342,7 +347,7 @@ func TestRedeliverFailsWith500WhenTheQueueFails(t *testing.T) {
 	}
 	e := fixture.NewEnv(t, fixture.Options{}) // a container without a retry queue
 	ev := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "m"}, time.Now())
-	if err := e.Mem.PutOutboxEvent(context.Background(), ev); err != nil {
+	if err := e.Mem.PutOutboxEvent(context.Background(), ev, store.Budget{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.Client.Do(http.MethodPost, eventsPath+"/"+ev.ID+"/redeliver", headers(keyAcme), ""); r.Status != 500 {
@@ -404,4 +409,114 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestWebhookBudgetsHoldAcrossContainers: test events and redeliveries are
+// counted per partner per hour in the store, so two containers share one
+// budget: the 11th test event of the hour, from either, is 429
+// TOO_MANY_REQUESTS with Retry-After (the seconds to the next hour) and
+// writes nothing; another partner's budget is its own; the next hour is a
+// new window. A redelivery of an event whose redelivery is queued is the
+// one queued (202, no second message, not counted); once made, it may be
+// queued again; the 101st of the hour is 429. A redelivery whose message
+// could not be queued is neither marked nor counted. On both stores.
+func TestWebhookBudgetsHoldAcrossContainers(t *testing.T) {
+	for name, s := range map[string]store.Store{"memory": memstore.New(), "dynamodb": motoStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			clk := testkit.NewClock(time.Date(2026, 11, 24, 9, 45, 0, 0, time.UTC))
+			q := &queuetest.Queue{}
+			a := fixture.Client(t, s, fixture.Options{Now: clk.Now, WebhookRetries: q})
+			b := fixture.Client(t, s, fixture.Options{Now: clk.Now, WebhookRetries: q})
+			test := func(c *apitest.Client) *apitest.Response {
+				return c.Do(http.MethodPost, "/api/partner/v2/webhooks/test", headers(keyAcme), "")
+			}
+			for i := range webhookevents.TestEventsPerHour {
+				c := a
+				if i%2 == 1 {
+					c = b
+				}
+				if r := test(c); r.Status != 202 {
+					t.Fatalf("test event %d: %d %s", i+1, r.Status, r.Body)
+				}
+			}
+			before, _ := s.ListOutboxEvents(context.Background(), "p_acme", store.OutboxQuery{Limit: 100})
+			for _, c := range []*apitest.Client{a, b} {
+				r := test(c)
+				code, msg, _ := errorOf(t, r)
+				if r.Status != 429 || code != "TOO_MANY_REQUESTS" || msg != "Too many test events: at most 10 an hour" || r.Header.Get("Retry-After") != "900" {
+					t.Fatalf("past the budget: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+				}
+			}
+			if after, _ := s.ListOutboxEvents(context.Background(), "p_acme", store.OutboxQuery{Limit: 100}); len(after.Events) != len(before.Events) {
+				t.Fatalf("a refused test event was written: %d events, were %d", len(after.Events), len(before.Events))
+			}
+
+			// Redeliveries: one queued is the one queued.
+			ev := before.Events[0].Event
+			redeliver := func(c *apitest.Client, id string) *apitest.Response {
+				return c.Do(http.MethodPost, eventsPath+"/"+id+"/redeliver", headers(keyAcme), "")
+			}
+			for _, c := range []*apitest.Client{a, b, a} {
+				if r := redeliver(c, ev.ID); r.Status != 202 {
+					t.Fatalf("redeliver: %d %s", r.Status, r.Body)
+				}
+			}
+			if got := q.Take(); len(got) != 1 {
+				t.Fatalf("%d redeliveries queued for three asks while one was queued, want 1", len(got))
+			}
+			// Made (the retry function records it): it may be queued again.
+			if err := s.RecordOutboxAttempt(context.Background(), ev.Key(), store.OutboxAttempt{At: clk.Now(), Status: store.OutboxDelivered}); err != nil {
+				t.Fatal(err)
+			}
+			if r := redeliver(b, ev.ID); r.Status != 202 || len(q.Take()) != 1 {
+				t.Fatalf("after it was made: %d", r.Status)
+			}
+			// A queue that fails: 500, and the event neither marked nor counted.
+			q.Fail(errors.New("sqs down"))
+			if r := redeliver(a, before.Events[1].Event.ID); r.Status != 500 {
+				t.Fatalf("queue down: %d", r.Status)
+			}
+			q.Fail(nil)
+			if r := redeliver(a, before.Events[1].Event.ID); r.Status != 202 || len(q.Take()) != 1 {
+				t.Fatalf("after the queue came back: %d", r.Status)
+			}
+			// The rest of the hour's 100 (3 spent), each event once.
+			spent := 3
+			for i := 0; spent < webhookevents.RedeliveriesPerHour; i++ {
+				e := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "m"}, clk.Now().Add(time.Duration(i)*time.Millisecond))
+				if err := s.PutOutboxEvent(context.Background(), e, store.Budget{}); err != nil {
+					t.Fatal(err)
+				}
+				if r := redeliver(a, e.ID); r.Status != 202 {
+					t.Fatalf("redelivery %d: %d %s", spent+1, r.Status, r.Body)
+				}
+				spent++
+			}
+			e := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "m"}, clk.Now().Add(time.Second))
+			if err := s.PutOutboxEvent(context.Background(), e, store.Budget{}); err != nil {
+				t.Fatal(err)
+			}
+			r := redeliver(b, e.ID)
+			if code, msg, _ := errorOf(t, r); r.Status != 429 || code != "TOO_MANY_REQUESTS" || msg != "Too many redeliveries: at most 100 an hour" {
+				t.Fatalf("the 101st redelivery: %d %s", r.Status, r.Body)
+			}
+			if got := len(q.Take()); got != webhookevents.RedeliveriesPerHour-3 {
+				t.Fatalf("%d messages queued, want %d", got, webhookevents.RedeliveriesPerHour-3)
+			}
+			// The next hour: a new window.
+			clk.Add(15 * time.Minute)
+			if r := test(a); r.Status != 202 {
+				t.Fatalf("the next hour: %d", r.Status)
+			}
+			if r := redeliver(a, e.ID); r.Status != 202 {
+				t.Fatalf("the next hour's redelivery: %d", r.Status)
+			}
+		})
+	}
+}
+
+// motoStore is a fresh DynamoDB table on moto.
+func motoStore(t *testing.T) store.Store {
+	db, table := moto.Require(t).NewTable(t, nil, nil)
+	return dynamostore.New(db, table)
 }

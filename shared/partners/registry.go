@@ -194,9 +194,9 @@ func checkTemplate(t KYCTemplate) error {
 	return nil
 }
 
-// checkWebhookURL: none, or an absolute https URL to a host name without
-// credentials or fragment; outside Lambda also an address literal, and
-// http to a loopback host.
+// checkWebhookURL: none, or an absolute https URL to a host name on port
+// 443 without credentials or fragment; outside Lambda also an address
+// literal, another port, and http to a loopback host.
 func checkWebhookURL(raw string, inLambda bool) error {
 	if raw == "" {
 		return nil
@@ -212,6 +212,8 @@ func checkWebhookURL(raw string, inLambda bool) error {
 	switch {
 	case inLambda && (u.Scheme != "https" || isLiteral || host == "localhost" || !strings.Contains(host, ".")):
 		return errors.New("must be https to a host name (not an address, not localhost)")
+	case inLambda && u.Port() != "" && u.Port() != "443":
+		return errors.New("must use the https port, 443 (deliveries dial no other)")
 	case !inLambda && u.Scheme != "https" && !(u.Scheme == "http" && loopback):
 		return errors.New("must be https (http only to a loopback host, outside Lambda)")
 	}

@@ -92,7 +92,9 @@ func TestWebhookURLRules(t *testing.T) {
 	}{
 		{"", true, true},
 		{"https://hooks.acme.example/identity", true, true},
-		{"https://hooks.acme.example:8443/identity?x=1", true, true},
+		{"https://hooks.acme.example:443/identity?x=1", true, true},
+		{"https://hooks.acme.example:8443/identity", true, false},
+		{"https://hooks.acme.example:22/identity", true, false},
 		{"http://hooks.acme.example/identity", false, false},
 		{"http://127.0.0.1:8080/hooks", true, false},
 		{"http://localhost:8080/hooks", true, false},

@@ -20,23 +20,66 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// Addresses of each refused range, and some that are allowed.
+// Addresses of each refused range, and some that are allowed: every
+// special-purpose range of IANA's IPv4 and IPv6 registries that is not
+// globally reachable, the forms that embed an IPv4 address, and the IPv6
+// space outside global unicast.
 var (
 	refusedAddrs = map[string][]string{
-		"loopback":              {"127.0.0.1", "127.9.9.9", "::1"},
-		"unspecified":           {"0.0.0.0", "::", "0.1.2.3"},
-		"link-local":            {"169.254.169.254", "169.254.0.1", "fe80::1"},
-		"private (RFC 1918)":    {"10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.254", "192.168.0.1", "192.168.255.254"},
-		"unique local fc00::/7": {"fc00::1", "fd12:3456::1"},
-		"CGNAT":                 {"100.64.0.1", "100.127.255.254"},
-		"multicast":             {"224.0.0.1", "239.255.255.250", "ff02::1", "ff05::2"},
-		"reserved, broadcast":   {"240.0.0.1", "255.255.255.255"},
-		"IPv4-mapped":           {"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8"},
-		"NAT64":                 {"64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::1"},
+		"loopback":                  {"127.0.0.1", "127.9.9.9", "::1"},
+		"unspecified, this network": {"0.0.0.0", "::", "0.1.2.3"},
+		"link-local":                {"169.254.169.254", "169.254.0.1", "fe80::1"},
+		"private (RFC 1918)":        {"10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.254", "192.168.0.1", "192.168.255.254"},
+		"unique local fc00::/7":     {"fc00::1", "fd12:3456::1"},
+		"CGNAT 100.64.0.0/10":       {"100.64.0.1", "100.127.255.254"},
+		"multicast":                 {"224.0.0.1", "239.255.255.250", "ff02::1", "ff05::2", "ff0e::1"},
+		"reserved, broadcast":       {"240.0.0.1", "255.255.255.255"},
+		"IPv4-mapped":               {"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:8.8.8.8"},
+		"IPv4-compatible ::a.b.c.d": {"::10.0.0.1", "::127.0.0.1", "::8.8.8.8", "::169.254.169.254"},
+		"NAT64":                     {"64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b::808:808", "64:ff9b:1::1"},
+		"6to4 2002::/16":            {"2002:a00:1::1", "2002:7f00:1::1", "2002:808:808::1"},
+		"Teredo 2001::/32":          {"2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001::1"},
+		"site-local fec0::/10":      {"fec0::1", "feff::1"},
+		"IETF protocol assignments": {"192.0.0.1", "192.0.0.8", "192.0.0.170", "192.0.0.255", "2001:4::1"},
+		"documentation":             {"192.0.2.1", "198.51.100.7", "203.0.113.9", "2001:db8::1", "3fff::1", "3fff:fff::1"},
+		"benchmarking":              {"198.18.0.1", "198.19.255.254", "2001:2::1"},
+		"6to4 relay anycast":        {"192.88.99.1"},
+		"discard-only, dummy":       {"100::1", "100:0:0:1::1"},
+		"ORCHID (deprecated)":       {"2001:10::1"},
+		"SRv6 SIDs":                 {"5f00::1"},
+		"reserved IPv6":             {"4000::1", "8000::1", "fbff::1", "100:1::1"},
 	}
 	allowedAddrs = []string{"8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.1", "172.15.255.255", "172.32.0.1",
-		"192.167.1.1", "169.253.1.1", "2001:4860:4860::8888", "2606:4700::1111", "fbff::1"}
+		"192.167.1.1", "169.253.1.1", "198.17.255.255", "198.20.0.1", "192.0.3.1", "2001:4860:4860::8888", "2606:4700::1111",
+		"2a00:1450:4001::1", "3ffe::1",
+		// Special-purpose, and globally reachable by the registries.
+		"192.0.0.9", "192.0.0.10", "192.31.196.1", "192.52.193.1", "192.175.48.1", "2001:1::1", "2001:3::1", "2001:4:112::1",
+		"2001:20::1", "2001:30::1", "2620:4f:8000::1"}
 )
+
+// TestPolicyPorts: only 443 is dialled; locally also 80, and any port of
+// a loopback address (make run's own receiver).
+func TestPolicyPorts(t *testing.T) {
+	prod, local := webhooks.Policy{}, webhooks.Policy{AllowLoopback: true}
+	for _, c := range []struct {
+		addr        string
+		prod, local bool
+	}{
+		{"8.8.8.8:443", true, true}, {"[2606:4700::1111]:443", true, true},
+		{"8.8.8.8:80", false, true}, {"8.8.8.8:8443", false, false}, {"8.8.8.8:22", false, false}, {"8.8.8.8:25", false, false},
+		{"[2606:4700::1111]:8080", false, false}, {"8.8.8.8:0", false, false},
+		{"127.0.0.1:3000", false, true}, {"[::1]:8443", false, true}, {"127.0.0.1:443", false, true},
+		{"10.0.0.1:443", false, false}, {"10.0.0.1:80", false, false},
+	} {
+		ap := netip.MustParseAddrPort(c.addr)
+		if got := prod.AllowsPort(ap); got != c.prod {
+			t.Errorf("%s: allowed %v in Lambda, want %v", c.addr, got, c.prod)
+		}
+		if got := local.AllowsPort(ap); got != c.local {
+			t.Errorf("%s: allowed %v locally, want %v", c.addr, got, c.local)
+		}
+	}
+}
 
 func TestPolicyRefusesEveryRange(t *testing.T) {
 	prod, local := webhooks.Policy{}, webhooks.Policy{AllowLoopback: true}

@@ -29,7 +29,6 @@ import (
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/kycproviders"
 	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
@@ -79,7 +78,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	_, table := srv.NewTable(t, nil, nil)
 	cfg := srv.Config(nil, nil)
 	ctx := context.Background()
-	d, err := app.Build(ctx, app.Config{Store: "dynamodb", TableName: table, AWS: &cfg})
+	d, err := devdata.Build(ctx, app.Config{TableName: table, AWS: &cfg}, devdata.Local{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 		t.Fatal(err)
 	}
 	w := &netWorld{srv: srv, deps: d, table: table}
-	w.keys, err = servicekeys.Parse([]byte(servicekeys.DevDocument))
+	w.keys, err = servicekeys.Parse([]byte(devdata.ServiceKeysJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +94,11 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	sm := secretsmanager.NewFromConfig(cfg)
 	ids := map[string]string{}
 	for name, doc := range map[string]string{
-		"PARTNERS_SECRET_ID":        partners.DevRegistryJSON(partners.DevAPIKey, devWebhookURL, ""),
-		"SERVICE_KEYS_SECRET_ID":    servicekeys.DevDocument,
-		"TOKEN_SIGNING_SECRET_ID":   servicekeys.DevDocument,
-		"WEBHOOK_SECRETS_SECRET_ID": partners.DevWebhookSecrets,
-		"KYC_PROVIDERS_SECRET_ID":   kycproviders.DevDocument,
+		"PARTNERS_SECRET_ID":        devdata.RegistryJSON(devdata.APIKey, devWebhookURL, ""),
+		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
+		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
+		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
+		"KYC_PROVIDERS_SECRET_ID":   devdata.KYCProvidersJSON,
 	} {
 		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(strings.ToLower(name) + "-" + suffix), SecretString: aws.String(doc)})
 		if err != nil {
@@ -108,7 +107,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 		ids[name] = *out.ARN
 	}
 	q := sqs.NewFromConfig(cfg)
-	retries, dlq := moto.NewQueue(t, q, "bench-retries"), moto.NewQueue(t, q, "bench-dlq")
+	retries, dlq, slow := moto.NewQueue(t, q, "bench-retries"), moto.NewQueue(t, q, "bench-dlq"), moto.NewQueue(t, q, "bench-slow")
 
 	ca, err := netlink.NewCA(t.TempDir())
 	if err != nil {
@@ -127,14 +126,14 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 		link := *l.link
 		t.Cleanup(func() { link.Close() })
 	}
-	// As in Lambda (no LAMBDA_LOCAL_EMULATION): every secret from Secrets
+	// As in Lambda: every secret from Secrets
 	// Manager, the table in DynamoDB, the queues in SQS, each service at
 	// its own host; the test CA trusted through SSL_CERT_FILE.
 	w.env = []string{
 		"AWS_REGION=" + cfg.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + w.ddb.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + w.sm.URL, "AWS_ENDPOINT_URL_SQS=" + w.queue.URL,
-		"SSL_CERT_FILE=" + ca.File, "TABLE_NAME=" + table, "STORE=dynamodb", "LOG_LEVEL=warn",
-		"WEBHOOK_RETRY_QUEUE_URL=" + retries, "WEBHOOK_DLQ_URL=" + dlq, "BASELINE_PK=USER#" + devdata.UserID,
+		"SSL_CERT_FILE=" + ca.File, "TABLE_NAME=" + table, "LOG_LEVEL=warn",
+		"WEBHOOK_RETRY_QUEUE_URL=" + retries, "WEBHOOK_SLOW_QUEUE_URL=" + slow, "WEBHOOK_DLQ_URL=" + dlq, "BASELINE_PK=USER#" + devdata.UserID,
 	}
 	for name, id := range ids {
 		w.env = append(w.env, name+"="+id)
@@ -164,7 +163,7 @@ func (w *netWorld) event(t testing.TB, fn string) []byte {
 	now := time.Now()
 	for _, h := range []string{"authorization", "user-authorization"} {
 		if v, ok := headers[h].(string); ok && strings.HasPrefix(v, "Bearer ") {
-			tok, err := tokens.Mint(w.keys, devdata.UserID, partners.DevPartnerID, now, time.Hour)
+			tok, err := tokens.Mint(w.keys, devdata.UserID, devdata.PartnerID, now, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +171,7 @@ func (w *netWorld) event(t testing.TB, fn string) []byte {
 		}
 	}
 	if fn == "kyc-hosted-webhook" {
-		doc, err := kycproviders.Parse([]byte(kycproviders.DevDocument))
+		doc, err := kycproviders.Parse([]byte(devdata.KYCProvidersJSON))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -548,7 +547,7 @@ func TestCostTable(t *testing.T) {
 	ctx := context.Background()
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer hook.Close()
-	d, err := app.Build(ctx, app.Config{Store: "dynamodb", TableName: tableName, AWS: &cfg, DevWebhookURL: hook.URL + "/hooks", WebhookAllowHTTP: true})
+	d, err := devdata.Build(ctx, app.Config{TableName: tableName, AWS: &cfg, WebhookAllowHTTP: true}, devdata.Local{WebhookURL: hook.URL + "/hooks"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -573,7 +572,7 @@ func TestCostTable(t *testing.T) {
 	if err := devdata.SeedUser(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	keys, err := servicekeys.Parse([]byte(devdata.ServiceKeysJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,7 +704,7 @@ func costEvent(t testing.TB, w *netWorld, fn string) []byte {
 		}
 		body := strings.NewReplacer("2026-11-23 10:00:00.000", time.Now().UTC().Format("2006-01-02 15:04:05.000"),
 			`"reviewAnswer":"GREEN"`, `"reviewAnswer":"RED","reviewRejectType":"RETRY"`, `"status":"APPROVED"`, `"status":"IN_REVIEW"`).Replace(e["body"].(string))
-		doc, err := kycproviders.Parse([]byte(kycproviders.DevDocument))
+		doc, err := kycproviders.Parse([]byte(devdata.KYCProvidersJSON))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,8 +2,14 @@ package bench_test
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/testkit/moto"
 	"io"
 	"os"
 	"os/exec"
@@ -21,8 +27,13 @@ import (
 // events/<event> --env-vars events/env.json` runs it: the real binary
 // under a Runtime API, with the environment SAM CLI gives it (the
 // function's variables from the template, env.json's values for those the
-// template declares, and AWS_SAM_LOCAL=true), answers its event with the
-// documented answer of a fresh container (an empty store: no user yet).
+// template declares, AWS_SAM_LOCAL=true, and the developer's AWS
+// credentials and region), against the resources env.json names (a
+// development stack's table and secrets; moto_server stands in for AWS
+// here, holding them as `make` would not: an empty table, the development
+// partner's documents), and answers its event with the documented answer
+// of an empty table (no user yet). A function binary has no memory store
+// and no development fallback: sam local runs it as Lambda does.
 func TestSamLocalInvoke(t *testing.T) {
 	if *table {
 		t.Skip("the table measures the functions")
@@ -33,10 +44,13 @@ func TestSamLocalInvoke(t *testing.T) {
 	if err := json.Unmarshal(mustRead(t, "events/env.json"), &envFile); err != nil {
 		t.Fatal(err)
 	}
+	awsEnv := standInForAWS(t, envFile["Parameters"])
 	want := map[string]string{
 		"create-user": "201", "get-user": "404", "find-user": "404", "delete-user": "404", "create-verification-link": "404",
 		"get-user-kyc": "404", "kyc-sumsub-webhook": "200", "kyc-hosted-webhook": "401",
-		"create-user-token": "404", "link-identifier": "404", "user-info": "401", "set-federated-identity": "401",
+		// The events' user tokens are the development keys' (ten years):
+		// a function refuses them, as it would in Lambda.
+		"create-user-token": "404", "link-identifier": "401", "user-info": "401", "set-federated-identity": "401",
 		"delete-federated-identity": "401", "list-federated-identities": "401", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
 		// No events yet, and the development partner has no webhook URL.
@@ -52,7 +66,8 @@ func TestSamLocalInvoke(t *testing.T) {
 	}
 	for _, fn := range sam.Sorted(ids) {
 		t.Run(fn, func(t *testing.T) {
-			env := samLocalEnv(t, tpl, ids[fn], envFile)
+			emptyTable(t, envFile["Parameters"]["TABLE_NAME"]) // each function meets a fresh stack
+			env := append(samLocalEnv(t, tpl, ids[fn], envFile), awsEnv...)
 			event := events[fn]
 			if event == "" {
 				event = fn
@@ -108,4 +123,54 @@ func samLocalEnv(t *testing.T, tpl *sam.Template, id string, file map[string]map
 		out = append(out, name+"="+val)
 	}
 	return out
+}
+
+// standInForAWS creates, on moto_server, the table and the secrets that
+// env.json's parameters name (the table from template.yaml, each secret
+// holding the development partner's document), and returns the
+// environment that points the SDK at it with test credentials, as a
+// developer's AWS credentials would point it at AWS.
+func standInForAWS(t *testing.T, params map[string]string) []string {
+	t.Helper()
+	srv := moto.Require(t)
+	ctx := context.Background()
+	cfg := srv.Config(nil, nil)
+	in, err := moto.TableInput(params["TABLE_NAME"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	if _, err := db.CreateTable(ctx, in); err != nil && !strings.Contains(err.Error(), "ResourceInUseException") {
+		t.Fatal(err)
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	for name, doc := range map[string]string{
+		"PARTNERS_SECRET_ID":        devdata.RegistryJSON(devdata.APIKey, "", ""),
+		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
+		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
+		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
+		"KYC_PROVIDERS_SECRET_ID":   devdata.KYCProvidersJSON,
+	} {
+		_, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(params[name]), SecretString: aws.String(doc)})
+		if err != nil && !strings.Contains(err.Error(), "ResourceExistsException") {
+			t.Fatal(err)
+		}
+	}
+	return []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + srv.Endpoint}
+}
+
+// emptyTable deletes and creates again the table name on moto_server.
+func emptyTable(t *testing.T, name string) {
+	t.Helper()
+	db := dynamodb.NewFromConfig(moto.Require(t).Config(nil, nil))
+	if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := moto.TableInput(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTable(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -3,6 +3,7 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/lambdarun"
 	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/surface"
@@ -64,15 +64,16 @@ type benchFunction struct {
 	once func() []byte
 }
 
-// container builds one function's dependencies as app.MustFromEnv does
-// outside Lambda (memory store, development registry and keys) and seeds
-// the development user.
-func container(t testing.TB) *app.Deps { return containerOf(t, app.Config{Store: "memory"}) }
+// container builds one function's dependencies as a local runner does
+// (memory store, development registry and keys) and seeds the
+// development user.
+func container(t testing.TB) *app.Deps { return containerOf(t, app.Config{}, devdata.Local{}) }
 
-// containerOf is container with cfg.
-func containerOf(t testing.TB, cfg app.Config) *app.Deps {
+// containerOf is container with cfg and l (always the memory store).
+func containerOf(t testing.TB, cfg app.Config, l devdata.Local) *app.Deps {
 	ctx := context.Background()
-	d, err := app.Build(ctx, cfg)
+	l.Memory = true
+	d, err := devdata.Build(ctx, cfg, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,14 @@ func benchFunctions(t testing.TB) []benchFunction {
 		// a test event is only written (the dispatcher's stream delivers
 		// it), a redelivery only queued, here on a queue that keeps nothing
 		// (the warm figure is the function's own work, as with the store).
-		d := containerOf(t, app.Config{Store: "memory", DevWebhookURL: "https://hooks.example.com/identity"})
+		// Its clock moves an hour at each reading: every call is in a
+		// window of the partner's hourly budgets of its own (a test event,
+		// a redelivery queued anew), so the warm loop measures the path
+		// that writes, not the 429.
+		hours := time.Now()
+		var mu sync.Mutex
+		tick := func() time.Time { mu.Lock(); defer mu.Unlock(); hours = hours.Add(time.Hour); return hours }
+		d := containerOf(t, app.Config{Now: tick}, devdata.Local{WebhookURL: "https://hooks.example.com/identity"})
 		d.WebhookRetries = discardQueue{}
 		sendTest = benchFunctionOf(t, partnerv2.SendTestWebhookRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.SendTestWebhookRoute))),
 			mustRead(t, "events/send-test-webhook.json"), nil, nil)
@@ -185,7 +193,7 @@ func (discardQueue) Enqueue(context.Context, webhookqueue.Retry, time.Duration) 
 // guard, a link, a KYC session and their events, as an erasure meets them.
 func seedErasable(ctx context.Context, d *app.Deps, id string) error {
 	now := time.Now().UTC()
-	u := store.User{ID: id, PartnerID: partners.DevPartnerID, ExternalUserID: "bench-" + id, Type: "INDIVIDUAL", Method: "EMAIL",
+	u := store.User{ID: id, PartnerID: devdata.PartnerID, ExternalUserID: "bench-" + id, Type: "INDIVIDUAL", Method: "EMAIL",
 		Identifier: "bench@example.com", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
 	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: id, RequestHash: "h", Response: []byte(`{}`), CreatedAt: now}
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, id, map[string]string{"userId": id}, now)); err != nil {

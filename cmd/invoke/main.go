@@ -37,10 +37,7 @@ func main() {
 	if *event != "-" {
 		cfg.Now = clockFor(*fn, *event)
 	}
-	if cfg.DevWebhookURL == "" {
-		cfg.DevWebhookURL = devWebhookURL
-	}
-	d, err := app.Build(ctx, cfg)
+	d, err := devdata.Build(ctx, cfg, devdata.Local{Memory: cfg.TableName == "", WebhookURL: devWebhookURL})
 	if err == nil && !*empty && *fn != "create-user" { // create-user's event registers that user itself
 		err = devdata.SeedUser(ctx, d)
 	}
@@ -106,7 +103,7 @@ func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 		return lambda.NewHandler(dispatch.Stream(dispatch.New(d))), true
 	case "webhook-retry":
 		return lambda.NewHandler(dispatch.Retries(dispatch.New(d))), true
-	case "redeliver-webhook-event": // its main sets the retry queue
+	case "redeliver-webhook-event": // its main sets the retry queue (in process here)
 		d.WebhookRetries = dispatch.RetryQueue(d)
 	case "unmatched-route":
 		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true

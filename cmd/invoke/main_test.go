@@ -43,7 +43,7 @@ func TestEveryEventSucceeds(t *testing.T) {
 				event = "cleanup-schedule"
 			}
 			file := filepath.Join(testkit.Root(), "events", event+".json")
-			d, err := app.Build(context.Background(), app.Config{Store: "memory", Now: clockFor(fn, file), DevWebhookURL: devWebhookURL})
+			d, err := devdata.Build(context.Background(), app.Config{Now: clockFor(fn, file)}, devdata.Local{Memory: true, WebhookURL: devWebhookURL})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/partner-identity/api/client"
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/testkit"
 )
@@ -65,20 +66,19 @@ func TestKYCApprovedInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevProviderURL: baseURL(ln.Addr()),
-		DevWebhookURL: hooks.URL + "/hooks", WebhookAllowHTTP: true})
+	deps, err := devdata.Build(context.Background(), app.Config{WebhookAllowHTTP: true}, devdata.Local{Memory: true, WebhookURL: hooks.URL + "/hooks", ProviderURL: baseURL(ln.Addr())})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispatcher := localWebhooks(deps)
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler(deps, []string{"*"})}}
+	dispatcher := dispatch.New(deps)
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: handler(deps, []string{"*"}, func() string { return baseURL(ln.Addr()) })}}
 	srv.Start()
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	go deliverOutbox(ctx, dispatcher, deps.Store.(*memstore.Store))
 
-	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(partners.DevAPIKey)))
+	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(devdata.APIKey)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestKYCApprovedInARealBrowser(t *testing.T) {
 	var changed *client.WebhookEvent
 	for n := 1; changed == nil; n++ {
 		for _, d := range receiver.waitFor(t, n) {
-			ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now())
+			ev, err := client.VerifyWebhook(devdata.WebhookSecret, d.header, d.body, time.Now())
 			if err != nil {
 				t.Fatalf("a delivery does not verify: %v", err)
 			}

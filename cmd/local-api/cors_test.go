@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -14,11 +15,11 @@ import (
 // surface's headers allowed; the call itself then carries the CORS headers;
 // another origin gets none.
 func TestPreflightFromAnAllowedOrigin(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := handler(deps, []string{"https://widget.acme.example"})
+	h := handler(deps, []string{"https://widget.acme.example"}, func() string { return "http://127.0.0.1:3000" })
 
 	pre := httptest.NewRequest(http.MethodOptions, "/api/v2/user/link-identifier", nil)
 	pre.Header.Set("Origin", "https://widget.acme.example")
@@ -28,7 +29,7 @@ func TestPreflightFromAnAllowedOrigin(t *testing.T) {
 	h.ServeHTTP(rec, pre)
 	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "https://widget.acme.example" ||
 		rec.Header().Get("Access-Control-Allow-Methods") != "DELETE,GET,POST,PUT" ||
-		rec.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,partner-api-key,partnerapikey,user-authorization,user-identifier" {
+		rec.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,user-authorization,user-identifier" {
 		t.Fatalf("preflight: %d %v", rec.Code, rec.Header())
 	}
 

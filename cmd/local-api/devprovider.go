@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,8 +30,11 @@ const (
 	devDecisionPattern = "POST /kyc/{sessionId}/decision"
 )
 
+// devDecision is a result a button of the page posts.
+type devDecision struct{ ID, Label, Status string }
+
 // devDecisions are the results the page's buttons post, by button id.
-var devDecisions = []struct{ ID, Label, Status string }{
+var devDecisions = []devDecision{
 	{"approve", "Approve", store.KYCApproved},
 	{"reject", "Reject", store.KYCRejected},
 	{"resubmit", "Ask for resubmission", store.KYCActionRequired},
@@ -38,9 +45,20 @@ var devDecisions = []struct{ ID, Label, Status string }{
 // session a kycLink opens, as of now, with buttons that decide it: each
 // posts to the page's decision route, which sends the hosted provider's
 // callback, signed with the providers secret's hosted.webhookSecret, to
-// the local API that serves the page (the request's host), as the provider
-// would. It is never deployed.
-func devProvider(s store.KYCSessions, now func() time.Time, providers func(context.Context) (*kycproviders.Config, error)) http.Handler {
+// the local API at apiURL (the address make run serves, never one a
+// request names), as the provider would. A decision is taken only for a
+// session that exists, with one of the page's statuses, and with the form
+// token of the page that showed it (an HMAC of the session id under a key
+// of this process: another site's page cannot post one). It is never
+// deployed.
+func devProvider(s store.KYCSessions, now func() time.Time, providers func(context.Context) (*kycproviders.Config, error), apiURL func() string) http.Handler {
+	var formKey [32]byte
+	_, _ = rand.Read(formKey[:])
+	token := func(sessionID string) string {
+		m := hmac.New(sha256.New, formKey[:])
+		m.Write([]byte(sessionID))
+		return hex.EncodeToString(m.Sum(nil))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(devProviderPattern, func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.GetKYCSession(r.Context(), r.PathValue("sessionId"))
@@ -51,7 +69,8 @@ func devProvider(s store.KYCSessions, now func() time.Time, providers func(conte
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
-			_ = devPage.Execute(w, map[string]any{"Session": sess, "Status": sess.EffectiveStatus(now()),
+			w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+			_ = devPage.Execute(w, map[string]any{"Session": sess, "Status": sess.EffectiveStatus(now()), "Token": token(sess.ID),
 				"Redirect": r.URL.Query().Get("redirect_uri"), "Decisions": devDecisions, "Callback": r.URL.Query().Get("callback")})
 			return
 		}
@@ -63,11 +82,24 @@ func devProvider(s store.KYCSessions, now func() time.Time, providers func(conte
 			"templateId":  sess.TemplateID,
 			"redirectUri": r.URL.Query().Get("redirect_uri"),
 			"expiresAt":   sess.ExpiresAt.Format(time.RFC3339),
+			"formToken":   token(sess.ID),
 		})
 	})
 	mux.HandleFunc(devDecisionPattern, func(w http.ResponseWriter, r *http.Request) {
 		id, status := r.PathValue("sessionId"), r.FormValue("status")
-		answer, err := postHostedCallback(r.Context(), providers, "http://"+r.Host, id, status, now())
+		if _, err := s.GetKYCSession(r.Context(), id); err != nil {
+			http.Error(w, "no such KYC session", http.StatusNotFound)
+			return
+		}
+		if !slices.ContainsFunc(devDecisions, func(d devDecision) bool { return d.Status == status }) {
+			http.Error(w, "status must be one of the page's", http.StatusBadRequest)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.FormValue("token")), []byte(token(id))) != 1 {
+			http.Error(w, "the form token is missing or not this session's page's", http.StatusForbidden)
+			return
+		}
+		answer, err := postHostedCallback(r.Context(), providers, apiURL(), id, status, now())
 		back := "/kyc/" + url.PathEscape(id) + "?" + url.Values{"callback": {answer}, "redirect_uri": {r.FormValue("redirect_uri")}}.Encode()
 		if err != nil {
 			back = "/kyc/" + url.PathEscape(id) + "?" + url.Values{"callback": {"failed: " + err.Error()}}.Encode()
@@ -118,6 +150,7 @@ dt{font-weight:bold}#status{font-size:1.4em}</style></head>
 </dl>
 <form method="post" action="/kyc/{{.Session.ID}}/decision">
 <input type="hidden" name="redirect_uri" value="{{.Redirect}}">
+<input type="hidden" name="token" value="{{.Token}}">
 {{range .Decisions}}<button id="{{.ID}}" name="status" value="{{.Status}}">{{.Label}}</button>{{end}}
 </form>
 {{if .Callback}}<p>Callback answered: <code id="callback">{{.Callback}}</code></p>{{end}}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"slices"
 	"sync"
@@ -51,7 +52,7 @@ func devReceiver(secrets func(context.Context) (partners.WebhookSecrets, error),
 		}
 		rec := received{ID: r.Header.Get(webhooksig.HeaderID), Timestamp: r.Header.Get(webhooksig.HeaderTimestamp), ReceivedAt: wire.Time(now())}
 		if s, err := secrets(r.Context()); err == nil {
-			for _, key := range s[partners.DevPartnerID] {
+			for _, key := range s[devdata.PartnerID] {
 				if webhooksig.Verify(key, r.Header, body, now()) == nil {
 					rec.Verified = true
 					break

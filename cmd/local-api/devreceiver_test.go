@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // with another secret, or with its body changed, not.
 func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
 	now := time.Now()
-	secrets, err := partners.ParseWebhookSecrets([]byte(partners.DevWebhookSecrets))
+	secrets, err := partners.ParseWebhookSecrets([]byte(devdata.WebhookSecretsJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +35,9 @@ func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
 		}
 	}
 	body := `{"id":"evt_1","type":"webhook.test","data":{"message":"m"}}`
-	post(secrets[partners.DevPartnerID][0], "evt_1", body, body)
+	post(secrets[devdata.PartnerID][0], "evt_1", body, body)
 	post(other, "evt_2", body, body)
-	post(secrets[partners.DevPartnerID][0], "evt_3", body, strings.Replace(body, `"m"`, `"n"`, 1))
+	post(secrets[devdata.PartnerID][0], "evt_3", body, strings.Replace(body, `"m"`, `"n"`, 1))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, devHooksPath, nil))
 	var list struct{ Deliveries []received }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/partner-identity/api/shared/devdata"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,12 +23,10 @@ import (
 	"github.com/partner-identity/api/shared/jobs/cleanup"
 	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"github.com/partner-identity/api/shared/logsafe"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/router"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/surface"
-	"github.com/partner-identity/api/shared/webhookqueue"
 	"github.com/partner-identity/api/shared/webhooks"
 )
 
@@ -38,7 +37,7 @@ func main() {
 	table := flag.String("table", env.TableName, "DynamoDB table with -store dynamodb (env TABLE_NAME)")
 	partnersFile := flag.String("partners", env.PartnersFile, "partner registry file in the secret's shape (env PARTNERS_FILE)")
 	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
-	devKey := flag.String("dev-key", env.DevAPIKey, "API key of the development partner (default: a fixed development key)")
+	devKey := flag.String("dev-key", os.Getenv("DEV_API_KEY"), "API key of the development partner (env DEV_API_KEY; default: a fixed development key)")
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
 	webhookSecrets := flag.String("webhook-secrets", env.WebhookSecretsFile, `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}} (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
@@ -50,13 +49,22 @@ func main() {
 	flag.Parse()
 
 	app.SetupLogging()
-	cfg := app.Config{Store: *storeKind, TableName: *table, PartnersFile: *partnersFile,
-		PartnersSecretID: *partnersSecret, DevAPIKey: *devKey, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
+	cfg := app.Config{PartnersFile: *partnersFile,
+		PartnersSecretID: *partnersSecret, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
 		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID,
 		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
 		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
-		KYCProvidersFile: *kycProviders, KYCProvidersSecretID: env.KYCProvidersSecretID,
-		DevWebhookURL: *webhookURL, WebhookAllowHTTP: true}
+		KYCProvidersFile: *kycProviders, KYCProvidersSecretID: env.KYCProvidersSecretID, WebhookAllowHTTP: true}
+	switch *storeKind {
+	case "memory":
+	case "dynamodb":
+		cfg.TableName = *table
+		if cfg.TableName == "" {
+			fail("-store dynamodb needs -table (or TABLE_NAME)")
+		}
+	default:
+		fail("-store must be memory or dynamodb")
+	}
 	// Listen before printing anything, so that a busy port is the only
 	// thing said, and so that the development partner's KYC links name the
 	// address actually served.
@@ -65,28 +73,33 @@ func main() {
 		fmt.Fprintf(os.Stderr, "local-api: %v\n  is another `make run` serving it? Choose another address: make run ADDR=127.0.0.1:3001\n", err)
 		os.Exit(1)
 	}
-	cfg.DevProviderURL = baseURL(ln.Addr())
-	if cfg.DevWebhookURL == "" {
-		cfg.DevWebhookURL = cfg.DevProviderURL + devHooksPath // the stand-in receiver
+	base := baseURL(ln.Addr())
+	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base}
+	if local.WebhookURL == "" {
+		local.WebhookURL = base + devHooksPath // the stand-in receiver
 	}
-	deps, err := app.Build(context.Background(), cfg)
+	deps, err := devdata.Build(context.Background(), cfg, local)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "local-api:", err)
-		os.Exit(1)
+		fail(err.Error())
 	}
-	dispatcher := localWebhooks(deps)
+	// Every document given is checked before anything is served: a bad one
+	// is named with its field, here, not at the first request.
+	if err := deps.Validate(context.Background()); err != nil {
+		fail(err.Error())
+	}
+	dispatcher := dispatch.New(deps)
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           handler(deps, strings.Split(*corsOrigins, ",")),
+		Handler:           handler(deps, strings.Split(*corsOrigins, ","), func() string { return base }),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
-	fmt.Printf("Partner Identity API on %s (store: %s)\n", cfg.DevProviderURL, *storeKind)
+	fmt.Printf("Partner Identity API on %s (store: %s)\n", base, *storeKind)
 	if cfg.PartnersFile == "" && cfg.PartnersSecretID == "" {
-		key := cfg.DevAPIKey
+		key := local.APIKey
 		if key == "" {
-			key = devKeyDefault()
+			key = devdata.APIKey
 		}
-		fmt.Printf("development partner p_dev, API key: %s\n", key)
+		fmt.Printf("development partner %s, API key: %s\n", devdata.PartnerID, key)
 	}
 	for _, rt := range surface.All() {
 		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)
@@ -118,32 +131,44 @@ func main() {
 	}
 }
 
-func devKeyDefault() string { return partners.DevAPIKey }
+// fail says why the local API cannot start, and exits.
+func fail(why string) {
+	fmt.Fprintln(os.Stderr, "local-api:", why)
+	os.Exit(1)
+}
 
-// handler is what the local API serves: every route, the stand-in KYC
-// provider page and its buttons, the stand-in webhook receiver, and CORS as
-// API Gateway answers it for corsOrigins.
+// handler is what the local API serves: every route, with CORS as API
+// Gateway answers it for corsOrigins; the stand-in KYC provider page and
+// its buttons (which post only to apiURL, the address make run serves),
+// and the stand-in webhook receiver, without CORS (a page of another
+// origin may not call them).
 //
-// The API gets every request but the provider page's, as it is, so that a
+// The API gets every request but the stand-ins', as it is, so that a
 // path with "//", "." or ".." gets the dialect's 404 as in AWS (an outer
 // ServeMux would redirect it to its clean form first).
-func handler(deps *app.Deps, corsOrigins []string) http.Handler {
-	api := router.Mux(deps, surface.All()...)
+func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Handler {
+	api := httpx.CORS(corsOrigins, router.Mux(deps, surface.All()...))
 	local := http.NewServeMux()
-	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders)
+	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders, apiURL)
 	local.Handle(devProviderPattern, stand)
 	local.Handle(devDecisionPattern, stand)
 	hooks := devReceiver(deps.WebhookSecrets, deps.Now)
 	local.Handle(devHooksPattern, hooks)
 	local.Handle(devHooksListPattern, hooks)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := local.Handler(r); pattern != "" && path.Clean(r.URL.Path) == r.URL.Path {
-			local.ServeHTTP(w, r)
+		if standIn(r.URL.Path) && path.Clean(r.URL.Path) == r.URL.Path {
+			local.ServeHTTP(w, r) // any method: another is its 405, never a CORS answer
 			return
 		}
 		api.ServeHTTP(w, r)
 	})
-	return httpx.CORS(corsOrigins, http.TimeoutHandler(h, router.Timeout, ""))
+	return http.TimeoutHandler(h, router.Timeout, "")
+}
+
+// standIn tells whether path is one of the stand-ins' (the provider page
+// and its decisions, the webhook receiver) rather than the API's.
+func standIn(path string) bool {
+	return path == devHooksPath || strings.HasPrefix(path, "/kyc/") && !strings.HasPrefix(path, "/kyc/providers/")
 }
 
 // baseURL is the URL of the server listening at addr; an unspecified host
@@ -151,22 +176,12 @@ func handler(deps *app.Deps, corsOrigins []string) http.Handler {
 func baseURL(addr net.Addr) string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return partners.DevProviderURL
+		return devdata.ProviderURL
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// localWebhooks is the dispatcher of the local runner, with the webhook
-// retry queue in process: the dispatcher's retries and the partners'
-// redeliveries go through it as through SQS in AWS. It sets deps' queue,
-// so it comes before the handlers are built.
-func localWebhooks(deps *app.Deps) *webhooks.Dispatcher {
-	deps.WebhookRetries = &webhookqueue.Local{RetryAfter: 5 * time.Second}
-	deps.WebhookSlowLane = &webhookqueue.Local{RetryAfter: 5 * time.Second}
-	return dispatch.New(deps) // hands both queues' messages back to it
 }
 
 // deliverOutbox plays the table's stream for the in-memory store: every

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +18,6 @@ import (
 
 	"github.com/partner-identity/api/client"
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store/memstore"
 )
 
@@ -80,18 +81,19 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	receiver := &webhookReceiver{seen: make(chan struct{}, 1)}
 	hooks := httptest.NewServer(receiver)
 	defer hooks.Close()
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevWebhookURL: hooks.URL + "/hooks", WebhookAllowHTTP: true})
+	deps, err := devdata.Build(context.Background(), app.Config{WebhookAllowHTTP: true}, devdata.Local{Memory: true, WebhookURL: hooks.URL + "/hooks"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispatcher := localWebhooks(deps)
-	srv := httptest.NewServer(handler(deps, []string{"*"}))
+	dispatcher := dispatch.New(deps)
+	var srv *httptest.Server
+	srv = httptest.NewServer(handler(deps, []string{"*"}, func() string { return srv.URL }))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go deliverOutbox(ctx, dispatcher, deps.Store.(*memstore.Store))
 
-	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(partners.DevAPIKey)))
+	partner, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(client.PartnerAPIKey(devdata.APIKey)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	status("user info", info.StatusCode(), 200, info.Body)
-	if info.JSON200.UserId != user.UserId || !info.JSON200.IdentifierLinked || info.JSON200.PartnerId != partners.DevPartnerID {
+	if info.JSON200.UserId != user.UserId || !info.JSON200.IdentifierLinked || info.JSON200.PartnerId != devdata.PartnerID {
 		t.Fatalf("user info: %s", info.Body)
 	}
 
@@ -244,7 +246,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	deliveries := receiver.waitFor(t, len(want))
 	byType := map[client.WebhookEventType]*client.WebhookEvent{}
 	for _, d := range deliveries {
-		ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now())
+		ev, err := client.VerifyWebhook(devdata.WebhookSecret, d.header, d.body, time.Now())
 		if err != nil {
 			t.Fatalf("a delivery does not verify: %v\n%v\n%s", err, d.header, d.body)
 		}
@@ -302,7 +304,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	}
 	status("test event", test.StatusCode(), 202, test.Body)
 	hooked := receiver.waitFor(t, len(deliveries)+1)
-	testEv, err := client.VerifyWebhook(partners.DevWebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
+	testEv, err := client.VerifyWebhook(devdata.WebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
 	if err != nil || testEv.Type != client.WebhookTest || testEv.Id != test.JSON202.Data.Id {
 		t.Fatalf("test event delivery %+v (%v), want %s", testEv, err, test.JSON202.Data.Id)
 	}
@@ -312,7 +314,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	}
 	status("redeliver", again.StatusCode(), 202, again.Body)
 	hooked = receiver.waitFor(t, len(deliveries)+2)
-	redelivered, err := client.VerifyWebhook(partners.DevWebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
+	redelivered, err := client.VerifyWebhook(devdata.WebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
 	if err != nil || redelivered.Id != byType[client.UserCreated].Id || redelivered.PersonalDataRemoved == nil || !*redelivered.PersonalDataRemoved ||
 		strings.Contains(string(hooked[len(hooked)-1].body), "flow-user-1") {
 		t.Fatalf("redelivery %+v (%v): %s", redelivered, err, hooked[len(hooked)-1].body)
@@ -332,7 +334,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	status("get the erased user", gone.StatusCode(), 404, gone.Body)
 	var deletedEv *client.WebhookEvent
 	for _, d := range receiver.waitFor(t, len(deliveries)+1)[len(deliveries):] {
-		if ev, err := client.VerifyWebhook(partners.DevWebhookSecret, d.header, d.body, time.Now()); err == nil && ev.Type == client.UserDeleted {
+		if ev, err := client.VerifyWebhook(devdata.WebhookSecret, d.header, d.body, time.Now()); err == nil && ev.Type == client.UserDeleted {
 			deletedEv = ev
 			if strings.Contains(string(d.body), "flow-user-1") || strings.Contains(string(d.body), email) {
 				t.Fatalf("user.deleted carries personal data: %s", d.body)
@@ -358,20 +360,20 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	}
 	same := func(_ http.Header, b []byte) []byte { return b }
 	forged("another secret", "not-the-secret-0123456789", same, client.ErrWebhookSignature)
-	forged("an edited body", partners.DevWebhookSecret, func(_ http.Header, b []byte) []byte {
+	forged("an edited body", devdata.WebhookSecret, func(_ http.Header, b []byte) []byte {
 		return bytes.Replace(b, []byte(`"userId":"`), []byte(`"userId":"0`), 1)
 	}, client.ErrWebhookSignature)
-	forged("a replay an hour later", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+	forged("a replay an hour later", devdata.WebhookSecret, func(h http.Header, b []byte) []byte {
 		ts, _ := strconv.ParseInt(h.Get("Webhook-Timestamp"), 10, 64)
 		h.Set("Webhook-Timestamp", strconv.FormatInt(ts-3600, 10))
 		return b
 	}, client.ErrWebhookTimestamp)
 	// The id is signed (Standard Webhooks): a delivery replayed under another id fails.
-	forged("another event's id", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+	forged("another event's id", devdata.WebhookSecret, func(h http.Header, b []byte) []byte {
 		h.Set("Webhook-Id", "evt_00000000000000000000000000000000")
 		return b
 	}, client.ErrWebhookSignature)
-	forged("another event type in the header", partners.DevWebhookSecret, func(h http.Header, b []byte) []byte {
+	forged("another event type in the header", devdata.WebhookSecret, func(h http.Header, b []byte) []byte {
 		h.Set("Webhook-Event", "user.deleted")
 		return b
 	}, client.ErrWebhookBody)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,18 +11,17 @@ import (
 	"testing"
 
 	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/partners"
 )
 
 // TestUncleanPathsGetTheDialects404: the local API answers a path with
 // "//", "." or ".." segments as the functions do, with the surface's 404
 // and a request id, never ServeMux's redirect to the clean path.
 func TestUncleanPathsGetTheDialects404(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := handler(deps, []string{"*"})
+	h := handler(deps, []string{"*"}, func() string { return "http://127.0.0.1:3000" })
 	for target, contentType := range map[string]string{
 		"/api/partner/v2//users":                 "application/json",
 		"/api/partner/v2/users/./x":              "application/json",
@@ -35,7 +35,7 @@ func TestUncleanPathsGetTheDialects404(t *testing.T) {
 	} {
 		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:3000/", nil)
 		req.URL.Path = target // as sent, not cleaned by the client
-		req.Header.Set("partner-api-key", partners.DevAPIKey)
+		req.Header.Set("partner-api-key", devdata.APIKey)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != 404 || rec.Header().Get("Location") != "" || rec.Header().Get("X-Request-Id") == "" ||
@@ -62,15 +62,15 @@ func TestKYCLinksNameTheServedAddress(t *testing.T) {
 			t.Errorf("baseURL(%s) = %s, want %s", addr, got, want)
 		}
 	}
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevProviderURL: "http://127.0.0.1:3456"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true, ProviderURL: "http://127.0.0.1:3456"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler(deps, []string{"*"}))
+	srv := httptest.NewServer(handler(deps, []string{"*"}, func() string { return "http://127.0.0.1:3000" }))
 	defer srv.Close()
 	do := func(method, path, body string) map[string]any {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("partner-api-key", partners.DevAPIKey)
+		req.Header.Set("partner-api-key", devdata.APIKey)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/jobs/dispatch"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -71,12 +73,12 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory", DevWebhookURL: baseURL(ln.Addr()) + devHooksPath, WebhookAllowHTTP: true})
+	deps, err := devdata.Build(context.Background(), app.Config{WebhookAllowHTTP: true}, devdata.Local{Memory: true, WebhookURL: baseURL(ln.Addr()) + devHooksPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispatcher := localWebhooks(deps)
-	srv := httptest.NewUnstartedServer(handler(deps, []string{"*"}))
+	dispatcher := dispatch.New(deps)
+	srv := httptest.NewUnstartedServer(handler(deps, []string{"*"}, func() string { return baseURL(ln.Addr()) }))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,11 +36,11 @@ func TestEditedRegistryFileTakesEffectWithinASecond(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory", PartnersFile: file, Now: now})
+	deps, err := devdata.Build(context.Background(), app.Config{PartnersFile: file, Now: now}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := handler(deps, []string{"*"})
+	h := handler(deps, []string{"*"}, func() string { return "http://127.0.0.1:3000" })
 	status := func() int {
 		req := httptest.NewRequest(http.MethodGet, "/api/partner/v2/users?externalUserId=nobody", nil)
 		req.Header.Set("partner-api-key", key)

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,80 +23,84 @@ import (
 	"github.com/partner-identity/api/shared/servicekeys"
 	"github.com/partner-identity/api/shared/store"
 	"github.com/partner-identity/api/shared/store/dynamostore"
-	"github.com/partner-identity/api/shared/store/memstore"
 	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
-// Config is read from the environment (FromEnv) or flags (cmd/local-api).
+// Config is read from the environment (FromEnv), or made by a local
+// runner (package devdata, which sets Local and Defaults).
 type Config struct {
-	// Store is "dynamodb" or "memory".
-	Store     string
+	// TableName is the DynamoDB table (required, unless Defaults give a
+	// store).
 	TableName string
-	// PartnersSecretID names the partner registry secret; PartnersFile a
-	// local file in the same shape. With neither, outside Lambda only, the
-	// development partner with DevAPIKey is used.
-	PartnersSecretID string
-	PartnersFile     string
-	DevAPIKey        string
-	// ServiceKeysSecretID names the service keys secret (token verification
-	// keys, identifier pepper); ServiceKeysFile a local file in the same
-	// shape. TokenSigningSecretID (or TokenSigningFile) names the token
-	// signing secret, which only create-user-token reads;
-	// WebhookSecretsSecretID (or WebhookSecretsFile) the webhook signing
-	// secrets, which only the dispatcher reads. With none of a pair, outside
-	// Lambda only, the development documents are used.
-	// With neither, outside Lambda only, the fixed development keys are used.
+	// Each secret comes from Secrets Manager (an id) or a file in the same
+	// shape: the partner registry; the service keys (token verification
+	// keys, identifier pepper); the token signing keys, which only
+	// create-user-token reads; the webhook signing secrets, which only the
+	// webhook functions read; the KYC providers' credentials, which only
+	// the verification link and the providers' callbacks read. A secret a
+	// function needs and is not given fails where it is used, saying which
+	// (Unset); Defaults fill them for a local runner.
+	PartnersSecretID       string
+	PartnersFile           string
 	ServiceKeysSecretID    string
 	ServiceKeysFile        string
 	TokenSigningSecretID   string
 	TokenSigningFile       string
 	WebhookSecretsSecretID string
 	WebhookSecretsFile     string
-	// KYCProvidersSecretID (or KYCProvidersFile) names the KYC providers'
-	// credentials (kycproviders), which only the verification link and the
-	// providers' callbacks read; with neither, outside Lambda only, the
-	// development document (the hosted provider's callback secret).
-	KYCProvidersSecretID string
-	KYCProvidersFile     string
+	KYCProvidersSecretID   string
+	KYCProvidersFile       string
 	// UserTokenTTL is a user token's lifetime (1h).
 	UserTokenTTL time.Duration
 	// WebhookDLQURL is the SQS dead-letter queue of undeliverable webhooks
-	// (without one, outside Lambda, they are only logged); WebhookAllowHTTP
-	// permits http:// webhook URLs (local runs only).
-	WebhookDLQURL    string
-	WebhookAllowHTTP bool
-	// WebhookRetryQueueURL is the SQS queue of webhook retries and
-	// redeliveries (without one, outside Lambda, an in-process queue);
-	// WebhookSlowQueueURL the slow lane's, where the attempts at endpoints
-	// that answer slowly wait.
+	// (without one they are only logged); WebhookRetryQueueURL the queue
+	// of webhook retries and redeliveries; WebhookSlowQueueURL the slow
+	// lane's, where the attempts at endpoints that answer slowly wait.
+	WebhookDLQURL        string
 	WebhookRetryQueueURL string
 	WebhookSlowQueueURL  string
-	// DevWebhookURL is the development partner's webhook URL (make run);
-	// DevProviderURL where its KYC links go (the local runner's address;
-	// partners.DevProviderURL when empty).
-	DevWebhookURL  string
-	DevProviderURL string
 	// KYCSessionTTL is how long a KYC link is valid (24h); KYCRetention how
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
 	KYCRetention  time.Duration
-	// InLambda forbids the development fallbacks.
-	InLambda bool
 	// Now is the clock of the handlers and secret caches (time.Now).
 	Now func() time.Time
 	// AWS is the SDK configuration; when nil and needed, it is read from the
 	// environment by package awsconfig (AWS_ENDPOINT_URL points it at an
 	// emulator).
 	AWS *aws.Config
+
+	// Local is a local runner's configuration (make run, make invoke,
+	// tests whose partners' endpoints are on loopback): webhook URLs may be
+	// http to a loopback host, and deliveries may use http
+	// (WebhookAllowHTTP). FromEnv never sets it, and no function binary
+	// links devdata, which does: a function is always configured as in
+	// Lambda.
+	Local            bool
+	WebhookAllowHTTP bool
+	// Defaults fill what the configuration names no source for (a local
+	// runner's development data); nil in a function.
+	Defaults *Defaults
+}
+
+// Defaults are a local runner's store and secrets where its configuration
+// names none (package devdata's).
+type Defaults struct {
+	Store          store.Store
+	Registry       func(context.Context) (*partners.Registry, error)
+	ServiceKeys    func() (*servicekeys.Keys, error)
+	WebhookSecrets func() (partners.WebhookSecrets, error)
+	KYCProviders   func() (*kycproviders.Config, error)
+	// TokenMaxLifetime is the longest lifetime a token verified with the
+	// default service keys may have.
+	TokenMaxLifetime time.Duration
 }
 
 // Environment variables read by FromEnv.
 const (
-	envStore            = "STORE"
 	envTableName        = "TABLE_NAME"
 	envPartnersID       = "PARTNERS_SECRET_ID"
 	envPartnersFile     = "PARTNERS_FILE"
-	envDevAPIKey        = "DEV_API_KEY"
 	envLogLevel         = "LOG_LEVEL"
 	envKYCSessionTTL    = "KYC_SESSION_TTL"
 	envServiceKeysID    = "SERVICE_KEYS_SECRET_ID"
@@ -108,33 +111,19 @@ const (
 	envWebhookFile      = "WEBHOOK_SECRETS_FILE"
 	envUserTokenTTL     = "USER_TOKEN_TTL"
 	envWebhookDLQ       = "WEBHOOK_DLQ_URL"
-	envWebhookHTTP      = "WEBHOOK_ALLOW_HTTP"
 	envWebhookRetries   = "WEBHOOK_RETRY_QUEUE_URL"
 	envWebhookSlow      = "WEBHOOK_SLOW_QUEUE_URL"
 	envKYCRetention     = "KYC_SESSION_RETENTION"
 	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
 	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
-	// EnvLocalEmulation ("true") says that the Runtime API is a local
-	// emulation (the bench's, or an emulator's), not Lambda: the development
-	// fallbacks and the memory store are allowed as outside Lambda.
-	// template.yaml never sets it.
-	EnvLocalEmulation = "LAMBDA_LOCAL_EMULATION"
-	// EnvSAMLocal ("true") is what `sam local invoke` and `sam local
-	// start-api` set in the function's container: the same as
-	// EnvLocalEmulation. Lambda never sets it.
-	EnvSAMLocal      = "AWS_SAM_LOCAL"
-	envLambdaRuntime = "AWS_LAMBDA_RUNTIME_API"
 )
 
 // FromEnv reads the configuration of a function.
 func FromEnv() Config {
-	c := Config{
-		Store:                  os.Getenv(envStore),
+	return Config{
 		TableName:              os.Getenv(envTableName),
 		PartnersSecretID:       os.Getenv(envPartnersID),
 		PartnersFile:           os.Getenv(envPartnersFile),
-		DevAPIKey:              os.Getenv(envDevAPIKey),
-		InLambda:               os.Getenv(envLambdaRuntime) != "" && os.Getenv(EnvLocalEmulation) != "true" && os.Getenv(EnvSAMLocal) != "true",
 		KYCSessionTTL:          envDuration(envKYCSessionTTL),
 		KYCRetention:           envDuration(envKYCRetention),
 		ServiceKeysSecretID:    os.Getenv(envServiceKeysID),
@@ -147,17 +136,9 @@ func FromEnv() Config {
 		KYCProvidersFile:       os.Getenv(envKYCProvidersFile),
 		UserTokenTTL:           envDuration(envUserTokenTTL),
 		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
-		WebhookAllowHTTP:       os.Getenv(envWebhookHTTP) == "true",
 		WebhookRetryQueueURL:   os.Getenv(envWebhookRetries),
 		WebhookSlowQueueURL:    os.Getenv(envWebhookSlow),
 	}
-	if c.Store == "" {
-		c.Store = "memory"
-		if c.TableName != "" {
-			c.Store = "dynamodb"
-		}
-	}
-	return c
 }
 
 // envDuration reads a Go duration ("24h"); unset or invalid is 0, the default.
@@ -184,23 +165,20 @@ type Deps struct {
 	HTTPClient   *http.Client
 	UserTokenTTL time.Duration
 	// TokenMaxLifetime is the longest lifetime (exp - iat) a verified user
-	// token may have: UserTokenTTL (an hour when 0); with the development
-	// keys, which are public and never used in Lambda, that of the
-	// development tokens in events/ (servicekeys.DevTokenLifetime).
+	// token may have: UserTokenTTL (an hour when 0); with a local runner's
+	// default keys, its Defaults'.
 	TokenMaxLifetime time.Duration
 	// WebhookDLQURL is the dispatcher's dead-letter queue ("" logs dead
-	// letters); WebhookAllowHTTP its URL policy.
+	// letters); WebhookAllowHTTP its URL policy (a local runner's only).
 	WebhookDLQURL    string
 	WebhookAllowHTTP bool
-	// WebhookRetryQueueURL is the retry queue ("" outside AWS); WebhookRetries,
-	// when set, is the queue to use instead (make run's in-process one).
+	// WebhookRetryQueueURL is the retry queue; WebhookRetries, when set,
+	// is the queue to use instead (a local runner's in-process one).
 	// WebhookSlowQueueURL and WebhookSlowLane are the slow lane's.
 	WebhookRetryQueueURL string
 	WebhookRetries       webhookqueue.Queue
 	WebhookSlowQueueURL  string
 	WebhookSlowLane      webhookqueue.Queue
-	// InLambda: the function runs in Lambda.
-	InLambda bool
 	// AWS is the SDK configuration, nil unless a client needed it.
 	AWS *aws.Config
 
@@ -213,9 +191,13 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	def := cfg.Defaults
+	if def == nil {
+		def = &Defaults{}
+	}
 	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
-		WebhookAllowHTTP: cfg.WebhookAllowHTTP && !cfg.InLambda, WebhookDLQURL: cfg.WebhookDLQURL,
-		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL, InLambda: cfg.InLambda}
+		WebhookAllowHTTP: cfg.WebhookAllowHTTP && cfg.Local, WebhookDLQURL: cfg.WebhookDLQURL,
+		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL}
 	var conns *awsconfig.Conns // the configuration's own dialer, when it made it
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -243,16 +225,8 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		}
 	}
 
-	switch cfg.Store {
-	case "memory":
-		if cfg.InLambda {
-			return nil, errors.New("app: the memory store is for local use only")
-		}
-		d.Store = memstore.New()
-	case "dynamodb":
-		if cfg.TableName == "" {
-			return nil, errors.New("app: TABLE_NAME is required with the dynamodb store")
-		}
+	switch {
+	case cfg.TableName != "":
 		c, err := loadAWS()
 		if err != nil {
 			return nil, err
@@ -262,8 +236,10 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 			endpoint := awsconfig.Endpoint(*c, "DynamoDB", "dynamodb")
 			d.prefetchable(NeedTable, func() { conns.Preconnect(endpoint) })
 		}
+	case def.Store != nil:
+		d.Store = def.Store
 	default:
-		return nil, errors.New("app: STORE must be dynamodb or memory")
+		return nil, Unset(envTableName)
 	}
 
 	var sm *secretsmanager.Client
@@ -278,9 +254,9 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return sm, nil
 	}
 
-	parseRegistry := partners.Parse
-	if cfg.InLambda {
-		parseRegistry = partners.ParseForLambda
+	parseRegistry := partners.ParseForLambda
+	if cfg.Local {
+		parseRegistry = partners.Parse
 	}
 	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, parseRegistry, d.prefetcher(NeedRegistry))
 	switch {
@@ -288,53 +264,32 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return nil, err
 	case reg != nil:
 		d.Registry = reg
-	case cfg.InLambda:
-		return nil, errors.New("app: PARTNERS_SECRET_ID is required in Lambda")
+	case def.Registry != nil:
+		d.Registry = def.Registry
 	default:
-		key := cfg.DevAPIKey
-		if key == "" {
-			key = partners.DevAPIKey
-		}
-		if !partners.ValidKeyFormat(key) {
-			return nil, errors.New("app: the development API key must be 20-128 characters of A-Z a-z 0-9 _ -")
-		}
-		reg := partners.DevRegistry(key, cfg.DevWebhookURL, cfg.DevProviderURL)
-		d.Registry = func(context.Context) (*partners.Registry, error) { return reg, nil }
+		return nil, Unset(envPartnersID)
 	}
 
-	// Functions that do not use a secret never read it; in Lambda one that
-	// is not configured fails only where it is used.
-	missing := func(name string) error { return errors.New("app: " + name + " is not set") }
-	devKeys := sync.OnceValues(func() (*servicekeys.Keys, error) {
-		// Parsed on first use, as a secret would be fetched: deriving a key
-		// computes the Ed25519 base point tables (about 1.4 ms), which
-		// functions that handle no token never need.
-		return servicekeys.Parse([]byte(servicekeys.DevDocument))
-	})
+	// Functions that do not use a secret never read it; one that is not
+	// configured fails only where it is used, saying so (Unset).
 	if d.Keys, err = secretOr(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse,
-		devKeys, d.prefetcher(NeedServiceKeys), missing(envServiceKeysID)); err != nil {
+		def.ServiceKeys, d.prefetcher(NeedServiceKeys), envServiceKeysID); err != nil {
 		return nil, err
 	}
 	d.TokenMaxLifetime = cfg.UserTokenTTL
-	if cfg.ServiceKeysSecretID == "" && cfg.ServiceKeysFile == "" && !cfg.InLambda {
-		d.TokenMaxLifetime = servicekeys.DevTokenLifetime
+	if cfg.ServiceKeysSecretID == "" && cfg.ServiceKeysFile == "" && def.ServiceKeys != nil {
+		d.TokenMaxLifetime = def.TokenMaxLifetime
 	}
 	if d.SigningKeys, err = secretOr(cfg, cfg.TokenSigningSecretID, cfg.TokenSigningFile, secretsClient, servicekeys.Parse,
-		devKeys, d.prefetcher(NeedSigningKeys), missing(envSigningID)); err != nil {
+		def.ServiceKeys, d.prefetcher(NeedSigningKeys), envSigningID); err != nil {
 		return nil, err
 	}
-	devHooks := sync.OnceValues(func() (partners.WebhookSecrets, error) {
-		return partners.ParseWebhookSecrets([]byte(partners.DevWebhookSecrets))
-	})
 	if d.WebhookSecrets, err = secretOr(cfg, cfg.WebhookSecretsSecretID, cfg.WebhookSecretsFile, secretsClient, partners.ParseWebhookSecrets,
-		devHooks, d.prefetcher(NeedWebhookSecrets), missing(envWebhookSecrets)); err != nil {
+		def.WebhookSecrets, d.prefetcher(NeedWebhookSecrets), envWebhookSecrets); err != nil {
 		return nil, err
 	}
-	devProviders := sync.OnceValues(func() (*kycproviders.Config, error) {
-		return kycproviders.Parse([]byte(kycproviders.DevDocument))
-	})
 	if d.KYCProviders, err = secretOr(cfg, cfg.KYCProvidersSecretID, cfg.KYCProvidersFile, secretsClient, kycproviders.Parse,
-		devProviders, d.prefetcher(NeedKYCProviders), missing(envKYCProvidersID)); err != nil {
+		def.KYCProviders, d.prefetcher(NeedKYCProviders), envKYCProvidersID); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -345,6 +300,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 // Secrets Manager is given to prefetchable, to fetch it ahead (Prefetch).
 func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error),
 	prefetchable func(start func())) (func(context.Context) (T, error), error) {
+	parse = documented(id, file, parse)
 	switch {
 	case id != "":
 		c, err := client()
@@ -366,22 +322,70 @@ func secret[T any](cfg Config, id, file string, client func() (*secretsmanager.C
 	return nil, nil
 }
 
+// documented is parse whose errors name the document: the secret's id, or
+// the file's path (logsafe.ConfigError, logged whole).
+func documented[T any](id, file string, parse func([]byte) (T, error)) func([]byte) (T, error) {
+	doc := "secret " + id
+	if id == "" {
+		doc = "file " + file
+	}
+	return func(b []byte) (T, error) {
+		v, err := parse(b)
+		if err != nil {
+			return v, logsafe.Config(doc, err)
+		}
+		return v, nil
+	}
+}
+
 // FileRefresh is how long a secret read from a file is kept before the
 // file is read again.
 const FileRefresh = time.Second
 
-// secretOr is secret's cache, or else dev outside Lambda, or else in
-// Lambda a source that always fails with unset.
+// secretOr is secret's cache, or else fallback (a local runner's
+// default), or else a source that always fails with Unset{env}.
 func secretOr[T any](cfg Config, id, file string, client func() (*secretsmanager.Client, error), parse func([]byte) (T, error),
-	dev func() (T, error), prefetchable func(start func()), unset error) (func(context.Context) (T, error), error) {
+	fallback func() (T, error), prefetchable func(start func()), env string) (func(context.Context) (T, error), error) {
 	get, err := secret(cfg, id, file, client, parse, prefetchable)
 	switch {
 	case err != nil || get != nil:
 		return get, err
-	case cfg.InLambda:
-		return func(context.Context) (T, error) { var zero T; return zero, unset }, nil
+	case fallback != nil:
+		return func(context.Context) (T, error) { return fallback() }, nil
 	}
-	return func(context.Context) (T, error) { return dev() }, nil
+	return func(context.Context) (T, error) { var zero T; return zero, Unset(env) }, nil
+}
+
+// Unset is the configuration error of an environment variable that a
+// function needs and is not set.
+func Unset(env string) error { return logsafe.Config(env, errNotSet) }
+
+var errNotSet = errors.New("is not set")
+
+// Validate reads every secret d is configured with, once, and returns the
+// first that cannot be used (a logsafe.ConfigError naming its document and
+// field): a local runner checks its documents before it serves. A secret
+// that is not configured is skipped.
+func (d *Deps) Validate(ctx context.Context) error {
+	check := func(err error) error {
+		var unset *logsafe.ConfigError
+		if errors.As(err, &unset) && errors.Is(err, errNotSet) {
+			return nil
+		}
+		return err
+	}
+	for _, load := range []func() error{
+		func() error { _, err := d.Registry(ctx); return err },
+		func() error { _, err := d.Keys(ctx); return err },
+		func() error { _, err := d.SigningKeys(ctx); return err },
+		func() error { _, err := d.WebhookSecrets(ctx); return err },
+		func() error { _, err := d.KYCProviders(ctx); return err },
+	} {
+		if err := check(load()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets.Cache[T] {
@@ -398,7 +402,8 @@ func SetupLogging() {
 }
 
 // MustFromEnv sets up logging and builds the dependencies from the
-// environment, exiting when the configuration is unusable.
+// environment, exiting when the configuration is unusable (the log line
+// says which variable and why: Build's errors never hold a secret value).
 func MustFromEnv() *Deps {
 	SetupLogging()
 	d, err := Build(context.Background(), FromEnv())

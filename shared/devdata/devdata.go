@@ -1,7 +1,10 @@
-// Package devdata puts the development partner's user, the one the files
-// in events/ name, into a fresh store, so that each event's local invoke
-// (make invoke) and the bench get their success. Development only: no
-// function imports it (the import rules forbid it).
+// Package devdata is everything a local runner (make run, make invoke,
+// the bench, the tests) has and a function never does: the development
+// partner, its key and secrets, the in-memory store, the in-process webhook
+// queues (Build), and the development user the files in events/ name
+// (SeedUser), so that each event's local invoke and the bench get their
+// success. No function binary links it (shared/layers' test holds each
+// function's dependencies to that).
 package devdata
 
 import (
@@ -13,7 +16,6 @@ import (
 	"github.com/partner-identity/api/shared/federation"
 	"github.com/partner-identity/api/shared/identifiers"
 	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/partners"
 	"github.com/partner-identity/api/shared/store"
 )
 
@@ -40,7 +42,7 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	// An hour before the container's clock: the events' provider results
 	// (at the clock's time) are newer than the sessions they apply to.
 	now := d.Now().UTC().Add(-time.Hour)
-	u := store.User{ID: UserID, PartnerID: partners.DevPartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
+	u := store.User{ID: UserID, PartnerID: PartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
 		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
 	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID}, now)); err != nil {

@@ -9,9 +9,11 @@ import (
 
 // CORS as template.yaml configures it on the HTTP API (CorsConfiguration),
 // where API Gateway answers preflights itself; cmd/local-api serves the
-// same through CORS. A test holds these lists to the template's.
+// same through CORS. A test holds these lists to the template's. A page
+// may send a user token's headers, never partner-api-key: the partner's
+// key is a server-to-server credential, which no browser should hold.
 var (
-	CORSAllowHeaders  = []string{"authorization", "content-type", "partner-api-key", "partnerapikey", "user-authorization", "user-identifier"}
+	CORSAllowHeaders  = []string{"authorization", "content-type", "user-authorization", "user-identifier"}
 	CORSAllowMethods  = []string{"DELETE", "GET", "POST", "PUT"}
 	CORSExposeHeaders = []string{"idempotent-replayed", "x-request-id"}
 )

@@ -80,15 +80,3 @@ func Parse(data []byte) (*Config, error) {
 	}
 	return &c, nil
 }
-
-// DevDocument is the development secret (make run, tests, make invoke;
-// never in Lambda): the hosted provider's callback secret, which the local
-// stand-in provider page signs with, and a Sumsub account whose webhook
-// secret signs events/kyc-sumsub-webhook.json; its app token is no
-// Sumsub's (a Sumsub template's link fails with it: give -kyc-providers a
-// sandbox account's).
-const DevDocument = `{
-  "sumsub": {"baseUrl": "https://api.sumsub.com", "appToken": "dev-not-a-sumsub-app-token", "secretKey": "dev-not-a-sumsub-secret-key",
-             "webhookSecret": "dev-sumsub-webhook-secret-not-for-production"},
-  "hosted": {"webhookSecret": "whsec_TQQ/D2ZG6FMPHwgqzZKMZ73jxFZ1MX+u9Tj0NL5pzKQ="}
-}`

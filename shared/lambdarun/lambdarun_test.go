@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ import (
 // its function's handler and the Lambda adapter, as `make invoke` does,
 // with the development configuration (memory store, development partner).
 func TestEventFilesInvokeTheirFunction(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,21 +75,8 @@ func TestUnmatchedRouteEventInvokes(t *testing.T) {
 	}
 }
 
-func TestLambdaRefusesDevelopmentFallbacks(t *testing.T) {
-	for name, cfg := range map[string]app.Config{
-		"memory store":           {Store: "memory", InLambda: true, PartnersSecretID: "x"},
-		"development registry":   {Store: "dynamodb", TableName: "t", InLambda: true},
-		"dynamodb without table": {Store: "dynamodb"},
-		"unknown store":          {Store: "redis"},
-	} {
-		if _, err := app.Build(context.Background(), cfg); err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-}
-
 func TestCleanupEventFileInvokes(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +94,7 @@ func TestCleanupEventFileInvokes(t *testing.T) {
 }
 
 func TestDispatcherEventFileInvokes(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +115,7 @@ func TestRequestLineCarriesTheInvocationIDs(t *testing.T) {
 	prev := slog.Default()
 	slog.SetDefault(slog.New(logsafe.InvocationIDs(slog.NewJSONHandler(&buf, nil))))
 	defer slog.SetDefault(prev)
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

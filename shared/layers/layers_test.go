@@ -171,3 +171,39 @@ func TestTheRulesCatchABreach(t *testing.T) {
 		t.Errorf("the webhook sender's net/http is allowed: %v", v)
 	}
 }
+
+// devOnly are the packages of development and tests: the development
+// partner, keys and data, the in-memory store, the in-process queues, the
+// test kit. None may be linked into a function binary.
+func devOnly(pkg string) bool {
+	return pkg == "shared/devdata" || pkg == "shared/store/memstore" || pkg == "shared/store/storetest" ||
+		strings.HasPrefix(pkg, "shared/testkit") || pkg == "shared/systemtest" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "bench")
+}
+
+// TestNoFunctionLinksDevelopmentCode: every function's dependencies (go
+// list -deps, what its binary links) hold no development or test package,
+// so no function binary contains the development partner's key, the
+// development signing seed or the in-memory store, whatever its
+// environment says.
+func TestNoFunctionLinksDevelopmentCode(t *testing.T) {
+	functions := 0
+	for _, p := range listPackages(t) {
+		if !strings.HasPrefix(p.ImportPath, "functions/") {
+			continue
+		}
+		functions++
+		for _, dep := range internal(p.Deps) {
+			if devOnly(dep) {
+				t.Errorf("%s links %s", p.ImportPath, dep)
+			}
+		}
+	}
+	if functions != 21 {
+		t.Errorf("%d functions", functions)
+	}
+	// The check catches one that does.
+	bad := pkgInfo{ImportPath: "functions/x", Deps: []string{module + "shared/app", module + "shared/devdata"}}
+	if !devOnly(internal(bad.Deps)[1]) {
+		t.Error("devdata is not development code")
+	}
+}

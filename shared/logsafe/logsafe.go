@@ -5,12 +5,14 @@ package logsafe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -109,3 +111,29 @@ func (h invocationIDs) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h invocationIDs) WithGroup(name string) slog.Handler {
 	return invocationIDs{h.Handler.WithGroup(name)}
 }
+
+// ConfigError is an error of a configuration document (a secret, a file,
+// the environment): its text names the document and the field and says
+// what is wrong, and holds no secret value (the parsers' messages quote
+// none; a JSON syntax error is told by its offset, not its character), so
+// it is logged whole: an operator reads what to fix.
+type ConfigError struct {
+	// Document is where the configuration came from: an environment
+	// variable naming a secret or a file ("PARTNERS_SECRET_ID").
+	Document string
+	Err      error
+}
+
+// Config is err, an error of the configuration document, as a ConfigError.
+func Config(document string, err error) error { return &ConfigError{Document: document, Err: err} }
+
+func (e *ConfigError) Error() string {
+	var syntax *json.SyntaxError
+	if errors.As(e.Err, &syntax) {
+		return e.Document + ": not valid JSON (at byte " + strconv.FormatInt(syntax.Offset, 10) + ")"
+	}
+	return e.Document + ": " + e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error   { return e.Err }
+func (e *ConfigError) LogCode() string { return "config: " + e.Error() }

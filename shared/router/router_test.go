@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -16,7 +17,7 @@ import (
 // unmatched-route gets the answer the local mux gives the same request:
 // status, Allow, content type and body (request ids aside).
 func TestUnmatchedAnswersAsTheMux(t *testing.T) {
-	deps, err := app.Build(context.Background(), app.Config{Store: "memory"})
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

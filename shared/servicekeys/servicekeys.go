@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/partner-identity/api/shared/jsonmember"
 )
@@ -193,15 +192,3 @@ func Generate(kid string) (signing, verification []byte) {
 	})
 	return signing, verification
 }
-
-// DevTokenLifetime is the lifetime of the development tokens in events/
-// (ten years, so that the event files keep working); verifying functions
-// accept it only with the development keys.
-const DevTokenLifetime = 3650 * 24 * time.Hour
-
-// DevDocument is the development service keys secret: fixed, so that a
-// token minted by one local process verifies in another (make run, make
-// invoke, the token in events/). Never used inside Lambda (see package app).
-const DevDocument = `{"tokenSigningKeys":[{"kid":"dev","ed25519Seed":"ZGV2LW9ubHktZWQyNTUxOS1zZWVkLTAwMDAwMDAwMDA=",` +
-	`"ed25519PublicKey":"xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc="}],` +
-	`"identifierPepper":"ZGV2LW9ubHktaWRlbnRpZmllci1wZXBwZXItMDAwMDAwMDA="}`

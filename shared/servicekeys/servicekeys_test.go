@@ -15,7 +15,7 @@ func TestPublicKeyFromTheDocument(t *testing.T) {
 	calls := 0
 	deriveKey = func(seed []byte) ed25519.PrivateKey { calls++; return ed25519.NewKeyFromSeed(seed) }
 	defer func() { deriveKey = ed25519.NewKeyFromSeed }()
-	k, err := Parse([]byte(DevDocument))
+	k, err := Parse([]byte(testDocument))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestPublicKeyFromTheDocument(t *testing.T) {
 		t.Fatal("signature does not verify")
 	}
 	// Without the public key, it is derived from the seed.
-	noPub, err := Parse([]byte(strings.Replace(DevDocument, `"ed25519PublicKey":"xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc="`, `"ed25519PublicKey":""`, 1)))
+	noPub, err := Parse([]byte(strings.Replace(testDocument, `"ed25519PublicKey":"xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc="`, `"ed25519PublicKey":""`, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestPublicKeyFromTheDocument(t *testing.T) {
 
 func TestMismatchedPublicKeyNeverSigns(t *testing.T) {
 	other := base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey))
-	doc := strings.Replace(DevDocument, "xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc=", other, 1)
+	doc := strings.Replace(testDocument, "xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc=", other, 1)
 	k, err := Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +62,9 @@ func TestParseRefuses(t *testing.T) {
 	for _, doc := range []string{
 		`{}`, `{"tokenSigningKeys":[]}`,
 		`{"tokenSigningKeys":[{"kid":"a","ed25519Seed":"AAAA"}],"identifierPepper":"` + strings.Repeat("A", 44) + `"}`,
-		strings.Replace(DevDocument, "xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc=", "AAAA", 1),
-		strings.Replace(DevDocument, `"kid":"dev"`, `"kid":""`, 1),
-		strings.Replace(DevDocument, `"identifierPepper"`, `"pepper"`, 1),
+		strings.Replace(testDocument, "xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc=", "AAAA", 1),
+		strings.Replace(testDocument, `"kid":"dev"`, `"kid":""`, 1),
+		strings.Replace(testDocument, `"identifierPepper"`, `"pepper"`, 1),
 	} {
 		if _, err := Parse([]byte(doc)); err == nil {
 			t.Errorf("Parse(%s) accepted", doc)
@@ -104,3 +104,8 @@ func TestParseRefuses(t *testing.T) {
 		}
 	}
 }
+
+// testDocument is a service keys secret of fixed keys.
+const testDocument = `{"tokenSigningKeys":[{"kid":"dev","ed25519Seed":"ZGV2LW9ubHktZWQyNTUxOS1zZWVkLTAwMDAwMDAwMDA=",` +
+	`"ed25519PublicKey":"xQr6i7Zf+MuaNrHxabCEHtMsJqB6aCETCheuEXUoByc="}],` +
+	`"identifierPepper":"ZGV2LW9ubHktaWRlbnRpZmllci1wZXBwZXItMDAwMDAwMDA="}`

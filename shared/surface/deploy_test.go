@@ -51,10 +51,46 @@ func TestCORSIsTheLocalAPIs(t *testing.T) {
 	if origins, ok := cors["allowOrigins"].([]any); !ok || len(origins) != 2 || origins[0] != "https://widget.acme.example" {
 		t.Fatalf("allowOrigins %v: want the CorsAllowedOrigins parameter's list", cors["allowOrigins"])
 	}
-	// Every header a surface reads is allowed.
-	for _, h := range []string{"partner-api-key", "partnerapikey", "user-authorization", "user-identifier", "authorization", "content-type"} {
+	// Every header a page sends with a user token is allowed; the
+	// partner's key, a server-to-server credential, is not.
+	for _, h := range []string{"user-authorization", "user-identifier", "authorization", "content-type"} {
 		if !slices.Contains(httpx.CORSAllowHeaders, h) {
 			t.Errorf("%s is not allowed", h)
+		}
+	}
+	for _, h := range []string{"partner-api-key", "partnerapikey"} {
+		if slices.Contains(httpx.CORSAllowHeaders, h) {
+			t.Errorf("%s, a server-to-server credential, is allowed from browsers", h)
+		}
+	}
+}
+
+// TestCORSOriginsMustBeNamed: a deploy names its widget origins: the
+// parameter has no default, and "*" or a plain-http origin is refused;
+// https origins (and http on localhost, for a development stack) pass.
+func TestCORSOriginsMustBeNamed(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]struct {
+			Default        any    `yaml:"Default"`
+			AllowedPattern string `yaml:"AllowedPattern"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Parameters["CorsAllowedOrigins"]
+	if p.Default != nil {
+		t.Fatalf("CorsAllowedOrigins has a default, %v", p.Default)
+	}
+	re := regexp.MustCompile(p.AllowedPattern)
+	for origin, ok := range map[string]bool{"*": false, "https://*": false, "http://widget.acme.example": false, "null": false, "": false,
+		"https://widget.acme.example": true, "https://pay.acme.example:8443": true, "http://localhost:5173": true, "http://127.0.0.1:3000": true} {
+		if re.MatchString(origin) != ok {
+			t.Errorf("%q accepted: %v, want %v", origin, !ok, ok)
 		}
 	}
 }

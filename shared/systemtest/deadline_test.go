@@ -48,8 +48,8 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	if err := os.WriteFile(kycFile, []byte(fixture.KYCProvidersJSON(testkit.HangingEndpoint(t))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: "t", PartnersFile: partnersFile,
-		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg, InLambda: true})
+	d, err := app.Build(context.Background(), app.Config{TableName: "t", PartnersFile: partnersFile,
+		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

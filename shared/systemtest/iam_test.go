@@ -2,6 +2,7 @@ package systemtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,14 +25,27 @@ import (
 	"github.com/partner-identity/api/shared/webhookqueue"
 )
 
-// eventSourceGrants are what Lambda's event source mapping does with a
+// platformGrants are what Lambda does with every function's role, not its
+// code: the function's logs, to its own log group (Lambda creates the
+// streams), and its X-Ray segments (active tracing), whose actions name no
+// resource (X-Ray has no resource-level permissions).
+func platformGrants(id string) []string {
+	group := "loggroup:" + strings.TrimSuffix(id, "Function") + "LogGroup"
+	return []string{"logs:CreateLogStream " + group, "logs:PutLogEvents " + group,
+		`xray:PutTraceSegments "*"`, `xray:PutTelemetryRecords "*"`}
+}
+
+// eventSourceGrants are what Lambda's event source mappings do with a
 // function's role, not its code: reading the table's stream (AWS documents
-// these four actions for a DynamoDB stream trigger), and sending a batch
-// that failed every retry to the on-failure destination (SAM's
-// SQSSendMessagePolicy for DestinationConfig.OnFailure).
-var eventSourceGrants = []string{
-	"dynamodb:DescribeStream stream", "dynamodb:GetRecords stream", "dynamodb:GetShardIterator stream", "dynamodb:ListStreams stream",
-	"sqs:SendMessage queue:WebhookDeadLetterQueue",
+// these four actions for a DynamoDB stream trigger) and sending a batch
+// that failed every retry to the on-failure destination; polling the retry
+// queue and the slow lane (AWS documents ReceiveMessage, DeleteMessage and
+// GetQueueAttributes for an SQS trigger).
+var eventSourceGrants = map[string][]string{
+	"webhook-dispatcher": {"dynamodb:DescribeStream stream", "dynamodb:GetRecords stream", "dynamodb:GetShardIterator stream",
+		"dynamodb:ListStreams stream", "sqs:SendMessage queue:WebhookDeadLetterQueue"},
+	"webhook-retry": {"sqs:ReceiveMessage queue:WebhookRetryQueue", "sqs:DeleteMessage queue:WebhookRetryQueue", "sqs:GetQueueAttributes queue:WebhookRetryQueue",
+		"sqs:ReceiveMessage queue:WebhookSlowQueue", "sqs:DeleteMessage queue:WebhookSlowQueue", "sqs:GetQueueAttributes queue:WebhookSlowQueue"},
 }
 
 // TestIAMPoliciesAllowExactlyTheCalls: each function's role, as SAM
@@ -71,26 +85,23 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 			t.Errorf("%s: %v", fn, err)
 			continue
 		}
-		// Logs, and X-Ray's PutTraceSegments for active tracing (SAM adds it).
-		wantManaged := []string{"arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
-		if fn == "webhook-dispatcher" {
-			// SAM adds it to a function with a DynamoDB stream event.
-			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole")
-		}
-		if fn == "webhook-retry" {
-			// SAM adds it to a function with an SQS event: the poller's
-			// ReceiveMessage, DeleteMessage and GetQueueAttributes.
-			wantManaged = append(wantManaged, "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
-		}
-		if strings.Join(managed, " ") != strings.Join(wantManaged, " ") {
-			t.Errorf("%s: managed policies %v, want %v", fn, managed, wantManaged)
+		// No managed policy: SAM's (AWSLambdaBasicExecutionRole,
+		// AWSLambdaDynamoDBExecutionRole, AWSLambdaSQSQueueExecutionRole)
+		// grant on every log group, stream and queue of the account.
+		if len(managed) != 0 {
+			t.Errorf("%s: managed policies %v, want none", fn, managed)
 		}
 		allowed := map[string]bool{}
 		for _, st := range statements {
 			for _, g := range st.Grants() {
 				allowed[g] = true
+				// "*" only where the service has no resource-level permission.
+				if strings.HasSuffix(g, ` "*"`) && !strings.HasPrefix(g, "xray:") {
+					t.Errorf("%s: %q: a resource that can be named is granted on *", fn, g)
+				}
 			}
 		}
+		expected := append(platformGrants(id), eventSourceGrants[fn]...)
 		did, ok := performed[fn]
 		if !ok {
 			t.Errorf("%s: no scenario exercised it", fn)
@@ -101,8 +112,13 @@ func checkPolicies(t *testing.T, tpl *sam.Template, ids map[string]string, perfo
 				t.Errorf("%s (%s) performs %q, which its policy does not allow", fn, id, a)
 			}
 		}
+		for _, g := range expected {
+			if !allowed[g] {
+				t.Errorf("%s (%s) is not allowed %q, which Lambda does with its role", fn, id, g)
+			}
+		}
 		for _, g := range sam.Sorted(allowed) {
-			if !did[g] && !(fn == "webhook-dispatcher" && slices.Contains(eventSourceGrants, g)) {
+			if !did[g] && !slices.Contains(expected, g) {
 				t.Errorf("%s (%s) is allowed %q, which it never performs", fn, id, g)
 			}
 		}
@@ -328,4 +344,72 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	}
 	performed["unmatched-route"] = map[string]bool{}
 	return performed
+}
+
+// TestNoRoleGrantsWhatCanBeNamedOnStar: every role of the stack as SAM
+// transforms it (the functions', the scheduler's) has no managed policy
+// and no statement on "*" but X-Ray's; the scheduler's role is trusted
+// only by this account's schedules (aws:SourceAccount) and may only invoke
+// the cleanup function.
+func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
+	tpl := sam.Transform(t)
+	roles := 0
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::IAM::Role" {
+			continue
+		}
+		roles++
+		if m := r.Properties["ManagedPolicyArns"]; m != nil {
+			t.Errorf("%s: managed policies %v", id, m)
+		}
+		raw, _ := json.Marshal(r.Properties["Policies"])
+		var policies []struct {
+			PolicyDocument struct {
+				Statement []map[string]any
+			}
+		}
+		if err := json.Unmarshal(raw, &policies); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range policies {
+			for _, st := range p.PolicyDocument.Statement {
+				if cond, ok := st["Fn::If"].([]any); ok {
+					st, _ = cond[1].(map[string]any)
+				}
+				res, _ := json.Marshal(st["Resource"])
+				act, _ := json.Marshal(st["Action"])
+				if strings.Contains(string(res), `"*"`) && !strings.Contains(string(act), "xray:") {
+					t.Errorf("%s: %s on *", id, act)
+				}
+				if strings.Contains(string(act), "xray:") && strings.Count(string(act), "xray:") != strings.Count(string(act), ":") {
+					t.Errorf("%s: X-Ray's statement grants more than X-Ray: %s", id, act)
+				}
+			}
+		}
+	}
+	if roles != 22 { // 21 functions' and the scheduler's
+		t.Errorf("%d roles", roles)
+	}
+	var schedule struct {
+		Properties struct {
+			Target struct{ RoleArn map[string][]string }
+		}
+	}
+	raw, _ := json.Marshal(tpl.Resources["CleanupKycSessionsFunctionSchedule"])
+	if err := json.Unmarshal(raw, &schedule); err != nil || schedule.Properties.Target.RoleArn["Fn::GetAtt"][0] != "CleanupScheduleRole" {
+		t.Fatalf("the schedule's role: %s", raw)
+	}
+	role := tpl.Resources["CleanupScheduleRole"]
+	trust, _ := json.Marshal(role.Properties["AssumeRolePolicyDocument"])
+	if !strings.Contains(string(trust), `"aws:SourceAccount":{"Ref":"AWS::AccountId"}`) || !strings.Contains(string(trust), "scheduler.amazonaws.com") {
+		t.Fatalf("the scheduler's trust: %s", trust)
+	}
+	grants, _ := json.Marshal(role.Properties["Policies"])
+	if !strings.Contains(string(grants), `"Action":"lambda:InvokeFunction"`) || !strings.Contains(string(grants), `"Resource":{"Fn::GetAtt":["CleanupKycSessionsFunction","Arn"]}`) ||
+		strings.Count(string(grants), `"Action"`) != 1 {
+		t.Fatalf("the scheduler's grants: %s", grants)
+	}
+	if _, ok := tpl.Resources["CleanupKycSessionsFunctionScheduleRole"]; ok {
+		t.Fatal("SAM's own schedule role, which any account's schedules may assume, is still generated")
+	}
 }

@@ -90,9 +90,9 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 		cfg = w.srv.ConfigInjected(calls, inj)
 	}
 	clk := testkit.NewClock(start)
-	d, err := app.Build(context.Background(), app.Config{Store: "dynamodb", TableName: w.table,
+	d, err := app.Build(context.Background(), app.Config{TableName: w.table,
 		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
-		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
+		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, Local: true, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
 		WebhookSlowQueueURL: w.slowURL})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/partner-identity/api/shared/devdata"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 // development keys.
 func minted(t testing.TB) (*servicekeys.Keys, time.Time, Minted) {
 	t.Helper()
-	keys, err := servicekeys.Parse([]byte(servicekeys.DevDocument))
+	keys, err := servicekeys.Parse([]byte(devdata.ServiceKeysJSON))
 	if err != nil {
 		t.Fatal(err)
 	}

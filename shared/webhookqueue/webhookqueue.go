@@ -1,6 +1,6 @@
 // Package webhookqueue holds the messages of the webhook retry queue and
-// of the dead-letter queue, and the local, in-process retry queue of
-// make run (the SQS queues are package sqsqueue's). A message names an
+// of the dead-letter queue (the SQS queues are package sqsqueue's; the
+// local runners' in-process one is package devdata's). A message names an
 // event; it never carries the event's payload (the retry function reads
 // it from the table), so no personal data enters a queue.
 package webhookqueue
@@ -9,8 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/partner-identity/api/shared/logsafe"
 )
 
 // Retry is a retry queue message: an attempt at an event to make at
@@ -63,27 +61,10 @@ func (LogDeadLetters) Send(ctx context.Context, d DeadLetter) error {
 	return nil
 }
 
-// Local is the retry queue in process (make run): each message is handed
-// to Handle after its delay, on a timer; a message Handle fails is handed
-// again after RetryAfter (SQS's visibility timeout).
-type Local struct {
-	Handle     func(ctx context.Context, m Retry) error
-	RetryAfter time.Duration
-}
-
-func (q *Local) Enqueue(_ context.Context, m Retry, delay time.Duration) error {
-	time.AfterFunc(max(delay, 0), func() { q.run(m) })
-	return nil
-}
-
-func (q *Local) run(m Retry) {
-	if q.Handle == nil {
-		return
-	}
-	err := q.Handle(context.Background(), m)
-	if err == nil {
-		return
-	}
-	slog.Error("webhook retry (local queue): handed again later", "eventId", m.EventID, "error", logsafe.Code(err))
-	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
+// InProcess is a queue that hands its messages to a consumer in the same
+// process (a local runner's): the dispatcher built over it becomes its
+// consumer.
+type InProcess interface {
+	Queue
+	HandleWith(h func(ctx context.Context, m Retry) error)
 }

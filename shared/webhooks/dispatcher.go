@@ -422,4 +422,3 @@ func ignoreDone(err error) error {
 	}
 	return err
 }
-

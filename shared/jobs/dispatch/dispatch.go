@@ -8,7 +8,6 @@ package dispatch
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -27,50 +26,47 @@ import (
 const Needs = app.NeedTable | app.NeedRegistry | app.NeedWebhookSecrets | app.NeedQueue
 
 // New is the dispatcher over d: retries to d's retry queue (d's own queue
-// when set; without a queue URL, outside Lambda, one in process that
-// hands messages back to this dispatcher), the slow lane likewise, dead
-// letters to d's SQS queue (or the log without one), requests through a
-// sender with the default timeout.
+// when set, else SQS's), the slow lane likewise, dead letters to d's SQS
+// queue (or the log without one), requests through a sender with the
+// default timeout. A queue in process (a local runner's) hands its
+// messages back to this dispatcher.
 func New(d *app.Deps) *webhooks.Dispatcher {
 	retries, slow, dlq := queues(d)
 	disp := webhooks.NewDispatcher(d.Store, d.Registry, d.WebhookSecrets, d.Now, retries, dlq,
 		webhooks.NewSender(webhooks.DefaultTimeout, d.WebhookAllowHTTP))
 	disp.SlowLane = slow
 	for _, q := range []webhookqueue.Queue{retries, slow} {
-		if local, ok := q.(*webhookqueue.Local); ok && local.Handle == nil {
-			local.Handle = disp.Retry
+		if local, ok := q.(webhookqueue.InProcess); ok {
+			local.HandleWith(disp.Retry)
 		}
 	}
 	return disp
 }
 
 // queues are the retry queue, the slow lane and the dead-letter queue over
-// d: d's own when set, SQS's, one that fails in Lambda without a URL, or
-// outside Lambda an in-process queue (whose Handle is still to be set).
+// d: d's own when set, SQS's, or one that fails (not configured: the
+// stream or SQS brings the message again).
 func queues(d *app.Deps) (retries, slow webhookqueue.Queue, dlq webhookqueue.DeadLetters) {
 	retries, dlq = sqsqueue.New(d.AWS, d.WebhookRetryQueueURL, d.WebhookDLQURL)
 	slow, _ = sqsqueue.New(d.AWS, d.WebhookSlowQueueURL, "")
-	pick := func(own, sqs webhookqueue.Queue) webhookqueue.Queue {
+	pick := func(own, sqs webhookqueue.Queue, env string) webhookqueue.Queue {
 		switch {
 		case own != nil:
 			return own
 		case sqs != nil:
 			return sqs
-		case d.InLambda:
-			return unconfigured{}
 		}
-		return &webhookqueue.Local{RetryAfter: 5 * time.Second}
+		return unconfigured{env}
 	}
-	return pick(d.WebhookRetries, retries), pick(d.WebhookSlowLane, slow), dlq
+	return pick(d.WebhookRetries, retries, "WEBHOOK_RETRY_QUEUE_URL"), pick(d.WebhookSlowLane, slow, "WEBHOOK_SLOW_QUEUE_URL"), dlq
 }
 
-// RetryQueue is the retry queue New's dispatcher uses over d, for a
-// route that queues redeliveries: d's own, SQS's (WEBHOOK_RETRY_QUEUE_URL),
-// one that fails in Lambda without a URL, and outside Lambda without one
-// the in-process queue of a dispatcher of its own (built only then).
+// RetryQueue is the retry queue New's dispatcher uses over d, for a route
+// that queues redeliveries; a queue in process gets a dispatcher of its
+// own as its consumer (built only then).
 func RetryQueue(d *app.Deps) webhookqueue.Queue {
 	q, _, _ := queues(d)
-	if _, local := q.(*webhookqueue.Local); local {
+	if _, local := q.(webhookqueue.InProcess); local {
 		return New(d).Retries
 	}
 	return q
@@ -108,12 +104,12 @@ func outboxKey(rec events.DynamoDBEventRecord) (store.EventKey, bool) {
 	return dynamostore.OutboxKeyOf(str("pk"), str("sk"))
 }
 
-// unconfigured is the retry queue of a function in Lambda without
-// WEBHOOK_RETRY_QUEUE_URL: every enqueue fails (the stream retries).
-type unconfigured struct{}
+// unconfigured is a queue whose URL is not set: every enqueue fails,
+// saying which (the stream or SQS brings the message again).
+type unconfigured struct{ env string }
 
-func (unconfigured) Enqueue(context.Context, webhookqueue.Retry, time.Duration) error {
-	return errors.New("dispatch: WEBHOOK_RETRY_QUEUE_URL is not set")
+func (u unconfigured) Enqueue(context.Context, webhookqueue.Retry, time.Duration) error {
+	return app.Unset(u.env)
 }
 
 // Retries is the retry queue consumer over d: the messages that failed

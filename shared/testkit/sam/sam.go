@@ -24,6 +24,7 @@ var Parameters = []string{
 	"ServiceKeysSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
 	"TokenSigningSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
 	"WebhookSecretsSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hooks-AbCdEf",
+	"CorsAllowedOrigins=https://widget.acme.example",
 }
 
 // Template is the transformed template.
@@ -65,7 +66,8 @@ func Transform(t testing.TB, params ...string) *Template {
 
 // Statement is one Allow statement of a function's role, its resources
 // named symbolically: "table", "index/<name>", "stream", "secret:<parameter>",
-// "queue:<resource>" (anything else is its JSON); LeadingKeys are the
+// "queue:<resource>", "loggroup:<resource>", "function:<resource>"
+// (anything else is its JSON, "*" as "\"*\""); LeadingKeys are the
 // prefixes its dynamodb:LeadingKeys condition allows ("USER#" for "USER#*").
 type Statement struct {
 	Actions     []string
@@ -180,6 +182,10 @@ func symbol(r any) string {
 				return "table"
 			case ga[0] == "Table" && ga[1] == "StreamArn":
 				return "stream"
+			case ga[1] == "Arn" && strings.HasSuffix(fmt.Sprint(ga[0]), "LogGroup"):
+				return "loggroup:" + fmt.Sprint(ga[0])
+			case ga[1] == "Arn" && strings.HasSuffix(fmt.Sprint(ga[0]), "Function"):
+				return "function:" + fmt.Sprint(ga[0])
 			case ga[1] == "Arn":
 				return "queue:" + fmt.Sprint(ga[0])
 			}

@@ -1,0 +1,110 @@
+package devdata
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/kycproviders"
+	"github.com/partner-identity/api/shared/logsafe"
+	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/servicekeys"
+	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/webhookqueue"
+)
+
+// Local is what a local runner adds to app.Config.
+type Local struct {
+	// Memory: the in-memory store (unless cfg names a table).
+	Memory bool
+	// APIKey is the development partner's key (APIKey when "");
+	// WebhookURL where its webhooks go ("" for none); ProviderURL where
+	// its KYC links go (ProviderURL when "").
+	APIKey      string
+	WebhookURL  string
+	ProviderURL string
+}
+
+// Build is app.Build for a local runner: cfg as a local configuration
+// (webhook URLs may be http to loopback, deliveries http where cfg allows
+// it), with the development partner, keys, webhook secret and KYC
+// providers where cfg names no source, the memory store with l.Memory,
+// and the webhook retry queue and slow lane in process where cfg names
+// no SQS queue.
+func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
+	if l.APIKey == "" {
+		l.APIKey = APIKey
+	}
+	if !partners.ValidKeyFormat(l.APIKey) {
+		return nil, logsafe.Config("the development API key", errKeyFormat)
+	}
+	reg, err := Registry(l.APIKey, l.WebhookURL, l.ProviderURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Local = true
+	cfg.Defaults = &app.Defaults{
+		Registry: func(context.Context) (*partners.Registry, error) { return reg, nil },
+		// Parsed on first use, as a secret would be fetched: deriving a
+		// key computes the Ed25519 base point tables (about 1.4 ms).
+		ServiceKeys: sync.OnceValues(func() (*servicekeys.Keys, error) { return servicekeys.Parse([]byte(ServiceKeysJSON)) }),
+		WebhookSecrets: sync.OnceValues(func() (partners.WebhookSecrets, error) {
+			return partners.ParseWebhookSecrets([]byte(WebhookSecretsJSON))
+		}),
+		KYCProviders:     sync.OnceValues(func() (*kycproviders.Config, error) { return kycproviders.Parse([]byte(KYCProvidersJSON)) }),
+		TokenMaxLifetime: TokenLifetime,
+	}
+	if l.Memory && cfg.TableName == "" {
+		cfg.Defaults.Store = memstore.New()
+	}
+	d, err := app.Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if d.WebhookRetryQueueURL == "" {
+		d.WebhookRetries = &Queue{RetryAfter: 5 * time.Second}
+	}
+	if d.WebhookSlowQueueURL == "" {
+		d.WebhookSlowLane = &Queue{RetryAfter: 5 * time.Second}
+	}
+	return d, nil
+}
+
+var errKeyFormat = errors.New("must be 20-128 characters of A-Z a-z 0-9 _ -")
+
+// Queue is the webhook retry queue (or slow lane) in process: each message
+// is handed to the dispatcher after its delay, on a timer; a message it
+// fails is handed again after RetryAfter (SQS's visibility timeout).
+type Queue struct {
+	handle     func(ctx context.Context, m webhookqueue.Retry) error
+	RetryAfter time.Duration
+}
+
+var _ webhookqueue.InProcess = (*Queue)(nil)
+
+// HandleWith makes h the queue's consumer (the dispatcher built over it).
+func (q *Queue) HandleWith(h func(ctx context.Context, m webhookqueue.Retry) error) {
+	if q.handle == nil {
+		q.handle = h
+	}
+}
+
+func (q *Queue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
+	time.AfterFunc(max(delay, 0), func() { q.run(m) })
+	return nil
+}
+
+func (q *Queue) run(m webhookqueue.Retry) {
+	if q.handle == nil {
+		return
+	}
+	err := q.handle(context.Background(), m)
+	if err == nil {
+		return
+	}
+	slog.Error("webhook retry (local queue): handed again later", "eventId", m.EventID, "error", logsafe.Code(err))
+	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
+}

@@ -48,7 +48,7 @@ build-WebhookRetryFunction:           ; $(call build_fn,webhook-retry)
 build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
 
 .DEFAULT_GOAL := help
-.PHONY: help build build-one bench run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus
+.PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus
 ## help: this list (make with no target)
 help:
 	@echo "make TARGET   (SAM builds each function with make build-<LogicalId>)"
@@ -65,7 +65,12 @@ build-one:
 ## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route; webhook delivery rate with a slow partner
 bench:
 	$(GO) test ./bench -run 'TestPerformanceTable|TestNetworkTable|TestCostTable' -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
-	$(GO) test ./shared/webhooks -run 'TestDeliveryRateWithASlowPartner' -count=1 -v -args -rates
+	$(GO) test ./shared/webhooks/delivery -run 'TestDeliveryRateWithASlowPartner' -count=1 -v -args -rates
+
+## walk: the packages one warm POST /api/partner/v2/users runs (counted with coverage counters)
+walk:
+	$(GO) build -cover -covermode=atomic -coverpkg=./shared/...,./bench/walk -o bin/walk ./bench/walk
+	@GOCOVERDIR=$$(mktemp -d) bin/walk 2>/dev/null
 
 ## run: the whole API on ADDR (127.0.0.1:3000; make run ADDR=127.0.0.1:3001 for another), in-memory store, development partner key printed
 run:
@@ -79,18 +84,23 @@ invoke:
 # package-lock.json), for the test that runs the examples.
 WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
 
-## test: vet, all unit tests, the moto_server integration tests, cfn-lint, the OpenAPI lint
+## test: vet, all unit tests, the moto_server integration tests, the client module's tests, cfn-lint, the OpenAPI lint
 # vet with -race type-checks against the same compiled dependencies the
 # race-enabled tests use, so a clean build cache compiles them once, not twice.
 test: $(WEBHOOK_EXAMPLES)
 	$(GO) vet -race ./...
 	$(GO) test -race -count=1 ./...
+	cd client && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 	cfn-lint template.yaml
 	@$(MAKE) --no-print-directory lint-openapi
 
 $(WEBHOOK_EXAMPLES): docs/examples/webhooks/package.json docs/examples/webhooks/package-lock.json
 	npm ci --prefix docs/examples/webhooks --no-audit --no-fund
 	@touch $@
+
+## client: regenerate client/client.gen.go (the client module's) from docs/openapi.yaml with the pinned oapi-codegen
+client:
+	$(GO) tool oapi-codegen -config client/oapi-codegen.yaml docs/openapi.yaml
 
 ## lint-openapi: docs/openapi.yaml against redocly's recommended rules, warnings as errors (redocly from npm, pinned in tools/redocly)
 REDOCLY := tools/redocly/node_modules/.bin/redocly
@@ -102,10 +112,10 @@ $(REDOCLY): tools/redocly/package.json tools/redocly/package-lock.json
 
 ## fuzz: each fuzz target for FUZZTIME (30s), then its corpus into testdata/fuzz (make test runs it)
 FUZZTIME ?= 30s
-FUZZ_TARGETS := shared/httpx:FuzzCheckStructure shared/httpx:FuzzReadObject shared/phone:FuzzE164 \
-                shared/tokens:FuzzVerify shared/surface/partnerv2:FuzzCreateUserBody shared/surface/partnerv2:FuzzVerificationLinkBody \
-                shared/surface/partnerv2:FuzzAPIKey shared/surface/partnerv2:FuzzUserLookups shared/surface/userv2:FuzzLinkIdentifierBody \
-                shared/surface/userv2:FuzzUserCredentials shared/surface/federatedids:FuzzFederatedIdentities
+FUZZ_TARGETS := shared/http/httpx:FuzzCheckStructure shared/http/httpx:FuzzReadObject shared/domain/phone:FuzzE164 \
+                shared/domain/tokens:FuzzVerify shared/http/partnerv2:FuzzCreateUserBody shared/http/partnerv2:FuzzVerificationLinkBody \
+                shared/http/partnerv2:FuzzAPIKey shared/http/partnerv2:FuzzUserLookups shared/http/userv2:FuzzLinkIdentifierBody \
+                shared/http/userv2:FuzzUserCredentials shared/http/federatedids:FuzzFederatedIdentities
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
@@ -120,6 +130,7 @@ fuzz-corpus:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	cd client && $(GO) vet ./...
 	cfn-lint template.yaml
 
 fmt:

@@ -24,17 +24,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/kycproviders"
+	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/kycproviders"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/servicekeys"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/store/dynamostore"
-	"github.com/partner-identity/api/shared/sumsub"
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/servicekeys"
+	"github.com/partner-identity/api/shared/domain/tokens"
+	"github.com/partner-identity/api/shared/domain/users"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/capacity"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -42,9 +43,7 @@ import (
 	"github.com/partner-identity/api/shared/testkit/queuetest"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
 	"github.com/partner-identity/api/shared/testkit/sam"
-	"github.com/partner-identity/api/shared/tokens"
-	"github.com/partner-identity/api/shared/users"
-	"github.com/partner-identity/api/shared/webhooksig"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 var (
@@ -176,7 +175,7 @@ func (w *netWorld) event(t testing.TB, fn string) []byte {
 			t.Fatal(err)
 		}
 		h := http.Header{}
-		webhooksig.SetHeaders(h, []webhooksig.Key{doc.Hosted.Key}, "cb_"+fmt.Sprint(now.UnixNano()), []byte(ev["body"].(string)), now)
+		signature.SetHeaders(h, []signature.Key{doc.Hosted.Key}, "cb_"+fmt.Sprint(now.UnixNano()), []byte(ev["body"].(string)), now)
 		for _, k := range []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
 			headers[strings.ToLower(k)] = h.Get(k)
 		}
@@ -568,7 +567,7 @@ func TestCostTable(t *testing.T) {
 	}
 	d.Store = dynamostore.New(meter, tableName)
 	queued := &queuetest.Queue{}
-	d.WebhookRetries = queued
+	d.Queues = &app.Queues{Retries: queued, SlowLane: &queuetest.Queue{}}
 	if err := devdata.SeedUser(ctx, d); err != nil {
 		t.Fatal(err)
 	}
@@ -588,14 +587,14 @@ func TestCostTable(t *testing.T) {
 	fmt.Printf("%-26s %5s %5s %5s %5s %6s  %7s %7s %7s %7s %7s %7s %7s  %7s  %s\n", "route", "RRU", "WRU", "evRRU", "evWRU", "MB", "APIGW", "λ req", "λ time", "DynamoDB", "events", "logs", "X-Ray", "total", "dominant")
 	// The KYC results first: Sumsub's applies to the user's latest session,
 	// which create-verification-link would replace.
-	routes := surface.All()
-	slices.SortStableFunc(routes, func(a, b router.Route) int {
+	routes := devdata.Endpoints(d, nil)
+	slices.SortStableFunc(routes, func(a, b httpx.Endpoint) int {
 		return boolInt(!strings.HasPrefix(a.Name, "kyc-")) - boolInt(!strings.HasPrefix(b.Name, "kyc-"))
 	})
 	for _, rt := range routes {
 		before := outboxIDs(t, ctx, srv, tableName)
 		meter.Reset()
-		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt)))
+		h := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(rt)))
 		out, err := h.Invoke(ctx, costEvent(t, w, rt.Name))
 		if err != nil {
 			t.Fatal(err)
@@ -668,13 +667,13 @@ func outboxIDs(t testing.TB, ctx context.Context, srv *moto.Server, table string
 }
 
 // newEvents are the outbox events of table not in before.
-func newEvents(t testing.TB, ctx context.Context, srv *moto.Server, table string, before map[string]bool) []store.OutboxEvent {
+func newEvents(t testing.TB, ctx context.Context, srv *moto.Server, table string, before map[string]bool) []domain.OutboxEvent {
 	t.Helper()
 	evs, err := moto.OutboxEvents(ctx, dynamodb.NewFromConfig(srv.Config(nil, nil)), table)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []store.OutboxEvent
+	var out []domain.OutboxEvent
 	for _, ev := range evs {
 		if !before[ev.ID] {
 			out = append(out, ev)
@@ -714,7 +713,7 @@ func costEvent(t testing.TB, w *netWorld, fn string) []byte {
 			headers["x-payload-digest"] = sumsub.Digest(doc.Sumsub.WebhookSecret, []byte(body))
 		} else {
 			h := http.Header{}
-			webhooksig.SetHeaders(h, []webhooksig.Key{doc.Hosted.Key}, "cb_cost", []byte(body), time.Now())
+			signature.SetHeaders(h, []signature.Key{doc.Hosted.Key}, "cb_cost", []byte(body), time.Now())
 			for _, k := range []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
 				headers[strings.ToLower(k)] = h.Get(k)
 			}

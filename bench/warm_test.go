@@ -9,21 +9,21 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/partner-identity/api/bench/baseline"
-	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/surface"
-	"github.com/partner-identity/api/shared/surface/federatedids"
-	"github.com/partner-identity/api/shared/surface/kyccallbacks"
-	"github.com/partner-identity/api/shared/surface/partnerv2"
-	"github.com/partner-identity/api/shared/surface/userv2"
-	"github.com/partner-identity/api/shared/users"
-	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/outbox"
+	"github.com/partner-identity/api/shared/domain/users"
+	"github.com/partner-identity/api/shared/http/federatedids"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
 // devExternalID is the development user's externalUserId, which the
@@ -83,9 +83,25 @@ func containerOf(t testing.TB, cfg app.Config, l devdata.Local) *app.Deps {
 	return d
 }
 
-func httpFunction(t testing.TB, rt router.Route, want int, prepare func(event []byte, i int)) benchFunction {
-	h := lambda.NewHandler(lambdarun.HTTP(router.Mux(container(t), rt)))
-	return benchFunctionOf(t, rt.Name, want, h, mustRead(t, "events/"+rt.Name+".json"), prepare, nil)
+func httpFunction(t testing.TB, name string, want int, prepare func(event []byte, i int)) benchFunction {
+	h := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, container(t), name))))
+	return benchFunctionOf(t, name, want, h, mustRead(t, "events/"+name+".json"), prepare, nil)
+}
+
+// endpoint is route name bound to its surface over d, as its function
+// builds it (redeliveries to d's queue).
+func endpoint(t testing.TB, d *app.Deps, name string) httpx.Endpoint {
+	var retries queue.Queue
+	if d.Queues != nil {
+		retries = d.Queues.Retries
+	}
+	for _, e := range devdata.Endpoints(d, retries) {
+		if e.Name == name {
+			return e
+		}
+	}
+	t.Fatalf("no route %s", name)
+	return httpx.Endpoint{}
 }
 
 // newExternalID writes a fresh externalUserId into the create-user event in
@@ -106,13 +122,13 @@ func newExternalID(event []byte, i int) {
 // identity is set before each DELETE (outside the timer) so that each
 // measured DELETE removes one.
 func benchFunctions(t testing.TB) []benchFunction {
-	set := httpFunction(t, federatedids.SetIdentityRoute, 204, nil)
+	set := httpFunction(t, federatedids.SetIdentityRoute.Name, 204, nil)
 	var del benchFunction
 	{
 		d := container(t)
-		setH := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, federatedids.SetIdentityRoute)))
+		setH := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, federatedids.SetIdentityRoute.Name))))
 		setEvent := mustRead(t, "events/set-federated-identity.json")
-		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, federatedids.DeleteIdentityRoute)))
+		h := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, federatedids.DeleteIdentityRoute.Name))))
 		event := mustRead(t, "events/delete-federated-identity.json")
 		del = benchFunctionOf(t, federatedids.DeleteIdentityRoute.Name, 204, h, event, nil, func(ctx context.Context) {
 			if _, err := setH.Invoke(ctx, setEvent); err != nil {
@@ -120,13 +136,13 @@ func benchFunctions(t testing.TB) []benchFunction {
 			}
 		})
 	}
-	list := httpFunction(t, federatedids.ListIdentitiesRoute, 200, nil)
+	list := httpFunction(t, federatedids.ListIdentitiesRoute.Name, 200, nil)
 	var erase benchFunction
 	{
 		// Each measured DELETE erases a user: before it (untimed), a new
 		// user, linked and with a KYC session, takes the event's userId.
 		d := container(t)
-		h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.DeleteUserRoute)))
+		h := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, partnerv2.DeleteUserRoute.Name))))
 		event := mustRead(t, "events/delete-user.json")
 		current := devdata.UserID
 		erase = benchFunctionOf(t, partnerv2.DeleteUserRoute.Name, 204, h, event, nil, func(ctx context.Context) {
@@ -155,31 +171,31 @@ func benchFunctions(t testing.TB) []benchFunction {
 		var mu sync.Mutex
 		tick := func() time.Time { mu.Lock(); defer mu.Unlock(); hours = hours.Add(time.Hour); return hours }
 		d := containerOf(t, app.Config{Now: tick}, devdata.Local{WebhookURL: "https://hooks.example.com/identity"})
-		d.WebhookRetries = discardQueue{}
-		sendTest = benchFunctionOf(t, partnerv2.SendTestWebhookRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.SendTestWebhookRoute))),
+		d.Queues = &app.Queues{Retries: discardQueue{}, SlowLane: discardQueue{}}
+		sendTest = benchFunctionOf(t, partnerv2.SendTestWebhookRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, partnerv2.SendTestWebhookRoute.Name)))),
 			mustRead(t, "events/send-test-webhook.json"), nil, nil)
-		redeliver = benchFunctionOf(t, partnerv2.RedeliverWebhookEventRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(router.Mux(d, partnerv2.RedeliverWebhookEventRoute))),
+		redeliver = benchFunctionOf(t, partnerv2.RedeliverWebhookEventRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, partnerv2.RedeliverWebhookEventRoute.Name)))),
 			mustRead(t, "events/redeliver-webhook-event.json"), nil, nil)
 	}
 	return []benchFunction{
-		httpFunction(t, partnerv2.CreateUserRoute, 201, newExternalID),
-		httpFunction(t, partnerv2.GetUserRoute, 200, nil),
-		httpFunction(t, partnerv2.FindUserRoute, 200, nil),
-		httpFunction(t, partnerv2.CreateVerificationLinkRoute, 201, nil),
-		httpFunction(t, partnerv2.GetUserKYCRoute, 200, nil),
-		httpFunction(t, partnerv2.ListWebhookEventsRoute, 200, nil),
+		httpFunction(t, partnerv2.CreateUserRoute.Name, 201, newExternalID),
+		httpFunction(t, partnerv2.GetUserRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.FindUserRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.CreateVerificationLinkRoute.Name, 201, nil),
+		httpFunction(t, partnerv2.GetUserKYCRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.ListWebhookEventsRoute.Name, 200, nil),
 		sendTest, redeliver,
 		// The first call applies the result; the measured ones meet it
 		// again (200, stale): a replay's path, two reads.
-		httpFunction(t, kyccallbacks.SumsubRoute, 200, nil),
-		httpFunction(t, partnerv2.CreateUserTokenRoute, 201, nil),
-		httpFunction(t, userv2.LinkIdentifierRoute, 200, nil),
-		httpFunction(t, userv2.UserInfoRoute, 200, nil),
+		httpFunction(t, kyccallbacks.SumsubRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.CreateUserTokenRoute.Name, 201, nil),
+		httpFunction(t, userv2.LinkIdentifierRoute.Name, 200, nil),
+		httpFunction(t, userv2.UserInfoRoute.Name, 200, nil),
 		erase, set, del, list,
-		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(cleanup.New(d).Handle) }),
+		plainFunction(t, "cleanup-kyc-sessions", "cleanup-schedule", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(cleanup.Handler(cleanup.New(d))) }),
 		plainFunction(t, "webhook-dispatcher", "webhook-dispatcher", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.Stream(dispatch.New(d))) }),
 		plainFunction(t, "webhook-retry", "webhook-retry", func(d *app.Deps) lambda.Handler { return lambda.NewHandler(dispatch.Retries(dispatch.New(d))) }),
-		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))),
+		benchFunctionOf(t, "unmatched-route", 405, lambda.NewHandler(lambdarun.HTTP(httpx.Unmatched(surface.All()...))),
 			mustRead(t, "events/unmatched-route.json"), nil, nil),
 	}
 }
@@ -187,22 +203,22 @@ func benchFunctions(t testing.TB) []benchFunction {
 // discardQueue takes retry messages and keeps none.
 type discardQueue struct{}
 
-func (discardQueue) Enqueue(context.Context, webhookqueue.Retry, time.Duration) error { return nil }
+func (discardQueue) Enqueue(context.Context, queue.Retry, time.Duration) error { return nil }
 
 // seedErasable writes a user of the development partner with id: its
 // guard, a link, a KYC session and their events, as an erasure meets them.
 func seedErasable(ctx context.Context, d *app.Deps, id string) error {
 	now := time.Now().UTC()
-	u := store.User{ID: id, PartnerID: devdata.PartnerID, ExternalUserID: "bench-" + id, Type: "INDIVIDUAL", Method: "EMAIL",
-		Identifier: "bench@example.com", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
-	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: id, RequestHash: "h", Response: []byte(`{}`), CreatedAt: now}
+	u := domain.User{ID: id, PartnerID: devdata.PartnerID, ExternalUserID: "bench-" + id, Type: "INDIVIDUAL", Method: "EMAIL",
+		Identifier: "bench@example.com", KYCStatus: domain.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
+	g := domain.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: id, RequestHash: "h", Response: []byte(`{}`), CreatedAt: now}
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, id, map[string]string{"userId": id}, now)); err != nil {
 		return err
 	}
 	if err := d.Store.LinkIdentifier(ctx, id, u.PartnerID, "hash-"+id, "", "", outbox.MustPersonal(outbox.UserIdentifierLinked, u.PartnerID, id, map[string]string{"userId": id}, now), now); err != nil {
 		return err
 	}
-	sess := store.KYCSession{ID: "bench-" + id, UserID: id, PartnerID: u.PartnerID, Country: "MX", TemplateID: "t", Status: store.KYCPending,
+	sess := domain.KYCSession{ID: "bench-" + id, UserID: id, PartnerID: u.PartnerID, Country: "MX", TemplateID: "t", Status: domain.KYCPending,
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	_, err := d.Store.OpenKYCSession(ctx, sess, now, outbox.MustPersonal(outbox.KYCSessionCreated, u.PartnerID, id, map[string]string{"userId": id}, now))
 	return err

@@ -1,7 +1,7 @@
 // Command dynamo is the baseline of the network bench: a bare
 // aws-lambda-go function that makes one DynamoDB call per event (a
 // GetItem of the item whose pk is BASELINE_PK and sk PROFILE, on TABLE_NAME) with the SDK configured
-// from the environment as the functions' is (shared/awsconfig), and
+// from the environment as the functions' is (shared/adapters/awsconfig), and
 // nothing else: no secret, no prefetch. Its client is built during
 // initialisation, as any function's is; its connection is opened by its
 // first call.
@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/partner-identity/api/shared/awsconfig"
+	"github.com/partner-identity/api/shared/adapters/awsconfig"
 )
 
 func main() {

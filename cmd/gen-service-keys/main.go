@@ -18,7 +18,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/partner-identity/api/shared/servicekeys"
+	"github.com/partner-identity/api/shared/domain/servicekeys"
 )
 
 func main() {

@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
 )
 
 func main() {
@@ -98,19 +98,19 @@ func clockFor(fn, file string) func() time.Time {
 func handler(d *app.Deps, name string) (lambda.Handler, bool) {
 	switch name {
 	case "cleanup-kyc-sessions":
-		return lambda.NewHandler(cleanup.New(d).Handle), true
+		return lambda.NewHandler(cleanup.Handler(cleanup.New(d))), true
 	case "webhook-dispatcher":
 		return lambda.NewHandler(dispatch.Stream(dispatch.New(d))), true
 	case "webhook-retry":
 		return lambda.NewHandler(dispatch.Retries(dispatch.New(d))), true
-	case "redeliver-webhook-event": // its main sets the retry queue (in process here)
-		d.WebhookRetries = dispatch.RetryQueue(d)
 	case "unmatched-route":
-		return lambda.NewHandler(lambdarun.HTTP(router.Unmatched(surface.All()...))), true
+		return lambda.NewHandler(lambdarun.HTTP(httpx.Unmatched(surface.All()...))), true
 	}
-	for _, rt := range surface.All() {
-		if rt.Name == name {
-			return lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt))), true
+	// Its own route, built as its function builds it (the redelivery's
+	// with the retry queue, in process here).
+	for _, e := range devdata.Endpoints(d, dispatch.RetryQueue(d)) {
+		if e.Name == name {
+			return lambda.NewHandler(lambdarun.HTTP(httpx.Mux(e))), true
 		}
 	}
 	return nil, false

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/testkit"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/partner-identity/api/client"
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/testkit"
 )
 

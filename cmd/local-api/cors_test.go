@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambda/app"
 )
 
 // TestPreflightFromAnAllowedOrigin: a browser's preflight for the widget's

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/partner-identity/api/shared/httpx"
-	"github.com/partner-identity/api/shared/kycproviders"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/webhooksig"
-	"github.com/partner-identity/api/shared/wire"
+	"github.com/partner-identity/api/shared/adapters/kycproviders"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/wire"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 // Where the local runner serves the stand-in provider; the development
@@ -35,9 +35,9 @@ type devDecision struct{ ID, Label, Status string }
 
 // devDecisions are the results the page's buttons post, by button id.
 var devDecisions = []devDecision{
-	{"approve", "Approve", store.KYCApproved},
-	{"reject", "Reject", store.KYCRejected},
-	{"resubmit", "Ask for resubmission", store.KYCActionRequired},
+	{"approve", "Approve", domain.KYCApproved},
+	{"reject", "Reject", domain.KYCRejected},
+	{"resubmit", "Ask for resubmission", domain.KYCActionRequired},
 }
 
 // devProvider stands in for the hosted KYC provider in the local runner. Its
@@ -51,7 +51,7 @@ var devDecisions = []devDecision{
 // token of the page that showed it (an HMAC of the session id under a key
 // of this process: another site's page cannot post one). It is never
 // deployed.
-func devProvider(s store.KYCSessions, now func() time.Time, providers func(context.Context) (*kycproviders.Config, error), apiURL func() string) http.Handler {
+func devProvider(s domain.KYCSessions, now func() time.Time, providers func(context.Context) (*kycproviders.Config, error), apiURL func() string) http.Handler {
 	var formKey [32]byte
 	_, _ = rand.Read(formKey[:])
 	token := func(sessionID string) string {
@@ -125,7 +125,7 @@ func postHostedCallback(ctx context.Context, providers func(context.Context) (*k
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	webhooksig.SetHeaders(req.Header, []webhooksig.Key{cfg.Hosted.Key}, callbackID(), body, at)
+	signature.SetHeaders(req.Header, []signature.Key{cfg.Hosted.Key}, callbackID(), body, at)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err

@@ -4,24 +4,24 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/partner-identity/api/shared/app"
 	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/lambda/app"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/domain"
 )
 
 func TestDevProviderShowsTheSession(t *testing.T) {
 	mem := memstore.New()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	_, _ = mem.CreateUser(context.Background(), store.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, store.Guard{PartnerID: "p", ExternalUserID: "e"}, store.OutboxEvent{ID: "e1"})
-	sess := store.KYCSession{ID: "abc", UserID: "u1", PartnerID: "p", Country: "MX", Status: store.KYCPending, ExpiresAt: now.Add(time.Hour)}
-	if _, err := mem.OpenKYCSession(context.Background(), sess, now, store.OutboxEvent{ID: "e2"}); err != nil {
+	_, _ = mem.CreateUser(context.Background(), domain.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, domain.Guard{PartnerID: "p", ExternalUserID: "e"}, domain.OutboxEvent{ID: "e1"})
+	sess := domain.KYCSession{ID: "abc", UserID: "u1", PartnerID: "p", Country: "MX", Status: domain.KYCPending, ExpiresAt: now.Add(time.Hour)}
+	if _, err := mem.OpenKYCSession(context.Background(), sess, now, domain.OutboxEvent{ID: "e2"}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -60,9 +60,9 @@ func TestDevProviderDecidesOnlyItsOwnForms(t *testing.T) {
 	}
 	mem := deps.Store.(*memstore.Store)
 	now := time.Now().UTC()
-	_, _ = mem.CreateUser(context.Background(), store.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, store.Guard{PartnerID: "p", ExternalUserID: "e"}, store.OutboxEvent{ID: "e1"})
-	sess := store.KYCSession{ID: "0123456789abcdef0123456789abcdef", UserID: "u1", PartnerID: "p", Country: "MX", Status: store.KYCPending, ExpiresAt: now.Add(time.Hour)}
-	if _, err := mem.OpenKYCSession(context.Background(), sess, now, store.OutboxEvent{ID: "e2"}); err != nil {
+	_, _ = mem.CreateUser(context.Background(), domain.User{ID: "u1", PartnerID: "p", Type: "INDIVIDUAL"}, domain.Guard{PartnerID: "p", ExternalUserID: "e"}, domain.OutboxEvent{ID: "e1"})
+	sess := domain.KYCSession{ID: "0123456789abcdef0123456789abcdef", UserID: "u1", PartnerID: "p", Country: "MX", Status: domain.KYCPending, ExpiresAt: now.Add(time.Hour)}
+	if _, err := mem.OpenKYCSession(context.Background(), sess, now, domain.OutboxEvent{ID: "e2"}); err != nil {
 		t.Fatal(err)
 	}
 	h := handler(deps, []string{"*"}, func() string { return api.URL })

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/partner-identity/api/shared/httpx"
-	"github.com/partner-identity/api/shared/partners"
-	"github.com/partner-identity/api/shared/webhooksig"
-	"github.com/partner-identity/api/shared/wire"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/wire"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 // Where the local runner receives the development partner's webhooks when
@@ -40,7 +39,7 @@ type received struct {
 // signature with the development partner's secrets, answers 204, and
 // lists the newest deliveries (GET) by id and type, never their data. It
 // is never deployed.
-func devReceiver(secrets func(context.Context) (partners.WebhookSecrets, error), now func() time.Time) http.Handler {
+func devReceiver(secrets func(context.Context) (signature.Secrets, error), now func() time.Time) http.Handler {
 	var mu sync.Mutex
 	var got []received
 	mux := http.NewServeMux()
@@ -50,10 +49,10 @@ func devReceiver(secrets func(context.Context) (partners.WebhookSecrets, error),
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		rec := received{ID: r.Header.Get(webhooksig.HeaderID), Timestamp: r.Header.Get(webhooksig.HeaderTimestamp), ReceivedAt: wire.Time(now())}
+		rec := received{ID: r.Header.Get(signature.HeaderID), Timestamp: r.Header.Get(signature.HeaderTimestamp), ReceivedAt: wire.Time(now())}
 		if s, err := secrets(r.Context()); err == nil {
 			for _, key := range s[devdata.PartnerID] {
-				if webhooksig.Verify(key, r.Header, body, now()) == nil {
+				if signature.Verify(key, r.Header, body, now()) == nil {
 					rec.Verified = true
 					break
 				}

@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partner-identity/api/shared/partners"
-	"github.com/partner-identity/api/shared/webhooksig"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 // TestDevReceiverVerifiesEachDelivery: the stand-in receiver marks a
@@ -19,15 +18,15 @@ import (
 // with another secret, or with its body changed, not.
 func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
 	now := time.Now()
-	secrets, err := partners.ParseWebhookSecrets([]byte(devdata.WebhookSecretsJSON))
+	secrets, err := signature.ParseSecrets([]byte(devdata.WebhookSecretsJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := devReceiver(func(context.Context) (partners.WebhookSecrets, error) { return secrets, nil }, func() time.Time { return now })
-	other := webhooksig.MustSecret("whsec_" + strings.Repeat("QUFB", 8))
-	post := func(key webhooksig.Key, id, signed, sent string) {
+	h := devReceiver(func(context.Context) (signature.Secrets, error) { return secrets, nil }, func() time.Time { return now })
+	other := signature.MustSecret("whsec_" + strings.Repeat("QUFB", 8))
+	post := func(key signature.Key, id, signed, sent string) {
 		req := httptest.NewRequest(http.MethodPost, devHooksPath, strings.NewReader(sent))
-		webhooksig.SetHeaders(req.Header, []webhooksig.Key{key}, id, []byte(signed), now)
+		signature.SetHeaders(req.Header, []signature.Key{key}, id, []byte(signed), now)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusNoContent {

@@ -18,16 +18,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/httpx"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/logsafe"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/store/memstore"
-	"github.com/partner-identity/api/shared/surface"
-	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/webhooks/delivery"
 )
 
 func main() {
@@ -147,7 +146,7 @@ func fail(why string) {
 // path with "//", "." or ".." gets the dialect's 404 as in AWS (an outer
 // ServeMux would redirect it to its clean form first).
 func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Handler {
-	api := httpx.CORS(corsOrigins, router.Mux(deps, surface.All()...))
+	api := httpx.CORS(corsOrigins, devdata.Mux(deps, dispatch.RetryQueue(deps)))
 	local := http.NewServeMux()
 	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders, apiURL)
 	local.Handle(devProviderPattern, stand)
@@ -162,7 +161,7 @@ func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Ha
 		}
 		api.ServeHTTP(w, r)
 	})
-	return http.TimeoutHandler(h, router.Timeout, "")
+	return http.TimeoutHandler(h, httpx.Timeout, "")
 }
 
 // standIn tells whether path is one of the stand-ins' (the provider page
@@ -188,13 +187,13 @@ func baseURL(addr net.Addr) string {
 // second the new outbox events get their first attempt, as the stream
 // dispatcher makes it in AWS (an event the store failed to record is tried
 // again on the next tick); the retries follow through the in-process queue.
-func deliverOutbox(ctx context.Context, d *webhooks.Dispatcher, mem *memstore.Store) {
+func deliverOutbox(ctx context.Context, d *delivery.Dispatcher, mem *memstore.Store) {
 	seen := 0
-	var pending []store.OutboxEvent
+	var pending []domain.OutboxEvent
 	every(ctx, time.Second, func() {
 		fresh := mem.OutboxSince(seen)
 		seen += len(fresh)
-		var again []store.OutboxEvent
+		var again []domain.OutboxEvent
 		for _, ev := range append(pending, fresh...) {
 			if err := d.Deliver(ctx, ev.Key()); err != nil {
 				slog.Error("webhook dispatch (local stream): tried again in a second", "eventId", ev.ID, "error", logsafe.Code(err))

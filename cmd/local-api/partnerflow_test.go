@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,26 +17,26 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/client"
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/lambda/app"
 )
 
-// delivery is one webhook POST the partner's server received.
-type delivery struct {
+// hook is one webhook POST the partner's server received.
+type hook struct {
 	header http.Header
 	body   []byte
 }
 
 type webhookReceiver struct {
 	mu   sync.Mutex
-	got  []delivery
+	got  []hook
 	seen chan struct{}
 }
 
 func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
-	r.got = append(r.got, delivery{req.Header.Clone(), body})
+	r.got = append(r.got, hook{req.Header.Clone(), body})
 	r.mu.Unlock()
 	select {
 	case r.seen <- struct{}{}:
@@ -46,12 +46,12 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // waitFor returns the deliveries once n have come, or fails after a while.
-func (r *webhookReceiver) waitFor(t *testing.T, n int) []delivery {
+func (r *webhookReceiver) waitFor(t *testing.T, n int) []hook {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		r.mu.Lock()
-		got := append([]delivery(nil), r.got...)
+		got := append([]hook(nil), r.got...)
 		r.mu.Unlock()
 		if len(got) >= n {
 			return got
@@ -248,7 +248,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	for _, d := range deliveries {
 		ev, err := client.VerifyWebhook(devdata.WebhookSecret, d.header, d.body, time.Now())
 		if err != nil {
-			t.Fatalf("a delivery does not verify: %v\n%v\n%s", err, d.header, d.body)
+			t.Fatalf("a hook does not verify: %v\n%v\n%s", err, d.header, d.body)
 		}
 		byType[ev.Type] = ev
 	}
@@ -273,7 +273,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	// The partner's events API, through make run's dispatcher and in-process
 	// retry queue: every event listed delivered, newest first; a test event
 	// delivered signed; a redelivery of user.created with its id, scrubbed.
-	// A delivery is recorded once the receiver has answered: the listing
+	// A hook is recorded once the receiver has answered: the listing
 	// is read until it shows every attempt.
 	var listed []client.WebhookEventSummary
 	for stop := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -306,7 +306,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	hooked := receiver.waitFor(t, len(deliveries)+1)
 	testEv, err := client.VerifyWebhook(devdata.WebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now())
 	if err != nil || testEv.Type != client.WebhookTest || testEv.Id != test.JSON202.Data.Id {
-		t.Fatalf("test event delivery %+v (%v), want %s", testEv, err, test.JSON202.Data.Id)
+		t.Fatalf("test event hook %+v (%v), want %s", testEv, err, test.JSON202.Data.Id)
 	}
 	again, err := partner.RedeliverWebhookEventWithResponse(ctx, byType[client.UserCreated].Id)
 	if err != nil {
@@ -342,13 +342,13 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		}
 	}
 	if deletedEv == nil {
-		t.Fatal("no user.deleted delivery")
+		t.Fatal("no user.deleted hook")
 	}
 	if data, err := deletedEv.Data.AsUserDeletedData(); err != nil || data.UserId != user.UserId.String() {
 		t.Fatalf("user.deleted data %+v (%v)", data, err)
 	}
 
-	// Forgeries of a real delivery are refused.
+	// Forgeries of a real hook are refused.
 	sample := deliveries[0]
 	forged := func(name string, secret string, edit func(h http.Header, body []byte) []byte, want error) {
 		t.Helper()
@@ -368,7 +368,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		h.Set("Webhook-Timestamp", strconv.FormatInt(ts-3600, 10))
 		return b
 	}, client.ErrWebhookTimestamp)
-	// The id is signed (Standard Webhooks): a delivery replayed under another id fails.
+	// The id is signed (Standard Webhooks): a hook replayed under another id fails.
 	forged("another event's id", devdata.WebhookSecret, func(h http.Header, b []byte) []byte {
 		h.Set("Webhook-Id", "evt_00000000000000000000000000000000")
 		return b

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partner-identity/api/shared/app"
+	"github.com/partner-identity/api/shared/lambda/app"
 )
 
 // TestUncleanPathsGetTheDialects404: the local API answers a path with

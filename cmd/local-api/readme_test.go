@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/testkit"
 )
 

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/lambda/app"
 )
 
 // TestEditedRegistryFileTakesEffectWithinASecond: make run -partners FILE

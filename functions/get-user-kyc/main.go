@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/surface/partnerv2"
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
 )
 
-func main() {
-	deps := app.MustFromEnv()
-	lambdarun.Serve(deps, partnerv2.GetUserKYCRoute)
-}
+func main() { partnerapi.Main(partnerv2.GetUserKYCRoute) }

@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/surface/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/lambda/callbackapi"
 )
 
-func main() {
-	deps := app.MustFromEnv()
-	lambdarun.Serve(deps, kyccallbacks.SumsubRoute)
-}
+func main() { callbackapi.Main(kyccallbacks.SumsubRoute) }

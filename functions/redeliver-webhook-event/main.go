@@ -1,17 +1,12 @@
 // Command redeliver-webhook-event is the Lambda function of
 // partnerv2.RedeliverWebhookEventRoute: it queues redeliveries on the
-// webhook retry queue.
+// webhook retry queue (the one Partner v2 function that links SQS).
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/surface/partnerv2"
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
 )
 
-func main() {
-	deps := app.MustFromEnv()
-	deps.WebhookRetries = dispatch.RetryQueue(deps)
-	lambdarun.Serve(deps, partnerv2.RedeliverWebhookEventRoute)
-}
+func main() { partnerapi.MainWith(partnerv2.RedeliverWebhookEventRoute, dispatch.RetryQueue) }

@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/surface/federatedids"
+	"github.com/partner-identity/api/shared/http/federatedids"
+	"github.com/partner-identity/api/shared/lambda/federatedapi"
 )
 
-func main() {
-	deps := app.MustFromEnv()
-	lambdarun.Serve(deps, federatedids.SetIdentityRoute)
-}
+func main() { federatedapi.Main(federatedids.SetIdentityRoute) }

@@ -4,13 +4,13 @@
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
 )
 
 func main() {
 	app.SetupLogging()
-	lambdarun.Start(router.Unmatched(surface.All()...))
+	lambdarun.Start(httpx.Unmatched(surface.All()...))
 }

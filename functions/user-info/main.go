@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/surface/userv2"
+	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/lambda/userapi"
 )
 
-func main() {
-	deps := app.MustFromEnv()
-	lambdarun.Serve(deps, userv2.UserInfoRoute)
-}
+func main() { userapi.Main(userv2.UserInfoRoute) }

@@ -3,14 +3,6 @@
 // the retry queue (functions/webhook-retry).
 package main
 
-import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-)
+import "github.com/partner-identity/api/shared/lambda/dispatch"
 
-func main() {
-	deps := app.MustFromEnv()
-	deps.Prefetch(dispatch.Needs)
-	lambdarun.StartFunc(dispatch.Stream(dispatch.New(deps)))
-}
+func main() { dispatch.MainStream() }

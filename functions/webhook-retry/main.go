@@ -1,16 +1,8 @@
-// Command webhook-retry consumes the webhook retry queue: the scheduled
-// retries of events whose delivery failed, and the redeliveries partners
-// ask for.
+// Command webhook-retry consumes the webhook retry queue and the slow
+// lane: the scheduled retries of events whose delivery failed, the
+// attempts at slow endpoints, and the redeliveries partners ask for.
 package main
 
-import (
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-)
+import "github.com/partner-identity/api/shared/lambda/dispatch"
 
-func main() {
-	deps := app.MustFromEnv()
-	deps.Prefetch(dispatch.Needs)
-	lambdarun.StartFunc(dispatch.Retries(dispatch.New(deps)))
-}
+func main() { dispatch.MainRetries() }

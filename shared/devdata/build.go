@@ -2,18 +2,30 @@ package devdata
 
 import (
 	"context"
+	"net/http"
+
 	"errors"
+	"github.com/partner-identity/api/shared/http/federatedids"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/lambda/callbackapi"
+	"github.com/partner-identity/api/shared/lambda/federatedapi"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
+	"github.com/partner-identity/api/shared/lambda/userapi"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/kycproviders"
-	"github.com/partner-identity/api/shared/logsafe"
-	"github.com/partner-identity/api/shared/partners"
-	"github.com/partner-identity/api/shared/servicekeys"
-	"github.com/partner-identity/api/shared/store/memstore"
-	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/adapters/kycproviders"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/servicekeys"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
 // Local is what a local runner adds to app.Config.
@@ -51,8 +63,8 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 		// Parsed on first use, as a secret would be fetched: deriving a
 		// key computes the Ed25519 base point tables (about 1.4 ms).
 		ServiceKeys: sync.OnceValues(func() (*servicekeys.Keys, error) { return servicekeys.Parse([]byte(ServiceKeysJSON)) }),
-		WebhookSecrets: sync.OnceValues(func() (partners.WebhookSecrets, error) {
-			return partners.ParseWebhookSecrets([]byte(WebhookSecretsJSON))
+		WebhookSecrets: sync.OnceValues(func() (signature.Secrets, error) {
+			return signature.ParseSecrets([]byte(WebhookSecretsJSON))
 		}),
 		KYCProviders:     sync.OnceValues(func() (*kycproviders.Config, error) { return kycproviders.Parse([]byte(KYCProvidersJSON)) }),
 		TokenMaxLifetime: TokenLifetime,
@@ -60,17 +72,15 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 	if l.Memory && cfg.TableName == "" {
 		cfg.Defaults.Store = memstore.New()
 	}
-	d, err := app.Build(ctx, cfg)
-	if err != nil {
-		return nil, err
+	q := &app.Queues{}
+	if cfg.WebhookRetryQueueURL == "" {
+		q.Retries = &Queue{RetryAfter: 5 * time.Second}
 	}
-	if d.WebhookRetryQueueURL == "" {
-		d.WebhookRetries = &Queue{RetryAfter: 5 * time.Second}
+	if cfg.WebhookSlowQueueURL == "" {
+		q.SlowLane = &Queue{RetryAfter: 5 * time.Second}
 	}
-	if d.WebhookSlowQueueURL == "" {
-		d.WebhookSlowLane = &Queue{RetryAfter: 5 * time.Second}
-	}
-	return d, nil
+	cfg.Defaults.Queues = q
+	return app.Build(ctx, cfg)
 }
 
 var errKeyFormat = errors.New("must be 20-128 characters of A-Z a-z 0-9 _ -")
@@ -79,25 +89,25 @@ var errKeyFormat = errors.New("must be 20-128 characters of A-Z a-z 0-9 _ -")
 // is handed to the dispatcher after its delay, on a timer; a message it
 // fails is handed again after RetryAfter (SQS's visibility timeout).
 type Queue struct {
-	handle     func(ctx context.Context, m webhookqueue.Retry) error
+	handle     func(ctx context.Context, m queue.Retry) error
 	RetryAfter time.Duration
 }
 
-var _ webhookqueue.InProcess = (*Queue)(nil)
+var _ queue.InProcess = (*Queue)(nil)
 
 // HandleWith makes h the queue's consumer (the dispatcher built over it).
-func (q *Queue) HandleWith(h func(ctx context.Context, m webhookqueue.Retry) error) {
+func (q *Queue) HandleWith(h func(ctx context.Context, m queue.Retry) error) {
 	if q.handle == nil {
 		q.handle = h
 	}
 }
 
-func (q *Queue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
+func (q *Queue) Enqueue(_ context.Context, m queue.Retry, delay time.Duration) error {
 	time.AfterFunc(max(delay, 0), func() { q.run(m) })
 	return nil
 }
 
-func (q *Queue) run(m webhookqueue.Retry) {
+func (q *Queue) run(m queue.Retry) {
 	if q.handle == nil {
 		return
 	}
@@ -108,3 +118,24 @@ func (q *Queue) run(m webhookqueue.Retry) {
 	slog.Error("webhook retry (local queue): handed again later", "eventId", m.EventID, "error", logsafe.Code(err))
 	_ = q.Enqueue(context.Background(), m, max(q.RetryAfter, time.Second))
 }
+
+// Endpoints are every route bound to its surface, each built over d as its
+// function builds it (retries takes the partners' redeliveries), for the
+// local runners and the tests, which serve them all on one mux.
+func Endpoints(d *app.Deps, retries queue.Queue) []httpx.Endpoint {
+	var out []httpx.Endpoint
+	out = bind(out, partnerv2.Routes, partnerapi.New(d, retries))
+	out = bind(out, userv2.Routes, userapi.New(d))
+	out = bind(out, federatedids.Routes, federatedapi.New(d))
+	return bind(out, kyccallbacks.Routes, callbackapi.New(d))
+}
+
+func bind[API any](out []httpx.Endpoint, rs []httpx.Route[API], api API) []httpx.Endpoint {
+	for _, rt := range rs {
+		out = append(out, rt.On(api))
+	}
+	return out
+}
+
+// Mux serves every route of Endpoints.
+func Mux(d *app.Deps, retries queue.Queue) http.Handler { return httpx.Mux(Endpoints(d, retries)...) }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/partner-identity/api/shared/partners"
+	"github.com/partner-identity/api/shared/domain/partners"
 )
 
 // The development partner that the local runner and local invokes use

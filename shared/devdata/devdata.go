@@ -12,11 +12,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/federation"
-	"github.com/partner-identity/api/shared/identifiers"
-	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/store"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/federation"
+	"github.com/partner-identity/api/shared/domain/identifiers"
+	"github.com/partner-identity/api/shared/domain/outbox"
+	"github.com/partner-identity/api/shared/lambda/app"
 )
 
 // The development user of events/: its userId, its externalUserId and the
@@ -42,9 +42,9 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	// An hour before the container's clock: the events' provider results
 	// (at the clock's time) are newer than the sessions they apply to.
 	now := d.Now().UTC().Add(-time.Hour)
-	u := store.User{ID: UserID, PartnerID: PartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
-		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: store.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
-	g := store.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
+	u := domain.User{ID: UserID, PartnerID: PartnerID, ExternalUserID: ExternalUserID, Type: "INDIVIDUAL",
+		Method: "EMAIL", Identifier: "money@capa.fi", KYCStatus: domain.KYCNotStarted, CreatedAt: now, UpdatedAt: now}
+	g := domain.Guard{PartnerID: u.PartnerID, ExternalUserID: u.ExternalUserID, UserID: u.ID, RequestHash: "seed", Response: []byte("{}"), CreatedAt: now}
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID}, now)); err != nil {
 		return err
 	}
@@ -62,11 +62,11 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	if err := federation.New(d.Store, d.Now).Set(ctx, u, p); err != nil {
 		return err
 	}
-	for _, sess := range []store.KYCSession{
-		{ID: HostedSessionID, Provider: store.ProviderHosted, TemplateID: "dev-mx"},
-		{ID: SumsubSessionID, Provider: store.ProviderSumsub, TemplateID: "basic-kyc-level"},
+	for _, sess := range []domain.KYCSession{
+		{ID: HostedSessionID, Provider: domain.ProviderHosted, TemplateID: "dev-mx"},
+		{ID: SumsubSessionID, Provider: domain.ProviderSumsub, TemplateID: "basic-kyc-level"},
 	} {
-		sess.UserID, sess.PartnerID, sess.Country, sess.Status = u.ID, u.PartnerID, "MX", store.KYCPending
+		sess.UserID, sess.PartnerID, sess.Country, sess.Status = u.ID, u.PartnerID, "MX", domain.KYCPending
 		sess.CreatedAt, sess.UpdatedAt, sess.ExpiresAt = now, now, now.Add(24*time.Hour).Truncate(time.Second)
 		sess.RetainUntil = sess.ExpiresAt.Add(30 * 24 * time.Hour)
 		ev := outbox.MustPersonal(outbox.KYCSessionCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID, "sessionId": sess.ID}, now)
@@ -78,5 +78,5 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	ev := outbox.Must(outbox.WebhookTest, u.PartnerID, map[string]string{"message": "development event"}, now)
 	ev.Payload = bytes.ReplaceAll(ev.Payload, []byte(ev.ID), []byte(EventID))
 	ev.ID = EventID
-	return d.Store.PutOutboxEvent(ctx, ev, store.Budget{})
+	return d.Store.PutOutboxEvent(ctx, ev, domain.Budget{})
 }

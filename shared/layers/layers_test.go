@@ -14,53 +14,61 @@ import (
 
 const module = "github.com/partner-identity/api/"
 
-// layerOf classifies every package of the module; a new package must be
-// given a layer here before the test passes.
+// The layers are folders: a package's layer is the folder it is in, never
+// a list to keep by hand. A new package lands in its layer by where it is
+// created.
+var layers = []struct{ prefix, name string }{
+	{"shared/kit/", "kit"},
+	{"shared/domain", "domain"}, // the domain root (records, store interfaces, errors) and its services
+	{"shared/webhooks/", "webhooks"},
+	{"shared/adapters/", "adapters"},
+	{"shared/http/", "http"},
+	{"shared/lambda/", "lambda"},
+	{"functions/", "function"},
+}
+
+// tooling may import anything: the development data, the tests' kit, the
+// system tests, this test, the local runners, the bench.
+var tooling = []string{"shared/devdata", "shared/testkit", "shared/systemtest", "shared/layers", "cmd/", "bench"}
+
+// layerOf is the layer of pkg, from its folder.
 func layerOf(pkg string) string {
-	switch {
-	case slices.Contains([]string{"shared/apierr", "shared/awsconfig", "shared/deadline", "shared/jsonmember", "shared/logsafe",
-		"shared/metrics", "shared/partners", "shared/phone", "shared/phone/internal/gen", "shared/secrets", "shared/servicekeys", "shared/store",
-		"shared/tokens", "shared/wire", "shared/webhooksig", "shared/kycproviders", "shared/sumsub", "shared/webhookqueue", "shared/webhookqueue/sqsqueue"}, pkg):
-		return "foundation"
-	case slices.Contains(domain, pkg):
-		return "domain"
-	case pkg == "shared/store/dynamostore" || pkg == "shared/store/memstore":
-		return "adapter"
-	case pkg == "shared/app":
-		return "composition"
-	case slices.Contains([]string{"shared/httpx", "shared/dialects", "shared/router", "shared/lambdarun"}, pkg):
-		return "transport"
-	case strings.HasPrefix(pkg, "shared/surface"):
-		return "surface"
-	case strings.HasPrefix(pkg, "shared/jobs/"):
-		return "job"
-	case strings.HasPrefix(pkg, "functions/"):
-		return "function"
-	case pkg == "client":
-		return "client" // the generated partner client: imports nothing of the module
-	case strings.HasPrefix(pkg, "shared/testkit") || pkg == "shared/store/storetest" || pkg == "shared/systemtest" ||
-		pkg == "shared/layers" || pkg == "shared/devdata" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "bench"):
-		return "tooling" // tests, tools and the local runner: free to import anything
+	for _, t := range tooling {
+		if strings.HasPrefix(pkg, t) {
+			return "tooling"
+		}
+	}
+	for _, l := range layers {
+		if pkg == strings.TrimSuffix(l.prefix, "/") || strings.HasPrefix(pkg, l.prefix) {
+			return l.name
+		}
 	}
 	return ""
 }
 
-// domain holds the rules and services.
-var domain = []string{"shared/users", "shared/kyc", "shared/identifiers", "shared/federation", "shared/tokenauth", "shared/webhookevents",
-	"shared/outbox", "shared/webhooks"}
-
-// mayImport lists the layers each layer may import.
+// mayImport lists the layers each layer may import: inward only. The
+// domain knows none of the outer rings; delivery knows the domain; the
+// adapters implement both; the HTTP side serves them; the Lambda side
+// composes everything; a function is wiring.
 var mayImport = map[string][]string{
-	"foundation":  {"foundation"},
-	"domain":      {"foundation", "domain"},
-	"adapter":     {"foundation"},
-	"composition": {"foundation", "adapter"},
-	"transport":   {"foundation", "composition", "transport"},
-	"surface":     {"foundation", "domain", "composition", "transport", "surface"},
-	"job":         {"foundation", "domain", "adapter", "composition"},
-	"function":    {"composition", "transport", "surface", "job"},
-	"client":      {},
+	"kit":      {"kit"},
+	"domain":   {"kit", "domain"},
+	"webhooks": {"kit", "domain", "webhooks"},
+	"adapters": {"kit", "domain", "webhooks", "adapters"},
+	"http":     {"kit", "domain", "webhooks", "adapters", "http"},
+	"lambda":   {"kit", "domain", "webhooks", "adapters", "http", "lambda"},
+	"function": {"http", "lambda"},
 }
+
+// wire are the imports the domain may not make, even indirectly: HTTP,
+// Lambda's types, the AWS SDK.
+var wire = []string{"net/http", "github.com/aws/aws-lambda-go", "github.com/aws/aws-sdk-go-v2", "github.com/awslabs/aws-lambda-go-api-proxy"}
+
+// lambdaTypes may be imported only by the Lambda side (and functions).
+var lambdaTypes = []string{"github.com/aws/aws-lambda-go", "github.com/awslabs/aws-lambda-go-api-proxy"}
+
+// surfaces are the HTTP side's one package per surface: none imports another.
+var surfaces = []string{"shared/http/partnerv2", "shared/http/userv2", "shared/http/federatedids", "shared/http/kyccallbacks"}
 
 type pkgInfo struct {
 	ImportPath string
@@ -105,33 +113,42 @@ func internal(paths []string) []string {
 	return out
 }
 
+// under tells whether import path p is one of prefixes or below one.
+func under(p string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(x string) bool { return p == x || strings.HasPrefix(p, x+"/") })
+}
+
 // violations lists what breaks the rules in pkgs.
 func violations(pkgs []pkgInfo) []string {
 	var bad []string
 	for _, p := range pkgs {
 		layer := layerOf(p.ImportPath)
-		if layer == "" {
-			bad = append(bad, p.ImportPath+": no layer (add it to layerOf)")
+		switch layer {
+		case "":
+			bad = append(bad, p.ImportPath+": in no layer's folder")
 			continue
-		}
-		if layer == "tooling" {
+		case "tooling":
 			continue
 		}
 		for _, imp := range internal(p.Imports) {
 			if to := layerOf(imp); !slices.Contains(mayImport[layer], to) {
 				bad = append(bad, fmt.Sprintf("%s (%s) imports %s (%s)", p.ImportPath, layer, imp, to))
 			}
-			if layer == "surface" && p.ImportPath != "shared/surface" && strings.HasPrefix(imp, "shared/surface") {
+			if slices.Contains(surfaces, p.ImportPath) && slices.Contains(surfaces, imp) {
 				bad = append(bad, fmt.Sprintf("%s imports another surface, %s", p.ImportPath, imp))
 			}
 		}
-		if layer == "domain" {
-			if slices.Contains(p.Imports, "net/http") && p.ImportPath != "shared/webhooks" {
-				bad = append(bad, p.ImportPath+" (domain) imports net/http")
+		if layer != "lambda" && layer != "function" {
+			for _, imp := range p.Imports {
+				if under(imp, lambdaTypes) {
+					bad = append(bad, fmt.Sprintf("%s (%s) imports Lambda's %s", p.ImportPath, layer, imp))
+				}
 			}
-			for _, dep := range internal(p.Deps) {
-				if l := layerOf(dep); l == "transport" || l == "composition" || l == "surface" {
-					bad = append(bad, fmt.Sprintf("%s (domain) depends on %s (%s)", p.ImportPath, dep, l))
+		}
+		if layer == "domain" {
+			for _, dep := range p.Deps {
+				if under(dep, wire) {
+					bad = append(bad, fmt.Sprintf("%s (domain) depends on %s", p.ImportPath, dep))
 				}
 			}
 		}
@@ -150,24 +167,29 @@ func TestImportRules(t *testing.T) {
 // passing TestImportRules means something.
 func TestTheRulesCatchABreach(t *testing.T) {
 	cases := map[string]pkgInfo{
-		"domain imports transport":    {ImportPath: "shared/users", Imports: []string{module + "shared/httpx"}},
-		"domain imports app":          {ImportPath: "shared/kyc", Imports: []string{module + "shared/app"}},
-		"domain imports net/http":     {ImportPath: "shared/identifiers", Imports: []string{"net/http"}},
-		"domain reaches a surface":    {ImportPath: "shared/federation", Deps: []string{module + "shared/surface/userv2"}},
-		"foundation imports domain":   {ImportPath: "shared/apierr", Imports: []string{module + "shared/users"}},
-		"app imports a surface":       {ImportPath: "shared/app", Imports: []string{module + "shared/surface/partnerv2"}},
-		"router imports a surface":    {ImportPath: "shared/router", Imports: []string{module + "shared/surface/userv2"}},
-		"surface imports a surface":   {ImportPath: "shared/surface/userv2", Imports: []string{module + "shared/surface/partnerv2"}},
-		"an unclassified package":     {ImportPath: "shared/newthing"},
-		"a function imports a mock":   {ImportPath: "functions/get-user", Imports: []string{module + "shared/store/memstore"}},
-		"an adapter imports a domain": {ImportPath: "shared/store/memstore", Imports: []string{module + "shared/outbox"}},
+		"domain imports the HTTP side":     {ImportPath: "shared/domain/users", Imports: []string{module + "shared/http/httpx"}},
+		"domain imports the Lambda side":   {ImportPath: "shared/domain/kyc", Imports: []string{module + "shared/lambda/app"}},
+		"domain imports an adapter":        {ImportPath: "shared/domain/kyc", Imports: []string{module + "shared/adapters/sumsub"}},
+		"domain imports net/http":          {ImportPath: "shared/domain/identifiers", Imports: []string{"net/http"}, Deps: []string{"net/http"}},
+		"domain reaches HTTP":              {ImportPath: "shared/domain/federation", Deps: []string{"net/http"}},
+		"domain has a Lambda type":         {ImportPath: "shared/domain", Imports: []string{"github.com/aws/aws-lambda-go/events"}},
+		"the domain root imports delivery": {ImportPath: "shared/domain", Imports: []string{module + "shared/webhooks/queue"}},
+		"kit imports the domain":           {ImportPath: "shared/kit/wire", Imports: []string{module + "shared/domain"}},
+		"delivery imports an adapter":      {ImportPath: "shared/webhooks/delivery", Imports: []string{module + "shared/adapters/dynamostore"}},
+		"an adapter imports HTTP":          {ImportPath: "shared/adapters/sumsub", Imports: []string{module + "shared/http/apierr"}},
+		"HTTP imports the Lambda side":     {ImportPath: "shared/http/partnerv2", Imports: []string{module + "shared/lambda/app"}},
+		"HTTP has a Lambda type":           {ImportPath: "shared/http/httpx", Imports: []string{"github.com/aws/aws-lambda-go/events"}},
+		"a surface imports a surface":      {ImportPath: "shared/http/userv2", Imports: []string{module + "shared/http/partnerv2"}},
+		"a package in no layer":            {ImportPath: "shared/newthing"},
+		"a function imports a mock":        {ImportPath: "functions/get-user", Imports: []string{module + "shared/adapters/memstore"}},
+		"a function imports devdata":       {ImportPath: "functions/get-user", Imports: []string{module + "shared/devdata"}},
 	}
 	for name, p := range cases {
 		if len(violations([]pkgInfo{p})) == 0 {
 			t.Errorf("%s: not caught", name)
 		}
 	}
-	if v := violations([]pkgInfo{{ImportPath: "shared/webhooks", Imports: []string{"net/http"}}}); len(v) != 0 {
+	if v := violations([]pkgInfo{{ImportPath: "shared/webhooks/delivery", Imports: []string{"net/http"}}}); len(v) != 0 {
 		t.Errorf("the webhook sender's net/http is allowed: %v", v)
 	}
 }
@@ -176,8 +198,7 @@ func TestTheRulesCatchABreach(t *testing.T) {
 // partner, keys and data, the in-memory store, the in-process queues, the
 // test kit. None may be linked into a function binary.
 func devOnly(pkg string) bool {
-	return pkg == "shared/devdata" || pkg == "shared/store/memstore" || pkg == "shared/store/storetest" ||
-		strings.HasPrefix(pkg, "shared/testkit") || pkg == "shared/systemtest" || strings.HasPrefix(pkg, "cmd/") || strings.HasPrefix(pkg, "bench")
+	return pkg == "shared/adapters/memstore" || pkg == "shared/adapters/storetest" || layerOf(pkg) == "tooling"
 }
 
 // TestNoFunctionLinksDevelopmentCode: every function's dependencies (go
@@ -201,9 +222,31 @@ func TestNoFunctionLinksDevelopmentCode(t *testing.T) {
 	if functions != 21 {
 		t.Errorf("%d functions", functions)
 	}
-	// The check catches one that does.
-	bad := pkgInfo{ImportPath: "functions/x", Deps: []string{module + "shared/app", module + "shared/devdata"}}
-	if !devOnly(internal(bad.Deps)[1]) {
-		t.Error("devdata is not development code")
+	for _, dev := range []string{"shared/devdata", "shared/adapters/memstore", "shared/testkit/fixture"} {
+		if !devOnly(dev) {
+			t.Errorf("%s is not development code", dev)
+		}
+	}
+}
+
+// TestClientIsAModuleOfItsOwn: a partner importing client/ gets its module
+// graph only: none of the server's modules (AWS, Lambda, the server
+// itself), and a go line no newer than the client needs.
+func TestClientIsAModuleOfItsOwn(t *testing.T) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Path}} {{.GoVersion}}", "all")
+	cmd.Dir = testkit.Root() + "/client"
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -m all in client/: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if main := strings.Fields(lines[0]); main[0] != module+"client" || main[1] != "1.24" {
+		t.Fatalf("client/ is %q, want its own module at go 1.24", lines[0])
+	}
+	for _, l := range lines[1:] {
+		if p := strings.Fields(l)[0]; strings.HasPrefix(p, strings.TrimSuffix(module, "/")) ||
+			strings.HasPrefix(p, "github.com/aws/") || strings.HasPrefix(p, "github.com/awslabs/") {
+			t.Errorf("the client's graph holds %s", p)
+		}
 	}
 }

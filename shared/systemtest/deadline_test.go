@@ -3,6 +3,7 @@ package systemtest_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,17 +14,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/lambdarun"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/sumsub"
-	"github.com/partner-identity/api/shared/surface"
-	"github.com/partner-identity/api/shared/surface/partnerv2"
+	"github.com/partner-identity/api/shared/adapters/sumsub"
+	"github.com/partner-identity/api/shared/domain/tokens"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
-	"github.com/partner-identity/api/shared/tokens"
 )
 
 func httpEvent(method, path, query string, headers map[string]string, body string) []byte {
@@ -92,12 +93,13 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"create-verification-link (Sumsub)": httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"DE"}`),
 	}
 	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it
-	routes := surface.All()
-	routes = append(routes, partnerv2.CreateVerificationLinkRoute)
-	routes[len(routes)-1].Name += " (Sumsub)"
+	routes := devdata.Endpoints(d, nil)
+	sumsubLink := partnerv2.CreateVerificationLinkRoute.On(partnerapi.New(d, nil))
+	sumsubLink.Name += " (Sumsub)"
+	routes = append(routes, sumsubLink)
 	for _, rt := range routes {
 		t.Run(rt.Name, func(t *testing.T) {
-			h := lambda.NewHandler(lambdarun.HTTP(router.Mux(d, rt)))
+			h := lambda.NewHandler(lambdarun.HTTP(httpx.Mux(rt)))
 			ctx, cancel := context.WithTimeout(context.Background(), budget)
 			defer cancel()
 			out, err := h.Invoke(ctx, requests[rt.Name])
@@ -124,7 +126,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		defer cancel()
 		c := cleanup.New(d)
 		c.Reserve = 100 * time.Millisecond // its own page-taking reserve (5 s) would not start a page in this budget
-		_, err := c.Handle(ctx, nil)
+		_, err := cleanup.Handler(c)(ctx, nil)
 		if ctx.Err() != nil || err == nil {
 			t.Fatalf("cleanup: %v, deadline passed: %v", err, ctx.Err() != nil)
 		}

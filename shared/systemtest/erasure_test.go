@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -152,9 +152,9 @@ func TestFaultsInAMultiPageErasure(t *testing.T) {
 		id = r.JSON()["data"].(map[string]any)["userId"].(string)
 		s := dynamostore.New(w.db, w.table)
 		for i := 0; i < 34; i++ {
-			sess := store.KYCSession{ID: fmt.Sprintf("%s-%02d", id, i), UserID: id, PartnerID: "p_acme", Country: "MX", TemplateID: "t",
-				Status: store.KYCPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour), RetainUntil: now.Add(48 * time.Hour)}
-			ev := store.OutboxEvent{ID: fmt.Sprintf("evt_%s_%02d", strings.ReplaceAll(id, "-", ""), i), Type: "kyc.session_created", PartnerID: "p_acme",
+			sess := domain.KYCSession{ID: fmt.Sprintf("%s-%02d", id, i), UserID: id, PartnerID: "p_acme", Country: "MX", TemplateID: "t",
+				Status: domain.KYCPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour), RetainUntil: now.Add(48 * time.Hour)}
+			ev := domain.OutboxEvent{ID: fmt.Sprintf("evt_%s_%02d", strings.ReplaceAll(id, "-", ""), i), Type: "kyc.session_created", PartnerID: "p_acme",
 				UserID: id, Payload: []byte(`{"marker":"` + ext + `"}`), CreatedAt: now, RetainUntil: now.Add(time.Hour)}
 			if _, err := s.OpenKYCSession(context.Background(), sess, now, ev); err != nil {
 				t.Fatal(err)

@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
-	"github.com/partner-identity/api/shared/webhooks"
+	"github.com/partner-identity/api/shared/webhooks/delivery"
 )
 
 // state is what a request under test needs, made without faults.
@@ -372,7 +372,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 	var mu sync.Mutex
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		ids = append(ids, r.Header.Get(webhooks.HeaderID))
+		ids = append(ids, r.Header.Get(delivery.HeaderID))
 		mu.Unlock()
 	}))
 	defer hook.Close()

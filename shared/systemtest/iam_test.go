@@ -12,17 +12,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/sumsub"
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/adapters/sumsub"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/sam"
-	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
 // platformGrants are what Lambda does with every function's role, not its
@@ -274,8 +274,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			t.Fatalf("%d events, %v", len(evs), err)
 		}
 		// One event kept with its user, one not: the same calls.
-		withUser := slices.IndexFunc(evs, func(ev store.OutboxEvent) bool { return ev.UserID != "" })
-		alone := slices.IndexFunc(evs, func(ev store.OutboxEvent) bool { return ev.UserID == "" })
+		withUser := slices.IndexFunc(evs, func(ev domain.OutboxEvent) bool { return ev.UserID != "" })
+		alone := slices.IndexFunc(evs, func(ev domain.OutboxEvent) bool { return ev.UserID == "" })
 		if withUser < 0 || alone < 0 {
 			t.Fatalf("events %+v", evs)
 		}
@@ -305,10 +305,11 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			t.Fatalf("retry later: %v", err)
 		}
 		// An endpoint over the budget: to the slow lane.
-		d.Budget = 100 * time.Millisecond
+		tight := dispatch.Over(c.deps)
+		tight.Budget = 100 * time.Millisecond
 		slowHooks.Store(true)
 		defer slowHooks.Store(false)
-		if err := d.Deliver(context.Background(), evs[2].Key()); err != nil {
+		if err := dispatch.With(tight).Deliver(context.Background(), evs[2].Key()); err != nil {
 			t.Fatalf("to the slow lane: %v", err)
 		}
 	})
@@ -321,9 +322,9 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		failHooks.Store(true)
 		ev := evs[2]
 		// Not due yet: back to the queue; then the last attempt, failed: the dead-letter queue.
-		later := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now().Add(time.Hour)}
-		last := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: d.Attempts(), NotBefore: c.clock.Now()}
-		if failed := d.HandleRetries(context.Background(), []webhookqueue.Retry{later, last}); len(failed) != 0 {
+		later := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now().Add(time.Hour)}
+		last := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: d.Attempts(), NotBefore: c.clock.Now()}
+		if failed := d.HandleRetries(context.Background(), []queue.Retry{later, last}); len(failed) != 0 {
 			t.Fatalf("retries failed: %v", failed)
 		}
 		if st, err := c.deps.Store.OutboxStatus(context.Background(), ev.Key()); err != nil || !st.DeadLettered {
@@ -331,14 +332,14 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		}
 		// A failed attempt in the slow lane: its next one queued there.
 		ev = evs[3]
-		inSlowLane := webhookqueue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now(), Slow: true}
-		if failed := d.HandleRetries(context.Background(), []webhookqueue.Retry{inSlowLane}); len(failed) != 0 {
+		inSlowLane := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now(), Slow: true}
+		if failed := d.HandleRetries(context.Background(), []queue.Retry{inSlowLane}); len(failed) != 0 {
 			t.Fatalf("slow lane: %v", failed)
 		}
 	})
 	// unmatched-route is built without dependencies: it can call nothing.
 	rec := httptest.NewRecorder()
-	router.Unmatched(surface.All()...).ServeHTTP(rec, httptest.NewRequest("GET", "/api/partner/v2/nothing", nil))
+	httpx.Unmatched(surface.All()...).ServeHTTP(rec, httptest.NewRequest("GET", "/api/partner/v2/nothing", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("unmatched: %d", rec.Code)
 	}

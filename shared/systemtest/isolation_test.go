@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/partner-identity/api/shared/partners"
-	"github.com/partner-identity/api/shared/store/memstore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 )

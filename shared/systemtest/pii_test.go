@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -101,8 +101,9 @@ func TestPersonalDataMarkers(t *testing.T) {
 	if len(evs) < 6 {
 		t.Fatalf("%d events", len(evs))
 	}
-	d := dispatch.New(c.deps)
-	d.Schedule = []time.Duration{0, 0}
+	dd := dispatch.Over(c.deps)
+	dd.Schedule = []time.Duration{0, 0}
+	d := dispatch.With(dd)
 	for _, ev := range evs {
 		if err := d.Deliver(context.Background(), ev.Key()); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package systemtest_test
 import (
 	"context"
 	"fmt"
+	"github.com/partner-identity/api/shared/devdata"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -15,20 +16,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/partner-identity/api/shared/app"
-	"github.com/partner-identity/api/shared/jobs/cleanup"
-	"github.com/partner-identity/api/shared/jobs/dispatch"
-	"github.com/partner-identity/api/shared/outbox"
-	"github.com/partner-identity/api/shared/router"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/sumsub"
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/adapters/sumsub"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/outbox"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/testkit/sumsubtest"
-	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
@@ -97,10 +96,11 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	if err != nil {
 		t.Fatal(err)
 	}
+	var retries queue.Queue
 	if retryURL != "" {
-		d.WebhookRetries = dispatch.RetryQueue(d) // as functions/redeliver-webhook-event's main does
+		retries = dispatch.RetryQueue(d) // as functions/redeliver-webhook-event's main gives it
 	}
-	return &container{deps: d, api: apitest.New(t, router.Mux(d, surface.All()...)), calls: calls, clock: clk, db: w.db, table: w.table}
+	return &container{deps: d, api: apitest.New(t, devdata.Mux(d, retries)), calls: calls, clock: clk, db: w.db, table: w.table}
 }
 
 func newContainer(t *testing.T, registryJSON string) *container {
@@ -276,7 +276,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			cursor, _ = page["nextCursor"].(string)
 			eventID, _ = page["events"].([]any)[0].(map[string]any)["id"].(string)
 			beta := outbox.Must(outbox.UserDeleted, "p_beta", map[string]string{"userId": "b"}, c.clock.Now())
-			if err := c.deps.Store.PutOutboxEvent(context.Background(), beta, store.Budget{}); err != nil {
+			if err := c.deps.Store.PutOutboxEvent(context.Background(), beta, domain.Budget{}); err != nil {
 				t.Fatal(err)
 			}
 			betaEvent = beta.ID
@@ -308,7 +308,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	// fails again (and queues the next), a redelivery the partner asked
 	// for: one GetItem and one UpdateItem each, and one SendMessage for
 	// the next attempt.
-	retried := func(name string, m webhookqueue.Retry, fail bool, want calls) {
+	retried := func(name string, m queue.Retry, fail bool, want calls) {
 		t.Helper()
 		failing.Store(fail)
 		defer failing.Store(false)
@@ -326,20 +326,20 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			t.Errorf("%s: calls %v, want %v", name, got, want)
 		}
 	}
-	pending := func() store.OutboxEvent {
+	pending := func() domain.OutboxEvent {
 		ev := outbox.Must(outbox.WebhookTest, "p_acme", map[string]string{"message": "retry"}, c.clock.Now())
-		if err := c.deps.Store.PutOutboxEvent(context.Background(), ev, store.Budget{}); err != nil {
+		if err := c.deps.Store.PutOutboxEvent(context.Background(), ev, domain.Budget{}); err != nil {
 			t.Fatal(err)
 		}
 		return ev
 	}
 	first, second := pending(), pending()
 	now := c.clock.Now()
-	retried("a retry delivered", webhookqueue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, false,
+	retried("a retry delivered", queue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, false,
 		calls{"GetItem": 1, "UpdateItem": 1})
-	retried("a retry failed again", webhookqueue.Retry{EventID: second.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, true,
+	retried("a retry failed again", queue.Retry{EventID: second.ID, PartnerID: "p_acme", Attempt: 2, NotBefore: now}, true,
 		calls{"GetItem": 1, "UpdateItem": 1, "SendMessage": 1})
-	retried("a redelivery", webhookqueue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 0, NotBefore: now}, false,
+	retried("a redelivery", queue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 0, NotBefore: now}, false,
 		calls{"GetItem": 1, "UpdateItem": 1})
 
 	// The cleanup with nothing expired: one query per index shard.

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/partner-identity/api/shared/surface"
+	"github.com/partner-identity/api/shared/http/surface"
 	"github.com/partner-identity/api/shared/testkit/openapitest"
 )
 

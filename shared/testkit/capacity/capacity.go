@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
 )
 
 // Index is a global secondary index: its key attributes and the other

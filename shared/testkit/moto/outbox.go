@@ -7,16 +7,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/partner-identity/api/shared/store"
-	"github.com/partner-identity/api/shared/store/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/domain"
 )
 
 // OutboxEvents reads every outbox event of a test table (the items whose
 // keys dynamostore.OutboxKeyOf names an event, as the dispatcher finds
 // them in the stream), with what the tests read of them: a scan, which
 // the API never makes.
-func OutboxEvents(ctx context.Context, db *dynamodb.Client, table string) ([]store.OutboxEvent, error) {
-	var out []store.OutboxEvent
+func OutboxEvents(ctx context.Context, db *dynamodb.Client, table string) ([]domain.OutboxEvent, error) {
+	var out []domain.OutboxEvent
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -28,7 +28,7 @@ func OutboxEvents(ctx context.Context, db *dynamodb.Client, table string) ([]sto
 			if !ok {
 				continue
 			}
-			ev := store.OutboxEvent{ID: k.ID, UserID: k.UserID, Type: s(it, "eventType"), PartnerID: s(it, "partnerId")}
+			ev := domain.OutboxEvent{ID: k.ID, UserID: k.UserID, Type: s(it, "eventType"), PartnerID: s(it, "partnerId")}
 			if b, ok := it["payload"].(*types.AttributeValueMemberB); ok {
 				ev.Payload = b.Value
 			}

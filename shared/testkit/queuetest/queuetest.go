@@ -8,21 +8,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/partner-identity/api/shared/webhookqueue"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
-// Queue is a webhookqueue.Queue and webhookqueue.DeadLetters.
+// Queue is a queue.Queue and queue.DeadLetters.
 type Queue struct {
 	mu      sync.Mutex
 	err     error
-	retries []webhookqueue.Retry
+	retries []queue.Retry
 	delays  []time.Duration
-	dead    []webhookqueue.DeadLetter
+	dead    []queue.DeadLetter
 }
 
 var (
-	_ webhookqueue.Queue       = (*Queue)(nil)
-	_ webhookqueue.DeadLetters = (*Queue)(nil)
+	_ queue.Queue       = (*Queue)(nil)
+	_ queue.DeadLetters = (*Queue)(nil)
 )
 
 // Fail makes every Enqueue fail with err from now on (nil: succeed).
@@ -32,7 +32,7 @@ func (q *Queue) Fail(err error) {
 	q.mu.Unlock()
 }
 
-func (q *Queue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Duration) error {
+func (q *Queue) Enqueue(_ context.Context, m queue.Retry, delay time.Duration) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
@@ -42,7 +42,7 @@ func (q *Queue) Enqueue(_ context.Context, m webhookqueue.Retry, delay time.Dura
 	return nil
 }
 
-func (q *Queue) Send(_ context.Context, d webhookqueue.DeadLetter) error {
+func (q *Queue) Send(_ context.Context, d queue.DeadLetter) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.dead = append(q.dead, d)
@@ -50,7 +50,7 @@ func (q *Queue) Send(_ context.Context, d webhookqueue.DeadLetter) error {
 }
 
 // Retries are the retry messages kept (Take empties them).
-func (q *Queue) Retries() []webhookqueue.Retry {
+func (q *Queue) Retries() []queue.Retry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Clone(q.retries)
@@ -64,14 +64,14 @@ func (q *Queue) Delays() []time.Duration {
 }
 
 // Dead are the dead letters sent.
-func (q *Queue) Dead() []webhookqueue.DeadLetter {
+func (q *Queue) Dead() []queue.DeadLetter {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Clone(q.dead)
 }
 
 // Take returns the retry messages kept and forgets them.
-func (q *Queue) Take() []webhookqueue.Retry {
+func (q *Queue) Take() []queue.Retry {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	out := q.retries

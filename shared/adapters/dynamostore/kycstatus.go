@@ -1,0 +1,170 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+)
+
+// ChangeKYCStatus is one TransactWriteItems: the session's update,
+// conditioned on its status and statusAt as read (out of the pending index
+// with it); the user's update (its newest result's time, which must be
+// older than c.At; its kycStatus when the session is its latest,
+// conditioned on that; and its revision, which an erasure racing the event
+// written under the user must see); the event.
+func (s *Store) ChangeKYCStatus(ctx context.Context, c domain.KYCStatusChange, ev *domain.OutboxEvent) error {
+	sessCond := "userId = :uid AND #status = :from AND attribute_not_exists(#at)"
+	values := map[string]types.AttributeValue{
+		":uid": str(c.UserID), ":from": str(c.From), ":to": str(c.To), ":at": ts(c.At), ":now": ts(c.Now),
+	}
+	if !c.FromAt.IsZero() {
+		sessCond = "userId = :uid AND #status = :from AND #at = :fromAt"
+		values[":fromAt"] = ts(c.FromAt)
+	}
+	set := "SET #status = :to, #at = :at, updatedAt = :now"
+	names := map[string]string{"#status": "status", "#at": attrStatusAt, "#shard": attrPendingShard, "#exp": attrPendingExpiry}
+	if c.ApplicantID != "" {
+		set += ", #app = :app"
+		names["#app"], values[":app"] = attrApplicantID, str(c.ApplicantID)
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 key(kycSessionPK(c.SessionID), kycSessionSK),
+		UpdateExpression:                    aws.String(set + " REMOVE #shard, #exp"),
+		ConditionExpression:                 aws.String(sessCond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	userSet := "SET updatedAt = :now, #resultAt = :atNanos"
+	userCond := condLiveUser + " AND (attribute_not_exists(#resultAt) OR #resultAt < :atNanos)"
+	userValues := map[string]types.AttributeValue{":now": ts(c.Now), ":one": one, ":atNanos": nanos(c.At)}
+	if c.Latest {
+		userSet, userCond = userSet+", kycStatus = :to", userCond+" AND kycSessionId = :sid"
+		userValues[":to"], userValues[":sid"] = str(c.To), str(c.SessionID)
+	}
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 key(userPK(c.UserID), userProfileSK),
+		UpdateExpression:                    aws.String(userSet + " ADD " + attrRev + " :one"),
+		ConditionExpression:                 aws.String(userCond),
+		ExpressionAttributeNames:            map[string]string{"#resultAt": attrKYCResultAt},
+		ExpressionAttributeValues:           userValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}})
+	if ev != nil {
+		items = append(items, s.putEvent(*ev))
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:change_kyc_status_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	failedCond := func(i int) bool {
+		return i < len(failed) && aws.ToString(failed[i].Code) == "ConditionalCheckFailed"
+	}
+	switch {
+	case failedCond(0) && (failed[0].Item == nil || attrS(failed[0].Item, "userId") != c.UserID):
+		return domain.ErrNotFound
+	case failedCond(1) && noLiveUser(failed[1].Item):
+		return domain.ErrNotFound
+	case failedCond(0) || failedCond(1):
+		return domain.E(domain.Stale, domain.ReasonStaleSession)
+	}
+	return logsafe.Wrap("dynamodb:change_kyc_status_condition", errors.New("the event put's condition failed"))
+}
+
+// UserKYC is a consistent Query of the user's partition (its profile and
+// the references to its sessions, with their creation times) and one
+// BatchGetItem of the newest limit sessions.
+func (s *Store) UserKYC(ctx context.Context, userID string, limit int) (domain.User, []domain.KYCSession, error) {
+	var profile map[string]types.AttributeValue
+	var refs []domain.KYCSession // ID and CreatedAt only
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID))},
+		ConsistentRead:            aws.Bool(true),
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return domain.User{}, nil, err
+		}
+		for _, it := range out.Items {
+			switch sk := attrS(it, attrSK); {
+			case sk == userProfileSK:
+				profile = it
+			case strings.HasPrefix(sk, kycRefPrefix):
+				r := reader{item: it}
+				refs = append(refs, domain.KYCSession{ID: sk[len(kycRefPrefix):], CreatedAt: r.time("createdAt")})
+				if r.err != nil {
+					return domain.User{}, nil, r.err
+				}
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if noLiveUser(profile) {
+		return domain.User{}, nil, domain.ErrNotFound
+	}
+	u, err := userFrom(profile)
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	domain.NewestFirst(refs)
+	refs = refs[:min(limit, len(refs))]
+	sessions, err := s.batchGetSessions(ctx, refs)
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	domain.NewestFirst(sessions)
+	return u, sessions, nil
+}
+
+// batchGetSessions reads the sessions of refs (at most 100) consistently,
+// asking again for what DynamoDB left unprocessed. A session TTL deleted
+// before its reference is left out.
+func (s *Store) batchGetSessions(ctx context.Context, refs []domain.KYCSession) ([]domain.KYCSession, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	keys := make([]map[string]types.AttributeValue, len(refs))
+	for i, r := range refs {
+		keys[i] = key(kycSessionPK(r.ID), kycSessionSK)
+	}
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	var sessions []domain.KYCSession
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > s.conflictRetries {
+				return nil, logsafe.Wrap("dynamodb:batch_get_unprocessed", errors.New("keys left unprocessed"))
+			}
+			if err := sleepJitter(ctx, attempt-1); err != nil {
+				return nil, err
+			}
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range out.Responses[s.table] {
+			sess, err := sessionFrom(it)
+			if err != nil {
+				return nil, err
+			}
+			sessions = append(sessions, sess)
+		}
+		req = out.UnprocessedKeys
+	}
+	return sessions, nil
+}

@@ -1,0 +1,348 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+)
+
+// Attributes of an outbox event's delivery state.
+const (
+	attrDeliveryStatus = "deliveryStatus"
+	attrAttempts       = "attempts"
+	attrScheduled      = "scheduledAttempt"
+	attrLastAttemptAt  = "lastAttemptAt"
+	attrLastResponse   = "lastResponseStatus"
+	attrScrubbed       = "scrubbed"
+)
+
+// OutboxStatus reads the event and its delivery state (one consistent GetItem).
+func (s *Store) OutboxStatus(ctx context.Context, k domain.EventKey) (domain.OutboxState, error) {
+	item, err := s.get(ctx, outboxPK(k), outboxSK(k.ID))
+	if err != nil {
+		return domain.OutboxState{}, err
+	}
+	return outboxStateFrom(item)
+}
+
+func outboxStateFrom(item map[string]types.AttributeValue) (domain.OutboxState, error) {
+	r := reader{item: item}
+	st := domain.OutboxState{Event: domain.OutboxEvent{
+		ID: r.str("eventId", true), Type: r.str("eventType", true), PartnerID: r.str("partnerId", true), UserID: r.str("userId", false),
+	}}
+	if r.has("payload") {
+		st.Event.Payload = r.bytes("payload")
+	}
+	if r.has(attrScrubbed) {
+		st.Event.Scrubbed = r.bytes(attrScrubbed)
+	}
+	st.Event.CreatedAt = r.time("createdAt")
+	if n := attrN(item, attrTTL); n != "" {
+		if sec, err := strconv.ParseInt(n, 10, 64); err == nil {
+			st.Event.RetainUntil = time.Unix(sec, 0).UTC()
+		}
+	}
+	st.Status = r.str(attrDeliveryStatus, false)
+	switch {
+	case st.Status != "":
+	case r.has("deliveredAt"): // written before delivery statuses
+		st.Status = domain.OutboxDelivered
+	default:
+		st.Status = domain.OutboxPending
+	}
+	if r.has(attrLastAttemptAt) {
+		st.LastAttemptAt = r.time(attrLastAttemptAt)
+	}
+	st.Attempts, _ = strconv.Atoi(attrN(item, attrAttempts))
+	st.Scheduled, _ = strconv.Atoi(attrN(item, attrScheduled))
+	st.LastResponseStatus, _ = strconv.Atoi(attrN(item, attrLastResponse))
+	st.DeadLettered = r.has("deadLetteredAt")
+	return st, r.err
+}
+
+// RecordOutboxAttempt is one conditional UpdateItem.
+func (s *Store) RecordOutboxAttempt(ctx context.Context, k domain.EventKey, a domain.OutboxAttempt) error {
+	set := []string{"#st = :st", attrLastAttemptAt + " = :at"}
+	remove := []string{}
+	values := map[string]types.AttributeValue{":st": str(a.Status), ":at": ts(a.At), ":one": one}
+	cond := "attribute_exists(" + attrPK + ")"
+	if a.ResponseStatus != 0 {
+		set = append(set, attrLastResponse+" = :resp")
+		values[":resp"] = num(a.ResponseStatus)
+	} else {
+		remove = append(remove, attrLastResponse)
+	}
+	if a.Scheduled > 0 {
+		set = append(set, attrScheduled+" = :n")
+		values[":n"] = num(a.Scheduled)
+		cond += " AND (attribute_not_exists(" + attrScheduled + ") OR " + attrScheduled + " < :n)"
+	} else {
+		remove = append(remove, attrRedeliveryAt) // the redelivery queued is made
+	}
+	switch a.Status {
+	case domain.OutboxDelivered:
+		set = append(set, "deliveredAt = if_not_exists(deliveredAt, :at)")
+	case domain.OutboxFailed:
+		set = append(set, "failedAt = if_not_exists(failedAt, :at)")
+	}
+	if a.Status != domain.OutboxPending && a.Scrubbed != nil {
+		set = append(set, "payload = :scrubbed")
+		values[":scrubbed"] = &types.AttributeValueMemberB{Value: a.Scrubbed}
+		remove = append(remove, attrScrubbed)
+	}
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
+	update += " ADD " + attrAttempts + " :one"
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:                    aws.String(update),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#st": attrDeliveryStatus},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed) && failed.Item == nil:
+		return domain.ErrNotFound
+	case errors.As(err, &failed):
+		return domain.E(domain.Stale, domain.ReasonStaleAttempt)
+	}
+	return err
+}
+
+func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k domain.EventKey, now time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:          aws.String("SET deadLetteredAt = :now"),
+		ConditionExpression:       aws.String("attribute_exists(" + attrPK + ")"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": ts(now)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return domain.ErrNotFound
+	}
+	return err
+}
+
+// PutOutboxEvent is one conditional PutItem, or with a budget one
+// TransactWriteItems: the put and the budget's count.
+func (s *Store) PutOutboxEvent(ctx context.Context, ev domain.OutboxEvent, b domain.Budget) error {
+	if !b.Counted() {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName:           &s.table,
+			Item:                outboxItem(ev),
+			ConditionExpression: aws.String(condAbsent),
+		})
+		return err
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		s.putEvent(ev), s.spend(b, 1),
+	}}, "dynamodb:put_event_cancelled")
+	switch {
+	case err != nil || failed == nil:
+		return err
+	case conditionFailed(failed) == 1:
+		return domain.ErrLimited
+	}
+	return logsafe.Wrap("dynamodb:put_event_condition", errors.New("the event id is in use"))
+}
+
+// spend is the transaction action that counts n of b, only while its
+// count is under its limit (n = -1 gives one back).
+func (s *Store) spend(b domain.Budget, n int) types.TransactWriteItem {
+	u := &types.Update{
+		TableName:                &s.table,
+		Key:                      key(budgetPK(b.PartnerID, b.Name, b.Window.Unix()), budgetSK),
+		UpdateExpression:         aws.String("SET #ttl = :ttl ADD #n :n"),
+		ExpressionAttributeNames: map[string]string{"#n": attrCount, "#ttl": attrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": num(n), ":ttl": epoch(b.Until.Add(time.Hour)),
+		},
+	}
+	if n > 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#n) OR #n < :limit")
+		u.ExpressionAttributeValues[":limit"] = num(b.Limit)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// QueueRedelivery is one TransactWriteItems: the event's redelivery mark,
+// conditioned on none newer than since, and the budget's count.
+func (s *Store) QueueRedelivery(ctx context.Context, k domain.EventKey, at, since time.Time, b domain.Budget) error {
+	mark := types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &s.table,
+		Key:                                 key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:                    aws.String("SET #r = :at"),
+		ConditionExpression:                 aws.String("attribute_exists(" + attrPK + ") AND (attribute_not_exists(#r) OR #r <= :since)"),
+		ExpressionAttributeNames:            map[string]string{"#r": attrRedeliveryAt},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":at": nanos(at), ":since": nanos(since)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+	items := []types.TransactWriteItem{mark}
+	if b.Counted() {
+		items = append(items, s.spend(b, 1))
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:queue_redelivery_cancelled")
+	switch {
+	case err != nil || failed == nil:
+		return err
+	case conditionFailed(failed) == 0 && failed[0].Item == nil:
+		return domain.ErrNotFound
+	case conditionFailed(failed) == 0:
+		return domain.E(domain.Conflict, domain.ReasonRedeliveryQueued)
+	}
+	return domain.ErrLimited
+}
+
+// CancelRedelivery is two UpdateItems: the mark removed if it is still
+// at's, the unit given back.
+func (s *Store) CancelRedelivery(ctx context.Context, k domain.EventKey, at time.Time, b domain.Budget) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(outboxPK(k), outboxSK(k.ID)),
+		UpdateExpression:          aws.String("REMOVE #r"),
+		ConditionExpression:       aws.String("#r = :at"),
+		ExpressionAttributeNames:  map[string]string{"#r": attrRedeliveryAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": nanos(at)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return err
+	}
+	if !b.Counted() {
+		return nil
+	}
+	u := s.spend(b, -1).Update
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues})
+	return err
+}
+
+// ListOutboxEvents queries the partner's partition of the events index,
+// newest first, filtering by type and status: each query evaluates at
+// most the events still wanted, so a page never holds more than the
+// limit; at most maxListQueries queries a page.
+func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q domain.OutboxQuery) (domain.OutboxPage, error) {
+	values := map[string]types.AttributeValue{":p": str(partnerID)}
+	var filters []string
+	names := map[string]string{}
+	if q.Type != "" {
+		filters = append(filters, "eventType = :type")
+		values[":type"] = str(q.Type)
+	}
+	if q.Status != "" {
+		names["#st"] = attrDeliveryStatus
+		values[":st"] = str(q.Status)
+		filters = append(filters, "#st = :st")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexEventsByPartner),
+		KeyConditionExpression:    aws.String("partnerId = :p"),
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(false),
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	if len(names) > 0 {
+		in.ExpressionAttributeNames = names
+	}
+	if q.After != nil {
+		in.ExclusiveStartKey = eventsIndexKey(partnerID, *q.After)
+	}
+	var page domain.OutboxPage
+	for range maxListQueries {
+		in.Limit = aws.Int32(int32(q.Limit - len(page.Events)))
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return domain.OutboxPage{}, err
+		}
+		for _, item := range out.Items {
+			st, err := outboxStateFrom(item)
+			if err != nil {
+				return domain.OutboxPage{}, err
+			}
+			page.Events = append(page.Events, st)
+		}
+		page.Next = nil
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		r := reader{item: out.LastEvaluatedKey}
+		page.Next = &domain.EventKey{ID: r.str("eventId", true), UserID: userOfOutboxPK(r.str(attrPK, true))}
+		if r.err != nil {
+			return domain.OutboxPage{}, r.err
+		}
+		if len(page.Events) >= q.Limit {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return page, nil
+}
+
+// maxListQueries bounds the queries of one page of events.
+const maxListQueries = 4
+
+// FindOutboxEvent is one Query of the events index by its full key.
+func (s *Store) FindOutboxEvent(ctx context.Context, partnerID, eventID string) (domain.OutboxState, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexEventsByPartner),
+		KeyConditionExpression:    aws.String("partnerId = :p AND eventId = :id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(partnerID), ":id": str(eventID)},
+	})
+	if err != nil {
+		return domain.OutboxState{}, err
+	}
+	if len(out.Items) == 0 {
+		return domain.OutboxState{}, domain.ErrNotFound
+	}
+	return outboxStateFrom(out.Items[0])
+}
+
+// eventsIndexKey is the position of event k in partnerID's index partition.
+func eventsIndexKey(partnerID string, k domain.EventKey) map[string]types.AttributeValue {
+	m := key(outboxPK(k), outboxSK(k.ID))
+	m["partnerId"] = str(partnerID)
+	m["eventId"] = str(k.ID)
+	return m
+}
+
+func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
+
+// putEvent is the transaction action that writes an outbox event.
+func (s *Store) putEvent(ev domain.OutboxEvent) types.TransactWriteItem {
+	return s.putNew(outboxItem(ev))
+}
+
+func outboxItem(ev domain.OutboxEvent) map[string]types.AttributeValue {
+	item := newItem(outboxPK(ev.Key()), outboxSK(ev.ID), typeOutbox, "eventId", ev.ID, "eventType", ev.Type, "partnerId", ev.PartnerID,
+		attrDeliveryStatus, domain.OutboxPending)
+	if ev.UserID != "" {
+		item["userId"] = str(ev.UserID)
+	}
+	item["payload"] = &types.AttributeValueMemberB{Value: ev.Payload}
+	if ev.Scrubbed != nil {
+		item[attrScrubbed] = &types.AttributeValueMemberB{Value: ev.Scrubbed}
+	}
+	item["createdAt"] = ts(ev.CreatedAt)
+	if !ev.RetainUntil.IsZero() {
+		item[attrTTL] = epoch(ev.RetainUntil)
+	}
+	return item
+}

@@ -1,0 +1,317 @@
+// Package partners holds the partner registry (DESIGN.md section 6): who the
+// partners are, the SHA-256 digests of their API keys, their flow and their
+// per-country KYC templates, and API key authentication against it.
+package partners
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/jsonmember"
+)
+
+// Flows. Any other value is a partner that may call nothing (403
+// INVALID_PARTNER_FLOW everywhere): an operator's switch to suspend one.
+const (
+	FlowAPI    = "API"
+	FlowWidget = "WIDGET"
+)
+
+// Operation is what a route does, for the flow check.
+type Operation int
+
+const (
+	OpCreateUser Operation = iota
+	OpReadUser
+	OpOpenKYCSession
+	OpMintUserToken
+	// OpDeleteUser is a user's erasure, open to both flows: every partner
+	// must be able to honour a user's right to erasure.
+	OpDeleteUser
+	// OpUserSession is a call made for one of the partner's users with a
+	// user token or with the partner's key and User-Identifier: user info,
+	// link-identifier, the federated identities. A partner in neither flow
+	// (suspended) is refused it like every other operation.
+	OpUserSession
+	// OpWebhookEvents is the partner's events API: listing, redelivery, a
+	// test event. Open to both flows (both receive webhooks).
+	OpWebhookEvents
+)
+
+// KYCTemplate is a partner's KYC provider template for one country:
+// without a provider (or "hosted"), the hosted provider, whose link is
+// LinkURL with the session id; "sumsub", Sumsub, whose link Sumsub makes
+// for the level named TemplateID.
+type KYCTemplate struct {
+	Provider   string `json:"provider,omitempty"`
+	TemplateID string `json:"templateId"`
+	LinkURL    string `json:"linkUrl,omitempty"`
+}
+
+// ProviderName is the template's provider (domain.ProviderHosted or
+// domain.ProviderSumsub): the hosted provider when none is named.
+func (t KYCTemplate) ProviderName() string {
+	if t.Provider == "" {
+		return domain.ProviderHosted
+	}
+	return t.Provider
+}
+
+// Webhook is where a partner's events go. The secret that signs them is
+// not in the registry, which every function reads, but in the webhook
+// secrets (WebhookSecrets), which only the dispatcher reads.
+type Webhook struct {
+	URL string `json:"url"`
+}
+
+// SessionIDPlaceholder is replaced by the session id in a template's linkUrl.
+const SessionIDPlaceholder = "{sessionId}"
+
+// Partner is one entry of the registry.
+type Partner struct {
+	ID               string                 `json:"id"`
+	Name             string                 `json:"name"`
+	APIKeySHA256     []string               `json:"apiKeySha256"`
+	Flow             string                 `json:"flow"`
+	KYCTemplates     map[string]KYCTemplate `json:"kycTemplates"`
+	Webhook          Webhook                `json:"webhook"`
+	IdentityProvider string                 `json:"identityProvider"`
+}
+
+// Suspended tells whether the partner is in neither flow: it may call
+// nothing, and its webhooks are held until it is reinstated.
+func (p *Partner) Suspended() bool { return p.Flow != FlowAPI && p.Flow != FlowWidget }
+
+// MayCall tells whether the partner's flow allows op.
+func (p *Partner) MayCall(op Operation) bool {
+	switch p.Flow {
+	case FlowAPI:
+		return true
+	case FlowWidget:
+		return op != OpOpenKYCSession
+	}
+	return false
+}
+
+// Registry is the parsed, validated registry. It is immutable.
+type Registry struct {
+	partners []Partner
+	digests  [][sha256.Size]byte // digests[i] belongs to partners[owner[i]]
+	owner    []int
+}
+
+type document struct {
+	Partners []Partner `json:"partners"`
+}
+
+// Parse reads and validates a registry document outside Lambda: a webhook
+// URL is https, or http to a loopback host (a receiver on the developer's
+// machine).
+func Parse(data []byte) (*Registry, error) { return parse(data, false) }
+
+// ParseForLambda reads and validates a registry document in Lambda: a
+// webhook URL is https to a host name (no address literal, no localhost).
+func ParseForLambda(data []byte) (*Registry, error) { return parse(data, true) }
+
+func parse(data []byte, inLambda bool) (*Registry, error) {
+	var doc document
+	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
+		return nil, fmt.Errorf("partner registry: %w", err)
+	}
+	r := &Registry{partners: doc.Partners}
+	ids := map[string]bool{}
+	providers := map[string]bool{}
+	seen := map[[sha256.Size]byte]bool{}
+	for i, p := range doc.Partners {
+		if p.ID == "" || strings.ContainsAny(p.ID, "#") || ids[p.ID] {
+			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
+		}
+		ids[p.ID] = true
+		if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {
+			return nil, fmt.Errorf("partner registry: partner %s: webhook.url %w", p.ID, err)
+		}
+		if p.IdentityProvider != "" {
+			if !validSlug(p.IdentityProvider) || providers[p.IdentityProvider] {
+				return nil, fmt.Errorf("partner registry: partner %s: identityProvider must be a unique slug of a-z 0-9 -", p.ID)
+			}
+			providers[p.IdentityProvider] = true
+		}
+		for country, tpl := range p.KYCTemplates {
+			if err := checkTemplate(tpl); err != nil {
+				return nil, fmt.Errorf("partner registry: partner %s: kycTemplates.%s: %w", p.ID, country, err)
+			}
+		}
+		for _, h := range p.APIKeySHA256 {
+			raw, err := hex.DecodeString(h)
+			if err != nil || len(raw) != sha256.Size {
+				return nil, fmt.Errorf("partner registry: partner %s: apiKeySha256 entries must be 64 hex characters", p.ID)
+			}
+			var d [sha256.Size]byte
+			copy(d[:], raw)
+			if seen[d] {
+				return nil, fmt.Errorf("partner registry: partner %s: a key digest is listed twice", p.ID)
+			}
+			seen[d] = true
+			r.digests = append(r.digests, d)
+			r.owner = append(r.owner, i)
+		}
+	}
+	return r, nil
+}
+
+// checkTemplate requires a template id and a known provider; for the
+// hosted provider an https link (http on loopback for development) holding
+// the session id placeholder.
+func checkTemplate(t KYCTemplate) error {
+	if t.TemplateID == "" {
+		return errors.New("templateId is required")
+	}
+	switch t.ProviderName() {
+	case domain.ProviderSumsub:
+		if t.LinkURL != "" {
+			return errors.New("linkUrl is not used with provider sumsub (Sumsub makes the link for the level templateId)")
+		}
+		return nil
+	case domain.ProviderHosted:
+	default:
+		return errors.New(`provider must be "sumsub", or absent (or "hosted") for the hosted provider`)
+	}
+	u, err := url.Parse(t.LinkURL)
+	if err != nil || !strings.Contains(t.LinkURL, SessionIDPlaceholder) || u.Host == "" {
+		return errors.New("linkUrl must be an absolute URL containing " + SessionIDPlaceholder)
+	}
+	loopback := u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost"
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return errors.New("linkUrl must use https")
+	}
+	return nil
+}
+
+// checkWebhookURL: none, or an absolute https URL to a host name on port
+// 443 without credentials or fragment; outside Lambda also an address
+// literal, another port, and http to a loopback host.
+func checkWebhookURL(raw string, inLambda bool) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || u.Opaque != "" {
+		return errors.New("must be an absolute URL without credentials or fragment")
+	}
+	host := u.Hostname()
+	_, literal := netip.ParseAddr(host)
+	isLiteral := literal == nil
+	loopback := host == "localhost" || isLiteral && netip.MustParseAddr(host).IsLoopback()
+	switch {
+	case inLambda && (u.Scheme != "https" || isLiteral || host == "localhost" || !strings.Contains(host, ".")):
+		return errors.New("must be https to a host name (not an address, not localhost)")
+	case inLambda && u.Port() != "" && u.Port() != "443":
+		return errors.New("must use the https port, 443 (deliveries dial no other)")
+	case !inLambda && u.Scheme != "https" && !(u.Scheme == "http" && loopback):
+		return errors.New("must be https (http only to a loopback host, outside Lambda)")
+	}
+	return nil
+}
+
+// The outcomes of CheckKey and Authenticate: Unauthenticated, with the
+// reason of each of the seed's three 401 messages.
+var (
+	errKeyMissing = domain.E(domain.Unauthenticated, domain.ReasonKeyMissing)
+	errKeyFormat  = domain.E(domain.Unauthenticated, domain.ReasonKeyFormat)
+	errKeyInvalid = domain.E(domain.Unauthenticated, domain.ReasonKeyInvalid)
+)
+
+// ValidKeyFormat tells whether key is 20 to 128 characters of A-Z a-z 0-9 _ -.
+func ValidKeyFormat(key string) bool {
+	if len(key) < 20 || len(key) > 128 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckKey checks the presence and format of a key, before any lookup.
+func CheckKey(key string) error {
+	if key == "" {
+		return errKeyMissing
+	}
+	if !ValidKeyFormat(key) {
+		return errKeyFormat
+	}
+	return nil
+}
+
+// Authenticate finds the partner owning key. The key is hashed and compared
+// with every registered digest in constant time, without an early exit, so
+// the time taken tells nothing of which digest (if any) matched.
+func (r *Registry) Authenticate(key string) (*Partner, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	d := sha256.Sum256([]byte(key))
+	match := -1
+	for i := range r.digests {
+		if subtle.ConstantTimeCompare(d[:], r.digests[i][:]) == 1 {
+			match = r.owner[i]
+		}
+	}
+	if match < 0 {
+		return nil, errKeyInvalid
+	}
+	return &r.partners[match], nil
+}
+
+// Partner returns the partner with the given id.
+func (r *Registry) Partner(id string) (*Partner, bool) {
+	for i := range r.partners {
+		if r.partners[i].ID == id {
+			return &r.partners[i], true
+		}
+	}
+	return nil, false
+}
+
+// ByIdentityProvider returns the partner whose identityProvider is slug.
+func (r *Registry) ByIdentityProvider(slug string) (*Partner, bool) {
+	if slug == "" {
+		return nil, false
+	}
+	for i := range r.partners {
+		if r.partners[i].IdentityProvider == slug {
+			return &r.partners[i], true
+		}
+	}
+	return nil, false
+}
+
+// validSlug: 1 to 64 of a-z 0-9 -.
+func validSlug(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// KeyDigest is the hex SHA-256 of an API key, as the registry stores it.
+func KeyDigest(key string) string {
+	d := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(d[:])
+}

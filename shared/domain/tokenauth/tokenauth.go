@@ -1,0 +1,122 @@
+// Package tokenauth authenticates a user token for the surfaces a signed-in
+// user calls (User v2, federated identities); each surface maps its
+// outcomes to its own error codes.
+package tokenauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/servicekeys"
+	"github.com/partner-identity/api/shared/domain/tokens"
+)
+
+// The outcomes of bearer and Token besides success and dependency faults:
+// Unauthenticated (no token, an expired one, an invalid one) and Gone (the
+// token's user is no more).
+var (
+	errMissing = domain.E(domain.Unauthenticated, domain.ReasonTokenMissing)
+	errExpired = domain.E(domain.Unauthenticated, domain.ReasonTokenExpired)
+	errInvalid = domain.E(domain.Unauthenticated, domain.ReasonTokenInvalid)
+)
+
+// bearer takes the token out of an authorization header value
+// ("bearer <token>"): ReasonTokenMissing when there is none,
+// ReasonTokenInvalid for another scheme.
+func bearer(header string) (string, error) {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return "", errMissing
+	}
+	scheme, token, _ := strings.Cut(header, " ")
+	if !strings.EqualFold(scheme, "bearer") {
+		return "", errInvalid
+	}
+	if token = strings.TrimSpace(token); token == "" {
+		return "", errMissing
+	}
+	return token, nil
+}
+
+// Authenticator checks tokens against the service keys, the partner
+// registry and the store.
+type Authenticator struct {
+	registry func(context.Context) (*partners.Registry, error)
+	keys     func(context.Context) (*servicekeys.Keys, error)
+	users    domain.Users
+	now      func() time.Time
+	// verified remembers verified tokens.
+	verified *tokens.Verifier
+}
+
+// New is the authenticator of tokens signed with keys, for the partners of
+// registry and the users of s, with now as its clock; a token whose lifetime
+// exceeds tokenTTL (the lifetime create-user-token gives, an hour when 0)
+// is invalid. It computes Ed25519's verification tables in a goroutine
+// (tokens.WarmVerify), beside the rest of the function's start and the
+// runtime's first event fetch, rather than in the first request; on one CPU
+// it is the same work done earlier.
+func New(registry func(context.Context) (*partners.Registry, error), keys func(context.Context) (*servicekeys.Keys, error),
+	s domain.Users, now func() time.Time, tokenTTL time.Duration) *Authenticator {
+	go tokens.WarmVerify()
+	return &Authenticator{registry: registry, keys: keys, users: s, now: now, verified: &tokens.Verifier{MaxLifetime: tokenTTL}}
+}
+
+// Principal is an authenticated user with its partner.
+type Principal struct {
+	User    domain.User
+	Partner *partners.Partner
+	// Registry is the partner registry the token was checked against.
+	Registry *partners.Registry
+}
+
+// Header authenticates the token of an authorization header value
+// ("bearer <token>"): bearer's outcomes, then Token's.
+func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, error) {
+	token, err := bearer(header)
+	if err != nil {
+		return nil, err
+	}
+	return a.Token(ctx, token)
+}
+
+// Token verifies token and loads its user: Unauthenticated
+// (ReasonTokenExpired; ReasonTokenInvalid for a bad signature, algorithm,
+// key id, issuer, audience, not yet valid, a partner no longer registered
+// or suspended, a user of another partner), Gone; any other error is a
+// dependency fault.
+func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, error) {
+	keys, err := a.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := a.verified.Verify(keys, token, a.now())
+	switch {
+	case errors.Is(err, tokens.ErrExpired):
+		return nil, errExpired
+	case err != nil:
+		return nil, errInvalid
+	}
+	reg, err := a.registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	partner, ok := reg.Partner(claims.PartnerID)
+	if !ok || !partner.MayCall(partners.OpUserSession) {
+		return nil, errInvalid // a removed or suspended partner's tokens die with it
+	}
+	u, err := a.users.GetUser(ctx, claims.Subject)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return nil, domain.ErrGone
+	case err != nil:
+		return nil, err
+	case u.PartnerID != partner.ID:
+		return nil, errInvalid
+	}
+	return &Principal{User: u, Partner: partner, Registry: reg}, nil
+}

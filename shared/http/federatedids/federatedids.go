@@ -1,0 +1,164 @@
+// Package federatedids holds the federated identities surface
+// (/federated-identities, seed 002): JSON:API documents and errors,
+// authenticated with Authorization: Bearer <user token>.
+package federatedids
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/tokenauth"
+	"github.com/partner-identity/api/shared/http/apierr"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/wire"
+)
+
+// resourceType is the JSON:API type of a federated identity.
+const resourceType = "federated-identities"
+
+// API is the federated identities surface.
+type API struct{ d Deps }
+
+// New is the surface over d.
+func New(d Deps) *API { return &API{d: d} }
+
+// user checks JSON:API's content negotiation (negotiate), then
+// authenticates the user token of the Authorization header: 401
+// token-missing, token-expired, token-invalid or user-not-found.
+func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
+	if err := negotiate(r); err != nil {
+		return nil, err
+	}
+	p, err := a.d.Tokens.Header(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		return nil, answer(err)
+	}
+	httpx.SetPartner(r, p.Partner.ID)
+	return p, nil
+}
+
+// userAndProvider authenticates the user and resolves the
+// {identityProvider} path parameter: 404 when no partner has that slug.
+func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.Partner, error) {
+	p, err := a.user(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	prov, ok := p.Registry.ByIdentityProvider(r.PathValue("identityProvider"))
+	if !ok {
+		return nil, nil, apierr.IdentityProviderNotFound()
+	}
+	return p, prov, nil
+}
+
+// SetIdentity is PUT /federated-identities/{identityProvider}: the user's
+// identity with the provider, whose subject is the (hashed) identifier the
+// user linked from the provider's partner. 204, again 204 with no change;
+// 401 missing-linked-identity without that link.
+func (a *API) SetIdentity(w http.ResponseWriter, r *http.Request) error {
+	p, prov, err := a.userAndProvider(r)
+	if err != nil {
+		return err
+	}
+	if err := a.d.Federation.Set(r.Context(), p.User, prov); err != nil {
+		return answer(err)
+	}
+	httpx.WriteJSONAPINoContent(w)
+	return nil
+}
+
+// DeleteIdentity is DELETE /federated-identities/{identityProvider}: 204, or
+// 404 when none is set.
+func (a *API) DeleteIdentity(w http.ResponseWriter, r *http.Request) error {
+	p, prov, err := a.userAndProvider(r)
+	if err != nil {
+		return err
+	}
+	if err := a.d.Federation.Delete(r.Context(), p.User.ID, prov); err != nil {
+		return answer(err)
+	}
+	httpx.WriteJSONAPINoContent(w)
+	return nil
+}
+
+// resource is a federated identity as a JSON:API resource.
+type resource struct {
+	Type       string     `json:"type"`
+	ID         string     `json:"id"`
+	Attributes attributes `json:"attributes"`
+}
+
+// attributes are those of a federated identity.
+type attributes struct {
+	IdentityProvider string `json:"identityProvider"`
+	Subject          string `json:"subject"`
+	CreatedAt        string `json:"createdAt"`
+}
+
+// ListIdentities is GET /federated-identities: the user's identities as a
+// JSON:API collection.
+func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.user(r)
+	if err != nil {
+		return err
+	}
+	list, err := a.d.Federation.List(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	data := make([]resource, 0, len(list))
+	for _, fi := range list {
+		data = append(data, resource{Type: resourceType, ID: fi.Provider, Attributes: attributes{
+			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: wire.Time(fi.CreatedAt)}})
+	}
+	httpx.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})
+	return nil
+}
+
+// mediaType is JSON:API's media type.
+const mediaType = "application/vnd.api+json"
+
+// negotiate applies JSON:API 1.1's content negotiation, server side: a
+// Content-Type of the JSON:API media type with a parameter other than ext
+// or profile, or with an extension (this API supports none), is 415; an
+// Accept whose every instance of the media type is so modified is 406. A
+// profile is ignored, as JSON:API allows; other media types and */* are
+// left to HTTP (the answer is JSON:API regardless).
+func negotiate(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, params, err := mime.ParseMediaType(ct); err == nil && mt == mediaType && !acceptable(params) {
+			return apierr.UnsupportedMediaType()
+		}
+	}
+	instances, ok := 0, false
+	for _, accept := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(accept, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil || mt != mediaType {
+				continue
+			}
+			instances++
+			delete(params, "q") // a weight is Accept's, not the media type's
+			ok = ok || acceptable(params)
+		}
+	}
+	if instances > 0 && !ok {
+		return apierr.NotAcceptable()
+	}
+	return nil
+}
+
+// acceptable: no parameter but profile, and ext, if present, empty.
+func acceptable(params map[string]string) bool {
+	for k, v := range params {
+		switch {
+		case k == "profile":
+		case k == "ext" && strings.TrimSpace(v) == "":
+		default:
+			return false
+		}
+	}
+	return true
+}

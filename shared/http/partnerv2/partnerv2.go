@@ -1,0 +1,251 @@
+// Package partnerv2 holds the handlers of the Partner v2 surface
+// (/api/partner/v2, seeds 001 and 003) and its API key authentication.
+package partnerv2
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/kyc"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/users"
+	"github.com/partner-identity/api/shared/http/apierr"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/wire"
+)
+
+// headerAPIKey carries the partner's API key; headerAPIKeyAlias is the
+// name seed 003 gives it, accepted as well.
+const (
+	headerAPIKey      = "partner-api-key"
+	headerAPIKeyAlias = "PartnerApiKey"
+)
+
+// headerReplayed marks a replayed create.
+const headerReplayed = "Idempotent-Replayed"
+
+// partner authenticates the partner-api-key header and checks the
+// partner's flow for op: 401 with the seed's three messages, 403
+// INVALID_PARTNER_FLOW. Presence and format are checked before the registry
+// is read, so a malformed key costs no secret fetch.
+func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner, error) {
+	key, err := apiKeyOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := partners.CheckKey(key); err != nil {
+		return nil, answer(err, apierr.UserNotFound)
+	}
+	reg, err := a.d.Partners(r.Context())
+	if err != nil {
+		return nil, apierr.Internal(apierr.MsgInternal).WithCause(err) // not the route's work: no route's message
+	}
+	p, err := reg.Authenticate(key)
+	if err != nil {
+		return nil, answer(err, apierr.UserNotFound)
+	}
+	httpx.SetPartner(r, p.ID)
+	if !p.MayCall(op) {
+		return nil, apierr.InvalidPartnerFlow()
+	}
+	return p, nil
+}
+
+// apiKeyOf is the request's API key, from partner-api-key or its alias
+// PartnerApiKey (seed 003's name for it); both with different values is
+// "Invalid API Key": the request does not say which key it means.
+func apiKeyOf(r *http.Request) (string, error) {
+	key, alias := r.Header.Get(headerAPIKey), r.Header.Get(headerAPIKeyAlias)
+	switch {
+	case alias == "":
+		return key, nil
+	case key == "" || key == alias:
+		return alias, nil
+	}
+	return "", apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
+}
+
+// CreateUser is POST /api/partner/v2/users.
+func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
+	p, in, err := partnerAndBody(a, r, partners.OpCreateUser, users.ParseCreate)
+	if err != nil {
+		return err
+	}
+	res, err := a.d.Users.Create(r.Context(), p.ID, in, renderCreated)
+	switch {
+	case err != nil:
+		return answer(err, apierr.UserNotFound)
+	case res.Replayed:
+		w.Header().Set(headerReplayed, "true")
+		httpx.WritePartnerV2(w, http.StatusOK, json.RawMessage(res.Response))
+	default:
+		httpx.WritePartnerV2(w, http.StatusCreated, json.RawMessage(res.Response))
+	}
+	return nil
+}
+
+// GetUser is GET /api/partner/v2/users/{userId}.
+func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	u, err := a.d.Users.Get(r.Context(), p.ID, id)
+	return a.writeUser(w, u, err)
+}
+
+// FindUser is GET /api/partner/v2/users?externalUserId=...
+func (a *API) FindUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	ext, err := externalUserIDQuery(r)
+	if err != nil {
+		return err
+	}
+	u, err := a.d.Users.FindByExternalID(r.Context(), p.ID, ext)
+	return a.writeUser(w, u, err)
+}
+
+// DeleteUser is DELETE /api/partner/v2/users/{userId}: the user's
+// erasure, 204 with no body; again, 204 and nothing changes.
+func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpDeleteUser)
+	if err != nil {
+		return err
+	}
+	if err := a.d.Users.Delete(r.Context(), p.ID, id); err != nil {
+		return lookupAnswer(err)
+	}
+	httpx.WritePartnerV2NoContent(w)
+	return nil
+}
+
+// writeUser answers a lookup of one of the partner's users.
+func (a *API) writeUser(w http.ResponseWriter, u domain.User, err error) error {
+	if err != nil {
+		return lookupAnswer(err)
+	}
+	httpx.WritePartnerV2(w, http.StatusOK, httpx.UserViewOf(u, a.d.Users.Now()))
+	return nil
+}
+
+// externalUserIDQuery is the one externalUserId of the query, which holds
+// nothing else.
+func externalUserIDQuery(r *http.Request) (string, error) {
+	vals, bad := httpx.Query(r, "externalUserId")
+	if len(bad) > 0 {
+		return "", apierr.InvalidInput(bad...)
+	}
+	ext, ok := vals["externalUserId"]
+	if !ok {
+		return "", apierr.InvalidInput(apierr.Detail{Field: "externalUserId", Issue: "is required"})
+	}
+	if d := users.CheckExternalUserID(ext); d != nil {
+		return "", apierr.InvalidInput(*d)
+	}
+	return ext, nil
+}
+
+// CreateVerificationLink is POST /api/partner/v2/users/{userId}/kyc/verification-link.
+func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) error {
+	p, in, err := partnerAndBody(a, r, partners.OpOpenKYCSession, kyc.ParseLink)
+	if err != nil {
+		return err
+	}
+	id, err := userIDParam(r)
+	if err != nil {
+		return err
+	}
+	o, err := a.d.KYC.Open(r.Context(), p, id, in)
+	if err != nil {
+		return answer(err, apierr.UserNotFound)
+	}
+	httpx.WritePartnerV2(w, http.StatusCreated, linkView{KYCLink: o.Link, SessionID: o.SessionID, ExpiresAt: wire.Time(o.ExpiresAt)})
+	return nil
+}
+
+// GetUserKYC is GET /api/partner/v2/users/{userId}/kyc: the user's
+// kycStatus and its newest sessions.
+func (a *API) GetUserKYC(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
+	if err != nil {
+		return err
+	}
+	u, list, err := a.d.KYC.Read(r.Context(), p.ID, id)
+	if err != nil {
+		return lookupAnswer(err)
+	}
+	httpx.WritePartnerV2(w, http.StatusOK, kycViewOf(u, list, a.d.KYC.Now()))
+	return nil
+}
+
+// userToken is the answer of CreateUserToken.
+type userToken struct {
+	Token     string `json:"token"`
+	TokenType string `json:"tokenType"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// CreateUserToken is POST /api/partner/v2/users/{userId}/token: a user
+// token for the partner's widget, for one of the partner's own users.
+func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
+	p, id, err := a.partnerAndUser(r, partners.OpMintUserToken)
+	if err != nil {
+		return err
+	}
+	t, err := a.d.Users.MintToken(r.Context(), p.ID, id)
+	var signing *users.SigningError
+	switch {
+	case errors.As(err, &signing):
+		return signing.Err // the route's 500, "Failed to create user token"
+	case err != nil:
+		return lookupAnswer(err)
+	}
+	httpx.WritePartnerV2(w, http.StatusCreated, userToken{Token: t.Token, TokenType: "Bearer", ExpiresAt: wire.Time(t.ExpiresAt)})
+	return nil
+}
+
+// partnerAndBody authenticates the partner for op, then reads a strict
+// JSON body and applies parse: 400 INVALID_USER_INPUT_ERROR, one detail per
+// bad field, when either fails.
+func partnerAndBody[T any](a *API, r *http.Request, op partners.Operation, parse func(map[string]json.RawMessage) (T, []domain.Problem)) (*partners.Partner, T, error) {
+	var zero T
+	p, err := a.partner(r, op)
+	if err != nil {
+		return nil, zero, err
+	}
+	obj, bad := httpx.ReadObject(r)
+	if bad != nil {
+		return nil, zero, apierr.InvalidInput(*bad)
+	}
+	in, details := parse(obj)
+	if len(details) > 0 {
+		return nil, zero, apierr.InvalidInput(details...)
+	}
+	return p, in, nil
+}
+
+// partnerAndUser authenticates the partner for op, then reads the {userId}
+// path value.
+func (a *API) partnerAndUser(r *http.Request, op partners.Operation) (*partners.Partner, string, error) {
+	p, err := a.partner(r, op)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := userIDParam(r)
+	return p, id, err
+}
+
+// userIDParam is the {userId} path value, in lower case (UUIDs are
+// case-insensitive); one that cannot be a user id is 404 without a lookup.
+func userIDParam(r *http.Request) (string, error) {
+	id, ok := users.UserID(r.PathValue("userId"))
+	if !ok {
+		return "", apierr.UserNotFound()
+	}
+	return id, nil
+}

@@ -1,0 +1,48 @@
+package partnerv2
+
+import (
+	"context"
+
+	"github.com/partner-identity/api/shared/domain/kyc"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/users"
+	"github.com/partner-identity/api/shared/http/apierr"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/webhooks/events"
+)
+
+// Deps are what the surface's handlers use, and nothing else.
+type Deps struct {
+	// Partners is the partner registry, which authenticates API keys.
+	Partners func(context.Context) (*partners.Registry, error)
+	Users    *users.Service
+	KYC      *kyc.Service
+	// Events is the partner's events API (its Redeliver needs a retry
+	// queue: only the redelivery's function is given one).
+	Events *events.Service
+}
+
+// API is the Partner v2 surface.
+type API struct{ d Deps }
+
+// New is the surface over d.
+func New(d Deps) *API { return &API{d: d} }
+
+// The routes of the surface, one function each, with the message of each
+// one's 500.
+var (
+	CreateUserRoute             = httpx.Route[*API]{Name: "create-user", Pattern: "POST /api/partner/v2/users", Failure: apierr.MsgUserCreationFailed, Handle: (*API).CreateUser}
+	GetUserRoute                = httpx.Route[*API]{Name: "get-user", Pattern: "GET /api/partner/v2/users/{userId}", Handle: (*API).GetUser}
+	FindUserRoute               = httpx.Route[*API]{Name: "find-user", Pattern: "GET /api/partner/v2/users", Handle: (*API).FindUser}
+	CreateVerificationLinkRoute = httpx.Route[*API]{Name: "create-verification-link", Pattern: "POST /api/partner/v2/users/{userId}/kyc/verification-link", Failure: apierr.MsgVerificationLinkFailed, Handle: (*API).CreateVerificationLink}
+	GetUserKYCRoute             = httpx.Route[*API]{Name: "get-user-kyc", Pattern: "GET /api/partner/v2/users/{userId}/kyc", Handle: (*API).GetUserKYC}
+	DeleteUserRoute             = httpx.Route[*API]{Name: "delete-user", Pattern: "DELETE /api/partner/v2/users/{userId}", Handle: (*API).DeleteUser}
+	CreateUserTokenRoute        = httpx.Route[*API]{Name: "create-user-token", Pattern: "POST /api/partner/v2/users/{userId}/token", Failure: apierr.MsgUserTokenFailed, Handle: (*API).CreateUserToken}
+	ListWebhookEventsRoute      = httpx.Route[*API]{Name: "list-webhook-events", Pattern: "GET /api/partner/v2/webhooks/events", Handle: (*API).ListWebhookEvents}
+	RedeliverWebhookEventRoute  = httpx.Route[*API]{Name: "redeliver-webhook-event", Pattern: "POST /api/partner/v2/webhooks/events/{eventId}/redeliver", Handle: (*API).RedeliverWebhookEvent}
+	SendTestWebhookRoute        = httpx.Route[*API]{Name: "send-test-webhook", Pattern: "POST /api/partner/v2/webhooks/test", Handle: (*API).SendTestWebhook}
+)
+
+// Routes are the surface's routes.
+var Routes = []httpx.Route[*API]{CreateUserRoute, GetUserRoute, FindUserRoute, CreateVerificationLinkRoute, CreateUserTokenRoute,
+	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute}

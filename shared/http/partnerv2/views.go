@@ -1,0 +1,86 @@
+package partnerv2
+
+import (
+	"time"
+
+	"github.com/partner-identity/api/shared/http/httpx"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/wire"
+)
+
+// renderCreated is a created user's answer, the data of the 201 that the
+// user's guard keeps for every replay (byte for byte).
+func renderCreated(u domain.User, now time.Time) ([]byte, error) {
+	return wire.Marshal(httpx.UserViewOf(u, now))
+}
+
+// linkView is an opened KYC session.
+type linkView struct {
+	KYCLink   string `json:"kycLink"`
+	SessionID string `json:"sessionId"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// sessionView is a KYC session as the partner reads it.
+type sessionView struct {
+	SessionID string `json:"sessionId"`
+	Status    string `json:"status"`
+	Country   string `json:"country"`
+	Provider  string `json:"provider"`
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+// kycView is a user's KYC: its kycStatus and its newest sessions.
+type kycView struct {
+	UserID    string        `json:"userId"`
+	KYCStatus string        `json:"kycStatus"`
+	Sessions  []sessionView `json:"sessions"`
+}
+
+func kycViewOf(u domain.User, list []domain.KYCSession, now time.Time) kycView {
+	v := kycView{UserID: u.ID, KYCStatus: u.EffectiveKYCStatus(now), Sessions: make([]sessionView, len(list))}
+	for i, sess := range list {
+		v.Sessions[i] = sessionView{SessionID: sess.ID, Status: sess.EffectiveStatus(now), Country: sess.Country,
+			Provider: sess.Provider, CreatedAt: wire.Time(sess.CreatedAt), ExpiresAt: wire.Time(sess.ExpiresAt),
+			UpdatedAt: wire.Time(sess.UpdatedAt)}
+	}
+	return v
+}
+
+// eventView is one event as the partner sees it: no payload (the listing
+// reads an index that holds none), its delivery state.
+type eventView struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
+	// LastAttemptAt is null before the first attempt.
+	LastAttemptAt *string `json:"lastAttemptAt"`
+	// LastResponseStatus is the HTTP status of the last attempt's answer,
+	// null when there was none (no attempt yet, a timeout, a refused
+	// connection, an attempt not made while the endpoint was skipped).
+	LastResponseStatus *int `json:"lastResponseStatus"`
+}
+
+func eventViewOf(st domain.OutboxState) eventView {
+	v := eventView{ID: st.Event.ID, Type: st.Event.Type, CreatedAt: wire.Time(st.Event.CreatedAt), Status: st.Status, Attempts: st.Attempts}
+	if !st.LastAttemptAt.IsZero() {
+		at := wire.Time(st.LastAttemptAt)
+		v.LastAttemptAt = &at
+	}
+	if st.LastResponseStatus != 0 {
+		code := st.LastResponseStatus
+		v.LastResponseStatus = &code
+	}
+	return v
+}
+
+// eventsPage is a page of the listing; NextCursor is null on the last page.
+type eventsPage struct {
+	Events     []eventView `json:"events"`
+	NextCursor *string     `json:"nextCursor"`
+}

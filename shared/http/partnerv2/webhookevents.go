@@ -1,0 +1,70 @@
+package partnerv2
+
+import (
+	"github.com/partner-identity/api/shared/domain"
+	"net/http"
+
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/http/apierr"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/webhooks/events"
+)
+
+// ListWebhookEvents is GET /api/partner/v2/webhooks/events: the partner's
+// own events, newest first, a page at a time.
+func (a *API) ListWebhookEvents(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpWebhookEvents)
+	if err != nil {
+		return err
+	}
+	vals, bad := httpx.Query(r, events.QueryParams...)
+	q, invalid := events.ParseQuery(vals)
+	if bad = append(bad, invalid...); len(bad) > 0 {
+		return apierr.InvalidInput(bad...)
+	}
+	page, err := a.d.Events.List(r.Context(), p.ID, q)
+	if err != nil {
+		return err
+	}
+	v := eventsPage{Events: make([]eventView, len(page.Events))}
+	for i, st := range page.Events {
+		v.Events[i] = eventViewOf(st)
+	}
+	if page.NextCursor != "" {
+		v.NextCursor = &page.NextCursor
+	}
+	httpx.WritePartnerV2(w, http.StatusOK, v)
+	return nil
+}
+
+// RedeliverWebhookEvent is POST
+// /api/partner/v2/webhooks/events/{eventId}/redeliver: 202, one more
+// delivery of the event, with the same id, queued.
+func (a *API) RedeliverWebhookEvent(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpWebhookEvents)
+	if err != nil {
+		return err
+	}
+	st, err := a.d.Events.Redeliver(r.Context(), p, r.PathValue("eventId"))
+	return writeAccepted(w, st, err)
+}
+
+// SendTestWebhook is POST /api/partner/v2/webhooks/test: 202, a signed
+// webhook.test event on its way to the partner's endpoint.
+func (a *API) SendTestWebhook(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.partner(r, partners.OpWebhookEvents)
+	if err != nil {
+		return err
+	}
+	st, err := a.d.Events.SendTest(r.Context(), p)
+	return writeAccepted(w, st, err)
+}
+
+// writeAccepted answers a redelivery or a test event.
+func writeAccepted(w http.ResponseWriter, st domain.OutboxState, err error) error {
+	if err != nil {
+		return answer(err, apierr.EventNotFound)
+	}
+	httpx.WritePartnerV2(w, http.StatusAccepted, eventViewOf(st))
+	return nil
+}

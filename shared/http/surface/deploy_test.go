@@ -1,0 +1,220 @@
+package surface_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/sam"
+	"go.yaml.in/yaml/v3"
+)
+
+// TestDefaultRouteGoesToUnmatchedRoute: in the HTTP API as SAM generates it,
+// the $default route (any method) is integrated with unmatched-route, so
+// that AWS answers unmatched paths in the surfaces' dialects.
+func TestDefaultRouteGoesToUnmatchedRoute(t *testing.T) {
+	tpl := sam.Transform(t)
+	body, _ := tpl.Resources["HttpApi"].Properties["Body"].(map[string]any)
+	paths, _ := body["paths"].(map[string]any)
+	def, _ := paths["$default"].(map[string]any)
+	anyMethod, _ := def["x-amazon-apigateway-any-method"].(map[string]any)
+	integ, _ := anyMethod["x-amazon-apigateway-integration"].(map[string]any)
+	uri, _ := integ["uri"].(map[string]any)
+	if anyMethod["isDefaultRoute"] != true || !strings.Contains(uri["Fn::Sub"].(string), "${UnmatchedRouteFunction.Arn}") {
+		t.Fatalf("$default route: %v", def)
+	}
+}
+
+// TestCORSIsTheLocalAPIs: the CORS configuration API Gateway applies is the
+// one cmd/local-api applies (httpx.CORS), for the origins of the parameter.
+func TestCORSIsTheLocalAPIs(t *testing.T) {
+	tpl := sam.Transform(t, "CorsAllowedOrigins=https://widget.acme.example,https://checkout.acme.example")
+	body, _ := tpl.Resources["HttpApi"].Properties["Body"].(map[string]any)
+	cors, _ := body["x-amazon-apigateway-cors"].(map[string]any)
+	list := func(k string) []string {
+		var out []string
+		for _, v := range cors[k].([]any) {
+			out = append(out, v.(string))
+		}
+		return out
+	}
+	if !slices.Equal(list("allowHeaders"), httpx.CORSAllowHeaders) || !slices.Equal(list("allowMethods"), httpx.CORSAllowMethods) ||
+		!slices.Equal(list("exposeHeaders"), httpx.CORSExposeHeaders) || cors["maxAge"] != float64(httpx.CORSMaxAge) {
+		t.Fatalf("API Gateway's CORS %v, the local API's %v %v %v %d", cors, httpx.CORSAllowHeaders, httpx.CORSAllowMethods, httpx.CORSExposeHeaders, httpx.CORSMaxAge)
+	}
+	if origins, ok := cors["allowOrigins"].([]any); !ok || len(origins) != 2 || origins[0] != "https://widget.acme.example" {
+		t.Fatalf("allowOrigins %v: want the CorsAllowedOrigins parameter's list", cors["allowOrigins"])
+	}
+	// Every header a page sends with a user token is allowed; the
+	// partner's key, a server-to-server credential, is not.
+	for _, h := range []string{"user-authorization", "user-identifier", "authorization", "content-type"} {
+		if !slices.Contains(httpx.CORSAllowHeaders, h) {
+			t.Errorf("%s is not allowed", h)
+		}
+	}
+	for _, h := range []string{"partner-api-key", "partnerapikey"} {
+		if slices.Contains(httpx.CORSAllowHeaders, h) {
+			t.Errorf("%s, a server-to-server credential, is allowed from browsers", h)
+		}
+	}
+}
+
+// TestCORSOriginsMustBeNamed: a deploy names its widget origins: the
+// parameter has no default, and "*" or a plain-http origin is refused;
+// https origins (and http on localhost, for a development stack) pass.
+func TestCORSOriginsMustBeNamed(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]struct {
+			Default        any    `yaml:"Default"`
+			AllowedPattern string `yaml:"AllowedPattern"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Parameters["CorsAllowedOrigins"]
+	if p.Default != nil {
+		t.Fatalf("CorsAllowedOrigins has a default, %v", p.Default)
+	}
+	re := regexp.MustCompile(p.AllowedPattern)
+	for origin, ok := range map[string]bool{"*": false, "https://*": false, "http://widget.acme.example": false, "null": false, "": false,
+		"https://widget.acme.example": true, "https://pay.acme.example:8443": true, "http://localhost:5173": true, "http://127.0.0.1:3000": true} {
+		if re.MatchString(origin) != ok {
+			t.Errorf("%q accepted: %v, want %v", origin, !ok, ok)
+		}
+	}
+}
+
+// TestTwoStacksCanShareARegion: no resource of the transformed template has
+// a fixed name (the schedule's comes from OmitName).
+func TestTwoStacksCanShareARegion(t *testing.T) {
+	tpl := sam.Transform(t)
+	for id, r := range tpl.Resources {
+		for _, k := range []string{"Name", "FunctionName", "TableName", "QueueName", "TopicName", "RoleName", "LogGroupName", "AlarmName", "DashboardName"} {
+			if v, ok := r.Properties[k]; ok {
+				if _, literal := v.(string); literal {
+					t.Errorf("%s (%s) has a fixed %s %v", id, r.Type, k, v)
+				}
+			}
+		}
+	}
+}
+
+// TestSecretParametersRefusePlaceholders: the template refuses an ARN
+// without the six-character suffix every secret's ARN ends in, such as
+// samconfig.toml's placeholders, and accepts a real one.
+func TestSecretParametersRefusePlaceholders(t *testing.T) {
+	root := testkit.Root()
+	raw, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Parameters map[string]struct {
+			AllowedPattern string `yaml:"AllowedPattern"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	placeholders := regexp.MustCompile(`"(\w+SecretArn)=([^"]+)"`).FindAllStringSubmatch(string(cfg), -1)
+	if len(placeholders) < 4 {
+		t.Fatalf("samconfig.toml: %d secret ARNs", len(placeholders))
+	}
+	for _, p := range placeholders {
+		pattern := regexp.MustCompile(tpl.Parameters[p[1]].AllowedPattern)
+		if pattern.MatchString(p[2]) {
+			t.Errorf("%s accepts samconfig.toml's placeholder %s", p[1], p[2])
+		}
+		if real := p[2] + "-Ab12Cd"; !pattern.MatchString(real) {
+			t.Errorf("%s refuses the real ARN %s", p[1], real)
+		}
+	}
+}
+
+// TestEveryOperationDocumentsThrottling: API Gateway's 429 is documented on
+// every operation, and the servers name the deployed URL form.
+func TestEveryOperationDocumentsThrottling(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "docs", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Servers []struct {
+			URL string `yaml:"url"`
+		} `yaml:"servers"`
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		for method, node := range ops {
+			if method == "parameters" {
+				continue
+			}
+			var op struct {
+				Responses map[string]map[string]any `yaml:"responses"`
+			}
+			if err := node.Decode(&op); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			// API Gateway's throttling answer, or (where a partner's budget
+			// applies) a response that includes it.
+			if ref := op.Responses["429"]["$ref"]; ref != "#/components/responses/TooManyRequests" && ref != "#/components/responses/PartnerBudgetSpent" {
+				t.Errorf("%s %s: no 429", method, path)
+			}
+		}
+	}
+	if n != len(surface.All()) {
+		t.Errorf("%d operations, %d routes", n, len(surface.All()))
+	}
+	if !slices.ContainsFunc(doc.Servers, func(s struct {
+		URL string `yaml:"url"`
+	}) bool {
+		return strings.Contains(s.URL, ".execute-api.")
+	}) {
+		t.Errorf("servers %v: no deployed URL", doc.Servers)
+	}
+}
+
+// TestREADMEExplainsEveryParameter: the README's deploy table names every
+// parameter of the template.
+func TestREADMEExplainsEveryParameter(t *testing.T) {
+	root := testkit.Root()
+	raw, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Parameters map[string]any `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range tpl.Parameters {
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("README.md does not explain the parameter %s", name)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package lambdarun_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"github.com/partner-identity/api/shared/devdata"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/http/surface"
+	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/lambda/dispatch"
+	"github.com/partner-identity/api/shared/lambda/lambdarun"
+	"github.com/partner-identity/api/shared/testkit"
+)
+
+// TestEventFilesInvokeTheirFunction runs every events/<name>.json through
+// its function's handler and the Lambda adapter, as `make invoke` does,
+// with the development configuration (memory store, development partner).
+func TestEventFilesInvokeTheirFunction(t *testing.T) {
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"create-user": 201, "get-user": 404, "find-user": 200, "delete-user": 404, "create-verification-link": 404,
+		"get-user-kyc": 404, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 401,
+		"create-user-token": 404, "link-identifier": 404, "user-info": 401,
+		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401,
+		"list-webhook-events": 200, "redeliver-webhook-event": 404, "send-test-webhook": 409}
+	for _, rt := range devdata.Endpoints(deps, nil) {
+		t.Run(rt.Name, func(t *testing.T) {
+			out, err := lambdarun.InvokeFile(context.Background(), lambdarun.HTTP(httpx.Mux(rt)), filepath.Join(testkit.Root(), "events", rt.Name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(out, &resp); err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != want[rt.Name] {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, want[rt.Name], resp.Body)
+			}
+			if resp.Headers["X-Request-Id"] != "local-invoke-0001" {
+				t.Fatalf("X-Request-Id %q: the API Gateway request id must be used", resp.Headers["X-Request-Id"])
+			}
+		})
+	}
+}
+
+// TestUnmatchedRouteEventInvokes: events/unmatched-route.json (what the
+// $default route brings: a method the path does not serve) gets the
+// dialect's 405 with Allow.
+func TestUnmatchedRouteEventInvokes(t *testing.T) {
+	adapter := httpadapter.NewV2(httpx.Unmatched(surface.All()...))
+	out, err := lambdarun.InvokeFile(context.Background(), adapter.ProxyWithContext, filepath.Join(testkit.Root(), "events", "unmatched-route.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 405 || resp.Headers["Allow"] != "GET, DELETE" ||
+		!strings.Contains(resp.Body, `"code":"METHOD_NOT_ALLOWED"`) {
+		t.Fatalf("%s (%v)", out, err)
+	}
+}
+
+func TestCleanupEventFileInvokes(t *testing.T) {
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambdarun.InvokeFile(context.Background(), cleanup.Handler(cleanup.New(deps)), filepath.Join(testkit.Root(), "events", "cleanup-schedule.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Expired *int  `json:"expired"`
+		Done    *bool `json:"done"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.Expired == nil || res.Done == nil || !*res.Done {
+		t.Fatalf("cleanup response %s (%v)", out, err)
+	}
+}
+
+func TestDispatcherEventFileInvokes(t *testing.T) {
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := lambdarun.InvokeFile(context.Background(), dispatch.Stream(dispatch.New(deps)), filepath.Join(testkit.Root(), "events", "webhook-dispatcher.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "{\n  \"batchItemFailures\": []\n}" {
+		t.Fatalf("dispatcher response %s", out)
+	}
+}
+
+// TestRequestLineCarriesTheInvocationIDs: the request's log line, written
+// during a Lambda invocation, carries Lambda's request id and the X-Ray
+// trace id, so that it joins Lambda's REPORT line and the trace.
+func TestRequestLineCarriesTheInvocationIDs(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(app.InvocationIDs(slog.NewJSONHandler(&buf, nil))))
+	defer slog.SetDefault(prev)
+	deps, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := lambdarun.HTTP(devdata.Mux(deps, nil))
+	ctx := lambdacontext.NewContext(context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793"),
+		&lambdacontext.LambdaContext{AwsRequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd"})
+	event, err := os.ReadFile(filepath.Join(testkit.Root(), "events", "get-user.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("%s: %v", buf.Bytes(), err)
+	}
+	if line["msg"] != "request" || line["awsRequestId"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || line["traceId"] != "Root=1-5759e988-bd862e3fe1be46a994272793" {
+		t.Fatalf("request line %s", buf.Bytes())
+	}
+}
+
+// TestLimitMemory: in Lambda the Go memory limit is 80% of the function's
+// memory, unless GOMEMLIMIT is given; outside Lambda nothing is set.
+func TestLimitMemory(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+	if got, want := lambdarun.LimitMemory(), int64(256<<20)*8/10; got != want || debug.SetMemoryLimit(-1) != want {
+		t.Fatalf("limit %d, want %d", got, want)
+	}
+	t.Setenv("GOMEMLIMIT", "100MiB")
+	if got := lambdarun.LimitMemory(); got != 0 {
+		t.Fatalf("with GOMEMLIMIT: %d", got)
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+	if got := lambdarun.LimitMemory(); got != 0 {
+		t.Fatalf("outside Lambda: %d", got)
+	}
+}

@@ -418,4 +418,5 @@ type Store interface {
 	FederatedIdentities
 	Outbox
 	Erasure
+	Partners
 }

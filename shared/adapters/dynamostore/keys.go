@@ -7,6 +7,7 @@ package dynamostore
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 )
@@ -161,3 +162,32 @@ func budgetPK(partnerID, name string, window int64) string {
 
 // budgetSK is the sort key of a budget count.
 const budgetSK = "COUNT"
+
+// The partners' items. A partner's profile and its audit share the
+// partner's partition (PTN#, not PARTNER#: a role that may write the
+// externalUserId guards, PARTNER#..., may not reach a partner's profile);
+// each API key and each identity provider has a partition of its own,
+// holding a copy of the partner, so that a request finds either with one
+// read; the listing of partners is one partition that only operators read.
+func partnerPK(id string) string { return "PTN#" + id }
+
+const partnerSK = "PROFILE"
+
+func apiKeyPK(digest string) string { return "APIKEY#" + digest }
+
+const apiKeySK = "KEY"
+
+func providerPK(slug string) string { return "IDP#" + slug }
+
+const providerSK = "PARTNER"
+
+// partnersIndexPK is the listing's partition; its sort key is the id.
+const partnersIndexPK = "PTNS"
+
+// auditSK is an audit entry's sort key: its time (sortable) and a random
+// suffix, so that two changes in one nanosecond both stay.
+func auditSK(at time.Time, suffix string) string {
+	return auditPrefix + at.UTC().Format("20060102T150405.000000000Z") + "#" + suffix
+}
+
+const auditPrefix = "AUDIT#"

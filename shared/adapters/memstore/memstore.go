@@ -39,6 +39,8 @@ type Store struct {
 	// redeliveries are the events' queued redeliveries' marks.
 	budgets      map[string]int
 	redeliveries map[string]time.Time
+	// ps are the partners, their keys and audit (partners.go).
+	ps partnerState
 }
 
 var _ domain.Store = (*Store)(nil)
@@ -51,10 +53,12 @@ type (
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{users: map[string]domain.User{}, guards: map[guardKey]domain.Guard{},
+	s := &Store{users: map[string]domain.User{}, guards: map[guardKey]domain.Guard{},
 		sessions: map[string]domain.KYCSession{}, links: map[linkKey]domain.Link{}, fedids: map[string]domain.FederatedIdentity{},
 		states: map[string]domain.OutboxState{}, tombstones: map[string]string{}, erasedEvents: map[string]bool{}, eventsOf: map[string][]int{},
 		eventIndex: map[string]int{}, budgets: map[string]int{}, redeliveries: map[string]time.Time{}}
+	s.partnersInit()
+	return s
 }
 
 // budgetKey names b's count.

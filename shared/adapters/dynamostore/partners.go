@@ -1,0 +1,302 @@
+package dynamostore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+)
+
+const (
+	typePartner      = "PARTNER"
+	typePartnerIndex = "PARTNER_INDEX"
+	typeAPIKey       = "API_KEY"
+	typeProvider     = "IDENTITY_PROVIDER"
+	typeAudit        = "PARTNER_AUDIT"
+)
+
+// keyJSON is an API key as the partner's items list them.
+type keyJSON struct {
+	ID        string `json:"id"`
+	Digest    string `json:"digest"`
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt,omitempty"`
+}
+
+// partnerAttrs are the attributes of a partner that its profile, its
+// listing entry, each of its keys and its provider's item hold alike.
+func partnerAttrs(item map[string]types.AttributeValue, p domain.PartnerRecord) map[string]types.AttributeValue {
+	keys := make([]keyJSON, len(p.Keys))
+	for i, k := range p.Keys {
+		keys[i] = keyJSON{ID: k.ID, Digest: k.Digest, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano)}
+		if !k.ExpiresAt.IsZero() {
+			keys[i].ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	list, _ := json.Marshal(keys) // strings only: cannot fail
+	item["partnerId"] = str(p.ID)
+	item["settings"] = str(string(p.Settings))
+	item["keys"] = str(string(list))
+	if p.Provider != "" {
+		item["provider"] = str(p.Provider)
+	}
+	item[attrRev] = &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Rev, 10)}
+	item["createdAt"] = ts(p.CreatedAt)
+	item["updatedAt"] = ts(p.UpdatedAt)
+	return item
+}
+
+func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, error) {
+	r := reader{item: item}
+	p := domain.PartnerRecord{ID: r.str("partnerId", true), Settings: []byte(r.str("settings", true)),
+		Provider: r.str("provider", false), CreatedAt: r.time("createdAt"), UpdatedAt: r.time("updatedAt")}
+	list := r.str("keys", true)
+	rev, ok := item[attrRev].(*types.AttributeValueMemberN)
+	if r.err != nil {
+		return p, r.err
+	}
+	var err error
+	if !ok {
+		return p, errors.New("dynamostore: partner lacks rev")
+	}
+	if p.Rev, err = strconv.ParseInt(rev.Value, 10, 64); err != nil {
+		return p, errors.New("dynamostore: partner rev is not a number")
+	}
+	var keys []keyJSON
+	if err := json.Unmarshal([]byte(list), &keys); err != nil {
+		return p, errors.New("dynamostore: partner keys are not a list")
+	}
+	for _, k := range keys {
+		key := domain.APIKey{ID: k.ID, Digest: k.Digest}
+		if key.CreatedAt, err = time.Parse(time.RFC3339Nano, k.CreatedAt); err != nil {
+			return p, errors.New("dynamostore: a key's createdAt is not a time")
+		}
+		if k.ExpiresAt != "" {
+			if key.ExpiresAt, err = time.Parse(time.RFC3339Nano, k.ExpiresAt); err != nil {
+				return p, errors.New("dynamostore: a key's expiresAt is not a time")
+			}
+		}
+		p.Keys = append(p.Keys, key)
+	}
+	return p, nil
+}
+
+func revValue(rev int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(rev, 10)}
+}
+
+// SavePartner is one TransactWriteItems: the profile (conditioned on its
+// revision), the listing entry, each key (conditioned on being free or
+// the partner's), the removed keys' deletes, the provider's item
+// (conditioned likewise) and the old provider's delete, the audit entry.
+func (s *Store) SavePartner(ctx context.Context, prev *domain.PartnerRecord, p domain.PartnerRecord, a domain.AuditEntry) error {
+	pid := map[string]types.AttributeValue{":pid": str(p.ID)}
+	profile := &types.Put{TableName: &s.table, Item: partnerAttrs(newItem(partnerPK(p.ID), partnerSK, typePartner), p)}
+	if prev == nil {
+		profile.ConditionExpression = aws.String(condAbsent)
+	} else {
+		profile.ConditionExpression = aws.String(attrRev + " = :rev")
+		profile.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": revValue(prev.Rev)}
+	}
+	items := []types.TransactWriteItem{
+		{Put: profile},
+		{Put: &types.Put{TableName: &s.table, Item: partnerAttrs(newItem(partnersIndexPK, p.ID, typePartnerIndex), p)}},
+	}
+	kinds := []domain.Reason{domain.ReasonStalePartner, ""}
+	kept := map[string]bool{}
+	for _, k := range p.Keys {
+		kept[k.Digest] = true
+		item := partnerAttrs(newItem(apiKeyPK(k.Digest), apiKeySK, typeAPIKey, "keyId", k.ID), p)
+		item["keyCreatedAt"] = ts(k.CreatedAt)
+		if !k.ExpiresAt.IsZero() {
+			item["keyExpiresAt"] = ts(k.ExpiresAt)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
+			ConditionExpression: aws.String(condAbsent + " OR partnerId = :pid"), ExpressionAttributeValues: pid}})
+		kinds = append(kinds, domain.ReasonKeyTaken)
+	}
+	if prev != nil {
+		for _, k := range prev.Keys {
+			if !kept[k.Digest] {
+				items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}})
+				kinds = append(kinds, "")
+			}
+		}
+		if prev.Provider != "" && prev.Provider != p.Provider {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(providerPK(prev.Provider), providerSK)}})
+			kinds = append(kinds, "")
+		}
+	}
+	if p.Provider != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table,
+			Item:                partnerAttrs(newItem(providerPK(p.Provider), providerSK, typeProvider), p),
+			ConditionExpression: aws.String(condAbsent + " OR partnerId = :pid"), ExpressionAttributeValues: pid}})
+		kinds = append(kinds, domain.ReasonProviderTaken)
+	}
+	items = append(items, s.putAudit(a))
+	kinds = append(kinds, "")
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:save_partner_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	i := conditionFailed(failed)
+	switch {
+	case i == 0 && prev == nil:
+		return domain.E(domain.Conflict, domain.ReasonPartnerExists)
+	case i == 0:
+		return domain.E(domain.Stale, domain.ReasonStalePartner)
+	case i > 0 && kinds[i] != "":
+		return domain.E(domain.Conflict, kinds[i])
+	}
+	return logsafe.Wrap("dynamodb:save_partner_condition", errors.New("an unconditioned write was refused"))
+}
+
+// DeletePartner is one TransactWriteItems: the profile's delete
+// (conditioned on its revision), the listing entry's, each key's, the
+// provider's, and the audit entry.
+func (s *Store) DeletePartner(ctx context.Context, p domain.PartnerRecord, a domain.AuditEntry) error {
+	items := []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &s.table, Key: key(partnerPK(p.ID), partnerSK),
+			ConditionExpression:       aws.String(attrRev + " = :rev"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rev": revValue(p.Rev)}}},
+		{Delete: &types.Delete{TableName: &s.table, Key: key(partnersIndexPK, p.ID)}},
+	}
+	for _, k := range p.Keys {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}})
+	}
+	if p.Provider != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(providerPK(p.Provider), providerSK)}})
+	}
+	items = append(items, s.putAudit(a))
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:delete_partner_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	return domain.E(domain.Stale, domain.ReasonStalePartner)
+}
+
+func (s *Store) putAudit(a domain.AuditEntry) types.TransactWriteItem {
+	var suffix [4]byte
+	_, _ = rand.Read(suffix[:])
+	item := newItem(partnerPK(a.PartnerID), auditSK(a.At, hex.EncodeToString(suffix[:])), typeAudit,
+		"partnerId", a.PartnerID, "actor", a.Actor, "action", a.Action, "detail", a.Detail)
+	item["at"] = ts(a.At)
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}
+}
+
+// GetPartner is one strongly consistent GetItem of the profile.
+func (s *Store) GetPartner(ctx context.Context, id string) (domain.PartnerRecord, error) {
+	return s.getPartnerItem(ctx, partnerPK(id), partnerSK, true)
+}
+
+// PartnerByProvider is one GetItem of the provider's item.
+func (s *Store) PartnerByProvider(ctx context.Context, slug string) (domain.PartnerRecord, error) {
+	return s.getPartnerItem(ctx, providerPK(slug), providerSK, false)
+}
+
+func (s *Store) getPartnerItem(ctx context.Context, pk, sk string, consistent bool) (domain.PartnerRecord, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(consistent)})
+	if err != nil {
+		return domain.PartnerRecord{}, err
+	}
+	if len(out.Item) == 0 {
+		return domain.PartnerRecord{}, domain.ErrNotFound
+	}
+	return partnerFrom(out.Item)
+}
+
+// PartnerByKey is one GetItem of the key's item, which holds its partner.
+func (s *Store) PartnerByKey(ctx context.Context, digest string) (domain.KeyMatch, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(apiKeyPK(digest), apiKeySK)})
+	if err != nil {
+		return domain.KeyMatch{}, err
+	}
+	if len(out.Item) == 0 {
+		return domain.KeyMatch{}, domain.ErrNotFound
+	}
+	p, err := partnerFrom(out.Item)
+	if err != nil {
+		return domain.KeyMatch{}, err
+	}
+	for _, k := range p.Keys {
+		if k.Digest == digest {
+			return domain.KeyMatch{Key: k, Partner: p}, nil
+		}
+	}
+	return domain.KeyMatch{}, logsafe.Wrap("dynamodb:key_not_listed", errors.New("a key's item is not among its partner's keys"))
+}
+
+// ListPartners is one Query of the listing's partition.
+func (s *Store) ListPartners(ctx context.Context, after string, limit int) ([]domain.PartnerRecord, string, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(partnersIndexPK)},
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(limit))
+	}
+	if after != "" {
+		in.ExclusiveStartKey = key(partnersIndexPK, after)
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	var ps []domain.PartnerRecord
+	for _, it := range out.Items {
+		p, err := partnerFrom(it)
+		if err != nil {
+			return nil, "", err
+		}
+		ps = append(ps, p)
+	}
+	next := ""
+	if len(out.LastEvaluatedKey) > 0 && len(ps) > 0 {
+		next = ps[len(ps)-1].ID
+	}
+	return ps, next, nil
+}
+
+// ListAudit is a Query of the partner's audit entries, paged through.
+func (s *Store) ListAudit(ctx context.Context, partnerID string) ([]domain.AuditEntry, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                aws.String(s.table),
+		KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(partnerPK(partnerID)), ":prefix": str(auditPrefix),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
+	var out []domain.AuditEntry
+	for {
+		page, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range page.Items {
+			r := reader{item: it}
+			a := domain.AuditEntry{PartnerID: r.str("partnerId", true), Actor: r.str("actor", true), Action: r.str("action", true),
+				Detail: r.str("detail", false), At: r.time("at")}
+			if r.err != nil {
+				return nil, r.err
+			}
+			out = append(out, a)
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}

@@ -1,0 +1,148 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"github.com/partner-identity/api/shared/domain"
+)
+
+// partnerState is the partners' part of the store.
+type partnerState struct {
+	partners  map[string]domain.PartnerRecord
+	keys      map[string]string // digest -> partner id
+	providers map[string]string // slug -> partner id
+	audit     map[string][]domain.AuditEntry
+}
+
+func (s *Store) partnersInit() {
+	if s.ps.partners == nil {
+		s.ps = partnerState{partners: map[string]domain.PartnerRecord{}, keys: map[string]string{},
+			providers: map[string]string{}, audit: map[string][]domain.AuditEntry{}}
+	}
+}
+
+func clonePartner(p domain.PartnerRecord) domain.PartnerRecord {
+	p.Settings = slices.Clone(p.Settings)
+	p.Keys = slices.Clone(p.Keys)
+	return p
+}
+
+func (s *Store) SavePartner(_ context.Context, prev *domain.PartnerRecord, p domain.PartnerRecord, a domain.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.partnersInit()
+	stored, exists := s.ps.partners[p.ID]
+	switch {
+	case prev == nil && exists:
+		return domain.E(domain.Conflict, domain.ReasonPartnerExists)
+	case prev != nil && (!exists || stored.Rev != prev.Rev):
+		return domain.E(domain.Stale, domain.ReasonStalePartner)
+	}
+	for _, k := range p.Keys {
+		if owner, ok := s.ps.keys[k.Digest]; ok && owner != p.ID {
+			return domain.E(domain.Conflict, domain.ReasonKeyTaken)
+		}
+	}
+	if owner, ok := s.ps.providers[p.Provider]; p.Provider != "" && ok && owner != p.ID {
+		return domain.E(domain.Conflict, domain.ReasonProviderTaken)
+	}
+	if exists {
+		s.dropPartnerIndexes(stored)
+	}
+	for _, k := range p.Keys {
+		s.ps.keys[k.Digest] = p.ID
+	}
+	if p.Provider != "" {
+		s.ps.providers[p.Provider] = p.ID
+	}
+	s.ps.partners[p.ID] = clonePartner(p)
+	s.ps.audit[p.ID] = append(s.ps.audit[p.ID], a)
+	return nil
+}
+
+func (s *Store) dropPartnerIndexes(p domain.PartnerRecord) {
+	for _, k := range p.Keys {
+		delete(s.ps.keys, k.Digest)
+	}
+	if p.Provider != "" {
+		delete(s.ps.providers, p.Provider)
+	}
+}
+
+func (s *Store) DeletePartner(_ context.Context, p domain.PartnerRecord, a domain.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.partnersInit()
+	stored, exists := s.ps.partners[p.ID]
+	if !exists || stored.Rev != p.Rev {
+		return domain.E(domain.Stale, domain.ReasonStalePartner)
+	}
+	s.dropPartnerIndexes(stored)
+	delete(s.ps.partners, p.ID)
+	s.ps.audit[p.ID] = append(s.ps.audit[p.ID], a)
+	return nil
+}
+
+func (s *Store) GetPartner(_ context.Context, id string) (domain.PartnerRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.ps.partners[id]
+	if !ok {
+		return domain.PartnerRecord{}, domain.ErrNotFound
+	}
+	return clonePartner(p), nil
+}
+
+func (s *Store) PartnerByKey(_ context.Context, digest string) (domain.KeyMatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.ps.partners[s.ps.keys[digest]]
+	if !ok {
+		return domain.KeyMatch{}, domain.ErrNotFound
+	}
+	for _, k := range p.Keys {
+		if k.Digest == digest {
+			return domain.KeyMatch{Key: k, Partner: clonePartner(p)}, nil
+		}
+	}
+	return domain.KeyMatch{}, domain.ErrNotFound
+}
+
+func (s *Store) PartnerByProvider(_ context.Context, slug string) (domain.PartnerRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.ps.partners[s.ps.providers[slug]]
+	if !ok || slug == "" {
+		return domain.PartnerRecord{}, domain.ErrNotFound
+	}
+	return clonePartner(p), nil
+}
+
+func (s *Store) ListPartners(_ context.Context, after string, limit int) ([]domain.PartnerRecord, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.ps.partners))
+	for id := range s.ps.partners {
+		if id > after {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	next := ""
+	if limit > 0 && len(ids) > limit {
+		ids, next = ids[:limit], ids[limit-1]
+	}
+	out := make([]domain.PartnerRecord, len(ids))
+	for i, id := range ids {
+		out[i] = clonePartner(s.ps.partners[id])
+	}
+	return out, next, nil
+}
+
+func (s *Store) ListAudit(_ context.Context, partnerID string) ([]domain.AuditEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.ps.audit[partnerID]), nil
+}

@@ -1,0 +1,242 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+)
+
+func aPartner(id, provider string, digests ...string) domain.PartnerRecord {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	p := domain.PartnerRecord{ID: id, Settings: []byte(`{"name":"` + id + `"}`), Provider: provider, Rev: 1, CreatedAt: now, UpdatedAt: now}
+	for i, d := range digests {
+		p.Keys = append(p.Keys, domain.APIKey{ID: fmt.Sprintf("key_%s_%d", id, i), Digest: d, CreatedAt: now})
+	}
+	return p
+}
+
+func audit(id, action string) domain.AuditEntry {
+	return domain.AuditEntry{PartnerID: id, Actor: "operator@example", Action: action, Detail: "test", At: time.Now().UTC()}
+}
+
+// digest is a 64-hex-digit stand-in for a key's SHA-256.
+func digest(n int) string { return fmt.Sprintf("%064x", n) }
+
+// runPartners runs the partners part: one item per request read, the
+// conditions that keep ids, keys and providers unique, revisions.
+func runPartners(t *testing.T, newStore func(t *testing.T) domain.Store) {
+	ctx := context.Background()
+
+	t.Run("create, then find by id, key and provider", func(t *testing.T) {
+		s := newStore(t)
+		p := aPartner("p1", "acme-id", digest(1), digest(2))
+		p.Keys[1].ExpiresAt = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		if err := s.SavePartner(ctx, nil, p, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetPartner(ctx, "p1")
+		if err != nil || got.Rev != 1 || string(got.Settings) != string(p.Settings) || len(got.Keys) != 2 || got.Provider != "acme-id" ||
+			!got.Keys[1].ExpiresAt.Equal(p.Keys[1].ExpiresAt) || !got.CreatedAt.Equal(p.CreatedAt) {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		m, err := s.PartnerByKey(ctx, digest(2))
+		if err != nil || m.Partner.ID != "p1" || m.Key.ID != "key_p1_1" || !m.Key.ExpiresAt.Equal(p.Keys[1].ExpiresAt) || string(m.Partner.Settings) != string(p.Settings) {
+			t.Fatalf("by key: %+v %v", m, err)
+		}
+		if byP, err := s.PartnerByProvider(ctx, "acme-id"); err != nil || byP.ID != "p1" {
+			t.Fatalf("by provider: %+v %v", byP, err)
+		}
+		for _, miss := range []error{
+			func() error { _, err := s.GetPartner(ctx, "p2"); return err }(),
+			func() error { _, err := s.PartnerByKey(ctx, digest(3)); return err }(),
+			func() error { _, err := s.PartnerByProvider(ctx, "other"); return err }(),
+		} {
+			if !errors.Is(miss, domain.ErrNotFound) {
+				t.Fatalf("a miss: %v", miss)
+			}
+		}
+	})
+
+	t.Run("ids, keys and providers stay unique", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.SavePartner(ctx, nil, aPartner("p1", "acme-id", digest(1)), audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			p    domain.PartnerRecord
+			want domain.Reason
+		}{
+			{aPartner("p1", "", digest(9)), domain.ReasonPartnerExists},
+			{aPartner("p2", "", digest(8), digest(1)), domain.ReasonKeyTaken},
+			{aPartner("p2", "acme-id", digest(8)), domain.ReasonProviderTaken},
+		}
+		for _, c := range cases {
+			if err := s.SavePartner(ctx, nil, c.p, audit(c.p.ID, "create")); !errors.Is(err, domain.E(domain.Conflict, c.want)) {
+				t.Fatalf("%s: %v, want %s", c.p.ID, err, c.want)
+			}
+		}
+		// Nothing of the refused writes stayed.
+		if _, err := s.GetPartner(ctx, "p2"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("p2 written: %v", err)
+		}
+		for _, d := range []string{digest(8), digest(9)} {
+			if _, err := s.PartnerByKey(ctx, d); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatalf("a refused key stayed: %v", err)
+			}
+		}
+		if m, _ := s.PartnerByKey(ctx, digest(1)); m.Partner.ID != "p1" {
+			t.Fatalf("the key changed hands: %+v", m)
+		}
+		if a, _ := s.ListAudit(ctx, "p2"); len(a) != 0 {
+			t.Fatalf("refused changes audited: %+v", a)
+		}
+	})
+
+	t.Run("a change replaces keys, provider and every copy", func(t *testing.T) {
+		s := newStore(t)
+		v1 := aPartner("p1", "old-id", digest(1), digest(2))
+		if err := s.SavePartner(ctx, nil, v1, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		v2 := aPartner("p1", "new-id", digest(2), digest(3))
+		v2.Rev, v2.Settings = 2, []byte(`{"name":"renamed"}`)
+		if err := s.SavePartner(ctx, &v1, v2, audit("p1", "update")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PartnerByKey(ctx, digest(1)); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("a removed key still found: %v", err)
+		}
+		for _, d := range []string{digest(2), digest(3)} {
+			if m, err := s.PartnerByKey(ctx, d); err != nil || m.Partner.Rev != 2 || string(m.Partner.Settings) != `{"name":"renamed"}` {
+				t.Fatalf("key %s: %+v %v", d[60:], m, err)
+			}
+		}
+		if _, err := s.PartnerByProvider(ctx, "old-id"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("old provider: %v", err)
+		}
+		if p, err := s.PartnerByProvider(ctx, "new-id"); err != nil || p.Rev != 2 {
+			t.Fatalf("new provider: %+v %v", p, err)
+		}
+		// The old provider is free for another partner.
+		if err := s.SavePartner(ctx, nil, aPartner("p2", "old-id", digest(1)), audit("p2", "create")); err != nil {
+			t.Fatalf("freed provider and key: %v", err)
+		}
+		// A change from a stale read is refused and changes nothing.
+		v3 := v2
+		v3.Rev, v3.Settings = 2, []byte(`{"name":"lost"}`)
+		if err := s.SavePartner(ctx, &v1, v3, audit("p1", "update")); !errors.Is(err, domain.E(domain.Stale, domain.ReasonStalePartner)) {
+			t.Fatalf("stale: %v", err)
+		}
+		if p, _ := s.GetPartner(ctx, "p1"); string(p.Settings) != `{"name":"renamed"}` {
+			t.Fatalf("a stale change was written: %s", p.Settings)
+		}
+		if a, _ := s.ListAudit(ctx, "p1"); len(a) != 2 || a[0].Action != "create" || a[1].Action != "update" || a[1].Actor != "operator@example" {
+			t.Fatalf("audit %+v", a)
+		}
+	})
+
+	t.Run("concurrent changes from one read: one wins", func(t *testing.T) {
+		s := newStore(t)
+		v1 := aPartner("p1", "", digest(1))
+		if err := s.SavePartner(ctx, nil, v1, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v2 := aPartner("p1", "", digest(1), digest(100+i))
+				v2.Rev = 2
+				errs[i] = s.SavePartner(ctx, &v1, v2, audit("p1", "update"))
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, domain.ErrStale):
+				t.Fatalf("a loser: %v", err)
+			}
+		}
+		p, _ := s.GetPartner(ctx, "p1")
+		if won != 1 || len(p.Keys) != 2 {
+			t.Fatalf("%d won, keys %+v", won, p.Keys)
+		}
+		found := 0
+		for i := range errs {
+			if _, err := s.PartnerByKey(ctx, digest(100+i)); err == nil {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Fatalf("%d losers' keys were written", found-1)
+		}
+	})
+
+	t.Run("delete removes the partner, its keys and provider, keeps its audit", func(t *testing.T) {
+		s := newStore(t)
+		p := aPartner("p1", "acme-id", digest(1), digest(2))
+		if err := s.SavePartner(ctx, nil, p, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		stale := p
+		stale.Rev = 7
+		if err := s.DeletePartner(ctx, stale, audit("p1", "remove")); !errors.Is(err, domain.ErrStale) {
+			t.Fatalf("stale delete: %v", err)
+		}
+		if err := s.DeletePartner(ctx, p, audit("p1", "remove")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetPartner(ctx, "p1"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("get: %v", err)
+		}
+		if _, err := s.PartnerByKey(ctx, digest(2)); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("key: %v", err)
+		}
+		if _, err := s.PartnerByProvider(ctx, "acme-id"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("provider: %v", err)
+		}
+		if ps, _, _ := s.ListPartners(ctx, "", 10); len(ps) != 0 {
+			t.Fatalf("listed: %+v", ps)
+		}
+		if a, _ := s.ListAudit(ctx, "p1"); len(a) != 2 || a[1].Action != "remove" {
+			t.Fatalf("audit %+v", a)
+		}
+	})
+
+	t.Run("list in pages by id", func(t *testing.T) {
+		s := newStore(t)
+		for _, id := range []string{"p3", "p1", "p5", "p2", "p4"} {
+			if err := s.SavePartner(ctx, nil, aPartner(id, ""), audit(id, "create")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ids []string
+		after := ""
+		for range 10 {
+			page, next, err := s.ListPartners(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page {
+				ids = append(ids, p.ID)
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if fmt.Sprint(ids) != "[p1 p2 p3 p4 p5]" {
+			t.Fatalf("listed %v", ids)
+		}
+	})
+}

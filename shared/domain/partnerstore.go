@@ -1,0 +1,93 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// PartnerRecord is a partner as stored: its settings (name, flow,
+// standing, KYC templates, webhook URL, identity provider: a JSON document
+// that package partners writes and reads), the identity provider the store
+// keeps unique, its API keys, and a revision that every change counts.
+type PartnerRecord struct {
+	ID       string
+	Settings []byte
+	// Provider is the partner's identityProvider slug ("" for none): no two
+	// partners hold the same.
+	Provider  string
+	Keys      []APIKey
+	Rev       int64 // 1 when created; each change adds one
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// APIKey is one of a partner's API keys: the key itself is never stored,
+// only its SHA-256 (hex), which a request's key is looked up by.
+type APIKey struct {
+	ID        string
+	Digest    string
+	CreatedAt time.Time
+	// ExpiresAt ends the key ("zero": it does not expire): a rotation
+	// issues a new key and gives the old one an expiry.
+	ExpiresAt time.Time
+}
+
+// KeyMatch is a key found by its digest and its partner as of the
+// partner's last change (a copy kept with the key, so that finding both
+// is one read).
+type KeyMatch struct {
+	Key     APIKey
+	Partner PartnerRecord
+}
+
+// AuditEntry records one change of a partner: who made it, when, and
+// what (an action and a detail without secrets: a key's id, never the key).
+type AuditEntry struct {
+	PartnerID string
+	Actor     string
+	Action    string
+	Detail    string
+	At        time.Time
+}
+
+// Reasons of the partners' store.
+const (
+	ReasonPartnerExists = Reason("partner_exists") // Conflict: the id is taken
+	ReasonKeyTaken      = Reason("key_taken")      // Conflict: a key's digest is another partner's
+	ReasonProviderTaken = Reason("provider_taken") // Conflict: the identity provider is another partner's
+	ReasonStalePartner  = Reason("partner")        // Stale: the partner changed since it was read
+)
+
+// Partners stores the partners, their keys and the record of their
+// changes. A request reads one item: a key with its partner, a partner by
+// id or by identity provider; nothing reads every partner but an
+// operator's listing.
+type Partners interface {
+	// SavePartner writes p as the partner's state in one step: prev is the
+	// state it replaces as read (nil to create: E(Conflict,
+	// ReasonPartnerExists) when the id exists), E(Stale,
+	// ReasonStalePartner) when the stored revision is not prev's;
+	// E(Conflict, ReasonKeyTaken) when a new key's digest is held,
+	// E(Conflict, ReasonProviderTaken) when p's provider is another
+	// partner's. p.Rev is prev's plus one (1 for a new partner). Keys of
+	// prev missing from p are removed; a is recorded with the change.
+	SavePartner(ctx context.Context, prev *PartnerRecord, p PartnerRecord, a AuditEntry) error
+	// DeletePartner removes p (as read: E(Stale, ReasonStalePartner) when
+	// it changed since), its keys and its provider, recording a. Its
+	// users stay, and its audit.
+	DeletePartner(ctx context.Context, p PartnerRecord, a AuditEntry) error
+	// GetPartner returns partner id (ErrNotFound).
+	GetPartner(ctx context.Context, id string) (PartnerRecord, error)
+	// PartnerByKey returns the key whose digest is digest, with its
+	// partner (ErrNotFound): one read.
+	PartnerByKey(ctx context.Context, digest string) (KeyMatch, error)
+	// PartnerByProvider returns the partner whose identity provider is
+	// slug (ErrNotFound): one read.
+	PartnerByProvider(ctx context.Context, slug string) (PartnerRecord, error)
+	// ListPartners returns up to limit partners by id after the id after
+	// ("" from the first), and the cursor of the next page ("" at the end).
+	ListPartners(ctx context.Context, after string, limit int) ([]PartnerRecord, string, error)
+	// ListAudit returns partnerID's recorded changes, oldest first (a
+	// removed partner's too).
+	ListAudit(ctx context.Context, partnerID string) ([]AuditEntry, error)
+}

@@ -90,4 +90,10 @@ type Partners interface {
 	// ListAudit returns partnerID's recorded changes, oldest first (a
 	// removed partner's too).
 	ListAudit(ctx context.Context, partnerID string) ([]AuditEntry, error)
+	// TouchKey records that the key digest was used on day (midnight UTC),
+	// unless as late a day is recorded: a key's last use, to the day.
+	TouchKey(ctx context.Context, digest string, day time.Time) error
+	// KeysLastUsed returns the recorded last use of each of digests that
+	// has one.
+	KeysLastUsed(ctx context.Context, digests []string) (map[string]time.Time, error)
 }

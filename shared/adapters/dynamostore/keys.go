@@ -177,6 +177,10 @@ func apiKeyPK(digest string) string { return "APIKEY#" + digest }
 
 const apiKeySK = "KEY"
 
+// apiKeyUsedSK is the sort key of a key's last use, kept apart from the
+// key (which every change of its partner rewrites).
+const apiKeyUsedSK = "USED"
+
 func providerPK(slug string) string { return "IDP#" + slug }
 
 const providerSK = "PARTNER"

@@ -127,8 +127,9 @@ func (s *Store) SavePartner(ctx context.Context, prev *domain.PartnerRecord, p d
 	if prev != nil {
 		for _, k := range prev.Keys {
 			if !kept[k.Digest] {
-				items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}})
-				kinds = append(kinds, "")
+				items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}},
+					types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeyUsedSK)}})
+				kinds = append(kinds, "", "")
 			}
 		}
 		if prev.Provider != "" && prev.Provider != p.Provider {
@@ -171,7 +172,8 @@ func (s *Store) DeletePartner(ctx context.Context, p domain.PartnerRecord, a dom
 		{Delete: &types.Delete{TableName: &s.table, Key: key(partnersIndexPK, p.ID)}},
 	}
 	for _, k := range p.Keys {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}})
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeySK)}},
+			types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(apiKeyPK(k.Digest), apiKeyUsedSK)}})
 	}
 	if p.Provider != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(providerPK(p.Provider), providerSK)}})
@@ -299,4 +301,62 @@ func (s *Store) ListAudit(ctx context.Context, partnerID string) ([]domain.Audit
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+}
+
+// usedRetention is how long a key's last use is kept after it (DynamoDB's
+// TTL), should the key go without its record.
+const usedRetention = 400 * 24 * time.Hour
+
+// TouchKey is one UpdateItem of the key's last use, conditioned on an
+// earlier day (a failed condition is the day recorded already).
+func (s *Store) TouchKey(ctx context.Context, digest string, day time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 key(apiKeyPK(digest), apiKeyUsedSK),
+		UpdateExpression:    aws.String("SET lastUsed = :day, #ttl = :ttl, #type = :type"),
+		ConditionExpression: aws.String("attribute_not_exists(lastUsed) OR lastUsed < :day"),
+		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL, "#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":day": epoch(day), ":ttl": epoch(day.Add(usedRetention)), ":type": str("API_KEY_USED"),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	return err
+}
+
+// KeysLastUsed is one BatchGetItem per 100 digests (and the retries of
+// what DynamoDB leaves unprocessed).
+func (s *Store) KeysLastUsed(ctx context.Context, digests []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for start := 0; start < len(digests); start += 100 {
+		end := min(start+100, len(digests))
+		var keys []map[string]types.AttributeValue
+		for _, d := range digests[start:end] {
+			keys = append(keys, key(apiKeyPK(d), apiKeyUsedSK))
+		}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+		for len(req) > 0 {
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range res.Responses[s.table] {
+				pk, _ := it[attrPK].(*types.AttributeValueMemberS)
+				n, ok := it["lastUsed"].(*types.AttributeValueMemberN)
+				if pk == nil || !ok {
+					continue
+				}
+				sec, err := strconv.ParseInt(n.Value, 10, 64)
+				if err != nil {
+					return nil, errors.New("dynamostore: lastUsed is not a number")
+				}
+				out[pk.Value[len(apiKeyPK("")):]] = time.Unix(sec, 0).UTC()
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 )
@@ -14,12 +15,13 @@ type partnerState struct {
 	keys      map[string]string // digest -> partner id
 	providers map[string]string // slug -> partner id
 	audit     map[string][]domain.AuditEntry
+	used      map[string]time.Time // digest -> last day used
 }
 
 func (s *Store) partnersInit() {
 	if s.ps.partners == nil {
 		s.ps = partnerState{partners: map[string]domain.PartnerRecord{}, keys: map[string]string{},
-			providers: map[string]string{}, audit: map[string][]domain.AuditEntry{}}
+			providers: map[string]string{}, audit: map[string][]domain.AuditEntry{}, used: map[string]time.Time{}}
 	}
 }
 
@@ -49,7 +51,16 @@ func (s *Store) SavePartner(_ context.Context, prev *domain.PartnerRecord, p dom
 		return domain.E(domain.Conflict, domain.ReasonProviderTaken)
 	}
 	if exists {
-		s.dropPartnerIndexes(stored)
+		kept := map[string]bool{}
+		for _, k := range p.Keys {
+			kept[k.Digest] = true
+		}
+		for _, k := range stored.Keys {
+			if !kept[k.Digest] {
+				delete(s.ps.used, k.Digest)
+			}
+		}
+		s.dropPartnerIndexes(stored, kept)
 	}
 	for _, k := range p.Keys {
 		s.ps.keys[k.Digest] = p.ID
@@ -62,9 +73,14 @@ func (s *Store) SavePartner(_ context.Context, prev *domain.PartnerRecord, p dom
 	return nil
 }
 
-func (s *Store) dropPartnerIndexes(p domain.PartnerRecord) {
+// dropPartnerIndexes removes p's keys (but those kept, whose last use
+// stays) and provider.
+func (s *Store) dropPartnerIndexes(p domain.PartnerRecord, kept map[string]bool) {
 	for _, k := range p.Keys {
 		delete(s.ps.keys, k.Digest)
+		if !kept[k.Digest] {
+			delete(s.ps.used, k.Digest)
+		}
 	}
 	if p.Provider != "" {
 		delete(s.ps.providers, p.Provider)
@@ -79,7 +95,7 @@ func (s *Store) DeletePartner(_ context.Context, p domain.PartnerRecord, a domai
 	if !exists || stored.Rev != p.Rev {
 		return domain.E(domain.Stale, domain.ReasonStalePartner)
 	}
-	s.dropPartnerIndexes(stored)
+	s.dropPartnerIndexes(stored, nil)
 	delete(s.ps.partners, p.ID)
 	s.ps.audit[p.ID] = append(s.ps.audit[p.ID], a)
 	return nil
@@ -145,4 +161,25 @@ func (s *Store) ListAudit(_ context.Context, partnerID string) ([]domain.AuditEn
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.ps.audit[partnerID]), nil
+}
+
+func (s *Store) TouchKey(_ context.Context, digest string, day time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ps.keys[digest]; ok && day.After(s.ps.used[digest]) {
+		s.ps.used[digest] = day
+	}
+	return nil
+}
+
+func (s *Store) KeysLastUsed(_ context.Context, digests []string) (map[string]time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]time.Time{}
+	for _, d := range digests {
+		if t, ok := s.ps.used[d]; ok {
+			out[d] = t
+		}
+	}
+	return out, nil
 }

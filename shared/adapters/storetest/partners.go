@@ -213,6 +213,37 @@ func runPartners(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		}
 	})
 
+	t.Run("a key's last use, to the day, goes with the key", func(t *testing.T) {
+		s := newStore(t)
+		v1 := aPartner("p1", "", digest(1), digest(2))
+		if err := s.SavePartner(ctx, nil, v1, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		d1, d2 := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+		for _, touch := range []struct {
+			digest string
+			day    time.Time
+		}{{digest(1), d2}, {digest(1), d1}, {digest(2), d1}} { // an earlier day does not go back
+			if err := s.TouchKey(ctx, touch.digest, touch.day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		used, err := s.KeysLastUsed(ctx, []string{digest(1), digest(2), digest(3)})
+		if err != nil || len(used) != 2 || !used[digest(1)].Equal(d2) || !used[digest(2)].Equal(d1) {
+			t.Fatalf("last used %v %v", used, err)
+		}
+		// A change keeps the last use of the keys it keeps, and drops the
+		// removed key's.
+		v2 := aPartner("p1", "", digest(1))
+		v2.Rev = 2
+		if err := s.SavePartner(ctx, &v1, v2, audit("p1", "revoke key")); err != nil {
+			t.Fatal(err)
+		}
+		if used, _ := s.KeysLastUsed(ctx, []string{digest(1), digest(2)}); len(used) != 1 || !used[digest(1)].Equal(d2) {
+			t.Fatalf("after the change %v", used)
+		}
+	})
+
 	t.Run("list in pages by id", func(t *testing.T) {
 		s := newStore(t)
 		for _, id := range []string{"p3", "p1", "p5", "p2", "p4"} {

@@ -83,14 +83,22 @@ type Partner struct {
 	KYCTemplates     map[string]KYCTemplate `json:"kycTemplates"`
 	Webhook          Webhook                `json:"webhook"`
 	IdentityProvider string                 `json:"identityProvider"`
+	// Standing is StandingActive or StandingSuspended (an operator's
+	// suspension, which keeps the flow for the reinstatement).
+	Standing string `json:"standing,omitempty"`
 }
 
-// Suspended tells whether the partner is in neither flow: it may call
-// nothing, and its webhooks are held until it is reinstated.
-func (p *Partner) Suspended() bool { return p.Flow != FlowAPI && p.Flow != FlowWidget }
+// Suspended tells whether the partner is suspended, or in neither flow:
+// it may call nothing, and its webhooks are held until it is reinstated.
+func (p *Partner) Suspended() bool {
+	return p.Standing == StandingSuspended || p.Flow != FlowAPI && p.Flow != FlowWidget
+}
 
 // MayCall tells whether the partner's flow allows op.
 func (p *Partner) MayCall(op Operation) bool {
+	if p.Standing == StandingSuspended {
+		return false
+	}
 	switch p.Flow {
 	case FlowAPI:
 		return true
@@ -130,23 +138,18 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 	providers := map[string]bool{}
 	seen := map[[sha256.Size]byte]bool{}
 	for i, p := range doc.Partners {
-		if p.ID == "" || strings.ContainsAny(p.ID, "#") || ids[p.ID] {
-			return nil, fmt.Errorf("partner registry: partner %d: id missing, duplicated or containing '#'", i)
+		if ids[p.ID] {
+			return nil, fmt.Errorf("partner registry: partner %d: id duplicated", i)
+		}
+		if err := Validate(&p, inLambda); err != nil {
+			return nil, fmt.Errorf("partner registry: partner %d: %w", i, err)
 		}
 		ids[p.ID] = true
-		if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {
-			return nil, fmt.Errorf("partner registry: partner %s: webhook.url %w", p.ID, err)
-		}
 		if p.IdentityProvider != "" {
-			if !validSlug(p.IdentityProvider) || providers[p.IdentityProvider] {
-				return nil, fmt.Errorf("partner registry: partner %s: identityProvider must be a unique slug of a-z 0-9 -", p.ID)
+			if providers[p.IdentityProvider] {
+				return nil, fmt.Errorf("partner registry: partner %s: identityProvider must be unique", p.ID)
 			}
 			providers[p.IdentityProvider] = true
-		}
-		for country, tpl := range p.KYCTemplates {
-			if err := checkTemplate(tpl); err != nil {
-				return nil, fmt.Errorf("partner registry: partner %s: kycTemplates.%s: %w", p.ID, country, err)
-			}
 		}
 		for _, h := range p.APIKeySHA256 {
 			raw, err := hex.DecodeString(h)
@@ -165,6 +168,47 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 	}
 	return r, nil
 }
+
+// Validate checks a partner's settings: its id, its webhook URL (as
+// checkWebhookURL says, stricter in Lambda), its identity provider's slug,
+// each KYC template. The errors name the field; they hold no secret.
+func Validate(p *Partner, inLambda bool) error {
+	if !ValidID(p.ID) {
+		return errors.New("id must be 1 to 64 of a-z A-Z 0-9 _ -")
+	}
+	if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {
+		return fmt.Errorf("partner %s: webhook.url %w", p.ID, err)
+	}
+	if p.IdentityProvider != "" && !validSlug(p.IdentityProvider) {
+		return fmt.Errorf("partner %s: identityProvider must be a slug of a-z 0-9 -", p.ID)
+	}
+	for country, tpl := range p.KYCTemplates {
+		if !validCountry(country) {
+			return fmt.Errorf("partner %s: kycTemplates: %q is not an ISO 3166-1 alpha-2 code in capitals", p.ID, country)
+		}
+		if err := checkTemplate(tpl); err != nil {
+			return fmt.Errorf("partner %s: kycTemplates.%s: %w", p.ID, country, err)
+		}
+	}
+	return nil
+}
+
+// ValidID: 1 to 64 of a-z A-Z 0-9 _ - (no '#', which the store's keys
+// use as a separator).
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validCountry(c string) bool { return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' }
 
 // checkTemplate requires a template id and a known provider; for the
 // hosted provider an https link (http on loopback for development) holding

@@ -1,0 +1,363 @@
+package partners
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+)
+
+// MaxKeys is how many API keys a partner may hold at once (a rotation
+// needs two).
+const MaxKeys = 10
+
+// Admin is the operators' management of the partners (cmd/partnerctl):
+// each change is read, validated as the registry document was, written
+// in one step with its audit entry (who, when, what; never a key), and
+// made again from a fresh read when another change came in between. A
+// change that changes nothing writes nothing.
+type Admin struct {
+	store domain.Partners
+	now   func() time.Time
+	// inLambda validates webhook URLs as a deployed stack uses them
+	// (https to a host name, port 443).
+	inLambda bool
+}
+
+// NewAdmin is the management of store's partners; inLambda holds webhook
+// URLs to a deployed stack's rules (false for make run's).
+func NewAdmin(store domain.Partners, now func() time.Time, inLambda bool) *Admin {
+	if now == nil {
+		now = time.Now
+	}
+	return &Admin{store: store, now: now, inLambda: inLambda}
+}
+
+// KeyInfo is an API key as an operator sees it: never the key.
+type KeyInfo struct {
+	ID        string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: none
+	LastUsed  time.Time // zero: never (to the day)
+}
+
+// Details is a partner as an operator sees it.
+type Details struct {
+	Partner   *Partner
+	Keys      []KeyInfo
+	Rev       int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// NewPartner is what creating a partner takes.
+type NewPartner struct {
+	ID, Name, Flow, IdentityProvider, WebhookURL string
+}
+
+func invalid(field string, err error) error {
+	return domain.InvalidInput(domain.Problem{Field: field, Issue: err.Error()})
+}
+
+// Create writes a new partner with one API key, returned (the only time
+// it is shown). E(Conflict, ReasonPartnerExists) when the id is taken.
+func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Details, string, error) {
+	if in.Flow == "" {
+		in.Flow = FlowAPI
+	}
+	if in.Flow != FlowAPI && in.Flow != FlowWidget {
+		return nil, "", invalid("flow", errors.New(`must be "API" or "WIDGET"`))
+	}
+	p := &Partner{ID: in.ID, Name: in.Name, Flow: in.Flow, IdentityProvider: in.IdentityProvider, Webhook: Webhook{URL: in.WebhookURL}}
+	if err := Validate(p, a.inLambda); err != nil {
+		return nil, "", invalid("partner", err)
+	}
+	key, k := a.newKey(time.Time{})
+	now := a.now().UTC()
+	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k},
+		Rev: 1, CreatedAt: now, UpdatedAt: now}
+	if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, p.ID, "create", "key "+k.ID)); err != nil {
+		return nil, "", err
+	}
+	d, err := details(rec, nil)
+	return d, key, err
+}
+
+// Show is partner id with its keys' last use.
+func (a *Admin) Show(ctx context.Context, id string) (*Details, error) {
+	rec, err := a.store.GetPartner(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	digests := make([]string, len(rec.Keys))
+	for i, k := range rec.Keys {
+		digests[i] = k.Digest
+	}
+	used, err := a.store.KeysLastUsed(ctx, digests)
+	if err != nil {
+		return nil, err
+	}
+	return details(rec, used)
+}
+
+// List is a page of partners after the id after, and the next cursor.
+func (a *Admin) List(ctx context.Context, after string, limit int) ([]*Details, string, error) {
+	recs, next, err := a.store.ListPartners(ctx, after, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*Details, 0, len(recs))
+	for _, r := range recs {
+		d, err := details(r, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, d)
+	}
+	return out, next, nil
+}
+
+// Audit is the record of partner id's changes, oldest first.
+func (a *Admin) Audit(ctx context.Context, id string) ([]domain.AuditEntry, error) {
+	return a.store.ListAudit(ctx, id)
+}
+
+// SetTemplate sets the partner's KYC template for country.
+func (a *Admin) SetTemplate(ctx context.Context, actor, id, country string, t KYCTemplate) (*Details, error) {
+	return a.change(ctx, actor, id, "set KYC template", country, func(p *Partner, _ *[]domain.APIKey) error {
+		if p.KYCTemplates == nil {
+			p.KYCTemplates = map[string]KYCTemplate{}
+		}
+		p.KYCTemplates[country] = t
+		return nil
+	})
+}
+
+// RemoveTemplate removes the partner's KYC template for country (none
+// there: nothing changes).
+func (a *Admin) RemoveTemplate(ctx context.Context, actor, id, country string) (*Details, error) {
+	return a.change(ctx, actor, id, "remove KYC template", country, func(p *Partner, _ *[]domain.APIKey) error {
+		delete(p.KYCTemplates, country)
+		return nil
+	})
+}
+
+// SetWebhook sets the partner's webhook URL ("" removes it).
+func (a *Admin) SetWebhook(ctx context.Context, actor, id, url string) (*Details, error) {
+	return a.change(ctx, actor, id, "set webhook URL", "", func(p *Partner, _ *[]domain.APIKey) error {
+		p.Webhook.URL = url
+		return nil
+	})
+}
+
+// SetFlow sets the partner's flow (API or WIDGET).
+func (a *Admin) SetFlow(ctx context.Context, actor, id, flow string) (*Details, error) {
+	if flow != FlowAPI && flow != FlowWidget {
+		return nil, invalid("flow", errors.New(`must be "API" or "WIDGET"`))
+	}
+	return a.change(ctx, actor, id, "set flow", flow, func(p *Partner, _ *[]domain.APIKey) error {
+		p.Flow = flow
+		return nil
+	})
+}
+
+// Suspend suspends the partner: it may call nothing and its webhooks wait.
+func (a *Admin) Suspend(ctx context.Context, actor, id string) (*Details, error) {
+	return a.change(ctx, actor, id, "suspend", "", func(p *Partner, _ *[]domain.APIKey) error {
+		p.Standing = StandingSuspended
+		return nil
+	})
+}
+
+// Reinstate lifts a suspension.
+func (a *Admin) Reinstate(ctx context.Context, actor, id string) (*Details, error) {
+	return a.change(ctx, actor, id, "reinstate", "", func(p *Partner, _ *[]domain.APIKey) error {
+		p.Standing = StandingActive
+		return nil
+	})
+}
+
+// IssueKey adds an API key (expiring at expires, zero for never) and
+// returns it: the only time it is shown.
+func (a *Admin) IssueKey(ctx context.Context, actor, id string, expires time.Time) (*Details, string, error) {
+	var key string
+	d, err := a.change(ctx, actor, id, "issue key", "", func(p *Partner, keys *[]domain.APIKey) error {
+		if len(*keys) >= MaxKeys {
+			return invalid("keys", fmt.Errorf("a partner holds at most %d keys: revoke one first", MaxKeys))
+		}
+		var k domain.APIKey
+		key, k = a.newKey(expires)
+		*keys = append(*keys, k)
+		return nil
+	})
+	return d, key, err
+}
+
+// ExpireKey gives key keyID an expiry (a rotation: the new key is issued,
+// the old one expires when every client has the new one).
+func (a *Admin) ExpireKey(ctx context.Context, actor, id, keyID string, at time.Time) (*Details, error) {
+	return a.change(ctx, actor, id, "expire key", keyID+" at "+at.UTC().Format(time.RFC3339), func(_ *Partner, keys *[]domain.APIKey) error {
+		i := slices.IndexFunc(*keys, func(k domain.APIKey) bool { return k.ID == keyID })
+		if i < 0 {
+			return domain.ErrNotFound
+		}
+		(*keys)[i].ExpiresAt = at.UTC()
+		return nil
+	})
+}
+
+// RevokeKey removes key keyID at once (none such: nothing changes).
+func (a *Admin) RevokeKey(ctx context.Context, actor, id, keyID string) (*Details, error) {
+	return a.change(ctx, actor, id, "revoke key", keyID, func(_ *Partner, keys *[]domain.APIKey) error {
+		*keys = slices.DeleteFunc(*keys, func(k domain.APIKey) bool { return k.ID == keyID })
+		return nil
+	})
+}
+
+// Remove removes the partner and its keys (its users stay, and its audit).
+func (a *Admin) Remove(ctx context.Context, actor, id string) error {
+	for attempt := 0; ; attempt++ {
+		rec, err := a.store.GetPartner(ctx, id)
+		if err != nil {
+			return err
+		}
+		err = a.store.DeletePartner(ctx, rec, a.audit(actor, id, "remove", ""))
+		if !errors.Is(err, domain.ErrStale) || attempt == 2 {
+			return err
+		}
+	}
+}
+
+// Import writes the partners of a registry document: a partner absent is
+// created with the document's key digests, one present is given the
+// document's settings and keys (keys it holds keep their ids and dates).
+// A partner already as the document says is not written. It returns how
+// many partners were created and changed.
+func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, changed int, err error) {
+	reg, err := parse(doc, a.inLambda)
+	if err != nil {
+		return 0, 0, invalid("document", err)
+	}
+	for i := range reg.partners {
+		in := reg.partners[i]
+		rec, err := a.store.GetPartner(ctx, in.ID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			now := a.now().UTC()
+			keys := importedKeys(in.APIKeySHA256, nil, now)
+			rec := domain.PartnerRecord{ID: in.ID, Settings: in.Settings(), Provider: in.IdentityProvider, Keys: keys,
+				Rev: 1, CreatedAt: now, UpdatedAt: now}
+			if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, in.ID, "import", fmt.Sprintf("created, %d keys", len(keys)))); err != nil {
+				return created, changed, err
+			}
+			created++
+			continue
+		case err != nil:
+			return created, changed, err
+		}
+		d, err := a.change(ctx, actor, in.ID, "import", "", func(p *Partner, keys *[]domain.APIKey) error {
+			*p = in
+			*keys = importedKeys(in.APIKeySHA256, *keys, a.now().UTC())
+			return nil
+		})
+		if err != nil {
+			return created, changed, err
+		}
+		if d.Rev != rec.Rev {
+			changed++
+		}
+	}
+	return created, changed, nil
+}
+
+// importedKeys are the keys of digests: those of held that are listed
+// keep their id and dates; the others are new.
+func importedKeys(digests []string, held []domain.APIKey, now time.Time) []domain.APIKey {
+	var out []domain.APIKey
+	for _, d := range digests {
+		if i := slices.IndexFunc(held, func(k domain.APIKey) bool { return k.Digest == d }); i >= 0 {
+			out = append(out, held[i])
+			continue
+		}
+		out = append(out, domain.APIKey{ID: newKeyID(), Digest: d, CreatedAt: now})
+	}
+	return out
+}
+
+// change applies fn to partner id as read and writes the result when it
+// differs, validated, with its audit entry; a change that met another is
+// made again from a fresh read (three times at most).
+func (a *Admin) change(ctx context.Context, actor, id, action, detail string, fn func(p *Partner, keys *[]domain.APIKey) error) (*Details, error) {
+	for attempt := 0; ; attempt++ {
+		rec, err := a.store.GetPartner(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		p, err := FromRecord(rec)
+		if err != nil {
+			return nil, err
+		}
+		p.KYCTemplates = maps.Clone(p.KYCTemplates)
+		keys := slices.Clone(rec.Keys)
+		if err := fn(p, &keys); err != nil {
+			return nil, err
+		}
+		if err := Validate(p, a.inLambda); err != nil {
+			return nil, invalid("partner", err)
+		}
+		next := rec
+		next.Settings, next.Provider, next.Keys = p.Settings(), p.IdentityProvider, keys
+		if string(next.Settings) == string(rec.Settings) && slices.Equal(next.Keys, rec.Keys) {
+			return details(rec, nil) // nothing to write
+		}
+		next.Rev, next.UpdatedAt = rec.Rev+1, a.now().UTC()
+		err = a.store.SavePartner(ctx, &rec, next, a.audit(actor, id, action, detail))
+		switch {
+		case err == nil:
+			return details(next, nil)
+		case !errors.Is(err, domain.ErrStale) || attempt == 2:
+			return nil, err
+		}
+	}
+}
+
+func (a *Admin) audit(actor, id, action, detail string) domain.AuditEntry {
+	return domain.AuditEntry{PartnerID: id, Actor: actor, Action: action, Detail: detail, At: a.now().UTC()}
+}
+
+// newKey is a new API key (32 random bytes, URL-safe base64 behind
+// "pik_": 47 characters) and its record.
+func (a *Admin) newKey(expires time.Time) (string, domain.APIKey) {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails
+	key := "pik_" + base64.RawURLEncoding.EncodeToString(b[:])
+	if !expires.IsZero() {
+		expires = expires.UTC()
+	}
+	return key, domain.APIKey{ID: newKeyID(), Digest: KeyDigest(key), CreatedAt: a.now().UTC(), ExpiresAt: expires}
+}
+
+func newKeyID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "key_" + hex.EncodeToString(b[:])
+}
+
+func details(rec domain.PartnerRecord, used map[string]time.Time) (*Details, error) {
+	p, err := FromRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	d := &Details{Partner: p, Rev: rec.Rev, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}
+	for _, k := range rec.Keys {
+		d.Keys = append(d.Keys, KeyInfo{ID: k.ID, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsed: used[k.Digest]})
+	}
+	return d, nil
+}

@@ -1,0 +1,216 @@
+package partners
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+	"golang.org/x/sync/singleflight"
+)
+
+// Lookup is what a request asks of the partners: whose a key is, a
+// partner by id, a partner by identity provider. Each answer is one read
+// of the store at most.
+type Lookup interface {
+	// Authenticate returns the partner owning key: Unauthenticated (the
+	// seed's three reasons) for a missing, malformed, unknown, revoked or
+	// expired key.
+	Authenticate(ctx context.Context, key string) (*Partner, error)
+	// Partner returns partner id (ErrNotFound).
+	Partner(ctx context.Context, id string) (*Partner, error)
+	// ByIdentityProvider returns the partner whose identityProvider is
+	// slug (ErrNotFound).
+	ByIdentityProvider(ctx context.Context, slug string) (*Partner, error)
+}
+
+// The directory's bounds.
+const (
+	// CacheTTL is how long a container keeps what it read of a partner: a
+	// suspension, a revoked key or a new template takes effect within it.
+	CacheTTL = time.Minute
+	// NegativeTTL is how long an unknown key (or id, or provider) is
+	// remembered as unknown.
+	NegativeTTL = 10 * time.Second
+	// CacheEntries bounds each of the directory's caches (keys, ids,
+	// providers): past it, entries are dropped, expired ones first, so
+	// that a flood of random keys holds a bounded memory.
+	CacheEntries = 10000
+)
+
+// Directory is the Lookup over the store, with a per-container cache:
+// partners and keys for CacheTTL, unknown ones for NegativeTTL, each cache
+// at most CacheEntries, concurrent misses of one key made one read. A
+// key's use is recorded once a day per container, in the background.
+type Directory struct {
+	store domain.Partners
+	now   func() time.Time
+
+	mu         sync.Mutex
+	keys       map[string]cached[domain.KeyMatch] // by digest
+	ids        map[string]cached[*Partner]
+	providers  map[string]cached[*Partner]
+	touched    map[string]time.Time // digest -> day recorded
+	group      singleflight.Group
+	background sync.WaitGroup
+}
+
+type cached[T any] struct {
+	v     T
+	found bool
+	until time.Time
+}
+
+// NewDirectory is the directory over store, now its clock.
+func NewDirectory(store domain.Partners, now func() time.Time) *Directory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Directory{store: store, now: now, keys: map[string]cached[domain.KeyMatch]{}, ids: map[string]cached[*Partner]{},
+		providers: map[string]cached[*Partner]{}, touched: map[string]time.Time{}}
+}
+
+// Authenticate checks the key's format before any read, then finds it
+// by its SHA-256: one GetItem on a miss.
+func (d *Directory) Authenticate(ctx context.Context, key string) (*Partner, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(key))
+	digest := hex.EncodeToString(sum[:])
+	m, found, err := read(d, ctx, d.keys, "key:"+digest, digest, func(ctx context.Context) (domain.KeyMatch, error) {
+		return d.store.PartnerByKey(ctx, digest)
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := d.now()
+	if !found || !m.Key.ExpiresAt.IsZero() && !now.Before(m.Key.ExpiresAt) {
+		return nil, errKeyInvalid
+	}
+	p, err := FromRecord(m.Partner)
+	if err != nil {
+		return nil, err
+	}
+	d.touch(digest, now)
+	return p, nil
+}
+
+// Partner is partner id, from the cache or one GetItem.
+func (d *Directory) Partner(ctx context.Context, id string) (*Partner, error) {
+	return d.partner(ctx, d.ids, "id:"+id, id, d.store.GetPartner)
+}
+
+// ByIdentityProvider is the partner of slug, from the cache or one GetItem.
+func (d *Directory) ByIdentityProvider(ctx context.Context, slug string) (*Partner, error) {
+	if slug == "" {
+		return nil, domain.ErrNotFound
+	}
+	return d.partner(ctx, d.providers, "idp:"+slug, slug, d.store.PartnerByProvider)
+}
+
+func (d *Directory) partner(ctx context.Context, cache map[string]cached[*Partner], flight, k string,
+	get func(context.Context, string) (domain.PartnerRecord, error)) (*Partner, error) {
+	p, found, err := read(d, ctx, cache, flight, k, func(ctx context.Context) (*Partner, error) {
+		r, err := get(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		return FromRecord(r)
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, domain.ErrNotFound
+	}
+	return p, nil
+}
+
+// read is k's cached value, or the store's (through one flight per k,
+// cached: found for CacheTTL, not found for NegativeTTL; a fault is not
+// cached).
+func read[T any](d *Directory, ctx context.Context, cache map[string]cached[T], flight, k string, get func(context.Context) (T, error)) (T, bool, error) {
+	now := d.now()
+	d.mu.Lock()
+	c, ok := cache[k]
+	d.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.v, c.found, nil
+	}
+	res, err, _ := d.group.Do(flight, func() (any, error) {
+		v, err := get(ctx)
+		found := err == nil
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+		ttl := CacheTTL
+		if !found {
+			ttl = NegativeTTL
+		}
+		c := cached[T]{v: v, found: found, until: d.now().Add(ttl)}
+		d.mu.Lock()
+		put(cache, k, c, d.now())
+		d.mu.Unlock()
+		return c, nil
+	})
+	if err != nil {
+		var zero T
+		return zero, false, err
+	}
+	c = res.(cached[T])
+	return c.v, c.found, nil
+}
+
+// put adds c under k, first making room when the cache is full: the
+// expired entries go, and if none had, an arbitrary tenth.
+func put[T any](cache map[string]cached[T], k string, c cached[T], now time.Time) {
+	if _, ok := cache[k]; !ok && len(cache) >= CacheEntries {
+		for key, e := range cache {
+			if !now.Before(e.until) {
+				delete(cache, key)
+			}
+		}
+		for key := range cache {
+			if len(cache) < CacheEntries*9/10 {
+				break
+			}
+			delete(cache, key)
+		}
+	}
+	cache[k] = c
+}
+
+// touch records the key's use for today, once a day per container, in
+// the background (a key's last use is coarse and best effort: the request
+// does not wait for it).
+func (d *Directory) touch(digest string, now time.Time) {
+	day := now.UTC().Truncate(24 * time.Hour)
+	d.mu.Lock()
+	if !d.touched[digest].Before(day) {
+		d.mu.Unlock()
+		return
+	}
+	if len(d.touched) >= CacheEntries {
+		clear(d.touched)
+	}
+	d.touched[digest] = day
+	d.mu.Unlock()
+	d.background.Add(1)
+	go func() {
+		defer d.background.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := d.store.TouchKey(ctx, digest, day); err != nil {
+			slog.Warn("partner key last use not recorded", "error", logsafe.Code(err))
+		}
+	}()
+}
+
+// Wait waits for the background recording of keys' use (tests).
+func (d *Directory) Wait() { d.background.Wait() }

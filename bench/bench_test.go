@@ -79,12 +79,12 @@ func build(t testing.TB, dir, name, pkg, arch string) string {
 func coldEnv(t testing.TB) []string {
 	t.Helper()
 	srv := moto.Require(t)
-	_, table := srv.NewTable(t, nil, nil)
+	db, table := srv.NewTable(t, nil, nil)
+	devPartnerInto(t, db, table, "")
 	dir := t.TempDir()
 	env := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_ENDPOINT_URL=" + srv.Endpoint, "TABLE_NAME=" + table, "LOG_LEVEL=info", "BASELINE_PK=USER#" + devdata.UserID}
 	for name, doc := range map[string]string{
-		"PARTNERS_FILE":        devdata.RegistryJSON(devdata.APIKey, "", ""),
 		"SERVICE_KEYS_FILE":    devdata.ServiceKeysJSON,
 		"TOKEN_SIGNING_FILE":   devdata.ServiceKeysJSON,
 		"WEBHOOK_SECRETS_FILE": devdata.WebhookSecretsJSON,
@@ -185,7 +185,7 @@ func TestColdStartHarness(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Without a table (a function has no memory store to fall back on).
-	_, _, err = runtimeapi.ColdStart(ctx, filepath.Join(dir, "get-user", "bootstrap"), []string{"PARTNERS_SECRET_ID=x"}, event, io.Discard)
+	_, _, err = runtimeapi.ColdStart(ctx, filepath.Join(dir, "get-user", "bootstrap"), []string{"SERVICE_KEYS_SECRET_ID=x"}, event, io.Discard)
 	if !errors.Is(err, runtimeapi.ErrExited) {
 		t.Fatalf("misconfigured function: %v, want ErrExited", err)
 	}
@@ -200,8 +200,8 @@ func TestLambdaDeadlineReachesTheSDK(t *testing.T) {
 		t.Skip("make test runs this")
 	}
 	bin := build(t, t.TempDir(), "get-user", "./functions/get-user", runtime.GOARCH)
-	partnersFile, keysFile := fixture.SecretFiles(t)
-	env := []string{"TABLE_NAME=t", "PARTNERS_FILE=" + partnersFile, "SERVICE_KEYS_FILE=" + keysFile,
+	_, keysFile := fixture.SecretFiles(t)
+	env := []string{"TABLE_NAME=t", "SERVICE_KEYS_FILE=" + keysFile,
 		"AWS_ENDPOINT_URL=" + testkit.HangingEndpoint(t), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
 	srv, err := runtimeapi.New()
 	if err != nil {

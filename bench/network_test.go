@@ -77,7 +77,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	_, table := srv.NewTable(t, nil, nil)
 	cfg := srv.Config(nil, nil)
 	ctx := context.Background()
-	d, err := devdata.Build(ctx, app.Config{TableName: table, AWS: &cfg}, devdata.Local{})
+	d, err := devdata.Build(ctx, app.Config{TableName: table, AWS: &cfg}, devdata.Local{WebhookURL: devWebhookURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,6 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	sm := secretsmanager.NewFromConfig(cfg)
 	ids := map[string]string{}
 	for name, doc := range map[string]string{
-		"PARTNERS_SECRET_ID":        devdata.RegistryJSON(devdata.APIKey, devWebhookURL, ""),
 		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
 		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
 		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
@@ -427,19 +426,20 @@ func sorted(ds []time.Duration) []time.Duration {
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
-// TestPrefetchBeforeTheFirstEvent: the real get-user binary, configured as
-// in Lambda over the links, connects to DynamoDB and fetches the registry
-// from Secrets Manager before its first event arrives; its first request
-// then opens no connection and fetches no secret (one connection, one
-// GetItem, one GetSecretValue in all). When that prefetch fails, the
-// request fetches the registry itself and answers 200.
+// TestPrefetchBeforeTheFirstEvent: the real create-user-token binary,
+// configured as in Lambda over the links, connects to DynamoDB and fetches
+// its signing keys from Secrets Manager before its first event arrives;
+// its first request then opens no connection and fetches no secret (one
+// connection; the key's and the user's GetItem; one GetSecretValue in
+// all). When that prefetch fails, the request fetches the keys itself and
+// answers 201.
 func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 	if *table {
 		t.Skip("make test runs this")
 	}
 	w := newNetWorld(t, time.Millisecond)
-	bin := filepath.Join(t.TempDir(), "get-user")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/get-user")
+	bin := filepath.Join(t.TempDir(), "create-user-token")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/create-user-token")
 	cmd.Dir, cmd.Env = testkit.Root(), append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -474,8 +474,8 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		res, err := s.Invoke(ctx, p, w.event(t, "get-user"))
-		if err != nil || statusOf(t, res.Body) != 200 {
+		res, err := s.Invoke(ctx, p, w.event(t, "create-user-token"))
+		if err != nil || statusOf(t, res.Body) != 201 {
 			t.Fatalf("first request: %v %s\n%s", err, res.Body, logs)
 		}
 	}
@@ -483,10 +483,16 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 	t.Run("prefetched", func(t *testing.T) {
 		s, p, logs := start(t)
 		waitFor(t, "connection to DynamoDB", func() bool { return w.ddb.Conns.Load() == 1 })
-		waitFor(t, "registry fetch", func() bool { return w.sm.Requests.Load() == 1 })
+		waitFor(t, "signing keys fetch", func() bool { return w.sm.Requests.Load() == 1 })
 		invoke(t, s, p, logs)
-		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 1 || r != 1 || sm != 1 {
-			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 1, 1, 1", c, r, sm)
+		// The key's GetItem and the user's; a second later, on the same
+		// connection, the key's last use (once a day).
+		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 1 || r != 2 || sm != 1 {
+			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 1, 2, 1", c, r, sm)
+		}
+		waitFor(t, "last use recorded", func() bool { return w.ddb.Requests.Load() == 3 })
+		if c := w.ddb.Conns.Load(); c != 1 {
+			t.Fatalf("the last use opened a connection of its own: %d", c)
 		}
 	})
 	t.Run("prefetch failed", func(t *testing.T) {
@@ -502,7 +508,7 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 		}
 		t.Cleanup(func() { w.sm.Fault = nil })
 		s, p, logs := start(t)
-		waitFor(t, "registry fetch", func() bool { return refused.Load() })
+		waitFor(t, "signing keys fetch", func() bool { return refused.Load() })
 		invoke(t, s, p, logs)
 		if n := w.sm.Requests.Load(); n != 2 {
 			t.Fatalf("Secrets Manager: %d requests, want 2 (the failed prefetch, the request's own)", n)

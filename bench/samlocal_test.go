@@ -5,11 +5,6 @@ import (
 
 	"encoding/json"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/partner-identity/api/shared/devdata"
-	"github.com/partner-identity/api/shared/testkit/moto"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/testkit/moto"
 
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/runtimeapi"
@@ -126,8 +130,9 @@ func samLocalEnv(t *testing.T, tpl *sam.Template, id string, file map[string]map
 }
 
 // standInForAWS creates, on moto_server, the table and the secrets that
-// env.json's parameters name (the table from template.yaml, each secret
-// holding the development partner's document), and returns the
+// env.json's parameters name (the table from template.yaml, holding the
+// development partner as partnerctl import puts it; each secret holding
+// the development partner's document), and returns the
 // environment that points the SDK at it with test credentials, as a
 // developer's AWS credentials would point it at AWS.
 func standInForAWS(t *testing.T, params map[string]string) []string {
@@ -143,9 +148,9 @@ func standInForAWS(t *testing.T, params map[string]string) []string {
 	if _, err := db.CreateTable(ctx, in); err != nil && !strings.Contains(err.Error(), "ResourceInUseException") {
 		t.Fatal(err)
 	}
+	devPartnerInto(t, db, params["TABLE_NAME"], "")
 	sm := secretsmanager.NewFromConfig(cfg)
 	for name, doc := range map[string]string{
-		"PARTNERS_SECRET_ID":        devdata.RegistryJSON(devdata.APIKey, "", ""),
 		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
 		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
 		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
@@ -159,7 +164,18 @@ func standInForAWS(t *testing.T, params map[string]string) []string {
 	return []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + srv.Endpoint}
 }
 
-// emptyTable deletes and creates again the table name on moto_server.
+// devPartnerInto imports the development partner (its webhook at
+// webhookURL, "" for none) into table, as partnerctl import would.
+func devPartnerInto(t testing.TB, db dynamostore.API, table, webhookURL string) {
+	t.Helper()
+	doc := devdata.RegistryJSON(devdata.APIKey, webhookURL, "")
+	if _, _, err := partners.NewAdmin(dynamostore.New(db, table), nil, false).Import(context.Background(), "bench", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// emptyTable deletes and creates again the table name on moto_server,
+// holding the development partner only.
 func emptyTable(t *testing.T, name string) {
 	t.Helper()
 	db := dynamodb.NewFromConfig(moto.Require(t).Config(nil, nil))
@@ -173,4 +189,5 @@ func emptyTable(t *testing.T, name string) {
 	if _, err := db.CreateTable(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
+	devPartnerInto(t, db, name, "")
 }

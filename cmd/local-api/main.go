@@ -34,8 +34,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:3000", "address to listen on")
 	storeKind := flag.String("store", "memory", "memory, or dynamodb (AWS, or the endpoint in AWS_ENDPOINT_URL)")
 	table := flag.String("table", env.TableName, "DynamoDB table with -store dynamodb (env TABLE_NAME)")
-	partnersFile := flag.String("partners", env.PartnersFile, "partner registry file in the secret's shape (env PARTNERS_FILE)")
-	partnersSecret := flag.String("partners-secret", env.PartnersSecretID, "partner registry secret id in Secrets Manager (env PARTNERS_SECRET_ID)")
+	partnersFile := flag.String("partners", os.Getenv("PARTNERS_FILE"), `partners file, {"partners":[...]} (the registry document): imported into the store at start and again when it changes (env PARTNERS_FILE; default: the development partner)`)
 	devKey := flag.String("dev-key", os.Getenv("DEV_API_KEY"), "API key of the development partner (env DEV_API_KEY; default: a fixed development key)")
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
@@ -48,8 +47,7 @@ func main() {
 	flag.Parse()
 
 	app.SetupLogging()
-	cfg := app.Config{PartnersFile: *partnersFile,
-		PartnersSecretID: *partnersSecret, KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
+	cfg := app.Config{KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
 		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID,
 		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
 		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
@@ -73,7 +71,8 @@ func main() {
 		os.Exit(1)
 	}
 	base := baseURL(ln.Addr())
-	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base}
+	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base,
+		PartnersFile: *partnersFile}
 	if local.WebhookURL == "" {
 		local.WebhookURL = base + devHooksPath // the stand-in receiver
 	}
@@ -93,7 +92,7 @@ func main() {
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Printf("Partner Identity API on %s (store: %s)\n", base, *storeKind)
-	if cfg.PartnersFile == "" && cfg.PartnersSecretID == "" {
+	if *partnersFile == "" {
 		key := local.APIKey
 		if key == "" {
 			key = devdata.APIKey
@@ -113,6 +112,10 @@ func main() {
 	if mem, ok := deps.Store.(*memstore.Store); ok {
 		fmt.Printf("  %-40s %s\n", "(outbox)", "webhook delivery every second, retries in process")
 		go deliverOutbox(ctx, dispatcher, mem)
+	}
+	if *partnersFile != "" {
+		fmt.Printf("  %-40s %s\n", "(partners)", "imported from "+*partnersFile+", again when it changes")
+		go devdata.NewPartnersFile(deps, *partnersFile).Watch(ctx, app.FileRefresh)
 	}
 	if *cleanupEvery > 0 {
 		fmt.Printf("  %-40s %s every %s\n", "(scheduled)", "cleanup-kyc-sessions", *cleanupEvery)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,15 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/devdata"
+
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/lambda/app"
 )
 
-// TestEditedRegistryFileTakesEffectWithinASecond: make run -partners FILE
-// reads the file again a second after it last did, so an operator's edit
-// (here: suspending the partner, then a half-saved file, then restoring
-// it) is what the next request after that second meets, without a restart.
-func TestEditedRegistryFileTakesEffectWithinASecond(t *testing.T) {
+// TestEditedPartnersFileTakesEffect: make run -partners FILE imports the
+// file again when it changes (checked every second), so an operator's
+// edit (here: suspending the partner, then a half-saved file, then
+// restoring it) is what requests meet once the directory's minute has
+// passed, without a restart.
+func TestEditedPartnersFileTakesEffect(t *testing.T) {
 	const key = "reload_partner_key_0123456789abcdef"
 	registry := func(flow string) string {
 		return `{"partners":[{"id":"p_reload","name":"Reload","apiKeySha256":["` + partners.KeyDigest(key) + `"],"flow":"` + flow + `"}]}`
@@ -36,10 +38,11 @@ func TestEditedRegistryFileTakesEffectWithinASecond(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	deps, err := devdata.Build(context.Background(), app.Config{PartnersFile: file, Now: now}, devdata.Local{Memory: true})
+	deps, err := devdata.Build(context.Background(), app.Config{Now: now}, devdata.Local{Memory: true, PartnersFile: file})
 	if err != nil {
 		t.Fatal(err)
 	}
+	watched := devdata.NewPartnersFile(deps, file)
 	h := handler(deps, []string{"*"}, func() string { return "http://127.0.0.1:3000" })
 	status := func() int {
 		req := httptest.NewRequest(http.MethodGet, "/api/partner/v2/users?externalUserId=nobody", nil)
@@ -55,12 +58,22 @@ func TestEditedRegistryFileTakesEffectWithinASecond(t *testing.T) {
 			t.Fatalf("%s: %d, want %d", what, got, want)
 		}
 	}
+	check := func(wantImported, wantErr bool) {
+		t.Helper()
+		if imported, err := watched.Check(context.Background()); imported != wantImported || (err != nil) != wantErr {
+			t.Fatalf("check: imported %v, error %v", imported, err)
+		}
+	}
 	step("the partner in good standing", 0, 404)
+	check(false, false) // unchanged: nothing imported
 	write(registry("SUSPENDED"))
-	step("suspended, within the second", app.FileRefresh/2, 404)
-	step("suspended, after the second", app.FileRefresh, 403)
+	check(true, false)
+	step("suspended, within the directory's minute", partners.CacheTTL/2, 404)
+	step("suspended, after it", partners.CacheTTL, 403)
 	write(strings.TrimSuffix(registry("API"), "]}")) // half saved
-	step("a file that does not parse keeps the last good registry", 2*app.FileRefresh, 403)
+	check(false, true)
+	step("a file that does not parse changes nothing", 2*partners.CacheTTL, 403)
 	write(registry("API"))
-	step("restored", 2*app.FileRefresh, 404)
+	check(true, false)
+	step("restored", 2*partners.CacheTTL, 404)
 }

@@ -1,23 +1,24 @@
 package devdata
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"os"
 
 	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/http/federatedids"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
-	"github.com/partner-identity/api/shared/lambda/callbackapi"
-	"github.com/partner-identity/api/shared/lambda/federatedapi"
-	"github.com/partner-identity/api/shared/lambda/partnerapi"
-	"github.com/partner-identity/api/shared/lambda/userapi"
+	"github.com/partner-identity/api/shared/webhooks/queue"
 	"github.com/partner-identity/api/shared/webhooks/signature"
-	"log/slog"
-	"sync"
-	"time"
 
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
 	"github.com/partner-identity/api/shared/adapters/memstore"
@@ -25,7 +26,10 @@ import (
 	"github.com/partner-identity/api/shared/domain/servicekeys"
 	"github.com/partner-identity/api/shared/kit/logsafe"
 	"github.com/partner-identity/api/shared/lambda/app"
-	"github.com/partner-identity/api/shared/webhooks/queue"
+	"github.com/partner-identity/api/shared/lambda/callbackapi"
+	"github.com/partner-identity/api/shared/lambda/federatedapi"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
+	"github.com/partner-identity/api/shared/lambda/userapi"
 )
 
 // Local is what a local runner adds to app.Config.
@@ -38,6 +42,10 @@ type Local struct {
 	APIKey      string
 	WebhookURL  string
 	ProviderURL string
+	// PartnersFile is a registry document whose partners are imported
+	// into the store instead of the development partner (WatchPartners
+	// imports it again when it changes).
+	PartnersFile string
 }
 
 // Build is app.Build for a local runner: cfg as a local configuration
@@ -53,13 +61,17 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 	if !partners.ValidKeyFormat(l.APIKey) {
 		return nil, logsafe.Config("the development API key", errKeyFormat)
 	}
-	reg, err := Registry(l.APIKey, l.WebhookURL, l.ProviderURL)
-	if err != nil {
-		return nil, err
+	doc, what := []byte(RegistryJSON(l.APIKey, l.WebhookURL, l.ProviderURL)), "the development partner"
+	if l.PartnersFile != "" {
+		what = "file " + l.PartnersFile
+		b, err := os.ReadFile(l.PartnersFile)
+		if err != nil {
+			return nil, logsafe.Config("file "+l.PartnersFile, errors.New("cannot be read"))
+		}
+		doc = b
 	}
 	cfg.Local = true
 	cfg.Defaults = &app.Defaults{
-		Registry: func(context.Context) (*partners.Registry, error) { return reg, nil },
 		// Parsed on first use, as a secret would be fetched: deriving a
 		// key computes the Ed25519 base point tables (about 1.4 ms).
 		ServiceKeys: sync.OnceValues(func() (*servicekeys.Keys, error) { return servicekeys.Parse([]byte(ServiceKeysJSON)) }),
@@ -80,7 +92,81 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 		q.SlowLane = &Queue{RetryAfter: 5 * time.Second}
 	}
 	cfg.Defaults.Queues = q
-	return app.Build(ctx, cfg)
+	d, err := app.Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := importPartners(ctx, d, doc, what); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// importPartners imports the partners of a registry document into d's
+// store (partners.Admin.Import: what is there already is not written again).
+func importPartners(ctx context.Context, d *app.Deps, doc []byte, what string) error {
+	_, _, err := partners.NewAdmin(d.Store, d.Now, false).Import(ctx, importActor, doc)
+	if err != nil {
+		var e *domain.Error
+		if errors.As(err, &e) && e.Kind == domain.Invalid && len(e.Problems) > 0 {
+			return logsafe.Config(what, errors.New(e.Problems[0].Issue))
+		}
+		return err
+	}
+	return nil
+}
+
+// importActor is who the audit says imported a local runner's partners.
+const importActor = "local runner"
+
+// PartnersFile is make run's partners file: imported again, each time
+// its content changes, by Check.
+type PartnersFile struct {
+	d    *app.Deps
+	path string
+	last []byte
+}
+
+// NewPartnersFile watches path, whose content Build imported into d.
+func NewPartnersFile(d *app.Deps, path string) *PartnersFile {
+	last, _ := os.ReadFile(path)
+	return &PartnersFile{d: d, path: path, last: last}
+}
+
+// Check imports the file when its content changed since it was last
+// imported; a document that does not validate is not imported (the error
+// says why) and the partners stay as they were. A request meets the change
+// within partners.CacheTTL.
+func (f *PartnersFile) Check(ctx context.Context) (imported bool, err error) {
+	b, err := os.ReadFile(f.path)
+	if err != nil || bytes.Equal(b, f.last) {
+		return false, nil // being replaced, or unchanged
+	}
+	if err := importPartners(ctx, f.d, b, "file "+f.path); err != nil {
+		return false, err
+	}
+	f.last = b
+	return true, nil
+}
+
+// Watch checks the file every interval until ctx ends, logging what it
+// imports or refuses.
+func (f *PartnersFile) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch imported, err := f.Check(ctx); {
+		case err != nil:
+			slog.Error("partners file not imported", "error", err.Error())
+		case imported:
+			slog.Info("partners file imported", "file", f.path)
+		}
+	}
 }
 
 var errKeyFormat = errors.New("must be 20-128 characters of A-Z a-z 0-9 _ -")

@@ -48,11 +48,10 @@ func SeedUser(ctx context.Context, d *app.Deps) error {
 	if _, err := d.Store.CreateUser(ctx, u, g, outbox.MustPersonal(outbox.UserCreated, u.PartnerID, u.ID, map[string]string{"userId": u.ID}, now)); err != nil {
 		return err
 	}
-	reg, err := d.Registry(ctx)
+	p, err := d.Partners.Partner(ctx, u.PartnerID)
 	if err != nil {
 		return err
 	}
-	p, _ := reg.Partner(u.PartnerID)
 	if err := identifiers.NewLinker(d.Store, d.Now, d.Keys).Link(ctx, u, p, Identifier); err != nil {
 		return err
 	}

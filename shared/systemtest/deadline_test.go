@@ -43,13 +43,13 @@ func httpEvent(method, path, query string, headers map[string]string, body strin
 func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(testkit.HangingEndpoint(t)),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-	partnersFile, keysFile := fixture.SecretFiles(t)
+	_, keysFile := fixture.SecretFiles(t)
 	// Sumsub hangs too: a Sumsub link answers before the deadline as well.
 	kycFile := filepath.Join(t.TempDir(), "kyc-providers.json")
 	if err := os.WriteFile(kycFile, []byte(fixture.KYCProvidersJSON(testkit.HangingEndpoint(t))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d, err := app.Build(context.Background(), app.Config{TableName: "t", PartnersFile: partnersFile,
+	d, err := app.Build(context.Background(), app.Config{TableName: "t",
 		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg})
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,12 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 )
@@ -23,7 +24,7 @@ const keySuspended = "acme2_key_suspended_later_ffffffffff"
 // gone is a partner that will be removed; acme2 one that will be
 // suspended. before is the registry while the users are set up; after it,
 // acme's old key and the partner gone are removed and acme2 is suspended.
-func isolationRegistry(before bool) *partners.Registry {
+func isolationRegistry(before bool) []byte {
 	acmeKeys := fmt.Sprintf("%q", partners.KeyDigest(fixture.KeyAcme))
 	gone, acme2Flow := "", "SUSPENDED"
 	if before {
@@ -32,15 +33,11 @@ func isolationRegistry(before bool) *partners.Registry {
 		acme2Flow = "WIDGET"
 	}
 	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}}`
-	r, err := partners.Parse([]byte(fmt.Sprintf(`{"partners":[
+	return []byte(fmt.Sprintf(`{"partners":[
 	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"flow":"API",%s,"identityProvider":"acme"},
 	 {"id":"p_acme2","name":"Acme Two","apiKeySha256":[%q],"flow":%q,%s,"identityProvider":"acme2"},
 	 {"id":"p_beta","name":"Beta","apiKeySha256":[%q],"flow":"API",%s,"identityProvider":"beta"}%s]}`,
-		acmeKeys, kyc, partners.KeyDigest(keySuspended), acme2Flow, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone)))
-	if err != nil {
-		panic(err)
-	}
-	return r
+		acmeKeys, kyc, partners.KeyDigest(keySuspended), acme2Flow, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone))
 }
 
 // TestIsolationMatrix calls every route with its own partner's credential,
@@ -52,9 +49,12 @@ func isolationRegistry(before bool) *partners.Registry {
 // carries acme's user's id, token or KYC session. Where beta sends the same
 // externalUserId or identifier as acme, it gets its own user.
 func TestIsolationMatrix(t *testing.T) {
-	var reg atomic.Pointer[partners.Registry]
-	reg.Store(isolationRegistry(true))
-	c := fixture.Client(t, memstore.New(), fixture.Options{Registry: func(context.Context) (*partners.Registry, error) { return reg.Load(), nil }})
+	s, clk := memstore.New(), testkit.NewClock(time.Now())
+	admin := partners.NewAdmin(s, clk.Now, false)
+	if _, _, err := admin.Import(context.Background(), "test", isolationRegistry(true)); err != nil {
+		t.Fatal(err)
+	}
+	c := fixture.Client(t, s, fixture.Options{Partners: partners.NewDirectory(s, clk.Now), Now: clk.Now})
 
 	key := func(k string) apitest.Headers { return apitest.Headers{"partner-api-key": k} }
 	// acme's user, linked, with a federated identity and a KYC session;
@@ -70,7 +70,13 @@ func TestIsolationMatrix(t *testing.T) {
 	// Revoke: acme's old key and the partner gone leave the registry;
 	// acme2 is suspended.
 	oldKeyWorked := c.Do(http.MethodGet, usersPath+"/"+acmeUser.userID, key(fixture.KeyAcmeOld), "").Status == 200
-	reg.Store(isolationRegistry(false))
+	if _, _, err := admin.Import(context.Background(), "test", isolationRegistry(false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Remove(context.Background(), "test", "p_gone"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(partners.CacheTTL + time.Second) // the directory's minute
 	if !oldKeyWorked {
 		t.Fatal("acme's old key did not work before its removal")
 	}

@@ -52,7 +52,7 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 		t.Fatalf("%d functions declared, %d routes", len(declared), len(surface.All()))
 	}
 	secretOf := map[string]app.Needs{
-		"secret:PartnerRegistrySecretArn": app.NeedRegistry, "secret:ServiceKeysSecretArn": app.NeedServiceKeys,
+		"secret:ServiceKeysSecretArn":  app.NeedServiceKeys,
 		"secret:TokenSigningSecretArn": app.NeedSigningKeys, "secret:WebhookSecretsSecretArn": app.NeedWebhookSecrets,
 		"secret:KycProvidersSecretArn": app.NeedKYCProviders,
 	}

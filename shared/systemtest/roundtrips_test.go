@@ -3,7 +3,6 @@ package systemtest_test
 import (
 	"context"
 	"fmt"
-	"github.com/partner-identity/api/shared/devdata"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -12,13 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/devdata"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/outbox"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/cleanup"
 	"github.com/partner-identity/api/shared/lambda/dispatch"
@@ -32,13 +36,14 @@ import (
 
 func TestMain(m *testing.M) { moto.Main(m) }
 
-// world is a table and the four secrets on moto_server, split by need as
+// world is a table holding the partners (imported as an operator's
+// partnerctl import does) and the secrets on moto_server, split by need as
 // deployed.
 type world struct {
-	srv                                    *moto.Server
-	db                                     *dynamodb.Client
-	table                                  string
-	partnersID, keysID, signingID, hooksID string
+	srv                        *moto.Server
+	db                         *dynamodb.Client
+	table                      string
+	keysID, signingID, hooksID string
 	// kycID is the KYC providers secret, whose Sumsub is sumsub.
 	kycID  string
 	sumsub *sumsubtest.Server
@@ -51,9 +56,12 @@ func newWorld(t *testing.T, registryJSON string) *world {
 	db, table := srv.NewTable(t, nil, nil)
 	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
 	suffix := time.Now().Format("150405.000000000")
-	w := &world{srv: srv, db: db, table: table, partnersID: "partners-" + suffix, keysID: "keys-" + suffix,
+	w := &world{srv: srv, db: db, table: table, keysID: "keys-" + suffix,
 		signingID: "signing-" + suffix, hooksID: "hooks-" + suffix, kycID: "kyc-providers-" + suffix, sumsub: sumsubtest.New(t)}
-	for name, doc := range map[string]string{w.partnersID: registryJSON, w.keysID: fixture.TokenVerificationJSON,
+	if _, _, err := partners.NewAdmin(dynamostore.New(db, table), nil, false).Import(context.Background(), "systemtest", []byte(registryJSON)); err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{w.keysID: fixture.TokenVerificationJSON,
 		w.signingID: fixture.TokenSigningJSON, w.hooksID: fixture.WebhookSecretsJSON, w.kycID: fixture.KYCProvidersJSON(w.sumsub.URL)} {
 		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
 			t.Fatal(err)
@@ -90,12 +98,16 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	}
 	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{TableName: w.table,
-		PartnersSecretID: w.partnersID, ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
+		ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
 		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, Local: true, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
 		WebhookSlowQueueURL: w.slowURL})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A key's last use is recorded within the request here (in Lambda, a
+	// second later in the background), so that each request's calls are
+	// its own to count.
+	d.Partners = partners.NewDirectoryTouchingAfter(d.Store, clk.Now, partners.TouchInline)
 	var retries queue.Queue
 	if retryURL != "" {
 		retries = dispatch.RetryQueue(d) // as functions/redeliver-webhook-event's main gives it
@@ -148,6 +160,11 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	}
 
 	type calls map[string]int
+	// A container reads each key, partner and identity provider once a
+	// minute (partners.Directory) and records a key's use once a day: the
+	// first request with the key reads it (GetItem) and records its use
+	// (UpdateItem); the first with a token reads its partner, the first
+	// PUT the provider's partner.
 	steps := []struct {
 		name   string
 		do     func() *apitest.Response
@@ -156,7 +173,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	}{
 		{"create user", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"rt@example.com"}`)
-		}, 201, calls{"TransactWriteItems": 1}},
+		}, 201, calls{"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1}},
 		{"create user again (replay)", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, users, key, `{"externalUserId":"rt-1","type":"INDIVIDUAL","method":"EMAIL","identifier":"rt@example.com"}`)
 		}, 200, calls{"TransactWriteItems": 1}},
@@ -171,7 +188,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		{"mint user token", func() *apitest.Response { return c.api.Do(http.MethodPost, users+"/"+userID+"/token", key, "") }, 201, calls{"GetItem": 1}},
 		{"link identifier", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"rtidentifier00000000000000000000000000001"}`)
-		}, 200, calls{"GetItem": 1, "TransactWriteItems": 1}},
+		}, 200, calls{"GetItem": 2, "TransactWriteItems": 1}},
 		{"link the same identifier again", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"rtidentifier00000000000000000000000000001"}`)
 		}, 200, calls{"GetItem": 1}},
@@ -183,7 +200,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		}, 200, calls{"GetItem": 2}},
 		{"set federated identity", func() *apitest.Response {
 			return c.api.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + token}, "")
-		}, 204, calls{"GetItem": 1, "TransactWriteItems": 1}},
+		}, 204, calls{"GetItem": 2, "TransactWriteItems": 1}},
 		{"list federated identities", func() *apitest.Response {
 			return c.api.Do(http.MethodGet, "/federated-identities", apitest.Headers{"Authorization": "Bearer " + token}, "")
 		}, 200, calls{"GetItem": 1, "Query": 1}},
@@ -284,7 +301,8 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	}
 
 	// The dispatcher: one GetItem (state) and one UpdateItem (delivered)
-	// per event.
+	// per event, and beta's partner read once (acme's is in the
+	// container's directory already: the dispatcher shares it).
 	evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 	if err != nil || len(evs) < 5 {
 		t.Fatalf("%d outbox events, %v", len(evs), err)
@@ -296,7 +314,7 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			t.Fatalf("deliver %s: %v", ev.Type, err)
 		}
 	}
-	if got, n := (calls{"GetItem": c.calls.Get("GetItem"), "UpdateItem": c.calls.Get("UpdateItem")}), len(evs); got["GetItem"] != n || got["UpdateItem"] != n || c.calls.Total()-c.calls.Get("GetSecretValue") != 2*n {
+	if got, n := (calls{"GetItem": c.calls.Get("GetItem"), "UpdateItem": c.calls.Get("UpdateItem")}), len(evs); got["GetItem"] != n+1 || got["UpdateItem"] != n || c.calls.Total()-c.calls.Get("GetSecretValue") != 2*n+1 {
 		t.Errorf("dispatcher: %v for %d events (%d calls in all), want one GetItem and one UpdateItem each", c.calls.All(), n, c.calls.Total())
 	}
 	// Beta has no webhook URL: its event is failed unsent.
@@ -353,10 +371,11 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	if n := len(w.sumsub.Bodies()); n != 1 {
 		t.Errorf("%d calls to Sumsub, want 1 (the Sumsub link)", n)
 	}
-	// The registry, the token signing keys (the token), the verification keys
-	// (the token's use), the KYC providers (the Sumsub link and the
-	// callbacks) and the webhook secrets (the dispatcher): once each.
-	c.assertSecretFetches(t, 5)
+	// The token signing keys (the token), the verification keys (the
+	// token's use), the KYC providers (the Sumsub link and the callbacks)
+	// and the webhook secrets (the dispatcher): once each. The partners
+	// are in the table.
+	c.assertSecretFetches(t, 4)
 }
 
 // TestSecretsOncePerCachePeriod: 200 operations over 4 minutes fetch each
@@ -382,11 +401,11 @@ func TestSecretsOncePerCachePeriod(t *testing.T) {
 			t.Fatalf("get: %d", r.Status)
 		}
 	}
-	c.assertSecretFetches(t, 2)
+	c.assertSecretFetches(t, 1) // the signing keys (the partners are in the table)
 	c.clock.Add(2 * time.Minute) // past the period
 	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")
 	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")
-	c.assertSecretFetches(t, 4)
+	c.assertSecretFetches(t, 2)
 }
 
 func (c *container) assertSecretFetches(t *testing.T, want int) {

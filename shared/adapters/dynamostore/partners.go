@@ -311,10 +311,10 @@ const usedRetention = 400 * 24 * time.Hour
 // earlier day (a failed condition is the day recorded already).
 func (s *Store) TouchKey(ctx context.Context, digest string, day time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 key(apiKeyPK(digest), apiKeyUsedSK),
-		UpdateExpression:    aws.String("SET lastUsed = :day, #ttl = :ttl, #type = :type"),
-		ConditionExpression: aws.String("attribute_not_exists(lastUsed) OR lastUsed < :day"),
+		TableName:                &s.table,
+		Key:                      key(apiKeyPK(digest), apiKeyUsedSK),
+		UpdateExpression:         aws.String("SET lastUsed = :day, #ttl = :ttl, #type = :type"),
+		ConditionExpression:      aws.String("attribute_not_exists(lastUsed) OR lastUsed < :day"),
 		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL, "#type": "type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":day": epoch(day), ":ttl": epoch(day.Add(usedRetention)), ":type": str("API_KEY_USED"),

@@ -41,6 +41,12 @@ const (
 	// providers): past it, entries are dropped, expired ones first, so
 	// that a flood of random keys holds a bounded memory.
 	CacheEntries = 10000
+	// TouchAfter is how long after a key's first use of the day in a
+	// container its use is recorded: after the request, on the connection
+	// the request used (in Lambda, when the container next runs), rather
+	// than on a second connection opened beside a cold start's first
+	// request.
+	TouchAfter = time.Second
 )
 
 // Directory is the Lookup over the store, with a per-container cache:
@@ -48,8 +54,9 @@ const (
 // at most CacheEntries, concurrent misses of one key made one read. A
 // key's use is recorded once a day per container, in the background.
 type Directory struct {
-	store domain.Partners
-	now   func() time.Time
+	store      domain.Partners
+	now        func() time.Time
+	touchAfter time.Duration
 
 	mu         sync.Mutex
 	keys       map[string]cached[domain.KeyMatch] // by digest
@@ -66,12 +73,20 @@ type cached[T any] struct {
 	until time.Time
 }
 
-// NewDirectory is the directory over store, now its clock.
+// NewDirectory is the directory over store, now its clock, recording a
+// key's use TouchAfter after it.
 func NewDirectory(store domain.Partners, now func() time.Time) *Directory {
+	return NewDirectoryTouchingAfter(store, now, TouchAfter)
+}
+
+// NewDirectoryTouchingAfter is NewDirectory recording a key's use after
+// touchAfter: 0 at once in the background, TouchInline within the request
+// (tests that count each request's calls).
+func NewDirectoryTouchingAfter(store domain.Partners, now func() time.Time, touchAfter time.Duration) *Directory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Directory{store: store, now: now, keys: map[string]cached[domain.KeyMatch]{}, ids: map[string]cached[*Partner]{},
+	return &Directory{store: store, now: now, touchAfter: touchAfter, keys: map[string]cached[domain.KeyMatch]{}, ids: map[string]cached[*Partner]{},
 		providers: map[string]cached[*Partner]{}, touched: map[string]time.Time{}}
 }
 
@@ -201,16 +216,27 @@ func (d *Directory) touch(digest string, now time.Time) {
 	}
 	d.touched[digest] = day
 	d.mu.Unlock()
-	d.background.Add(1)
-	go func() {
-		defer d.background.Done()
+	record := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := d.store.TouchKey(ctx, digest, day); err != nil {
 			slog.Warn("partner key last use not recorded", "error", logsafe.Code(err))
 		}
-	}()
+	}
+	if d.touchAfter == TouchInline {
+		record()
+		return
+	}
+	d.background.Add(1)
+	time.AfterFunc(d.touchAfter, func() {
+		defer d.background.Done()
+		record()
+	})
 }
+
+// TouchInline makes NewDirectoryTouchingAfter's directory record a key's
+// use within the request that used it.
+const TouchInline = time.Duration(-1)
 
 // Wait waits for the background recording of keys' use (tests).
 func (d *Directory) Wait() { d.background.Wait() }

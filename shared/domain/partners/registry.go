@@ -4,6 +4,7 @@
 package partners
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -208,7 +209,9 @@ func ValidID(id string) bool {
 	return true
 }
 
-func validCountry(c string) bool { return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' }
+func validCountry(c string) bool {
+	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
+}
 
 // checkTemplate requires a template id and a known provider; for the
 // hosted provider an https link (http on loopback for development) holding
@@ -358,4 +361,28 @@ func validSlug(s string) bool {
 func KeyDigest(key string) string {
 	d := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(d[:])
+}
+
+// Lookup is r as a Lookup: a registry document's partners answering
+// requests from memory (tests, and tools reading a document).
+func (r *Registry) Lookup() Lookup { return registryLookup{r} }
+
+type registryLookup struct{ r *Registry }
+
+func (l registryLookup) Authenticate(_ context.Context, key string) (*Partner, error) {
+	return l.r.Authenticate(key)
+}
+
+func (l registryLookup) Partner(_ context.Context, id string) (*Partner, error) {
+	if p, ok := l.r.Partner(id); ok {
+		return p, nil
+	}
+	return nil, domain.ErrNotFound
+}
+
+func (l registryLookup) ByIdentityProvider(_ context.Context, slug string) (*Partner, error) {
+	if p, ok := l.r.ByIdentityProvider(slug); ok {
+		return p, nil
+	}
+	return nil, domain.ErrNotFound
 }

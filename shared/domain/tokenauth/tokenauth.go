@@ -45,7 +45,7 @@ func bearer(header string) (string, error) {
 // Authenticator checks tokens against the service keys, the partner
 // registry and the store.
 type Authenticator struct {
-	registry func(context.Context) (*partners.Registry, error)
+	partners partners.Lookup
 	keys     func(context.Context) (*servicekeys.Keys, error)
 	users    domain.Users
 	now      func() time.Time
@@ -60,18 +60,16 @@ type Authenticator struct {
 // (tokens.WarmVerify), beside the rest of the function's start and the
 // runtime's first event fetch, rather than in the first request; on one CPU
 // it is the same work done earlier.
-func New(registry func(context.Context) (*partners.Registry, error), keys func(context.Context) (*servicekeys.Keys, error),
+func New(ps partners.Lookup, keys func(context.Context) (*servicekeys.Keys, error),
 	s domain.Users, now func() time.Time, tokenTTL time.Duration) *Authenticator {
 	go tokens.WarmVerify()
-	return &Authenticator{registry: registry, keys: keys, users: s, now: now, verified: &tokens.Verifier{MaxLifetime: tokenTTL}}
+	return &Authenticator{partners: ps, keys: keys, users: s, now: now, verified: &tokens.Verifier{MaxLifetime: tokenTTL}}
 }
 
 // Principal is an authenticated user with its partner.
 type Principal struct {
 	User    domain.User
 	Partner *partners.Partner
-	// Registry is the partner registry the token was checked against.
-	Registry *partners.Registry
 }
 
 // Header authenticates the token of an authorization header value
@@ -101,13 +99,12 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 	case err != nil:
 		return nil, errInvalid
 	}
-	reg, err := a.registry(ctx)
-	if err != nil {
-		return nil, err
-	}
-	partner, ok := reg.Partner(claims.PartnerID)
-	if !ok || !partner.MayCall(partners.OpUserSession) {
+	partner, err := a.partners.Partner(ctx, claims.PartnerID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound), err == nil && !partner.MayCall(partners.OpUserSession):
 		return nil, errInvalid // a removed or suspended partner's tokens die with it
+	case err != nil:
+		return nil, err
 	}
 	u, err := a.users.GetUser(ctx, claims.Subject)
 	switch {
@@ -118,5 +115,5 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 	case u.PartnerID != partner.ID:
 		return nil, errInvalid
 	}
-	return &Principal{User: u, Partner: partner, Registry: reg}, nil
+	return &Principal{User: u, Partner: partner}, nil
 }

@@ -4,10 +4,12 @@
 package federatedids
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
 
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/tokenauth"
 	"github.com/partner-identity/api/shared/http/apierr"
@@ -46,9 +48,12 @@ func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.
 	if err != nil {
 		return nil, nil, err
 	}
-	prov, ok := p.Registry.ByIdentityProvider(r.PathValue("identityProvider"))
-	if !ok {
+	prov, err := a.d.Partners.ByIdentityProvider(r.Context(), r.PathValue("identityProvider"))
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
 		return nil, nil, apierr.IdentityProviderNotFound()
+	case err != nil:
+		return nil, nil, err
 	}
 	return p, prov, nil
 }

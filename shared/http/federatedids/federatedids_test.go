@@ -256,14 +256,21 @@ func TestFlowOnMoto(t *testing.T) {
 	calls := moto.NewCalls()
 	db, table := moto.Require(t).NewTable(t, calls, nil)
 	s := dynamostore.New(db, table)
-	c := fixture.Client(t, s, fixture.Options{})
+	dir := fixture.Partners(t, s, nil)
+	c := fixture.Client(t, s, fixture.Options{Partners: dir})
 	user, tok := world(t, c, "fed-moto", identA) // create user, token, link identifier
+	dir.Wait()                                   // the key's last use, recorded in the background
 	calls.Reset()
 	assertNoContent(t, c.Do(http.MethodPut, "/federated-identities/acme", bearer(tok), ""))
-	if calls.Get("GetItem") != 1 || calls.Get("TransactWriteItems") != 1 || calls.Total() != 2 {
-		t.Fatalf("PUT made %d calls (%d GetItem, %d TransactWriteItems), want 2", calls.Total(), calls.Get("GetItem"), calls.Get("TransactWriteItems"))
+	// The user, the provider's partner (once a minute per container), the transaction.
+	if calls.Get("GetItem") != 2 || calls.Get("TransactWriteItems") != 1 || calls.Total() != 3 {
+		t.Fatalf("PUT made %d calls (%d GetItem, %d TransactWriteItems), want 3", calls.Total(), calls.Get("GetItem"), calls.Get("TransactWriteItems"))
 	}
+	calls.Reset()
 	assertNoContent(t, c.Do(http.MethodPut, "/federated-identities/acme", bearer(tok), ""))
+	if calls.Get("GetItem") != 1 || calls.Total() != 2 {
+		t.Fatalf("PUT again made %d calls (%d GetItem), want 2: the provider cached", calls.Total(), calls.Get("GetItem"))
+	}
 	got := list(t, c, tok)
 	if len(got) != 1 || got[0]["id"] != "acme" {
 		t.Fatalf("list %v", got)

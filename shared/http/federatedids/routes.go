@@ -2,6 +2,7 @@ package federatedids
 
 import (
 	"github.com/partner-identity/api/shared/domain/federation"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/tokenauth"
 	"github.com/partner-identity/api/shared/http/httpx"
 )
@@ -11,6 +12,7 @@ import (
 type Deps struct {
 	Tokens     *tokenauth.Authenticator
 	Federation *federation.Service
+	Partners   partners.Lookup // the identity providers
 }
 
 // The routes of the surface, one function each; every 500 is the

@@ -1,18 +1,14 @@
 package partnerv2_test
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
+
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
-	"github.com/partner-identity/api/shared/adapters/memstore"
-	"github.com/partner-identity/api/shared/adapters/secrets"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
@@ -38,16 +34,22 @@ func TestDynamoDBCallsPerCreate(t *testing.T) {
 	srv := moto.Require(t)
 	calls := moto.NewCalls()
 	db, table := srv.NewTable(t, calls, nil)
-	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
+	s := dynamostore.New(db, table)
+	dir := fixture.Partners(t, s, nil)
+	c := fixture.Client(t, s, fixture.Options{Partners: dir})
 	body := `{"externalUserId":"ext-calls","type":"INDIVIDUAL","method":"EMAIL","identifier":"calls@example.com"}`
 	steps := []struct {
 		name   string
 		body   string
 		status int
+		// keyReads: the key's GetItem and its last use's UpdateItem, on
+		// the container's first request only (partners.Directory caches
+		// the key a minute, and records its use once a day).
+		keyReads int
 	}{
-		{"create new", body, 201},
-		{"replay", body, 200},
-		{"conflict", `{"externalUserId":"ext-calls","type":"BUSINESS"}`, 409},
+		{"create new", body, 201, 1},
+		{"replay", body, 200, 0},
+		{"conflict", `{"externalUserId":"ext-calls","type":"BUSINESS"}`, 409, 0},
 	}
 	for _, s := range steps {
 		calls.Reset()
@@ -55,8 +57,11 @@ func TestDynamoDBCallsPerCreate(t *testing.T) {
 		if r.Status != s.status {
 			t.Fatalf("%s: status %d, want %d", s.name, r.Status, s.status)
 		}
-		if got := calls.Get("TransactWriteItems"); got != 1 || calls.Total() != 1 {
-			t.Fatalf("%s: %d TransactWriteItems, %d calls in all; want 1 and 1", s.name, got, calls.Total())
+		dir.Wait()
+		if got := calls.Get("TransactWriteItems"); got != 1 || calls.Get("GetItem") != s.keyReads || calls.Get("UpdateItem") != s.keyReads ||
+			calls.Total() != 1+2*s.keyReads {
+			t.Fatalf("%s: %d TransactWriteItems, %d GetItem, %d UpdateItem, %d calls in all; want 1, %d, %d", s.name, got,
+				calls.Get("GetItem"), calls.Get("UpdateItem"), calls.Total(), s.keyReads, s.keyReads)
 		}
 	}
 	// A rejected request costs no call at all.
@@ -66,28 +71,23 @@ func TestDynamoDBCallsPerCreate(t *testing.T) {
 	}
 }
 
-func TestPartnerRegistryFromSecretsManagerOnMoto(t *testing.T) {
+// TestPartnerKeysFromTheTableOnMoto: 100 concurrent first requests of a
+// container with one key read it once; within the directory's minute no
+// request reads it again; after it, once more.
+func TestPartnerKeysFromTheTableOnMoto(t *testing.T) {
 	srv := moto.Require(t)
 	calls := moto.NewCalls()
-	var fault moto.Fault
-	sm := secretsmanager.NewFromConfig(srv.Config(calls, &fault))
-	secretID := "partner-identity/test/partners-" + time.Now().Format("150405.000000")
-	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
-		Name: aws.String(secretID), SecretString: aws.String(fixture.RegistryJSON)}); err != nil {
-		t.Fatal(err)
-	}
+	db, table := srv.NewTable(t, calls, nil)
 	clk := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
-	cache := secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(sm, secretID), partners.Parse))
-	cache.Now = clk.Now
-	e := fixture.NewEnv(t, fixture.Options{})
-	c := fixture.Client(t, e.Mem, fixture.Options{Registry: cache.Get})
+	s := dynamostore.New(db, table)
+	dir := fixture.Partners(t, s, clk.Now)
+	c := fixture.Client(t, s, fixture.Options{Now: clk.Now, Partners: dir})
 	unknownUser := usersPath + "/2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
 
-	// 100 concurrent first requests: one GetSecretValue.
 	calls.Reset()
 	var wg sync.WaitGroup
 	statuses := make(chan int, 100)
-	for i := 0; i < 100; i++ {
+	for range 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -95,69 +95,53 @@ func TestPartnerRegistryFromSecretsManagerOnMoto(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	dir.Wait()
 	close(statuses)
 	for s := range statuses {
 		if s != 404 {
 			t.Fatalf("status %d, want 404 (authenticated, no such user)", s)
 		}
 	}
-	if got := calls.Get("GetSecretValue"); got != 1 {
-		t.Fatalf("GetSecretValue called %d times for 100 concurrent first requests, want 1", got)
+	// 100 reads of the user, 1 of the key (its last use is an UpdateItem).
+	if got := calls.Get("GetItem"); got != 101 {
+		t.Fatalf("%d GetItem for 100 concurrent first requests, want 101", got)
 	}
-
-	// Within the TTL: no call.
-	clk.Add(4 * time.Minute)
+	calls.Reset()
+	clk.Add(partners.CacheTTL - time.Second)
 	c.Do(http.MethodGet, unknownUser, headers(keyAcme), "")
-	if got := calls.Get("GetSecretValue"); got != 1 {
-		t.Fatalf("GetSecretValue called again within the TTL: %d", got)
+	if got := calls.Get("GetItem"); got != 1 {
+		t.Fatalf("%d GetItem within the minute, want 1 (the user's)", got)
 	}
-
-	// Secrets Manager fails after the TTL: known keys still authenticate.
-	fault = func(op string) error {
-		if op == "GetSecretValue" {
-			return &smithy.GenericAPIError{Code: "InternalServiceError", Message: "injected"}
-		}
-		return nil
-	}
-	clk.Add(2 * time.Minute)
-	for _, key := range []string{keyAcme, keyAcmeOld, keyBeta} {
-		if r := c.Do(http.MethodGet, unknownUser, headers(key), ""); r.Status != 404 {
-			t.Fatalf("known key during a Secrets Manager outage: %d %s", r.Status, r.Body)
-		}
-	}
-	if r := c.Do(http.MethodGet, unknownUser, headers(keyUnknown), ""); r.Status != 401 {
-		t.Fatalf("unknown key during an outage: %d", r.Status)
-	}
-	if got := calls.Get("GetSecretValue"); got != 2 {
-		t.Fatalf("GetSecretValue calls = %d, want 2 (one failed refresh, then the stale value until the retry time)", got)
-	}
-
-	// Secrets Manager is back: the next refresh after the retry time succeeds.
-	fault = nil
-	clk.Add(secrets.DefaultRetryAfter + time.Second)
-	if r := c.Do(http.MethodGet, unknownUser, headers(keyAcme), ""); r.Status != 404 {
-		t.Fatalf("after recovery: %d", r.Status)
-	}
-	if got := calls.Get("GetSecretValue"); got != 3 {
-		t.Fatalf("GetSecretValue calls = %d, want 3", got)
+	calls.Reset()
+	clk.Add(2 * time.Second)
+	c.Do(http.MethodGet, unknownUser, headers(keyAcme), "")
+	if got := calls.Get("GetItem"); got != 2 {
+		t.Fatalf("%d GetItem after the minute, want 2 (the key's again, the user's)", got)
 	}
 }
 
-func TestSecretsManagerDownAtFirstFetchIs500(t *testing.T) {
+// TestTableDownAtTheKeyIs500: a key that cannot be looked up is a 500 in
+// the dialect with the generic message (not the route's: its work never
+// started), nothing written; a missing key is refused with no call.
+func TestTableDownAtTheKeyIs500(t *testing.T) {
 	srv := moto.Require(t)
+	calls := moto.NewCalls()
 	fault := moto.Fault(func(op string) error {
-		return &smithy.GenericAPIError{Code: "InternalServiceError", Message: "injected"}
+		return &smithy.GenericAPIError{Code: "InternalServerError", Message: "injected"}
 	})
-	sm := secretsmanager.NewFromConfig(srv.Config(nil, &fault))
-	cache := secrets.NewCache(secrets.Parsed(secrets.FromSecretsManager(sm, "never-fetched"), partners.Parse))
-	c := fixture.Client(t, memstore.New(), fixture.Options{Registry: cache.Get})
-	r := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-sm-down","type":"INDIVIDUAL"}`)
+	db, table := srv.NewTable(t, calls, &fault)
+	// The partners are in a table of their own, which answers: the
+	// outage is the request's lookup of its key in the table that fails.
+	failing := dynamostore.New(db, table)
+	c := fixture.Client(t, failing, fixture.Options{Partners: partners.NewDirectory(failing, nil)})
+	calls.Reset()
+	r := c.Do(http.MethodPost, usersPath, headers(keyAcme), `{"externalUserId":"ext-down","type":"INDIVIDUAL"}`)
 	code, msg, _ := errorOf(t, r)
-	if r.Status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Internal server error" {
-		t.Fatalf("%d %s %q", r.Status, code, msg)
+	if r.Status != 500 || code != "INTERNAL_SERVER_ERROR" || msg != "Internal server error" || calls.Get("TransactWriteItems") != 0 {
+		t.Fatalf("%d %s %q, %d writes", r.Status, code, msg, calls.Get("TransactWriteItems"))
 	}
-	// A missing key is refused before the registry is needed.
-	if r := c.Do(http.MethodPost, usersPath, headers(""), `{}`); r.Status != 401 {
-		t.Fatalf("missing key: %d", r.Status)
+	calls.Reset()
+	if r := c.Do(http.MethodPost, usersPath, headers(""), `{}`); r.Status != 401 || calls.Total() != 0 {
+		t.Fatalf("missing key: %d, %d calls", r.Status, calls.Total())
 	}
 }

@@ -35,16 +35,9 @@ func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner
 	if err != nil {
 		return nil, err
 	}
-	if err := partners.CheckKey(key); err != nil {
-		return nil, answer(err, apierr.UserNotFound)
-	}
-	reg, err := a.d.Partners(r.Context())
+	p, err := a.d.Partners.Authenticate(r.Context(), key)
 	if err != nil {
-		return nil, apierr.Internal(apierr.MsgInternal).WithCause(err) // not the route's work: no route's message
-	}
-	p, err := reg.Authenticate(key)
-	if err != nil {
-		return nil, answer(err, apierr.UserNotFound)
+		return nil, lookupAnswer(err) // a fault is not the route's work: no route's message
 	}
 	httpx.SetPartner(r, p.ID)
 	if !p.MayCall(op) {

@@ -1,8 +1,6 @@
 package partnerv2
 
 import (
-	"context"
-
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/users"
@@ -14,7 +12,7 @@ import (
 // Deps are what the surface's handlers use, and nothing else.
 type Deps struct {
 	// Partners is the partner registry, which authenticates API keys.
-	Partners func(context.Context) (*partners.Registry, error)
+	Partners partners.Lookup
 	Users    *users.Service
 	KYC      *kyc.Service
 	// Events is the partner's events API (its Redeliver needs a retry

@@ -27,7 +27,7 @@ const (
 // authenticator authenticates User v2 requests.
 type authenticator struct {
 	tokens   *tokenauth.Authenticator
-	registry func(context.Context) (*partners.Registry, error)
+	partners partners.Lookup
 	keys     func(context.Context) (*servicekeys.Keys, error)
 	links    domain.Links
 	users    domain.Users
@@ -113,11 +113,10 @@ func (a *authenticator) byToken(ctx context.Context, pepper []byte, authz, ident
 }
 
 func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, ident string, hasIdent bool) (*principal, error) {
-	reg, err := a.registry(ctx)
-	if err != nil {
-		return nil, err
+	partner, err := a.partners.Authenticate(ctx, key)
+	if _, refused := domain.As(err); err != nil && !refused {
+		return nil, err // the store's fault: ER999
 	}
-	partner, err := reg.Authenticate(key)
 	switch {
 	case err != nil, !partner.MayCall(partners.OpUserSession): // unknown, or a suspended partner's
 		return nil, apierr.ER805()

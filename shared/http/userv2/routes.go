@@ -17,7 +17,7 @@ type Deps struct {
 	// Partners is the partner registry (a partner's key with
 	// User-Identifier); Keys hold the identifier pepper; Tokens
 	// authenticate user tokens.
-	Partners func(context.Context) (*partners.Registry, error)
+	Partners partners.Lookup
 	Keys     func(context.Context) (*servicekeys.Keys, error)
 	Tokens   *tokenauth.Authenticator
 	// Store reads links and users; Linker links identifiers.
@@ -37,7 +37,7 @@ type API struct {
 
 // New is the surface over d.
 func New(d Deps) *API {
-	return &API{d: d, auth: &authenticator{tokens: d.Tokens, registry: d.Partners, keys: d.Keys, links: d.Store, users: d.Store}}
+	return &API{d: d, auth: &authenticator{tokens: d.Tokens, partners: d.Partners, keys: d.Keys, links: d.Store, users: d.Store}}
 }
 
 // The routes of the surface, one function each; every 500 is ER999.

@@ -81,7 +81,7 @@ func Stack() string {
 // it is logged whole: an operator reads what to fix.
 type ConfigError struct {
 	// Document is where the configuration came from: an environment
-	// variable naming a secret or a file ("PARTNERS_SECRET_ID").
+	// variable naming a secret or a file ("SERVICE_KEYS_SECRET_ID").
 	Document string
 	Err      error
 }

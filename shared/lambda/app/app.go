@@ -33,16 +33,15 @@ type Config struct {
 	// TableName is the DynamoDB table (required, unless Defaults give a
 	// store).
 	TableName string
-	// Each secret comes from Secrets Manager (an id) or a file in the same
-	// shape: the partner registry; the service keys (token verification
+	// The partners are in the table (partners.Directory reads them; an
+	// operator manages them with cmd/partnerctl). Each secret comes from
+	// Secrets Manager (an id) or a file in the same shape: the service keys (token verification
 	// keys, identifier pepper); the token signing keys, which only
 	// create-user-token reads; the webhook signing secrets, which only the
 	// webhook functions read; the KYC providers' credentials, which only
 	// the verification link and the providers' callbacks read. A secret a
 	// function needs and is not given fails where it is used, saying which
 	// (Unset); Defaults fill them for a local runner.
-	PartnersSecretID       string
-	PartnersFile           string
 	ServiceKeysSecretID    string
 	ServiceKeysFile        string
 	TokenSigningSecretID   string
@@ -88,7 +87,6 @@ type Config struct {
 // names none (package devdata's).
 type Defaults struct {
 	Store          domain.Store
-	Registry       func(context.Context) (*partners.Registry, error)
 	ServiceKeys    func() (*servicekeys.Keys, error)
 	WebhookSecrets func() (signature.Secrets, error)
 	KYCProviders   func() (*kycproviders.Config, error)
@@ -103,8 +101,6 @@ type Defaults struct {
 // Environment variables read by FromEnv.
 const (
 	envTableName        = "TABLE_NAME"
-	envPartnersID       = "PARTNERS_SECRET_ID"
-	envPartnersFile     = "PARTNERS_FILE"
 	envLogLevel         = "LOG_LEVEL"
 	envKYCSessionTTL    = "KYC_SESSION_TTL"
 	envServiceKeysID    = "SERVICE_KEYS_SECRET_ID"
@@ -126,8 +122,6 @@ const (
 func FromEnv() Config {
 	return Config{
 		TableName:              os.Getenv(envTableName),
-		PartnersSecretID:       os.Getenv(envPartnersID),
-		PartnersFile:           os.Getenv(envPartnersFile),
 		KYCSessionTTL:          envDuration(envKYCSessionTTL),
 		KYCRetention:           envDuration(envKYCRetention),
 		ServiceKeysSecretID:    os.Getenv(envServiceKeysID),
@@ -175,11 +169,12 @@ type Settings struct {
 type Deps struct {
 	Settings
 	Store domain.Store
-	// The secrets, each behind its cache: the partner registry, the
-	// service keys (token verification, identifier pepper), the token
+	// Partners are the partners, read from the store and cached a minute
+	// (partners.Directory).
+	Partners partners.Lookup
+	// The secrets, each behind its cache: the service keys (token verification, identifier pepper), the token
 	// signing keys, the webhook signing secrets, the KYC providers'
 	// credentials.
-	Registry       func(context.Context) (*partners.Registry, error)
 	Keys           func(context.Context) (*servicekeys.Keys, error)
 	SigningKeys    func(context.Context) (*servicekeys.Keys, error)
 	WebhookSecrets func(context.Context) (signature.Secrets, error)
@@ -271,22 +266,9 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return sm, nil
 	}
 
-	parseRegistry := partners.ParseForLambda
-	if cfg.Local {
-		parseRegistry = partners.Parse
-	}
-	reg, err := secret(cfg, cfg.PartnersSecretID, cfg.PartnersFile, secretsClient, parseRegistry, d.prefetcher(NeedRegistry))
-	switch {
-	case err != nil:
-		return nil, err
-	case reg != nil:
-		d.Registry = reg
-	case def.Registry != nil:
-		d.Registry = def.Registry
-	default:
-		return nil, Unset(envPartnersID)
-	}
+	d.Partners = partners.NewDirectory(d.Store, cfg.Now)
 
+	var err error
 	// Functions that do not use a secret never read it; one that is not
 	// configured fails only where it is used, saying so (Unset).
 	if d.Keys, err = secretOr(cfg, cfg.ServiceKeysSecretID, cfg.ServiceKeysFile, secretsClient, servicekeys.Parse,
@@ -392,7 +374,6 @@ func (d *Deps) Validate(ctx context.Context) error {
 		return err
 	}
 	for _, load := range []func() error{
-		func() error { _, err := d.Registry(ctx); return err },
 		func() error { _, err := d.Keys(ctx); return err },
 		func() error { _, err := d.SigningKeys(ctx); return err },
 		func() error { _, err := d.WebhookSecrets(ctx); return err },

@@ -15,8 +15,7 @@ import (
 )
 
 // TestAFunctionHasNoFallbacks: a function's configuration is the
-// environment's and nothing else: without a table or a registry it does
-// not start, saying which variable is missing; a secret it is not given
+// environment's and nothing else: without a table it does not start, saying which variable is missing; a secret it is not given
 // fails where it is used, naming its variable (a configuration error,
 // logged whole).
 func TestAFunctionHasNoFallbacks(t *testing.T) {
@@ -25,10 +24,6 @@ func TestAFunctionHasNoFallbacks(t *testing.T) {
 		t.Fatalf("without a table: %v", err)
 	}
 	cfg.TableName = "t"
-	if _, err := app.Build(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "PARTNERS_SECRET_ID: is not set") {
-		t.Fatalf("without a registry: %v", err)
-	}
-	cfg.PartnersSecretID = "partners"
 	d, err := app.Build(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,9 +39,6 @@ func TestAFunctionHasNoFallbacks(t *testing.T) {
 			t.Errorf("%s unset: logged as %q", env, code)
 		}
 	}
-	if err := d.Validate(context.Background()); err == nil {
-		t.Fatal("a registry that cannot be fetched validated")
-	}
 }
 
 // TestBadDocumentsAreNamed: a document that does not parse is reported
@@ -61,18 +53,15 @@ func TestBadDocumentsAreNamed(t *testing.T) {
 		}
 		return p
 	}
-	good := write("partners.json", `{"partners":[{"id":"p_acme","apiKeySha256":[],"flow":"API"}]}`)
 	for name, c := range map[string]struct {
 		cfg  app.Config
 		want string
 	}{
-		"a short webhook secret": {app.Config{PartnersFile: good, WebhookSecretsFile: write("hooks.json", `{"webhookSecrets":{"p_acme":"whsec_c2hvcnQ="}}`)},
+		"a short webhook secret": {app.Config{WebhookSecretsFile: write("hooks.json", `{"webhookSecrets":{"p_acme":"whsec_c2hvcnQ="}}`)},
 			"config: file " + dir + "/hooks.json: webhook secrets: partner p_acme: each secret must be"},
-		"a hosted secret that is not whsec_": {app.Config{PartnersFile: good, KYCProvidersFile: write("kyc.json", `{"hosted":{"webhookSecret":"plain-secret-value"}}`)},
+		"a hosted secret that is not whsec_": {app.Config{KYCProvidersFile: write("kyc.json", `{"hosted":{"webhookSecret":"plain-secret-value"}}`)},
 			"config: file " + dir + "/kyc.json: kyc providers: hosted.webhookSecret must be"},
-		"a registry's bad URL": {app.Config{PartnersFile: write("bad.json", `{"partners":[{"id":"p_x","webhook":{"url":"http://hooks.x.example/"}}]}`)},
-			"config: file " + dir + "/bad.json: partner registry: partner p_x: webhook.url must be https"},
-		"not JSON": {app.Config{PartnersFile: write("syntax.json", `{"partners": [whsec_secretvalue]}`)},
+		"not JSON": {app.Config{WebhookSecretsFile: write("syntax.json", `{"webhookSecrets": [whsec_secretvalue]}`)},
 			"config: file " + dir + "/syntax.json: not valid JSON (at byte "},
 	} {
 		c.cfg.TableName, c.cfg.AWS = "t", &aws.Config{Region: "us-east-1"}
@@ -94,7 +83,7 @@ func TestAWSFromTheEnvironment(t *testing.T) {
 	for _, v := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
 		t.Setenv(v, "")
 	}
-	cfg := app.Config{TableName: "t", PartnersSecretID: "p"}
+	cfg := app.Config{TableName: "t"}
 	if _, err := app.Build(context.Background(), cfg); err == nil {
 		t.Fatal("built without region and credentials")
 	}

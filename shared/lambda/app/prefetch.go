@@ -9,7 +9,6 @@ type Needs uint8
 const (
 	// NeedTable is a connection to DynamoDB, opened ahead of the first call.
 	NeedTable Needs = 1 << iota
-	NeedRegistry
 	NeedServiceKeys
 	NeedSigningKeys
 	NeedWebhookSecrets
@@ -19,7 +18,7 @@ const (
 )
 
 // NeedNames are the needs by name, for messages and tests.
-var NeedNames = map[Needs]string{NeedTable: "table", NeedRegistry: "registry", NeedServiceKeys: "service keys",
+var NeedNames = map[Needs]string{NeedTable: "table", NeedServiceKeys: "service keys",
 	NeedSigningKeys: "token signing keys", NeedWebhookSecrets: "webhook secrets", NeedKYCProviders: "KYC providers", NeedQueue: "queue"}
 
 // Prefetch starts, without waiting for any of it, the fetch of each secret

@@ -15,12 +15,13 @@ import (
 // Needs are what every route of the surface reads over the network: the
 // service keys (the token), the registry (the token's partner) and the
 // table.
-const Needs = app.NeedRegistry | app.NeedServiceKeys | app.NeedTable
+const Needs = app.NeedServiceKeys | app.NeedTable
 
 // New is the surface over d.
 func New(d *app.Deps) *federatedids.API {
 	return federatedids.New(federatedids.Deps{
-		Tokens:     tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
+		Tokens:     tokenauth.New(d.Partners, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
+		Partners:   d.Partners,
 		Federation: federation.New(d.Store, d.Now),
 	})
 }

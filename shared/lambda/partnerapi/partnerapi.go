@@ -17,7 +17,7 @@ import (
 
 // needs are what every route of the surface reads over the network: the
 // partner registry (the API key) and the table; some read more.
-const needs = app.NeedRegistry | app.NeedTable
+const needs = app.NeedTable
 
 var more = map[string]app.Needs{
 	partnerv2.CreateVerificationLinkRoute.Name: app.NeedKYCProviders,
@@ -33,7 +33,7 @@ func Needs(name string) app.Needs { return needs | more[name] }
 // for a function that queues none).
 func New(d *app.Deps, retries queue.Queue) *partnerv2.API {
 	return partnerv2.New(partnerv2.Deps{
-		Partners: d.Registry,
+		Partners: d.Partners,
 		Users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
 		KYC: kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention,
 			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}}),

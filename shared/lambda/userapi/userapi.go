@@ -14,13 +14,13 @@ import (
 // Needs are what every route of the surface reads over the network: the
 // service keys (the token, the pepper), the registry (the partner) and
 // the table.
-const Needs = app.NeedRegistry | app.NeedServiceKeys | app.NeedTable
+const Needs = app.NeedServiceKeys | app.NeedTable
 
 // New is the surface over d.
 func New(d *app.Deps) *userv2.API {
 	return userv2.New(userv2.Deps{
-		Partners: d.Registry, Keys: d.Keys, Store: d.Store, Now: d.Now,
-		Tokens: tokenauth.New(d.Registry, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
+		Partners: d.Partners, Keys: d.Keys, Store: d.Store, Now: d.Now,
+		Tokens: tokenauth.New(d.Partners, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
 		Linker: identifiers.NewLinker(d.Store, d.Now, d.Keys),
 	})
 }

@@ -20,7 +20,6 @@ import (
 
 // Parameters given to the transform for the template's required parameters.
 var Parameters = []string{
-	"PartnerRegistrySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:partners-AbCdEf",
 	"ServiceKeysSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
 	"TokenSigningSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
 	"WebhookSecretsSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hooks-AbCdEf",

@@ -44,8 +44,10 @@ type Dispatcher struct {
 
 // Deps are what a dispatcher uses, given once to New.
 type Deps struct {
-	Store    domain.Outbox
-	Registry func(context.Context) (*partners.Registry, error)
+	Store domain.Outbox
+	// Partners are the partners, each read once a minute at most per
+	// container (partners.Directory).
+	Partners partners.Lookup
 	// Secrets are the partners' webhook signing keys (a secret only the
 	// webhook functions read).
 	Secrets func(context.Context) (signature.Secrets, error)
@@ -222,14 +224,13 @@ func (d *Dispatcher) Retry(ctx context.Context, m queue.Retry) error {
 	return d.attempt(ctx, st, m.Attempt, m.Slow)
 }
 
-// partner is partner id as the registry has it (nil when it has none).
+// partner is partner id (nil when there is none: removed).
 func (d *Dispatcher) partner(ctx context.Context, id string) (*partners.Partner, error) {
-	reg, err := d.d.Registry(ctx)
-	if err != nil {
-		return nil, err
+	p, err := d.d.Partners.Partner(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
 	}
-	p, _ := reg.Partner(id)
-	return p, nil
+	return p, err
 }
 
 // queueOf is the queue a message goes back to: the slow lane's for a

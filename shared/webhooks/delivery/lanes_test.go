@@ -35,8 +35,15 @@ type standing struct {
 	suspended  atomic.Bool
 }
 
-func (s *standing) registry(t *testing.T) func(context.Context) (*partners.Registry, error) {
-	return func(context.Context) (*partners.Registry, error) {
+// standing's lookup reads the partners as they stand at each call.
+type standingLookup struct {
+	s *standing
+	t *testing.T
+}
+
+func (l standingLookup) registry() *partners.Registry {
+	s, t := l.s, l.t
+	{
 		flow := "API"
 		if s.suspended.Load() {
 			flow = "SUSPENDED"
@@ -49,9 +56,23 @@ func (s *standing) registry(t *testing.T) func(context.Context) (*partners.Regis
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r, nil
+		return r
 	}
 }
+
+func (l standingLookup) Authenticate(ctx context.Context, key string) (*partners.Partner, error) {
+	return l.registry().Lookup().Authenticate(ctx, key)
+}
+
+func (l standingLookup) Partner(ctx context.Context, id string) (*partners.Partner, error) {
+	return l.registry().Lookup().Partner(ctx, id)
+}
+
+func (l standingLookup) ByIdentityProvider(ctx context.Context, slug string) (*partners.Partner, error) {
+	return l.registry().Lookup().ByIdentityProvider(ctx, slug)
+}
+
+func (s *standing) registry(t *testing.T) partners.Lookup { return standingLookup{s, t} }
 
 // TestASuspendedPartnersEventsWait: a suspended partner gets nothing: its
 // events' first attempts, its queued retries and its redeliveries are
@@ -68,7 +89,7 @@ func TestASuspendedPartnersEventsWait(t *testing.T) {
 			q := &queuetest.Queue{}
 			clock := time.Now().UTC()
 			now := func() time.Time { return clock }
-			d := delivery.New(delivery.Deps{Store: s, Registry: reg.registry(t), Secrets: secrets, Now: now, Retries: q, DeadLetters: q,
+			d := delivery.New(delivery.Deps{Store: s, Partners: reg.registry(t), Secrets: secrets, Now: now, Retries: q, DeadLetters: q,
 				Sender: delivery.NewSender(time.Second, true), Schedule: []time.Duration{0, 0}})
 
 			// One event of pa's failed once before the suspension: its retry is queued.
@@ -122,7 +143,7 @@ func TestASuspendedPartnersEventsWait(t *testing.T) {
 			// event not read (a store that fails every read would not be
 			// reached: the held message never reads it).
 			clock = clock.Add(delivery.DefaultHoldFor)
-			blind := delivery.New(delivery.Deps{Store: failingOutbox{s}, Registry: reg.registry(t), Secrets: secrets, Now: now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
+			blind := delivery.New(delivery.Deps{Store: failingOutbox{s}, Partners: reg.registry(t), Secrets: secrets, Now: now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
 			if failed := blind.HandleRetries(context.Background(), waiting); len(failed) != 0 {
 				t.Fatalf("a held message read the event: %v", failed)
 			}
@@ -195,7 +216,7 @@ func newLanes(t testing.TB, slowDelay, budget time.Duration, withLane bool) *lan
 	if withLane {
 		lane = l.slowLane
 	}
-	l.d = delivery.New(delivery.Deps{Store: l.s, Registry: registry(tt, l.slow.srv.URL, l.fast.srv.URL), Secrets: secrets, Now: time.Now,
+	l.d = delivery.New(delivery.Deps{Store: l.s, Partners: registry(tt, l.slow.srv.URL, l.fast.srv.URL), Secrets: secrets, Now: time.Now,
 		Retries: q, DeadLetters: q, Sender: delivery.NewSender(5*time.Second, true), SlowLane: lane, Budget: budget})
 	return l
 }
@@ -283,7 +304,7 @@ func TestASlowLaneFailureStaysInTheSlowLane(t *testing.T) {
 	rcv := newReceiver(t, 500)
 	s := memstore.New()
 	q, slow := &queuetest.Queue{}, &queuetest.Queue{}
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: time.Now,
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: time.Now,
 		Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true), SlowLane: slow})
 	ev := write(t, s, "pa", "u-slow-retry")
 	d.HandleRetries(context.Background(), []queue.Retry{{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 1, Slow: true}})
@@ -348,7 +369,7 @@ func TestAnAnswerIsReadBoundedly(t *testing.T) {
 	})
 	s := memstore.New()
 	q := &queuetest.Queue{}
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, huge, body.srv.URL), Secrets: secrets, Now: time.Now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(5*time.Second, true)})
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, huge, body.srv.URL), Secrets: secrets, Now: time.Now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(5*time.Second, true)})
 	var b events.DynamoDBEvent
 	var evs []domain.OutboxEvent
 	for i := range 25 {
@@ -393,7 +414,7 @@ func TestARedeliveryWaitsForAnOpenCircuit(t *testing.T) {
 	clock := time.Now()
 	now := func() time.Time { return clock }
 	breaker := delivery.NewBreaker(now)
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: now,
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: now,
 		Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true), Breaker: breaker})
 	for i := range breaker.Threshold {
 		ev := write(t, s, "pa", "u-open-"+strconv.Itoa(i))

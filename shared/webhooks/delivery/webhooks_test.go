@@ -114,7 +114,7 @@ func (r *receiver) perEvent() map[string]int {
 	return n
 }
 
-func registry(t *testing.T, urlA, urlB string) func(context.Context) (*partners.Registry, error) {
+func registry(t *testing.T, urlA, urlB string) partners.Lookup {
 	doc, _ := json.Marshal(map[string]any{"partners": []map[string]any{
 		{"id": "pa", "webhook": map[string]string{"url": urlA}, "flow": "API"},
 		{"id": "pb", "webhook": map[string]string{"url": urlB}, "flow": "API"},
@@ -123,7 +123,7 @@ func registry(t *testing.T, urlA, urlB string) func(context.Context) (*partners.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(context.Context) (*partners.Registry, error) { return r, nil }
+	return r.Lookup()
 }
 
 // stores gives each test the in-memory store and DynamoDB on moto.
@@ -171,8 +171,8 @@ func secrets(context.Context) (signature.Secrets, error) {
 
 // dispatcher has a schedule of immediate retries (3 attempts in all) and
 // a clock that the tests move.
-func dispatcher(s domain.Store, reg func(context.Context) (*partners.Registry, error), q queue.Queue, dlq queue.DeadLetters, timeout time.Duration) *delivery.Dispatcher {
-	return delivery.New(delivery.Deps{Store: s, Registry: reg, Secrets: secrets, Now: time.Now, Retries: q, DeadLetters: dlq,
+func dispatcher(s domain.Store, reg partners.Lookup, q queue.Queue, dlq queue.DeadLetters, timeout time.Duration) *delivery.Dispatcher {
+	return delivery.New(delivery.Deps{Store: s, Partners: reg, Secrets: secrets, Now: time.Now, Retries: q, DeadLetters: dlq,
 		Sender: delivery.NewSender(timeout, true), Schedule: []time.Duration{0, 0}})
 }
 
@@ -199,7 +199,7 @@ func TestSignatureIsStandardWebhooks(t *testing.T) {
 	rotating := func(context.Context) (signature.Secrets, error) {
 		return signature.Secrets{"pa": {signature.MustSecret(secretA), signature.MustSecret(secretAPrev)}}, nil
 	}
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: rotating, Now: time.Now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: rotating, Now: time.Now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
 	if resp, _ := dispatch.Stream(d)(context.Background(), batch(record(ev, 1))); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("stream: %+v", resp)
 	}
@@ -307,7 +307,7 @@ func TestTheScheduleSpansADay(t *testing.T) {
 	q := &queuetest.Queue{}
 	clock := time.Now()
 	never := &delivery.Breaker{Threshold: math.MaxInt, Cooldown: time.Minute, Now: time.Now} // the schedule alone
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock },
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock },
 		Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true), Breaker: never})
 	dispatch.Stream(d)(context.Background(), batch(record(ev, 1)))
 	for i, want := range delivery.DefaultSchedule {
@@ -329,7 +329,7 @@ func TestAMessageDueLaterWaitsAgain(t *testing.T) {
 	ev := write(t, s, "pa", "u-later")
 	q := &queuetest.Queue{}
 	clock := time.Now()
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock }, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock }, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
 	m := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: "pa", Attempt: 2, NotBefore: clock.Add(5 * time.Hour)}
 	d.HandleRetries(context.Background(), []queue.Retry{m})
 	if got := q.Take(); len(got) != 1 || got[0] != m || q.Delays()[0] != 5*time.Hour {
@@ -399,7 +399,7 @@ func TestOnePartnerHangingHoldsUpNoOther(t *testing.T) {
 	retries, dlq := sqsqueue.New(ptr(srv.Config(nil, nil)), retryURL, dlqURL)
 	breaker := delivery.NewBreaker(time.Now)
 	breaker.Threshold = 3
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, bad.srv.URL, good.srv.URL), Secrets: secrets, Now: time.Now, Retries: retries, DeadLetters: dlq,
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, bad.srv.URL, good.srv.URL), Secrets: secrets, Now: time.Now, Retries: retries, DeadLetters: dlq,
 		Sender: delivery.NewSender(300*time.Millisecond, true), Schedule: []time.Duration{0, 0}, Breaker: breaker})
 
 	var aEvents, bEvents []domain.OutboxEvent
@@ -470,7 +470,7 @@ func TestTheBreakerSkipsAFailingPartnerAndProbesIt(t *testing.T) {
 	s := memstore.New()
 	q := &queuetest.Queue{}
 	clock := time.Now()
-	d := delivery.New(delivery.Deps{Store: s, Registry: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock },
+	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: secrets, Now: func() time.Time { return clock },
 		Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
 	var evs []domain.OutboxEvent
 	for i := range 8 {

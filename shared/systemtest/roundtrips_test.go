@@ -401,7 +401,7 @@ func TestSecretsOncePerCachePeriod(t *testing.T) {
 			t.Fatalf("get: %d", r.Status)
 		}
 	}
-	c.assertSecretFetches(t, 1) // the signing keys (the partners are in the table)
+	c.assertSecretFetches(t, 1)  // the signing keys (the partners are in the table)
 	c.clock.Add(2 * time.Minute) // past the period
 	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")
 	c.api.Do(http.MethodPost, "/api/partner/v2/users/"+userID+"/token", key, "")

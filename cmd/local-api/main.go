@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/partner-identity/api/shared/devdata"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/partner-identity/api/cmd/partnerctl/cli"
+	"github.com/partner-identity/api/shared/devdata"
 
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
@@ -106,6 +108,7 @@ func main() {
 	fmt.Printf("  %-40s %s\n", devDecisionPattern, "(its buttons: a signed hosted callback to the API)")
 	fmt.Printf("  %-40s %s\n", devHooksPattern, "(local stand-in for the partner's webhook endpoint, when no -webhook-url)")
 	fmt.Printf("  %-40s %s\n", devHooksListPattern, "(the deliveries it received, newest first, signature verified or not)")
+	fmt.Printf("  %-40s %s\n", devPartnerctlPattern, "(partnerctl -local "+base+": the partners' commands, from this machine)")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -157,6 +160,7 @@ func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Ha
 	hooks := devReceiver(deps.WebhookSecrets, deps.Now)
 	local.Handle(devHooksPattern, hooks)
 	local.Handle(devHooksListPattern, hooks)
+	local.Handle(devPartnerctlPattern, devPartnerctl(deps))
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if standIn(r.URL.Path) && path.Clean(r.URL.Path) == r.URL.Path {
 			local.ServeHTTP(w, r) // any method: another is its 405, never a CORS answer
@@ -170,7 +174,7 @@ func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Ha
 // standIn tells whether path is one of the stand-ins' (the provider page
 // and its decisions, the webhook receiver) rather than the API's.
 func standIn(path string) bool {
-	return path == devHooksPath || strings.HasPrefix(path, "/kyc/") && !strings.HasPrefix(path, "/kyc/providers/")
+	return path == devHooksPath || path == cli.LocalPath || strings.HasPrefix(path, "/kyc/") && !strings.HasPrefix(path, "/kyc/providers/")
 }
 
 // baseURL is the URL of the server listening at addr; an unspecified host

@@ -1,0 +1,349 @@
+// Package cli is partnerctl's commands over a partners.Admin: the same
+// code whether the store is a deployed stack's table (cmd/partnerctl) or
+// make run's (cmd/local-api runs it in its own process for partnerctl
+// -local).
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
+)
+
+// Request is what partnerctl -local sends make run (POST LocalPath): the
+// command, who, and the files the command reads (import's document).
+type Request struct {
+	Args  []string          `json:"args"`
+	Actor string            `json:"actor"`
+	Files map[string][]byte `json:"files,omitempty"`
+}
+
+// LocalPath is where make run takes partnerctl's commands.
+const LocalPath = "/dev/partnerctl"
+
+// Usage is the commands' summary.
+const Usage = `commands:
+  create -id ID -name NAME [-flow API|WIDGET] [-identity-provider SLUG] [-webhook-url URL]
+                                  a new partner; prints its first API key (shown once)
+  list [-after ID] [-limit N]     partners by id
+  show ID                         a partner, its KYC templates and keys (ids, dates, last use)
+  audit ID                        who changed what, oldest first
+  set-template ID COUNTRY -template-id T [-provider sumsub|hosted] [-link-url URL]
+  remove-template ID COUNTRY
+  set-webhook ID URL              ("" removes it)
+  set-flow ID API|WIDGET
+  suspend ID | reinstate ID
+  issue-key ID [-expires WHEN]    a new key (shown once); WHEN: RFC 3339 or a duration (720h)
+  expire-key ID KEY_ID -at WHEN   the old key of a rotation ends at WHEN
+  revoke-key ID KEY_ID            at once
+  remove ID                       the partner and its keys (its users and audit stay)
+  import FILE                     a registry document ({"partners":[...]}): created or updated, idempotent`
+
+// Run runs the command of args with admin, actor its audit's who, its
+// output to out. An error's text is for the operator (it holds no key).
+func Run(ctx context.Context, args []string, admin *partners.Admin, actor string, readFile func(string) ([]byte, error), out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("no command\n" + Usage)
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	now := time.Now()
+	switch cmd {
+	case "create":
+		id := fs.String("id", "", "partner id")
+		name := fs.String("name", "", "name")
+		flow := fs.String("flow", partners.FlowAPI, "API or WIDGET")
+		idp := fs.String("identity-provider", "", "identity provider slug")
+		hook := fs.String("webhook-url", "", "webhook URL")
+		if err := parse(fs, args, 0); err != nil {
+			return err
+		}
+		d, key, err := admin.Create(ctx, actor, partners.NewPartner{ID: *id, Name: *name, Flow: *flow, IdentityProvider: *idp, WebhookURL: *hook})
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(out, "created partner %s (%s)\nAPI key %s: %s\nthe key is shown this once: give it to the partner now\n", d.Partner.ID, d.Partner.Flow, d.Keys[0].ID, key)
+		return nil
+	case "list":
+		after := fs.String("after", "", "list after this id")
+		limit := fs.Int("limit", 100, "at most this many")
+		if err := parse(fs, args, 0); err != nil {
+			return err
+		}
+		ps, next, err := admin.List(ctx, *after, *limit)
+		if err != nil {
+			return explain(err)
+		}
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tNAME\tFLOW\tSTANDING\tKEYS\tWEBHOOK")
+		for _, d := range ps {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", d.Partner.ID, d.Partner.Name, d.Partner.Flow, standing(d.Partner), len(d.Keys), orNone(d.Partner.Webhook.URL))
+		}
+		_ = w.Flush()
+		if next != "" {
+			fmt.Fprintf(out, "more: list -after %s\n", next)
+		}
+		return nil
+	case "show":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		d, err := admin.Show(ctx, fs.Arg(0))
+		if err != nil {
+			return explain(err)
+		}
+		show(out, d)
+		return nil
+	case "audit":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		entries, err := admin.Audit(ctx, fs.Arg(0))
+		if err != nil {
+			return explain(err)
+		}
+		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "AT\tWHO\tWHAT\tDETAIL")
+		for _, e := range entries {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Detail)
+		}
+		return w.Flush()
+	case "set-template":
+		tid := fs.String("template-id", "", "template id (Sumsub's level name)")
+		provider := fs.String("provider", "", "sumsub, or hosted (the default)")
+		link := fs.String("link-url", "", "the hosted provider's link, with {sessionId}")
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		return done(out)(admin.SetTemplate(ctx, actor, fs.Arg(0), fs.Arg(1), partners.KYCTemplate{Provider: *provider, TemplateID: *tid, LinkURL: *link}))
+	case "remove-template":
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		return done(out)(admin.RemoveTemplate(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "set-webhook":
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		return done(out)(admin.SetWebhook(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "set-flow":
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		return done(out)(admin.SetFlow(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "suspend", "reinstate":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		if cmd == "suspend" {
+			return done(out)(admin.Suspend(ctx, actor, fs.Arg(0)))
+		}
+		return done(out)(admin.Reinstate(ctx, actor, fs.Arg(0)))
+	case "issue-key":
+		expires := fs.String("expires", "", "RFC 3339 time, or a duration from now")
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		at, err := when(*expires, now)
+		if err != nil {
+			return err
+		}
+		d, key, err := admin.IssueKey(ctx, actor, fs.Arg(0), at)
+		if err != nil {
+			return explain(err)
+		}
+		k := d.Keys[len(d.Keys)-1]
+		fmt.Fprintf(out, "API key %s for %s: %s\nthe key is shown this once\n", k.ID, d.Partner.ID, key)
+		return nil
+	case "expire-key":
+		at := fs.String("at", "", "RFC 3339 time, or a duration from now")
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		t, err := when(*at, now)
+		if err != nil || t.IsZero() {
+			return errors.New("expire-key: -at is required (RFC 3339, or a duration from now)")
+		}
+		return done(out)(admin.ExpireKey(ctx, actor, fs.Arg(0), fs.Arg(1), t))
+	case "revoke-key":
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		return done(out)(admin.RevokeKey(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "remove":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		if err := admin.Remove(ctx, actor, fs.Arg(0)); err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(out, "removed partner %s\n", fs.Arg(0))
+		return nil
+	case "import":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		doc, err := readFile(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("import: %s cannot be read", fs.Arg(0))
+		}
+		created, changed, err := admin.Import(ctx, actor, doc)
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(out, "imported %s: %d created, %d changed\n", fs.Arg(0), created, changed)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, Usage)
+}
+
+// parse reads args into fs, flags first, and requires n arguments after
+// them (flags may also follow the arguments).
+func parse(fs *flag.FlagSet, args []string, n int) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("%s: %v", fs.Name(), err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != n {
+		return fmt.Errorf("%s: %d arguments, want %d\n%s", fs.Name(), len(positional), n, Usage)
+	}
+	return fs.Parse(append(append([]string{}, "--"), positional...))
+}
+
+// when is an RFC 3339 time, a duration from now, or zero for "".
+func when(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(d).UTC().Truncate(time.Second), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration", s)
+	}
+	return t.UTC(), nil
+}
+
+// done prints a change's result: done(out)(admin.Change(...)).
+func done(out io.Writer) func(*partners.Details, error) error {
+	return func(d *partners.Details, err error) error {
+		if err != nil {
+			return explain(err)
+		}
+		show(out, d)
+		return nil
+	}
+}
+
+// explain is err as an operator reads it.
+func explain(err error) error {
+	e, ok := domain.As(err)
+	if !ok {
+		return err
+	}
+	switch {
+	case e.Kind == domain.NotFound:
+		return errors.New("no such partner or key")
+	case e.Kind == domain.Invalid && len(e.Problems) > 0:
+		return fmt.Errorf("refused, nothing written: %s", e.Problems[0].Issue)
+	case e.Reason == domain.ReasonPartnerExists:
+		return errors.New("refused: a partner with this id exists")
+	case e.Reason == domain.ReasonKeyTaken:
+		return errors.New("refused: a key of this document belongs to another partner")
+	case e.Reason == domain.ReasonProviderTaken:
+		return errors.New("refused: another partner holds this identity provider")
+	case e.Kind == domain.Stale:
+		return errors.New("the partner kept changing while this ran: try again")
+	}
+	return err
+}
+
+func standing(p *partners.Partner) string {
+	if p.Suspended() {
+		return "suspended"
+	}
+	return "active"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func show(out io.Writer, d *partners.Details) {
+	p := d.Partner
+	fmt.Fprintf(out, "partner %s (%s)\n  flow %s, %s, revision %d, updated %s\n  webhook %s\n  identity provider %s\n",
+		p.ID, p.Name, p.Flow, standing(p), d.Rev, d.UpdatedAt.UTC().Format(time.RFC3339), orNone(p.Webhook.URL), orNone(p.IdentityProvider))
+	countries := make([]string, 0, len(p.KYCTemplates))
+	for c := range p.KYCTemplates {
+		countries = append(countries, c)
+	}
+	sort.Strings(countries)
+	for _, c := range countries {
+		t := p.KYCTemplates[c]
+		fmt.Fprintf(out, "  KYC %s: %s %s %s\n", c, t.ProviderName(), t.TemplateID, t.LinkURL)
+	}
+	for _, k := range d.Keys {
+		var notes []string
+		if !k.ExpiresAt.IsZero() {
+			notes = append(notes, "expires "+k.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		if !k.LastUsed.IsZero() {
+			notes = append(notes, "last used "+k.LastUsed.UTC().Format(time.DateOnly))
+		}
+		fmt.Fprintf(out, "  key %s created %s %s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339), strings.Join(notes, ", "))
+	}
+}
+
+// Remote sends the command to make run at base (partnerctl -local), with
+// the files it names (read with readFile), and writes its output to out.
+func Remote(ctx context.Context, base string, args []string, actor string, readFile func(string) ([]byte, error), out io.Writer) error {
+	req := Request{Args: args, Actor: actor, Files: map[string][]byte{}}
+	if len(args) == 2 && args[0] == "import" {
+		b, err := readFile(args[1])
+		if err != nil {
+			return fmt.Errorf("import: %s cannot be read", args[1])
+		}
+		req.Files[args[1]] = b
+	}
+	body, _ := json.Marshal(req)
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, base+LocalPath, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		return fmt.Errorf("make run at %s: %w", base, err)
+	}
+	defer res.Body.Close()
+	text, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", bytes.TrimSpace(text))
+	}
+	_, err = out.Write(text)
+	return err
+}

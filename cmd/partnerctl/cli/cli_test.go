@@ -1,0 +1,157 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/cmd/partnerctl/cli"
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/moto"
+)
+
+func TestMain(m *testing.M) { moto.Main(m) }
+
+var keyLine = regexp.MustCompile(`(?m)API key (key_[0-9a-f]+)(?: for \S+)?: (\S+)$`)
+
+// TestEveryCommand: each command on both stores, as an operator types it;
+// what it writes is what a request then meets.
+func TestEveryCommand(t *testing.T) {
+	for name, s := range map[string]domain.Store{"memory": memstore.New(), "dynamodb": func() domain.Store {
+		db, table := moto.Require(t).NewTable(t, nil, nil)
+		return dynamostore.New(db, table)
+	}()} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			admin := partners.NewAdmin(s, nil, true)
+			dir := partners.NewDirectoryTouchingAfter(s, nil, 0)
+			defer dir.Wait()
+			files := map[string][]byte{"registry.json": []byte(fixture.RegistryJSON)}
+			readFile := func(n string) ([]byte, error) {
+				if b, ok := files[n]; ok {
+					return b, nil
+				}
+				return nil, os.ErrNotExist
+			}
+			run := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := cli.Run(ctx, args, admin, "alice@ops", readFile, &out)
+				return out.String(), err
+			}
+			must := func(args ...string) string {
+				t.Helper()
+				out, err := run(args...)
+				if err != nil {
+					t.Fatalf("%v: %v", args, err)
+				}
+				return out
+			}
+
+			out := must("create", "-id", "p_new", "-name", "New Pay", "-flow", "WIDGET", "-webhook-url", "https://hooks.new.example/id")
+			m := keyLine.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no key printed: %s", out)
+			}
+			firstKeyID, firstKey := m[1], m[2]
+			if p, err := dir.Authenticate(ctx, firstKey); err != nil || p.ID != "p_new" || p.Flow != partners.FlowWidget {
+				t.Fatalf("the printed key: %+v %v", p, err)
+			}
+			must("set-template", "p_new", "FI", "-template-id", "basic-kyc-level", "-provider", "sumsub")
+			must("set-template", "p_new", "MX", "-template-id", "mx", "-link-url", "https://verify.example.com/s/{sessionId}")
+			must("remove-template", "p_new", "MX")
+			must("set-flow", "p_new", "API")
+			must("suspend", "p_new")
+			out = must("show", "p_new")
+			for _, want := range []string{"partner p_new (New Pay)", "flow API, suspended", "KYC FI: sumsub basic-kyc-level", "key " + firstKeyID} {
+				if !strings.Contains(out, want) {
+					t.Fatalf("show lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "KYC MX") || strings.Contains(out, firstKey) {
+				t.Fatalf("show:\n%s", out)
+			}
+			must("reinstate", "p_new")
+
+			// A rotation: a new key, the old one given an end.
+			m = keyLine.FindStringSubmatch(must("issue-key", "p_new", "-expires", "8760h"))
+			secondKey := m[2]
+			must("expire-key", "p_new", firstKeyID, "-at", "2020-01-01T00:00:00Z")
+			dir2 := partners.NewDirectoryTouchingAfter(s, nil, 0) // a container started after the change
+			defer dir2.Wait()
+			if _, err := dir2.Authenticate(ctx, firstKey); !errors.Is(err, domain.ErrUnauthorized) {
+				t.Fatalf("the expired key: %v", err)
+			}
+			if p, err := dir2.Authenticate(ctx, secondKey); err != nil || p.Suspended() {
+				t.Fatalf("the new key: %+v %v", p, err)
+			}
+			must("revoke-key", "p_new", firstKeyID)
+			if out := must("show", "p_new"); strings.Contains(out, firstKeyID) || !strings.Contains(out, "expires ") {
+				t.Fatalf("after revoking:\n%s", out)
+			}
+			must("set-webhook", "p_new", "")
+
+			// Import: the registry document; again, nothing changes.
+			if out := must("import", "registry.json"); !strings.Contains(out, "3 created, 0 changed") {
+				t.Fatalf("import: %s", out)
+			}
+			if out := must("import", "registry.json"); !strings.Contains(out, "0 created, 0 changed") {
+				t.Fatalf("import again: %s", out)
+			}
+			if out := must("list", "-limit", "2"); !strings.Contains(out, "p_acme") || !strings.Contains(out, "more: list -after p_beta") {
+				t.Fatalf("list:\n%s", out)
+			}
+			if out := must("list", "-after", "p_beta"); !strings.Contains(out, "p_gamma") || !strings.Contains(out, "p_new") || strings.Contains(out, "p_acme") {
+				t.Fatalf("list after p_beta:\n%s", out)
+			}
+
+			// Refused, nothing written, and said so.
+			for _, c := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"create", "-id", "p_new", "-name", "again"}, "a partner with this id exists"},
+				{[]string{"set-webhook", "p_new", "http://hooks.new.example/"}, "refused, nothing written: partner p_new: webhook.url must be https"},
+				{[]string{"set-template", "p_new", "DE", "-template-id", "x", "-provider", "other"}, "refused, nothing written"},
+				{[]string{"create", "-id", "p_x", "-name", "X", "-identity-provider", "acme"}, "another partner holds this identity provider"},
+				{[]string{"show", "p_none"}, "no such partner"},
+				{[]string{"expire-key", "p_new", "key_none", "-at", "1h"}, "no such partner or key"},
+				{[]string{"frobnicate"}, "unknown command"},
+				{[]string{"show"}, "0 arguments, want 1"},
+				{[]string{"import", "missing.json"}, "cannot be read"},
+			} {
+				if _, err := run(c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%v: %v, want %q", c.args, err, c.want)
+				}
+			}
+			if _, err := s.GetPartner(ctx, "p_x"); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatalf("a refused create wrote: %v", err)
+			}
+
+			// Every change recorded, with its actor; never a key.
+			out = must("audit", "p_new")
+			for _, want := range []string{"alice@ops", "create", "set KYC template", "remove KYC template", "set flow", "suspend", "reinstate", "issue key", "expire key", "revoke key", "set webhook URL"} {
+				if !strings.Contains(out, want) {
+					t.Fatalf("audit lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, firstKey) || strings.Contains(out, secondKey) {
+				t.Fatalf("a key in the audit:\n%s", out)
+			}
+			must("remove", "p_new")
+			if _, err := dir2.Partner(ctx, "nobody"); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if out := must("audit", "p_new"); !strings.Contains(out, "remove") {
+				t.Fatalf("audit after removal:\n%s", out)
+			}
+		})
+	}
+}

@@ -59,12 +59,19 @@ type Directory struct {
 	touchAfter time.Duration
 
 	mu         sync.Mutex
-	keys       map[string]cached[domain.KeyMatch] // by digest
+	keys       map[string]cached[keyEntry] // by digest
 	ids        map[string]cached[*Partner]
 	providers  map[string]cached[*Partner]
 	touched    map[string]time.Time // digest -> day recorded
 	group      singleflight.Group
 	background sync.WaitGroup
+}
+
+// keyEntry is a key and its partner as read (decoded once, shared by the
+// requests that use it: read only).
+type keyEntry struct {
+	key     domain.APIKey
+	partner *Partner
 }
 
 type cached[T any] struct {
@@ -86,7 +93,7 @@ func NewDirectoryTouchingAfter(store domain.Partners, now func() time.Time, touc
 	if now == nil {
 		now = time.Now
 	}
-	return &Directory{store: store, now: now, touchAfter: touchAfter, keys: map[string]cached[domain.KeyMatch]{}, ids: map[string]cached[*Partner]{},
+	return &Directory{store: store, now: now, touchAfter: touchAfter, keys: map[string]cached[keyEntry]{}, ids: map[string]cached[*Partner]{},
 		providers: map[string]cached[*Partner]{}, touched: map[string]time.Time{}}
 }
 
@@ -98,22 +105,23 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (*Partner, err
 	}
 	sum := sha256.Sum256([]byte(key))
 	digest := hex.EncodeToString(sum[:])
-	m, found, err := read(d, ctx, d.keys, "key:"+digest, digest, func(ctx context.Context) (domain.KeyMatch, error) {
-		return d.store.PartnerByKey(ctx, digest)
+	e, found, err := read(d, ctx, d.keys, "key:"+digest, digest, func(ctx context.Context) (keyEntry, error) {
+		m, err := d.store.PartnerByKey(ctx, digest)
+		if err != nil {
+			return keyEntry{}, err
+		}
+		p, err := FromRecord(m.Partner)
+		return keyEntry{key: m.Key, partner: p}, err
 	})
 	if err != nil {
 		return nil, err
 	}
 	now := d.now()
-	if !found || !m.Key.ExpiresAt.IsZero() && !now.Before(m.Key.ExpiresAt) {
+	if !found || !e.key.ExpiresAt.IsZero() && !now.Before(e.key.ExpiresAt) {
 		return nil, errKeyInvalid
 	}
-	p, err := FromRecord(m.Partner)
-	if err != nil {
-		return nil, err
-	}
 	d.touch(digest, now)
-	return p, nil
+	return e.partner, nil
 }
 
 // Partner is partner id, from the cache or one GetItem.

@@ -314,3 +314,47 @@ func (l *listing) ListPartners(ctx context.Context, after string, limit int) ([]
 	l.lists.Add(1)
 	return l.counting.ListPartners(ctx, after, limit)
 }
+
+// BenchmarkAuthenticate: the key check at 10 and at 10,000 partners, from
+// the container's cache (hit) and from the store (miss: a container's
+// first request with the key; the memory store, whose read is a map
+// lookup as DynamoDB's is one GetItem): the same cost at both sizes.
+//
+//	go test ./shared/domain/partners -run '^$' -bench Authenticate -benchmem
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		s := memstore.New()
+		admin := NewAdmin(s, nil, false)
+		var key string
+		for i := range n {
+			_, k, err := admin.Create(context.Background(), "bench", NewPartner{ID: "p" + strconv.Itoa(i), Name: "P"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i == n/2 {
+				key = k
+			}
+		}
+		b.Run(fmt.Sprintf("hit/partners=%d", n), func(b *testing.B) {
+			dir := NewDirectoryTouchingAfter(s, nil, TouchInline)
+			if _, err := dir.Authenticate(context.Background(), key); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := dir.Authenticate(context.Background(), key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("miss/partners=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dir := NewDirectoryTouchingAfter(s, nil, TouchInline)
+				if _, err := dir.Authenticate(context.Background(), key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

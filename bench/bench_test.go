@@ -74,21 +74,22 @@ func build(t testing.TB, dir, name, pkg, arch string) string {
 // no memory store, no development fallback): its table on moto_server, on
 // loopback with no delay (plain HTTP: no network to speak of; the network
 // table has one), its secrets from files holding the development
-// partner's documents, so that the events' development key is its. The
+// partner's documents, so that the events' development key is its (its
+// webhook secret sealed under a KMS key on moto_server). The
 // bare GetItem baseline (bench/dynamo) reads the same table.
 func coldEnv(t testing.TB) []string {
 	t.Helper()
 	srv := moto.Require(t)
 	db, table := srv.NewTable(t, nil, nil)
 	devPartnerInto(t, db, table, "")
+	key := sealDevSecret(t, srv, db, table, "")
 	dir := t.TempDir()
 	env := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_ENDPOINT_URL=" + srv.Endpoint, "TABLE_NAME=" + table, "LOG_LEVEL=info", "BASELINE_PK=USER#" + devdata.UserID}
+		"AWS_ENDPOINT_URL=" + srv.Endpoint, "TABLE_NAME=" + table, "LOG_LEVEL=info", "BASELINE_PK=USER#" + devdata.UserID, "WEBHOOK_KEY_ID=" + key}
 	for name, doc := range map[string]string{
-		"SERVICE_KEYS_FILE":    devdata.ServiceKeysJSON,
-		"TOKEN_SIGNING_FILE":   devdata.ServiceKeysJSON,
-		"WEBHOOK_SECRETS_FILE": devdata.WebhookSecretsJSON,
-		"KYC_PROVIDERS_FILE":   devdata.KYCProvidersJSON,
+		"SERVICE_KEYS_FILE":  devdata.ServiceKeysJSON,
+		"TOKEN_SIGNING_FILE": devdata.ServiceKeysJSON,
+		"KYC_PROVIDERS_FILE": devdata.KYCProvidersJSON,
 	} {
 		file := filepath.Join(dir, strings.ToLower(name)+".json")
 		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {

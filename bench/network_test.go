@@ -66,6 +66,7 @@ type netWorld struct {
 	deps           *app.Deps // the table and secrets, reached directly (no link): for seeding
 	table          string
 	ddb, sm, queue *netlink.Link
+	kms            *netlink.Link
 	env            []string
 	keys           *servicekeys.Keys
 	created        int // create-user's events so far (each a new externalUserId)
@@ -77,7 +78,10 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	_, table := srv.NewTable(t, nil, nil)
 	cfg := srv.Config(nil, nil)
 	ctx := context.Background()
-	d, err := devdata.Build(ctx, app.Config{TableName: table, AWS: &cfg}, devdata.Local{WebhookURL: devWebhookURL})
+	// The development partner's webhook secret sealed under a KMS key, as
+	// partnerctl seals it in AWS.
+	webhookKey := srv.NewKey(t)
+	d, err := devdata.Build(ctx, app.Config{TableName: table, AWS: &cfg, WebhookKeyID: webhookKey}, devdata.Local{WebhookURL: devWebhookURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +99,6 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	for name, doc := range map[string]string{
 		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
 		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
-		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
 		"KYC_PROVIDERS_SECRET_ID":   devdata.KYCProvidersJSON,
 	} {
 		out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(strings.ToLower(name) + "-" + suffix), SecretString: aws.String(doc)})
@@ -117,7 +120,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	for _, l := range []struct {
 		link        **netlink.Link
 		ip, backend string
-	}{{&w.ddb, "127.0.0.2", srv.Endpoint}, {&w.sm, "127.0.0.3", srv.Direct}, {&w.queue, "127.0.0.4", srv.Direct}} {
+	}{{&w.ddb, "127.0.0.2", srv.Endpoint}, {&w.sm, "127.0.0.3", srv.Direct}, {&w.queue, "127.0.0.4", srv.Direct}, {&w.kms, "127.0.0.5", srv.Direct}} {
 		if *l.link, err = netlink.Start(ca, l.ip, l.backend, rtt); err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +133,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 	w.env = []string{
 		"AWS_REGION=" + cfg.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + w.ddb.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + w.sm.URL, "AWS_ENDPOINT_URL_SQS=" + w.queue.URL,
+		"AWS_ENDPOINT_URL_KMS=" + w.kms.URL, "WEBHOOK_KEY_ID=" + webhookKey,
 		"SSL_CERT_FILE=" + ca.File, "TABLE_NAME=" + table, "LOG_LEVEL=warn",
 		"WEBHOOK_RETRY_QUEUE_URL=" + retries, "WEBHOOK_SLOW_QUEUE_URL=" + slow, "WEBHOOK_DLQ_URL=" + dlq, "BASELINE_PK=USER#" + devdata.UserID,
 	}
@@ -396,7 +400,7 @@ const warmInvocations = 100
 // over the links, in milliseconds from process start: the profile of a
 // first response.
 func (w *netWorld) timeline(t testing.TB, bins map[string]string, fn string) {
-	for _, l := range []*netlink.Link{w.ddb, w.sm, w.queue} {
+	for _, l := range []*netlink.Link{w.ddb, w.sm, w.queue, w.kms} {
 		l.Trace()
 	}
 	d, res := w.netStart(t, bins[fn], fn)
@@ -406,7 +410,7 @@ func (w *netWorld) timeline(t testing.TB, bins map[string]string, fn string) {
 		what string
 	}
 	evs := []ev{{res.Fetched.Sub(start), "runtime: first event fetched (end of init)"}, {d, "runtime: first response"}}
-	for name, l := range map[string]*netlink.Link{"dynamodb": w.ddb, "secrets manager": w.sm, "sqs": w.queue} {
+	for name, l := range map[string]*netlink.Link{"dynamodb": w.ddb, "secrets manager": w.sm, "sqs": w.queue, "kms": w.kms} {
 		for _, e := range l.Trace() {
 			evs = append(evs, ev{e.At.Sub(start), name + ": " + e.What})
 		}

@@ -15,9 +15,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/kmsseal"
 	"github.com/partner-identity/api/shared/devdata"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit/moto"
@@ -149,12 +151,12 @@ func standInForAWS(t *testing.T, params map[string]string) []string {
 		t.Fatal(err)
 	}
 	devPartnerInto(t, db, params["TABLE_NAME"], "")
+	sealDevSecret(t, srv, db, params["TABLE_NAME"], params["WEBHOOK_KEY_ID"])
 	sm := secretsmanager.NewFromConfig(cfg)
 	for name, doc := range map[string]string{
-		"SERVICE_KEYS_SECRET_ID":    devdata.ServiceKeysJSON,
-		"TOKEN_SIGNING_SECRET_ID":   devdata.ServiceKeysJSON,
-		"WEBHOOK_SECRETS_SECRET_ID": devdata.WebhookSecretsJSON,
-		"KYC_PROVIDERS_SECRET_ID":   devdata.KYCProvidersJSON,
+		"SERVICE_KEYS_SECRET_ID":  devdata.ServiceKeysJSON,
+		"TOKEN_SIGNING_SECRET_ID": devdata.ServiceKeysJSON,
+		"KYC_PROVIDERS_SECRET_ID": devdata.KYCProvidersJSON,
 	} {
 		_, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(params[name]), SecretString: aws.String(doc)})
 		if err != nil && !strings.Contains(err.Error(), "ResourceExistsException") {
@@ -162,6 +164,38 @@ func standInForAWS(t *testing.T, params map[string]string) []string {
 		}
 	}
 	return []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + srv.Endpoint}
+}
+
+// sealDevSecret creates a KMS key on srv (named alias too, unless ""), as
+// the stack's WebhookSigningKey, and seals the development partner's
+// webhook secret under it into table, as partnerctl does; it returns the
+// key's id.
+func sealDevSecret(t testing.TB, srv *moto.Server, db dynamostore.API, table, alias string) string {
+	t.Helper()
+	ctx := context.Background()
+	k := kms.NewFromConfig(srv.Config(nil, nil))
+	key, err := k.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *key.KeyMetadata.KeyId
+	if alias != "" {
+		_, err := k.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId})
+		if err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
+			t.Fatal(err)
+		}
+		if err != nil { // an earlier run's alias names an earlier key
+			_, err = k.UpdateAlias(ctx, &kms.UpdateAliasInput{AliasName: aws.String(alias), TargetKeyId: key.KeyMetadata.KeyId})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	admin := partners.NewAdmin(dynamostore.New(db, table), nil, false).WithSealer(kmsseal.New(k, id))
+	if _, err := admin.ImportWebhookSecrets(ctx, "bench", []byte(devdata.WebhookSecretsJSON)); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // devPartnerInto imports the development partner (its webhook at

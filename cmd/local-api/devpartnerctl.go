@@ -19,7 +19,7 @@ const devPartnerctlPattern = "POST " + cli.LocalPath
 // run's process, on its store: the same commands, the same partners.Admin
 // as against a deployed stack's table. Only from this machine.
 func devPartnerctl(deps *app.Deps) http.Handler {
-	admin := partners.NewAdmin(deps.Store, deps.Now, false)
+	admin := partners.NewAdmin(deps.Store, deps.Now, false).WithSealer(deps.Sealer)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err != nil || !net.ParseIP(host).IsLoopback() {

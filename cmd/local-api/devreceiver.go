@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"github.com/partner-identity/api/shared/devdata"
 	"net/http"
@@ -39,7 +38,7 @@ type received struct {
 // signature with the development partner's secrets, answers 204, and
 // lists the newest deliveries (GET) by id and type, never their data. It
 // is never deployed.
-func devReceiver(secrets func(context.Context) (signature.Secrets, error), now func() time.Time) http.Handler {
+func devReceiver(secrets signature.Keyring, now func() time.Time) http.Handler {
 	var mu sync.Mutex
 	var got []received
 	mux := http.NewServeMux()
@@ -50,8 +49,8 @@ func devReceiver(secrets func(context.Context) (signature.Secrets, error), now f
 			return
 		}
 		rec := received{ID: r.Header.Get(signature.HeaderID), Timestamp: r.Header.Get(signature.HeaderTimestamp), ReceivedAt: wire.Time(now())}
-		if s, err := secrets(r.Context()); err == nil {
-			for _, key := range s[devdata.PartnerID] {
+		if keys, err := secrets.For(r.Context(), devdata.PartnerID); err == nil {
+			for _, key := range keys {
 				if signature.Verify(key, r.Header, body, now()) == nil {
 					rec.Verified = true
 					break

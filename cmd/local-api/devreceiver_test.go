@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/partner-identity/api/shared/devdata"
+	"github.com/partner-identity/api/shared/lambda/app"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,11 +19,11 @@ import (
 // with another secret, or with its body changed, not.
 func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
 	now := time.Now()
-	secrets, err := signature.ParseSecrets([]byte(devdata.WebhookSecretsJSON))
+	deps, err := devdata.Build(context.Background(), app.Config{Now: func() time.Time { return now }}, devdata.Local{Memory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := devReceiver(func(context.Context) (signature.Secrets, error) { return secrets, nil }, func() time.Time { return now })
+	h := devReceiver(deps.WebhookKeys, func() time.Time { return now })
 	other := signature.MustSecret("whsec_" + strings.Repeat("QUFB", 8))
 	post := func(key signature.Key, id, signed, sent string) {
 		req := httptest.NewRequest(http.MethodPost, devHooksPath, strings.NewReader(sent))
@@ -34,9 +35,9 @@ func TestDevReceiverVerifiesEachDelivery(t *testing.T) {
 		}
 	}
 	body := `{"id":"evt_1","type":"webhook.test","data":{"message":"m"}}`
-	post(secrets[devdata.PartnerID][0], "evt_1", body, body)
+	post(signature.MustSecret(devdata.WebhookSecret), "evt_1", body, body)
 	post(other, "evt_2", body, body)
-	post(secrets[devdata.PartnerID][0], "evt_3", body, strings.Replace(body, `"m"`, `"n"`, 1))
+	post(signature.MustSecret(devdata.WebhookSecret), "evt_3", body, strings.Replace(body, `"m"`, `"n"`, 1))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, devHooksPath, nil))
 	var list struct{ Deliveries []received }

@@ -40,7 +40,7 @@ func main() {
 	devKey := flag.String("dev-key", os.Getenv("DEV_API_KEY"), "API key of the development partner (env DEV_API_KEY; default: a fixed development key)")
 	serviceKeys := flag.String("service-keys", env.ServiceKeysFile, "service keys file (token signing keys, identifier pepper; env SERVICE_KEYS_FILE; default: fixed development keys)")
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
-	webhookSecrets := flag.String("webhook-secrets", env.WebhookSecretsFile, `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}} (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
+	webhookSecrets := flag.String("webhook-secrets", os.Getenv("WEBHOOK_SECRETS_FILE"), `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}}: imported (sealed) into the store after the partners file, again when it changes (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
 	kycProviders := flag.String("kyc-providers", env.KYCProvidersFile, `KYC providers file, {"sumsub":{"baseUrl","appToken","secretKey","webhookSecret"},"hosted":{"webhookSecret"}} (env KYC_PROVIDERS_FILE; default: a hosted provider secret for the stand-in page)`)
 	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks (default: the stand-in receiver, GET /dev/webhooks lists what it got)")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
@@ -52,7 +52,7 @@ func main() {
 	cfg := app.Config{KYCSessionTTL: *kycTTL, KYCRetention: env.KYCRetention,
 		ServiceKeysFile: *serviceKeys, ServiceKeysSecretID: env.ServiceKeysSecretID,
 		TokenSigningFile: *tokenSigning, TokenSigningSecretID: env.TokenSigningSecretID,
-		WebhookSecretsFile: *webhookSecrets, WebhookSecretsSecretID: env.WebhookSecretsSecretID, UserTokenTTL: env.UserTokenTTL,
+		WebhookKeyID: env.WebhookKeyID, UserTokenTTL: env.UserTokenTTL,
 		KYCProvidersFile: *kycProviders, KYCProvidersSecretID: env.KYCProvidersSecretID, WebhookAllowHTTP: true}
 	switch *storeKind {
 	case "memory":
@@ -74,7 +74,7 @@ func main() {
 	}
 	base := baseURL(ln.Addr())
 	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base,
-		PartnersFile: *partnersFile}
+		PartnersFile: *partnersFile, WebhookSecretsFile: *webhookSecrets}
 	if local.WebhookURL == "" {
 		local.WebhookURL = base + devHooksPath // the stand-in receiver
 	}
@@ -116,9 +116,9 @@ func main() {
 		fmt.Printf("  %-40s %s\n", "(outbox)", "webhook delivery every second, retries in process")
 		go deliverOutbox(ctx, dispatcher, mem)
 	}
-	if *partnersFile != "" {
-		fmt.Printf("  %-40s %s\n", "(partners)", "imported from "+*partnersFile+", again when it changes")
-		go devdata.NewPartnersFile(deps, *partnersFile).Watch(ctx, app.FileRefresh)
+	if *partnersFile != "" || *webhookSecrets != "" {
+		fmt.Printf("  %-40s %s\n", "(partners)", "imported from "+strings.Trim(*partnersFile+" "+*webhookSecrets, " ")+", again when changed")
+		go devdata.NewPartnersFile(deps, *partnersFile, *webhookSecrets).Watch(ctx, app.FileRefresh)
 	}
 	if *cleanupEvery > 0 {
 		fmt.Printf("  %-40s %s every %s\n", "(scheduled)", "cleanup-kyc-sessions", *cleanupEvery)
@@ -157,7 +157,7 @@ func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Ha
 	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders, apiURL)
 	local.Handle(devProviderPattern, stand)
 	local.Handle(devDecisionPattern, stand)
-	hooks := devReceiver(deps.WebhookSecrets, deps.Now)
+	hooks := devReceiver(deps.WebhookKeys, deps.Now)
 	local.Handle(devHooksPattern, hooks)
 	local.Handle(devHooksListPattern, hooks)
 	local.Handle(devPartnerctlPattern, devPartnerctl(deps))

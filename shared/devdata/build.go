@@ -18,9 +18,9 @@ import (
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/webhooks/queue"
-	"github.com/partner-identity/api/shared/webhooks/signature"
 
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
+	"github.com/partner-identity/api/shared/adapters/localseal"
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
@@ -43,9 +43,12 @@ type Local struct {
 	WebhookURL  string
 	ProviderURL string
 	// PartnersFile is a registry document whose partners are imported
-	// into the store instead of the development partner (WatchPartners
-	// imports it again when it changes).
-	PartnersFile string
+	// into the store instead of the development partner;
+	// WebhookSecretsFile a webhook secrets document imported after it
+	// (the development partner's secret when neither is given).
+	// PartnersFile.Watch imports them again when they change.
+	PartnersFile       string
+	WebhookSecretsFile string
 }
 
 // Build is app.Build for a local runner: cfg as a local configuration
@@ -61,23 +64,34 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 	if !partners.ValidKeyFormat(l.APIKey) {
 		return nil, logsafe.Config("the development API key", errKeyFormat)
 	}
-	doc, what := []byte(RegistryJSON(l.APIKey, l.WebhookURL, l.ProviderURL)), "the development partner"
-	if l.PartnersFile != "" {
-		what = "file " + l.PartnersFile
-		b, err := os.ReadFile(l.PartnersFile)
-		if err != nil {
-			return nil, logsafe.Config("file "+l.PartnersFile, errors.New("cannot be read"))
+	docs := []document{{"the development partner", []byte(RegistryJSON(l.APIKey, l.WebhookURL, l.ProviderURL)), importRegistry}}
+	if l.PartnersFile != "" || l.WebhookSecretsFile != "" {
+		docs = docs[:0]
+	}
+	if l.PartnersFile == "" && l.WebhookSecretsFile == "" {
+		docs = append(docs, document{"the development partner's webhook secret", []byte(WebhookSecretsJSON), importSecrets})
+	}
+	for _, f := range []struct {
+		path string
+		imp  importer
+	}{{l.PartnersFile, importRegistry}, {l.WebhookSecretsFile, importSecrets}} {
+		if f.path == "" {
+			continue
 		}
-		doc = b
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return nil, logsafe.Config("file "+f.path, errors.New("cannot be read"))
+		}
+		docs = append(docs, document{"file " + f.path, b, f.imp})
 	}
 	cfg.Local = true
 	cfg.Defaults = &app.Defaults{
 		// Parsed on first use, as a secret would be fetched: deriving a
 		// key computes the Ed25519 base point tables (about 1.4 ms).
 		ServiceKeys: sync.OnceValues(func() (*servicekeys.Keys, error) { return servicekeys.Parse([]byte(ServiceKeysJSON)) }),
-		WebhookSecrets: sync.OnceValues(func() (signature.Secrets, error) {
-			return signature.ParseSecrets([]byte(WebhookSecretsJSON))
-		}),
+		// The webhook secrets are sealed in process, under a key derived
+		// from the development keys (so that a table outlives a restart).
+		Sealer:           localseal.New([]byte(ServiceKeysJSON)),
 		KYCProviders:     sync.OnceValues(func() (*kycproviders.Config, error) { return kycproviders.Parse([]byte(KYCProvidersJSON)) }),
 		TokenMaxLifetime: TokenLifetime,
 	}
@@ -96,16 +110,46 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := importPartners(ctx, d, doc, what); err != nil {
-		return nil, err
+	for _, doc := range docs {
+		if err := doc.imp(ctx, d, doc.body, doc.what); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
 
-// importPartners imports the partners of a registry document into d's
+// document is a document a local runner imports into its store.
+type document struct {
+	what string
+	body []byte
+	imp  importer
+}
+
+type importer func(ctx context.Context, d *app.Deps, doc []byte, what string) error
+
+// importRegistry imports the partners of a registry document into d's
 // store (partners.Admin.Import: what is there already is not written again).
-func importPartners(ctx context.Context, d *app.Deps, doc []byte, what string) error {
-	_, _, err := partners.NewAdmin(d.Store, d.Now, false).Import(ctx, importActor, doc)
+func importRegistry(ctx context.Context, d *app.Deps, doc []byte, what string) error {
+	_, _, err := admin(d).Import(ctx, importActor, doc)
+	return refused(err, what)
+}
+
+// importSecrets imports a webhook secrets document (sealed with d's
+// sealer) into d's store: its partners must be there.
+func importSecrets(ctx context.Context, d *app.Deps, doc []byte, what string) error {
+	_, err := admin(d).ImportWebhookSecrets(ctx, importActor, doc)
+	if errors.Is(err, domain.ErrNotFound) {
+		return logsafe.Config(what, errors.New("names a partner that does not exist"))
+	}
+	return refused(err, what)
+}
+
+func admin(d *app.Deps) *partners.Admin {
+	return partners.NewAdmin(d.Store, d.Now, false).WithSealer(d.Sealer)
+}
+
+// refused is err, an invalid document's as a configuration error of what.
+func refused(err error, what string) error {
 	if err != nil {
 		var e *domain.Error
 		if errors.As(err, &e) && e.Kind == domain.Invalid && len(e.Problems) > 0 {
@@ -119,34 +163,50 @@ func importPartners(ctx context.Context, d *app.Deps, doc []byte, what string) e
 // importActor is who the audit says imported a local runner's partners.
 const importActor = "local runner"
 
-// PartnersFile is make run's partners file: imported again, each time
-// its content changes, by Check.
+// PartnersFile is make run's partners file and webhook secrets file
+// (either may be ""): each imported again, each time its content changes,
+// by Check.
 type PartnersFile struct {
-	d    *app.Deps
+	d     *app.Deps
+	files []watched
+}
+
+type watched struct {
 	path string
+	imp  importer
 	last []byte
 }
 
-// NewPartnersFile watches path, whose content Build imported into d.
-func NewPartnersFile(d *app.Deps, path string) *PartnersFile {
-	last, _ := os.ReadFile(path)
-	return &PartnersFile{d: d, path: path, last: last}
+// NewPartnersFile watches path and secretsPath, whose contents Build
+// imported into d.
+func NewPartnersFile(d *app.Deps, path, secretsPath string) *PartnersFile {
+	f := &PartnersFile{d: d}
+	for _, w := range []watched{{path: path, imp: importRegistry}, {path: secretsPath, imp: importSecrets}} {
+		if w.path != "" {
+			w.last, _ = os.ReadFile(w.path)
+			f.files = append(f.files, w)
+		}
+	}
+	return f
 }
 
-// Check imports the file when its content changed since it was last
-// imported; a document that does not validate is not imported (the error
-// says why) and the partners stay as they were. A request meets the change
-// within partners.CacheTTL.
+// Check imports each file whose content changed since it was last
+// imported, the partners first; a document that does not validate is not
+// imported (the error says why) and what it holds stays as it was. A
+// request meets the change within partners.CacheTTL.
 func (f *PartnersFile) Check(ctx context.Context) (imported bool, err error) {
-	b, err := os.ReadFile(f.path)
-	if err != nil || bytes.Equal(b, f.last) {
-		return false, nil // being replaced, or unchanged
+	for i := range f.files {
+		w := &f.files[i]
+		b, err := os.ReadFile(w.path)
+		if err != nil || bytes.Equal(b, w.last) {
+			continue // being replaced, or unchanged
+		}
+		if err := w.imp(ctx, f.d, b, "file "+w.path); err != nil {
+			return imported, err
+		}
+		w.last, imported = b, true
 	}
-	if err := importPartners(ctx, f.d, b, "file "+f.path); err != nil {
-		return false, err
-	}
-	f.last = b
-	return true, nil
+	return imported, nil
 }
 
 // Watch checks the file every interval until ctx ends, logging what it
@@ -164,7 +224,7 @@ func (f *PartnersFile) Watch(ctx context.Context, interval time.Duration) {
 		case err != nil:
 			slog.Error("partners file not imported", "error", err.Error())
 		case imported:
-			slog.Info("partners file imported", "file", f.path)
+			slog.Info("partners file imported")
 		}
 	}
 }

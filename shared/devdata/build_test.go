@@ -12,22 +12,39 @@ import (
 	"github.com/partner-identity/api/shared/lambda/app"
 )
 
-// TestABadPartnersFileIsNamed: make run -partners FILE refuses a file
-// that does not validate before serving, naming the file and the field,
-// and imports nothing of it.
+// TestABadPartnersFileIsNamed: make run -partners FILE (or
+// -webhook-secrets FILE) refuses a file that does not validate before
+// serving, naming the file and the field, never a secret, and imports
+// nothing of it.
 func TestABadPartnersFileIsNamed(t *testing.T) {
 	dir := t.TempDir()
-	for name, c := range map[string]struct{ doc, want string }{
+	partnersFile := filepath.Join(dir, "partners.json")
+	if err := os.WriteFile(partnersFile, []byte(`{"partners":[{"id":"p_acme"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		doc, want string
+		secrets   bool
+	}{
 		"a bad webhook URL": {`{"partners":[{"id":"p_x","webhook":{"url":"http://hooks.x.example/"}}]}`,
-			"config: file " + dir + "/a bad webhook URL.json: partner registry: partner 0: partner p_x: webhook.url must be https"},
-		"not JSON": {`{"partners": [secretvalue]}`, "config: file " + dir + "/not JSON.json: partner registry: "},
+			"config: file " + dir + "/a bad webhook URL.json: partner registry: partner 0: partner p_x: webhook.url must be https", false},
+		"not JSON": {`{"partners": [secretvalue]}`, "config: file " + dir + "/not JSON.json: partner registry: ", false},
+		"a short webhook secret": {`{"webhookSecrets":{"p_acme":"whsec_c2hvcnQ="}}`,
+			"config: file " + dir + "/a short webhook secret.json: webhook secrets: partner p_acme: each secret must be", true},
+		"secrets not JSON": {`{"webhookSecrets": [whsec_secretvalue]}`, "config: file " + dir + "/secrets not JSON.json: webhook secrets: ", true},
+		"a secret of no partner": {`{"webhookSecrets":{"p_nobody":"whsec_` + strings.Repeat("QUFB", 8) + `"}}`,
+			"config: file " + dir + "/a secret of no partner.json: names a partner that does not exist", true},
 	} {
 		path := filepath.Join(dir, name+".json")
 		if err := os.WriteFile(path, []byte(c.doc), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true, PartnersFile: path})
-		if code := logsafe.Code(err); !strings.HasPrefix(code, c.want) || strings.Contains(code, "secretvalue") {
+		l := devdata.Local{Memory: true, PartnersFile: path}
+		if c.secrets {
+			l.PartnersFile, l.WebhookSecretsFile = partnersFile, path
+		}
+		_, err := devdata.Build(context.Background(), app.Config{}, l)
+		if code := logsafe.Code(err); !strings.HasPrefix(code, c.want) || strings.Contains(code, "secretvalue") || strings.Contains(code, "QUFB") {
 			t.Errorf("%s: %q, want %q...", name, code, c.want)
 		}
 	}

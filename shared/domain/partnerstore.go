@@ -50,6 +50,36 @@ type AuditEntry struct {
 	At        time.Time
 }
 
+// SealedSecrets are a partner's webhook signing secrets as stored, the
+// current first: each sealed on its own by a Sealer (encrypted under the
+// deployment's KMS key, bound to the partner), its dates in the clear, so
+// that an operator rotates without decrypting and a role that reads the
+// table cannot read a secret.
+type SealedSecrets struct {
+	PartnerID string
+	Secrets   []SealedSecret
+	Rev       int64 // 1 when first written; each change adds one
+	UpdatedAt time.Time
+}
+
+// SealedSecret is one sealed webhook signing secret.
+type SealedSecret struct {
+	ID        string
+	Sealed    []byte
+	CreatedAt time.Time
+	// ExpiresAt ends it (zero: it does not expire): a rotation gives the
+	// replaced secret one, so that both sign during the overlap.
+	ExpiresAt time.Time
+}
+
+// Sealer encrypts and decrypts a partner's secrets, bound to the partner:
+// what was sealed for one partner does not open for another. In AWS it is
+// KMS (only the roles granted kms:Decrypt on the key can open).
+type Sealer interface {
+	Seal(ctx context.Context, partnerID string, plaintext []byte) ([]byte, error)
+	Open(ctx context.Context, partnerID string, sealed []byte) ([]byte, error)
+}
+
 // Reasons of the partners' store.
 const (
 	ReasonPartnerExists = Reason("partner_exists") // Conflict: the id is taken
@@ -93,6 +123,14 @@ type Partners interface {
 	// TouchKey records that the key digest was used on day (midnight UTC),
 	// unless as late a day is recorded: a key's last use, to the day.
 	TouchKey(ctx context.Context, digest string, day time.Time) error
+	// SaveSealedSecrets writes s as its partner's webhook signing secrets,
+	// recording a: prevRev is the revision it replaces as read (0: none
+	// yet), E(Stale, ReasonStalePartner) when the stored one is another;
+	// ErrNotFound when the partner does not exist. s.Rev is prevRev plus one.
+	SaveSealedSecrets(ctx context.Context, prevRev int64, s SealedSecrets, a AuditEntry) error
+	// SealedSecrets returns partnerID's webhook signing secrets
+	// (ErrNotFound when it has none): one read. DeletePartner removes them.
+	SealedSecrets(ctx context.Context, partnerID string) (SealedSecrets, error)
 	// KeysLastUsed returns the recorded last use of each of digests that
 	// has one.
 	KeysLastUsed(ctx context.Context, digests []string) (map[string]time.Time, error)

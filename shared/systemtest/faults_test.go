@@ -401,9 +401,13 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 					t.Fatalf("%d events, %v", len(evs), err)
 				}
 				d := dispatch.New(c.deps)
-				// The partner, as a warm dispatcher container holds it (read
-				// once a minute): the faults are the event's calls'.
+				// The partner and its webhook secret, as a warm dispatcher
+				// container holds them (read once a minute, opened once):
+				// the faults are the event's calls'.
 				if _, err := c.deps.Partners.Partner(context.Background(), "p_acme"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.deps.WebhookKeys.For(context.Background(), "p_acme"); err != nil {
 					t.Fatal(err)
 				}
 				mu.Lock()
@@ -443,6 +447,44 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestAKMSFaultSendsNothing: a cold dispatcher container reads the event,
+// the partner's sealed secret and opens it (KMS Decrypt); KMS failing (once
+// or throughout) sends nothing unsigned and marks nothing: the stream
+// brings the event again, and once KMS answers it is delivered, once.
+func TestAKMSFaultSendsNothing(t *testing.T) {
+	var sent atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent.Add(1) }))
+	defer hook.Close()
+	for _, kind := range []moto.FaultKind{moto.Throttle, moto.ServerError, moto.Timeout} {
+		w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
+		inj := &moto.Injector{}
+		c := w.container(t, inj)
+		var s state
+		createUserFor(t, c.api, &s)
+		evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		if _, err := c.deps.Partners.Partner(context.Background(), "p_acme"); err != nil {
+			t.Fatal(err)
+		}
+		d := dispatch.New(c.deps)
+		sent.Store(0)
+		inj.Arm(kind, 3, -1) // the event's state, the sealed secret, then Decrypt: failing throughout
+		err = d.Deliver(context.Background(), evs[0].Key())
+		ops, _ := inj.Disarm()
+		if err == nil || sent.Load() != 0 || strings.Join(ops, ",") != "GetItem,GetItem,Decrypt" {
+			t.Fatalf("%s: %v, %d sent, calls %v", kind, err, sent.Load(), ops)
+		}
+		if st, err := c.deps.Store.OutboxStatus(context.Background(), evs[0].Key()); err != nil || st.Attempts != 0 || st.Status != "pending" {
+			t.Fatalf("%s: marked %+v %v", kind, st, err)
+		}
+		if err := d.Deliver(context.Background(), evs[0].Key()); err != nil || sent.Load() != 1 {
+			t.Fatalf("%s: once KMS answers: %v, %d sent", kind, err, sent.Load())
 		}
 	}
 }

@@ -153,7 +153,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	symbols := map[string]string{
 		"secretsmanager:GetSecretValue secret:" + w.keysID:    "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.signingID: "secretsmanager:GetSecretValue secret:TokenSigningSecretArn",
-		"secretsmanager:GetSecretValue secret:" + w.hooksID:   "secretsmanager:GetSecretValue secret:WebhookSecretsSecretArn",
+		"kms:Decrypt key:" + w.hooksKey:                       "kms:Decrypt key:WebhookSigningKey",
 		"secretsmanager:GetSecretValue secret:" + w.kycID:     "secretsmanager:GetSecretValue secret:KycProvidersSecretArn",
 		"sqs:SendMessage queue:" + dlq:                        "sqs:SendMessage queue:WebhookDeadLetterQueue",
 		"sqs:SendMessage queue:" + retries:                    "sqs:SendMessage queue:WebhookRetryQueue",
@@ -421,5 +421,47 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 	}
 	if _, ok := tpl.Resources["CleanupKycSessionsFunctionScheduleRole"]; ok {
 		t.Fatal("SAM's own schedule role, which any account's schedules may assume, is still generated")
+	}
+}
+
+// TestOnlyTheWebhookFunctionsOpenSigningSecrets: the partners' webhook
+// signing secrets are sealed under WebhookSigningKey in WHSEC# items; of
+// every role of the stack as SAM transforms it, the two that sign
+// (webhook-dispatcher, webhook-retry) and only they may read those items
+// and decrypt with the key, and no role may encrypt with it (the operator
+// seals, with the operator's credentials). The key is kept with the table
+// and rotated yearly by KMS.
+func TestOnlyTheWebhookFunctionsOpenSigningSecrets(t *testing.T) {
+	tpl := sam.Transform(t)
+	ids := sam.FunctionIDs(t)
+	signers := map[string]bool{"webhook-dispatcher": true, "webhook-retry": true}
+	for _, fn := range sam.Sorted(ids) {
+		statements, _, err := tpl.RoleStatements(ids[fn], map[string]bool{"HasSecretsKmsKey": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var decrypts, reads bool
+		for _, st := range statements {
+			for _, g := range st.Grants() {
+				switch {
+				case g == "kms:Decrypt key:WebhookSigningKey":
+					decrypts = true
+				case strings.HasPrefix(g, "kms:") && strings.Contains(g, "WebhookSigningKey"):
+					t.Errorf("%s may %s", fn, g)
+				case strings.HasPrefix(g, "dynamodb:") && strings.HasSuffix(g, " WHSEC#"):
+					reads = true
+					if g != "dynamodb:GetItem table WHSEC#" {
+						t.Errorf("%s may %s", fn, g)
+					}
+				}
+			}
+		}
+		if decrypts != signers[fn] || reads != signers[fn] {
+			t.Errorf("%s: decrypts %v, reads the sealed secrets %v; want %v", fn, decrypts, reads, signers[fn])
+		}
+	}
+	key := tpl.Resources["WebhookSigningKey"]
+	if key.Type != "AWS::KMS::Key" || key.Properties["EnableKeyRotation"] != true || key.DeletionPolicy != "Retain" {
+		t.Fatalf("WebhookSigningKey: %+v", key)
 	}
 }

@@ -27,7 +27,8 @@ import (
 // fetches during its initialisation (its route's or job's app.Needs) is
 // exactly what its role allows it to read, in the template as
 // aws-sam-translator transforms it: each secret it may read, the table
-// when it may call DynamoDB, the queue when it may send to SQS. A need its role lacks would be refused in
+// when it may call DynamoDB, the queue when it may send to SQS, KMS when
+// it may open the partners' webhook secrets. A need its role lacks would be refused in
 // AWS at every start (and counted a failed prefetch); a readable secret
 // not prefetched would be fetched on the first request's path. And each
 // function's main starts the prefetch.
@@ -53,7 +54,7 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 	}
 	secretOf := map[string]app.Needs{
 		"secret:ServiceKeysSecretArn":  app.NeedServiceKeys,
-		"secret:TokenSigningSecretArn": app.NeedSigningKeys, "secret:WebhookSecretsSecretArn": app.NeedWebhookSecrets,
+		"secret:TokenSigningSecretArn": app.NeedSigningKeys,
 		"secret:KycProvidersSecretArn": app.NeedKYCProviders,
 	}
 	tpl := sam.Transform(t)
@@ -78,6 +79,8 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 					may |= app.NeedTable
 				case action == "sqs:SendMessage":
 					may |= app.NeedQueue
+				case action == "kms:Decrypt" && resource == "key:WebhookSigningKey":
+					may |= app.NeedWebhookKey
 				}
 			}
 		}

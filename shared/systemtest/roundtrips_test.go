@@ -15,10 +15,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/kmsseal"
 	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/outbox"
@@ -40,10 +42,13 @@ func TestMain(m *testing.M) { moto.Main(m) }
 // partnerctl import does) and the secrets on moto_server, split by need as
 // deployed.
 type world struct {
-	srv                        *moto.Server
-	db                         *dynamodb.Client
-	table                      string
-	keysID, signingID, hooksID string
+	srv               *moto.Server
+	db                *dynamodb.Client
+	table             string
+	keysID, signingID string
+	// hooksKey is the KMS key the partners' webhook secrets are sealed
+	// under (the stack's WebhookSigningKey).
+	hooksKey string
 	// kycID is the KYC providers secret, whose Sumsub is sumsub.
 	kycID  string
 	sumsub *sumsubtest.Server
@@ -57,12 +62,17 @@ func newWorld(t *testing.T, registryJSON string) *world {
 	sm := secretsmanager.NewFromConfig(srv.Config(nil, nil))
 	suffix := time.Now().Format("150405.000000000")
 	w := &world{srv: srv, db: db, table: table, keysID: "keys-" + suffix,
-		signingID: "signing-" + suffix, hooksID: "hooks-" + suffix, kycID: "kyc-providers-" + suffix, sumsub: sumsubtest.New(t)}
-	if _, _, err := partners.NewAdmin(dynamostore.New(db, table), nil, false).Import(context.Background(), "systemtest", []byte(registryJSON)); err != nil {
+		signingID: "signing-" + suffix, hooksKey: srv.NewKey(t), kycID: "kyc-providers-" + suffix, sumsub: sumsubtest.New(t)}
+	admin := partners.NewAdmin(dynamostore.New(db, table), nil, false).
+		WithSealer(kmsseal.New(kms.NewFromConfig(srv.Config(nil, nil)), w.hooksKey))
+	if _, _, err := admin.Import(context.Background(), "systemtest", []byte(registryJSON)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ImportWebhookSecrets(context.Background(), "systemtest", []byte(fixture.WebhookSecretsJSON)); err != nil {
 		t.Fatal(err)
 	}
 	for name, doc := range map[string]string{w.keysID: fixture.TokenVerificationJSON,
-		w.signingID: fixture.TokenSigningJSON, w.hooksID: fixture.WebhookSecretsJSON, w.kycID: fixture.KYCProvidersJSON(w.sumsub.URL)} {
+		w.signingID: fixture.TokenSigningJSON, w.kycID: fixture.KYCProvidersJSON(w.sumsub.URL)} {
 		if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(doc)}); err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +108,7 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	}
 	clk := testkit.NewClock(start)
 	d, err := app.Build(context.Background(), app.Config{TableName: w.table,
-		ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookSecretsSecretID: w.hooksID,
+		ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookKeyID: w.hooksKey,
 		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, Local: true, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
 		WebhookSlowQueueURL: w.slowURL})
 	if err != nil {
@@ -302,7 +312,9 @@ func TestRoundTripsPerOperation(t *testing.T) {
 
 	// The dispatcher: one GetItem (state) and one UpdateItem (delivered)
 	// per event, and beta's partner read once (acme's is in the
-	// container's directory already: the dispatcher shares it).
+	// container's directory already: the dispatcher shares it); acme's
+	// sealed webhook secret read once (GetItem) and opened once (KMS
+	// Decrypt) for all its events.
 	evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 	if err != nil || len(evs) < 5 {
 		t.Fatalf("%d outbox events, %v", len(evs), err)
@@ -314,8 +326,9 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			t.Fatalf("deliver %s: %v", ev.Type, err)
 		}
 	}
-	if got, n := (calls{"GetItem": c.calls.Get("GetItem"), "UpdateItem": c.calls.Get("UpdateItem")}), len(evs); got["GetItem"] != n+1 || got["UpdateItem"] != n || c.calls.Total()-c.calls.Get("GetSecretValue") != 2*n+1 {
-		t.Errorf("dispatcher: %v for %d events (%d calls in all), want one GetItem and one UpdateItem each", c.calls.All(), n, c.calls.Total())
+	if got, n := (calls{"GetItem": c.calls.Get("GetItem"), "UpdateItem": c.calls.Get("UpdateItem"), "Decrypt": c.calls.Get("Decrypt")}), len(evs); got["GetItem"] != n+2 ||
+		got["UpdateItem"] != n || got["Decrypt"] != 1 || c.calls.Total()-c.calls.Get("GetSecretValue") != 2*n+3 {
+		t.Errorf("dispatcher: %v for %d events (%d calls in all), want one GetItem and one UpdateItem each, and the secret read and opened once", c.calls.All(), n, c.calls.Total())
 	}
 	// Beta has no webhook URL: its event is failed unsent.
 	if acme := len(evs) - 1; delivered.Load() != int64(acme) {
@@ -372,10 +385,9 @@ func TestRoundTripsPerOperation(t *testing.T) {
 		t.Errorf("%d calls to Sumsub, want 1 (the Sumsub link)", n)
 	}
 	// The token signing keys (the token), the verification keys (the
-	// token's use), the KYC providers (the Sumsub link and the callbacks)
-	// and the webhook secrets (the dispatcher): once each. The partners
-	// are in the table.
-	c.assertSecretFetches(t, 4)
+	// token's use), the KYC providers (the Sumsub link and the callbacks):
+	// once each. The partners and their webhook secrets are in the table.
+	c.assertSecretFetches(t, 3)
 }
 
 // TestSecretsOncePerCachePeriod: 200 operations over 4 minutes fetch each

@@ -36,9 +36,9 @@ const LocalPath = "/dev/partnerctl"
 // Usage is the commands' summary.
 const Usage = `commands:
   create -id ID -name NAME [-flow API|WIDGET] [-identity-provider SLUG] [-webhook-url URL]
-                                  a new partner; prints its first API key (shown once)
+                                  a new partner; prints its first API key and webhook secret (shown once)
   list [-after ID] [-limit N]     partners by id
-  show ID                         a partner, its KYC templates and keys (ids, dates, last use)
+  show ID                         a partner, its KYC templates, keys (ids, dates, last use), webhook secrets (ids, dates)
   audit ID                        who changed what, oldest first
   set-template ID COUNTRY -template-id T [-provider sumsub|hosted] [-link-url URL]
   remove-template ID COUNTRY
@@ -48,8 +48,12 @@ const Usage = `commands:
   issue-key ID [-expires WHEN]    a new key (shown once); WHEN: RFC 3339 or a duration (720h)
   expire-key ID KEY_ID -at WHEN   the old key of a rotation ends at WHEN
   revoke-key ID KEY_ID            at once
-  remove ID                       the partner and its keys (its users and audit stay)
-  import FILE                     a registry document ({"partners":[...]}): created or updated, idempotent`
+  rotate-webhook-secret ID [-overlap D]
+                                  a new webhook signing secret (shown once); the old one signs beside it
+                                  for D (default 24h, at most 168h; 0: it stops now)
+  remove ID                       the partner, its keys and webhook secrets (its users and audit stay)
+  import FILE                     a registry document ({"partners":[...]}): created or updated, idempotent
+  import-webhook-secrets FILE     a webhook secrets document ({"webhookSecrets":{...}}), sealed: idempotent`
 
 // Run runs the command of args with admin, actor its audit's who, its
 // output to out. An error's text is for the operator (it holds no key).
@@ -75,7 +79,17 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 		if err != nil {
 			return explain(err)
 		}
-		fmt.Fprintf(out, "created partner %s (%s)\nAPI key %s: %s\nthe key is shown this once: give it to the partner now\n", d.Partner.ID, d.Partner.Flow, d.Keys[0].ID, key)
+		fmt.Fprintf(out, "created partner %s (%s)\nAPI key %s: %s\n", d.Partner.ID, d.Partner.Flow, d.Keys[0].ID, key)
+		secret, err := admin.RotateWebhookSecret(ctx, actor, d.Partner.ID, 0)
+		switch {
+		case errors.Is(err, partners.ErrNoSealer):
+			fmt.Fprintln(out, "no webhook secret yet (no -kms-key): rotate-webhook-secret "+d.Partner.ID+" makes one")
+		case err != nil:
+			fmt.Fprintf(out, "no webhook secret yet (%v): rotate-webhook-secret %s makes one\n", explain(err), d.Partner.ID)
+		default:
+			fmt.Fprintf(out, "webhook secret: %s\n", secret)
+		}
+		fmt.Fprintln(out, "shown this once: give them to the partner now")
 		return nil
 	case "list":
 		after := fs.String("after", "", "list after this id")
@@ -183,6 +197,36 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 			return err
 		}
 		return done(out)(admin.RevokeKey(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "rotate-webhook-secret":
+		overlap := fs.Duration("overlap", partners.DefaultSecretOverlap, "how long the old secret keeps signing")
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		secret, err := admin.RotateWebhookSecret(ctx, actor, fs.Arg(0), *overlap)
+		if err != nil {
+			return explain(err)
+		}
+		d, err := admin.Show(ctx, fs.Arg(0))
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(out, "webhook secret %s for %s: %s\nthe secret is shown this once\n", d.WebhookSecrets[0].ID, d.Partner.ID, secret)
+		show(out, d)
+		return nil
+	case "import-webhook-secrets":
+		if err := parse(fs, args, 1); err != nil {
+			return err
+		}
+		doc, err := readFile(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("import-webhook-secrets: %s cannot be read", fs.Arg(0))
+		}
+		n, err := admin.ImportWebhookSecrets(ctx, actor, doc)
+		if err != nil {
+			return explain(err)
+		}
+		fmt.Fprintf(out, "imported %s: %d partners' secrets written\n", fs.Arg(0), n)
+		return nil
 	case "remove":
 		if err := parse(fs, args, 1); err != nil {
 			return err
@@ -276,6 +320,9 @@ func explain(err error) error {
 	case e.Kind == domain.Stale:
 		return errors.New("the partner kept changing while this ran: try again")
 	}
+	if errors.Is(err, partners.ErrNoSealer) {
+		return errors.New("no key to seal webhook secrets with: -kms-key (the stack's WebhookSigningKeyArn output) or WEBHOOK_KEY_ID")
+	}
 	return err
 }
 
@@ -316,13 +363,20 @@ func show(out io.Writer, d *partners.Details) {
 		}
 		fmt.Fprintf(out, "  key %s created %s %s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339), strings.Join(notes, ", "))
 	}
+	for _, s := range d.WebhookSecrets {
+		note := ""
+		if !s.ExpiresAt.IsZero() {
+			note = "signs until " + s.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(out, "  webhook secret %s created %s %s\n", s.ID, s.CreatedAt.UTC().Format(time.RFC3339), note)
+	}
 }
 
 // Remote sends the command to make run at base (partnerctl -local), with
 // the files it names (read with readFile), and writes its output to out.
 func Remote(ctx context.Context, base string, args []string, actor string, readFile func(string) ([]byte, error), out io.Writer) error {
 	req := Request{Args: args, Actor: actor, Files: map[string][]byte{}}
-	if len(args) == 2 && args[0] == "import" {
+	if len(args) == 2 && (args[0] == "import" || args[0] == "import-webhook-secrets") {
 		b, err := readFile(args[1])
 		if err != nil {
 			return fmt.Errorf("import: %s cannot be read", args[1])

@@ -4,37 +4,68 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/partner-identity/api/cmd/partnerctl/cli"
+
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/kmsseal"
+	"github.com/partner-identity/api/shared/adapters/localseal"
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 func TestMain(m *testing.M) { moto.Main(m) }
 
-var keyLine = regexp.MustCompile(`(?m)API key (key_[0-9a-f]+)(?: for \S+)?: (\S+)$`)
+var (
+	keyLine    = regexp.MustCompile(`(?m)API key (key_[0-9a-f]+)(?: for \S+)?: (\S+)$`)
+	secretLine = regexp.MustCompile(`(?m)webhook secret(?: whs_[0-9a-f]+ for \S+)?: (whsec_\S+)$`)
+)
 
 // TestEveryCommand: each command on both stores, as an operator types it;
 // what it writes is what a request then meets.
 func TestEveryCommand(t *testing.T) {
-	for name, s := range map[string]domain.Store{"memory": memstore.New(), "dynamodb": func() domain.Store {
-		db, table := moto.Require(t).NewTable(t, nil, nil)
-		return dynamostore.New(db, table)
-	}()} {
+	type world struct {
+		s      domain.Store
+		sealer domain.Sealer
+		// raw is the stored item of a partner's webhook secrets, as bytes
+		raw func(id string) string
+	}
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	mem := memstore.New()
+	for name, w := range map[string]world{
+		"memory": {mem, localseal.New([]byte("test")), func(id string) string {
+			sec, _ := mem.SealedSecrets(context.Background(), id)
+			return fmt.Sprintf("%+v", sec)
+		}},
+		"dynamodb": {dynamostore.New(db, table), kmsseal.New(kms.NewFromConfig(srv.Config(nil, nil)), srv.NewKey(t)), func(id string) string {
+			out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &table,
+				Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "WHSEC#" + id}, "sk": &types.AttributeValueMemberS{Value: "SECRETS"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("%+v", out.Item)
+		}},
+	} {
+		s := w.s
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			admin := partners.NewAdmin(s, nil, true)
+			admin := partners.NewAdmin(s, nil, true).WithSealer(w.sealer)
 			dir := partners.NewDirectoryTouchingAfter(s, nil, 0)
 			defer dir.Wait()
-			files := map[string][]byte{"registry.json": []byte(fixture.RegistryJSON)}
+			files := map[string][]byte{"registry.json": []byte(fixture.RegistryJSON), "hooks.json": []byte(fixture.WebhookSecretsJSON)}
 			readFile := func(n string) ([]byte, error) {
 				if b, ok := files[n]; ok {
 					return b, nil
@@ -61,6 +92,28 @@ func TestEveryCommand(t *testing.T) {
 				t.Fatalf("no key printed: %s", out)
 			}
 			firstKeyID, firstKey := m[1], m[2]
+			firstSecret := secretLine.FindStringSubmatch(out)
+			if firstSecret == nil {
+				t.Fatalf("no webhook secret printed: %s", out)
+			}
+			// What signs p_new's webhooks, as a webhook function's
+			// container started now reads it.
+			signsWith := func(what string, want ...string) {
+				t.Helper()
+				keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new")
+				if err != nil || len(keys) != len(want) {
+					t.Fatalf("%s: %d keys, %v", what, len(keys), err)
+				}
+				for i, secret := range want {
+					if string(keys[i]) != string(signature.MustSecret(secret)) {
+						t.Fatalf("%s: key %d is not the one printed", what, i)
+					}
+				}
+			}
+			signsWith("created", firstSecret[1])
+			if raw := w.raw("p_new"); strings.Contains(raw, firstSecret[1]) || strings.Contains(raw, firstSecret[1][6:]) {
+				t.Fatalf("the secret is stored in the clear: %s", raw)
+			}
 			if p, err := dir.Authenticate(ctx, firstKey); err != nil || p.ID != "p_new" || p.Flow != partners.FlowWidget {
 				t.Fatalf("the printed key: %+v %v", p, err)
 			}
@@ -96,6 +149,16 @@ func TestEveryCommand(t *testing.T) {
 			if out := must("show", "p_new"); strings.Contains(out, firstKeyID) || !strings.Contains(out, "expires ") {
 				t.Fatalf("after revoking:\n%s", out)
 			}
+			// A webhook secret rotation: both sign for the overlap; then one
+			// that ends the old one at once.
+			out = must("rotate-webhook-secret", "p_new", "-overlap", "1h")
+			second := secretLine.FindStringSubmatch(out)
+			if second == nil || !strings.Contains(out, "signs until ") {
+				t.Fatalf("rotate:\n%s", out)
+			}
+			signsWith("rotated, with an overlap", second[1], firstSecret[1])
+			third := secretLine.FindStringSubmatch(must("rotate-webhook-secret", "p_new", "-overlap", "0"))
+			signsWith("rotated, the old one stopped", third[1])
 			must("set-webhook", "p_new", "")
 
 			// Import: the registry document; again, nothing changes.
@@ -104,6 +167,17 @@ func TestEveryCommand(t *testing.T) {
 			}
 			if out := must("import", "registry.json"); !strings.Contains(out, "0 created, 0 changed") {
 				t.Fatalf("import again: %s", out)
+			}
+			// The retired webhook secrets document: sealed, idempotent.
+			if out := must("import-webhook-secrets", "hooks.json"); !strings.Contains(out, "1 partners' secrets written") {
+				t.Fatalf("import-webhook-secrets: %s", out)
+			}
+			if out := must("import-webhook-secrets", "hooks.json"); !strings.Contains(out, "0 partners' secrets written") {
+				t.Fatalf("import-webhook-secrets again: %s", out)
+			}
+			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_acme"); err != nil || len(keys) != 1 ||
+				string(keys[0]) != string(signature.MustSecret(fixture.AcmeWebhookSecret)) {
+				t.Fatalf("imported secret: %d %v", len(keys), err)
 			}
 			if out := must("list", "-limit", "2"); !strings.Contains(out, "p_acme") || !strings.Contains(out, "more: list -after p_beta") {
 				t.Fatalf("list:\n%s", out)
@@ -126,6 +200,9 @@ func TestEveryCommand(t *testing.T) {
 				{[]string{"frobnicate"}, "unknown command"},
 				{[]string{"show"}, "0 arguments, want 1"},
 				{[]string{"import", "missing.json"}, "cannot be read"},
+				{[]string{"rotate-webhook-secret", "p_new", "-overlap", "200h"}, "refused, nothing written: must be between 0 and 168h"},
+				{[]string{"rotate-webhook-secret", "p_none"}, "no such partner"},
+				{[]string{"import-webhook-secrets", "registry.json"}, "refused, nothing written: webhook secrets:"},
 			} {
 				if _, err := run(c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("%v: %v, want %q", c.args, err, c.want)
@@ -137,15 +214,18 @@ func TestEveryCommand(t *testing.T) {
 
 			// Every change recorded, with its actor; never a key.
 			out = must("audit", "p_new")
-			for _, want := range []string{"alice@ops", "create", "set KYC template", "remove KYC template", "set flow", "suspend", "reinstate", "issue key", "expire key", "revoke key", "set webhook URL"} {
+			for _, want := range []string{"alice@ops", "create", "rotate webhook secret", "set KYC template", "remove KYC template", "set flow", "suspend", "reinstate", "issue key", "expire key", "revoke key", "set webhook URL"} {
 				if !strings.Contains(out, want) {
 					t.Fatalf("audit lacks %q:\n%s", want, out)
 				}
 			}
-			if strings.Contains(out, firstKey) || strings.Contains(out, secondKey) {
+			if strings.Contains(out, firstKey) || strings.Contains(out, secondKey) || strings.Contains(out, firstSecret[1][6:]) || strings.Contains(out, second[1][6:]) {
 				t.Fatalf("a key in the audit:\n%s", out)
 			}
 			must("remove", "p_new")
+			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new"); err != nil || len(keys) != 0 {
+				t.Fatalf("a removed partner's secrets: %d %v", len(keys), err)
+			}
 			if _, err := dir2.Partner(ctx, "nobody"); !errors.Is(err, domain.ErrNotFound) {
 				t.Fatal(err)
 			}

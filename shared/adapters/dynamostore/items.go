@@ -1,6 +1,7 @@
 package dynamostore
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -109,6 +110,47 @@ func (r *reader) time(name string) time.Time {
 		r.err = fmt.Errorf("dynamostore: %s is not a time", name)
 	}
 	return t
+}
+
+// int reads a number attribute.
+func (r *reader) int(name string) int64 {
+	v, ok := r.item[name].(*types.AttributeValueMemberN)
+	var n int64
+	var err error
+	if ok {
+		n, err = strconv.ParseInt(v.Value, 10, 64)
+	}
+	if (!ok || err != nil) && r.err == nil {
+		r.err = fmt.Errorf("dynamostore: %s is not a number", name)
+	}
+	return n
+}
+
+// span is an entry's creation and optional end, as listed (RFC 3339, ""
+// for no end: stamp's).
+type span struct {
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt,omitempty"`
+}
+
+func stamp(created, expires time.Time) span {
+	s := span{CreatedAt: created.UTC().Format(time.RFC3339Nano)}
+	if !expires.IsZero() {
+		s.ExpiresAt = expires.UTC().Format(time.RFC3339Nano)
+	}
+	return s
+}
+
+func (s span) times() (created, expires time.Time, err error) {
+	if created, err = time.Parse(time.RFC3339Nano, s.CreatedAt); err != nil {
+		return created, expires, errors.New("dynamostore: a listed createdAt is not a time")
+	}
+	if s.ExpiresAt != "" {
+		if expires, err = time.Parse(time.RFC3339Nano, s.ExpiresAt); err != nil {
+			return created, expires, errors.New("dynamostore: a listed expiresAt is not a time")
+		}
+	}
+	return created, expires, nil
 }
 
 // nanos reads a time written by nanos.

@@ -185,6 +185,13 @@ func providerPK(slug string) string { return "IDP#" + slug }
 
 const providerSK = "PARTNER"
 
+// sealedSecretsPK is a partner's webhook signing secrets' partition, apart
+// from its profile: only the roles that sign webhooks may read it (and
+// only they may decrypt what it holds).
+func sealedSecretsPK(id string) string { return "WHSEC#" + id }
+
+const sealedSecretsSK = "SECRETS"
+
 // partnersIndexPK is the listing's partition; its sort key is the id.
 const partnersIndexPK = "PTNS"
 

@@ -17,19 +17,19 @@ import (
 )
 
 const (
-	typePartner      = "PARTNER"
-	typePartnerIndex = "PARTNER_INDEX"
-	typeAPIKey       = "API_KEY"
-	typeProvider     = "IDENTITY_PROVIDER"
-	typeAudit        = "PARTNER_AUDIT"
+	typeSealedSecrets = "WEBHOOK_SECRETS"
+	typePartner       = "PARTNER"
+	typePartnerIndex  = "PARTNER_INDEX"
+	typeAPIKey        = "API_KEY"
+	typeProvider      = "IDENTITY_PROVIDER"
+	typeAudit         = "PARTNER_AUDIT"
 )
 
 // keyJSON is an API key as the partner's items list them.
 type keyJSON struct {
-	ID        string `json:"id"`
-	Digest    string `json:"digest"`
-	CreatedAt string `json:"createdAt"`
-	ExpiresAt string `json:"expiresAt,omitempty"`
+	ID     string `json:"id"`
+	Digest string `json:"digest"`
+	span
 }
 
 // partnerAttrs are the attributes of a partner that its profile, its
@@ -37,10 +37,7 @@ type keyJSON struct {
 func partnerAttrs(item map[string]types.AttributeValue, p domain.PartnerRecord) map[string]types.AttributeValue {
 	keys := make([]keyJSON, len(p.Keys))
 	for i, k := range p.Keys {
-		keys[i] = keyJSON{ID: k.ID, Digest: k.Digest, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano)}
-		if !k.ExpiresAt.IsZero() {
-			keys[i].ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339Nano)
-		}
+		keys[i] = keyJSON{ID: k.ID, Digest: k.Digest, span: stamp(k.CreatedAt, k.ExpiresAt)}
 	}
 	list, _ := json.Marshal(keys) // strings only: cannot fail
 	item["partnerId"] = str(p.ID)
@@ -60,16 +57,9 @@ func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, er
 	p := domain.PartnerRecord{ID: r.str("partnerId", true), Settings: []byte(r.str("settings", true)),
 		Provider: r.str("provider", false), CreatedAt: r.time("createdAt"), UpdatedAt: r.time("updatedAt")}
 	list := r.str("keys", true)
-	rev, ok := item[attrRev].(*types.AttributeValueMemberN)
+	p.Rev = r.int(attrRev)
 	if r.err != nil {
 		return p, r.err
-	}
-	var err error
-	if !ok {
-		return p, errors.New("dynamostore: partner lacks rev")
-	}
-	if p.Rev, err = strconv.ParseInt(rev.Value, 10, 64); err != nil {
-		return p, errors.New("dynamostore: partner rev is not a number")
 	}
 	var keys []keyJSON
 	if err := json.Unmarshal([]byte(list), &keys); err != nil {
@@ -77,13 +67,9 @@ func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, er
 	}
 	for _, k := range keys {
 		key := domain.APIKey{ID: k.ID, Digest: k.Digest}
-		if key.CreatedAt, err = time.Parse(time.RFC3339Nano, k.CreatedAt); err != nil {
-			return p, errors.New("dynamostore: a key's createdAt is not a time")
-		}
-		if k.ExpiresAt != "" {
-			if key.ExpiresAt, err = time.Parse(time.RFC3339Nano, k.ExpiresAt); err != nil {
-				return p, errors.New("dynamostore: a key's expiresAt is not a time")
-			}
+		var err error
+		if key.CreatedAt, key.ExpiresAt, err = k.times(); err != nil {
+			return p, err
 		}
 		p.Keys = append(p.Keys, key)
 	}
@@ -178,7 +164,8 @@ func (s *Store) DeletePartner(ctx context.Context, p domain.PartnerRecord, a dom
 	if p.Provider != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(providerPK(p.Provider), providerSK)}})
 	}
-	items = append(items, s.putAudit(a))
+	items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(sealedSecretsPK(p.ID), sealedSecretsSK)}},
+		s.putAudit(a))
 	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:delete_partner_cancelled")
 	if err != nil || failed == nil {
 		return err
@@ -359,4 +346,77 @@ func (s *Store) KeysLastUsed(ctx context.Context, digests []string) (map[string]
 		}
 	}
 	return out, nil
+}
+
+// SaveSealedSecrets is one TransactWriteItems: the secrets' item
+// (conditioned on its revision), a check that the partner exists, and the
+// audit entry.
+func (s *Store) SaveSealedSecrets(ctx context.Context, prevRev int64, sec domain.SealedSecrets, a domain.AuditEntry) error {
+	item := newItem(sealedSecretsPK(sec.PartnerID), sealedSecretsSK, typeSealedSecrets, "partnerId", sec.PartnerID)
+	list := make([]sealedJSON, len(sec.Secrets))
+	for i, x := range sec.Secrets {
+		list[i] = sealedJSON{ID: x.ID, Sealed: x.Sealed, span: stamp(x.CreatedAt, x.ExpiresAt)}
+	}
+	b, _ := json.Marshal(list) // strings and bytes only: cannot fail
+	item["secrets"] = str(string(b))
+	item[attrRev] = revValue(sec.Rev)
+	item["updatedAt"] = ts(sec.UpdatedAt)
+	put := &types.Put{TableName: &s.table, Item: item}
+	if prevRev == 0 {
+		put.ConditionExpression = aws.String(condAbsent)
+	} else {
+		put.ConditionExpression = aws.String(attrRev + " = :rev")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": revValue(prevRev)}
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put},
+		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: key(partnerPK(sec.PartnerID), partnerSK),
+			ConditionExpression: aws.String("attribute_exists(" + attrPK + ")")}},
+		s.putAudit(a),
+	}}, "dynamodb:save_secrets_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	if conditionFailed(failed) == 1 {
+		return domain.ErrNotFound
+	}
+	return domain.E(domain.Stale, domain.ReasonStalePartner)
+}
+
+// SealedSecrets is one strongly consistent GetItem.
+func (s *Store) SealedSecrets(ctx context.Context, partnerID string) (domain.SealedSecrets, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(sealedSecretsPK(partnerID), sealedSecretsSK),
+		ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.SealedSecrets{}, err
+	}
+	if len(out.Item) == 0 {
+		return domain.SealedSecrets{}, domain.ErrNotFound
+	}
+	r := reader{item: out.Item}
+	sec := domain.SealedSecrets{PartnerID: r.str("partnerId", true), UpdatedAt: r.time("updatedAt")}
+	raw := r.str("secrets", true)
+	sec.Rev = r.int(attrRev)
+	if r.err != nil {
+		return sec, r.err
+	}
+	var list []sealedJSON
+	if err := json.Unmarshal([]byte(raw), &list); err != nil {
+		return sec, errors.New("dynamostore: webhook secrets are not a list")
+	}
+	for _, x := range list {
+		one := domain.SealedSecret{ID: x.ID, Sealed: x.Sealed}
+		if one.CreatedAt, one.ExpiresAt, err = x.times(); err != nil {
+			return sec, err
+		}
+		sec.Secrets = append(sec.Secrets, one)
+	}
+	return sec, nil
+}
+
+// sealedJSON is a sealed webhook secret as its partner's item lists it.
+type sealedJSON struct {
+	ID     string `json:"id"`
+	Sealed []byte `json:"sealed"`
+	span
 }

@@ -16,12 +16,14 @@ type partnerState struct {
 	providers map[string]string // slug -> partner id
 	audit     map[string][]domain.AuditEntry
 	used      map[string]time.Time // digest -> last day used
+	sealed    map[string]domain.SealedSecrets
 }
 
 func (s *Store) partnersInit() {
 	if s.ps.partners == nil {
 		s.ps = partnerState{partners: map[string]domain.PartnerRecord{}, keys: map[string]string{},
-			providers: map[string]string{}, audit: map[string][]domain.AuditEntry{}, used: map[string]time.Time{}}
+			providers: map[string]string{}, audit: map[string][]domain.AuditEntry{}, used: map[string]time.Time{},
+			sealed: map[string]domain.SealedSecrets{}}
 	}
 }
 
@@ -97,6 +99,7 @@ func (s *Store) DeletePartner(_ context.Context, p domain.PartnerRecord, a domai
 	}
 	s.dropPartnerIndexes(stored, nil)
 	delete(s.ps.partners, p.ID)
+	delete(s.ps.sealed, p.ID)
 	s.ps.audit[p.ID] = append(s.ps.audit[p.ID], a)
 	return nil
 }
@@ -182,4 +185,37 @@ func (s *Store) KeysLastUsed(_ context.Context, digests []string) (map[string]ti
 		}
 	}
 	return out, nil
+}
+
+func (s *Store) SaveSealedSecrets(_ context.Context, prevRev int64, sec domain.SealedSecrets, a domain.AuditEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.partnersInit()
+	if _, ok := s.ps.partners[sec.PartnerID]; !ok {
+		return domain.ErrNotFound
+	}
+	if s.ps.sealed[sec.PartnerID].Rev != prevRev {
+		return domain.E(domain.Stale, domain.ReasonStalePartner)
+	}
+	s.ps.sealed[sec.PartnerID] = cloneSealed(sec)
+	s.ps.audit[sec.PartnerID] = append(s.ps.audit[sec.PartnerID], a)
+	return nil
+}
+
+func (s *Store) SealedSecrets(_ context.Context, partnerID string) (domain.SealedSecrets, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec, ok := s.ps.sealed[partnerID]
+	if !ok {
+		return domain.SealedSecrets{}, domain.ErrNotFound
+	}
+	return cloneSealed(sec), nil
+}
+
+func cloneSealed(s domain.SealedSecrets) domain.SealedSecrets {
+	s.Secrets = slices.Clone(s.Secrets)
+	for i := range s.Secrets {
+		s.Secrets[i].Sealed = slices.Clone(s.Secrets[i].Sealed)
+	}
+	return s
 }

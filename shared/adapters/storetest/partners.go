@@ -213,6 +213,54 @@ func runPartners(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		}
 	})
 
+	t.Run("sealed webhook secrets: by revision, with the partner, audited, gone with it", func(t *testing.T) {
+		s := newStore(t)
+		at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+		sec := domain.SealedSecrets{PartnerID: "p1", Rev: 1, UpdatedAt: at, Secrets: []domain.SealedSecret{
+			{ID: "whs_1", Sealed: []byte{0, 1, 2, 250}, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}, {ID: "whs_0", Sealed: []byte("x"), CreatedAt: at.Add(-time.Hour)}}}
+		if err := s.SaveSealedSecrets(ctx, 0, sec, audit("p1", "rotate")); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("no partner: %v", err)
+		}
+		if _, err := s.SealedSecrets(ctx, "p1"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("none yet: %v", err)
+		}
+		p := aPartner("p1", "", digest(1))
+		if err := s.SavePartner(ctx, nil, p, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSealedSecrets(ctx, 0, sec, audit("p1", "rotate")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSealedSecrets(ctx, 0, sec, audit("p1", "rotate")); !errors.Is(err, domain.ErrStale) {
+			t.Fatalf("second first write: %v", err)
+		}
+		got, err := s.SealedSecrets(ctx, "p1")
+		if err != nil || got.Rev != 1 || len(got.Secrets) != 2 || string(got.Secrets[0].Sealed) != string(sec.Secrets[0].Sealed) || got.Secrets[0].ID != "whs_1" ||
+			!got.Secrets[0].ExpiresAt.Equal(at.Add(time.Hour)) || !got.Secrets[0].CreatedAt.Equal(at) || !got.Secrets[1].ExpiresAt.IsZero() ||
+			string(got.Secrets[1].Sealed) != "x" || !got.UpdatedAt.Equal(at) || got.PartnerID != "p1" {
+			t.Fatalf("read: %+v %v", got, err)
+		}
+		next := domain.SealedSecrets{PartnerID: "p1", Secrets: []domain.SealedSecret{{ID: "whs_2", Sealed: []byte("second"), CreatedAt: at}}, Rev: 2, UpdatedAt: at.Add(time.Hour)}
+		if err := s.SaveSealedSecrets(ctx, 5, next, audit("p1", "rotate")); !errors.Is(err, domain.ErrStale) {
+			t.Fatalf("stale: %v", err)
+		}
+		if err := s.SaveSealedSecrets(ctx, 1, next, audit("p1", "rotate")); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.SealedSecrets(ctx, "p1"); got.Rev != 2 || len(got.Secrets) != 1 || string(got.Secrets[0].Sealed) != "second" {
+			t.Fatalf("after the change: %+v", got)
+		}
+		if a, _ := s.ListAudit(ctx, "p1"); len(a) != 3 {
+			t.Fatalf("audit: %+v", a)
+		}
+		if err := s.DeletePartner(ctx, p, audit("p1", "remove")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SealedSecrets(ctx, "p1"); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("after removal: %v", err)
+		}
+	})
+
 	t.Run("a key's last use, to the day, goes with the key", func(t *testing.T) {
 		s := newStore(t)
 		v1 := aPartner("p1", "", digest(1), digest(2))

@@ -29,6 +29,8 @@ type Admin struct {
 	// inLambda validates webhook URLs as a deployed stack uses them
 	// (https to a host name, port 443).
 	inLambda bool
+	// sealer seals webhook secrets (WithSealer; nil: they cannot be set).
+	sealer domain.Sealer
 }
 
 // NewAdmin is the management of store's partners; inLambda holds webhook
@@ -50,11 +52,14 @@ type KeyInfo struct {
 
 // Details is a partner as an operator sees it.
 type Details struct {
-	Partner   *Partner
-	Keys      []KeyInfo
-	Rev       int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Partner *Partner
+	Keys    []KeyInfo
+	// WebhookSecrets are the secrets that sign its webhooks, the current
+	// first (Show's only).
+	WebhookSecrets []SecretInfo
+	Rev            int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // NewPartner is what creating a partner takes.
@@ -104,7 +109,16 @@ func (a *Admin) Show(ctx context.Context, id string) (*Details, error) {
 	if err != nil {
 		return nil, err
 	}
-	return details(rec, used)
+	d, err := details(rec, used)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := a.store.SealedSecrets(ctx, id)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
+	}
+	d.WebhookSecrets = secretInfos(sealed, a.now())
+	return d, nil
 }
 
 // List is a page of partners after the id after, and the next cursor.

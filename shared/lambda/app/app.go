@@ -15,9 +15,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/partner-identity/api/shared/adapters/awsconfig"
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/kmsseal"
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
 	"github.com/partner-identity/api/shared/adapters/secrets"
 	"github.com/partner-identity/api/shared/domain"
@@ -34,22 +36,23 @@ type Config struct {
 	// store).
 	TableName string
 	// The partners are in the table (partners.Directory reads them; an
-	// operator manages them with cmd/partnerctl). Each secret comes from
-	// Secrets Manager (an id) or a file in the same shape: the service keys (token verification
-	// keys, identifier pepper); the token signing keys, which only
-	// create-user-token reads; the webhook signing secrets, which only the
-	// webhook functions read; the KYC providers' credentials, which only
-	// the verification link and the providers' callbacks read. A secret a
-	// function needs and is not given fails where it is used, saying which
-	// (Unset); Defaults fill them for a local runner.
-	ServiceKeysSecretID    string
-	ServiceKeysFile        string
-	TokenSigningSecretID   string
-	TokenSigningFile       string
-	WebhookSecretsSecretID string
-	WebhookSecretsFile     string
-	KYCProvidersSecretID   string
-	KYCProvidersFile       string
+	// operator manages them with cmd/partnerctl), their webhook signing
+	// secrets too, each sealed under the KMS key WebhookKeyID (an id, ARN
+	// or alias), which only the webhook functions may decrypt with. Each
+	// secret comes from Secrets Manager (an id) or a file in the same
+	// shape: the service keys (token verification keys, identifier
+	// pepper); the token signing keys, which only create-user-token reads;
+	// the KYC providers' credentials, which only the verification link and
+	// the providers' callbacks read. A secret a function needs and is not
+	// given fails where it is used, saying which (Unset); Defaults fill
+	// them for a local runner.
+	WebhookKeyID         string
+	ServiceKeysSecretID  string
+	ServiceKeysFile      string
+	TokenSigningSecretID string
+	TokenSigningFile     string
+	KYCProvidersSecretID string
+	KYCProvidersFile     string
 	// UserTokenTTL is a user token's lifetime (1h).
 	UserTokenTTL time.Duration
 	// WebhookDLQURL is the SQS dead-letter queue of undeliverable webhooks
@@ -86,10 +89,12 @@ type Config struct {
 // Defaults are a local runner's store and secrets where its configuration
 // names none (package devdata's).
 type Defaults struct {
-	Store          domain.Store
-	ServiceKeys    func() (*servicekeys.Keys, error)
-	WebhookSecrets func() (signature.Secrets, error)
-	KYCProviders   func() (*kycproviders.Config, error)
+	Store       domain.Store
+	ServiceKeys func() (*servicekeys.Keys, error)
+	// Sealer seals and opens the partners' webhook secrets in process
+	// (for a configuration that names no KMS key).
+	Sealer       domain.Sealer
+	KYCProviders func() (*kycproviders.Config, error)
 	// TokenMaxLifetime is the longest lifetime a token verified with the
 	// default service keys may have.
 	TokenMaxLifetime time.Duration
@@ -107,8 +112,7 @@ const (
 	envServiceKeysFile  = "SERVICE_KEYS_FILE"
 	envSigningID        = "TOKEN_SIGNING_SECRET_ID"
 	envSigningFile      = "TOKEN_SIGNING_FILE"
-	envWebhookSecrets   = "WEBHOOK_SECRETS_SECRET_ID"
-	envWebhookFile      = "WEBHOOK_SECRETS_FILE"
+	envWebhookKey       = "WEBHOOK_KEY_ID"
 	envUserTokenTTL     = "USER_TOKEN_TTL"
 	envWebhookDLQ       = "WEBHOOK_DLQ_URL"
 	envWebhookRetries   = "WEBHOOK_RETRY_QUEUE_URL"
@@ -121,21 +125,20 @@ const (
 // FromEnv reads the configuration of a function.
 func FromEnv() Config {
 	return Config{
-		TableName:              os.Getenv(envTableName),
-		KYCSessionTTL:          envDuration(envKYCSessionTTL),
-		KYCRetention:           envDuration(envKYCRetention),
-		ServiceKeysSecretID:    os.Getenv(envServiceKeysID),
-		ServiceKeysFile:        os.Getenv(envServiceKeysFile),
-		TokenSigningSecretID:   os.Getenv(envSigningID),
-		TokenSigningFile:       os.Getenv(envSigningFile),
-		WebhookSecretsSecretID: os.Getenv(envWebhookSecrets),
-		WebhookSecretsFile:     os.Getenv(envWebhookFile),
-		KYCProvidersSecretID:   os.Getenv(envKYCProvidersID),
-		KYCProvidersFile:       os.Getenv(envKYCProvidersFile),
-		UserTokenTTL:           envDuration(envUserTokenTTL),
-		WebhookDLQURL:          os.Getenv(envWebhookDLQ),
-		WebhookRetryQueueURL:   os.Getenv(envWebhookRetries),
-		WebhookSlowQueueURL:    os.Getenv(envWebhookSlow),
+		TableName:            os.Getenv(envTableName),
+		KYCSessionTTL:        envDuration(envKYCSessionTTL),
+		KYCRetention:         envDuration(envKYCRetention),
+		ServiceKeysSecretID:  os.Getenv(envServiceKeysID),
+		ServiceKeysFile:      os.Getenv(envServiceKeysFile),
+		TokenSigningSecretID: os.Getenv(envSigningID),
+		TokenSigningFile:     os.Getenv(envSigningFile),
+		WebhookKeyID:         os.Getenv(envWebhookKey),
+		KYCProvidersSecretID: os.Getenv(envKYCProvidersID),
+		KYCProvidersFile:     os.Getenv(envKYCProvidersFile),
+		UserTokenTTL:         envDuration(envUserTokenTTL),
+		WebhookDLQURL:        os.Getenv(envWebhookDLQ),
+		WebhookRetryQueueURL: os.Getenv(envWebhookRetries),
+		WebhookSlowQueueURL:  os.Getenv(envWebhookSlow),
 	}
 }
 
@@ -172,13 +175,17 @@ type Deps struct {
 	// Partners are the partners, read from the store and cached a minute
 	// (partners.Directory).
 	Partners partners.Lookup
-	// The secrets, each behind its cache: the service keys (token verification, identifier pepper), the token
-	// signing keys, the webhook signing secrets, the KYC providers'
-	// credentials.
-	Keys           func(context.Context) (*servicekeys.Keys, error)
-	SigningKeys    func(context.Context) (*servicekeys.Keys, error)
-	WebhookSecrets func(context.Context) (signature.Secrets, error)
-	KYCProviders   func(context.Context) (*kycproviders.Config, error)
+	// Sealer seals and opens the partners' webhook signing secrets (KMS);
+	// WebhookKeys are those secrets, read from the store and opened once
+	// per container.
+	Sealer      domain.Sealer
+	WebhookKeys signature.Keyring
+	// The secrets, each behind its cache: the service keys (token
+	// verification, identifier pepper), the token signing keys, the KYC
+	// providers' credentials.
+	Keys         func(context.Context) (*servicekeys.Keys, error)
+	SigningKeys  func(context.Context) (*servicekeys.Keys, error)
+	KYCProviders func(context.Context) (*kycproviders.Config, error)
 	// HTTPClient calls the KYC providers.
 	HTTPClient *http.Client
 	Now        func() time.Time
@@ -267,6 +274,23 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	}
 
 	d.Partners = partners.NewDirectory(d.Store, cfg.Now)
+	switch {
+	case cfg.WebhookKeyID != "":
+		c, err := loadAWS()
+		if err != nil {
+			return nil, err
+		}
+		d.Sealer = kmsseal.New(kms.NewFromConfig(*c), cfg.WebhookKeyID)
+		if conns != nil {
+			endpoint := awsconfig.Endpoint(*c, "KMS", "kms")
+			d.prefetchable(NeedWebhookKey, func() { conns.Preconnect(endpoint) })
+		}
+	case def.Sealer != nil:
+		d.Sealer = def.Sealer
+	default:
+		d.Sealer = unsetSealer{}
+	}
+	d.WebhookKeys = signature.NewStored(d.Store, d.Sealer, cfg.Now)
 
 	var err error
 	// Functions that do not use a secret never read it; one that is not
@@ -281,10 +305,6 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	}
 	if d.SigningKeys, err = secretOr(cfg, cfg.TokenSigningSecretID, cfg.TokenSigningFile, secretsClient, servicekeys.Parse,
 		def.ServiceKeys, d.prefetcher(NeedSigningKeys), envSigningID); err != nil {
-		return nil, err
-	}
-	if d.WebhookSecrets, err = secretOr(cfg, cfg.WebhookSecretsSecretID, cfg.WebhookSecretsFile, secretsClient, signature.ParseSecrets,
-		def.WebhookSecrets, d.prefetcher(NeedWebhookSecrets), envWebhookSecrets); err != nil {
 		return nil, err
 	}
 	if d.KYCProviders, err = secretOr(cfg, cfg.KYCProvidersSecretID, cfg.KYCProvidersFile, secretsClient, kycproviders.Parse,
@@ -355,6 +375,17 @@ func secretOr[T any](cfg Config, id, file string, client func() (*secretsmanager
 	return func(context.Context) (T, error) { var zero T; return zero, Unset(env) }, nil
 }
 
+// unsetSealer is the sealer of a configuration that names no KMS key: it
+// fails where it is used, saying so.
+type unsetSealer struct{}
+
+func (unsetSealer) Seal(context.Context, string, []byte) ([]byte, error) {
+	return nil, Unset(envWebhookKey)
+}
+func (unsetSealer) Open(context.Context, string, []byte) ([]byte, error) {
+	return nil, Unset(envWebhookKey)
+}
+
 // Unset is the configuration error of an environment variable that a
 // function needs and is not set.
 func Unset(env string) error { return logsafe.Config(env, errNotSet) }
@@ -376,7 +407,6 @@ func (d *Deps) Validate(ctx context.Context) error {
 	for _, load := range []func() error{
 		func() error { _, err := d.Keys(ctx); return err },
 		func() error { _, err := d.SigningKeys(ctx); return err },
-		func() error { _, err := d.WebhookSecrets(ctx); return err },
 		func() error { _, err := d.KYCProviders(ctx); return err },
 	} {
 		if err := check(load()); err != nil {

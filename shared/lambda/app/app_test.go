@@ -29,10 +29,10 @@ func TestAFunctionHasNoFallbacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for env, get := range map[string]func() error{
-		"SERVICE_KEYS_SECRET_ID":    func() error { _, err := d.Keys(context.Background()); return err },
-		"TOKEN_SIGNING_SECRET_ID":   func() error { _, err := d.SigningKeys(context.Background()); return err },
-		"WEBHOOK_SECRETS_SECRET_ID": func() error { _, err := d.WebhookSecrets(context.Background()); return err },
-		"KYC_PROVIDERS_SECRET_ID":   func() error { _, err := d.KYCProviders(context.Background()); return err },
+		"SERVICE_KEYS_SECRET_ID":  func() error { _, err := d.Keys(context.Background()); return err },
+		"TOKEN_SIGNING_SECRET_ID": func() error { _, err := d.SigningKeys(context.Background()); return err },
+		"WEBHOOK_KEY_ID":          func() error { _, err := d.Sealer.Open(context.Background(), "p_acme", nil); return err },
+		"KYC_PROVIDERS_SECRET_ID": func() error { _, err := d.KYCProviders(context.Background()); return err },
 	} {
 		err := get()
 		if code := logsafe.Code(err); code != "config: "+env+": is not set" {
@@ -57,11 +57,9 @@ func TestBadDocumentsAreNamed(t *testing.T) {
 		cfg  app.Config
 		want string
 	}{
-		"a short webhook secret": {app.Config{WebhookSecretsFile: write("hooks.json", `{"webhookSecrets":{"p_acme":"whsec_c2hvcnQ="}}`)},
-			"config: file " + dir + "/hooks.json: webhook secrets: partner p_acme: each secret must be"},
 		"a hosted secret that is not whsec_": {app.Config{KYCProvidersFile: write("kyc.json", `{"hosted":{"webhookSecret":"plain-secret-value"}}`)},
 			"config: file " + dir + "/kyc.json: kyc providers: hosted.webhookSecret must be"},
-		"not JSON": {app.Config{WebhookSecretsFile: write("syntax.json", `{"webhookSecrets": [whsec_secretvalue]}`)},
+		"not JSON": {app.Config{KYCProvidersFile: write("syntax.json", `{"hosted": [whsec_secretvalue]}`)},
 			"config: file " + dir + "/syntax.json: not valid JSON (at byte "},
 	} {
 		c.cfg.TableName, c.cfg.AWS = "t", &aws.Config{Region: "us-east-1"}

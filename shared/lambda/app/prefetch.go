@@ -11,7 +11,9 @@ const (
 	NeedTable Needs = 1 << iota
 	NeedServiceKeys
 	NeedSigningKeys
-	NeedWebhookSecrets
+	// NeedWebhookKey is a connection to KMS, which opens the partners'
+	// webhook signing secrets.
+	NeedWebhookKey
 	NeedKYCProviders
 	// NeedQueue is a connection to SQS (the webhook retry queue).
 	NeedQueue
@@ -19,7 +21,7 @@ const (
 
 // NeedNames are the needs by name, for messages and tests.
 var NeedNames = map[Needs]string{NeedTable: "table", NeedServiceKeys: "service keys",
-	NeedSigningKeys: "token signing keys", NeedWebhookSecrets: "webhook secrets", NeedKYCProviders: "KYC providers", NeedQueue: "queue"}
+	NeedSigningKeys: "token signing keys", NeedWebhookKey: "webhook signing key", NeedKYCProviders: "KYC providers", NeedQueue: "queue"}
 
 // Prefetch starts, without waiting for any of it, the fetch of each secret
 // n names that comes from Secrets Manager and a connection to DynamoDB

@@ -25,7 +25,7 @@ import (
 // Needs are what its invocations use over the network: the events (the
 // table), the partners' URLs (the registry), their signing secrets and the
 // retry queue (app.Deps.Prefetch).
-const Needs = app.NeedTable | app.NeedWebhookSecrets | app.NeedQueue
+const Needs = app.NeedTable | app.NeedWebhookKey | app.NeedQueue
 
 // New is the dispatcher over d (With(Over(d))).
 func New(d *app.Deps) *delivery.Dispatcher { return With(Over(d)) }
@@ -36,7 +36,7 @@ func New(d *app.Deps) *delivery.Dispatcher { return With(Over(d)) }
 // default timeout.
 func Over(d *app.Deps) delivery.Deps {
 	retries, slow, dlq := queues(d)
-	return delivery.Deps{Store: d.Store, Partners: d.Partners, Secrets: d.WebhookSecrets, Now: d.Now,
+	return delivery.Deps{Store: d.Store, Partners: d.Partners, Secrets: d.WebhookKeys, Now: d.Now,
 		Retries: retries, SlowLane: slow, DeadLetters: dlq, Sender: delivery.NewSender(delivery.DefaultTimeout, d.WebhookAllowHTTP)}
 }
 

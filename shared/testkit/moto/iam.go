@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -66,6 +67,10 @@ func iamActions(params any) []string {
 		return out
 	case *secretsmanager.GetSecretValueInput:
 		return []string{"secretsmanager:GetSecretValue secret:" + deref(p.SecretId)}
+	case *kms.DecryptInput:
+		return []string{"kms:Decrypt key:" + deref(p.KeyId)}
+	case *kms.EncryptInput:
+		return []string{"kms:Encrypt key:" + deref(p.KeyId)}
 	case *sqs.SendMessageInput:
 		return []string{"sqs:SendMessage queue:" + deref(p.QueueUrl)}
 	}

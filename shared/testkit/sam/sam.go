@@ -22,7 +22,6 @@ import (
 var Parameters = []string{
 	"ServiceKeysSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
 	"TokenSigningSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
-	"WebhookSecretsSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hooks-AbCdEf",
 	"CorsAllowedOrigins=https://widget.acme.example",
 }
 
@@ -33,8 +32,9 @@ type Template struct {
 
 // Resource is one CloudFormation resource.
 type Resource struct {
-	Type       string         `json:"Type"`
-	Properties map[string]any `json:"Properties"`
+	Type           string         `json:"Type"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
+	Properties     map[string]any `json:"Properties"`
 }
 
 // Transform runs the transform on the repository's template.yaml with
@@ -185,6 +185,8 @@ func symbol(r any) string {
 				return "loggroup:" + fmt.Sprint(ga[0])
 			case ga[1] == "Arn" && strings.HasSuffix(fmt.Sprint(ga[0]), "Function"):
 				return "function:" + fmt.Sprint(ga[0])
+			case ga[1] == "Arn" && strings.HasSuffix(fmt.Sprint(ga[0]), "Key"):
+				return "key:" + fmt.Sprint(ga[0])
 			case ga[1] == "Arn":
 				return "queue:" + fmt.Sprint(ga[0])
 			}

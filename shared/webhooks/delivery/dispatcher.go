@@ -48,9 +48,9 @@ type Deps struct {
 	// Partners are the partners, each read once a minute at most per
 	// container (partners.Directory).
 	Partners partners.Lookup
-	// Secrets are the partners' webhook signing keys (a secret only the
-	// webhook functions read).
-	Secrets func(context.Context) (signature.Secrets, error)
+	// Secrets are the partners' webhook signing keys (sealed in the
+	// store; only the webhook functions may open them).
+	Secrets signature.Keyring
 	Sender  *Sender
 	Retries queue.Queue
 	// DeadLetters take the events that ran out of attempts (the log when
@@ -284,11 +284,10 @@ func (d *Dispatcher) try(ctx context.Context, st domain.OutboxState, slow, asked
 	case p.Suspended():
 		return outcome{held: true}, nil
 	}
-	secrets, err := d.d.Secrets(ctx)
+	keys, err := d.d.Secrets.For(ctx, p.ID)
 	if err != nil {
 		return outcome{}, err
 	}
-	keys := secrets[p.ID]
 	if len(keys) == 0 {
 		// A partner with a URL and no secret is a configuration fault: its
 		// events are retried on the schedule (metric WebhookFailures).

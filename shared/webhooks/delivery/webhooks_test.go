@@ -165,9 +165,7 @@ func batch(recs ...events.DynamoDBEventRecord) events.DynamoDBEvent {
 	return events.DynamoDBEvent{Records: recs}
 }
 
-func secrets(context.Context) (signature.Secrets, error) {
-	return signature.Secrets{"pa": {signature.MustSecret(secretA)}, "pb": {signature.MustSecret(secretB)}}, nil
-}
+var secrets = signature.Secrets{"pa": {signature.MustSecret(secretA)}, "pb": {signature.MustSecret(secretB)}}
 
 // dispatcher has a schedule of immediate retries (3 attempts in all) and
 // a clock that the tests move.
@@ -196,9 +194,7 @@ func TestSignatureIsStandardWebhooks(t *testing.T) {
 	s := memstore.New()
 	ev := write(t, s, "pa", "u-sig")
 	q := &queuetest.Queue{}
-	rotating := func(context.Context) (signature.Secrets, error) {
-		return signature.Secrets{"pa": {signature.MustSecret(secretA), signature.MustSecret(secretAPrev)}}, nil
-	}
+	rotating := signature.Secrets{"pa": {signature.MustSecret(secretA), signature.MustSecret(secretAPrev)}}
 	d := delivery.New(delivery.Deps{Store: s, Partners: registry(t, rcv.srv.URL, rcv.srv.URL), Secrets: rotating, Now: time.Now, Retries: q, DeadLetters: q, Sender: delivery.NewSender(time.Second, true)})
 	if resp, _ := dispatch.Stream(d)(context.Background(), batch(record(ev, 1))); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("stream: %+v", resp)

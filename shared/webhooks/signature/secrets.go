@@ -1,56 +1,134 @@
 package signature
 
 import (
-	"encoding/json"
+	"context"
+	"crypto/sha256"
 	"errors"
-	"fmt"
+	"sync"
+	"time"
 
-	"github.com/partner-identity/api/shared/domain/jsonmember"
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
+	"golang.org/x/sync/singleflight"
 )
 
-// Secrets are the partners' webhook signing keys by partner id: a
-// secret of its own that only the webhook functions may read (the
-// registry, which every function reads, holds none):
-//
-//	{"webhookSecrets": {"p_acme": "whsec_...", "p_beta": ["whsec_<current>", "whsec_<previous>"]}}
-//
-// Each secret is Standard Webhooks' "whsec_" and the base64 of 24 to 64
-// random bytes. During a rotation a partner has two, the current first:
-// every delivery carries a signature by each, so the partner may switch
-// its verifier at any time.
+// Keyring is where a sender finds a partner's webhook signing keys: those
+// that sign now, the current first (none: the partner has no secret).
+type Keyring interface {
+	For(ctx context.Context, partnerID string) ([]Key, error)
+}
+
+// Secrets is a fixed Keyring by partner id (tests).
 type Secrets map[string][]Key
 
-// ParseSecrets reads and validates a webhook secrets document.
-// An error names the partner, never the secret.
-func ParseSecrets(data []byte) (Secrets, error) {
-	var doc struct {
-		WebhookSecrets map[string]json.RawMessage `json:"webhookSecrets"`
+func (s Secrets) For(_ context.Context, partnerID string) ([]Key, error) { return s[partnerID], nil }
+
+// SealedStore is the part of the store a Stored keyring reads.
+type SealedStore interface {
+	SealedSecrets(ctx context.Context, partnerID string) (domain.SealedSecrets, error)
+}
+
+// Stored is the Keyring of the partners' sealed secrets in the store, for
+// one container: a partner's secrets are read at most once per
+// partners.CacheTTL (a rotation signs within a minute), and each secret is
+// opened once per container (the sealer: KMS Decrypt), so that KMS sees a
+// call per partner per container, and one more per rotation, not one per
+// event. Both caches are bounded (partners.CacheEntries partners).
+type Stored struct {
+	store  SealedStore
+	sealer domain.Sealer
+	now    func() time.Time
+
+	mu     sync.Mutex
+	read   map[string]readSecrets
+	opened map[[sha256.Size]byte]Key
+	group  singleflight.Group
+}
+
+type readSecrets struct {
+	s     domain.SealedSecrets
+	until time.Time
+}
+
+// NewStored is the keyring of store's secrets, opened by sealer.
+func NewStored(store SealedStore, sealer domain.Sealer, now func() time.Time) *Stored {
+	if now == nil {
+		now = time.Now
 	}
-	if err := jsonmember.DecodeStrict(data, &doc); err != nil {
-		return nil, fmt.Errorf("webhook secrets: %w", err)
-	}
-	if doc.WebhookSecrets == nil {
-		return nil, errors.New("webhook secrets: no webhookSecrets")
-	}
-	out := make(Secrets, len(doc.WebhookSecrets))
-	for id, raw := range doc.WebhookSecrets {
-		if id == "" {
-			return nil, errors.New("webhook secrets: a partner id is empty")
-		}
-		var list []string
-		var one string
-		if err := json.Unmarshal(raw, &one); err == nil {
-			list = []string{one}
-		} else if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > 2 {
-			return nil, fmt.Errorf("webhook secrets: partner %s: a secret, or a list of the current and the previous secret", id)
-		}
-		for _, s := range list {
-			k, err := ParseSecret(s)
-			if err != nil {
-				return nil, fmt.Errorf(`webhook secrets: partner %s: each secret must be "whsec_" and the standard base64 of 24 to 64 random bytes`, id)
+	return &Stored{store: store, sealer: sealer, now: now, read: map[string]readSecrets{}, opened: map[[sha256.Size]byte]Key{}}
+}
+
+// For returns partnerID's live keys, the current first.
+func (k *Stored) For(ctx context.Context, partnerID string) ([]Key, error) {
+	now := k.now()
+	k.mu.Lock()
+	r, ok := k.read[partnerID]
+	k.mu.Unlock()
+	if !ok || !now.Before(r.until) {
+		v, err, _ := k.group.Do(partnerID, func() (any, error) {
+			s, err := k.store.SealedSecrets(ctx, partnerID)
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return nil, err
 			}
-			out[id] = append(out[id], k)
+			r := readSecrets{s: s, until: k.now().Add(partners.CacheTTL)}
+			k.mu.Lock()
+			if len(k.read) >= partners.CacheEntries {
+				clear(k.read)
+			}
+			k.read[partnerID] = r
+			k.mu.Unlock()
+			return r, nil
+		})
+		if err != nil {
+			return nil, err
 		}
+		r = v.(readSecrets)
 	}
-	return out, nil
+	live := partners.Live(r.s, now)
+	keys := make([]Key, 0, len(live))
+	for _, x := range live {
+		key, err := k.open(ctx, partnerID, x)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
+
+// open is x's key, opened once per container.
+func (k *Stored) open(ctx context.Context, partnerID string, x domain.SealedSecret) (Key, error) {
+	h := sha256.New()
+	h.Write([]byte(partnerID))
+	h.Write([]byte{0})
+	h.Write(x.Sealed)
+	var id [sha256.Size]byte
+	h.Sum(id[:0])
+	k.mu.Lock()
+	key, ok := k.opened[id]
+	k.mu.Unlock()
+	if ok {
+		return key, nil
+	}
+	v, err, _ := k.group.Do("open\x00"+string(id[:]), func() (any, error) {
+		plain, err := k.sealer.Open(ctx, partnerID, x.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		key, err := ParseSecret(string(plain))
+		if err != nil {
+			return nil, err
+		}
+		k.mu.Lock()
+		if len(k.opened) >= partners.MaxWebhookSecrets*partners.CacheEntries {
+			clear(k.opened)
+		}
+		k.opened[id] = key
+		k.mu.Unlock()
+		return key, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(Key), nil
 }

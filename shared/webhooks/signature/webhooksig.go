@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partner-identity/api/shared/domain/partners"
 )
 
 // Headers of a signed request.
@@ -55,14 +57,10 @@ var (
 	ErrSignature    = errors.New("webhooksig: no valid signature")
 )
 
-// ParseSecret decodes a "whsec_" secret.
+// ParseSecret decodes a "whsec_" secret (partners.DecodeWebhookSecret).
 func ParseSecret(secret string) (Key, error) {
-	b64, ok := strings.CutPrefix(secret, SecretPrefix)
-	if !ok {
-		return nil, ErrSecretFormat
-	}
-	key, err := base64.StdEncoding.Strict().DecodeString(b64)
-	if err != nil || len(key) < MinKeyBytes || len(key) > MaxKeyBytes {
+	key, err := partners.DecodeWebhookSecret(secret)
+	if err != nil {
 		return nil, ErrSecretFormat
 	}
 	return key, nil

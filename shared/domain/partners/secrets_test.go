@@ -1,4 +1,4 @@
-package signature
+package partners
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ func TestWebhookSecretRules(t *testing.T) {
 		{"a number", `{"webhookSecrets":{"a":42}}`, 0},
 		{"no document", `{}`, 0},
 	} {
-		s, err := ParseSecrets([]byte(c.doc))
+		s, err := ParseWebhookSecrets([]byte(c.doc))
 		switch {
 		case c.keys == 0 && err == nil:
 			t.Errorf("%s: accepted", c.name)

@@ -13,7 +13,7 @@ import (
 // that).
 const (
 	PartnerID = "p_dev"
-	APIKey    = "dev_partner_key_0123456789abcdef"
+	APIKey    = "pik_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev"
 	// WebhookSecret signs the development partner's webhooks.
 	WebhookSecret = "whsec_gpo3zAIrqR+BKqbEzAZu8Eh7cA2s/rPsalPtEeNiaxA="
 )

@@ -14,8 +14,15 @@ type PartnerRecord struct {
 	Settings []byte
 	// Provider is the partner's identityProvider slug ("" for none): no two
 	// partners hold the same.
-	Provider  string
-	Keys      []APIKey
+	Provider string
+	Keys     []APIKey
+	// Active: the partner may call the API (in a flow, not suspended);
+	// kept on each key's item too, so that a write can be conditioned on
+	// the key that asks for it (KeyCheck).
+	Active bool
+	// Hooked: the partner has a webhook endpoint (kept on its keys' items
+	// too, for KeyCheck.Hooked).
+	Hooked    bool
 	Rev       int64 // 1 when created; each change adds one
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -48,6 +55,38 @@ type AuditEntry struct {
 	Action    string
 	Detail    string
 	At        time.Time
+}
+
+// KeyCheck conditions a write on the API key that asks for it, checked in
+// the write's own transaction: the key (by its SHA-256, Digest) is
+// partner PartnerID's, unexpired at At, and its partner is active. A
+// request whose key is not yet known to its container writes with it
+// while the key is read beside it, so that neither waits for the other
+// and a key that turns out invalid has written nothing.
+type KeyCheck struct {
+	Digest    string
+	PartnerID string
+	At        time.Time
+	// Hooked: and the partner has a webhook endpoint (a test event's).
+	Hooked bool
+}
+
+// ReasonKeyCheck is a write refused by its KeyCheck (Unauthenticated).
+const ReasonKeyCheck = Reason("key_check")
+
+type keyCheckKey struct{}
+
+// WithKeyCheck is ctx whose writes (those that say so: CreateUser,
+// PutOutboxEvent) are
+// conditioned on c.
+func WithKeyCheck(ctx context.Context, c KeyCheck) context.Context {
+	return context.WithValue(ctx, keyCheckKey{}, c)
+}
+
+// KeyCheckOf is ctx's KeyCheck, if any.
+func KeyCheckOf(ctx context.Context) (KeyCheck, bool) {
+	c, ok := ctx.Value(keyCheckKey{}).(KeyCheck)
+	return c, ok
 }
 
 // SealedSecrets are a partner's webhook signing secrets as stored, the

@@ -13,8 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/surface"
 	"github.com/partner-identity/api/shared/lambda/cleanup"
@@ -161,6 +163,13 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	}
 
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
+	// A key partnerctl makes names its partner: a container that does not
+	// hold it yet writes on the condition that it holds (ConditionCheck).
+	_, claimed, err := partners.NewAdmin(dynamostore.New(w.db, w.table), nil, false).IssueKey(context.Background(), "systemtest", "p_acme", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimedKey := apitest.Headers{"partner-api-key": claimed}
 	users := "/api/partner/v2/users"
 	const identA, identB = "iamidentifier000000000000000000000000000000a", "iamidentifier000000000000000000000000000000b"
 	setup := w.container(t, nil)
@@ -221,7 +230,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 
 	viaHTTP("create-user", func(c *container) {
 		body := `{"externalUserId":"iam-create","type":"INDIVIDUAL"}`
-		expect(c.api.Do("POST", users, key, body), 201, "create")
+		expect(c.api.Do("POST", users, claimedKey, body), 201, "create, the key read beside it")
 		expect(c.api.Do("POST", users, key, body), 200, "replay")
 		expect(c.api.Do("POST", users, key, `{"externalUserId":"iam-create","type":"BUSINESS"}`), 409, "conflict")
 	})
@@ -274,7 +283,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		expect(c.api.Do("GET", events+"?status=pending&type=user.created", key, ""), 200, "filtered")
 	})
 	viaHTTP("send-test-webhook", func(c *container) {
-		expect(c.api.Do("POST", "/api/partner/v2/webhooks/test", key, ""), 202, "test event")
+		expect(c.api.Do("POST", "/api/partner/v2/webhooks/test", claimedKey, ""), 202, "test event, the key read beside it")
 	})
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)

@@ -33,7 +33,7 @@ type Conns struct {
 	tls    *tls.Config
 
 	mu    sync.Mutex
-	spare map[string]*spare
+	spare map[string][]*spare
 }
 
 // spare is a connection opened ahead of use: ready when done is closed.
@@ -46,13 +46,18 @@ type spare struct {
 
 func newConns() *Conns {
 	return &Conns{now: time.Now, dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: keepAlive},
-		tls: &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, spare: map[string]*spare{}}
+		tls: &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, spare: map[string][]*spare{}}
 }
 
 // Preconnect starts opening a connection to the host of endpoint (an
 // https URL) and returns at once. Nothing for another scheme, or when one
 // is already on offer for that address.
-func (c *Conns) Preconnect(endpoint string) {
+func (c *Conns) Preconnect(endpoint string) { c.PreconnectN(endpoint, 1) }
+
+// PreconnectN is Preconnect of as many connections as make n on offer for
+// the address (a first request that makes two calls at once takes one
+// each).
+func (c *Conns) PreconnectN(endpoint string, n int) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 		return
@@ -64,26 +69,27 @@ func (c *Conns) Preconnect(endpoint string) {
 	addr := net.JoinHostPort(u.Hostname(), port)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.spare[addr]; ok {
-		return
+	for len(c.spare[addr]) < n {
+		s := &spare{done: make(chan struct{})}
+		c.spare[addr] = append(c.spare[addr], s)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+			defer cancel()
+			s.conn, s.err = c.dial(ctx, "tcp", addr)
+			s.opened = c.now()
+			close(s.done)
+		}()
 	}
-	s := &spare{done: make(chan struct{})}
-	c.spare[addr] = s
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-		defer cancel()
-		s.conn, s.err = c.dial(ctx, "tcp", addr)
-		s.opened = c.now()
-		close(s.done)
-	}()
 }
 
 // DialTLSContext is the transports' TLS dial: the connection opened ahead
 // for addr when there is one (waiting for it while it opens), else a new one.
 func (c *Conns) DialTLSContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	c.mu.Lock()
-	s := c.spare[addr]
-	delete(c.spare, addr)
+	var s *spare
+	if list := c.spare[addr]; len(list) > 0 {
+		s, c.spare[addr] = list[0], list[1:]
+	}
 	c.mu.Unlock()
 	if s != nil {
 		select {

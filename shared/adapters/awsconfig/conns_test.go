@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,11 +71,13 @@ func TestFailedPreconnectIsNotUsed(t *testing.T) {
 	waitFor(t, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		for _, s := range c.spare {
-			select {
-			case <-s.done:
-				return true
-			default:
+		for _, list := range c.spare {
+			for _, s := range list {
+				select {
+				case <-s.done:
+					return true
+				default:
+				}
 			}
 		}
 		return false
@@ -102,8 +105,10 @@ func TestStaleSpareIsClosed(t *testing.T) {
 	c.Preconnect(srv.URL)
 	waitFor(t, func() bool { return conns.Load() == 1 })
 	c.mu.Lock()
-	for _, s := range c.spare {
-		<-s.done
+	for _, list := range c.spare {
+		for _, s := range list {
+			<-s.done
+		}
 	}
 	c.mu.Unlock()
 	now = now.Add(spareLife + time.Second)
@@ -143,5 +148,41 @@ func TestServiceEndpointsFromTheEnvironment(t *testing.T) {
 	}
 	if _, ok, _ := src.GetServiceBaseEndpoint(context.Background(), "DynamoDB"); ok {
 		t.Fatal("DynamoDB has no endpoint of its own")
+	}
+}
+
+// TestTwoCallsAtOnceTakeAConnectionEach: with two connections opened
+// ahead, a first request's two calls made at once (a key's read beside
+// its route's) each take one: two connections in all, none dialled on
+// the request's path; a third call later finds the pool's.
+func TestTwoCallsAtOnceTakeAConnectionEach(t *testing.T) {
+	srv, conns, pool := tlsServer(t)
+	c := newConns()
+	c.tls.RootCAs = pool
+	c.PreconnectN(srv.URL, 2)
+	c.PreconnectN(srv.URL, 2) // already on offer: nothing more
+	waitFor(t, func() bool { return conns.Load() == 2 })
+	hc := client(c)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := hc.Get(srv.URL + "/")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	resp, err := hc.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := conns.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2 (those opened ahead)", n)
 	}
 }

@@ -74,9 +74,13 @@ func (s *Store) CreateUser(ctx context.Context, u domain.User, g domain.Guard, e
 		s.putNew(userItem(u)),
 		s.putEvent(ev),
 	}}
+	checked := s.checkKey(ctx, in)
 	failed, err := s.transact(ctx, in, "dynamodb:create_user_cancelled")
 	if err != nil || failed == nil {
 		return nil, err
+	}
+	if checked >= 0 && aws.ToString(failed[checked].Code) == "ConditionalCheckFailed" {
+		return nil, domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)
 	}
 	if failed[0].Item == nil {
 		return nil, logsafe.Wrap("dynamodb:create_user_condition", errors.New("a condition other than the guard's failed"))

@@ -140,7 +140,7 @@ func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k domain.EventKey, n
 // PutOutboxEvent is one conditional PutItem, or with a budget one
 // TransactWriteItems: the put and the budget's count.
 func (s *Store) PutOutboxEvent(ctx context.Context, ev domain.OutboxEvent, b domain.Budget) error {
-	if !b.Counted() {
+	if _, checked := domain.KeyCheckOf(ctx); !b.Counted() && !checked {
 		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:           &s.table,
 			Item:                outboxItem(ev),
@@ -148,13 +148,18 @@ func (s *Store) PutOutboxEvent(ctx context.Context, ev domain.OutboxEvent, b dom
 		})
 		return err
 	}
-	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		s.putEvent(ev), s.spend(b, 1),
-	}}, "dynamodb:put_event_cancelled")
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{s.putEvent(ev)}}
+	if b.Counted() {
+		in.TransactItems = append(in.TransactItems, s.spend(b, 1))
+	}
+	checked := s.checkKey(ctx, in)
+	failed, err := s.transact(ctx, in, "dynamodb:put_event_cancelled")
 	switch {
 	case err != nil || failed == nil:
 		return err
-	case conditionFailed(failed) == 1:
+	case checked >= 0 && aws.ToString(failed[checked].Code) == "ConditionalCheckFailed":
+		return domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)
+	case b.Counted() && conditionFailed(failed) == 1:
 		return domain.ErrLimited
 	}
 	return logsafe.Wrap("dynamodb:put_event_condition", errors.New("the event id is in use"))

@@ -46,6 +46,12 @@ func partnerAttrs(item map[string]types.AttributeValue, p domain.PartnerRecord) 
 	if p.Provider != "" {
 		item["provider"] = str(p.Provider)
 	}
+	if p.Active {
+		item["active"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	if p.Hooked {
+		item["hooked"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
 	item[attrRev] = &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Rev, 10)}
 	item["createdAt"] = ts(p.CreatedAt)
 	item["updatedAt"] = ts(p.UpdatedAt)
@@ -56,6 +62,9 @@ func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, er
 	r := reader{item: item}
 	p := domain.PartnerRecord{ID: r.str("partnerId", true), Settings: []byte(r.str("settings", true)),
 		Provider: r.str("provider", false), CreatedAt: r.time("createdAt"), UpdatedAt: r.time("updatedAt")}
+	active, _ := item["active"].(*types.AttributeValueMemberBOOL)
+	hooked, _ := item["hooked"].(*types.AttributeValueMemberBOOL)
+	p.Active, p.Hooked = active != nil && active.Value, hooked != nil && hooked.Value
 	list := r.str("keys", true)
 	p.Rev = r.int(attrRev)
 	if r.err != nil {
@@ -105,6 +114,7 @@ func (s *Store) SavePartner(ctx context.Context, prev *domain.PartnerRecord, p d
 		item["keyCreatedAt"] = ts(k.CreatedAt)
 		if !k.ExpiresAt.IsZero() {
 			item["keyExpiresAt"] = ts(k.ExpiresAt)
+			item["keyExpiresNs"] = nanos(k.ExpiresAt) // a number, for KeyCheck's comparison
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
 			ConditionExpression: aws.String(condAbsent + " OR partnerId = :pid"), ExpressionAttributeValues: pid}})
@@ -419,4 +429,25 @@ type sealedJSON struct {
 	ID     string `json:"id"`
 	Sealed []byte `json:"sealed"`
 	span
+}
+
+// checkKey adds ctx's KeyCheck, if any, to the transaction in: a
+// ConditionCheck of the key's item (its partner, its expiry, its partner
+// active). It returns the check's index in the transaction, -1 for none.
+func (s *Store) checkKey(ctx context.Context, in *dynamodb.TransactWriteItemsInput) int {
+	c, ok := domain.KeyCheckOf(ctx)
+	if !ok {
+		return -1
+	}
+	cond := "partnerId = :pid AND active = :true AND (attribute_not_exists(keyExpiresNs) OR keyExpiresNs > :at)"
+	if c.Hooked {
+		cond += " AND hooked = :true"
+	}
+	in.TransactItems = append(in.TransactItems, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.table, Key: key(apiKeyPK(c.Digest), apiKeySK),
+		ConditionExpression: aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pid": str(c.PartnerID), ":true": &types.AttributeValueMemberBOOL{Value: true},
+			":at": nanos(c.At)},
+	}})
+	return len(in.TransactItems) - 1
 }

@@ -78,10 +78,13 @@ func (s *Store) spend(b domain.Budget) error {
 	return nil
 }
 
-func (s *Store) CreateUser(_ context.Context, u domain.User, g domain.Guard, ev domain.OutboxEvent) (*domain.Guard, error) {
+func (s *Store) CreateUser(ctx context.Context, u domain.User, g domain.Guard, ev domain.OutboxEvent) (*domain.Guard, error) {
 	gk := guardKey{g.PartnerID, g.ExternalUserID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkKey(ctx); err != nil {
+		return nil, err
+	}
 	if old, ok := s.guards[gk]; ok {
 		old.Response = append([]byte(nil), old.Response...)
 		return &old, nil
@@ -424,9 +427,12 @@ func (s *Store) MarkOutboxDeadLettered(_ context.Context, k domain.EventKey, _ t
 	return nil
 }
 
-func (s *Store) PutOutboxEvent(_ context.Context, ev domain.OutboxEvent, b domain.Budget) error {
+func (s *Store) PutOutboxEvent(ctx context.Context, ev domain.OutboxEvent, b domain.Budget) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkKey(ctx); err != nil {
+		return err
+	}
 	if _, dup := s.eventIndex[ev.ID]; dup {
 		return errors.New("memstore: the event id is in use")
 	}

@@ -219,3 +219,22 @@ func cloneSealed(s domain.SealedSecrets) domain.SealedSecrets {
 	}
 	return s
 }
+
+// checkKey holds ctx's KeyCheck, if any, as DynamoDB's ConditionCheck on
+// the key's item does (s.mu held).
+func (s *Store) checkKey(ctx context.Context) error {
+	c, ok := domain.KeyCheckOf(ctx)
+	if !ok {
+		return nil
+	}
+	p, held := s.ps.partners[s.ps.keys[c.Digest]]
+	if !held || p.ID != c.PartnerID || !p.Active || c.Hooked && !p.Hooked {
+		return domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)
+	}
+	for _, k := range p.Keys {
+		if k.Digest == c.Digest && (k.ExpiresAt.IsZero() || c.At.Before(k.ExpiresAt)) {
+			return nil
+		}
+	}
+	return domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -258,6 +259,99 @@ func runPartners(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		}
 		if _, err := s.SealedSecrets(ctx, "p1"); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("after removal: %v", err)
+		}
+	})
+
+	t.Run("a user's creation conditioned on the key that asks for it (KeyCheck)", func(t *testing.T) {
+		s := newStore(t)
+		at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+		p1 := aPartner("p1", "", digest(1), digest(2))
+		p1.Active = true
+		p1.Keys[1].ExpiresAt = at           // expired at the check's time
+		p2 := aPartner("p2", "", digest(3)) // not active (suspended)
+		for _, p := range []domain.PartnerRecord{p1, p2} {
+			if err := s.SavePartner(ctx, nil, p, audit(p.ID, "create")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(d, pid string) context.Context {
+			return domain.WithKeyCheck(ctx, domain.KeyCheck{Digest: d, PartnerID: pid, At: at})
+		}
+		for name, c := range map[string]context.Context{
+			"another partner's key": check(digest(1), "p2"),
+			"an expired key":        check(digest(2), "p1"),
+			"an inactive partner":   check(digest(3), "p2"),
+			"an unknown key":        check(digest(9), "p1"),
+		} {
+			u, g := fixture("u-"+strings.ReplaceAll(name, " ", "-"), "p1", "ext-"+name, at)
+			if _, err := s.CreateUser(c, u, g, anEvent()); !errors.Is(err, domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)) {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if _, err := s.GetUser(ctx, u.ID); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatalf("%s: the user was written: %v", name, err)
+			}
+			if _, err := s.GetGuard(ctx, "p1", g.ExternalUserID); !errors.Is(err, domain.ErrNotFound) {
+				t.Fatalf("%s: the guard was written: %v", name, err)
+			}
+		}
+		u, g := fixture("u-ok", "p1", "ext-ok", at)
+		if existing, err := s.CreateUser(check(digest(1), "p1"), u, g, anEvent()); err != nil || existing != nil {
+			t.Fatalf("a good key: %v %v", existing, err)
+		}
+		again, g2 := fixture("u-again", "p1", "ext-ok", at)
+		if existing, err := s.CreateUser(check(digest(1), "p1"), again, g2, anEvent()); err != nil || existing == nil || existing.UserID != "u-ok" {
+			t.Fatalf("a replay with a good key: %v %v", existing, err)
+		}
+		// A suspension reaches the keys' items: the check refuses them.
+		next := p1
+		next.Active, next.Rev = false, 2
+		if err := s.SavePartner(ctx, &p1, next, audit("p1", "suspend")); err != nil {
+			t.Fatal(err)
+		}
+		u3, g3 := fixture("u-3", "p1", "ext-3", at)
+		if _, err := s.CreateUser(check(digest(1), "p1"), u3, g3, anEvent()); !errors.Is(err, domain.ErrUnauthorized) {
+			t.Fatalf("after the suspension: %v", err)
+		}
+		if got, err := s.PartnerByKey(ctx, digest(1)); err != nil || got.Partner.Active {
+			t.Fatalf("the key's copy: %+v %v", got.Partner, err)
+		}
+	})
+
+	t.Run("an event's write conditioned on the key, and on an endpoint (KeyCheck.Hooked)", func(t *testing.T) {
+		s := newStore(t)
+		at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+		p1 := aPartner("p1", "", digest(1))
+		p1.Active = true
+		if err := s.SavePartner(ctx, nil, p1, audit("p1", "create")); err != nil {
+			t.Fatal(err)
+		}
+		hooked := domain.WithKeyCheck(ctx, domain.KeyCheck{Digest: digest(1), PartnerID: "p1", At: at, Hooked: true})
+		plain := domain.WithKeyCheck(ctx, domain.KeyCheck{Digest: digest(1), PartnerID: "p1", At: at})
+		budget := domain.Budget{PartnerID: "p1", Name: "test", Window: at.Truncate(time.Hour), Until: at.Add(time.Hour), Limit: 10}
+		ev := anEvent()
+		if err := s.PutOutboxEvent(hooked, ev, budget); !errors.Is(err, domain.E(domain.Unauthenticated, domain.ReasonKeyCheck)) {
+			t.Fatalf("no endpoint: %v", err)
+		}
+		if _, err := s.OutboxStatus(ctx, ev.Key()); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("the event was written: %v", err)
+		}
+		if err := s.PutOutboxEvent(plain, ev, domain.Budget{}); err != nil {
+			t.Fatalf("a good key, no budget: %v", err)
+		}
+		next := p1
+		next.Hooked, next.Rev = true, 2
+		if err := s.SavePartner(ctx, &p1, next, audit("p1", "set webhook")); err != nil {
+			t.Fatal(err)
+		}
+		ev2 := anEvent()
+		if err := s.PutOutboxEvent(hooked, ev2, budget); err != nil {
+			t.Fatalf("an endpoint: %v", err)
+		}
+		if st, err := s.OutboxStatus(ctx, ev2.Key()); err != nil || st.Event.ID != ev2.ID {
+			t.Fatalf("the event: %+v %v", st, err)
+		}
+		if got, _ := s.PartnerByKey(ctx, digest(1)); !got.Partner.Hooked {
+			t.Fatalf("the key's copy: %+v", got.Partner)
 		}
 	})
 

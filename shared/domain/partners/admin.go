@@ -84,9 +84,9 @@ func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Detai
 	if err := Validate(p, a.inLambda); err != nil {
 		return nil, "", invalid("partner", err)
 	}
-	key, k := a.newKey(time.Time{})
+	key, k := a.newKey(p.ID, time.Time{})
 	now := a.now().UTC()
-	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k},
+	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k}, Active: !p.Suspended(), Hooked: p.Webhook.URL != "",
 		Rev: 1, CreatedAt: now, UpdatedAt: now}
 	if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, p.ID, "create", "key "+k.ID)); err != nil {
 		return nil, "", err
@@ -207,7 +207,7 @@ func (a *Admin) IssueKey(ctx context.Context, actor, id string, expires time.Tim
 			return invalid("keys", fmt.Errorf("a partner holds at most %d keys: revoke one first", MaxKeys))
 		}
 		var k domain.APIKey
-		key, k = a.newKey(expires)
+		key, k = a.newKey(id, expires)
 		*keys = append(*keys, k)
 		return nil
 	})
@@ -266,7 +266,7 @@ func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, 
 		case errors.Is(err, domain.ErrNotFound):
 			now := a.now().UTC()
 			keys := importedKeys(in.APIKeySHA256, nil, now)
-			rec := domain.PartnerRecord{ID: in.ID, Settings: in.Settings(), Provider: in.IdentityProvider, Keys: keys,
+			rec := domain.PartnerRecord{ID: in.ID, Settings: in.Settings(), Provider: in.IdentityProvider, Keys: keys, Active: !in.Suspended(), Hooked: in.Webhook.URL != "",
 				Rev: 1, CreatedAt: now, UpdatedAt: now}
 			if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, in.ID, "import", fmt.Sprintf("created, %d keys", len(keys)))); err != nil {
 				return created, changed, err
@@ -328,7 +328,8 @@ func (a *Admin) change(ctx context.Context, actor, id, action, detail string, fn
 		}
 		next := rec
 		next.Settings, next.Provider, next.Keys = p.Settings(), p.IdentityProvider, keys
-		if string(next.Settings) == string(rec.Settings) && slices.Equal(next.Keys, rec.Keys) {
+		next.Active, next.Hooked = !p.Suspended(), p.Webhook.URL != ""
+		if string(next.Settings) == string(rec.Settings) && slices.Equal(next.Keys, rec.Keys) && next.Active == rec.Active && next.Hooked == rec.Hooked {
 			return details(rec, nil) // nothing to write
 		}
 		next.Rev, next.UpdatedAt = rec.Rev+1, a.now().UTC()
@@ -346,16 +347,37 @@ func (a *Admin) audit(actor, id, action, detail string) domain.AuditEntry {
 	return domain.AuditEntry{PartnerID: id, Actor: actor, Action: action, Detail: detail, At: a.now().UTC()}
 }
 
-// newKey is a new API key (32 random bytes, URL-safe base64 behind
-// "pik_": 47 characters) and its record.
-func (a *Admin) newKey(expires time.Time) (string, domain.APIKey) {
+// newKey is a new API key of partner id and its record: "pik_", 32
+// random bytes in URL-safe base64 (43 characters), "_" and the partner's
+// id (KeyClaim), at most 112 characters.
+func (a *Admin) newKey(id string, expires time.Time) (string, domain.APIKey) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails
-	key := "pik_" + base64.RawURLEncoding.EncodeToString(b[:])
+	key := keyPrefix + base64.RawURLEncoding.EncodeToString(b[:]) + "_" + id
 	if !expires.IsZero() {
 		expires = expires.UTC()
 	}
 	return key, domain.APIKey{ID: newKeyID(), Digest: KeyDigest(key), CreatedAt: a.now().UTC(), ExpiresAt: expires}
+}
+
+// keyPrefix starts the keys partnerctl makes; keySecretLen is the length
+// of their random part.
+const (
+	keyPrefix    = "pik_"
+	keySecretLen = 43
+)
+
+// KeyClaim is the partner id a key made by partnerctl carries after its
+// random part ("" for a key that carries none, as the imported ones): a
+// claim only, which the key's lookup (or a write's KeyCheck) proves. A
+// request whose key its container does not know yet starts its route's
+// work for the claimed partner beside the lookup.
+func KeyClaim(key string) string {
+	const at = len(keyPrefix) + keySecretLen
+	if len(key) <= at+1 || key[:len(keyPrefix)] != keyPrefix || key[at] != '_' || !ValidID(key[at+1:]) {
+		return ""
+	}
+	return key[at+1:]
 }
 
 func newKeyID() string {

@@ -124,6 +124,21 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (*Partner, err
 	return e.partner, nil
 }
 
+// Known tells whether Authenticate would answer key without a read: its
+// digest is cached, as a key or as unknown. A request with a key the
+// container does not know may overlap the key's read with its own
+// (KeyClaim); one with a known key, valid or not, gains nothing by it, and
+// a flood of one invalid key must not cost a read each.
+func (d *Directory) Known(key string) bool {
+	sum := sha256.Sum256([]byte(key))
+	digest := hex.EncodeToString(sum[:])
+	now := d.now()
+	d.mu.Lock()
+	c, ok := d.keys[digest]
+	d.mu.Unlock()
+	return ok && now.Before(c.until)
+}
+
 // Partner is partner id, from the cache or one GetItem.
 func (d *Directory) Partner(ctx context.Context, id string) (*Partner, error) {
 	return d.partner(ctx, d.ids, "id:"+id, id, d.store.GetPartner)

@@ -3,6 +3,7 @@
 package partnerv2
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/tokens"
 	"github.com/partner-identity/api/shared/domain/users"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
@@ -62,12 +64,16 @@ func apiKeyOf(r *http.Request) (string, error) {
 
 // CreateUser is POST /api/partner/v2/users.
 func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
-	p, in, err := partnerAndBody(a, r, partners.OpCreateUser, users.ParseCreate)
+	in, err := bodyOf(r, users.ParseCreate)
 	if err != nil {
-		return err
+		return a.keyFirst(r, partners.OpCreateUser, err)
 	}
-	res, err := a.d.Users.Create(r.Context(), p.ID, in, renderCreated)
+	_, res, authErr, err := overlapped(a, r, partners.OpCreateUser, func(ctx context.Context, p *partners.Partner) (users.Created, error) {
+		return a.d.Users.Create(ctx, p.ID, in, renderCreated)
+	})
 	switch {
+	case authErr != nil:
+		return authErr
 	case err != nil:
 		return answer(err, apierr.UserNotFound)
 	case res.Replayed:
@@ -81,25 +87,31 @@ func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
 
 // GetUser is GET /api/partner/v2/users/{userId}.
 func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
+	id, err := userIDParam(r)
 	if err != nil {
-		return err
+		return a.keyFirst(r, partners.OpReadUser, err)
 	}
-	u, err := a.d.Users.Get(r.Context(), p.ID, id)
+	_, u, authErr, err := overlapped(a, r, partners.OpReadUser, func(ctx context.Context, p *partners.Partner) (domain.User, error) {
+		return a.d.Users.Get(ctx, p.ID, id)
+	})
+	if authErr != nil {
+		return authErr
+	}
 	return a.writeUser(w, u, err)
 }
 
 // FindUser is GET /api/partner/v2/users?externalUserId=...
 func (a *API) FindUser(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpReadUser)
-	if err != nil {
-		return err
-	}
 	ext, err := externalUserIDQuery(r)
 	if err != nil {
-		return err
+		return a.keyFirst(r, partners.OpReadUser, err)
 	}
-	u, err := a.d.Users.FindByExternalID(r.Context(), p.ID, ext)
+	_, u, authErr, err := overlapped(a, r, partners.OpReadUser, func(ctx context.Context, p *partners.Partner) (domain.User, error) {
+		return a.d.Users.FindByExternalID(ctx, p.ID, ext)
+	})
+	if authErr != nil {
+		return authErr
+	}
 	return a.writeUser(w, u, err)
 }
 
@@ -164,15 +176,25 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 // GetUserKYC is GET /api/partner/v2/users/{userId}/kyc: the user's
 // kycStatus and its newest sessions.
 func (a *API) GetUserKYC(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := a.partnerAndUser(r, partners.OpReadUser)
+	id, err := userIDParam(r)
 	if err != nil {
-		return err
+		return a.keyFirst(r, partners.OpReadUser, err)
 	}
-	u, list, err := a.d.KYC.Read(r.Context(), p.ID, id)
-	if err != nil {
+	type read struct {
+		u    domain.User
+		list []domain.KYCSession
+	}
+	_, got, authErr, err := overlapped(a, r, partners.OpReadUser, func(ctx context.Context, p *partners.Partner) (read, error) {
+		u, list, err := a.d.KYC.Read(ctx, p.ID, id)
+		return read{u, list}, err
+	})
+	switch {
+	case authErr != nil:
+		return authErr
+	case err != nil:
 		return lookupAnswer(err)
 	}
-	httpx.WritePartnerV2(w, http.StatusOK, kycViewOf(u, list, a.d.KYC.Now()))
+	httpx.WritePartnerV2(w, http.StatusOK, kycViewOf(got.u, got.list, a.d.KYC.Now()))
 	return nil
 }
 
@@ -186,13 +208,17 @@ type userToken struct {
 // CreateUserToken is POST /api/partner/v2/users/{userId}/token: a user
 // token for the partner's widget, for one of the partner's own users.
 func (a *API) CreateUserToken(w http.ResponseWriter, r *http.Request) error {
-	p, id, err := a.partnerAndUser(r, partners.OpMintUserToken)
+	id, err := userIDParam(r)
 	if err != nil {
-		return err
+		return a.keyFirst(r, partners.OpMintUserToken, err)
 	}
-	t, err := a.d.Users.MintToken(r.Context(), p.ID, id)
+	_, t, authErr, err := overlapped(a, r, partners.OpMintUserToken, func(ctx context.Context, p *partners.Partner) (tokens.Minted, error) {
+		return a.d.Users.MintToken(ctx, p.ID, id)
+	})
 	var signing *users.SigningError
 	switch {
+	case authErr != nil:
+		return authErr
 	case errors.As(err, &signing):
 		return signing.Err // the route's 500, "Failed to create user token"
 	case err != nil:
@@ -211,15 +237,34 @@ func partnerAndBody[T any](a *API, r *http.Request, op partners.Operation, parse
 	if err != nil {
 		return nil, zero, err
 	}
+	in, err := bodyOf(r, parse)
+	if err != nil {
+		return nil, zero, err
+	}
+	return p, in, nil
+}
+
+// keyFirst is the answer to a request whose input is bad (err): the
+// key's, when the key fails, for the key is checked first.
+func (a *API) keyFirst(r *http.Request, op partners.Operation, err error) error {
+	if _, keyErr := a.partner(r, op); keyErr != nil {
+		return keyErr
+	}
+	return err
+}
+
+// bodyOf is the request's JSON object read by parse, or its 400.
+func bodyOf[T any](r *http.Request, parse func(map[string]json.RawMessage) (T, []domain.Problem)) (T, error) {
+	var zero T
 	obj, bad := httpx.ReadObject(r)
 	if bad != nil {
-		return nil, zero, apierr.InvalidInput(*bad)
+		return zero, apierr.InvalidInput(*bad)
 	}
 	in, details := parse(obj)
 	if len(details) > 0 {
-		return nil, zero, apierr.InvalidInput(details...)
+		return zero, apierr.InvalidInput(details...)
 	}
-	return p, in, nil
+	return in, nil
 }
 
 // partnerAndUser authenticates the partner for op, then reads the {userId}

@@ -1,6 +1,8 @@
 package partnerv2
 
 import (
+	"context"
+
 	"github.com/partner-identity/api/shared/domain"
 	"net/http"
 
@@ -13,17 +15,18 @@ import (
 // ListWebhookEvents is GET /api/partner/v2/webhooks/events: the partner's
 // own events, newest first, a page at a time.
 func (a *API) ListWebhookEvents(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpWebhookEvents)
-	if err != nil {
-		return err
-	}
 	vals, bad := httpx.Query(r, events.QueryParams...)
 	q, invalid := events.ParseQuery(vals)
 	if bad = append(bad, invalid...); len(bad) > 0 {
-		return apierr.InvalidInput(bad...)
+		return a.keyFirst(r, partners.OpWebhookEvents, apierr.InvalidInput(bad...))
 	}
-	page, err := a.d.Events.List(r.Context(), p.ID, q)
-	if err != nil {
+	_, page, authErr, err := overlapped(a, r, partners.OpWebhookEvents, func(ctx context.Context, p *partners.Partner) (events.Page, error) {
+		return a.d.Events.List(ctx, p.ID, q)
+	})
+	switch {
+	case authErr != nil:
+		return authErr
+	case err != nil:
 		return err
 	}
 	v := eventsPage{Events: make([]eventView, len(page.Events))}
@@ -52,11 +55,10 @@ func (a *API) RedeliverWebhookEvent(w http.ResponseWriter, r *http.Request) erro
 // SendTestWebhook is POST /api/partner/v2/webhooks/test: 202, a signed
 // webhook.test event on its way to the partner's endpoint.
 func (a *API) SendTestWebhook(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.partner(r, partners.OpWebhookEvents)
-	if err != nil {
-		return err
+	_, st, authErr, err := overlapped(a, r, partners.OpWebhookEvents, a.d.Events.SendTest)
+	if authErr != nil {
+		return authErr
 	}
-	st, err := a.d.Events.SendTest(r.Context(), p)
 	return writeAccepted(w, st, err)
 }
 

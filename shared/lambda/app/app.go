@@ -254,6 +254,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		if conns != nil {
 			endpoint := awsconfig.Endpoint(*c, "DynamoDB", "dynamodb")
 			d.prefetchable(NeedTable, func() { conns.Preconnect(endpoint) })
+			d.prefetchable(NeedSecondTableConn, func() { conns.PreconnectN(endpoint, 2) })
 		}
 	case def.Store != nil:
 		d.Store = def.Store

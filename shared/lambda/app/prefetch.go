@@ -17,11 +17,15 @@ const (
 	NeedKYCProviders
 	// NeedQueue is a connection to SQS (the webhook retry queue).
 	NeedQueue
+	// NeedSecondTableConn is a second connection to DynamoDB, for a first
+	// request that makes two calls at once (its key's read beside its own).
+	NeedSecondTableConn
 )
 
 // NeedNames are the needs by name, for messages and tests.
 var NeedNames = map[Needs]string{NeedTable: "table", NeedServiceKeys: "service keys",
-	NeedSigningKeys: "token signing keys", NeedWebhookKey: "webhook signing key", NeedKYCProviders: "KYC providers", NeedQueue: "queue"}
+	NeedSigningKeys: "token signing keys", NeedWebhookKey: "webhook signing key", NeedKYCProviders: "KYC providers", NeedQueue: "queue",
+	NeedSecondTableConn: "a second table connection"}
 
 // Prefetch starts, without waiting for any of it, the fetch of each secret
 // n names that comes from Secrets Manager and a connection to DynamoDB

@@ -19,9 +19,17 @@ import (
 // partner registry (the API key) and the table; some read more.
 const needs = app.NeedTable
 
+// The routes whose first request reads its key beside its own first call
+// (partnerv2's overlap) take a second table connection ahead.
 var more = map[string]app.Needs{
+	partnerv2.CreateUserRoute.Name:             app.NeedSecondTableConn,
+	partnerv2.GetUserRoute.Name:                app.NeedSecondTableConn,
+	partnerv2.FindUserRoute.Name:               app.NeedSecondTableConn,
+	partnerv2.GetUserKYCRoute.Name:             app.NeedSecondTableConn,
+	partnerv2.ListWebhookEventsRoute.Name:      app.NeedSecondTableConn,
+	partnerv2.SendTestWebhookRoute.Name:        app.NeedSecondTableConn,
 	partnerv2.CreateVerificationLinkRoute.Name: app.NeedKYCProviders,
-	partnerv2.CreateUserTokenRoute.Name:        app.NeedSigningKeys,
+	partnerv2.CreateUserTokenRoute.Name:        app.NeedSigningKeys | app.NeedSecondTableConn,
 	partnerv2.RedeliverWebhookEventRoute.Name:  app.NeedQueue,
 }
 

@@ -67,7 +67,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 func request(line, body string) *http.Request {
 	method, path, _ := strings.Cut(line, " ")
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
-	r.Header.Set("partner-api-key", "dev_partner_key_0123456789abcdef")
+	r.Header.Set("partner-api-key", "pik_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev")
 	r.Header.Set("Authorization", "Bearer t")
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")

@@ -149,7 +149,12 @@ type testData struct {
 // SendTest writes a webhook.test event for the partner: the dispatcher
 // delivers it as it delivers every event (signed, retried, listed).
 func (s *Service) SendTest(ctx context.Context, p *partners.Partner) (domain.OutboxState, error) {
-	if p.Webhook.URL == "" {
+	if c, speculative := domain.KeyCheckOf(ctx); speculative {
+		// p is as its key claims it, its key being read: the event is
+		// written only if the key holds and its partner has an endpoint.
+		c.Hooked = true
+		ctx = domain.WithKeyCheck(ctx, c)
+	} else if p.Webhook.URL == "" {
 		return domain.OutboxState{}, errNoWebhook()
 	}
 	now := s.now()

@@ -4,6 +4,7 @@
 package federatedids
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -30,10 +31,16 @@ func New(d Deps) *API { return &API{d: d} }
 // authenticates the user token of the Authorization header: 401
 // token-missing, token-expired, token-invalid or user-not-found.
 func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
+	return a.userBeside(r, nil)
+}
+
+// userBeside is user, running beside next to the reads of the token's
+// partner and user (tokenauth.HeaderBeside).
+func (a *API) userBeside(r *http.Request, beside func(context.Context)) (*tokenauth.Principal, error) {
 	if err := negotiate(r); err != nil {
 		return nil, err
 	}
-	p, err := a.d.Tokens.Header(r.Context(), r.Header.Get("Authorization"))
+	p, err := a.d.Tokens.HeaderBeside(r.Context(), r.Header.Get("Authorization"), beside)
 	if err != nil {
 		return nil, answer(err)
 	}
@@ -43,12 +50,18 @@ func (a *API) user(r *http.Request) (*tokenauth.Principal, error) {
 
 // userAndProvider authenticates the user and resolves the
 // {identityProvider} path parameter: 404 when no partner has that slug.
+// The provider is read beside the token's partner and user, once the
+// token verifies (a cold container waits one round trip for the three).
 func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.Partner, error) {
-	p, err := a.user(r)
+	var prov *partners.Partner
+	var provErr error
+	p, err := a.userBeside(r, func(ctx context.Context) {
+		prov, provErr = a.d.Partners.ByIdentityProvider(ctx, r.PathValue("identityProvider"))
+	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, err // the provider, if read, is dropped
 	}
-	prov, err := a.d.Partners.ByIdentityProvider(r.Context(), r.PathValue("identityProvider"))
+	err = provErr
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		return nil, nil, apierr.IdentityProviderNotFound()

@@ -255,6 +255,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 			endpoint := awsconfig.Endpoint(*c, "DynamoDB", "dynamodb")
 			d.prefetchable(NeedTable, func() { conns.Preconnect(endpoint) })
 			d.prefetchable(NeedSecondTableConn, func() { conns.PreconnectN(endpoint, 2) })
+			d.prefetchable(NeedThirdTableConn, func() { conns.PreconnectN(endpoint, 3) })
 		}
 	case def.Store != nil:
 		d.Store = def.Store

@@ -20,12 +20,15 @@ const (
 	// NeedSecondTableConn is a second connection to DynamoDB, for a first
 	// request that makes two calls at once (its key's read beside its own).
 	NeedSecondTableConn
+	// NeedThirdTableConn is a third, for one that makes three (a user
+	// token's partner and user, and a federated identity's provider).
+	NeedThirdTableConn
 )
 
 // NeedNames are the needs by name, for messages and tests.
 var NeedNames = map[Needs]string{NeedTable: "table", NeedServiceKeys: "service keys",
 	NeedSigningKeys: "token signing keys", NeedWebhookKey: "webhook signing key", NeedKYCProviders: "KYC providers", NeedQueue: "queue",
-	NeedSecondTableConn: "a second table connection"}
+	NeedSecondTableConn: "a second table connection", NeedThirdTableConn: "a third table connection"}
 
 // Prefetch starts, without waiting for any of it, the fetch of each secret
 // n names that comes from Secrets Manager and a connection to DynamoDB

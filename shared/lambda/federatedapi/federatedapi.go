@@ -15,7 +15,7 @@ import (
 // Needs are what every route of the surface reads over the network: the
 // service keys (the token), the registry (the token's partner) and the
 // table.
-const Needs = app.NeedServiceKeys | app.NeedTable
+const Needs = app.NeedServiceKeys | app.NeedTable | app.NeedSecondTableConn | app.NeedThirdTableConn
 
 // New is the surface over d.
 func New(d *app.Deps) *federatedids.API {

@@ -14,7 +14,7 @@ import (
 // Needs are what every route of the surface reads over the network: the
 // service keys (the token, the pepper), the registry (the partner) and
 // the table.
-const Needs = app.NeedServiceKeys | app.NeedTable
+const Needs = app.NeedServiceKeys | app.NeedTable | app.NeedSecondTableConn
 
 // New is the surface over d.
 func New(d *app.Deps) *userv2.API {

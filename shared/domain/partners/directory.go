@@ -139,6 +139,19 @@ func (d *Directory) Known(key string) bool {
 	return ok && now.Before(c.until)
 }
 
+// ColdClaim is the partner id key claims (KeyClaim) when l does not hold
+// the key yet (a Directory that never read it, or read it too long ago),
+// else "": the partner a request may start its own reads for beside the
+// key's. A key l holds, valid or not, is answered without a read anyway,
+// and a flood of one bad key must not cost a read each.
+func ColdClaim(l Lookup, key string) string {
+	d, ok := l.(interface{ Known(string) bool })
+	if !ok || !ValidKeyFormat(key) || d.Known(key) {
+		return ""
+	}
+	return KeyClaim(key)
+}
+
 // Partner is partner id, from the cache or one GetItem.
 func (d *Directory) Partner(ctx context.Context, id string) (*Partner, error) {
 	return d.partner(ctx, d.ids, "id:"+id, id, d.store.GetPartner)

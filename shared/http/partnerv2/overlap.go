@@ -10,10 +10,6 @@ import (
 	"github.com/partner-identity/api/shared/http/apierr"
 )
 
-// knower is a partners.Lookup that can tell whether it holds a key
-// (partners.Directory).
-type knower interface{ Known(key string) bool }
-
 // overlapped is the request's partner for op, and work's result for it.
 //
 // work gets the partner: while its key is being read, one that holds its
@@ -40,8 +36,8 @@ func overlapped[T any](a *API, r *http.Request, op partners.Operation, work func
 	p *partners.Partner, v T, authErr, workErr error) {
 	key, err := apiKeyOf(r)
 	claim := ""
-	if k, ok := a.d.Partners.(knower); ok && err == nil && partners.ValidKeyFormat(key) && !k.Known(key) {
-		claim = partners.KeyClaim(key)
+	if err == nil {
+		claim = partners.ColdClaim(a.d.Partners, key)
 	}
 	if claim == "" {
 		if p, authErr = a.partner(r, op); authErr != nil {

@@ -68,25 +68,49 @@ func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
 	case !hasAuthz && !hasKey:
 		return nil, apierr.ER700()
 	}
-	keys, err := a.keys(r.Context())
-	if err != nil {
-		return nil, err
+	// A partner key is read while the pepper comes: a cold container's
+	// first request waits for both at once.
+	var checked chan keyChecked
+	if hasKey {
+		checked = make(chan keyChecked, 1)
+		go func() {
+			p, err := a.partners.Authenticate(r.Context(), key)
+			checked <- keyChecked{p, err}
+		}()
 	}
-	pepper, err := keys.IdentifierPepper()
-	if err != nil {
-		return nil, err
-	}
-	var p *principal
-	if hasAuthz {
-		p, err = a.byToken(r.Context(), pepper, authz, ident, hasIdent)
-	} else {
-		p, err = a.byPartnerKey(r.Context(), pepper, key, ident, hasIdent)
-	}
+	p, err := a.principal(r.Context(), authz, key, ident, hasAuthz, hasIdent, checked)
 	if err != nil {
 		return nil, err
 	}
 	httpx.SetPartner(r, p.Partner.ID)
 	return p, nil
+}
+
+// keyChecked is a partner key's lookup.
+type keyChecked struct {
+	p   *partners.Partner
+	err error
+}
+
+// principal is the request's principal, by token or by partner key (its
+// lookup under way on checked, which principal waits for whatever it
+// answers).
+func (a *authenticator) principal(ctx context.Context, authz, key, ident string, hasAuthz, hasIdent bool, checked chan keyChecked) (*principal, error) {
+	keys, err := a.keys(ctx)
+	var pepper []byte
+	if err == nil {
+		pepper, err = keys.IdentifierPepper()
+	}
+	switch {
+	case err != nil && checked != nil:
+		<-checked
+		return nil, err
+	case err != nil:
+		return nil, err
+	case hasAuthz:
+		return a.byToken(ctx, pepper, authz, ident, hasIdent)
+	}
+	return a.byPartnerKey(ctx, pepper, key, ident, hasIdent, checked)
 }
 
 // header returns a header's value and whether it was given: an empty
@@ -112,8 +136,22 @@ func (a *authenticator) byToken(ctx context.Context, pepper []byte, authz, ident
 	return &principal{User: up.User, Partner: up.Partner, ViaToken: true}, nil
 }
 
-func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, ident string, hasIdent bool) (*principal, error) {
-	partner, err := a.partners.Authenticate(ctx, key)
+func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, ident string, hasIdent bool, checked chan keyChecked) (*principal, error) {
+	// A key the container does not hold yet that names its partner: the
+	// identifier's link and its user are read for that partner while the
+	// key is (reads only, dropped unless the key proves to be that
+	// partner's).
+	type read struct {
+		u   domain.User
+		err error
+	}
+	var ahead *read
+	if claim := partners.ColdClaim(a.partners, key); claim != "" && hasIdent && identifiers.Check(ident) == nil {
+		ahead = &read{}
+		ahead.u, ahead.err = a.linkedUser(ctx, claim, pepper, ident)
+	}
+	c := <-checked
+	partner, err := c.p, c.err
 	if _, refused := domain.As(err); err != nil && !refused {
 		return nil, err // the store's fault: ER999
 	}
@@ -125,19 +163,34 @@ func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, id
 	case identifiers.Check(ident) != nil:
 		return nil, apierr.ER707()
 	}
-	link, err := a.links.GetLink(ctx, partner.ID, identifiers.Hash(pepper, partner.ID, ident))
+	var u domain.User
+	if ahead != nil && partners.KeyClaim(key) == partner.ID {
+		u, err = ahead.u, ahead.err
+	} else {
+		u, err = a.linkedUser(ctx, partner.ID, pepper, ident)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &principal{User: u, Partner: partner}, nil
+}
+
+// linkedUser is the user partnerID's identifier ident is linked to:
+// ER705 when none, ER709 when that user is gone.
+func (a *authenticator) linkedUser(ctx context.Context, partnerID string, pepper []byte, ident string) (domain.User, error) {
+	link, err := a.links.GetLink(ctx, partnerID, identifiers.Hash(pepper, partnerID, ident))
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return nil, apierr.ER705()
+		return domain.User{}, apierr.ER705()
 	case err != nil:
-		return nil, err
+		return domain.User{}, err
 	}
 	u, err := a.users.GetUser(ctx, link.UserID)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return nil, apierr.ER709()
+		return domain.User{}, apierr.ER709()
 	case err != nil:
-		return nil, err
+		return domain.User{}, err
 	}
-	return &principal{User: u, Partner: partner}, nil
+	return u, nil
 }

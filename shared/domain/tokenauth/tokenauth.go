@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
@@ -51,6 +52,9 @@ type Authenticator struct {
 	now      func() time.Time
 	// verified remembers verified tokens.
 	verified *tokens.Verifier
+	// keysHeld: the service keys were read once (from then on they are
+	// cached, served stale when Secrets Manager fails).
+	keysHeld atomic.Bool
 }
 
 // New is the authenticator of tokens signed with keys, for the partners of
@@ -102,10 +106,41 @@ func (a *Authenticator) Token(ctx context.Context, token string) (*Principal, er
 }
 
 func (a *Authenticator) token(ctx context.Context, token string, beside func(context.Context)) (*Principal, error) {
+	// Until the container holds the verification keys (its first
+	// requests: the keys' fetch from Secrets Manager is under way), the
+	// reads start on what the token says of itself, beside that fetch,
+	// and are dropped when it does not verify (or says otherwise); once
+	// the keys are held, nothing is read for a token that does not verify.
+	var loaded func() (*Principal, error)
+	if !a.keysHeld.Load() {
+		if pid, sub, ok := tokens.Peek(token); ok {
+			loaded = a.load(ctx, pid, sub, beside)
+		}
+	}
+	claims, err := a.verify(ctx, token)
+	switch {
+	case err != nil && loaded != nil:
+		_, _ = loaded() // dropped
+		return nil, err
+	case err != nil:
+		return nil, err
+	case loaded != nil:
+		p, err := loaded()
+		if err == nil && (p.Partner.ID != claims.PartnerID || p.User.ID != claims.Subject) {
+			return nil, errInvalid
+		}
+		return p, err
+	}
+	return a.load(ctx, claims.PartnerID, claims.Subject, beside)()
+}
+
+// verify is token's claims, verified with the service keys.
+func (a *Authenticator) verify(ctx context.Context, token string) (*tokens.Claims, error) {
 	keys, err := a.keys(ctx)
 	if err != nil {
 		return nil, err
 	}
+	a.keysHeld.Store(true)
 	claims, err := a.verified.Verify(keys, token, a.now())
 	switch {
 	case errors.Is(err, tokens.ErrExpired):
@@ -113,17 +148,31 @@ func (a *Authenticator) token(ctx context.Context, token string, beside func(con
 	case err != nil:
 		return nil, errInvalid
 	}
-	// The token names its partner and its user (signed): both are read at
-	// once (a cold container waits one round trip for them, not two), and
-	// the user is dropped when the partner refuses the token.
+	return claims, nil
+}
+
+// load starts reading partner partnerID and user userID at once (and
+// beside), and returns the wait for them: the principal, or the token's
+// answer (a removed or suspended partner, a user gone or another
+// partner's).
+func (a *Authenticator) load(ctx context.Context, partnerID, userID string, beside func(context.Context)) func() (*Principal, error) {
 	type read struct {
 		u   domain.User
 		err error
 	}
 	user := make(chan read, 1)
 	go func() {
-		u, err := a.users.GetUser(ctx, claims.Subject)
+		u, err := a.users.GetUser(ctx, userID)
 		user <- read{u, err}
+	}()
+	type found struct {
+		p   *partners.Partner
+		err error
+	}
+	partner := make(chan found, 1)
+	go func() {
+		p, err := a.partners.Partner(ctx, partnerID)
+		partner <- found{p, err}
 	}()
 	done := make(chan struct{})
 	if beside != nil {
@@ -134,23 +183,23 @@ func (a *Authenticator) token(ctx context.Context, token string, beside func(con
 	} else {
 		close(done)
 	}
-	partner, err := a.partners.Partner(ctx, claims.PartnerID)
-	got := <-user
-	<-done
-	switch {
-	case errors.Is(err, domain.ErrNotFound), err == nil && !partner.MayCall(partners.OpUserSession):
-		return nil, errInvalid // a removed or suspended partner's tokens die with it
-	case err != nil:
-		return nil, err
+	return func() (*Principal, error) {
+		f, got := <-partner, <-user
+		<-done
+		switch {
+		case errors.Is(f.err, domain.ErrNotFound), f.err == nil && !f.p.MayCall(partners.OpUserSession):
+			return nil, errInvalid // a removed or suspended partner's tokens die with it
+		case f.err != nil:
+			return nil, f.err
+		}
+		switch {
+		case errors.Is(got.err, domain.ErrNotFound):
+			return nil, domain.ErrGone
+		case got.err != nil:
+			return nil, got.err
+		case got.u.PartnerID != f.p.ID:
+			return nil, errInvalid
+		}
+		return &Principal{User: got.u, Partner: f.p}, nil
 	}
-	u, err := got.u, got.err
-	switch {
-	case errors.Is(err, domain.ErrNotFound):
-		return nil, domain.ErrGone
-	case err != nil:
-		return nil, err
-	case u.PartnerID != partner.ID:
-		return nil, errInvalid
-	}
-	return &Principal{User: u, Partner: partner}, nil
 }

@@ -112,13 +112,37 @@ func TestATokensPartnerAndUserAreReadAtOnce(t *testing.T) {
 	}
 	m.besideIn = nil
 
-	// A token that does not verify reads nothing, and runs nothing beside.
-	ran := false
-	if _, err := auth().HeaderBeside(ctx, "Bearer "+token("00000000-0000-4000-8000-00000000000a", "p_a")+"x", func(context.Context) { ran = true }); err == nil || ran {
-		t.Fatalf("a bad signature: %v, beside ran %v", err, ran)
+	// Once a container holds the keys, a token that does not verify reads
+	// nothing and runs nothing beside; before (its first requests, the
+	// keys on their way) what was read for it is dropped.
+	warm := auth()
+	if _, err := warm.Token(ctx, token("00000000-0000-4000-8000-00000000000a", "p_a")); err != nil {
+		t.Fatal(err)
 	}
 	reads := m.userReads.Load()
-	if _, err := auth().Token(ctx, token("00000000-0000-4000-8000-00000000000a", "p_a")+"x"); err == nil || m.userReads.Load() != reads {
-		t.Fatalf("a bad signature: %v, %d reads", err, m.userReads.Load()-reads)
+	ran := false
+	if _, err := warm.HeaderBeside(ctx, "Bearer "+token("00000000-0000-4000-8000-00000000000a", "p_a")+"x", func(context.Context) { ran = true }); err == nil || ran || m.userReads.Load() != reads {
+		t.Fatalf("a bad signature, warm: %v, beside ran %v, %d reads", err, ran, m.userReads.Load()-reads)
+	}
+	if p, err := auth().Token(ctx, token("00000000-0000-4000-8000-00000000000a", "p_a")+"x"); err == nil || p != nil {
+		t.Fatalf("a bad signature, cold: %+v %v", p, err)
+	}
+
+	// While the keys are on their way the reads have started: the keys'
+	// fetch waits for the user read to begin (it would wait for ever if
+	// the reads waited for the keys).
+	m.partnerIn, m.userIn = make(chan struct{}), make(chan struct{})
+	m.met.Store(0)
+	var keysWaited atomic.Bool
+	cold := tokenauth.New(partners.NewDirectory(m, nil), func(context.Context) (*servicekeys.Keys, error) {
+		select {
+		case <-m.userIn:
+			keysWaited.Store(true)
+		case <-time.After(5 * time.Second):
+		}
+		return keys, nil
+	}, m, time.Now, 0)
+	if p, err := cold.Token(ctx, token("00000000-0000-4000-8000-00000000000a", "p_a")); err != nil || p == nil || !keysWaited.Load() {
+		t.Fatalf("the reads beside the keys' fetch: %+v %v, the user read started first %v", p, err, keysWaited.Load())
 	}
 }

@@ -64,12 +64,14 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 	if !partners.ValidKeyFormat(l.APIKey) {
 		return nil, logsafe.Config("the development API key", errKeyFormat)
 	}
-	docs := []document{{"the development partner", []byte(RegistryJSON(l.APIKey, l.WebhookURL, l.ProviderURL)), importRegistry}}
-	if l.PartnersFile != "" || l.WebhookSecretsFile != "" {
-		docs = docs[:0]
-	}
-	if l.PartnersFile == "" && l.WebhookSecretsFile == "" {
-		docs = append(docs, document{"the development partner's webhook secret", []byte(WebhookSecretsJSON), importSecrets})
+	// The development partner unless a partners file is given, and its
+	// webhook secret unless a webhook secrets file is.
+	var docs []document
+	if l.PartnersFile == "" {
+		docs = append(docs, document{"the development partner", []byte(RegistryJSON(l.APIKey, l.WebhookURL, l.ProviderURL)), importRegistry})
+		if l.WebhookSecretsFile == "" {
+			docs = append(docs, document{"the development partner's webhook secret", []byte(WebhookSecretsJSON), importSecrets})
+		}
 	}
 	for _, f := range []struct {
 		path string

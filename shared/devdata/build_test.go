@@ -10,6 +10,7 @@ import (
 	"github.com/partner-identity/api/shared/devdata"
 	"github.com/partner-identity/api/shared/kit/logsafe"
 	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/webhooks/signature"
 )
 
 // TestABadPartnersFileIsNamed: make run -partners FILE (or
@@ -47,5 +48,24 @@ func TestABadPartnersFileIsNamed(t *testing.T) {
 		if code := logsafe.Code(err); !strings.HasPrefix(code, c.want) || strings.Contains(code, "secretvalue") || strings.Contains(code, "QUFB") {
 			t.Errorf("%s: %q, want %q...", name, code, c.want)
 		}
+	}
+}
+
+// TestAWebhookSecretsFileAloneSealsTheDevelopmentPartners: make run
+// -webhook-secrets FILE without -partners keeps the development partner
+// and seals the file's secret for it.
+func TestAWebhookSecretsFileAloneSealsTheDevelopmentPartners(t *testing.T) {
+	secret := "whsec_" + strings.Repeat("QUFB", 8)
+	path := filepath.Join(t.TempDir(), "hooks.json")
+	if err := os.WriteFile(path, []byte(`{"webhookSecrets":{"`+devdata.PartnerID+`":"`+secret+`"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := devdata.Build(context.Background(), app.Config{}, devdata.Local{Memory: true, WebhookSecretsFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := d.WebhookKeys.For(context.Background(), devdata.PartnerID)
+	if err != nil || len(keys) != 1 || string(keys[0]) != string(signature.MustSecret(secret)) {
+		t.Fatalf("%d keys, %v", len(keys), err)
 	}
 }

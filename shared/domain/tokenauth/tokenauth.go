@@ -82,12 +82,13 @@ func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, 
 	return a.HeaderBeside(ctx, header, nil)
 }
 
-// HeaderBeside is Header that runs beside, once the token's signature and
-// claims hold (no read for a token that does not), at the same time as
-// the reads of its partner and user, and returns when both are done: a
+// HeaderBeside is Header that runs beside at the same time as the reads
+// of the token's partner and user, and returns when all are done: a
 // route's own read that needs no principal (the federated identities'
-// provider) costs no round trip of its own. beside's result is the
-// caller's to drop when the token is refused.
+// provider) costs no round trip of its own. Like those reads, beside runs
+// only for a token that verifies, but in a container's first requests,
+// while the keys are on their way (see token); its result is the caller's
+// to drop when the token is refused.
 func (a *Authenticator) HeaderBeside(ctx context.Context, header string, beside func(context.Context)) (*Principal, error) {
 	token, err := bearer(header)
 	if err != nil {
@@ -125,11 +126,7 @@ func (a *Authenticator) token(ctx context.Context, token string, beside func(con
 	case err != nil:
 		return nil, err
 	case loaded != nil:
-		p, err := loaded()
-		if err == nil && (p.Partner.ID != claims.PartnerID || p.User.ID != claims.Subject) {
-			return nil, errInvalid
-		}
-		return p, err
+		return loaded() // read for what the token says, which it has now proved
 	}
 	return a.load(ctx, claims.PartnerID, claims.Subject, beside)()
 }

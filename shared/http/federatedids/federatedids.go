@@ -50,8 +50,9 @@ func (a *API) userBeside(r *http.Request, beside func(context.Context)) (*tokena
 
 // userAndProvider authenticates the user and resolves the
 // {identityProvider} path parameter: 404 when no partner has that slug.
-// The provider is read beside the token's partner and user, once the
-// token verifies (a cold container waits one round trip for the three).
+// The provider is read beside the token's partner and user
+// (tokenauth.HeaderBeside: a cold container waits one round trip for the
+// three).
 func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.Partner, error) {
 	var prov *partners.Partner
 	var provErr error

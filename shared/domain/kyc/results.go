@@ -80,11 +80,65 @@ type statusChanged struct {
 // one older than the session; a result dated in the future is refused
 // (Invalid, ReasonFutureResult) before anything is read.
 func (s *Service) Apply(ctx context.Context, r Result) (Outcome, error) {
-	if r.At.After(s.now().Add(MaxClockSkew)) {
+	return s.apply(ctx, r, nil)
+}
+
+// Begun is an Apply whose first reads are under way (Begin).
+type Begun struct {
+	s    *Service
+	r    Result
+	done chan reads
+}
+
+// Begin starts the reads Apply of r makes first (the session and its
+// user), so that a callback whose signature's secret is still on its way
+// reads beside that fetch rather than after it. Nothing is written before
+// Apply: a callback that turns out unsigned Drops them. A result dated in
+// the future reads nothing (Apply refuses it).
+func (s *Service) Begin(ctx context.Context, r Result) *Begun {
+	b := &Begun{s: s, r: r, done: make(chan reads, 1)}
+	if s.future(r) {
+		b.done <- reads{}
+		return b
+	}
+	go func() { b.done <- s.read(ctx, r) }()
+	return b
+}
+
+// Apply is Service.Apply of r (the result as verified), with the begun
+// reads when r is the result they were begun for.
+func (b *Begun) Apply(ctx context.Context, r Result) (Outcome, error) {
+	rd := <-b.done
+	if !sameSubject(b.r, r) || b.s.future(r) {
+		return b.s.Apply(ctx, r)
+	}
+	return b.s.apply(ctx, r, &rd)
+}
+
+// Drop waits for the begun reads and drops them.
+func (b *Begun) Drop() { <-b.done }
+
+// sameSubject tells whether a and b are about the same session or user,
+// of the same provider: the reads of one serve the other.
+func sameSubject(a, b Result) bool {
+	return a.Provider == b.Provider && a.SessionID == b.SessionID && a.UserID == b.UserID
+}
+
+func (s *Service) future(r Result) bool { return r.At.After(s.now().Add(MaxClockSkew)) }
+
+// apply is Apply, its first try on first when it is not nil.
+func (s *Service) apply(ctx context.Context, r Result, first *reads) (Outcome, error) {
+	if s.future(r) {
 		return "", domain.E(domain.Invalid, domain.ReasonFutureResult)
 	}
 	for try := 1; ; try++ {
-		out, err := s.applyOnce(ctx, r)
+		var rd reads
+		if try == 1 && first != nil {
+			rd = *first
+		} else {
+			rd = s.read(ctx, r)
+		}
+		out, err := s.applyOnce(ctx, r, rd)
 		if errors.Is(err, domain.ErrStale) && try < maxApplyTries {
 			continue
 		}
@@ -100,25 +154,43 @@ func (s *Service) Apply(ctx context.Context, r Result) (Outcome, error) {
 	}
 }
 
-func (s *Service) applyOnce(ctx context.Context, r Result) (Outcome, error) {
-	var sess domain.KYCSession
-	var u domain.User
-	var err error
+// reads are what one try of Apply reads: the session and its user, or
+// the outcome that ends the try there (out), or the store's fault.
+type reads struct {
+	sess domain.KYCSession
+	u    domain.User
+	out  Outcome
+	err  error
+}
+
+// read is r's session and its user: by the session's id (the hosted
+// provider), then its user; or by the user's id (Sumsub), then its latest
+// session.
+func (s *Service) read(ctx context.Context, r Result) reads {
+	var rd reads
 	if r.Provider == domain.ProviderSumsub {
-		if u, err = s.store.GetUser(ctx, r.UserID); err == nil {
-			if u.KYCSessionID == "" {
-				return UnknownSession, nil
+		if rd.u, rd.err = s.store.GetUser(ctx, r.UserID); rd.err == nil {
+			if rd.u.KYCSessionID == "" {
+				return reads{out: UnknownSession}
 			}
-			sess, err = s.store.GetKYCSession(ctx, u.KYCSessionID)
+			rd.sess, rd.err = s.store.GetKYCSession(ctx, rd.u.KYCSessionID)
 		}
-	} else if sess, err = s.store.GetKYCSession(ctx, r.SessionID); err == nil {
-		u, err = s.store.GetUser(ctx, sess.UserID)
+	} else if rd.sess, rd.err = s.store.GetKYCSession(ctx, r.SessionID); rd.err == nil {
+		rd.u, rd.err = s.store.GetUser(ctx, rd.sess.UserID)
 	}
+	if errors.Is(rd.err, domain.ErrNotFound) {
+		return reads{out: UnknownSession}
+	}
+	return rd
+}
+
+func (s *Service) applyOnce(ctx context.Context, r Result, rd reads) (Outcome, error) {
+	sess, u := rd.sess, rd.u
 	switch {
-	case errors.Is(err, domain.ErrNotFound):
-		return UnknownSession, nil
-	case err != nil:
-		return "", err
+	case rd.err != nil:
+		return "", rd.err
+	case rd.out != "":
+		return rd.out, nil
 	case sess.Provider != r.Provider || sess.UserID != u.ID || !bound(sess, r):
 		return UnknownSession, nil
 	case r.At.Before(sess.CreatedAt),
@@ -143,7 +215,7 @@ func (s *Service) applyOnce(ctx context.Context, r Result) (Outcome, error) {
 		}, now)
 		ev = &e
 	}
-	err = s.store.ChangeKYCStatus(ctx, c, ev)
+	err := s.store.ChangeKYCStatus(ctx, c, ev)
 	if errors.Is(err, domain.ErrNotFound) {
 		return UnknownSession, nil
 	}

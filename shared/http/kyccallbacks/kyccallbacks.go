@@ -38,56 +38,109 @@ const ignoredType kyc.Outcome = "ignored_type"
 // account's algorithm (the secret's webhookDigestAlg); an
 // X-Payload-Digest-Alg naming another is refused.
 func (a *API) Sumsub(w http.ResponseWriter, r *http.Request) error {
-	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
+	return a.callback(w, r, func(cfg *kycproviders.Config, body []byte) bool {
 		return cfg.Sumsub != nil &&
 			sumsub.VerifyDigest(cfg.Sumsub.WebhookSecret, cfg.Sumsub.WebhookDigestAlg, r.Header.Get(sumsub.HeaderDigestAlg), body, r.Header.Get(sumsub.HeaderDigest)) == nil
-	})
-	if err != nil {
-		return err
-	}
+	}, sumsubResult)
+}
+
+// sumsubResult is the result a Sumsub webhook's body says, or the outcome
+// of one this API does not apply (a type it does not map, a user id not
+// one of its own: an applicant made elsewhere in the account).
+func sumsubResult(body []byte) (kyc.Result, kyc.Outcome, error) {
 	res, err := sumsub.Parse(body)
-	if err != nil {
-		return apierr.InvalidInput(apierr.Detail{Field: "body", Issue: "is not a Sumsub webhook (type, externalUserId, createdAtMs and, when reviewed, reviewResult)"})
-	}
-	if !res.Mapped {
-		metrics.Count(r.Context(), metrics.KYCCallbacksIgnored, 1)
-		httpx.WritePartnerV2(w, http.StatusOK, accepted{Outcome: ignoredType})
-		return nil
+	switch {
+	case err != nil:
+		return kyc.Result{}, "", apierr.InvalidInput(apierr.Detail{Field: "body", Issue: "is not a Sumsub webhook (type, externalUserId, createdAtMs and, when reviewed, reviewResult)"})
+	case !res.Mapped:
+		return kyc.Result{}, ignoredType, nil
 	}
 	id, ok := users.UserID(res.UserID)
 	if !ok {
-		// Not one of our user ids: an applicant made elsewhere in the account.
-		metrics.Count(r.Context(), metrics.KYCCallbacksIgnored, 1)
-		httpx.WritePartnerV2(w, http.StatusOK, accepted{Outcome: kyc.UnknownSession})
-		return nil
+		return kyc.Result{}, kyc.UnknownSession, nil
 	}
-	return a.apply(w, r, kyc.Result{Provider: domain.ProviderSumsub, UserID: id, Status: res.Status, At: res.At,
-		RejectLabels: res.RejectLabels, LevelName: res.LevelName, ApplicantID: res.ApplicantID})
+	return kyc.Result{Provider: domain.ProviderSumsub, UserID: id, Status: res.Status, At: res.At,
+		RejectLabels: res.RejectLabels, LevelName: res.LevelName, ApplicantID: res.ApplicantID}, "", nil
 }
 
 // Hosted is POST /kyc/providers/hosted/webhook, signed as this API signs
 // its webhooks (package webhooksig) with the hosted provider's secret:
 // {"sessionId", "status", "occurredAt"}.
 func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
-	body, err := a.signedBody(r, func(cfg *kycproviders.Config, body []byte) bool {
+	return a.callback(w, r, func(cfg *kycproviders.Config, body []byte) bool {
 		return cfg.Hosted != nil && signature.Verify(cfg.Hosted.Key, r.Header, body, a.d.Now()) == nil
-	})
-	if err != nil {
-		return err
-	}
+	}, hostedResult)
+}
+
+// hostedResult is the result a hosted callback's body says.
+func hostedResult(body []byte) (kyc.Result, kyc.Outcome, error) {
 	obj, bad := httpx.ParseObject(body)
 	if bad != nil {
-		return apierr.InvalidInput(*bad)
+		return kyc.Result{}, "", apierr.InvalidInput(*bad)
 	}
 	res, details := kyc.ParseHostedCallback(obj)
 	if len(details) > 0 {
-		return apierr.InvalidInput(details...)
+		return kyc.Result{}, "", apierr.InvalidInput(details...)
 	}
-	return a.apply(w, r, res)
+	return res, "", nil
 }
 
-func (a *API) apply(w http.ResponseWriter, r *http.Request, res kyc.Result) error {
-	out, err := a.d.KYC.Apply(r.Context(), res)
+// callback is a provider's callback: its raw body, its signature checked
+// by verify against the providers' secret (401 when it does not verify),
+// then the result parse reads of it applied (400 for a body that is not
+// the provider's; 200 with what was done, for everything accepted).
+//
+// While the container does not hold the providers' secret yet (its first
+// callbacks: the secret is on its way from Secrets Manager), the result's
+// reads begin on what the body says, beside the secret's fetch, and are
+// dropped when the signature does not verify: nothing is written before
+// it does. Once the secret is held, nothing is read for a callback whose
+// signature does not verify.
+func (a *API) callback(w http.ResponseWriter, r *http.Request, verify func(cfg *kycproviders.Config, body []byte) bool,
+	parse func(body []byte) (kyc.Result, kyc.Outcome, error)) error {
+	ctx := r.Context()
+	body, bad := httpx.ReadRaw(r)
+	if bad != nil {
+		return apierr.InvalidInput(*bad)
+	}
+	var begun *kyc.Begun
+	if !a.held.Load() {
+		if res, out, err := parse(body); err == nil && out == "" {
+			begun = a.d.KYC.Begin(ctx, res)
+		}
+	}
+	drop := func() {
+		if begun != nil {
+			begun.Drop()
+		}
+	}
+	cfg, err := a.config(ctx)
+	if err != nil {
+		drop()
+		return err
+	}
+	a.held.Store(true)
+	if !verify(cfg, body) {
+		drop()
+		return apierr.BadCallbackSignature()
+	}
+	res, out, err := parse(body)
+	if err != nil || out != "" {
+		drop()
+	}
+	switch {
+	case err != nil:
+		return err
+	case out != "":
+		metrics.Count(ctx, metrics.KYCCallbacksIgnored, 1)
+		httpx.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})
+		return nil
+	}
+	if begun != nil {
+		out, err = begun.Apply(ctx, res)
+	} else {
+		out, err = a.d.KYC.Apply(ctx, res)
+	}
 	switch {
 	case domain.ReasonOf(err) == domain.ReasonFutureResult:
 		return apierr.InvalidInput(apierr.Detail{Field: resultTimeField[res.Provider], Issue: "is in the future"})
@@ -96,24 +149,6 @@ func (a *API) apply(w http.ResponseWriter, r *http.Request, res kyc.Result) erro
 	}
 	httpx.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})
 	return nil
-}
-
-// signedBody reads the raw body and checks its signature with verify,
-// against the providers' secret: 400 for a body that cannot be read, 401
-// for a signature that does not verify.
-func (a *API) signedBody(r *http.Request, verify func(cfg *kycproviders.Config, body []byte) bool) ([]byte, error) {
-	cfg, err := a.config(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	body, bad := httpx.ReadRaw(r)
-	if bad != nil {
-		return nil, apierr.InvalidInput(*bad)
-	}
-	if !verify(cfg, body) {
-		return nil, apierr.BadCallbackSignature()
-	}
-	return body, nil
 }
 
 func (a *API) config(ctx context.Context) (*kycproviders.Config, error) {

@@ -2,6 +2,7 @@ package kyccallbacks
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
@@ -18,7 +19,12 @@ type Deps struct {
 }
 
 // API is the providers' callbacks.
-type API struct{ d Deps }
+type API struct {
+	d Deps
+	// held: the providers' secret was read once (from then on it is
+	// cached, served stale when Secrets Manager fails).
+	held atomic.Bool
+}
 
 // New is the surface over d.
 func New(d Deps) *API { return &API{d: d} }

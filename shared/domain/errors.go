@@ -57,6 +57,8 @@ const (
 	ReasonRedeliveryQueued Reason = "redelivery_queued" // a redelivery of the event is queued
 	ReasonNoWebhook        Reason = "webhook_not_configured"
 	ReasonMissingLink      Reason = "missing_linked_identity" // no identifier linked from the provider's partner
+	ReasonKeyLimit         Reason = "key_limit"               // the partner holds as many live keys as it may
+	ReasonLastKey          Reason = "last_key"                // the partner's last live key cannot be revoked
 	// Invalid
 	ReasonTemplateNotConfigured Reason = "template_not_configured" // no KYC template for the country
 	ReasonUserType              Reason = "user_type"               // the user's type cannot do this

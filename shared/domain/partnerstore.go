@@ -31,8 +31,12 @@ type PartnerRecord struct {
 // APIKey is one of a partner's API keys: the key itself is never stored,
 // only its SHA-256 (hex), which a request's key is looked up by.
 type APIKey struct {
-	ID        string
-	Digest    string
+	ID     string
+	Digest string
+	// Hint is the last four characters of the key's random part, which
+	// tell a partner's keys apart without revealing them ("" for a key
+	// imported as a digest).
+	Hint      string
 	CreatedAt time.Time
 	// ExpiresAt ends the key ("zero": it does not expire): a rotation
 	// issues a new key and gives the old one an expiry.

@@ -29,6 +29,7 @@ const (
 type keyJSON struct {
 	ID     string `json:"id"`
 	Digest string `json:"digest"`
+	Hint   string `json:"hint,omitempty"`
 	span
 }
 
@@ -37,7 +38,7 @@ type keyJSON struct {
 func partnerAttrs(item map[string]types.AttributeValue, p domain.PartnerRecord) map[string]types.AttributeValue {
 	keys := make([]keyJSON, len(p.Keys))
 	for i, k := range p.Keys {
-		keys[i] = keyJSON{ID: k.ID, Digest: k.Digest, span: stamp(k.CreatedAt, k.ExpiresAt)}
+		keys[i] = keyJSON{ID: k.ID, Digest: k.Digest, Hint: k.Hint, span: stamp(k.CreatedAt, k.ExpiresAt)}
 	}
 	list, _ := json.Marshal(keys) // strings only: cannot fail
 	item["partnerId"] = str(p.ID)
@@ -75,7 +76,7 @@ func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, er
 		return p, errors.New("dynamostore: partner keys are not a list")
 	}
 	for _, k := range keys {
-		key := domain.APIKey{ID: k.ID, Digest: k.Digest}
+		key := domain.APIKey{ID: k.ID, Digest: k.Digest, Hint: k.Hint}
 		var err error
 		if key.CreatedAt, key.ExpiresAt, err = k.times(); err != nil {
 			return p, err

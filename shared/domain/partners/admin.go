@@ -45,6 +45,7 @@ func NewAdmin(store domain.Partners, now func() time.Time, inLambda bool) *Admin
 // KeyInfo is an API key as an operator sees it: never the key.
 type KeyInfo struct {
 	ID        string
+	Hint      string // the last four characters of its random part ("" for an imported digest)
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: none
 	LastUsed  time.Time // zero: never (to the day)
@@ -309,11 +310,17 @@ func importedKeys(digests []string, held []domain.APIKey, now time.Time) []domai
 // differs, validated, with its audit entry; a change that met another is
 // made again from a fresh read (three times at most).
 func (a *Admin) change(ctx context.Context, actor, id, action, detail string, fn func(p *Partner, keys *[]domain.APIKey) error) (*Details, error) {
+	return a.changeAs(ctx, func(domain.PartnerRecord) string { return actor }, id, action, detail, fn)
+}
+
+// changeAs is change by the actor actor names from the partner as read.
+func (a *Admin) changeAs(ctx context.Context, actor func(domain.PartnerRecord) string, id, action, detail string, fn func(p *Partner, keys *[]domain.APIKey) error) (*Details, error) {
 	for attempt := 0; ; attempt++ {
 		rec, err := a.store.GetPartner(ctx, id)
 		if err != nil {
 			return nil, err
 		}
+		who := actor(rec)
 		p, err := FromRecord(rec)
 		if err != nil {
 			return nil, err
@@ -333,7 +340,7 @@ func (a *Admin) change(ctx context.Context, actor, id, action, detail string, fn
 			return details(rec, nil) // nothing to write
 		}
 		next.Rev, next.UpdatedAt = rec.Rev+1, a.now().UTC()
-		err = a.store.SavePartner(ctx, &rec, next, a.audit(actor, id, action, detail))
+		err = a.store.SavePartner(ctx, &rec, next, a.audit(who, id, action, detail))
 		switch {
 		case err == nil:
 			return details(next, nil)
@@ -353,11 +360,12 @@ func (a *Admin) audit(actor, id, action, detail string) domain.AuditEntry {
 func (a *Admin) newKey(id string, expires time.Time) (string, domain.APIKey) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails
-	key := keyPrefix + base64.RawURLEncoding.EncodeToString(b[:]) + "_" + id
+	random := base64.RawURLEncoding.EncodeToString(b[:])
+	key := keyPrefix + random + "_" + id
 	if !expires.IsZero() {
 		expires = expires.UTC()
 	}
-	return key, domain.APIKey{ID: newKeyID(), Digest: KeyDigest(key), CreatedAt: a.now().UTC(), ExpiresAt: expires}
+	return key, domain.APIKey{ID: newKeyID(), Digest: KeyDigest(key), Hint: random[len(random)-4:], CreatedAt: a.now().UTC(), ExpiresAt: expires}
 }
 
 // keyPrefix starts the keys partnerctl makes; keySecretLen is the length
@@ -393,7 +401,7 @@ func details(rec domain.PartnerRecord, used map[string]time.Time) (*Details, err
 	}
 	d := &Details{Partner: p, Rev: rec.Rev, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}
 	for _, k := range rec.Keys {
-		d.Keys = append(d.Keys, KeyInfo{ID: k.ID, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsed: used[k.Digest]})
+		d.Keys = append(d.Keys, KeyInfo{ID: k.ID, Hint: k.Hint, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsed: used[k.Digest]})
 	}
 	return d, nil
 }

@@ -139,6 +139,16 @@ func (d *Directory) Known(key string) bool {
 	return ok && now.Before(c.until)
 }
 
+// Forget drops what the container holds of the key whose digest is
+// digest: the next request with it reads it again (a key its own partner
+// revoked or rolled in this container stops here at once, in the others
+// within CacheTTL).
+func (d *Directory) Forget(digest string) {
+	d.mu.Lock()
+	delete(d.keys, digest)
+	d.mu.Unlock()
+}
+
 // ColdClaim is the partner id key claims (KeyClaim) when l does not hold
 // the key yet (a Directory that never read it, or read it too long ago),
 // else "": the partner a request may start its own reads for beside the

@@ -44,6 +44,9 @@ const (
 	// OpWebhookEvents is the partner's events API: listing, redelivery, a
 	// test event. Open to both flows (both receive webhooks).
 	OpWebhookEvents
+	// OpManageKeys is the partner's management of its own API keys
+	// (listing, creating, rolling, revoking). Open to both flows.
+	OpManageKeys
 )
 
 // KYCTemplate is a partner's KYC provider template for one country:

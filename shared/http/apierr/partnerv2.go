@@ -22,6 +22,8 @@ const (
 	codeKYCAlreadyApproved    = "KYC_ALREADY_APPROVED"
 	codeWebhookNotConfigured  = "WEBHOOK_NOT_CONFIGURED"
 	codeTooManyRequests       = "TOO_MANY_REQUESTS"
+	codeAPIKeyLimit           = "API_KEY_LIMIT_REACHED"
+	codeLastAPIKey            = "LAST_API_KEY"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -30,6 +32,7 @@ const (
 	msgInvalidUserInput       = "Invalid User Input"
 	msgUserNotFound           = "Requested User was not found"
 	msgEventNotFound          = "Requested Event was not found"
+	msgAPIKeyNotFound         = "Requested API Key was not found"
 	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
 	MsgUserCreationFailed     = "User creation failed"
 	MsgVerificationLinkFailed = "Failed to create verification link"
@@ -130,4 +133,24 @@ func BadCallbackSignature() *Error {
 // 429, when to try again in Retry-After.
 func TooManyRequests(msg string, retryAfter time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: codeTooManyRequests, Message: msg, RetryAfter: retryAfter}
+}
+
+// APIKeyNotFound answers a key id that names none of the partner's live
+// keys, in the words of seed 003's user not found.
+func APIKeyNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: msgAPIKeyNotFound}
+}
+
+// APIKeyLimit answers a new key for a partner holding as many live keys as
+// it may.
+func APIKeyLimit(max int) *Error {
+	return &Error{Status: http.StatusConflict, Code: codeAPIKeyLimit, Message: "The partner holds " + strconv.Itoa(max) + " live API keys, the most it may",
+		Solution: "Revoke a key you no longer use (DELETE /api/partner/v2/api-keys/{keyId}), or roll one with an expiry of now, then try again."}
+}
+
+// LastAPIKey answers the revocation of the partner's last live key: a
+// partner can never lock itself out.
+func LastAPIKey() *Error {
+	return &Error{Status: http.StatusConflict, Code: codeLastAPIKey, Message: "The partner's last live API key cannot be revoked",
+		Solution: "Create a new key first (POST /api/partner/v2/api-keys), or roll this one."}
 }

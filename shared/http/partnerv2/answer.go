@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 )
 
@@ -47,6 +48,10 @@ func answer(err error, notFound func() *apierr.Error) error {
 			return apierr.KYCAlreadyApproved()
 		case domain.ReasonNoWebhook:
 			return apierr.WebhookNotConfigured()
+		case domain.ReasonKeyLimit:
+			return apierr.APIKeyLimit(partners.MaxLiveKeys)
+		case domain.ReasonLastKey:
+			return apierr.LastAPIKey()
 		}
 	case domain.Limited:
 		return apierr.TooManyRequests(fmt.Sprintf("Too many %s: at most %d an hour", e.What, e.Limit), e.RetryAfter)

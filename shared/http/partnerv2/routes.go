@@ -18,6 +18,9 @@ type Deps struct {
 	// Events is the partner's events API (its Redeliver needs a retry
 	// queue: only the redelivery's function is given one).
 	Events *events.Service
+	// Admin makes the partner's changes to its own record (its keys), as
+	// the operator's command makes them.
+	Admin *partners.Admin
 }
 
 // API is the Partner v2 surface.
@@ -39,8 +42,13 @@ var (
 	ListWebhookEventsRoute      = httpx.Route[*API]{Name: "list-webhook-events", Pattern: "GET /api/partner/v2/webhooks/events", Handle: (*API).ListWebhookEvents}
 	RedeliverWebhookEventRoute  = httpx.Route[*API]{Name: "redeliver-webhook-event", Pattern: "POST /api/partner/v2/webhooks/events/{eventId}/redeliver", Handle: (*API).RedeliverWebhookEvent}
 	SendTestWebhookRoute        = httpx.Route[*API]{Name: "send-test-webhook", Pattern: "POST /api/partner/v2/webhooks/test", Handle: (*API).SendTestWebhook}
+	ListAPIKeysRoute            = httpx.Route[*API]{Name: "list-api-keys", Pattern: "GET /api/partner/v2/api-keys", Handle: (*API).ListAPIKeys}
+	CreateAPIKeyRoute           = httpx.Route[*API]{Name: "create-api-key", Pattern: "POST /api/partner/v2/api-keys", Handle: (*API).CreateAPIKey}
+	RollAPIKeyRoute             = httpx.Route[*API]{Name: "roll-api-key", Pattern: "POST /api/partner/v2/api-keys/{keyId}/roll", Handle: (*API).RollAPIKey}
+	RevokeAPIKeyRoute           = httpx.Route[*API]{Name: "revoke-api-key", Pattern: "DELETE /api/partner/v2/api-keys/{keyId}", Handle: (*API).RevokeAPIKey}
 )
 
 // Routes are the surface's routes.
 var Routes = []httpx.Route[*API]{CreateUserRoute, GetUserRoute, FindUserRoute, CreateVerificationLinkRoute, CreateUserTokenRoute,
-	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute}
+	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute,
+	ListAPIKeysRoute, CreateAPIKeyRoute, RollAPIKeyRoute, RevokeAPIKeyRoute}

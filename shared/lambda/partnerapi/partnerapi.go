@@ -6,6 +6,7 @@ package partnerapi
 import (
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
 	"github.com/partner-identity/api/shared/domain/kyc"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/users"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/partnerv2"
@@ -46,6 +47,7 @@ func New(d *app.Deps, retries queue.Queue) *partnerv2.API {
 		KYC: kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention,
 			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}}),
 		Events: events.New(d.Store, d.Now, retries),
+		Admin:  partners.NewAdmin(d.Store, d.Now, !d.WebhookAllowHTTP),
 	})
 }
 

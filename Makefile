@@ -24,7 +24,8 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-KycSumsubWebhookFunction build-KycHostedWebhookFunction \
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
-        build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction
+        build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction \
+        build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -46,6 +47,10 @@ build-ListFederatedIdentitiesFunction: ; $(call build_fn,list-federated-identiti
 build-WebhookDispatcherFunction:      ; $(call build_fn,webhook-dispatcher)
 build-WebhookRetryFunction:           ; $(call build_fn,webhook-retry)
 build-UnmatchedRouteFunction:         ; $(call build_fn,unmatched-route)
+build-ListApiKeysFunction:            ; $(call build_fn,list-api-keys)
+build-CreateApiKeyFunction:           ; $(call build_fn,create-api-key)
+build-RollApiKeyFunction:             ; $(call build_fn,roll-api-key)
+build-RevokeApiKeyFunction:           ; $(call build_fn,revoke-api-key)
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus

@@ -18,6 +18,21 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ApiKeyListResponseSuccess.
+const (
+	ApiKeyListResponseSuccessTrue ApiKeyListResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the ApiKeyListResponseSuccess enum.
+func (e ApiKeyListResponseSuccess) Valid() bool {
+	switch e {
+	case ApiKeyListResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallbackAcceptedDataOutcome.
 const (
 	Applied        CallbackAcceptedDataOutcome = "applied"
@@ -186,8 +201,39 @@ func (e KycStatus) Valid() bool {
 	}
 }
 
+// Defines values for NewApiKeyCurrent.
+const (
+	NewApiKeyCurrentFalse NewApiKeyCurrent = false
+)
+
+// Valid indicates whether the value is a known member of the NewApiKeyCurrent enum.
+func (e NewApiKeyCurrent) Valid() bool {
+	switch e {
+	case NewApiKeyCurrentFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewApiKeyResponseSuccess.
+const (
+	NewApiKeyResponseSuccessTrue NewApiKeyResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the NewApiKeyResponseSuccess enum.
+func (e NewApiKeyResponseSuccess) Valid() bool {
+	switch e {
+	case NewApiKeyResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PartnerErrorErrorCode.
 const (
+	APIKEYLIMITREACHED             PartnerErrorErrorCode = "API_KEY_LIMIT_REACHED"
 	EXTERNALUSERIDCONFLICT         PartnerErrorErrorCode = "EXTERNAL_USER_ID_CONFLICT"
 	INTERNALSERVERERROR            PartnerErrorErrorCode = "INTERNAL_SERVER_ERROR"
 	INVALIDPARTNERFLOW             PartnerErrorErrorCode = "INVALID_PARTNER_FLOW"
@@ -195,6 +241,7 @@ const (
 	INVALIDVERIFICATIONTYPEFORUSER PartnerErrorErrorCode = "INVALID_VERIFICATION_TYPE_FOR_USER"
 	KYCALREADYAPPROVED             PartnerErrorErrorCode = "KYC_ALREADY_APPROVED"
 	KYCTEMPLATENOTCONFIGUREDERROR  PartnerErrorErrorCode = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
+	LASTAPIKEY                     PartnerErrorErrorCode = "LAST_API_KEY"
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
 	TOOMANYREQUESTS                PartnerErrorErrorCode = "TOO_MANY_REQUESTS"
@@ -205,6 +252,8 @@ const (
 // Valid indicates whether the value is a known member of the PartnerErrorErrorCode enum.
 func (e PartnerErrorErrorCode) Valid() bool {
 	switch e {
+	case APIKEYLIMITREACHED:
+		return true
 	case EXTERNALUSERIDCONFLICT:
 		return true
 	case INTERNALSERVERERROR:
@@ -218,6 +267,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case KYCALREADYAPPROVED:
 		return true
 	case KYCTEMPLATENOTCONFIGUREDERROR:
+		return true
+	case LASTAPIKEY:
 		return true
 	case METHODNOTALLOWED:
 		return true
@@ -236,13 +287,58 @@ func (e PartnerErrorErrorCode) Valid() bool {
 
 // Defines values for PartnerErrorSuccess.
 const (
-	False PartnerErrorSuccess = false
+	PartnerErrorSuccessFalse PartnerErrorSuccess = false
 )
 
 // Valid indicates whether the value is a known member of the PartnerErrorSuccess enum.
 func (e PartnerErrorSuccess) Valid() bool {
 	switch e {
-	case False:
+	case PartnerErrorSuccessFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokedApiKeyResponseSuccess.
+const (
+	RevokedApiKeyResponseSuccessTrue RevokedApiKeyResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the RevokedApiKeyResponseSuccess enum.
+func (e RevokedApiKeyResponseSuccess) Valid() bool {
+	switch e {
+	case RevokedApiKeyResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RolledApiKeyResponseDataCurrent.
+const (
+	RolledApiKeyResponseDataCurrentFalse RolledApiKeyResponseDataCurrent = false
+)
+
+// Valid indicates whether the value is a known member of the RolledApiKeyResponseDataCurrent enum.
+func (e RolledApiKeyResponseDataCurrent) Valid() bool {
+	switch e {
+	case RolledApiKeyResponseDataCurrentFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RolledApiKeyResponseSuccess.
+const (
+	RolledApiKeyResponseSuccessTrue RolledApiKeyResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the RolledApiKeyResponseSuccess enum.
+func (e RolledApiKeyResponseSuccess) Valid() bool {
+	switch e {
+	case RolledApiKeyResponseSuccessTrue:
 		return true
 	default:
 		return false
@@ -675,6 +771,21 @@ func (e WebhookEventType) Valid() bool {
 	}
 }
 
+// Defines values for RollApiKeyJSONBodyExpiresAt1.
+const (
+	Now RollApiKeyJSONBodyExpiresAt1 = "now"
+)
+
+// Valid indicates whether the value is a known member of the RollApiKeyJSONBodyExpiresAt1 enum.
+func (e RollApiKeyJSONBodyExpiresAt1) Valid() bool {
+	switch e {
+	case Now:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LinkIdentifier200JSONResponseBodyMessage.
 const (
 	UserIdentifierLinkedSuccessfully LinkIdentifier200JSONResponseBodyMessage = "User identifier linked successfully."
@@ -689,6 +800,40 @@ func (e LinkIdentifier200JSONResponseBodyMessage) Valid() bool {
 		return false
 	}
 }
+
+// ApiKey defines model for ApiKey.
+type ApiKey struct {
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// Current This request was made with it.
+	Current bool `json:"current"`
+
+	// ExpiresAt When it stops working; null for never.
+	ExpiresAt *Timestamp `json:"expiresAt"`
+
+	// Hint The last four characters of the key's random part; null for a key imported as a digest.
+	Hint *string `json:"hint"`
+	Id   string  `json:"id"`
+
+	// LastUsedAt The day (UTC) of its last recorded use; null before any.
+	LastUsedAt *openapi_types.Date `json:"lastUsedAt"`
+}
+
+// ApiKeyListResponse defines model for ApiKeyListResponse.
+type ApiKeyListResponse struct {
+	Data struct {
+		Keys []ApiKey `json:"keys"`
+	} `json:"data"`
+	Success ApiKeyListResponseSuccess `json:"success"`
+}
+
+// ApiKeyListResponseSuccess defines model for ApiKeyListResponse.Success.
+type ApiKeyListResponseSuccess bool
 
 // CallbackAccepted defines model for CallbackAccepted.
 type CallbackAccepted struct {
@@ -904,6 +1049,40 @@ type KycStatusChangedData struct {
 	UserId string    `json:"userId"`
 }
 
+// NewApiKey defines model for NewApiKey.
+type NewApiKey struct {
+	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+	// milliseconds, always three digits.
+	//
+	//
+	// Examples: 2026-11-24T09:00:00.000Z
+	CreatedAt Timestamp        `json:"createdAt"`
+	Current   NewApiKeyCurrent `json:"current"`
+
+	// ExpiresAt A new key does not expire.
+	ExpiresAt any `json:"expiresAt"`
+
+	// Hint The last four characters of the key's random part.
+	Hint string `json:"hint"`
+	Id   string `json:"id"`
+
+	// Key The key itself, shown only in this answer.
+	Key        string `json:"key"`
+	LastUsedAt any    `json:"lastUsedAt"`
+}
+
+// NewApiKeyCurrent defines model for NewApiKey.Current.
+type NewApiKeyCurrent bool
+
+// NewApiKeyResponse defines model for NewApiKeyResponse.
+type NewApiKeyResponse struct {
+	Data    NewApiKey                `json:"data"`
+	Success NewApiKeyResponseSuccess `json:"success"`
+}
+
+// NewApiKeyResponseSuccess defines model for NewApiKeyResponse.Success.
+type NewApiKeyResponseSuccess bool
+
 // PartnerError defines model for PartnerError.
 type PartnerError struct {
 	Error struct {
@@ -922,6 +1101,60 @@ type PartnerErrorErrorCode string
 
 // PartnerErrorSuccess defines model for PartnerError.Success.
 type PartnerErrorSuccess bool
+
+// RevokedApiKeyResponse defines model for RevokedApiKeyResponse.
+type RevokedApiKeyResponse struct {
+	Data struct {
+		Id string `json:"id"`
+
+		// RevokedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		RevokedAt Timestamp `json:"revokedAt"`
+	} `json:"data"`
+	Success RevokedApiKeyResponseSuccess `json:"success"`
+}
+
+// RevokedApiKeyResponseSuccess defines model for RevokedApiKeyResponse.Success.
+type RevokedApiKeyResponseSuccess bool
+
+// RolledApiKeyResponse defines model for RolledApiKeyResponse.
+type RolledApiKeyResponse struct {
+	Data struct {
+		// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		CreatedAt Timestamp                       `json:"createdAt"`
+		Current   RolledApiKeyResponseDataCurrent `json:"current"`
+		ExpiresAt any                             `json:"expiresAt"`
+		Hint      string                          `json:"hint"`
+		Id        string                          `json:"id"`
+
+		// Key The new key itself, shown only in this answer.
+		Key        string `json:"key"`
+		LastUsedAt any    `json:"lastUsedAt"`
+		RolledKey  struct {
+			// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
+			// milliseconds, always three digits.
+			//
+			//
+			// Examples: 2026-11-24T09:00:00.000Z
+			ExpiresAt Timestamp `json:"expiresAt"`
+			Id        string    `json:"id"`
+		} `json:"rolledKey"`
+	} `json:"data"`
+	Success RolledApiKeyResponseSuccess `json:"success"`
+}
+
+// RolledApiKeyResponseDataCurrent defines model for RolledApiKeyResponse.Data.Current.
+type RolledApiKeyResponseDataCurrent bool
+
+// RolledApiKeyResponseSuccess defines model for RolledApiKeyResponse.Success.
+type RolledApiKeyResponseSuccess bool
 
 // SumsubWebhook Sumsub's webhook body (https://docs.sumsub.com/docs/user-verification-webhooks),
 // of which this API reads `type`, `externalUserId` (the `userId` the
@@ -1298,6 +1531,12 @@ type WebhookTestData struct {
 	Message string `json:"message"`
 }
 
+// ApiKeyConflict defines model for ApiKeyConflict.
+type ApiKeyConflict = PartnerError
+
+// ApiKeyNotFound defines model for ApiKeyNotFound.
+type ApiKeyNotFound = PartnerError
+
 // BadCallbackSignature defines model for BadCallbackSignature.
 type BadCallbackSignature = PartnerError
 
@@ -1329,6 +1568,22 @@ type UserNotFound = PartnerError
 
 // WebhookNotConfigured defines model for WebhookNotConfigured.
 type WebhookNotConfigured = PartnerError
+
+// RollApiKeyJSONBody defines parameters for RollApiKey.
+type RollApiKeyJSONBody struct {
+	ExpiresAt *RollApiKeyJSONBody_ExpiresAt `json:"expiresAt,omitempty"`
+}
+
+// RollApiKeyJSONBodyExpiresAt0 defines parameters for RollApiKey.
+type RollApiKeyJSONBodyExpiresAt0 = time.Time
+
+// RollApiKeyJSONBodyExpiresAt1 defines parameters for RollApiKey.
+type RollApiKeyJSONBodyExpiresAt1 string
+
+// RollApiKeyJSONBody_ExpiresAt defines parameters for RollApiKey.
+type RollApiKeyJSONBody_ExpiresAt struct {
+	union json.RawMessage
+}
 
 // FindUserByExternalIdParams defines parameters for FindUserByExternalId.
 type FindUserByExternalIdParams struct {
@@ -1376,6 +1631,9 @@ type ReceivePartnerEventParams struct {
 	WebhookTimestamp string           `json:"Webhook-Timestamp"`
 	WebhookSignature string           `json:"Webhook-Signature"`
 }
+
+// RollApiKeyJSONRequestBody defines body for RollApiKey for application/json ContentType.
+type RollApiKeyJSONRequestBody RollApiKeyJSONBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = CreateUserRequest
@@ -1675,6 +1933,68 @@ func (t *PartnerBudgetSpent) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsRollApiKeyJSONBodyExpiresAt0 returns the union data inside the RollApiKeyJSONBody_ExpiresAt as a RollApiKeyJSONBodyExpiresAt0
+func (t RollApiKeyJSONBody_ExpiresAt) AsRollApiKeyJSONBodyExpiresAt0() (RollApiKeyJSONBodyExpiresAt0, error) {
+	var body RollApiKeyJSONBodyExpiresAt0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRollApiKeyJSONBodyExpiresAt0 overwrites any union data inside the RollApiKeyJSONBody_ExpiresAt as the provided RollApiKeyJSONBodyExpiresAt0
+func (t *RollApiKeyJSONBody_ExpiresAt) FromRollApiKeyJSONBodyExpiresAt0(v RollApiKeyJSONBodyExpiresAt0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRollApiKeyJSONBodyExpiresAt0 performs a merge with any union data inside the RollApiKeyJSONBody_ExpiresAt, using the provided RollApiKeyJSONBodyExpiresAt0
+func (t *RollApiKeyJSONBody_ExpiresAt) MergeRollApiKeyJSONBodyExpiresAt0(v RollApiKeyJSONBodyExpiresAt0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRollApiKeyJSONBodyExpiresAt1 returns the union data inside the RollApiKeyJSONBody_ExpiresAt as a RollApiKeyJSONBodyExpiresAt1
+func (t RollApiKeyJSONBody_ExpiresAt) AsRollApiKeyJSONBodyExpiresAt1() (RollApiKeyJSONBodyExpiresAt1, error) {
+	var body RollApiKeyJSONBodyExpiresAt1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRollApiKeyJSONBodyExpiresAt1 overwrites any union data inside the RollApiKeyJSONBody_ExpiresAt as the provided RollApiKeyJSONBodyExpiresAt1
+func (t *RollApiKeyJSONBody_ExpiresAt) FromRollApiKeyJSONBodyExpiresAt1(v RollApiKeyJSONBodyExpiresAt1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRollApiKeyJSONBodyExpiresAt1 performs a merge with any union data inside the RollApiKeyJSONBody_ExpiresAt, using the provided RollApiKeyJSONBodyExpiresAt1
+func (t *RollApiKeyJSONBody_ExpiresAt) MergeRollApiKeyJSONBodyExpiresAt1(v RollApiKeyJSONBodyExpiresAt1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RollApiKeyJSONBody_ExpiresAt) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RollApiKeyJSONBody_ExpiresAt) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1748,6 +2068,78 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// ListApiKeys The partner's live API keys
+	//
+	// The partner's keys that have not expired, oldest first: their id,
+	// a hint (the last four characters of the key's random part; null
+	// for a key imported as a digest), when each was made, when it
+	// expires (null: never) and the day of its last recorded use (null:
+	// none; recorded once a day per function container, so coarse).
+	// `current` marks the key this request was made with. A key itself is
+	// shown only once, when it is made. Open to both flows.
+	//
+	// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
+	ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiKey A new API key (shown once)
+	//
+	// A new key for the partner, in `key`: store it now, it is never shown
+	// again (only its SHA-256 is kept). No request body (an empty body or
+	// `{}`). A partner holds at most 5 live keys: past that, 409
+	// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
+	// partner's keys is recorded in its audit, with the calling key's id
+	// as its author.
+	//
+	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+	CreateApiKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeApiKey Revoke an API key at once
+	//
+	// The key stops working at once: in the function that revoked it
+	// immediately, in every other within a minute. A partner can never
+	// revoke its last live key (409 `LAST_API_KEY`); it may revoke the key
+	// it calls with when another remains. 404 for an id that is not one of
+	// the partner's live keys.
+	//
+	// Corresponds with DELETE /api/partner/v2/api-keys/{keyId} (the `RevokeApiKey` operationId).
+	RevokeApiKey(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RollApiKeyWithBody A new key in place of one, the old one working until an expiry
+	//
+	// A new key (in `key`, shown once) replaces `keyId`, which keeps
+	// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+	// days ahead, or `"now"` to stop it at once), or 24 hours from now
+	// without a body. A key already due to expire sooner keeps its
+	// expiry. A key stopped at once is refused at once by the function
+	// that rolled it, and by every other within a minute (each keeps what
+	// it read of a key that long); an expiry in the future is exact
+	// everywhere. 404 for an id that is not one of the partner's live
+	// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+	// than 5 live ones (roll with `"now"`, or revoke one first).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+	RollApiKeyWithBody(ctx context.Context, keyId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RollApiKey A new key in place of one, the old one working until an expiry
+	//
+	// A new key (in `key`, shown once) replaces `keyId`, which keeps
+	// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+	// days ahead, or `"now"` to stop it at once), or 24 hours from now
+	// without a body. A key already due to expire sooner keeps its
+	// expiry. A key stopped at once is refused at once by the function
+	// that rolled it, and by every other within a minute (each keeps what
+	// it read of a key that long); an expiry in the future is exact
+	// everywhere. 404 for an id that is not one of the partner's live
+	// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+	// than 5 live ones (roll with `"now"`, or revoke one first).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+	RollApiKey(ctx context.Context, keyId string, body RollApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FindUserByExternalId Find a user by the partner's externalUserId
 	//
@@ -2172,6 +2564,128 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListApiKeys The partner's live API keys
+//
+// The partner's keys that have not expired, oldest first: their id,
+// a hint (the last four characters of the key's random part; null
+// for a key imported as a digest), when each was made, when it
+// expires (null: never) and the day of its last recorded use (null:
+// none; recorded once a day per function container, so coarse).
+// `current` marks the key this request was made with. A key itself is
+// shown only once, when it is made. Open to both flows.
+//
+// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
+func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApiKeysRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiKey A new API key (shown once)
+//
+// A new key for the partner, in `key`: store it now, it is never shown
+// again (only its SHA-256 is kept). No request body (an empty body or
+// `{}`). A partner holds at most 5 live keys: past that, 409
+// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
+// partner's keys is recorded in its audit, with the calling key's id
+// as its author.
+//
+// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeApiKey Revoke an API key at once
+//
+// The key stops working at once: in the function that revoked it
+// immediately, in every other within a minute. A partner can never
+// revoke its last live key (409 `LAST_API_KEY`); it may revoke the key
+// it calls with when another remains. 404 for an id that is not one of
+// the partner's live keys.
+//
+// Corresponds with DELETE /api/partner/v2/api-keys/{keyId} (the `RevokeApiKey` operationId).
+func (c *Client) RevokeApiKey(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeApiKeyRequest(c.Server, keyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RollApiKeyWithBody A new key in place of one, the old one working until an expiry
+//
+// A new key (in `key`, shown once) replaces `keyId`, which keeps
+// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+// days ahead, or `"now"` to stop it at once), or 24 hours from now
+// without a body. A key already due to expire sooner keeps its
+// expiry. A key stopped at once is refused at once by the function
+// that rolled it, and by every other within a minute (each keeps what
+// it read of a key that long); an expiry in the future is exact
+// everywhere. 404 for an id that is not one of the partner's live
+// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+// than 5 live ones (roll with `"now"`, or revoke one first).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+func (c *Client) RollApiKeyWithBody(ctx context.Context, keyId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRollApiKeyRequestWithBody(c.Server, keyId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RollApiKey A new key in place of one, the old one working until an expiry
+//
+// A new key (in `key`, shown once) replaces `keyId`, which keeps
+// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+// days ahead, or `"now"` to stop it at once), or 24 hours from now
+// without a body. A key already due to expire sooner keeps its
+// expiry. A key stopped at once is refused at once by the function
+// that rolled it, and by every other within a minute (each keeps what
+// it read of a key that long); an expiry in the future is exact
+// everywhere. 404 for an id that is not one of the partner's live
+// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+// than 5 live ones (roll with `"now"`, or revoke one first).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+func (c *Client) RollApiKey(ctx context.Context, keyId string, body RollApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRollApiKeyRequest(c.Server, keyId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // FindUserByExternalId Find a user by the partner's externalUserId
@@ -2816,6 +3330,141 @@ func (c *Client) ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsub
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListApiKeysRequest constructs an http.Request for the ListApiKeys method
+func NewListApiKeysRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/api-keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateApiKeyRequest constructs an http.Request for the CreateApiKey method
+func NewCreateApiKeyRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/api-keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRevokeApiKeyRequest constructs an http.Request for the RevokeApiKey method
+func NewRevokeApiKeyRequest(server string, keyId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "keyId", keyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/api-keys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRollApiKeyRequest calls the generic RollApiKey builder with application/json body
+func NewRollApiKeyRequest(server string, keyId string, body RollApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRollApiKeyRequestWithBody(server, keyId, "application/json", bodyReader)
+}
+
+// NewRollApiKeyRequestWithBody constructs an http.Request for the RollApiKey method, with any body, and a specified content type
+func NewRollApiKeyRequestWithBody(server string, keyId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "keyId", keyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/api-keys/%s/roll", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewFindUserByExternalIdRequest constructs an http.Request for the FindUserByExternalId method
@@ -3583,6 +4232,84 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListApiKeysWithResponse The partner's live API keys
+	//
+	// The partner's keys that have not expired, oldest first: their id,
+	// a hint (the last four characters of the key's random part; null
+	// for a key imported as a digest), when each was made, when it
+	// expires (null: never) and the day of its last recorded use (null:
+	// none; recorded once a day per function container, so coarse).
+	// `current` marks the key this request was made with. A key itself is
+	// shown only once, when it is made. Open to both flows.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
+	ListApiKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error)
+
+	// CreateApiKeyWithResponse A new API key (shown once)
+	//
+	// A new key for the partner, in `key`: store it now, it is never shown
+	// again (only its SHA-256 is kept). No request body (an empty body or
+	// `{}`). A partner holds at most 5 live keys: past that, 409
+	// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
+	// partner's keys is recorded in its audit, with the calling key's id
+	// as its author.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+	CreateApiKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
+	// RevokeApiKeyWithResponse Revoke an API key at once
+	//
+	// The key stops working at once: in the function that revoked it
+	// immediately, in every other within a minute. A partner can never
+	// revoke its last live key (409 `LAST_API_KEY`); it may revoke the key
+	// it calls with when another remains. 404 for an id that is not one of
+	// the partner's live keys.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/partner/v2/api-keys/{keyId} (the `RevokeApiKey` operationId).
+	RevokeApiKeyWithResponse(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error)
+
+	// RollApiKeyWithBodyWithResponse A new key in place of one, the old one working until an expiry
+	//
+	// A new key (in `key`, shown once) replaces `keyId`, which keeps
+	// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+	// days ahead, or `"now"` to stop it at once), or 24 hours from now
+	// without a body. A key already due to expire sooner keeps its
+	// expiry. A key stopped at once is refused at once by the function
+	// that rolled it, and by every other within a minute (each keeps what
+	// it read of a key that long); an expiry in the future is exact
+	// everywhere. 404 for an id that is not one of the partner's live
+	// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+	// than 5 live ones (roll with `"now"`, or revoke one first).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+	RollApiKeyWithBodyWithResponse(ctx context.Context, keyId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RollApiKeyResponse, error)
+
+	// RollApiKeyWithResponse A new key in place of one, the old one working until an expiry
+	//
+	// A new key (in `key`, shown once) replaces `keyId`, which keeps
+	// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+	// days ahead, or `"now"` to stop it at once), or 24 hours from now
+	// without a body. A key already due to expire sooner keeps its
+	// expiry. A key stopped at once is refused at once by the function
+	// that rolled it, and by every other within a minute (each keeps what
+	// it read of a key that long); an expiry in the future is exact
+	// everywhere. 404 for an id that is not one of the partner's live
+	// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+	// than 5 live ones (roll with `"now"`, or revoke one first).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+	RollApiKeyWithResponse(ctx context.Context, keyId string, body RollApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RollApiKeyResponse, error)
+
 	// FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 	//
 	// For a partner whose create timed out, to learn whether the user
@@ -4030,6 +4757,464 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhookWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error)
+}
+
+// ListApiKeysResponse200Headers the declared response headers of an HTTP 200 response for ListApiKeys
+type ListApiKeysResponse200Headers struct {
+	XRequestId string
+}
+
+// ListApiKeysResponse401Headers the declared response headers of an HTTP 401 response for ListApiKeys
+type ListApiKeysResponse401Headers struct {
+	XRequestId string
+}
+
+// ListApiKeysResponse403Headers the declared response headers of an HTTP 403 response for ListApiKeys
+type ListApiKeysResponse403Headers struct {
+	XRequestId string
+}
+
+// ListApiKeysResponse500Headers the declared response headers of an HTTP 500 response for ListApiKeys
+type ListApiKeysResponse500Headers struct {
+	XRequestId string
+}
+
+type ListApiKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKeyListResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListApiKeysResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListApiKeysResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListApiKeysResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListApiKeysResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApiKeysResponse) GetJSON200() *ApiKeyListResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListApiKeysResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListApiKeysResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApiKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApiKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApiKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApiKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateApiKeyResponse201Headers the declared response headers of an HTTP 201 response for CreateApiKey
+type CreateApiKeyResponse201Headers struct {
+	XRequestId string
+}
+
+// CreateApiKeyResponse400Headers the declared response headers of an HTTP 400 response for CreateApiKey
+type CreateApiKeyResponse400Headers struct {
+	XRequestId string
+}
+
+// CreateApiKeyResponse401Headers the declared response headers of an HTTP 401 response for CreateApiKey
+type CreateApiKeyResponse401Headers struct {
+	XRequestId string
+}
+
+// CreateApiKeyResponse403Headers the declared response headers of an HTTP 403 response for CreateApiKey
+type CreateApiKeyResponse403Headers struct {
+	XRequestId string
+}
+
+// CreateApiKeyResponse409Headers the declared response headers of an HTTP 409 response for CreateApiKey
+type CreateApiKeyResponse409Headers struct {
+	XRequestId string
+}
+
+// CreateApiKeyResponse500Headers the declared response headers of an HTTP 500 response for CreateApiKey
+type CreateApiKeyResponse500Headers struct {
+	XRequestId string
+}
+
+type CreateApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewApiKeyResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ApiKeyConflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateApiKeyResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateApiKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateApiKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateApiKeyResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateApiKeyResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateApiKeyResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateApiKeyResponse) GetJSON201() *NewApiKeyResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateApiKeyResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateApiKeyResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateApiKeyResponse) GetJSON409() *ApiKeyConflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateApiKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeApiKeyResponse200Headers the declared response headers of an HTTP 200 response for RevokeApiKey
+type RevokeApiKeyResponse200Headers struct {
+	XRequestId string
+}
+
+// RevokeApiKeyResponse401Headers the declared response headers of an HTTP 401 response for RevokeApiKey
+type RevokeApiKeyResponse401Headers struct {
+	XRequestId string
+}
+
+// RevokeApiKeyResponse403Headers the declared response headers of an HTTP 403 response for RevokeApiKey
+type RevokeApiKeyResponse403Headers struct {
+	XRequestId string
+}
+
+// RevokeApiKeyResponse404Headers the declared response headers of an HTTP 404 response for RevokeApiKey
+type RevokeApiKeyResponse404Headers struct {
+	XRequestId string
+}
+
+// RevokeApiKeyResponse409Headers the declared response headers of an HTTP 409 response for RevokeApiKey
+type RevokeApiKeyResponse409Headers struct {
+	XRequestId string
+}
+
+// RevokeApiKeyResponse500Headers the declared response headers of an HTTP 500 response for RevokeApiKey
+type RevokeApiKeyResponse500Headers struct {
+	XRequestId string
+}
+
+type RevokeApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RevokedApiKeyResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ApiKeyNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ApiKeyConflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RevokeApiKeyResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeApiKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RevokeApiKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RevokeApiKeyResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RevokeApiKeyResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RevokeApiKeyResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON200() *RevokedApiKeyResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON404() *ApiKeyNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON409() *ApiKeyConflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeApiKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RollApiKeyResponse201Headers the declared response headers of an HTTP 201 response for RollApiKey
+type RollApiKeyResponse201Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse400Headers the declared response headers of an HTTP 400 response for RollApiKey
+type RollApiKeyResponse400Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse401Headers the declared response headers of an HTTP 401 response for RollApiKey
+type RollApiKeyResponse401Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse403Headers the declared response headers of an HTTP 403 response for RollApiKey
+type RollApiKeyResponse403Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse404Headers the declared response headers of an HTTP 404 response for RollApiKey
+type RollApiKeyResponse404Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse409Headers the declared response headers of an HTTP 409 response for RollApiKey
+type RollApiKeyResponse409Headers struct {
+	XRequestId string
+}
+
+// RollApiKeyResponse500Headers the declared response headers of an HTTP 500 response for RollApiKey
+type RollApiKeyResponse500Headers struct {
+	XRequestId string
+}
+
+type RollApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RolledApiKeyResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ApiKeyNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ApiKeyConflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RollApiKeyResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RollApiKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RollApiKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RollApiKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RollApiKeyResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RollApiKeyResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RollApiKeyResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RollApiKeyResponse) GetJSON201() *RolledApiKeyResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RollApiKeyResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RollApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RollApiKeyResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RollApiKeyResponse) GetJSON404() *ApiKeyNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RollApiKeyResponse) GetJSON409() *ApiKeyConflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RollApiKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RollApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RollApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RollApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RollApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // FindUserByExternalIdResponse200Headers the declared response headers of an HTTP 200 response for FindUserByExternalId
@@ -6043,6 +7228,114 @@ func (r ReceiveSumsubWebhookResponse) ContentType() string {
 	return ""
 }
 
+// ListApiKeysWithResponse The partner's live API keys
+//
+// The partner's keys that have not expired, oldest first: their id,
+// a hint (the last four characters of the key's random part; null
+// for a key imported as a digest), when each was made, when it
+// expires (null: never) and the day of its last recorded use (null:
+// none; recorded once a day per function container, so coarse).
+// `current` marks the key this request was made with. A key itself is
+// shown only once, when it is made. Open to both flows.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
+func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error) {
+	rsp, err := c.ListApiKeys(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApiKeysResponse(rsp)
+}
+
+// CreateApiKeyWithResponse A new API key (shown once)
+//
+// A new key for the partner, in `key`: store it now, it is never shown
+// again (only its SHA-256 is kept). No request body (an empty body or
+// `{}`). A partner holds at most 5 live keys: past that, 409
+// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
+// partner's keys is recorded in its audit, with the calling key's id
+// as its author.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
+// RevokeApiKeyWithResponse Revoke an API key at once
+//
+// The key stops working at once: in the function that revoked it
+// immediately, in every other within a minute. A partner can never
+// revoke its last live key (409 `LAST_API_KEY`); it may revoke the key
+// it calls with when another remains. 404 for an id that is not one of
+// the partner's live keys.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/partner/v2/api-keys/{keyId} (the `RevokeApiKey` operationId).
+func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, keyId string, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error) {
+	rsp, err := c.RevokeApiKey(ctx, keyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeApiKeyResponse(rsp)
+}
+
+// RollApiKeyWithBodyWithResponse A new key in place of one, the old one working until an expiry
+//
+// A new key (in `key`, shown once) replaces `keyId`, which keeps
+// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+// days ahead, or `"now"` to stop it at once), or 24 hours from now
+// without a body. A key already due to expire sooner keeps its
+// expiry. A key stopped at once is refused at once by the function
+// that rolled it, and by every other within a minute (each keeps what
+// it read of a key that long); an expiry in the future is exact
+// everywhere. 404 for an id that is not one of the partner's live
+// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+// than 5 live ones (roll with `"now"`, or revoke one first).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+func (c *ClientWithResponses) RollApiKeyWithBodyWithResponse(ctx context.Context, keyId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RollApiKeyResponse, error) {
+	rsp, err := c.RollApiKeyWithBody(ctx, keyId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRollApiKeyResponse(rsp)
+}
+
+// RollApiKeyWithResponse A new key in place of one, the old one working until an expiry
+//
+// A new key (in `key`, shown once) replaces `keyId`, which keeps
+// working until `expiresAt`: the body's (an RFC 3339 time at most 7
+// days ahead, or `"now"` to stop it at once), or 24 hours from now
+// without a body. A key already due to expire sooner keeps its
+// expiry. A key stopped at once is refused at once by the function
+// that rolled it, and by every other within a minute (each keeps what
+// it read of a key that long); an expiry in the future is exact
+// everywhere. 404 for an id that is not one of the partner's live
+// keys; 409 `API_KEY_LIMIT_REACHED` when the new key would make more
+// than 5 live ones (roll with `"now"`, or revoke one first).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/api-keys/{keyId}/roll (the `RollApiKey` operationId).
+func (c *ClientWithResponses) RollApiKeyWithResponse(ctx context.Context, keyId string, body RollApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RollApiKeyResponse, error) {
+	rsp, err := c.RollApiKey(ctx, keyId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRollApiKeyResponse(rsp)
+}
+
 // FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 //
 // For a partner whose create timed out, to learn whether the user
@@ -6621,6 +7914,485 @@ func (c *ClientWithResponses) ReceiveSumsubWebhookWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseReceiveSumsubWebhookResponse(rsp)
+}
+
+// ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call
+func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApiKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKeyListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListApiKeysResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListApiKeysResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListApiKeysResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListApiKeysResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateApiKeyResponse parses an HTTP response from a CreateApiKeyWithResponse call
+func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewApiKeyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ApiKeyConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateApiKeyResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateApiKeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateApiKeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateApiKeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateApiKeyResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateApiKeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeApiKeyResponse parses an HTTP response from a RevokeApiKeyWithResponse call
+func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RevokedApiKeyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ApiKeyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ApiKeyConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RevokeApiKeyResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RevokeApiKeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RevokeApiKeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RevokeApiKeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RevokeApiKeyResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers RevokeApiKeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRollApiKeyResponse parses an HTTP response from a RollApiKeyWithResponse call
+func ParseRollApiKeyResponse(rsp *http.Response) (*RollApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RollApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RolledApiKeyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ApiKeyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ApiKeyConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RollApiKeyResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers RollApiKeyResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RollApiKeyResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RollApiKeyResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RollApiKeyResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RollApiKeyResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers RollApiKeyResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseFindUserByExternalIdResponse parses an HTTP response from a FindUserByExternalIdWithResponse call

@@ -90,6 +90,10 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"list-webhook-events":               httpEvent("GET", "/api/partner/v2/webhooks/events", "status=pending", key, ""),
 		"redeliver-webhook-event":           httpEvent("POST", "/api/partner/v2/webhooks/events/evt_0123456789abcdef0123456789abcdef/redeliver", "", key, ""),
 		"send-test-webhook":                 httpEvent("POST", "/api/partner/v2/webhooks/test", "", key, ""),
+		"list-api-keys":                     httpEvent("GET", "/api/partner/v2/api-keys", "", key, ""),
+		"create-api-key":                    httpEvent("POST", "/api/partner/v2/api-keys", "", key, ""),
+		"roll-api-key":                      httpEvent("POST", "/api/partner/v2/api-keys/key_000000000000/roll", "", key, ""),
+		"revoke-api-key":                    httpEvent("DELETE", "/api/partner/v2/api-keys/key_000000000000", "", key, ""),
 		"create-verification-link (Sumsub)": httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"DE"}`),
 	}
 	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it

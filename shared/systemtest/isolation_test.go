@@ -81,6 +81,18 @@ func TestIsolationMatrix(t *testing.T) {
 		t.Fatal("acme's old key did not work before its removal")
 	}
 
+	// Two keys of acme's own, made by acme: one to roll, one to revoke;
+	// their ids are acme's to know.
+	ownKey := func() string {
+		r := c.Do(http.MethodPost, "/api/partner/v2/api-keys", key(fixture.KeyAcme), "")
+		if r.Status != 201 {
+			t.Fatalf("setup key: %d %s", r.Status, r.Body)
+		}
+		return r.JSON()["data"].(map[string]any)["id"].(string)
+	}
+	rollable, revocable := ownKey(), ownKey()
+	acmeSecrets = append(acmeSecrets, rollable, revocable)
+
 	type cell struct {
 		headers apitest.Headers
 		status  int
@@ -130,6 +142,16 @@ func TestIsolationMatrix(t *testing.T) {
 			cell{bearerFed(acmeUser.token), 200}, cell{bearerFed(betaUser.token), 200}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
 		{"delete-federated-identity", http.MethodDelete, "/federated-identities/acme", "",
 			cell{bearerFed(acmeUser.token), 204}, cell{bearerFed(betaUser.token), 404}, cell{bearerFed(goneUser.token), 401}, cell{bearerFed(suspUser.token), 401}, cell{apitest.Headers{}, 401}},
+		// The partner's own keys: another partner's key ids are unknown to it
+		// (404), a listing or a new key is its own.
+		{"list-api-keys", http.MethodGet, "/api/partner/v2/api-keys", "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"create-api-key", http.MethodPost, "/api/partner/v2/api-keys", "",
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 201}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"roll-api-key", http.MethodPost, "/api/partner/v2/api-keys/" + rollable + "/roll", `{"expiresAt":"now"}`,
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"revoke-api-key", http.MethodDelete, "/api/partner/v2/api-keys/" + revocable, "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		// Last: its own cell erases acme's user.
 		{"delete-user", http.MethodDelete, userPath, "",
 			cell{key(fixture.KeyAcme), 204}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},

@@ -355,6 +355,9 @@ func show(out io.Writer, d *partners.Details) {
 	}
 	for _, k := range d.Keys {
 		var notes []string
+		if k.Hint != "" {
+			notes = append(notes, "ending "+k.Hint)
+		}
 		if !k.ExpiresAt.IsZero() {
 			notes = append(notes, "expires "+k.ExpiresAt.UTC().Format(time.RFC3339))
 		}

@@ -771,21 +771,6 @@ func (e WebhookEventType) Valid() bool {
 	}
 }
 
-// Defines values for RollApiKeyJSONBodyExpiresAt1.
-const (
-	Now RollApiKeyJSONBodyExpiresAt1 = "now"
-)
-
-// Valid indicates whether the value is a known member of the RollApiKeyJSONBodyExpiresAt1 enum.
-func (e RollApiKeyJSONBodyExpiresAt1) Valid() bool {
-	switch e {
-	case Now:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for LinkIdentifier200JSONResponseBodyMessage.
 const (
 	UserIdentifierLinkedSuccessfully LinkIdentifier200JSONResponseBodyMessage = "User identifier linked successfully."
@@ -1571,18 +1556,10 @@ type WebhookNotConfigured = PartnerError
 
 // RollApiKeyJSONBody defines parameters for RollApiKey.
 type RollApiKeyJSONBody struct {
-	ExpiresAt *RollApiKeyJSONBody_ExpiresAt `json:"expiresAt,omitempty"`
-}
-
-// RollApiKeyJSONBodyExpiresAt0 defines parameters for RollApiKey.
-type RollApiKeyJSONBodyExpiresAt0 = time.Time
-
-// RollApiKeyJSONBodyExpiresAt1 defines parameters for RollApiKey.
-type RollApiKeyJSONBodyExpiresAt1 string
-
-// RollApiKeyJSONBody_ExpiresAt defines parameters for RollApiKey.
-type RollApiKeyJSONBody_ExpiresAt struct {
-	union json.RawMessage
+	// ExpiresAt An RFC 3339 time at most 7 days ahead, or "now".
+	//
+	// Examples: 2026-12-08T09:00:00Z, now
+	ExpiresAt *string `json:"expiresAt,omitempty"`
 }
 
 // FindUserByExternalIdParams defines parameters for FindUserByExternalId.
@@ -1929,68 +1906,6 @@ func (t PartnerBudgetSpent) MarshalJSON() ([]byte, error) {
 }
 
 func (t *PartnerBudgetSpent) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsRollApiKeyJSONBodyExpiresAt0 returns the union data inside the RollApiKeyJSONBody_ExpiresAt as a RollApiKeyJSONBodyExpiresAt0
-func (t RollApiKeyJSONBody_ExpiresAt) AsRollApiKeyJSONBodyExpiresAt0() (RollApiKeyJSONBodyExpiresAt0, error) {
-	var body RollApiKeyJSONBodyExpiresAt0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromRollApiKeyJSONBodyExpiresAt0 overwrites any union data inside the RollApiKeyJSONBody_ExpiresAt as the provided RollApiKeyJSONBodyExpiresAt0
-func (t *RollApiKeyJSONBody_ExpiresAt) FromRollApiKeyJSONBodyExpiresAt0(v RollApiKeyJSONBodyExpiresAt0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeRollApiKeyJSONBodyExpiresAt0 performs a merge with any union data inside the RollApiKeyJSONBody_ExpiresAt, using the provided RollApiKeyJSONBodyExpiresAt0
-func (t *RollApiKeyJSONBody_ExpiresAt) MergeRollApiKeyJSONBodyExpiresAt0(v RollApiKeyJSONBodyExpiresAt0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsRollApiKeyJSONBodyExpiresAt1 returns the union data inside the RollApiKeyJSONBody_ExpiresAt as a RollApiKeyJSONBodyExpiresAt1
-func (t RollApiKeyJSONBody_ExpiresAt) AsRollApiKeyJSONBodyExpiresAt1() (RollApiKeyJSONBodyExpiresAt1, error) {
-	var body RollApiKeyJSONBodyExpiresAt1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromRollApiKeyJSONBodyExpiresAt1 overwrites any union data inside the RollApiKeyJSONBody_ExpiresAt as the provided RollApiKeyJSONBodyExpiresAt1
-func (t *RollApiKeyJSONBody_ExpiresAt) FromRollApiKeyJSONBodyExpiresAt1(v RollApiKeyJSONBodyExpiresAt1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeRollApiKeyJSONBodyExpiresAt1 performs a merge with any union data inside the RollApiKeyJSONBody_ExpiresAt, using the provided RollApiKeyJSONBodyExpiresAt1
-func (t *RollApiKeyJSONBody_ExpiresAt) MergeRollApiKeyJSONBodyExpiresAt1(v RollApiKeyJSONBodyExpiresAt1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t RollApiKeyJSONBody_ExpiresAt) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *RollApiKeyJSONBody_ExpiresAt) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

@@ -43,6 +43,9 @@ type APIKey struct {
 	ExpiresAt time.Time
 }
 
+// Expired tells whether the key has stopped working at now.
+func (k APIKey) Expired(now time.Time) bool { return !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) }
+
 // KeyMatch is a key found by its digest and its partner as of the
 // partner's last change (a copy kept with the key, so that finding both
 // is one read).

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/lambda/cleanup"
 	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/testkit/apitest"
@@ -391,15 +392,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 		for _, attempts := range []int{1, -1} {
 			for call, op := range []string{"GetItem", "UpdateItem"} {
 				name := fmt.Sprintf("%s x%d at %s", kind, attempts, op)
-				w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
-				inj := &moto.Injector{}
-				c := w.container(t, inj)
-				var s state
-				createUserFor(t, c.api, &s)
-				evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
-				if err != nil || len(evs) != 1 {
-					t.Fatalf("%d events, %v", len(evs), err)
-				}
+				inj, c, evs := oneEvent(t, hook.URL)
 				d := dispatch.New(c.deps)
 				// The partner and its webhook secret, as a warm dispatcher
 				// container holds them (read once a minute, opened once):
@@ -414,7 +407,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 				ids = nil
 				mu.Unlock()
 				inj.Arm(kind, call+1, attempts)
-				err = d.Deliver(context.Background(), evs[0].Key())
+				err := d.Deliver(context.Background(), evs[0].Key())
 				ops, failed := inj.Disarm()
 				if strings.Join(ops, ",") != "GetItem,UpdateItem" && !(attempts < 0 && op == "GetItem") {
 					t.Fatalf("%s: calls %v", name, ops)
@@ -460,22 +453,14 @@ func TestAKMSFaultSendsNothing(t *testing.T) {
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent.Add(1) }))
 	defer hook.Close()
 	for _, kind := range []moto.FaultKind{moto.Throttle, moto.ServerError, moto.Timeout} {
-		w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hook.URL, 1))
-		inj := &moto.Injector{}
-		c := w.container(t, inj)
-		var s state
-		createUserFor(t, c.api, &s)
-		evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
-		if err != nil || len(evs) != 1 {
-			t.Fatalf("%d events, %v", len(evs), err)
-		}
+		inj, c, evs := oneEvent(t, hook.URL)
 		if _, err := c.deps.Partners.Partner(context.Background(), "p_acme"); err != nil {
 			t.Fatal(err)
 		}
 		d := dispatch.New(c.deps)
 		sent.Store(0)
 		inj.Arm(kind, 3, -1) // the event's state, the sealed secret, then Decrypt: failing throughout
-		err = d.Deliver(context.Background(), evs[0].Key())
+		err := d.Deliver(context.Background(), evs[0].Key())
 		ops, _ := inj.Disarm()
 		if err == nil || sent.Load() != 0 || strings.Join(ops, ",") != "GetItem,GetItem,Decrypt" {
 			t.Fatalf("%s: %v, %d sent, calls %v", kind, err, sent.Load(), ops)
@@ -487,4 +472,21 @@ func TestAKMSFaultSendsNothing(t *testing.T) {
 			t.Fatalf("%s: once KMS answers: %v, %d sent", kind, err, sent.Load())
 		}
 	}
+}
+
+// oneEvent is a world whose acme sends its webhooks to hookURL, a
+// container in it with a fault injector, and the one event a new user of
+// acme's wrote.
+func oneEvent(t *testing.T, hookURL string) (*moto.Injector, *container, []domain.OutboxEvent) {
+	t.Helper()
+	w := newWorld(t, strings.Replace(fixture.RegistryJSON, "https://hooks.acme.example/identity", hookURL, 1))
+	inj := &moto.Injector{}
+	c := w.container(t, inj)
+	var s state
+	createUserFor(t, c.api, &s)
+	evs, err := moto.OutboxEvents(context.Background(), w.db, w.table)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+	return inj, c, evs
 }

@@ -105,24 +105,15 @@ func (s *Service) Begin(ctx context.Context, r Result) *Begun {
 	return b
 }
 
-// Apply is Service.Apply of r (the result as verified), with the begun
-// reads when r is the result they were begun for.
-func (b *Begun) Apply(ctx context.Context, r Result) (Outcome, error) {
+// Apply is Service.Apply of the result begun, once its callback is
+// proven, with the begun reads as its first.
+func (b *Begun) Apply(ctx context.Context) (Outcome, error) {
 	rd := <-b.done
-	if !sameSubject(b.r, r) || b.s.future(r) {
-		return b.s.Apply(ctx, r)
-	}
-	return b.s.apply(ctx, r, &rd)
+	return b.s.apply(ctx, b.r, &rd)
 }
 
 // Drop waits for the begun reads and drops them.
 func (b *Begun) Drop() { <-b.done }
-
-// sameSubject tells whether a and b are about the same session or user,
-// of the same provider: the reads of one serve the other.
-func sameSubject(a, b Result) bool {
-	return a.Provider == b.Provider && a.SessionID == b.SessionID && a.UserID == b.UserID
-}
 
 func (s *Service) future(r Result) bool { return r.At.After(s.now().Add(MaxClockSkew)) }
 

@@ -401,7 +401,9 @@ func details(rec domain.PartnerRecord, used map[string]time.Time) (*Details, err
 	}
 	d := &Details{Partner: p, Rev: rec.Rev, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt}
 	for _, k := range rec.Keys {
-		d.Keys = append(d.Keys, KeyInfo{ID: k.ID, Hint: k.Hint, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsed: used[k.Digest]})
+		info := keyInfo(k)
+		info.LastUsed = used[k.Digest]
+		d.Keys = append(d.Keys, info)
 	}
 	return d, nil
 }

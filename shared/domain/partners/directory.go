@@ -117,7 +117,7 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (*Partner, err
 		return nil, err
 	}
 	now := d.now()
-	if !found || !e.key.ExpiresAt.IsZero() && !now.Before(e.key.ExpiresAt) {
+	if !found || e.key.Expired(now) {
 		return nil, errKeyInvalid
 	}
 	d.touch(digest, now)

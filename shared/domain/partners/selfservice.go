@@ -2,11 +2,13 @@ package partners
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/jsonmember"
 )
 
 // A partner's own management of its API keys (Partner v2's /api-keys):
@@ -48,7 +50,7 @@ func (a *Admin) LiveKeys(ctx context.Context, partnerID, caller string) ([]KeyIn
 	var live []domain.APIKey
 	var digests []string
 	for _, k := range rec.Keys {
-		if k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt) {
+		if !k.Expired(now) {
 			live = append(live, k)
 			digests = append(digests, k.Digest)
 		}
@@ -129,7 +131,7 @@ func (a *Admin) RollKey(ctx context.Context, caller, partnerID, keyID string, ex
 		}
 		old := (*keys)[i]
 		live := len(*keys)
-		if !now.Before(old.ExpiresAt) {
+		if old.Expired(now) {
 			live--
 		}
 		if live >= MaxLiveKeys {
@@ -172,9 +174,32 @@ func (a *Admin) RevokeOwnKey(ctx context.Context, caller, partnerID, keyID strin
 // work, and no longer count against MaxLiveKeys.
 func (a *Admin) dropExpired(keys *[]domain.APIKey) {
 	now := a.now()
-	*keys = slices.DeleteFunc(*keys, func(k domain.APIKey) bool { return !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) })
+	*keys = slices.DeleteFunc(*keys, func(k domain.APIKey) bool { return k.Expired(now) })
 }
 
 func keyInfo(k domain.APIKey) KeyInfo {
 	return KeyInfo{ID: k.ID, Hint: k.Hint, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt}
+}
+
+// ParseRoll reads a roll's body: its expiresAt, an RFC 3339 time (up to
+// a minute in the past, for clocks apart: now) or "now"; zero when the
+// body names none. One problem per bad member.
+func ParseRoll(obj map[string]json.RawMessage, now time.Time) (time.Time, []domain.Problem) {
+	c := jsonmember.Check(obj)
+	var at time.Time
+	if s, present, ok := c.Optional("expiresAt"); ok && present {
+		t, err := time.Parse(time.RFC3339, s)
+		switch {
+		case s == "now":
+			at = now
+		case err != nil:
+			c.Fail("expiresAt", `must be an RFC 3339 time or "now"`)
+		case t.Before(now.Add(-time.Minute)):
+			c.Fail("expiresAt", `is in the past (use "now" to stop the key at once)`)
+		default:
+			at = t
+		}
+	}
+	c.RejectUnknown("expiresAt")
+	return at, c.Details
 }

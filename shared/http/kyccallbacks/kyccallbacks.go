@@ -103,11 +103,11 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request, verify func(cfg *
 	if bad != nil {
 		return apierr.InvalidInput(*bad)
 	}
+	// What the body says, answered only once its signature verifies.
+	res, out, parseErr := parse(body)
 	var begun *kyc.Begun
-	if !a.held.Load() {
-		if res, out, err := parse(body); err == nil && out == "" {
-			begun = a.d.KYC.Begin(ctx, res)
-		}
+	if !a.held.Load() && parseErr == nil && out == "" {
+		begun = a.d.KYC.Begin(ctx, res)
 	}
 	drop := func() {
 		if begun != nil {
@@ -124,20 +124,16 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request, verify func(cfg *
 		drop()
 		return apierr.BadCallbackSignature()
 	}
-	res, out, err := parse(body)
-	if err != nil || out != "" {
-		drop()
-	}
 	switch {
-	case err != nil:
-		return err
+	case parseErr != nil:
+		return parseErr
 	case out != "":
 		metrics.Count(ctx, metrics.KYCCallbacksIgnored, 1)
 		httpx.WritePartnerV2(w, http.StatusOK, accepted{Outcome: out})
 		return nil
 	}
 	if begun != nil {
-		out, err = begun.Apply(ctx, res)
+		out, err = begun.Apply(ctx)
 	} else {
 		out, err = a.d.KYC.Apply(ctx, res)
 	}

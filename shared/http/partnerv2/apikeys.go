@@ -2,11 +2,9 @@ package partnerv2
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"time"
 
-	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
@@ -78,8 +76,8 @@ func keyViewOf(k partners.KeyInfo, current string) keyView {
 	return v
 }
 
-// caller is the request's partner (for op) and the digest of the key it
-// called with.
+// caller is the request's partner, allowed to manage its keys, and the
+// digest of the key it called with.
 func (a *API) caller(r *http.Request) (*partners.Partner, string, error) {
 	p, err := a.partner(r, partners.OpManageKeys)
 	if err != nil {
@@ -189,8 +187,8 @@ func noBody(r *http.Request) error {
 	return apierr.InvalidInput(apierr.Detail{Field: "body", Issue: "must be empty: this operation takes no input"})
 }
 
-// rollExpiry is the roll's expiresAt: zero (the default) without a body,
-// now for "now".
+// rollExpiry is the roll's expiresAt (partners.ParseRoll): zero (the
+// default) without a body.
 func rollExpiry(r *http.Request, now time.Time) (time.Time, error) {
 	raw, bad := httpx.ReadRaw(r)
 	if bad != nil {
@@ -203,32 +201,7 @@ func rollExpiry(r *http.Request, now time.Time) (time.Time, error) {
 	if bad != nil {
 		return time.Time{}, apierr.InvalidInput(*bad)
 	}
-	var problems []domain.Problem
-	for k := range obj {
-		if k != "expiresAt" {
-			problems = append(problems, domain.Problem{Field: k, Issue: "is not a field of this operation"})
-		}
-	}
-	var at time.Time
-	if v, ok := obj["expiresAt"]; ok {
-		var s string
-		switch err := json.Unmarshal(v, &s); {
-		case err != nil:
-			problems = append(problems, domain.Problem{Field: "expiresAt", Issue: `must be an RFC 3339 time or "now"`})
-		case s == "now":
-			at = now
-		default:
-			t, err := time.Parse(time.RFC3339, s)
-			switch {
-			case err != nil:
-				problems = append(problems, domain.Problem{Field: "expiresAt", Issue: `must be an RFC 3339 time or "now"`})
-			case t.Before(now.Add(-time.Minute)):
-				problems = append(problems, domain.Problem{Field: "expiresAt", Issue: `is in the past (use "now" to stop the key at once)`})
-			default:
-				at = t
-			}
-		}
-	}
+	at, problems := partners.ParseRoll(obj, now)
 	if len(problems) > 0 {
 		return time.Time{}, apierr.InvalidInput(problems...)
 	}

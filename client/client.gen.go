@@ -903,17 +903,18 @@ type CreateUserRequestType string
 // FederatedIdentityCollection defines model for FederatedIdentityCollection.
 type FederatedIdentityCollection struct {
 	Data []struct {
+		// Attributes Every attribute, or those a sparse fieldset names.
 		Attributes struct {
 			// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
 			// milliseconds, always three digits.
 			//
 			//
 			// Examples: 2026-11-24T09:00:00.000Z
-			CreatedAt        Timestamp `json:"createdAt"`
-			IdentityProvider string    `json:"identityProvider"`
+			CreatedAt        *Timestamp `json:"createdAt,omitempty"`
+			IdentityProvider *string    `json:"identityProvider,omitempty"`
 
 			// Subject HMAC-SHA256 of the linked identifier (hex).
-			Subject string `json:"subject"`
+			Subject *string `json:"subject,omitempty"`
 		} `json:"attributes"`
 
 		// Id The identity provider slug.
@@ -1587,6 +1588,12 @@ type LinkIdentifierJSONBody struct {
 
 // LinkIdentifier200JSONResponseBodyMessage defines parameters for LinkIdentifier.
 type LinkIdentifier200JSONResponseBodyMessage string
+
+// ListFederatedIdentitiesParams defines parameters for ListFederatedIdentities.
+type ListFederatedIdentitiesParams struct {
+	// FieldsFederatedIdentities The attributes to return, comma-separated; empty for none.
+	FieldsFederatedIdentities *string `form:"fields[federated-identities],omitempty" json:"fields[federated-identities],omitempty"`
+}
 
 // ReceiveHostedKycCallbackParams defines parameters for ReceiveHostedKycCallback.
 type ReceiveHostedKycCallbackParams struct {
@@ -2354,8 +2361,16 @@ type ClientInterface interface {
 
 	// ListFederatedIdentities The user's federated identities
 	//
+	// A JSON:API collection. A sparse fieldset,
+	// `fields[federated-identities]=subject,createdAt`, returns only the
+	// attributes it names (empty: none). No other query parameter is
+	// supported: `include`, `sort`, `page[...]`, `filter[...]`, any other
+	// family (`foo`), a repeated parameter and a malformed query string are
+	// 400 `invalid-query-parameter` naming the parameter in
+	// `source.parameter`, as JSON:API 1.1 requires of a server.
+	//
 	// Corresponds with GET /federated-identities (the `ListFederatedIdentities` operationId).
-	ListFederatedIdentities(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListFederatedIdentities(ctx context.Context, params *ListFederatedIdentitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteFederatedIdentity Remove the user's federated identity with the provider
 	//
@@ -3051,9 +3066,17 @@ func (c *Client) LinkIdentifier(ctx context.Context, body LinkIdentifierJSONRequ
 
 // ListFederatedIdentities The user's federated identities
 //
+// A JSON:API collection. A sparse fieldset,
+// `fields[federated-identities]=subject,createdAt`, returns only the
+// attributes it names (empty: none). No other query parameter is
+// supported: `include`, `sort`, `page[...]`, `filter[...]`, any other
+// family (`foo`), a repeated parameter and a malformed query string are
+// 400 `invalid-query-parameter` naming the parameter in
+// `source.parameter`, as JSON:API 1.1 requires of a server.
+//
 // Corresponds with GET /federated-identities (the `ListFederatedIdentities` operationId).
-func (c *Client) ListFederatedIdentities(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListFederatedIdentitiesRequest(c.Server)
+func (c *Client) ListFederatedIdentities(ctx context.Context, params *ListFederatedIdentitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFederatedIdentitiesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3874,7 +3897,7 @@ func NewLinkIdentifierRequestWithBody(server string, contentType string, body io
 }
 
 // NewListFederatedIdentitiesRequest constructs an http.Request for the ListFederatedIdentities method
-func NewListFederatedIdentitiesRequest(server string) (*http.Request, error) {
+func NewListFederatedIdentitiesRequest(server string, params *ListFederatedIdentitiesParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3890,6 +3913,33 @@ func NewListFederatedIdentitiesRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.FieldsFederatedIdentities != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields[federated-identities]", *params.FieldsFederatedIdentities, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4541,10 +4591,18 @@ type ClientWithResponsesInterface interface {
 
 	// ListFederatedIdentitiesWithResponse The user's federated identities
 	//
+	// A JSON:API collection. A sparse fieldset,
+	// `fields[federated-identities]=subject,createdAt`, returns only the
+	// attributes it names (empty: none). No other query parameter is
+	// supported: `include`, `sort`, `page[...]`, `filter[...]`, any other
+	// family (`foo`), a repeated parameter and a malformed query string are
+	// 400 `invalid-query-parameter` naming the parameter in
+	// `source.parameter`, as JSON:API 1.1 requires of a server.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /federated-identities (the `ListFederatedIdentities` operationId).
-	ListFederatedIdentitiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFederatedIdentitiesResponse, error)
+	ListFederatedIdentitiesWithResponse(ctx context.Context, params *ListFederatedIdentitiesParams, reqEditors ...RequestEditorFn) (*ListFederatedIdentitiesResponse, error)
 
 	// DeleteFederatedIdentityWithResponse Remove the user's federated identity with the provider
 	//
@@ -6635,6 +6693,11 @@ type ListFederatedIdentitiesResponse200Headers struct {
 	XRequestId string
 }
 
+// ListFederatedIdentitiesResponse400Headers the declared response headers of an HTTP 400 response for ListFederatedIdentities
+type ListFederatedIdentitiesResponse400Headers struct {
+	XRequestId string
+}
+
 // ListFederatedIdentitiesResponse401Headers the declared response headers of an HTTP 401 response for ListFederatedIdentities
 type ListFederatedIdentitiesResponse401Headers struct {
 	XRequestId string
@@ -6660,6 +6723,8 @@ type ListFederatedIdentitiesResponse struct {
 	HTTPResponse *http.Response
 	// ApplicationvndApiJSON200 the response for an HTTP 200 `application/vnd.api+json` response
 	ApplicationvndApiJSON200 *FederatedIdentityCollection
+	// ApplicationvndApiJSON400 the response for an HTTP 400 `application/vnd.api+json` response
+	ApplicationvndApiJSON400 *JSONAPIError
 	// ApplicationvndApiJSON401 the response for an HTTP 401 `application/vnd.api+json` response
 	ApplicationvndApiJSON401 *JSONAPIError
 	// ApplicationvndApiJSON406 the response for an HTTP 406 `application/vnd.api+json` response
@@ -6672,6 +6737,8 @@ type ListFederatedIdentitiesResponse struct {
 	ApplicationvndApiJSON500 *JSONAPIError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListFederatedIdentitiesResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListFederatedIdentitiesResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListFederatedIdentitiesResponse401Headers
 	// Headers406 the parsed response headers for an HTTP 406 response
@@ -6685,6 +6752,11 @@ type ListFederatedIdentitiesResponse struct {
 // GetApplicationvndApiJSON200 returns the response for an HTTP 200 `application/vnd.api+json` response
 func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON200() *FederatedIdentityCollection {
 	return r.ApplicationvndApiJSON200
+}
+
+// GetApplicationvndApiJSON400 returns the response for an HTTP 400 `application/vnd.api+json` response
+func (r ListFederatedIdentitiesResponse) GetApplicationvndApiJSON400() *JSONAPIError {
+	return r.ApplicationvndApiJSON400
 }
 
 // GetApplicationvndApiJSON401 returns the response for an HTTP 401 `application/vnd.api+json` response
@@ -6746,6 +6818,11 @@ type DeleteFederatedIdentityResponse204Headers struct {
 	XRequestId string
 }
 
+// DeleteFederatedIdentityResponse400Headers the declared response headers of an HTTP 400 response for DeleteFederatedIdentity
+type DeleteFederatedIdentityResponse400Headers struct {
+	XRequestId string
+}
+
 // DeleteFederatedIdentityResponse401Headers the declared response headers of an HTTP 401 response for DeleteFederatedIdentity
 type DeleteFederatedIdentityResponse401Headers struct {
 	XRequestId string
@@ -6774,6 +6851,8 @@ type DeleteFederatedIdentityResponse500Headers struct {
 type DeleteFederatedIdentityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationvndApiJSON400 the response for an HTTP 400 `application/vnd.api+json` response
+	ApplicationvndApiJSON400 *JSONAPIError
 	// ApplicationvndApiJSON401 the response for an HTTP 401 `application/vnd.api+json` response
 	ApplicationvndApiJSON401 *JSONAPIError
 	// ApplicationvndApiJSON404 the response for an HTTP 404 `application/vnd.api+json` response
@@ -6788,6 +6867,8 @@ type DeleteFederatedIdentityResponse struct {
 	ApplicationvndApiJSON500 *JSONAPIError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeleteFederatedIdentityResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteFederatedIdentityResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteFederatedIdentityResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
@@ -6798,6 +6879,11 @@ type DeleteFederatedIdentityResponse struct {
 	Headers415 *DeleteFederatedIdentityResponse415Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteFederatedIdentityResponse500Headers
+}
+
+// GetApplicationvndApiJSON400 returns the response for an HTTP 400 `application/vnd.api+json` response
+func (r DeleteFederatedIdentityResponse) GetApplicationvndApiJSON400() *JSONAPIError {
+	return r.ApplicationvndApiJSON400
 }
 
 // GetApplicationvndApiJSON401 returns the response for an HTTP 401 `application/vnd.api+json` response
@@ -6864,6 +6950,11 @@ type SetFederatedIdentityResponse204Headers struct {
 	XRequestId string
 }
 
+// SetFederatedIdentityResponse400Headers the declared response headers of an HTTP 400 response for SetFederatedIdentity
+type SetFederatedIdentityResponse400Headers struct {
+	XRequestId string
+}
+
 // SetFederatedIdentityResponse401Headers the declared response headers of an HTTP 401 response for SetFederatedIdentity
 type SetFederatedIdentityResponse401Headers struct {
 	XRequestId string
@@ -6892,6 +6983,8 @@ type SetFederatedIdentityResponse500Headers struct {
 type SetFederatedIdentityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationvndApiJSON400 the response for an HTTP 400 `application/vnd.api+json` response
+	ApplicationvndApiJSON400 *JSONAPIError
 	// ApplicationvndApiJSON401 the response for an HTTP 401 `application/vnd.api+json` response
 	ApplicationvndApiJSON401 *JSONAPIError
 	// ApplicationvndApiJSON404 the response for an HTTP 404 `application/vnd.api+json` response
@@ -6906,6 +6999,8 @@ type SetFederatedIdentityResponse struct {
 	ApplicationvndApiJSON500 *JSONAPIError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *SetFederatedIdentityResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SetFederatedIdentityResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SetFederatedIdentityResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
@@ -6916,6 +7011,11 @@ type SetFederatedIdentityResponse struct {
 	Headers415 *SetFederatedIdentityResponse415Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *SetFederatedIdentityResponse500Headers
+}
+
+// GetApplicationvndApiJSON400 returns the response for an HTTP 400 `application/vnd.api+json` response
+func (r SetFederatedIdentityResponse) GetApplicationvndApiJSON400() *JSONAPIError {
+	return r.ApplicationvndApiJSON400
 }
 
 // GetApplicationvndApiJSON401 returns the response for an HTTP 401 `application/vnd.api+json` response
@@ -7685,11 +7785,19 @@ func (c *ClientWithResponses) LinkIdentifierWithResponse(ctx context.Context, bo
 
 // ListFederatedIdentitiesWithResponse The user's federated identities
 //
+// A JSON:API collection. A sparse fieldset,
+// `fields[federated-identities]=subject,createdAt`, returns only the
+// attributes it names (empty: none). No other query parameter is
+// supported: `include`, `sort`, `page[...]`, `filter[...]`, any other
+// family (`foo`), a repeated parameter and a malformed query string are
+// 400 `invalid-query-parameter` naming the parameter in
+// `source.parameter`, as JSON:API 1.1 requires of a server.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /federated-identities (the `ListFederatedIdentities` operationId).
-func (c *ClientWithResponses) ListFederatedIdentitiesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFederatedIdentitiesResponse, error) {
-	rsp, err := c.ListFederatedIdentities(ctx, reqEditors...)
+func (c *ClientWithResponses) ListFederatedIdentitiesWithResponse(ctx context.Context, params *ListFederatedIdentitiesParams, reqEditors ...RequestEditorFn) (*ListFederatedIdentitiesResponse, error) {
+	rsp, err := c.ListFederatedIdentities(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9933,6 +10041,13 @@ func ParseListFederatedIdentitiesResponse(rsp *http.Response) (*ListFederatedIde
 		}
 		response.ApplicationvndApiJSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest JSONAPIError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9981,6 +10096,16 @@ func ParseListFederatedIdentitiesResponse(rsp *http.Response) (*ListFederatedIde
 			headers.XRequestId = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListFederatedIdentitiesResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers ListFederatedIdentitiesResponse401Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -10043,6 +10168,13 @@ func ParseDeleteFederatedIdentityResponse(rsp *http.Response) (*DeleteFederatedI
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest JSONAPIError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10098,6 +10230,16 @@ func ParseDeleteFederatedIdentityResponse(rsp *http.Response) (*DeleteFederatedI
 			headers.XRequestId = value
 		}
 		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteFederatedIdentityResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers DeleteFederatedIdentityResponse401Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -10170,6 +10312,13 @@ func ParseSetFederatedIdentityResponse(rsp *http.Response) (*SetFederatedIdentit
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest JSONAPIError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationvndApiJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest JSONAPIError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10225,6 +10374,16 @@ func ParseSetFederatedIdentityResponse(rsp *http.Response) (*SetFederatedIdentit
 			headers.XRequestId = value
 		}
 		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers SetFederatedIdentityResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers SetFederatedIdentityResponse401Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

@@ -32,6 +32,11 @@ func TestPreflightFromAnAllowedOrigin(t *testing.T) {
 		rec.Header().Get("Access-Control-Allow-Headers") != "authorization,content-type,user-authorization,user-identifier" {
 		t.Fatalf("preflight: %d %v", rec.Code, rec.Header())
 	}
+	// What every response carries, a preflight's answer too.
+	if len(rec.Header().Get("X-Request-Id")) != 24 || rec.Header().Get("Cache-Control") != "no-store" ||
+		rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("preflight lacks the headers of every response: %v", rec.Header())
+	}
 
 	call := httptest.NewRequest(http.MethodGet, "/api/v2/user/info", nil)
 	call.Header.Set("Origin", "https://widget.acme.example")

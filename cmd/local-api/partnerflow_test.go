@@ -218,13 +218,24 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	status("set identity", set.StatusCode(), 204, set.Body)
-	list, err := widget.ListFederatedIdentitiesWithResponse(ctx, bearer)
+	list, err := widget.ListFederatedIdentitiesWithResponse(ctx, nil, bearer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	status("list identities", list.StatusCode(), 200, list.Body)
-	if ids := list.ApplicationvndApiJSON200.Data; len(ids) != 1 || ids[0].Attributes.IdentityProvider != "devpartner" {
+	if ids := list.ApplicationvndApiJSON200.Data; len(ids) != 1 || ids[0].Attributes.IdentityProvider == nil ||
+		*ids[0].Attributes.IdentityProvider != "devpartner" || ids[0].Attributes.Subject == nil {
 		t.Fatalf("identities: %s", list.Body)
+	}
+	// A sparse fieldset: the subject alone.
+	only := "subject"
+	list, err = widget.ListFederatedIdentitiesWithResponse(ctx, &client.ListFederatedIdentitiesParams{FieldsFederatedIdentities: &only}, bearer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("list subjects", list.StatusCode(), 200, list.Body)
+	if ids := list.ApplicationvndApiJSON200.Data; len(ids) != 1 || ids[0].Attributes.IdentityProvider != nil || ids[0].Attributes.Subject == nil {
+		t.Fatalf("sparse identities: %s", list.Body)
 	}
 	unknown, err := widget.SetFederatedIdentityWithResponse(ctx, "nobody", bearer)
 	if err != nil {

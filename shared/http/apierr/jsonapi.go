@@ -62,3 +62,11 @@ func JSONAPIInternal() *Error {
 func jsonAPI(status int, code, title, detail string) *Error {
 	return &Error{Status: status, Code: code, Title: title, Message: detail}
 }
+
+// InvalidQueryParameter is JSON:API 1.1's 400 for a query parameter the
+// endpoint does not support (include, sort, an unknown family) or a bad
+// value of one it does; parameter names it in source.parameter ("" for a
+// malformed query string, where no one parameter can be named).
+func InvalidQueryParameter(parameter, detail string) *Error {
+	return jsonAPI(http.StatusBadRequest, "invalid-query-parameter", "Invalid query parameter", detail).WithParameter(parameter)
+}

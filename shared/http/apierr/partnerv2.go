@@ -28,6 +28,7 @@ const (
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
 	MsgUserNotOfPartner       = "User is not associated with the partner"
+	MsgPartnerInfoRequired    = "Partner information is required for this operation"
 	msgInvalidPartnerFlow     = "The partner has an invalid flow."
 	msgInvalidUserInput       = "Invalid User Input"
 	msgUserNotFound           = "Requested User was not found"

@@ -81,6 +81,9 @@ func (a *API) SetIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := fieldset(r, false); err != nil {
+		return err
+	}
 	if err := a.d.Federation.Set(r.Context(), p.User, prov); err != nil {
 		return answer(err)
 	}
@@ -93,6 +96,9 @@ func (a *API) SetIdentity(w http.ResponseWriter, r *http.Request) error {
 func (a *API) DeleteIdentity(w http.ResponseWriter, r *http.Request) error {
 	p, prov, err := a.userAndProvider(r)
 	if err != nil {
+		return err
+	}
+	if _, err := fieldset(r, false); err != nil {
 		return err
 	}
 	if err := a.d.Federation.Delete(r.Context(), p.User.ID, prov); err != nil {
@@ -109,17 +115,40 @@ type resource struct {
 	Attributes attributes `json:"attributes"`
 }
 
-// attributes are those of a federated identity.
+// attributes are those of a federated identity; a sparse fieldset leaves
+// out those it does not name (none is ever empty).
 type attributes struct {
-	IdentityProvider string `json:"identityProvider"`
-	Subject          string `json:"subject"`
-	CreatedAt        string `json:"createdAt"`
+	IdentityProvider string `json:"identityProvider,omitempty"`
+	Subject          string `json:"subject,omitempty"`
+	CreatedAt        string `json:"createdAt,omitempty"`
+}
+
+// only keeps the attributes chosen names (all when chosen is nil).
+func (at attributes) only(chosen map[string]bool) attributes {
+	if chosen == nil {
+		return at
+	}
+	if !chosen["identityProvider"] {
+		at.IdentityProvider = ""
+	}
+	if !chosen["subject"] {
+		at.Subject = ""
+	}
+	if !chosen["createdAt"] {
+		at.CreatedAt = ""
+	}
+	return at
 }
 
 // ListIdentities is GET /federated-identities: the user's identities as a
-// JSON:API collection.
+// JSON:API collection, with the attributes a sparse fieldset
+// (fields[federated-identities]) chooses.
 func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.user(r)
+	if err != nil {
+		return err
+	}
+	chosen, err := fieldset(r, true)
 	if err != nil {
 		return err
 	}
@@ -130,7 +159,7 @@ func (a *API) ListIdentities(w http.ResponseWriter, r *http.Request) error {
 	data := make([]resource, 0, len(list))
 	for _, fi := range list {
 		data = append(data, resource{Type: resourceType, ID: fi.Provider, Attributes: attributes{
-			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: wire.Time(fi.CreatedAt)}})
+			IdentityProvider: fi.Provider, Subject: fi.Subject, CreatedAt: wire.Time(fi.CreatedAt)}.only(chosen)})
 	}
 	httpx.WriteJSONAPI(w, http.StatusOK, map[string]any{"data": data})
 	return nil

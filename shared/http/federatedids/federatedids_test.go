@@ -58,8 +58,8 @@ type jsonAPIError struct {
 // assertError checks status, content type and the exact error shape.
 func assertError(t *testing.T, r *apitest.Response, status int, code, title, detail, parameter string) {
 	t.Helper()
-	if r.Status != status || r.Header.Get("Content-Type") != jsonAPI {
-		t.Fatalf("got %d %q %s, want %d %s", r.Status, r.Header.Get("Content-Type"), r.Body, status, jsonAPI)
+	if r.Status != status || r.Header.Get("Content-Type") != jsonAPI || r.Header.Get("Vary") != "Accept" {
+		t.Fatalf("got %d %v %s, want %d %s with Vary: Accept", r.Status, r.Header, r.Body, status, jsonAPI)
 	}
 	var doc struct {
 		Errors []jsonAPIError `json:"errors"`
@@ -82,15 +82,15 @@ func assertError(t *testing.T, r *apitest.Response, status int, code, title, det
 
 func assertNoContent(t *testing.T, r *apitest.Response) {
 	t.Helper()
-	if r.Status != 204 || len(r.Body) != 0 || r.Header.Get("Content-Type") != jsonAPI {
-		t.Fatalf("got %d %q %q, want 204 with no body and %s", r.Status, r.Header.Get("Content-Type"), r.Body, jsonAPI)
+	if r.Status != 204 || len(r.Body) != 0 || r.Header.Get("Content-Type") != "" || r.Header.Get("Vary") != "Accept" {
+		t.Fatalf("got %d %v %q, want 204 with no body, no Content-Type, Vary: Accept", r.Status, r.Header, r.Body)
 	}
 }
 
 func list(t *testing.T, c *apitest.Client, tok string) []map[string]any {
 	t.Helper()
 	r := c.Do(http.MethodGet, "/federated-identities", bearer(tok), "")
-	if r.Status != 200 || r.Header.Get("Content-Type") != jsonAPI {
+	if r.Status != 200 || r.Header.Get("Content-Type") != jsonAPI || r.Header.Get("Vary") != "Accept" {
 		t.Fatalf("list: %d %q %s", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
 	var doc struct {
@@ -294,5 +294,72 @@ func TestFlowOnMoto(t *testing.T) {
 	}
 	if got := list(t, c, tok); len(got) != 0 {
 		t.Fatalf("after relink: %v", got)
+	}
+}
+
+// TestQueryParametersAsJSONAPIRequires: include, sort, a family this
+// surface does not know (foo, page, filter), a repeated parameter and a
+// malformed query string are 400 invalid-query-parameter naming the
+// parameter, and change nothing; a sparse fieldset returns only the
+// attributes it names.
+func TestQueryParametersAsJSONAPIRequires(t *testing.T) {
+	e := fixture.NewEnv(t, fixture.Options{})
+	c := e.Client
+	_, tok := world(t, c, "fed-query", identA)
+	assertNoContent(t, c.Do(http.MethodPut, "/federated-identities/acme", bearer(tok), ""))
+	const title = "Invalid query parameter"
+	refused := []struct{ query, parameter, detail string }{
+		{"include=user", "include", "This endpoint does not support the include parameter."},
+		{"sort=-createdAt", "sort", "This endpoint does not support the sort parameter."},
+		{"foo=bar", "foo", "This endpoint does not support the query parameter foo."},
+		{"page%5Bsize%5D=10", "page[size]", "This endpoint does not support the query parameter page[size]."},
+		{"filter%5Bsubject%5D=x", "filter[subject]", "This endpoint does not support the query parameter filter[subject]."},
+		{"fields%5Busers%5D=name", "fields[users]", "This endpoint does not support the query parameter fields[users]."},
+		{"fields%5Bfederated-identities%5D=subject&fields%5Bfederated-identities%5D=createdAt", "fields[federated-identities]",
+			"The parameter fields[federated-identities] must be given once."},
+		{"fields%5Bfederated-identities%5D=subject,password", "fields[federated-identities]",
+			"A federated-identities resource has no field password; its fields are identityProvider, subject and createdAt."},
+		{"a=%zz", "", "The query string is malformed: parameters are name=value pairs separated by &, %-encoded."},
+	}
+	before := e.Mem.Dump()
+	for _, q := range refused {
+		assertError(t, c.Do(http.MethodGet, "/federated-identities?"+q.query, bearer(tok), ""), 400, "invalid-query-parameter", title, q.detail, q.parameter)
+		detail := q.detail // PUT and DELETE take no fieldset at all
+		if q.parameter == "fields[federated-identities]" {
+			detail = "This endpoint does not support the query parameter fields[federated-identities]."
+		}
+		for _, m := range []string{http.MethodPut, http.MethodDelete} {
+			assertError(t, c.Do(m, "/federated-identities/acme?"+q.query, bearer(tok), ""), 400, "invalid-query-parameter", title, detail, q.parameter)
+		}
+	}
+	// PUT and DELETE take no fieldset: they answer no document.
+	assertError(t, c.Do(http.MethodDelete, "/federated-identities/acme?fields%5Bfederated-identities%5D=subject", bearer(tok), ""), 400,
+		"invalid-query-parameter", title, "This endpoint does not support the query parameter fields[federated-identities].", "fields[federated-identities]")
+	assertNoContent(t, c.Do(http.MethodPut, "/federated-identities/acme", bearer(tok), "")) // the identity still stands
+	if after := e.Mem.Dump(); after != before {
+		t.Fatalf("a refused request changed the store:\n%s\n%s", before, after)
+	}
+	sparse := func(value string) map[string]any {
+		t.Helper()
+		r := c.Do(http.MethodGet, "/federated-identities?fields%5Bfederated-identities%5D="+value, bearer(tok), "")
+		var doc struct {
+			Data []map[string]any `json:"data"`
+		}
+		if r.Status != 200 || json.Unmarshal(r.Body, &doc) != nil || len(doc.Data) != 1 || doc.Data[0]["id"] != "acme" {
+			t.Fatalf("fields=%s: %d %s", value, r.Status, r.Body)
+		}
+		return doc.Data[0]["attributes"].(map[string]any)
+	}
+	if got := sparse("subject"); len(got) != 1 || len(got["subject"].(string)) != 64 {
+		t.Fatalf("fields=subject: %v", got)
+	}
+	if got := sparse("createdAt,identityProvider"); len(got) != 2 || got["identityProvider"] != "acme" || got["createdAt"] == nil {
+		t.Fatalf("fields=createdAt,identityProvider: %v", got)
+	}
+	if got := sparse(""); len(got) != 0 {
+		t.Fatalf("fields= (none): %v", got)
+	}
+	if got := list(t, c, tok)[0]["attributes"].(map[string]any); len(got) != 3 {
+		t.Fatalf("without a fieldset: %v", got)
 	}
 }

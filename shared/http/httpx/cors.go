@@ -25,7 +25,10 @@ const CORSMaxAge = 600
 // Access-Control-Request-Method) from origins with 204 and the allowed
 // methods and headers, and adds Access-Control-Allow-Origin and the exposed
 // headers to every response to such an origin. "*" in origins allows any.
-// A request from another origin, or without one, is served as it is.
+// A request from another origin, or without one, is served as it is. A
+// preflight's answer carries what every response does (request id,
+// Cache-Control, nosniff); in AWS, API Gateway answers preflights itself
+// (docs/openapi.yaml says what its answers carry).
 func CORS(origins []string, h http.Handler) http.Handler {
 	anyOrigin := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +48,7 @@ func CORS(origins []string, h http.Handler) http.Handler {
 			hdr.Set("Access-Control-Allow-Methods", strings.Join(CORSAllowMethods, ","))
 			hdr.Set("Access-Control-Allow-Headers", strings.Join(CORSAllowHeaders, ","))
 			hdr.Set("Access-Control-Max-Age", strconv.Itoa(CORSMaxAge))
+			setEveryResponsesHeaders(hdr, requestIDFor(r))
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}

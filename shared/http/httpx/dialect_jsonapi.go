@@ -47,18 +47,27 @@ func (jsonAPI) WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Erro
 	if e.Pointer != "" || e.Parameter != "" {
 		body.Source = &jsonAPISource{Pointer: e.Pointer, Parameter: e.Parameter}
 	}
+	varyAccept(w)
 	WriteJSON(w, e.Status, contentTypeJSONAPI, map[string][]jsonAPIError{"errors": {body}})
 }
 
 // WriteJSONAPI renders a JSON:API document.
 func WriteJSONAPI(w http.ResponseWriter, status int, doc any) {
+	varyAccept(w)
 	WriteJSON(w, status, contentTypeJSONAPI, doc)
 }
 
-// WriteJSONAPINoContent answers 204 with the surface's content type.
+// WriteJSONAPINoContent answers 204, which has no body and so no
+// Content-Type.
 func WriteJSONAPINoContent(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", contentTypeJSONAPI)
+	varyAccept(w)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// varyAccept: the surface's answer depends on Accept (JSON:API's content
+// negotiation: 406), so a cache keys it on Accept too.
+func varyAccept(w http.ResponseWriter) {
+	w.Header().Add("Vary", "Accept")
 }
 
 // kebab turns NOT_FOUND_ERROR into not-found-error.

@@ -46,11 +46,7 @@ func Wrap(rt WrapRoute, h Handler) http.Handler {
 		ctx, cancel := deadline.Within(r.Context())
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
-		w.Header().Set(headerRequestID, info.RequestID)
-		// Tokens and personal data: no intermediary may keep a copy;
-		// and JSON is never to be sniffed as anything else.
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		setEveryResponsesHeaders(w.Header(), info.RequestID)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -63,6 +59,16 @@ func Wrap(rt WrapRoute, h Handler) http.Handler {
 			rt.fail(sw, r, info, err)
 		}
 	})
+}
+
+// setEveryResponsesHeaders sets what every response carries, a CORS
+// preflight's included: the request id; no intermediary may keep a copy
+// (tokens and personal data); JSON is never to be sniffed as anything
+// else.
+func setEveryResponsesHeaders(h http.Header, requestID string) {
+	h.Set(headerRequestID, requestID)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // fail renders err in the route's dialect, unless the handler has already

@@ -91,7 +91,9 @@ func withFallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would redirect a path with "//", "." or ".." segments to
 		// its clean form; no route has such a path, so it is not found.
-		if !clean(r.URL.Path) {
+		// HEAD is no route's method: ServeMux would serve it with the GET
+		// route, where API Gateway brings it to $default; both answer 405.
+		if !clean(r.URL.Path) || r.Method == http.MethodHead {
 			fallback.ServeHTTP(w, r)
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
@@ -195,5 +196,35 @@ func TestDynamoDBCallsPerVerificationLink(t *testing.T) {
 	r := c.Do(http.MethodGet, usersPath+"/"+person, headers(keyAcme), "")
 	if r.JSON()["data"].(map[string]any)["kycStatus"] != "PENDING" {
 		t.Fatalf("kycStatus after a link on DynamoDB: %s", r.Body)
+	}
+}
+
+// TestPartnerInformationIsRequired: seed 001's "Partner information is
+// required for this operation" is the answer to a request that carries a
+// user's credential (a user token, in Authorization or User-Authorization)
+// and no partner key: it names a user, not a partner. Nothing is written;
+// with the partner's key beside it the request is the partner's.
+func TestPartnerInformationIsRequired(t *testing.T) {
+	e := fixture.NewEnv(t, fixture.Options{})
+	person := createTyped(t, e, keyAcme, "ext-partner-info", "INDIVIDUAL")
+	tok := e.Client.Do(http.MethodPost, usersPath+"/"+person+"/token", headers(keyAcme), "").JSON()["data"].(map[string]any)["token"].(string)
+	before := e.Mem.Dump()
+	for _, h := range []apitest.Headers{{"Authorization": "Bearer " + tok}, {"User-Authorization": "Bearer " + tok}, {"Authorization": "Basic eDp5"}} {
+		for _, call := range []struct{ method, path, body string }{
+			{http.MethodPost, linkPath(person), `{"country":"MX"}`},
+			{http.MethodGet, usersPath + "/" + person, ""},
+			{http.MethodPost, usersPath, `{"externalUserId":"ext-by-token","type":"INDIVIDUAL"}`},
+		} {
+			r := e.Client.Do(call.method, call.path, h, call.body)
+			if code, msg, _ := errorOf(t, r); r.Status != 401 || code != "UNAUTHORIZED" || msg != "Partner information is required for this operation" {
+				t.Fatalf("%s %s with %v: %d %s %q", call.method, call.path, h, r.Status, code, msg)
+			}
+		}
+	}
+	if after := e.Mem.Dump(); after != before {
+		t.Fatalf("a refused request changed the store")
+	}
+	if r := e.Client.Do(http.MethodGet, usersPath+"/"+person, apitest.Headers{"partner-api-key": keyAcme, "Authorization": "Bearer " + tok}, ""); r.Status != 200 {
+		t.Fatalf("the key with a token beside it: %d %s", r.Status, r.Body)
 	}
 }

@@ -51,9 +51,16 @@ func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner
 // apiKeyOf is the request's API key, from partner-api-key or its alias
 // PartnerApiKey (seed 003's name for it); both with different values is
 // "Invalid API Key": the request does not say which key it means.
+//
+// A request with no key that carries a user's credential instead
+// (Authorization or User-Authorization: a user token names a user, not a
+// partner) is seed 001's "Partner information is required for this
+// operation".
 func apiKeyOf(r *http.Request) (string, error) {
 	key, alias := r.Header.Get(headerAPIKey), r.Header.Get(headerAPIKeyAlias)
 	switch {
+	case key == "" && alias == "" && (r.Header.Get("Authorization") != "" || r.Header.Get("User-Authorization") != ""):
+		return "", apierr.Unauthorized(apierr.MsgPartnerInfoRequired)
 	case alias == "":
 		return key, nil
 	case key == "" || key == alias:

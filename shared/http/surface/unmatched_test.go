@@ -28,6 +28,10 @@ func TestUnmatchedAnswersAsTheMux(t *testing.T) {
 		{"DELETE", "/api/partner/v2/users"}, {"GET", "/api/v2/user/nothing"}, {"PUT", "/api/v2/user/info"},
 		{"GET", "/federated-identities/acme/x"}, {"POST", "/federated-identities"}, {"GET", "/"}, {"GET", "/api/v2/user//info"},
 		{"GET", "/api/partner/v2/users/../users"},
+		// HEAD is no route's method (ServeMux alone would serve it with
+		// the GET route; API Gateway brings it to $default).
+		{"HEAD", "/federated-identities"}, {"HEAD", "/api/v2/user/info"}, {"HEAD", "/api/partner/v2/api-keys"},
+		{"HEAD", "/api/partner/v2/users/2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"},
 	}
 	for _, c := range cases {
 		want, got := httptest.NewRecorder(), httptest.NewRecorder()
@@ -37,6 +41,9 @@ func TestUnmatchedAnswersAsTheMux(t *testing.T) {
 			want.Header().Get("Content-Type") != got.Header().Get("Content-Type") ||
 			id.ReplaceAllString(want.Body.String(), "") != id.ReplaceAllString(got.Body.String(), "") {
 			t.Errorf("%s %s: mux %d %v %s, unmatched %d %v %s", c.method, c.path, want.Code, want.Header(), want.Body, got.Code, got.Header(), got.Body)
+		}
+		if c.method == http.MethodHead && (want.Code != http.StatusMethodNotAllowed || !regexp.MustCompile(`\bGET\b`).MatchString(want.Header().Get("Allow"))) {
+			t.Errorf("HEAD %s: %d Allow %q, want 405 allowing GET", c.path, want.Code, want.Header().Get("Allow"))
 		}
 		if want.Code != http.StatusNotFound && want.Code != http.StatusMethodNotAllowed {
 			t.Errorf("%s %s: %d is not an unmatched answer", c.method, c.path, want.Code)

@@ -25,7 +25,8 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-CreateUserTokenFunction build-LinkIdentifierFunction build-UserInfoFunction \
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
         build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction \
-        build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction
+        build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction \
+        build-JwksFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -51,6 +52,7 @@ build-ListApiKeysFunction:            ; $(call build_fn,list-api-keys)
 build-CreateApiKeyFunction:           ; $(call build_fn,create-api-key)
 build-RollApiKeyFunction:             ; $(call build_fn,roll-api-key)
 build-RevokeApiKeyFunction:           ; $(call build_fn,revoke-api-key)
+build-JwksFunction:                   ; $(call build_fn,jwks)
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus
@@ -85,14 +87,16 @@ run:
 invoke:
 	@$(GO) run ./cmd/invoke -fn $(FN) -event $(EVENT)
 
-# The Node.js webhook example's library (standardwebhooks, pinned in its
-# package-lock.json), for the test that runs the examples.
+# The Node.js examples' libraries (the webhook example's standardwebhooks,
+# the token example's jose, each pinned in its package-lock.json), for the
+# tests that run the examples.
 WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
+TOKEN_EXAMPLES := docs/examples/tokens/node_modules/.package-lock.json
 
 ## test: vet, all unit tests, the moto_server integration tests, the client module's tests, cfn-lint, the OpenAPI lint
 # vet with -race type-checks against the same compiled dependencies the
 # race-enabled tests use, so a clean build cache compiles them once, not twice.
-test: $(WEBHOOK_EXAMPLES)
+test: $(WEBHOOK_EXAMPLES) $(TOKEN_EXAMPLES)
 	$(GO) vet -race ./...
 	$(GO) test -race -count=1 ./...
 	cd client && $(GO) vet ./... && $(GO) test -race -count=1 ./...
@@ -101,6 +105,10 @@ test: $(WEBHOOK_EXAMPLES)
 
 $(WEBHOOK_EXAMPLES): docs/examples/webhooks/package.json docs/examples/webhooks/package-lock.json
 	npm ci --prefix docs/examples/webhooks --no-audit --no-fund
+	@touch $@
+
+$(TOKEN_EXAMPLES): docs/examples/tokens/package.json docs/examples/tokens/package-lock.json
+	npm ci --prefix docs/examples/tokens --no-audit --no-fund
 	@touch $@
 
 ## client: regenerate client/client.gen.go (the client module's) from docs/openapi.yaml with the pinned oapi-codegen

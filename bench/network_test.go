@@ -302,7 +302,7 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 		"get-user-kyc": 200, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 200, "create-user-token": 201, "link-identifier": 200,
 		"user-info": 200, "set-federated-identity": 204, "delete-federated-identity": 204, "list-federated-identities": 200,
 		"list-webhook-events": 200, "redeliver-webhook-event": 202, "send-test-webhook": 202, "unmatched-route": 405,
-		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404,
+		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200,
 	}
 	for _, fn := range names {
 		t.Run(fn, func(t *testing.T) {

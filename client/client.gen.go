@@ -168,6 +168,66 @@ func (e HostedCallbackStatus) Valid() bool {
 	}
 }
 
+// Defines values for JWKSetKeysAlg.
+const (
+	EdDSA JWKSetKeysAlg = "EdDSA"
+)
+
+// Valid indicates whether the value is a known member of the JWKSetKeysAlg enum.
+func (e JWKSetKeysAlg) Valid() bool {
+	switch e {
+	case EdDSA:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSetKeysCrv.
+const (
+	Ed25519 JWKSetKeysCrv = "Ed25519"
+)
+
+// Valid indicates whether the value is a known member of the JWKSetKeysCrv enum.
+func (e JWKSetKeysCrv) Valid() bool {
+	switch e {
+	case Ed25519:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSetKeysKty.
+const (
+	OKP JWKSetKeysKty = "OKP"
+)
+
+// Valid indicates whether the value is a known member of the JWKSetKeysKty enum.
+func (e JWKSetKeysKty) Valid() bool {
+	switch e {
+	case OKP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSetKeysUse.
+const (
+	Sig JWKSetKeysUse = "sig"
+)
+
+// Valid indicates whether the value is a known member of the JWKSetKeysUse enum.
+func (e JWKSetKeysUse) Valid() bool {
+	switch e {
+	case Sig:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for KycStatus.
 const (
 	KycStatusACTIONREQUIRED KycStatus = "ACTION_REQUIRED"
@@ -974,6 +1034,34 @@ type JSONAPIError struct {
 		Title  string `json:"title"`
 	} `json:"errors"`
 }
+
+// JWKSet defines model for JWKSet.
+type JWKSet struct {
+	Keys []struct {
+		Alg JWKSetKeysAlg `json:"alg"`
+		Crv JWKSetKeysCrv `json:"crv"`
+
+		// Kid The key id a token's header names.
+		Kid string        `json:"kid"`
+		Kty JWKSetKeysKty `json:"kty"`
+		Use JWKSetKeysUse `json:"use"`
+
+		// X The Ed25519 public key, base64url without padding.
+		X string `json:"x"`
+	} `json:"keys"`
+}
+
+// JWKSetKeysAlg defines model for JWKSet.Keys.Alg.
+type JWKSetKeysAlg string
+
+// JWKSetKeysCrv defines model for JWKSet.Keys.Crv.
+type JWKSetKeysCrv string
+
+// JWKSetKeysKty defines model for JWKSet.Keys.Kty.
+type JWKSetKeysKty string
+
+// JWKSetKeysUse defines model for JWKSet.Keys.Use.
+type JWKSetKeysUse string
 
 // KycSessionCreatedData `country` is personal data: absent once the event was delivered or failed (`personalDataRemoved`).
 type KycSessionCreatedData struct {
@@ -1991,6 +2079,24 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetJwks The keys that verify the tokens this API mints (a JWK Set)
+	//
+	// RFC 7517's JWK Set of every key that may verify a live user token or
+	// partner token (one key set signs both; the audience tells them
+	// apart): each `kty` `OKP`, `crv` `Ed25519`, `x` the public key in
+	// base64url, `kid` (the token header's `kid`), `use` `sig`, `alg`
+	// `EdDSA`. During a rotation it lists the new key before the new key
+	// signs, and the old key until the last token it signed has expired.
+	// Public: no credential. Unlike every other answer, cacheable:
+	// `Cache-Control: public, max-age=300`; a client that meets a `kid` it
+	// does not know fetches the set again (at most once a minute). A JOSE
+	// library verifies a token from this document alone
+	// (`docs/examples/tokens/verify.mjs`: Node.js, `jose`). A 500 is in the
+	// Partner v2 dialect.
+	//
+	// Corresponds with GET /.well-known/jwks.json (the `GetJwks` operationId).
+	GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListApiKeys The partner's live API keys
 	//
 	// The partner's keys that have not expired, oldest first: their id,
@@ -2494,6 +2600,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetJwks The keys that verify the tokens this API mints (a JWK Set)
+//
+// RFC 7517's JWK Set of every key that may verify a live user token or
+// partner token (one key set signs both; the audience tells them
+// apart): each `kty` `OKP`, `crv` `Ed25519`, `x` the public key in
+// base64url, `kid` (the token header's `kid`), `use` `sig`, `alg`
+// `EdDSA`. During a rotation it lists the new key before the new key
+// signs, and the old key until the last token it signed has expired.
+// Public: no credential. Unlike every other answer, cacheable:
+// `Cache-Control: public, max-age=300`; a client that meets a `kid` it
+// does not know fetches the set again (at most once a minute). A JOSE
+// library verifies a token from this document alone
+// (`docs/examples/tokens/verify.mjs`: Node.js, `jose`). A 500 is in the
+// Partner v2 dialect.
+//
+// Corresponds with GET /.well-known/jwks.json (the `GetJwks` operationId).
+func (c *Client) GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJwksRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListApiKeys The partner's live API keys
@@ -3268,6 +3402,33 @@ func (c *Client) ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsub
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetJwksRequest constructs an http.Request for the GetJwks method
+func NewGetJwksRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/jwks.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListApiKeysRequest constructs an http.Request for the ListApiKeys method
@@ -4197,6 +4358,26 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetJwksWithResponse The keys that verify the tokens this API mints (a JWK Set)
+	//
+	// RFC 7517's JWK Set of every key that may verify a live user token or
+	// partner token (one key set signs both; the audience tells them
+	// apart): each `kty` `OKP`, `crv` `Ed25519`, `x` the public key in
+	// base64url, `kid` (the token header's `kid`), `use` `sig`, `alg`
+	// `EdDSA`. During a rotation it lists the new key before the new key
+	// signs, and the old key until the last token it signed has expired.
+	// Public: no credential. Unlike every other answer, cacheable:
+	// `Cache-Control: public, max-age=300`; a client that meets a `kid` it
+	// does not know fetches the set again (at most once a minute). A JOSE
+	// library verifies a token from this document alone
+	// (`docs/examples/tokens/verify.mjs`: Node.js, `jose`). A 500 is in the
+	// Partner v2 dialect.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/jwks.json (the `GetJwks` operationId).
+	GetJwksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJwksResponse, error)
+
 	// ListApiKeysWithResponse The partner's live API keys
 	//
 	// The partner's keys that have not expired, oldest first: their id,
@@ -4730,6 +4911,76 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhookWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error)
+}
+
+// GetJwksResponse200Headers the declared response headers of an HTTP 200 response for GetJwks
+type GetJwksResponse200Headers struct {
+	CacheControl *string
+	XRequestId   string
+}
+
+// GetJwksResponse500Headers the declared response headers of an HTTP 500 response for GetJwks
+type GetJwksResponse500Headers struct {
+	XRequestId string
+}
+
+type GetJwksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationjwkSetJSON200 the response for an HTTP 200 `application/jwk-set+json` response
+	ApplicationjwkSetJSON200 *JWKSet
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetJwksResponse200Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetJwksResponse500Headers
+}
+
+// GetApplicationjwkSetJSON200 returns the response for an HTTP 200 `application/jwk-set+json` response
+func (r GetJwksResponse) GetApplicationjwkSetJSON200() *JWKSet {
+	return r.ApplicationjwkSetJSON200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetJwksResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetJwksResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJwksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJwksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJwksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJwksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // ListApiKeysResponse200Headers the declared response headers of an HTTP 200 response for ListApiKeys
@@ -7271,6 +7522,32 @@ func (r ReceiveSumsubWebhookResponse) ContentType() string {
 	return ""
 }
 
+// GetJwksWithResponse The keys that verify the tokens this API mints (a JWK Set)
+//
+// RFC 7517's JWK Set of every key that may verify a live user token or
+// partner token (one key set signs both; the audience tells them
+// apart): each `kty` `OKP`, `crv` `Ed25519`, `x` the public key in
+// base64url, `kid` (the token header's `kid`), `use` `sig`, `alg`
+// `EdDSA`. During a rotation it lists the new key before the new key
+// signs, and the old key until the last token it signed has expired.
+// Public: no credential. Unlike every other answer, cacheable:
+// `Cache-Control: public, max-age=300`; a client that meets a `kid` it
+// does not know fetches the set again (at most once a minute). A JOSE
+// library verifies a token from this document alone
+// (`docs/examples/tokens/verify.mjs`: Node.js, `jose`). A 500 is in the
+// Partner v2 dialect.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/jwks.json (the `GetJwks` operationId).
+func (c *ClientWithResponses) GetJwksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJwksResponse, error) {
+	rsp, err := c.GetJwks(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJwksResponse(rsp)
+}
+
 // ListApiKeysWithResponse The partner's live API keys
 //
 // The partner's keys that have not expired, oldest first: their id,
@@ -7965,6 +8242,76 @@ func (c *ClientWithResponses) ReceiveSumsubWebhookWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseReceiveSumsubWebhookResponse(rsp)
+}
+
+// ParseGetJwksResponse parses an HTTP response from a GetJwksWithResponse call
+func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJwksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JWKSet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationjwkSetJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetJwksResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetJwksResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call

@@ -17,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/http/wellknown"
 	"github.com/partner-identity/api/shared/webhooks/queue"
 
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
@@ -30,6 +31,7 @@ import (
 	"github.com/partner-identity/api/shared/lambda/federatedapi"
 	"github.com/partner-identity/api/shared/lambda/partnerapi"
 	"github.com/partner-identity/api/shared/lambda/userapi"
+	"github.com/partner-identity/api/shared/lambda/wellknownapi"
 )
 
 // Local is what a local runner adds to app.Config.
@@ -275,6 +277,7 @@ func Endpoints(d *app.Deps, retries queue.Queue) []httpx.Endpoint {
 	out = bind(out, partnerv2.Routes, partnerapi.New(d, retries))
 	out = bind(out, userv2.Routes, userapi.New(d))
 	out = bind(out, federatedids.Routes, federatedapi.New(d))
+	out = bind(out, wellknown.Routes, wellknownapi.New(d))
 	return bind(out, kyccallbacks.Routes, callbackapi.New(d))
 }
 

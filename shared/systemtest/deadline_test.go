@@ -94,6 +94,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"create-api-key":                    httpEvent("POST", "/api/partner/v2/api-keys", "", key, ""),
 		"roll-api-key":                      httpEvent("POST", "/api/partner/v2/api-keys/key_000000000000/roll", "", key, ""),
 		"revoke-api-key":                    httpEvent("DELETE", "/api/partner/v2/api-keys/key_000000000000", "", key, ""),
+		"jwks":                              httpEvent("GET", "/.well-known/jwks.json", "", nil, ""), // reads no table: 200
 		"create-verification-link (Sumsub)": httpEvent("POST", "/api/partner/v2/users/"+user+"/kyc/verification-link", "", key, `{"country":"DE"}`),
 	}
 	const budget = 2400 * time.Millisecond // the invocation's time, as Lambda's deadline gives it
@@ -114,6 +115,12 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 				t.Fatal(err)
 			}
 			var resp events.APIGatewayV2HTTPResponse
+			if rt.Name == "jwks" { // the one route that reads no table
+				if json.Unmarshal(out, &resp) != nil || resp.StatusCode != 200 {
+					t.Fatalf("%d %s, want 200 (it reads no table)", resp.StatusCode, resp.Body)
+				}
+				return
+			}
 			if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 500 {
 				t.Fatalf("%d %s, want 500", resp.StatusCode, resp.Body)
 			}

@@ -302,6 +302,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		revocable = r["id"].(string)
 	})
 	viaHTTP("revoke-api-key", func(c *container) { expect(c.api.Do("DELETE", keys+"/"+revocable, key, ""), 200, "revoke") })
+	viaHTTP("jwks", func(c *container) { expect(c.api.Do("GET", "/.well-known/jwks.json", apitest.Headers{}, ""), 200, "the JWK Set") })
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 		if err != nil || len(evs) < 2 {

@@ -192,3 +192,31 @@ func Generate(kid string) (signing, verification []byte) {
 	})
 	return signing, verification
 }
+
+// JWK is one public key as RFC 7517 and RFC 8037 write an Ed25519 key:
+// kty OKP, crv Ed25519, x the base64url of the public key.
+type JWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Kid string `json:"kid"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+}
+
+// JWKSet is a JWK Set (RFC 7517 section 5).
+type JWKSet struct {
+	Keys []JWK `json:"keys"`
+}
+
+// JWKS is the verification keys as a JWK Set: every listed key, the one
+// that signs and those that still verify tokens signed before a rotation,
+// in the document's order. It holds public keys only.
+func (k *Keys) JWKS() JWKSet {
+	set := JWKSet{Keys: make([]JWK, 0, len(k.Signing))}
+	for _, s := range k.Signing {
+		set.Keys = append(set.Keys, JWK{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(s.Public),
+			Kid: s.ID, Use: "sig", Alg: "EdDSA"})
+	}
+	return set
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/http/wellknown"
 )
 
 // All is every route.
@@ -20,6 +21,7 @@ func All() []httpx.Endpoint {
 	out = appendInfos(out, partnerv2.Routes)
 	out = appendInfos(out, userv2.Routes)
 	out = appendInfos(out, federatedids.Routes)
+	out = appendInfos(out, wellknown.Routes)
 	return appendInfos(out, kyccallbacks.Routes)
 }
 

@@ -26,7 +26,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
         build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction \
         build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction \
-        build-JwksFunction
+        build-JwksFunction build-Oauth2TokenFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -53,6 +53,7 @@ build-CreateApiKeyFunction:           ; $(call build_fn,create-api-key)
 build-RollApiKeyFunction:             ; $(call build_fn,roll-api-key)
 build-RevokeApiKeyFunction:           ; $(call build_fn,revoke-api-key)
 build-JwksFunction:                   ; $(call build_fn,jwks)
+build-Oauth2TokenFunction:            ; $(call build_fn,oauth2-token)
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus

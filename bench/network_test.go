@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -302,7 +303,7 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 		"get-user-kyc": 200, "kyc-sumsub-webhook": 200, "kyc-hosted-webhook": 200, "create-user-token": 201, "link-identifier": 200,
 		"user-info": 200, "set-federated-identity": 204, "delete-federated-identity": 204, "list-federated-identities": 200,
 		"list-webhook-events": 200, "redeliver-webhook-event": 202, "send-test-webhook": 202, "unmatched-route": 405,
-		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200,
+		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200, "oauth2-token": 200,
 	}
 	for _, fn := range names {
 		t.Run(fn, func(t *testing.T) {
@@ -484,10 +485,11 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 // TestPrefetchBeforeTheFirstEvent: the real create-user-token binary,
 // configured as in Lambda over the links, opens two connections to
-// DynamoDB and fetches its signing keys from Secrets Manager before its
-// first event arrives; its first request then opens no connection and
-// fetches no secret (two connections: the key's GetItem and the user's,
-// made at once, one on each; one GetSecretValue in all). When that
+// DynamoDB and fetches its signing keys and its verification keys from
+// Secrets Manager before its first event arrives; its first request then
+// opens no connection and fetches no secret (two connections: the key's
+// GetItem and the user's, made at once, one on each; two GetSecretValue
+// in all). When that
 // prefetch fails, the request fetches the keys itself and answers 201.
 func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 	if *table {
@@ -539,12 +541,14 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 	t.Run("prefetched", func(t *testing.T) {
 		s, p, logs := start(t)
 		waitFor(t, "connections to DynamoDB", func() bool { return w.ddb.Conns.Load() == 2 })
-		waitFor(t, "signing keys fetch", func() bool { return w.sm.Requests.Load() == 1 })
+		// The signing keys, and the verification keys (a partner access
+		// token's, which a Partner v2 function accepts in place of the key).
+		waitFor(t, "signing and verification keys fetch", func() bool { return w.sm.Requests.Load() == 2 })
 		invoke(t, s, p, logs)
 		// The key's GetItem and the user's, at once; a second later, on a
 		// connection of those, the key's last use (once a day).
-		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 2 || r != 2 || sm != 1 {
-			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 2, 2, 1", c, r, sm)
+		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 2 || r != 2 || sm != 2 {
+			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 2, 2, 2", c, r, sm)
 		}
 		waitFor(t, "last use recorded", func() bool { return w.ddb.Requests.Load() == 3 })
 		if c := w.ddb.Conns.Load(); c != 2 {
@@ -553,8 +557,16 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 	})
 	t.Run("prefetch failed", func(t *testing.T) {
 		var refused atomic.Bool
+		signing := ""
+		for _, kv := range w.env {
+			if v, ok := strings.CutPrefix(kv, "TOKEN_SIGNING_SECRET_ID="); ok {
+				signing = v
+			}
+		}
 		w.sm.Fault = func(rw http.ResponseWriter, r *http.Request) bool {
-			if refused.Swap(true) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if signing == "" || !bytes.Contains(body, []byte(signing)) || refused.Swap(true) {
 				return false
 			}
 			rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -566,8 +578,8 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 		s, p, logs := start(t)
 		waitFor(t, "signing keys fetch", func() bool { return refused.Load() })
 		invoke(t, s, p, logs)
-		if n := w.sm.Requests.Load(); n != 2 {
-			t.Fatalf("Secrets Manager: %d requests, want 2 (the failed prefetch, the request's own)", n)
+		if n := w.sm.Requests.Load(); n != 3 {
+			t.Fatalf("Secrets Manager: %d requests, want 3 (the failed prefetch of the signing keys, the verification keys', the request's own)", n)
 		}
 	})
 }

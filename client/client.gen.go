@@ -291,6 +291,36 @@ func (e NewApiKeyResponseSuccess) Valid() bool {
 	}
 }
 
+// Defines values for OAuthErrorError.
+const (
+	InvalidClient        OAuthErrorError = "invalid_client"
+	InvalidRequest       OAuthErrorError = "invalid_request"
+	InvalidScope         OAuthErrorError = "invalid_scope"
+	ServerError          OAuthErrorError = "server_error"
+	UnauthorizedClient   OAuthErrorError = "unauthorized_client"
+	UnsupportedGrantType OAuthErrorError = "unsupported_grant_type"
+)
+
+// Valid indicates whether the value is a known member of the OAuthErrorError enum.
+func (e OAuthErrorError) Valid() bool {
+	switch e {
+	case InvalidClient:
+		return true
+	case InvalidRequest:
+		return true
+	case InvalidScope:
+		return true
+	case ServerError:
+		return true
+	case UnauthorizedClient:
+		return true
+	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PartnerErrorErrorCode.
 const (
 	APIKEYLIMITREACHED             PartnerErrorErrorCode = "API_KEY_LIMIT_REACHED"
@@ -569,13 +599,13 @@ func (e UserResponseSuccess) Valid() bool {
 
 // Defines values for UserTokenTokenType.
 const (
-	Bearer UserTokenTokenType = "Bearer"
+	UserTokenTokenTypeBearer UserTokenTokenType = "Bearer"
 )
 
 // Valid indicates whether the value is a known member of the UserTokenTokenType enum.
 func (e UserTokenTokenType) Valid() bool {
 	switch e {
-	case Bearer:
+	case UserTokenTokenTypeBearer:
 		return true
 	default:
 		return false
@@ -840,6 +870,21 @@ const (
 func (e LinkIdentifier200JSONResponseBodyMessage) Valid() bool {
 	switch e {
 	case UserIdentifierLinkedSuccessfully:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateAccessToken200JSONResponseBodyTokenType.
+const (
+	CreateAccessToken200JSONResponseBodyTokenTypeBearer CreateAccessToken200JSONResponseBodyTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the CreateAccessToken200JSONResponseBodyTokenType enum.
+func (e CreateAccessToken200JSONResponseBodyTokenType) Valid() bool {
+	switch e {
+	case CreateAccessToken200JSONResponseBodyTokenTypeBearer:
 		return true
 	default:
 		return false
@@ -1156,6 +1201,15 @@ type NewApiKeyResponse struct {
 
 // NewApiKeyResponseSuccess defines model for NewApiKeyResponse.Success.
 type NewApiKeyResponseSuccess bool
+
+// OAuthError defines model for OAuthError.
+type OAuthError struct {
+	Error            OAuthErrorError `json:"error"`
+	ErrorDescription string          `json:"error_description"`
+}
+
+// OAuthErrorError defines model for OAuthError.Error.
+type OAuthErrorError string
 
 // PartnerError defines model for PartnerError.
 type PartnerError struct {
@@ -1696,6 +1750,24 @@ type ReceiveSumsubWebhookParams struct {
 	XPayloadDigestAlg *string `json:"X-Payload-Digest-Alg,omitempty"`
 }
 
+// CreateAccessTokenFormdataBody defines parameters for CreateAccessToken.
+type CreateAccessTokenFormdataBody struct {
+	// ClientId The partner's id (without HTTP Basic).
+	ClientId *string `form:"client_id,omitempty" json:"client_id,omitempty"`
+
+	// ClientSecret One of the partner's live API keys (without HTTP Basic).
+	ClientSecret *string `form:"client_secret,omitempty" json:"client_secret,omitempty"`
+
+	// GrantType `client_credentials`
+	GrantType string `form:"grant_type" json:"grant_type"`
+
+	// Scope None is defined; send none.
+	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
+}
+
+// CreateAccessToken200JSONResponseBodyTokenType defines parameters for CreateAccessToken.
+type CreateAccessToken200JSONResponseBodyTokenType string
+
 // ReceivePartnerEventParams defines parameters for ReceivePartnerEvent.
 type ReceivePartnerEventParams struct {
 	WebhookId        string           `json:"Webhook-Id"`
@@ -1721,6 +1793,9 @@ type ReceiveHostedKycCallbackJSONRequestBody = HostedCallback
 
 // ReceiveSumsubWebhookJSONRequestBody defines body for ReceiveSumsubWebhook for application/json ContentType.
 type ReceiveSumsubWebhookJSONRequestBody = SumsubWebhook
+
+// CreateAccessTokenFormdataRequestBody defines body for CreateAccessToken for application/x-www-form-urlencoded ContentType.
+type CreateAccessTokenFormdataRequestBody CreateAccessTokenFormdataBody
 
 // ReceivePartnerEventJSONRequestBody defines body for ReceivePartnerEvent for application/json ContentType.
 type ReceivePartnerEventJSONRequestBody = WebhookEvent
@@ -2600,6 +2675,56 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessTokenWithBody A partner access token (OAuth 2.0 client credentials grant)
+	//
+	// RFC 6749 section 4.4. A form-encoded body with
+	// `grant_type=client_credentials`; the client is the partner
+	// (`client_id`: its id; `client_secret`: one of its live API keys),
+	// authenticated with HTTP Basic or with `client_id` and
+	// `client_secret` in the body, not both. 200: `{"access_token",
+	// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+	// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+	// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+	// the key would go. Errors as RFC 6749 section 5.2,
+	// `{"error","error_description"}`: 400 `invalid_request` (not
+	// form-encoded, `grant_type` missing, a parameter repeated, two
+	// client authentication methods), 401 `invalid_client` with
+	// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+	// id and one of its live keys: the answer does not say which), 400
+	// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+	// `unauthorized_client` (a suspended partner); 500 `server_error`.
+	// Unknown parameters are ignored, as the RFC requires.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+	CreateAccessTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessTokenWithFormdataBody A partner access token (OAuth 2.0 client credentials grant)
+	//
+	// RFC 6749 section 4.4. A form-encoded body with
+	// `grant_type=client_credentials`; the client is the partner
+	// (`client_id`: its id; `client_secret`: one of its live API keys),
+	// authenticated with HTTP Basic or with `client_id` and
+	// `client_secret` in the body, not both. 200: `{"access_token",
+	// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+	// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+	// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+	// the key would go. Errors as RFC 6749 section 5.2,
+	// `{"error","error_description"}`: 400 `invalid_request` (not
+	// form-encoded, `grant_type` missing, a parameter repeated, two
+	// client authentication methods), 401 `invalid_client` with
+	// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+	// id and one of its live keys: the answer does not say which), 400
+	// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+	// `unauthorized_client` (a suspended partner); 500 `server_error`.
+	// Unknown parameters are ignored, as the RFC requires.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+	CreateAccessTokenWithFormdataBody(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetJwks The keys that verify the tokens this API mints (a JWK Set)
@@ -3394,6 +3519,76 @@ func (c *Client) ReceiveSumsubWebhookWithBody(ctx context.Context, params *Recei
 // Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 func (c *Client) ReceiveSumsubWebhook(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReceiveSumsubWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessTokenWithBody A partner access token (OAuth 2.0 client credentials grant)
+//
+// RFC 6749 section 4.4. A form-encoded body with
+// `grant_type=client_credentials`; the client is the partner
+// (`client_id`: its id; `client_secret`: one of its live API keys),
+// authenticated with HTTP Basic or with `client_id` and
+// `client_secret` in the body, not both. 200: `{"access_token",
+// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+// the key would go. Errors as RFC 6749 section 5.2,
+// `{"error","error_description"}`: 400 `invalid_request` (not
+// form-encoded, `grant_type` missing, a parameter repeated, two
+// client authentication methods), 401 `invalid_client` with
+// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+// id and one of its live keys: the answer does not say which), 400
+// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+// `unauthorized_client` (a suspended partner); 500 `server_error`.
+// Unknown parameters are ignored, as the RFC requires.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+func (c *Client) CreateAccessTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessTokenWithFormdataBody A partner access token (OAuth 2.0 client credentials grant)
+//
+// RFC 6749 section 4.4. A form-encoded body with
+// `grant_type=client_credentials`; the client is the partner
+// (`client_id`: its id; `client_secret`: one of its live API keys),
+// authenticated with HTTP Basic or with `client_id` and
+// `client_secret` in the body, not both. 200: `{"access_token",
+// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+// the key would go. Errors as RFC 6749 section 5.2,
+// `{"error","error_description"}`: 400 `invalid_request` (not
+// form-encoded, `grant_type` missing, a parameter repeated, two
+// client authentication methods), 401 `invalid_client` with
+// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+// id and one of its live keys: the answer does not say which), 400
+// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+// `unauthorized_client` (a suspended partner); 500 `server_error`.
+// Unknown parameters are ignored, as the RFC requires.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+func (c *Client) CreateAccessTokenWithFormdataBody(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessTokenRequestWithFormdataBody(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4314,6 +4509,46 @@ func NewReceiveSumsubWebhookRequestWithBody(server string, params *ReceiveSumsub
 	return req, nil
 }
 
+// NewCreateAccessTokenRequestWithFormdataBody calls the generic CreateAccessToken builder with application/x-www-form-urlencoded body
+func NewCreateAccessTokenRequestWithFormdataBody(server string, body CreateAccessTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCreateAccessTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCreateAccessTokenRequestWithBody constructs an http.Request for the CreateAccessToken method, with any body, and a specified content type
+func NewCreateAccessTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/oauth2/token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -4911,6 +5146,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /kyc/providers/sumsub/webhook (the `ReceiveSumsubWebhook` operationId).
 	ReceiveSumsubWebhookWithResponse(ctx context.Context, params *ReceiveSumsubWebhookParams, body ReceiveSumsubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveSumsubWebhookResponse, error)
+
+	// CreateAccessTokenWithBodyWithResponse A partner access token (OAuth 2.0 client credentials grant)
+	//
+	// RFC 6749 section 4.4. A form-encoded body with
+	// `grant_type=client_credentials`; the client is the partner
+	// (`client_id`: its id; `client_secret`: one of its live API keys),
+	// authenticated with HTTP Basic or with `client_id` and
+	// `client_secret` in the body, not both. 200: `{"access_token",
+	// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+	// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+	// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+	// the key would go. Errors as RFC 6749 section 5.2,
+	// `{"error","error_description"}`: 400 `invalid_request` (not
+	// form-encoded, `grant_type` missing, a parameter repeated, two
+	// client authentication methods), 401 `invalid_client` with
+	// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+	// id and one of its live keys: the answer does not say which), 400
+	// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+	// `unauthorized_client` (a suspended partner); 500 `server_error`.
+	// Unknown parameters are ignored, as the RFC requires.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+	CreateAccessTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessTokenResponse, error)
+
+	// CreateAccessTokenWithFormdataBodyWithResponse A partner access token (OAuth 2.0 client credentials grant)
+	//
+	// RFC 6749 section 4.4. A form-encoded body with
+	// `grant_type=client_credentials`; the client is the partner
+	// (`client_id`: its id; `client_secret`: one of its live API keys),
+	// authenticated with HTTP Basic or with `client_id` and
+	// `client_secret` in the body, not both. 200: `{"access_token",
+	// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+	// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+	// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+	// the key would go. Errors as RFC 6749 section 5.2,
+	// `{"error","error_description"}`: 400 `invalid_request` (not
+	// form-encoded, `grant_type` missing, a parameter repeated, two
+	// client authentication methods), 401 `invalid_client` with
+	// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+	// id and one of its live keys: the answer does not say which), 400
+	// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+	// `unauthorized_client` (a suspended partner); 500 `server_error`.
+	// Unknown parameters are ignored, as the RFC requires.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+	CreateAccessTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenResponse, error)
 }
 
 // GetJwksResponse200Headers the declared response headers of an HTTP 200 response for GetJwks
@@ -7522,6 +7807,114 @@ func (r ReceiveSumsubWebhookResponse) ContentType() string {
 	return ""
 }
 
+// CreateAccessTokenResponse200Headers the declared response headers of an HTTP 200 response for CreateAccessToken
+type CreateAccessTokenResponse200Headers struct {
+	XRequestId string
+}
+
+// CreateAccessTokenResponse400Headers the declared response headers of an HTTP 400 response for CreateAccessToken
+type CreateAccessTokenResponse400Headers struct {
+	XRequestId string
+}
+
+// CreateAccessTokenResponse401Headers the declared response headers of an HTTP 401 response for CreateAccessToken
+type CreateAccessTokenResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      string
+}
+
+// CreateAccessTokenResponse500Headers the declared response headers of an HTTP 500 response for CreateAccessToken
+type CreateAccessTokenResponse500Headers struct {
+	XRequestId string
+}
+
+type CreateAccessTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// AccessToken An EdDSA JWT (see the partnerAccessToken scheme).
+		AccessToken string                                        `json:"access_token"`
+		ExpiresIn   int                                           `json:"expires_in"`
+		TokenType   CreateAccessToken200JSONResponseBodyTokenType `json:"token_type"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OAuthError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *OAuthError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateAccessTokenResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateAccessTokenResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateAccessTokenResponse401Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateAccessTokenResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateAccessTokenResponse) GetJSON200() *struct {
+	// AccessToken An EdDSA JWT (see the partnerAccessToken scheme).
+	AccessToken string                                        `json:"access_token"`
+	ExpiresIn   int                                           `json:"expires_in"`
+	TokenType   CreateAccessToken200JSONResponseBodyTokenType `json:"token_type"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateAccessTokenResponse) GetJSON400() *OAuthError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateAccessTokenResponse) GetJSON401() *OAuthError {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAccessTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateAccessTokenResponse) GetJSON500() *OAuthError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAccessTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAccessTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAccessTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAccessTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetJwksWithResponse The keys that verify the tokens this API mints (a JWK Set)
 //
 // RFC 7517's JWK Set of every key that may verify a live user token or
@@ -8242,6 +8635,68 @@ func (c *ClientWithResponses) ReceiveSumsubWebhookWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseReceiveSumsubWebhookResponse(rsp)
+}
+
+// CreateAccessTokenWithBodyWithResponse A partner access token (OAuth 2.0 client credentials grant)
+//
+// RFC 6749 section 4.4. A form-encoded body with
+// `grant_type=client_credentials`; the client is the partner
+// (`client_id`: its id; `client_secret`: one of its live API keys),
+// authenticated with HTTP Basic or with `client_id` and
+// `client_secret` in the body, not both. 200: `{"access_token",
+// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+// the key would go. Errors as RFC 6749 section 5.2,
+// `{"error","error_description"}`: 400 `invalid_request` (not
+// form-encoded, `grant_type` missing, a parameter repeated, two
+// client authentication methods), 401 `invalid_client` with
+// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+// id and one of its live keys: the answer does not say which), 400
+// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+// `unauthorized_client` (a suspended partner); 500 `server_error`.
+// Unknown parameters are ignored, as the RFC requires.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+func (c *ClientWithResponses) CreateAccessTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessTokenResponse, error) {
+	rsp, err := c.CreateAccessTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessTokenResponse(rsp)
+}
+
+// CreateAccessTokenWithFormdataBodyWithResponse A partner access token (OAuth 2.0 client credentials grant)
+//
+// RFC 6749 section 4.4. A form-encoded body with
+// `grant_type=client_credentials`; the client is the partner
+// (`client_id`: its id; `client_secret`: one of its live API keys),
+// authenticated with HTTP Basic or with `client_id` and
+// `client_secret` in the body, not both. 200: `{"access_token",
+// "token_type":"Bearer","expires_in"}` (seconds: an hour, less when
+// the key expires sooner), `Cache-Control: no-store`, `Pragma:
+// no-cache`. Send it as `Authorization: Bearer <access_token>` where
+// the key would go. Errors as RFC 6749 section 5.2,
+// `{"error","error_description"}`: 400 `invalid_request` (not
+// form-encoded, `grant_type` missing, a parameter repeated, two
+// client authentication methods), 401 `invalid_client` with
+// `WWW-Authenticate: Basic` (the id and the secret are not a partner's
+// id and one of its live keys: the answer does not say which), 400
+// `unsupported_grant_type`, `invalid_scope` (this API has no scopes),
+// `unauthorized_client` (a suspended partner); 500 `server_error`.
+// Unknown parameters are ignored, as the RFC requires.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
+func (c *ClientWithResponses) CreateAccessTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenResponse, error) {
+	rsp, err := c.CreateAccessTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessTokenResponse(rsp)
 }
 
 // ParseGetJwksResponse parses an HTTP response from a GetJwksWithResponse call
@@ -10967,6 +11422,115 @@ func ParseReceiveSumsubWebhookResponse(rsp *http.Response) (*ReceiveSumsubWebhoo
 		response.Headers401 = &headers
 	case rsp.StatusCode == 500:
 		var headers ReceiveSumsubWebhookResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateAccessTokenResponse parses an HTTP response from a CreateAccessTokenWithResponse call
+func ParseCreateAccessTokenResponse(rsp *http.Response) (*CreateAccessTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAccessTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// AccessToken An EdDSA JWT (see the partnerAccessToken scheme).
+			AccessToken string                                        `json:"access_token"`
+			ExpiresIn   int                                           `json:"expires_in"`
+			TokenType   CreateAccessToken200JSONResponseBodyTokenType `json:"token_type"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateAccessTokenResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateAccessTokenResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateAccessTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateAccessTokenResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

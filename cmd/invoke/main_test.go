@@ -24,7 +24,7 @@ func TestEveryEventSucceeds(t *testing.T) {
 		"delete-federated-identity": "204", "list-federated-identities": "200", "unmatched-route": "405",
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
 		"list-webhook-events": "200", "redeliver-webhook-event": "202", "send-test-webhook": "202",
-		"list-api-keys": "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200",
+		"list-api-keys": "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200", "oauth2-token": "200",
 	}
 	mk, err := os.ReadFile(filepath.Join(testkit.Root(), "Makefile"))
 	if err != nil {

@@ -211,6 +211,51 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("user info: %s", info.Body)
 	}
 
+	// The partner serves itself: a new key, rolled (the old one working a
+	// day more), an access token for the rolled-in key (client_id and
+	// client_secret in the form), and the checkout again with the token
+	// alone in place of the key: one credential per request.
+	made, err := partner.CreateApiKeyWithResponse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("create key", made.StatusCode(), 201, made.Body)
+	rolled, err := partner.RollApiKeyWithResponse(ctx, made.JSON201.Data.Id, client.RollApiKeyJSONRequestBody{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("roll key", rolled.StatusCode(), 201, rolled.Body)
+	if rolled.JSON201.Data.RolledKey.Id != made.JSON201.Data.Id {
+		t.Fatalf("roll: %s", rolled.Body)
+	}
+	partnerID, secret := devdata.PartnerID, rolled.JSON201.Data.Key
+	anonymous, err := client.NewClientWithResponses(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted, err := anonymous.CreateAccessTokenWithFormdataBodyWithResponse(ctx, client.CreateAccessTokenFormdataRequestBody{
+		GrantType: "client_credentials", ClientId: &partnerID, ClientSecret: &secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("access token", granted.StatusCode(), 200, granted.Body)
+	if granted.JSON200.TokenType != "Bearer" || granted.JSON200.ExpiresIn != 3600 {
+		t.Fatalf("access token: %s", granted.Body)
+	}
+	byToken, err := anonymous.UserInfoWithResponse(ctx, client.BearerToken(granted.JSON200.AccessToken), client.UserIdentifier(identifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("user info by access token", byToken.StatusCode(), 200, byToken.Body)
+	if byToken.JSON200.UserId != user.UserId {
+		t.Fatalf("user info by access token: %s", byToken.Body)
+	}
+	keysByToken, err := anonymous.ListApiKeysWithResponse(ctx, client.BearerToken(granted.JSON200.AccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("keys by access token", keysByToken.StatusCode(), 200, keysByToken.Body)
+
 	// The federated identity from the partner's identity provider.
 	bearer := client.BearerToken(token)
 	set, err := widget.SetFederatedIdentityWithResponse(ctx, "devpartner", bearer)

@@ -15,6 +15,7 @@ import (
 	"github.com/partner-identity/api/shared/http/federatedids"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/http/wellknown"
@@ -29,6 +30,7 @@ import (
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/callbackapi"
 	"github.com/partner-identity/api/shared/lambda/federatedapi"
+	"github.com/partner-identity/api/shared/lambda/oauthapi"
 	"github.com/partner-identity/api/shared/lambda/partnerapi"
 	"github.com/partner-identity/api/shared/lambda/userapi"
 	"github.com/partner-identity/api/shared/lambda/wellknownapi"
@@ -278,6 +280,7 @@ func Endpoints(d *app.Deps, retries queue.Queue) []httpx.Endpoint {
 	out = bind(out, userv2.Routes, userapi.New(d))
 	out = bind(out, federatedids.Routes, federatedapi.New(d))
 	out = bind(out, wellknown.Routes, wellknownapi.New(d))
+	out = bind(out, oauth.Routes, oauthapi.New(d))
 	return bind(out, kyccallbacks.Routes, callbackapi.New(d))
 }
 

@@ -73,6 +73,9 @@ const (
 	ReasonTokenMissing Reason = "token_missing"
 	ReasonTokenExpired Reason = "token_expired"
 	ReasonTokenInvalid Reason = "token_invalid"
+	// ReasonUserCredential: a user's credential (a user token) where a
+	// partner's is needed.
+	ReasonUserCredential Reason = "user_credential"
 	// Stale
 	ReasonStaleSession Reason = "kyc_session" // the session, or which one is the user's latest
 	ReasonStaleUser    Reason = "user"        // the user's link

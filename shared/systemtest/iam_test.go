@@ -221,10 +221,60 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			performed[fn] = set
 		}
 	}
+	// A partner access token, accepted by every Partner v2 function in
+	// place of the key: each such function also serves one request of its
+	// own route with it (its verification keys, the token's partner).
+	accessToken := expect(setup.api.Do(http.MethodPost, "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+		"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcme), 200, "setup access token").JSON()["access_token"].(string)
+	withToken := apitest.Headers{"Authorization": "Bearer " + accessToken}
+	byToken := map[string]func(c *container){
+		"create-user": func(c *container) {
+			expect(c.api.Do("POST", users, withToken, `{"externalUserId":"iam-by-token","type":"INDIVIDUAL"}`), 201, "create by token")
+		},
+		"get-user": func(c *container) { expect(c.api.Do("GET", users+"/"+userID, withToken, ""), 200, "get by token") },
+		"find-user": func(c *container) {
+			expect(c.api.Do("GET", users+"?externalUserId=iam-main", withToken, ""), 200, "find by token")
+		},
+		"delete-user": func(c *container) {
+			expect(c.api.Do("DELETE", users+"/"+erased, withToken, ""), 204, "erase again by token")
+		},
+		"create-verification-link": func(c *container) {
+			expect(c.api.Do("POST", users+"/"+userID+"/kyc/verification-link", withToken, `{"country":"MX"}`), 201, "open by token")
+		},
+		"get-user-kyc": func(c *container) {
+			expect(c.api.Do("GET", users+"/"+userID+"/kyc", withToken, ""), 200, "KYC by token")
+		},
+		"list-webhook-events": func(c *container) {
+			expect(c.api.Do("GET", "/api/partner/v2/webhooks/events", withToken, ""), 200, "events by token")
+		},
+		"send-test-webhook": func(c *container) {
+			expect(c.api.Do("POST", "/api/partner/v2/webhooks/test", withToken, ""), 202, "test event by token")
+		},
+		"create-user-token": func(c *container) {
+			expect(c.api.Do("POST", users+"/"+userID+"/token", withToken, ""), 201, "user token by token")
+		},
+		"list-api-keys": func(c *container) {
+			expect(c.api.Do("GET", "/api/partner/v2/api-keys", withToken, ""), 200, "keys by token")
+		},
+		"create-api-key": func(c *container) {
+			expect(c.api.Do("POST", "/api/partner/v2/api-keys", withToken, ""), 409, "a sixth live key by token")
+		},
+		"roll-api-key": func(c *container) {
+			expect(c.api.Do("POST", "/api/partner/v2/api-keys/key_000000000000/roll", withToken, ""), 404, "roll by token")
+		},
+		"revoke-api-key": func(c *container) {
+			expect(c.api.Do("DELETE", "/api/partner/v2/api-keys/key_000000000000", withToken, ""), 404, "revoke by token")
+		},
+	}
 	viaHTTP := func(fn string, scenario func(c *container)) {
 		c := w.container(t, nil)
 		w.sumsub.Now = c.clock.Now // the container signs Sumsub calls with its clock
-		run(fn, c, scenario)
+		run(fn, c, func(c *container) {
+			scenario(c)
+			if call, ok := byToken[fn]; ok {
+				call(c)
+			}
+		})
 	}
 	bearer := func(h string, tok string) apitest.Headers { return apitest.Headers{h: "Bearer " + tok} }
 
@@ -302,7 +352,13 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		revocable = r["id"].(string)
 	})
 	viaHTTP("revoke-api-key", func(c *container) { expect(c.api.Do("DELETE", keys+"/"+revocable, key, ""), 200, "revoke") })
-	viaHTTP("jwks", func(c *container) { expect(c.api.Do("GET", "/.well-known/jwks.json", apitest.Headers{}, ""), 200, "the JWK Set") })
+	viaHTTP("oauth2-token", func(c *container) {
+		expect(c.api.Do("POST", "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+			"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcme), 200, "an access token")
+	})
+	viaHTTP("jwks", func(c *container) {
+		expect(c.api.Do("GET", "/.well-known/jwks.json", apitest.Headers{}, ""), 200, "the JWK Set")
+	})
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)
 		if err != nil || len(evs) < 2 {
@@ -317,6 +373,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		for _, i := range []int{withUser, alone} {
 			expect(c.api.Do("POST", events+"/"+evs[i].ID+"/redeliver", key, ""), 202, "redeliver")
 		}
+		expect(c.api.Do("POST", events+"/"+evs[alone].ID+"/redeliver", withToken, ""), 202, "redeliver by token")
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())

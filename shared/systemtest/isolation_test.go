@@ -67,6 +67,22 @@ func TestIsolationMatrix(t *testing.T) {
 	// email and identifier are sent below by beta too, for beta's own user).
 	acmeSecrets := []string{acmeUser.userID, acmeUser.token, acmeUser.session}
 
+	// Partner access tokens of beta, of acme's old key and of acme2, issued
+	// before the revocation and the suspension: each Partner v2 cell sent
+	// with a key is sent again with its token, for the same answer.
+	accessToken := func(id, k string) apitest.Headers {
+		r := c.Do(http.MethodPost, "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+			"grant_type=client_credentials&client_id="+id+"&client_secret="+k)
+		if r.Status != 200 {
+			t.Fatalf("access token of %s: %d %s", id, r.Status, r.Body)
+		}
+		return apitest.Headers{"Authorization": "Bearer " + r.JSON()["access_token"].(string)}
+	}
+	tokenOf := map[string]apitest.Headers{
+		fixture.KeyAcme: accessToken("p_acme", fixture.KeyAcme), fixture.KeyBeta: accessToken("p_beta", fixture.KeyBeta),
+		fixture.KeyAcmeOld: accessToken("p_acme", fixture.KeyAcmeOld), keySuspended: accessToken("p_acme2", keySuspended),
+	}
+
 	// Revoke: acme's old key and the partner gone leave the registry;
 	// acme2 is suspended.
 	oldKeyWorked := c.Do(http.MethodGet, usersPath+"/"+acmeUser.userID, key(fixture.KeyAcmeOld), "").Status == 200
@@ -157,19 +173,43 @@ func TestIsolationMatrix(t *testing.T) {
 			cell{key(fixture.KeyAcme), 204}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 	}
 	for _, r := range rows {
-		for _, x := range []struct {
+		cells := []struct {
 			name string
 			cell cell
-		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"suspended", r.suspended}, {"none", r.none}, {"own", r.own}} {
+		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"suspended", r.suspended}, {"none", r.none}, {"own", r.own}}
+		// The same cells with the partner access token of the key (the
+		// own cell last, as it may erase acme's user).
+		n := len(cells)
+		for i := range n {
+			tok, ok := tokenOf[cells[i].cell.headers["partner-api-key"]]
+			if !ok {
+				continue
+			}
+			h := apitest.Headers{}
+			for k, v := range cells[i].cell.headers {
+				h[k] = v
+			}
+			delete(h, "partner-api-key")
+			h["Authorization"] = tok["Authorization"]
+			status := cells[i].cell.status
+			if r.route == "create-user" && status == http.StatusCreated {
+				status = http.StatusOK // the key's cell created it: the token's replays it
+			}
+			cells = append(cells[:len(cells)-1], struct {
+				name string
+				cell cell
+			}{cells[i].name + " (access token)", cell{h, status}}, cells[len(cells)-1])
+		}
+		for _, x := range cells {
 			t.Run(r.route+"/"+x.name, func(t *testing.T) {
 				res := c.Do(r.method, r.path, x.cell.headers, r.body)
 				if res.Status != x.cell.status {
 					t.Fatalf("%d %s, want %d", res.Status, res.Body, x.cell.status)
 				}
-				if x.name == "own" {
+				if strings.HasPrefix(x.name, "own") {
 					return
 				}
-				if x.name == "suspended" && !regexp.MustCompile(`INVALID_PARTNER_FLOW|"ER805"|"ER702"|"token-invalid"`).Match(res.Body) {
+				if strings.HasPrefix(x.name, "suspended") && !regexp.MustCompile(`INVALID_PARTNER_FLOW|"ER805"|"ER800"|"ER702"|"token-invalid"`).Match(res.Body) {
 					t.Fatalf("a suspended partner's credential: %s, want the surface's credential error", res.Body)
 				}
 				for _, s := range acmeSecrets {

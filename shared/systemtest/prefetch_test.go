@@ -9,16 +9,20 @@ import (
 
 	"github.com/partner-identity/api/shared/http/federatedids"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/surface"
 	"github.com/partner-identity/api/shared/http/userv2"
+	"github.com/partner-identity/api/shared/http/wellknown"
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/callbackapi"
 	"github.com/partner-identity/api/shared/lambda/cleanup"
 	"github.com/partner-identity/api/shared/lambda/dispatch"
 	"github.com/partner-identity/api/shared/lambda/federatedapi"
+	"github.com/partner-identity/api/shared/lambda/oauthapi"
 	"github.com/partner-identity/api/shared/lambda/partnerapi"
 	"github.com/partner-identity/api/shared/lambda/userapi"
+	"github.com/partner-identity/api/shared/lambda/wellknownapi"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/sam"
 )
@@ -48,6 +52,12 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 	}
 	for _, rt := range kyccallbacks.Routes {
 		declared[rt.Name] = callbackapi.Needs
+	}
+	for _, rt := range wellknown.Routes {
+		declared[rt.Name] = wellknownapi.Needs
+	}
+	for _, rt := range oauth.Routes {
+		declared[rt.Name] = oauthapi.Needs
 	}
 	if len(declared) != len(surface.All())+4 {
 		t.Fatalf("%d functions declared, %d routes", len(declared), len(surface.All()))
@@ -101,7 +111,7 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 		}
 		// Each Lambda-side main starts its needs (lambdarun.Serve or Prefetch).
 		starters := []string{"partnerapi.Main(", "partnerapi.MainWith(", "userapi.Main(", "federatedapi.Main(", "callbackapi.Main(",
-			"cleanup.Main()", "dispatch.MainStream()", "dispatch.MainRetries()"}
+			"wellknownapi.Main(", "oauthapi.Main(", "cleanup.Main()", "dispatch.MainStream()", "dispatch.MainRetries()"}
 		if src := string(main); got != 0 && !slices.ContainsFunc(starters, func(m string) bool { return strings.Contains(src, m) }) {
 			t.Errorf("%s: its main starts no prefetch (one of the Lambda side's mains)", fn)
 		}

@@ -77,6 +77,7 @@ type keyEntry struct {
 type cached[T any] struct {
 	v     T
 	found bool
+	at    time.Time // when it was read
 	until time.Time
 }
 
@@ -167,6 +168,20 @@ func (d *Directory) Partner(ctx context.Context, id string) (*Partner, error) {
 	return d.partner(ctx, d.ids, "id:"+id, id, d.store.GetPartner)
 }
 
+// PartnerSince is Partner as read at since or later: a partner the
+// container read before since is read again (and cached anew). A partner
+// access token issued at since for a key made after the container last
+// read its partner finds the key; a token of a revoked key costs one read
+// at most, once the container holds a partner read after the token.
+func (d *Directory) PartnerSince(ctx context.Context, id string, since time.Time) (*Partner, error) {
+	d.mu.Lock()
+	if c, ok := d.ids[id]; ok && c.at.Before(since) {
+		delete(d.ids, id)
+	}
+	d.mu.Unlock()
+	return d.Partner(ctx, id)
+}
+
 // ByIdentityProvider is the partner of slug, from the cache or one GetItem.
 func (d *Directory) ByIdentityProvider(ctx context.Context, slug string) (*Partner, error) {
 	if slug == "" {
@@ -214,7 +229,8 @@ func read[T any](d *Directory, ctx context.Context, cache map[string]cached[T], 
 		if !found {
 			ttl = NegativeTTL
 		}
-		c := cached[T]{v: v, found: found, until: d.now().Add(ttl)}
+		at := d.now()
+		c := cached[T]{v: v, found: found, at: at, until: at.Add(ttl)}
 		d.mu.Lock()
 		put(cache, k, c, d.now())
 		d.mu.Unlock()

@@ -37,6 +37,7 @@ func FromRecord(r domain.PartnerRecord) (*Partner, error) {
 	for _, k := range r.Keys {
 		p.APIKeySHA256 = append(p.APIKeySHA256, k.Digest)
 	}
+	p.Keys = r.Keys
 	return p, nil
 }
 

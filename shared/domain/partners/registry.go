@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
@@ -47,6 +48,9 @@ const (
 	// OpManageKeys is the partner's management of its own API keys
 	// (listing, creating, rolling, revoking). Open to both flows.
 	OpManageKeys
+	// OpAccessToken is the exchange of a key for a partner access token
+	// (the OAuth 2.0 client credentials grant). Open to both flows.
+	OpAccessToken
 )
 
 // KYCTemplate is a partner's KYC provider template for one country:
@@ -90,6 +94,31 @@ type Partner struct {
 	// Standing is StandingActive or StandingSuspended (an operator's
 	// suspension, which keeps the flow for the reinstatement).
 	Standing string `json:"standing,omitempty"`
+	// Keys are the partner's keys as its record lists them (none for a
+	// registry document's partner): what a partner access token, which
+	// names the key it was issued for, is checked against.
+	Keys []domain.APIKey `json:"-"`
+}
+
+// LiveKey is the partner's key with id keyID, if it is listed and has not
+// expired at now.
+func (p *Partner) LiveKey(keyID string, now time.Time) (domain.APIKey, bool) {
+	for _, k := range p.Keys {
+		if k.ID == keyID && !k.Expired(now) {
+			return k, true
+		}
+	}
+	return domain.APIKey{}, false
+}
+
+// KeyByDigest is the partner's listed key whose digest is digest.
+func (p *Partner) KeyByDigest(digest string) (domain.APIKey, bool) {
+	for _, k := range p.Keys {
+		if k.Digest == digest {
+			return k, true
+		}
+	}
+	return domain.APIKey{}, false
 }
 
 // Suspended tells whether the partner is suspended, or in neither flow:

@@ -21,9 +21,13 @@ import (
 
 // Defaults.
 const (
-	Issuer     = "partner-identity-api"
-	Audience   = "partner-identity-user"
-	defaultTTL = time.Hour
+	Issuer   = "partner-identity-api"
+	Audience = "partner-identity-user"
+	// PartnerAudience is a partner access token's audience: the partner
+	// API. One key set signs user and partner tokens; each verification
+	// requires its own audience, so neither passes for the other.
+	PartnerAudience = "partner-identity-partner"
+	defaultTTL      = time.Hour
 	// leeway tolerates clock skew between containers.
 	leeway = 30 * time.Second
 )
@@ -53,8 +57,50 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 	}
 	now = now.UTC().Truncate(time.Second)
 	exp := now.Add(ttl)
+	return sign(keys, Claims{PartnerID: partnerID, RegisteredClaims: registered(Audience, userID, now, exp)}, exp)
+}
+
+// PartnerClaims are those of a partner access token: the partner (its
+// subject, and pid as in a user token) and the id of the API key it was
+// issued for (akid), which must still be live when the token is used.
+type PartnerClaims struct {
+	PartnerID string `json:"pid"`
+	KeyID     string `json:"akid"`
+	jwt.RegisteredClaims
+}
+
+// MintPartner signs a partner access token for partnerID's key keyID,
+// valid for ttl (an hour when 0, never more) and never past notAfter
+// when notAfter is set (the key's own expiry).
+func MintPartner(keys *servicekeys.Keys, partnerID, keyID string, now time.Time, ttl time.Duration, notAfter time.Time) (Minted, error) {
+	if ttl <= 0 || ttl > defaultTTL {
+		ttl = defaultTTL
+	}
+	now = now.UTC().Truncate(time.Second)
+	exp := now.Add(ttl)
+	if !notAfter.IsZero() && notAfter.Before(exp) {
+		exp = notAfter.UTC().Truncate(time.Second)
+	}
+	return sign(keys, PartnerClaims{PartnerID: partnerID, KeyID: keyID, RegisteredClaims: registered(PartnerAudience, partnerID, now, exp)}, exp)
+}
+
+// registered are a token's registered claims, with a new unique id.
+func registered(audience, subject string, now, exp time.Time) jwt.RegisteredClaims {
 	var jti [16]byte
 	_, _ = rand.Read(jti[:])
+	return jwt.RegisteredClaims{
+		Issuer:    Issuer,
+		Audience:  jwt.ClaimStrings{audience},
+		Subject:   subject,
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(exp),
+		ID:        hex.EncodeToString(jti[:]),
+	}
+}
+
+// sign is claims as a JWT signed with keys' signing key.
+func sign(keys *servicekeys.Keys, claims any, exp time.Time) (Minted, error) {
 	key, err := keys.Signer()
 	if err != nil {
 		return Minted{}, err
@@ -63,18 +109,7 @@ func Mint(keys *servicekeys.Keys, userID, partnerID string, now time.Time, ttl t
 	if err != nil {
 		return Minted{}, err
 	}
-	payload, err := json.Marshal(Claims{
-		PartnerID: partnerID,
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    Issuer,
-			Audience:  jwt.ClaimStrings{Audience},
-			Subject:   userID,
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(exp),
-			ID:        hex.EncodeToString(jti[:]),
-		},
-	})
+	payload, err := json.Marshal(claims)
 	if err != nil {
 		return Minted{}, err
 	}
@@ -117,7 +152,45 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time, maxLifetime tim
 		maxLifetime = defaultTTL
 	}
 	var claims Claims
-	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+	if err := parse(keys, token, Audience, now, &claims); err != nil {
+		return nil, err
+	}
+	if claims.Subject == "" || claims.PartnerID == "" || claims.IssuedAt == nil ||
+		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > maxLifetime {
+		return nil, ErrInvalid
+	}
+	return &claims, nil
+}
+
+// ErrUserToken: VerifyPartner's token is a valid user token, a user's
+// credential where a partner's is needed.
+var ErrUserToken = errors.New("tokens: a user token, not a partner token")
+
+// VerifyPartner checks a partner access token as Verify checks a user
+// token (its audience PartnerAudience, a lifetime of at most an hour, its
+// subject the partner it names in pid, a key id): ErrExpired, ErrUserToken
+// for a valid user token, ErrInvalid for anything else.
+func VerifyPartner(keys *servicekeys.Keys, token string, now time.Time) (*PartnerClaims, error) {
+	var claims PartnerClaims
+	if err := parse(keys, token, PartnerAudience, now, &claims); err != nil {
+		if errors.Is(err, ErrInvalid) {
+			if _, uerr := Verify(keys, token, now, 0); uerr == nil {
+				return nil, ErrUserToken
+			}
+		}
+		return nil, err
+	}
+	if claims.Subject == "" || claims.PartnerID != claims.Subject || claims.KeyID == "" || claims.IssuedAt == nil ||
+		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > defaultTTL {
+		return nil, ErrInvalid
+	}
+	return &claims, nil
+}
+
+// parse verifies token's signature and registered claims for audience
+// into claims: ErrExpired, or ErrInvalid.
+func parse(keys *servicekeys.Keys, token, audience string, now time.Time, claims jwt.Claims) error {
+	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		k, ok := keys.Verifying(kid)
 		if !ok {
@@ -127,7 +200,7 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time, maxLifetime tim
 	},
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(Issuer),
-		jwt.WithAudience(Audience),
+		jwt.WithAudience(audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
@@ -138,16 +211,11 @@ func Verify(keys *servicekeys.Keys, token string, now time.Time, maxLifetime tim
 	)
 	switch {
 	case err == nil:
+		return nil
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, ErrExpired
-	default:
-		return nil, ErrInvalid
+		return ErrExpired
 	}
-	if claims.Subject == "" || claims.PartnerID == "" || claims.IssuedAt == nil ||
-		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > maxLifetime {
-		return nil, ErrInvalid
-	}
-	return &claims, nil
+	return ErrInvalid
 }
 
 // Verifier verifies tokens and remembers, per container, the ones it

@@ -61,6 +61,8 @@ func ForPath(path string) Dialect {
 		return userV2{}
 	case path == "/federated-identities" || strings.HasPrefix(path, "/federated-identities/"):
 		return jsonAPI{}
+	case path == "/oauth2" || strings.HasPrefix(path, "/oauth2/"):
+		return oauth2{}
 	}
 	return partnerV2{}
 }

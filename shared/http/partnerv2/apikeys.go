@@ -79,12 +79,7 @@ func keyViewOf(k partners.KeyInfo, current string) keyView {
 // caller is the request's partner, allowed to manage its keys, and the
 // digest of the key it called with.
 func (a *API) caller(r *http.Request) (*partners.Partner, string, error) {
-	p, err := a.partner(r, partners.OpManageKeys)
-	if err != nil {
-		return nil, "", err
-	}
-	key, _ := apiKeyOf(r) // it authenticated
-	return p, partners.KeyDigest(key), nil
+	return a.authenticated(r, partners.OpManageKeys)
 }
 
 // ListAPIKeys is GET /api/partner/v2/api-keys: the partner's live keys,

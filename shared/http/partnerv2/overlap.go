@@ -34,9 +34,9 @@ import (
 // authErr is the key's answer; workErr is work's, for the route to map.
 func overlapped[T any](a *API, r *http.Request, op partners.Operation, work func(ctx context.Context, p *partners.Partner) (T, error)) (
 	p *partners.Partner, v T, authErr, workErr error) {
-	key, err := apiKeyOf(r)
-	claim := ""
-	if err == nil {
+	cred, err := credentialOf(r)
+	key, claim := cred.key, ""
+	if err == nil && key != "" {
 		claim = partners.ColdClaim(a.d.Partners, key)
 	}
 	if claim == "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/kyc"
@@ -28,45 +29,98 @@ const (
 // headerReplayed marks a replayed create.
 const headerReplayed = "Idempotent-Replayed"
 
-// partner authenticates the partner-api-key header and checks the
-// partner's flow for op: 401 with the seed's three messages, 403
-// INVALID_PARTNER_FLOW. Presence and format are checked before the registry
-// is read, so a malformed key costs no secret fetch.
+// partner authenticates the request's partner credential (credentialOf)
+// and checks the partner's flow for op: 401 with the seed's messages (and
+// the access token's, below), 403 INVALID_PARTNER_FLOW. Presence and
+// format are checked before anything is read, so a malformed key costs no
+// read.
 func (a *API) partner(r *http.Request, op partners.Operation) (*partners.Partner, error) {
-	key, err := apiKeyOf(r)
+	p, _, err := a.authenticated(r, op)
+	return p, err
+}
+
+// authenticated is partner, with the digest of the key the credential
+// stands for: the key itself, or the key an access token was issued for.
+func (a *API) authenticated(r *http.Request, op partners.Operation) (*partners.Partner, string, error) {
+	cred, err := credentialOf(r)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p, err := a.d.Partners.Authenticate(r.Context(), key)
-	if err != nil {
-		return nil, lookupAnswer(err) // a fault is not the route's work: no route's message
+	var p *partners.Partner
+	digest := ""
+	if cred.token != "" {
+		if p, digest, err = a.d.Tokens.Authenticate(r.Context(), cred.token); err != nil {
+			return nil, "", tokenAnswer(err)
+		}
+	} else {
+		if p, err = a.d.Partners.Authenticate(r.Context(), cred.key); err != nil {
+			return nil, "", lookupAnswer(err) // a fault is not the route's work: no route's message
+		}
+		digest = partners.KeyDigest(cred.key)
 	}
 	httpx.SetPartner(r, p.ID)
 	if !p.MayCall(op) {
-		return nil, apierr.InvalidPartnerFlow()
+		return nil, "", apierr.InvalidPartnerFlow()
 	}
-	return p, nil
+	return p, digest, nil
 }
 
-// apiKeyOf is the request's API key, from partner-api-key or its alias
-// PartnerApiKey (seed 003's name for it); both with different values is
-// "Invalid API Key": the request does not say which key it means.
+// credential is a request's partner credential: its API key, or a
+// partner access token.
+type credential struct{ key, token string }
+
+// credentialOf is the request's partner credential, exactly one of:
+//   - partner-api-key, or its alias PartnerApiKey (seed 003's name for
+//     it); both with different values is "Invalid API Key": the request
+//     does not say which key it means;
+//   - Authorization: Bearer <partner access token> (POST /oauth2/token);
+//     another scheme or no token after Bearer is "Invalid access token".
 //
-// A request with no key that carries a user's credential instead
-// (Authorization or User-Authorization: a user token names a user, not a
-// partner) is seed 001's "Partner information is required for this
-// operation".
-func apiKeyOf(r *http.Request) (string, error) {
+// A key and an Authorization header together are "Multiple authorization
+// methods used". A request with neither that carries a user's credential
+// instead (User-Authorization: a user token names a user, not a partner)
+// is seed 001's "Partner information is required for this operation"; so
+// is a user token sent as the bearer token (tokenAnswer). Neither at all
+// is "API Key is missing" (the key's lookup says so).
+func credentialOf(r *http.Request) (credential, error) {
 	key, alias := r.Header.Get(headerAPIKey), r.Header.Get(headerAPIKeyAlias)
 	switch {
-	case key == "" && alias == "" && (r.Header.Get("Authorization") != "" || r.Header.Get("User-Authorization") != ""):
-		return "", apierr.Unauthorized(apierr.MsgPartnerInfoRequired)
 	case alias == "":
-		return key, nil
 	case key == "" || key == alias:
-		return alias, nil
+		key = alias
+	default:
+		return credential{}, apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
 	}
-	return "", apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
+	authz := strings.TrimSpace(r.Header.Get("Authorization"))
+	switch {
+	case key != "" && authz != "":
+		return credential{}, apierr.Unauthorized(apierr.MsgMultipleCredentials)
+	case authz != "":
+		scheme, token, _ := strings.Cut(authz, " ")
+		if token = strings.TrimSpace(token); !strings.EqualFold(scheme, "bearer") || token == "" {
+			return credential{}, apierr.Unauthorized(apierr.MsgAccessTokenInvalid)
+		}
+		return credential{token: token}, nil
+	case key == "" && strings.TrimSpace(r.Header.Get("User-Authorization")) != "":
+		return credential{}, apierr.Unauthorized(apierr.MsgPartnerInfoRequired)
+	}
+	return credential{key: key}, nil
+}
+
+// tokenAnswer is the answer to an access token refused: expired, a
+// user's token, or invalid (a bad signature, a removed partner, a revoked
+// or expired key); a fault is a 500.
+func tokenAnswer(err error) error {
+	e, ok := domain.As(err)
+	switch {
+	case !ok:
+		return apierr.Internal(apierr.MsgInternal).WithCause(err)
+	case e.Reason == domain.ReasonTokenExpired:
+		return apierr.Unauthorized(apierr.MsgAccessTokenExpired)
+	case e.Reason == domain.ReasonUserCredential:
+		return apierr.Unauthorized(apierr.MsgPartnerInfoRequired)
+	}
+	return apierr.Unauthorized(apierr.MsgAccessTokenInvalid)
 }
 
 // CreateUser is POST /api/partner/v2/users.

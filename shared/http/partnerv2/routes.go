@@ -21,6 +21,9 @@ type Deps struct {
 	// Admin makes the partner's changes to its own record (its keys), as
 	// the operator's command makes them.
 	Admin *partners.Admin
+	// Tokens checks partner access tokens (Authorization: Bearer), which
+	// every route accepts in place of the key.
+	Tokens *partners.AccessTokens
 }
 
 // API is the Partner v2 surface.

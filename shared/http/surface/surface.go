@@ -10,6 +10,7 @@ import (
 	"github.com/partner-identity/api/shared/http/federatedids"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/http/wellknown"
@@ -22,6 +23,7 @@ func All() []httpx.Endpoint {
 	out = appendInfos(out, userv2.Routes)
 	out = appendInfos(out, federatedids.Routes)
 	out = appendInfos(out, wellknown.Routes)
+	out = appendInfos(out, oauth.Routes)
 	return appendInfos(out, kyccallbacks.Routes)
 }
 

@@ -22,15 +22,19 @@ const (
 	headerUserAuthorization = "User-Authorization"
 	headerUserIdentifier    = "User-Identifier"
 	headerAPIKey            = "partner-api-key"
+	// headerAuthorization carries a partner access token (Bearer), in
+	// place of partner-api-key.
+	headerAuthorization = "Authorization"
 )
 
 // authenticator authenticates User v2 requests.
 type authenticator struct {
-	tokens   *tokenauth.Authenticator
-	partners partners.Lookup
-	keys     func(context.Context) (*servicekeys.Keys, error)
-	links    domain.Links
-	users    domain.Users
+	tokens       *tokenauth.Authenticator
+	partners     partners.Lookup
+	accessTokens *partners.AccessTokens
+	keys         func(context.Context) (*servicekeys.Keys, error)
+	links        domain.Links
+	users        domain.Users
 }
 
 // principal is the authenticated user, with its partner.
@@ -53,29 +57,46 @@ type principal struct {
 //     or unknown key, or a suspended partner's, is ER805, no
 //     User-Identifier ER704, a malformed one ER707, one not linked for that
 //     partner ER705.
-//   - both at once is ER803; a User-Identifier with neither is ER806.
+//   - Authorization: Bearer <partner access token> with User-Identifier,
+//     as the key: no token after Bearer is ER802, an expired token ER801,
+//     any other fault (signature, audience, a user token, another scheme,
+//     a revoked key, a removed or suspended partner) ER800; then as the
+//     key.
+//   - two of these at once is ER803; a User-Identifier with none is ER806.
 //
 // Any dependency failure is returned as it is (ER999).
 func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
 	authz, hasAuthz := header(r, headerUserAuthorization)
 	key, hasKey := header(r, headerAPIKey)
+	bearer, hasBearer := header(r, headerAuthorization)
 	ident, hasIdent := header(r, headerUserIdentifier)
-	switch {
-	case hasAuthz && hasKey:
+	switch n := count(hasAuthz, hasKey, hasBearer); {
+	case n > 1:
 		return nil, apierr.ER803()
-	case !hasAuthz && !hasKey && hasIdent:
+	case n == 0 && hasIdent:
 		return nil, apierr.ER806()
-	case !hasAuthz && !hasKey:
+	case n == 0:
 		return nil, apierr.ER700()
 	}
-	// A partner key is read while the pepper comes: a cold container's
-	// first request waits for both at once.
+	// A partner key (or access token) is read while the pepper comes: a
+	// cold container's first request waits for both at once.
 	var checked chan keyChecked
-	if hasKey {
+	switch {
+	case hasKey:
 		checked = make(chan keyChecked, 1)
 		go func() {
 			p, err := a.partners.Authenticate(r.Context(), key)
-			checked <- keyChecked{p, err}
+			checked <- keyChecked{p: p, err: err}
+		}()
+	case hasBearer:
+		token, err := accessToken(bearer)
+		if err != nil {
+			return nil, err
+		}
+		checked = make(chan keyChecked, 1)
+		go func() {
+			p, _, err := a.accessTokens.Authenticate(r.Context(), token)
+			checked <- keyChecked{p: p, err: err, viaToken: true}
 		}()
 	}
 	p, err := a.principal(r.Context(), authz, key, ident, hasAuthz, hasIdent, checked)
@@ -86,10 +107,36 @@ func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
 	return p, nil
 }
 
-// keyChecked is a partner key's lookup.
+// keyChecked is a partner key's lookup, or a partner access token's
+// (viaToken).
 type keyChecked struct {
-	p   *partners.Partner
-	err error
+	p        *partners.Partner
+	err      error
+	viaToken bool
+}
+
+// count is how many of the credentials were sent.
+func count(sent ...bool) int {
+	n := 0
+	for _, s := range sent {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
+// accessToken is the partner access token of an Authorization header:
+// ER802 when there is none after Bearer, ER800 for another scheme.
+func accessToken(header string) (string, error) {
+	scheme, token, _ := strings.Cut(header, " ")
+	switch token = strings.TrimSpace(token); {
+	case !strings.EqualFold(scheme, "bearer"):
+		return "", apierr.ER800()
+	case token == "":
+		return "", apierr.ER802()
+	}
+	return token, nil
 }
 
 // principal is the request's principal, by token or by partner key (its
@@ -152,10 +199,15 @@ func (a *authenticator) byPartnerKey(ctx context.Context, pepper []byte, key, id
 	}
 	c := <-checked
 	partner, err := c.p, c.err
-	if _, refused := domain.As(err); err != nil && !refused {
+	e, refused := domain.As(err)
+	if err != nil && !refused {
 		return nil, err // the store's fault: ER999
 	}
 	switch {
+	case c.viaToken && err != nil && e.Reason == domain.ReasonTokenExpired:
+		return nil, apierr.ER801()
+	case c.viaToken && (err != nil || !partner.MayCall(partners.OpUserSession)): // invalid, or a suspended partner's
+		return nil, apierr.ER800()
 	case err != nil, !partner.MayCall(partners.OpUserSession): // unknown, or a suspended partner's
 		return nil, apierr.ER805()
 	case !hasIdent:

@@ -27,6 +27,9 @@ type Deps struct {
 	}
 	Linker *identifiers.Linker
 	Now    func() time.Time
+	// AccessTokens check partner access tokens (Authorization: Bearer),
+	// accepted in place of the partner's key.
+	AccessTokens *partners.AccessTokens
 }
 
 // API is the User v2 surface.
@@ -37,7 +40,8 @@ type API struct {
 
 // New is the surface over d.
 func New(d Deps) *API {
-	return &API{d: d, auth: &authenticator{tokens: d.Tokens, partners: d.Partners, keys: d.Keys, links: d.Store, users: d.Store}}
+	return &API{d: d, auth: &authenticator{tokens: d.Tokens, partners: d.Partners, accessTokens: d.AccessTokens,
+		keys: d.Keys, links: d.Store, users: d.Store}}
 }
 
 // The routes of the surface, one function each; every 500 is ER999.

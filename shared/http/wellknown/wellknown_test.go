@@ -80,7 +80,8 @@ func TestJWKSFault(t *testing.T) {
 
 // TestAJOSELibraryVerifiesFromTheSetAlone: Node.js's jose
 // (docs/examples/tokens/verify.mjs, as a partner would run it) verifies a
-// user token minted by the API, and one signed by the previous key, from
+// user token and a partner access token minted by the API (each only for
+// its own audience), and one signed by the previous key, from
 // the served set alone; it refuses a token with a changed payload, a
 // token of a key not in the set and an expired token.
 func TestAJOSELibraryVerifiesFromTheSetAlone(t *testing.T) {
@@ -119,6 +120,18 @@ func TestAJOSELibraryVerifiesFromTheSetAlone(t *testing.T) {
 	}
 	if out := verify(token, "partner"); !strings.HasPrefix(out, "invalid: ERR_JWT_CLAIM_VALIDATION_FAILED") {
 		t.Fatalf("a user token taken for a partner token: %q", out)
+	}
+
+	// A partner access token, as POST /oauth2/token grants it.
+	r = e.Client.Do(http.MethodPost, "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+		"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcme)
+	partnerToken, _ := r.JSON()["access_token"].(string)
+	claims = nil
+	if out := verify(partnerToken, "partner"); json.Unmarshal([]byte(out), &claims) != nil || claims["sub"] != "p_acme" || claims["akid"] == nil {
+		t.Fatalf("a partner token: %q", out)
+	}
+	if out := verify(partnerToken, "user"); !strings.HasPrefix(out, "invalid: ERR_JWT_CLAIM_VALIDATION_FAILED") {
+		t.Fatalf("a partner token taken for a user token: %q", out)
 	}
 
 	// Signed by the previous key, still listed during the rotation.

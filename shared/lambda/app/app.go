@@ -424,6 +424,13 @@ func newCache[T any](cfg Config, load func(context.Context) (T, error)) *secrets
 	return c
 }
 
+// AccessTokens are the partners' access tokens over d: issued with its
+// token signing keys (only the token function reads them), verified with
+// its service keys.
+func (d *Deps) AccessTokens() *partners.AccessTokens {
+	return partners.NewAccessTokens(d.Partners, d.Keys, d.SigningKeys, d.Now)
+}
+
 // MustFromEnv sets up logging and builds the dependencies from the
 // environment, exiting when the configuration is unusable (the log line
 // says which variable and why: Build's errors never hold a secret value).

@@ -17,8 +17,10 @@ import (
 )
 
 // needs are what every route of the surface reads over the network: the
-// partner registry (the API key) and the table; some read more.
-const needs = app.NeedTable
+// partner registry (the API key) and the table, and the service keys (a
+// partner access token's verification keys, fetched during the start so
+// that a token's first request does not wait for them); some read more.
+const needs = app.NeedTable | app.NeedServiceKeys
 
 // The routes whose first request reads its key beside its own first call
 // (partnerv2's overlap) take a second table connection ahead.
@@ -48,6 +50,7 @@ func New(d *app.Deps, retries queue.Queue) *partnerv2.API {
 			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}}),
 		Events: events.New(d.Store, d.Now, retries),
 		Admin:  partners.NewAdmin(d.Store, d.Now, !d.WebhookAllowHTTP),
+		Tokens: d.AccessTokens(),
 	})
 }
 

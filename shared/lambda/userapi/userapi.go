@@ -20,8 +20,9 @@ const Needs = app.NeedServiceKeys | app.NeedTable | app.NeedSecondTableConn
 func New(d *app.Deps) *userv2.API {
 	return userv2.New(userv2.Deps{
 		Partners: d.Partners, Keys: d.Keys, Store: d.Store, Now: d.Now,
-		Tokens: tokenauth.New(d.Partners, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
-		Linker: identifiers.NewLinker(d.Store, d.Now, d.Keys),
+		Tokens:       tokenauth.New(d.Partners, d.Keys, d.Store, d.Now, d.TokenMaxLifetime),
+		Linker:       identifiers.NewLinker(d.Store, d.Now, d.Keys),
+		AccessTokens: d.AccessTokens(),
 	})
 }
 

@@ -1,0 +1,136 @@
+package partners
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/servicekeys"
+)
+
+// TestAccessTokensReadTheirPartner: a token of a key made after the
+// container last read its partner is accepted at once (the partner read
+// again, once); a revoked key's token is refused after one read at most,
+// then from the cache; a removed partner's tokens are refused; one is
+// never issued for another partner's id, nor to a suspended partner. On
+// both stores, counting the store's partner reads.
+func TestAccessTokensReadTheirPartner(t *testing.T) {
+	stores(t, func(t *testing.T, s domain.Store) {
+		ctx := context.Background()
+		clk := &clock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+		admin := NewAdmin(s, clk.now, false)
+		_, first, err := admin.Create(ctx, "ops@test", NewPartner{ID: "p_acme", Name: "Acme", Flow: FlowAPI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, other, err := admin.Create(ctx, "ops@test", NewPartner{ID: "p_beta", Name: "Beta", Flow: FlowAPI})
+		if err != nil {
+			t.Fatal(err)
+		}
+		signing, verifying := servicekeys.Generate("k1")
+		sk, err := servicekeys.Parse(signing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vk, err := servicekeys.Parse(verifying)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &counting{Store: s}
+		dir := NewDirectory(c, clk.now)
+		defer dir.Wait()
+		tokens := NewAccessTokens(dir, func(context.Context) (*servicekeys.Keys, error) { return vk, nil },
+			func(context.Context) (*servicekeys.Keys, error) { return sk, nil }, clk.now)
+
+		minted, err := tokens.Issue(ctx, "p_acme", first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if p, digest, err := tokens.Authenticate(ctx, minted.Token); err != nil || p.ID != "p_acme" || digest != KeyDigest(first) {
+				t.Fatalf("authenticate: %+v %s %v", p, digest, err)
+			}
+		}
+		if n := c.byID.Load(); n != 1 {
+			t.Fatalf("three requests read the partner %d times, want 1", n)
+		}
+
+		// A key made after the container read the partner: its token works
+		// at once, for one more read.
+		clk.add(2 * time.Second)
+		_, second, err := admin.IssueKey(ctx, "ops@test", "p_acme", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.add(2 * time.Second)
+		fresh, err := tokens.Issue(ctx, "p_acme", second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.byID.Store(0)
+		for range 3 {
+			if _, _, err := tokens.Authenticate(ctx, fresh.Token); err != nil {
+				t.Fatalf("a new key's token: %v", err)
+			}
+		}
+		if n := c.byID.Load(); n != 1 {
+			t.Fatalf("a new key's token read the partner %d times, want 1", n)
+		}
+
+		// Revoked: within the minute, then refused; each refusal after the
+		// first costs no read.
+		d, err := admin.Show(ctx, "p_acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var secondID string
+		for _, k := range d.Keys {
+			if k.Hint != "" && second[len(second)-len("_p_acme")-4:len(second)-len("_p_acme")] == k.Hint {
+				secondID = k.ID
+			}
+		}
+		if _, err := admin.RevokeKey(ctx, "ops@test", "p_acme", secondID); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(CacheTTL + time.Second)
+		c.byID.Store(0)
+		for range 5 {
+			if _, _, err := tokens.Authenticate(ctx, fresh.Token); !errors.Is(err, errTokenInvalid) {
+				t.Fatalf("a revoked key's token: %v", err)
+			}
+		}
+		if n := c.byID.Load(); n != 1 {
+			t.Fatalf("five requests with a revoked key's token read the partner %d times, want 1", n)
+		}
+
+		// Never for another partner's id; never to a suspended partner.
+		if _, err := tokens.Issue(ctx, "p_beta", first); !errors.Is(err, ErrClientInvalid) {
+			t.Fatalf("acme's key for beta: %v", err)
+		}
+		if _, err := tokens.Issue(ctx, "p_acme", "not-a-key"); !errors.Is(err, ErrClientInvalid) {
+			t.Fatalf("a malformed key: %v", err)
+		}
+		if _, err := admin.Suspend(ctx, "ops@test", "p_beta"); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(CacheTTL + time.Second)
+		if _, err := tokens.Issue(ctx, "p_beta", other); !errors.Is(err, errFlow) {
+			t.Fatalf("a suspended partner: %v", err)
+		}
+
+		// Removed: its tokens are invalid.
+		live, err := tokens.Issue(ctx, "p_acme", first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := admin.Remove(ctx, "ops@test", "p_acme"); err != nil {
+			t.Fatal(err)
+		}
+		clk.add(CacheTTL + time.Second)
+		if _, _, err := tokens.Authenticate(ctx, live.Token); !errors.Is(err, errTokenInvalid) {
+			t.Fatalf("a removed partner's token: %v", err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
 )
@@ -131,6 +132,48 @@ func TestAccessTokensReadTheirPartner(t *testing.T) {
 		clk.add(CacheTTL + time.Second)
 		if _, _, err := tokens.Authenticate(ctx, live.Token); !errors.Is(err, errTokenInvalid) {
 			t.Fatalf("a removed partner's token: %v", err)
+		}
+	})
+}
+
+// BenchmarkAccessTokens: a grant and a token's check, warm (the key and
+// the partner in the container's cache): the grant is one Ed25519
+// signature, the check one verification, neither a read.
+//
+//	go test ./shared/domain/partners -run '^$' -bench AccessTokens -benchmem
+func BenchmarkAccessTokens(b *testing.B) {
+	s := memstore.New()
+	admin := NewAdmin(s, nil, false)
+	_, key, err := admin.Create(context.Background(), "bench", NewPartner{ID: "p_bench", Name: "Bench", Flow: FlowAPI})
+	if err != nil {
+		b.Fatal(err)
+	}
+	signing, verifying := servicekeys.Generate("k1")
+	sk, _ := servicekeys.Parse(signing)
+	vk, _ := servicekeys.Parse(verifying)
+	tokens := NewAccessTokens(NewDirectoryTouchingAfter(s, nil, TouchInline), func(context.Context) (*servicekeys.Keys, error) { return vk, nil },
+		func(context.Context) (*servicekeys.Keys, error) { return sk, nil }, nil)
+	minted, err := tokens.Issue(context.Background(), "p_bench", key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := tokens.Authenticate(context.Background(), minted.Token); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("issue", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := tokens.Issue(context.Background(), "p_bench", key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("authenticate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := tokens.Authenticate(context.Background(), minted.Token); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -94,15 +94,21 @@ invoke:
 WEBHOOK_EXAMPLES := docs/examples/webhooks/node_modules/.package-lock.json
 TOKEN_EXAMPLES := docs/examples/tokens/node_modules/.package-lock.json
 
-## test: vet, all unit tests, the moto_server integration tests, the client module's tests, cfn-lint, the OpenAPI lint
+## test: go.mod tidy, vet, all unit tests, the moto_server integration tests, the client module's tests, cfn-lint, the OpenAPI lint
 # vet with -race type-checks against the same compiled dependencies the
 # race-enabled tests use, so a clean build cache compiles them once, not twice.
 test: $(WEBHOOK_EXAMPLES) $(TOKEN_EXAMPLES)
+	$(GO) mod tidy -diff
+	cd client && $(GO) mod tidy -diff
 	$(GO) vet -race ./...
 	$(GO) test -race -count=1 ./...
 	cd client && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 	cfn-lint template.yaml
 	@$(MAKE) --no-print-directory lint-openapi
+
+## unit: the quick loop: the domain, HTTP, webhook and kit packages and the commands, without -race (make test runs everything)
+unit: $(WEBHOOK_EXAMPLES) $(TOKEN_EXAMPLES)
+	$(GO) test -count=1 ./shared/domain/... ./shared/http/... ./shared/kit/... ./shared/webhooks/... ./cmd/...
 
 $(WEBHOOK_EXAMPLES): docs/examples/webhooks/package.json docs/examples/webhooks/package-lock.json
 	npm ci --prefix docs/examples/webhooks --no-audit --no-fund

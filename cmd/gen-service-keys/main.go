@@ -5,11 +5,14 @@
 // verify tokens or hash identifiers), for `aws secretsmanager create-secret
 // --secret-string file://...`.
 //
-// To rotate the signing key, put the new key first in the signing
-// document's tokenSigningKeys and its public key first in the service keys
-// document's tokenVerificationKeys, keeping the old ones after them for an
-// hour (a token's lifetime). Never change the pepper of a live
-// environment: links are keyed by it.
+// To rotate the signing key: add its public key to the service keys
+// document's tokenVerificationKeys and wait 10 minutes (functions keep the
+// secret 5 minutes, clients /.well-known/jwks.json 5 more); then put the
+// new key first in the signing document's tokenSigningKeys; remove the old
+// one from both an hour later (a token's lifetime). Never change the
+// pepper of a live environment: links are keyed by it. The files hold
+// secrets: the repository's .gitignore keeps them out of git; delete them
+// once the secrets are created.
 package main
 
 import (

@@ -76,7 +76,9 @@ func TestVerifierRemembersVerifiedTokensOnly(t *testing.T) {
 // FuzzVerify: any string is refused (ErrInvalid or ErrExpired) unless it is
 // a token signed with the service key (Ed25519 signatures are
 // deterministic: the signature must be the key's over the token's first two
-// parts); never a panic.
+// parts); never a panic. The property names no one token: each fuzz worker
+// is a process of its own, whose minted token (a random jti) is not the
+// seed's.
 func FuzzVerify(f *testing.F) {
 	keys, now, m := minted(f)
 	for _, s := range []string{m.Token, "", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", m.Token + "x", m.Token[:len(m.Token)-5],
@@ -89,7 +91,7 @@ func FuzzVerify(f *testing.F) {
 			priv, _ := keys.Signing[0].Private()
 			dot := strings.LastIndexByte(tok, '.')
 			sig, decErr := base64.RawURLEncoding.DecodeString(tok[dot+1:])
-			if c.Subject != "u1" || decErr != nil || !bytes.Equal(sig, ed25519.Sign(priv, []byte(tok[:dot]))) || tok != m.Token {
+			if c.Subject != "u1" || decErr != nil || !bytes.Equal(sig, ed25519.Sign(priv, []byte(tok[:dot]))) {
 				t.Fatalf("accepted %q", tok)
 			}
 			return

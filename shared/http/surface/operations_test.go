@@ -61,6 +61,13 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 		if lc["LogFormat"] != "JSON" || ref(lc["ApplicationLogLevel"]) != "LogLevel" {
 			t.Errorf("%s: logging %v", id, lc)
 		}
+		// Lambda writes its platform.start and platform.report records (the
+		// duration, the init duration, the memory used) at INFO: a higher
+		// system level drops them, and with them every figure the Logs
+		// Insights queries of docs/PERFORMANCE.md read.
+		if lc["SystemLogLevel"] != "INFO" {
+			t.Errorf("%s: SystemLogLevel %v drops the invocations' reports (INFO)", id, lc["SystemLogLevel"])
+		}
 		logGroup(ref(lc["LogGroup"]))
 		for _, m := range []string{"Errors", "Throttles"} {
 			if _, ok := alarms["AWS/Lambda "+m+" "+id]; !ok {

@@ -76,7 +76,7 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"AWS/ApiGateway 5xx HttpApi", "AWS/Lambda IteratorAge WebhookDispatcherFunction",
-		"AWS/SQS ApproximateNumberOfMessagesVisible ", metrics.Namespace + " " + metrics.CleanupBacklog + " " + metrics.Service} {
+		"AWS/SQS ApproximateNumberOfMessagesVisible ", metrics.Namespace + " " + metrics.CleanupBacklog + " AWS::StackName"} {
 		found := false
 		for k := range alarms {
 			if strings.HasPrefix(k, want) {
@@ -112,9 +112,27 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 
 	body, _ := tpl.Resources["Dashboard"].Properties["DashboardBody"].(map[string]any)["Fn::Sub"].(string)
 	for _, m := range metrics.All {
-		if !strings.Contains(body, `"`+m+`"`) {
-			t.Errorf("the dashboard does not show %s", m)
+		// The stack's own: two stacks in an account never add up.
+		if !strings.Contains(body, `"`+metrics.Namespace+`","`+m+`","Service","${AWS::StackName}"`) {
+			t.Errorf("the dashboard does not show the stack's %s", m)
 		}
+	}
+	if strings.Contains(body, metrics.DefaultService) {
+		t.Error("the dashboard names a fixed Service: two stacks would add up")
+	}
+	// Every function's Service dimension is its stack's name, and the log
+	// level cannot drop the metrics' INFO lines.
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		env, _ := r.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if ref(env[metrics.ServiceEnv]) != "AWS::StackName" {
+			t.Errorf("%s: %s is %v, want the stack's name", id, metrics.ServiceEnv, env[metrics.ServiceEnv])
+		}
+	}
+	if lv := tpl.Parameters["LogLevel"].AllowedValues; fmt.Sprint(lv) != "[DEBUG INFO]" {
+		t.Errorf("LogLevel allows %v: a level above INFO drops the metrics", lv)
 	}
 	for _, p := range []string{"p50", "p90", "p99"} {
 		if !strings.Contains(body, p) {

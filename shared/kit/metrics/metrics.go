@@ -9,14 +9,30 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"os"
 	"time"
 )
 
-// Namespace of every metric, with the one dimension Service.
+// Namespace of every metric, with the one dimension Service: the stack's
+// name in Lambda (ServiceEnv, which the template sets), so that two stacks
+// in one account never add up nor fire each other's alarms; DefaultService
+// elsewhere (make run, tests).
 const (
-	Namespace = "PartnerIdentity"
-	Service   = "partner-identity-api"
+	Namespace      = "PartnerIdentity"
+	DefaultService = "partner-identity-api"
+	ServiceEnv     = "METRICS_SERVICE"
 )
+
+// Service is the Service dimension's value in this process.
+var Service = serviceFrom(os.Getenv)
+
+// serviceFrom is the Service dimension an environment gives.
+func serviceFrom(getenv func(string) string) string {
+	if s := getenv(ServiceEnv); s != "" {
+		return s
+	}
+	return DefaultService
+}
 
 // The metrics.
 const (

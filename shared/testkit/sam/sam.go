@@ -27,7 +27,15 @@ var Parameters = []string{
 
 // Template is the transformed template.
 type Template struct {
-	Resources map[string]Resource `json:"Resources"`
+	Resources  map[string]Resource  `json:"Resources"`
+	Parameters map[string]Parameter `json:"Parameters"`
+}
+
+// Parameter is one of the template's parameters.
+type Parameter struct {
+	Type          string `json:"Type"`
+	Default       any    `json:"Default"`
+	AllowedValues []any  `json:"AllowedValues"`
 }
 
 // Resource is one CloudFormation resource.

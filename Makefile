@@ -2,7 +2,10 @@
 # and collects $(ARTIFACTS_DIR)/bootstrap. The other targets are for developers.
 GO          ?= go
 ARTIFACTS_DIR ?= $(CURDIR)/bin
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# COMMIT is the build's commit, which every log line of a function carries
+# (shared/kit/version); "unknown" outside a git checkout.
+COMMIT      ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w -X github.com/partner-identity/api/shared/kit/version.Commit=$(COMMIT)"
 ARCH        ?= arm64
 LAMBDA_ENV   = GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0
 FUNCTIONS    := create-user get-user find-user delete-user create-verification-link get-user-kyc cleanup-kyc-sessions \
@@ -10,7 +13,8 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 kyc-sumsub-webhook kyc-hosted-webhook \
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
-                webhook-dispatcher webhook-retry unmatched-route
+                webhook-dispatcher webhook-retry unmatched-route \
+                list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000

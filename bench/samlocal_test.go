@@ -67,7 +67,9 @@ func TestSamLocalInvoke(t *testing.T) {
 	events := map[string]string{"cleanup-kyc-sessions": "cleanup-schedule"}
 
 	dir := t.TempDir()
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", dir+string(os.PathSeparator), "./functions/...")
+	const commit = "5a31ca10ca11" // stamped as the Makefile stamps a build
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath",
+		"-ldflags", "-X github.com/partner-identity/api/shared/kit/version.Commit="+commit, "-o", dir+string(os.PathSeparator), "./functions/...")
 	build.Dir, build.Env = testkit.Root(), append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -86,6 +88,21 @@ func TestSamLocalInvoke(t *testing.T) {
 			_, res, err := runtimeapi.ColdStart(ctx, filepath.Join(dir, fn), env, mustRead(t, "events/"+event+".json"), io.MultiWriter(&logs, io.Discard))
 			if err != nil || res.Error {
 				t.Fatalf("%v %s\n%s", err, res.Body, logs.String())
+			}
+			// Every application line says which build and which stack wrote it.
+			lines := 0
+			for _, l := range strings.Split(logs.String(), "\n") {
+				var line map[string]any
+				if json.Unmarshal([]byte(l), &line) != nil || line["msg"] == nil {
+					continue
+				}
+				lines++
+				if line["version"] != commit || line["service"] == nil || line["service"] == "" {
+					t.Fatalf("a log line without its build or its service: %s", l)
+				}
+			}
+			if lines == 0 && fn != "webhook-dispatcher" && fn != "webhook-retry" { // an empty batch logs nothing
+				t.Fatalf("no application log line:\n%s", logs.String())
 			}
 			got := string(res.Body)
 			if w := want[fn]; strings.HasPrefix(w, `"`) {

@@ -3,8 +3,11 @@ package surface_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -256,5 +259,46 @@ func TestThrottlingOnEveryRoute(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil || !strings.Contains(string(readme), "--parameter-overrides ThrottlingRateLimit=") {
 		t.Error("README does not say how to raise throttling per stage")
+	}
+}
+
+// TestTheMakefileBuildsEveryFunctionStamped: make build builds every
+// function of functions/, and a build carries its commit (the log lines'
+// version): make build-one with COMMIT, found in the binary.
+func TestTheMakefileBuildsEveryFunctionStamped(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join(testkit.Root(), "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(mk), "\nFUNCTIONS    := ")
+	list, _, _ := strings.Cut(rest, "\nFN ")
+	listed := strings.Fields(strings.ReplaceAll(list, "\\", " "))
+	dirs, err := os.ReadDir(filepath.Join(testkit.Root(), "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !slices.Contains(listed, d.Name()) {
+			t.Errorf("make build does not build functions/%s (FUNCTIONS)", d.Name())
+		}
+	}
+	if len(listed) != len(dirs) {
+		t.Errorf("FUNCTIONS lists %d, functions/ holds %d", len(listed), len(dirs))
+	}
+
+	out := t.TempDir()
+	cmd := exec.Command("make", "-s", "--no-print-directory", "build-one", "F=jwks", "OUT="+out, "ARCH="+runtime.GOARCH, "COMMIT=0c0ffee0babe")
+	cmd.Dir = testkit.Root()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make build-one: %v\n%s", err, b)
+	}
+	// -trimpath leaves -ldflags out of the build settings: the commit is
+	// looked for as the string it is in the binary.
+	bin, err := os.ReadFile(filepath.Join(out, "jwks", "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(bin), "0c0ffee0babe") {
+		t.Fatal("the build does not carry its commit")
 	}
 }

@@ -6,15 +6,30 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/partner-identity/api/shared/kit/metrics"
+	"github.com/partner-identity/api/shared/kit/version"
 )
 
 // SetupLogging makes slog's default a JSON logger on stderr at LOG_LEVEL
-// (info), whose every line logged with a Lambda invocation's context
-// carries the invocation's request id and X-Ray trace id (InvocationIDs).
+// (info), whose every line carries the build (Identified) and, logged
+// with a Lambda invocation's context, the invocation's request id and
+// X-Ray trace id (InvocationIDs).
 func SetupLogging() {
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(os.Getenv(envLogLevel)))
-	slog.SetDefault(slog.New(InvocationIDs(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))))
+	slog.SetDefault(slog.New(Identified(InvocationIDs(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), os.Getenv)))
+}
+
+// Identified is h with what tells one deployment's lines from another's
+// on every line: service (the stack, as the metrics' dimension), function
+// (Lambda's function name, when in Lambda) and version (the build's
+// commit).
+func Identified(h slog.Handler, getenv func(string) string) slog.Handler {
+	attrs := []slog.Attr{slog.String("service", metrics.Service), slog.String("version", version.Commit)}
+	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
+		attrs = append(attrs, slog.String("function", fn))
+	}
+	return h.WithAttrs(attrs)
 }
 
 // InvocationIDs wraps h so that a record logged with a Lambda invocation's

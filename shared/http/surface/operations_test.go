@@ -75,7 +75,8 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"AWS/ApiGateway 5xx HttpApi", "AWS/Lambda IteratorAge WebhookDispatcherFunction",
+	for _, want := range []string{"AWS/ApiGateway 5xx HttpApi", "AWS/ApiGateway Latency HttpApi", "AWS/Lambda IteratorAge WebhookDispatcherFunction",
+		"AWS/DynamoDB ReadThrottleEvents Table", "AWS/DynamoDB WriteThrottleEvents Table", "AWS/SQS ApproximateAgeOfOldestMessage ",
 		"AWS/SQS ApproximateNumberOfMessagesVisible ", metrics.Namespace + " " + metrics.CleanupBacklog + " AWS::StackName"} {
 		found := false
 		for k := range alarms {
@@ -137,6 +138,48 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 	for _, p := range []string{"p50", "p90", "p99"} {
 		if !strings.Contains(body, p) {
 			t.Errorf("the dashboard has no %s latency", p)
+		}
+	}
+}
+
+// TestStoredStateIsGuarded: the table refuses a delete by hand too
+// (deletion protection, beside the stack's Retain); every queue and topic
+// has a policy that denies requests without TLS (aws:SecureTransport).
+func TestStoredStateIsGuarded(t *testing.T) {
+	tpl := sam.Transform(t)
+	table := tpl.Resources["Table"]
+	if table.Properties["DeletionProtectionEnabled"] != true || table.DeletionPolicy != "Retain" {
+		t.Errorf("table: deletion protection %v, policy %q", table.Properties["DeletionProtectionEnabled"], table.DeletionPolicy)
+	}
+	tlsOnly := map[string]bool{} // queue or topic logical id -> a policy denies it without TLS
+	for _, r := range tpl.Resources {
+		var targets []any
+		switch r.Type {
+		case "AWS::SQS::QueuePolicy":
+			targets, _ = r.Properties["Queues"].([]any)
+		case "AWS::SNS::TopicPolicy":
+			targets, _ = r.Properties["Topics"].([]any)
+		default:
+			continue
+		}
+		doc, _ := r.Properties["PolicyDocument"].(map[string]any)
+		statements, _ := doc["Statement"].([]any)
+		denies := false
+		for _, st := range statements {
+			st := st.(map[string]any)
+			cond, _ := st["Condition"].(map[string]any)
+			b, _ := cond["Bool"].(map[string]any)
+			if st["Effect"] == "Deny" && st["Principal"] == "*" && b["aws:SecureTransport"] == "false" {
+				denies = true
+			}
+		}
+		for _, q := range targets {
+			tlsOnly[ref(q)] = tlsOnly[ref(q)] || denies
+		}
+	}
+	for id, r := range tpl.Resources {
+		if (r.Type == "AWS::SQS::Queue" || r.Type == "AWS::SNS::Topic") && !tlsOnly[id] {
+			t.Errorf("%s (%s) accepts requests without TLS: no policy denies aws:SecureTransport false", id, r.Type)
 		}
 	}
 }

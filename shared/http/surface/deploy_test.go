@@ -218,3 +218,44 @@ func TestREADMEExplainsEveryParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestParametersTakeWhatAWSGives: the KMS key parameter takes a key's ARN
+// in both of AWS's forms (a UUID; mrk- and 32 hex digits, a multi-Region
+// key) and refuses an alias or a truncated id; a custom domain's DNS target
+// is an output (its regional domain name and hosted zone).
+func TestParametersTakeWhatAWSGives(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Parameters map[string]struct {
+			AllowedPattern string `yaml:"AllowedPattern"`
+		} `yaml:"Parameters"`
+		Outputs map[string]struct {
+			Condition string `yaml:"Condition"`
+		} `yaml:"Outputs"`
+	}
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	key := regexp.MustCompile(tpl.Parameters["SecretsKmsKeyArn"].AllowedPattern)
+	for arn, ok := range map[string]bool{
+		"": true,
+		"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab":            true,
+		"arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab":            true,
+		"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef": true,
+		"arn:aws:kms:us-east-1:123456789012:alias/partner-identity":                              false,
+		"arn:aws:kms:us-east-1:123456789012:key/1234abcd":                                        false,
+		"arn:aws:kms:us-east-1:123456789012:key/mrk-1234":                                        false,
+	} {
+		if key.MatchString(arn) != ok {
+			t.Errorf("SecretsKmsKeyArn %q: accepted %v, want %v", arn, !ok, ok)
+		}
+	}
+	for _, out := range []string{"CustomDomainUrl", "CustomDomainTarget", "CustomDomainHostedZoneId"} {
+		if tpl.Outputs[out].Condition != "HasCustomDomain" {
+			t.Errorf("output %s: %+v", out, tpl.Outputs[out])
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
@@ -36,7 +37,20 @@ type AccessTokens struct {
 	// signing the signing keys (only the token function reads them).
 	verifying, signing func(context.Context) (*servicekeys.Keys, error)
 	now                func() time.Time
+
+	// A partner calls with one token many times in its hour: the claims of
+	// the tokens this container verified, by their exact bytes, under the
+	// keys that verified them, until they expire (at most verifiedCap, then
+	// forgotten at once). Only the signature check is saved: the key's
+	// and the partner's standing are checked on every request.
+	mu     sync.Mutex
+	keys   *servicekeys.Keys
+	seen   map[string]*tokens.PartnerClaims
+	verify func(*servicekeys.Keys, string, time.Time) (*tokens.PartnerClaims, error)
 }
+
+// verifiedCap bounds the remembered tokens (about 0.5 KB each).
+const verifiedCap = 1024
 
 // NewAccessTokens is the access tokens of the partners of l, signed with
 // signing's key and verified with verifying's.
@@ -44,7 +58,28 @@ func NewAccessTokens(l Lookup, verifying, signing func(context.Context) (*servic
 	if now == nil {
 		now = time.Now
 	}
-	return &AccessTokens{partners: l, verifying: verifying, signing: signing, now: now}
+	return &AccessTokens{partners: l, verifying: verifying, signing: signing, now: now, verify: tokens.VerifyPartner}
+}
+
+// verified is token's claims, from the container's memory or verified.
+func (t *AccessTokens) verified(keys *servicekeys.Keys, token string, now time.Time) (*tokens.PartnerClaims, error) {
+	t.mu.Lock()
+	if c, ok := t.seen[token]; ok && t.keys == keys && now.Before(c.ExpiresAt.Time) {
+		t.mu.Unlock()
+		return c, nil
+	}
+	t.mu.Unlock()
+	c, err := t.verify(keys, token, now)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.keys != keys || t.seen == nil || len(t.seen) >= verifiedCap {
+		t.keys, t.seen = keys, make(map[string]*tokens.PartnerClaims)
+	}
+	t.seen[token] = c
+	t.mu.Unlock()
+	return c, nil
 }
 
 // Issue is the client credentials grant: clientID is a partner's id and
@@ -88,7 +123,7 @@ func (t *AccessTokens) Authenticate(ctx context.Context, token string) (*Partner
 		return nil, "", err
 	}
 	now := t.now()
-	claims, err := tokens.VerifyPartner(keys, token, now)
+	claims, err := t.verified(keys, token, now)
 	switch {
 	case errors.Is(err, tokens.ErrExpired):
 		return nil, "", errTokenExpired

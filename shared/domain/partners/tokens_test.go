@@ -9,6 +9,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
+	tokensPkg "github.com/partner-identity/api/shared/domain/tokens"
 )
 
 // TestAccessTokensReadTheirPartner: a token of a key made after the
@@ -138,7 +139,8 @@ func TestAccessTokensReadTheirPartner(t *testing.T) {
 
 // BenchmarkAccessTokens: a grant and a token's check, warm (the key and
 // the partner in the container's cache): the grant is one Ed25519
-// signature, the check one verification, neither a read.
+// signature, a token's first check one verification, its next ones none
+// (the container remembers it); none is a read.
 //
 //	go test ./shared/domain/partners -run '^$' -bench AccessTokens -benchmem
 func BenchmarkAccessTokens(b *testing.B) {
@@ -176,4 +178,56 @@ func BenchmarkAccessTokens(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestATokenIsVerifiedOncePerContainer: a token's signature is checked on
+// its first request in a container, not on the next ones; its key's and
+// its partner's standing on every one (a revocation still ends it); an
+// expired token is refused whatever the container remembers; another
+// token, or other keys, are verified again.
+func TestATokenIsVerifiedOncePerContainer(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+	s := memstore.New()
+	admin := NewAdmin(s, clk.now, false)
+	_, key, err := admin.Create(ctx, "ops@test", NewPartner{ID: "p_acme", Name: "Acme", Flow: FlowAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing, verifying := servicekeys.Generate("k1")
+	sk, _ := servicekeys.Parse(signing)
+	vk, _ := servicekeys.Parse(verifying)
+	keys := vk
+	tokens := NewAccessTokens(NewDirectory(s, clk.now), func(context.Context) (*servicekeys.Keys, error) { return keys, nil },
+		func(context.Context) (*servicekeys.Keys, error) { return sk, nil }, clk.now)
+	verifications := 0
+	real := tokens.verify
+	tokens.verify = func(k *servicekeys.Keys, tok string, now time.Time) (*tokensPkg.PartnerClaims, error) {
+		verifications++
+		return real(k, tok, now)
+	}
+	minted, err := tokens.Issue(ctx, "p_acme", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, _, err := tokens.Authenticate(ctx, minted.Token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if verifications != 1 {
+		t.Fatalf("five requests with one token: %d verifications, want 1", verifications)
+	}
+	other, _ := tokens.Issue(ctx, "p_acme", key)
+	if _, _, err := tokens.Authenticate(ctx, other.Token); err != nil || verifications != 2 {
+		t.Fatalf("another token: %v, %d verifications", err, verifications)
+	}
+	keys, _ = servicekeys.Parse(verifying) // the secret read again
+	if _, _, err := tokens.Authenticate(ctx, minted.Token); err != nil || verifications != 3 {
+		t.Fatalf("keys read again: %v, %d verifications, want 3", err, verifications)
+	}
+	clk.add(time.Hour + time.Minute) // past the expiry and the clock skew allowed
+	if _, _, err := tokens.Authenticate(ctx, minted.Token); !errors.Is(err, errTokenExpired) {
+		t.Fatalf("an hour later: %v", err)
+	}
 }

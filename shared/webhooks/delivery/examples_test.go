@@ -53,11 +53,20 @@ func TestPartnerExamplesVerifyARealDelivery(t *testing.T) {
 		"node":   {[]string{"node", filepath.Join(dir, "verify.js")}, nil},
 		"python": {[]string{"python3", filepath.Join(dir, "verify.py")}, []string{"PYTHONPATH=" + filepath.Join(strings.TrimSpace(string(pythonLib)), "python")}},
 	}
+	nodeLib := true
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "standardwebhooks")); err != nil {
-		t.Fatalf("the Node.js example's library is not installed (make test installs it: npm ci --prefix docs/examples/webhooks): %v", err)
+		// Under CI it must be there; on a fresh clone `go test ./...` runs
+		// the other examples and says how to get this one.
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Node.js example's library is not installed (make test installs it: npm ci --prefix docs/examples/webhooks): %v", err)
+		}
+		nodeLib = false
 	}
 	for lang, ex := range examples {
 		t.Run(lang, func(t *testing.T) {
+			if lang == "node" && !nodeLib {
+				t.Skip("the Node.js example's library is not installed: npm ci --prefix docs/examples/webhooks (make test does)")
+			}
 			if _, err := exec.LookPath(ex.argv[0]); err != nil {
 				if os.Getenv("CI") == "true" {
 					t.Fatalf("%s is required under CI=true", ex.argv[0])

@@ -42,7 +42,8 @@ type WrapRoute struct {
 func Wrap(rt WrapRoute, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{RequestID: requestIDFor(r), Route: rt.Name}
+		cold, _ := r.Context().Value(coldStartKey{}).(bool)
+		info := &requestInfo{RequestID: requestIDFor(r), Route: rt.Name, ColdStart: cold}
 		ctx, cancel := deadline.Within(r.Context())
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))
@@ -102,6 +103,9 @@ func logRequest(ctx context.Context, info *requestInfo, status int, latency time
 	}
 	if info.PartnerID != "" {
 		attrs = append(attrs, slog.String("partnerId", info.PartnerID))
+	}
+	if info.ColdStart {
+		attrs = append(attrs, slog.Bool("coldStart", true))
 	}
 	level := slog.LevelInfo
 	if info.Cause != nil {

@@ -25,6 +25,8 @@ type requestInfo struct {
 	Cause error
 	// Stack is a recovered panic's stack: functions and lines, no values.
 	Stack string
+	// ColdStart: the container's first request (WithColdStart).
+	ColdStart bool
 }
 
 // infoFrom returns the request's requestInfo (a throwaway one outside the middleware).
@@ -40,6 +42,15 @@ func RequestID(ctx context.Context) string { return infoFrom(ctx).RequestID }
 
 // SetPartner records the authenticated partner for the log line.
 func SetPartner(r *http.Request, partnerID string) { infoFrom(r.Context()).PartnerID = partnerID }
+
+// coldStartKey marks a container's first request (WithColdStart).
+type coldStartKey struct{}
+
+// WithColdStart is ctx marked as its container's first request: the
+// Lambda side says so, and the request's log line carries coldStart.
+func WithColdStart(ctx context.Context) context.Context {
+	return context.WithValue(ctx, coldStartKey{}, true)
+}
 
 // gatewayIDKey carries the API Gateway request id (WithRequestID).
 type gatewayIDKey struct{}

@@ -59,12 +59,14 @@ const (
 	// shared lane handed to the slow lane (an endpoint over the budget).
 	WebhooksHeld = "WebhooksHeld"
 	WebhooksSlow = "WebhooksSlow"
+	// ColdStarts counts the containers' first requests, by route function.
+	ColdStarts = "ColdStarts"
 )
 
 // All lists the metrics (the template's dashboard and alarms use them).
 var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
 	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored,
-	WebhooksHeld, WebhooksSlow}
+	WebhooksHeld, WebhooksSlow, ColdStarts}
 
 type directive struct {
 	Namespace  string     `json:"Namespace"`

@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,6 +21,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/metrics"
 	"github.com/partner-identity/api/shared/lambda/app"
 )
 
@@ -38,11 +40,18 @@ func Serve(d *app.Deps, needs app.Needs, ep httpx.Endpoint) {
 }
 
 // HTTP is the function entry point of h behind an HTTP API (payload 2.0):
-// each request carries API Gateway's request id (httpx.WithRequestID).
+// each request carries API Gateway's request id (httpx.WithRequestID); the
+// container's first is marked cold (httpx.WithColdStart: its log line says
+// coldStart) and counted (metrics.ColdStarts).
 func HTTP(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var started atomic.Bool
 	withID := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.RequestID != "" {
 			r = r.WithContext(httpx.WithRequestID(r.Context(), gw.RequestID))
+		}
+		if started.CompareAndSwap(false, true) {
+			r = r.WithContext(httpx.WithColdStart(r.Context()))
+			metrics.Count(r.Context(), metrics.ColdStarts, 1)
 		}
 		h.ServeHTTP(w, r)
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"github.com/partner-identity/api/shared/devdata"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -132,9 +133,16 @@ func TestRequestLineCarriesTheInvocationIDs(t *testing.T) {
 	if _, err := h(ctx, req); err != nil {
 		t.Fatal(err)
 	}
+	// The request's line (the first request also writes a ColdStarts metric).
 	var line map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
-		t.Fatalf("%s: %v", buf.Bytes(), err)
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if m["msg"] == "request" {
+			line = m
+		}
 	}
 	if line["msg"] != "request" || line["awsRequestId"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || line["traceId"] != "Root=1-5759e988-bd862e3fe1be46a994272793" {
 		t.Fatalf("request line %s", buf.Bytes())
@@ -158,5 +166,62 @@ func TestLimitMemory(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
 	if got := lambdarun.LimitMemory(); got != 0 {
 		t.Fatalf("outside Lambda: %d", got)
+	}
+}
+
+// TestTheFirstRequestIsCold: through the Lambda adapter, a container's
+// first request's log line says coldStart and a ColdStarts metric is
+// written; the next requests' lines do not, and no metric follows.
+func TestTheFirstRequestIsCold(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	ep := httpx.Endpoint{Name: "probe", Pattern: "GET /probe", Handler: func(w http.ResponseWriter, r *http.Request) error {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}}
+	fn := lambdarun.HTTP(httpx.Mux(ep))
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "GET /probe", RawPath: "/probe",
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "cold-1", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/probe"}}}
+	var lines [][]map[string]any
+	for i := range 3 {
+		buf.Reset()
+		ev.RequestContext.RequestID = "req-" + string(rune('a'+i))
+		if res, err := fn(context.Background(), ev); err != nil || res.StatusCode != 204 {
+			t.Fatalf("invoke %d: %+v %v", i, res, err)
+		}
+		var these []map[string]any
+		for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+			var m map[string]any
+			if json.Unmarshal(l, &m) == nil {
+				these = append(these, m)
+			}
+		}
+		lines = append(lines, these)
+	}
+	metric := func(ls []map[string]any) bool {
+		for _, l := range ls {
+			if l["msg"] == "metric" && l["ColdStarts"] == 1.0 {
+				return true
+			}
+		}
+		return false
+	}
+	cold := func(ls []map[string]any) bool {
+		for _, l := range ls {
+			if l["msg"] == "request" && l["coldStart"] == true {
+				return true
+			}
+		}
+		return false
+	}
+	if !cold(lines[0]) || !metric(lines[0]) {
+		t.Fatalf("the first request: %v", lines[0])
+	}
+	for i := 1; i < 3; i++ {
+		if cold(lines[i]) || metric(lines[i]) {
+			t.Fatalf("request %d is marked cold: %v", i+1, lines[i])
+		}
 	}
 }

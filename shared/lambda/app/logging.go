@@ -15,9 +15,30 @@ import (
 // with a Lambda invocation's context, the invocation's request id and
 // X-Ray trace id (InvocationIDs).
 func SetupLogging() {
-	level := slog.LevelInfo
-	_ = level.UnmarshalText([]byte(os.Getenv(envLogLevel)))
-	slog.SetDefault(slog.New(Identified(InvocationIDs(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})), os.Getenv)))
+	slog.SetDefault(slog.New(Identified(InvocationIDs(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: LogLevel(os.Getenv)})), os.Getenv)))
+}
+
+// LogLevel is the application's log level: Lambda's AWS_LAMBDA_LOG_LEVEL
+// (its ApplicationLogLevel, which Lambda filters by anyway: lines below it
+// are not worth writing), else LOG_LEVEL, else info. Lambda's TRACE is
+// slog's debug, FATAL its error.
+func LogLevel(getenv func(string) string) slog.Level {
+	for _, name := range []string{"AWS_LAMBDA_LOG_LEVEL", envLogLevel} {
+		v := getenv(name)
+		switch v {
+		case "":
+			continue
+		case "TRACE":
+			return slog.LevelDebug
+		case "FATAL":
+			return slog.LevelError
+		}
+		var level slog.Level
+		if level.UnmarshalText([]byte(v)) == nil {
+			return level
+		}
+	}
+	return slog.LevelInfo
 }
 
 // Identified is h with what tells one deployment's lines from another's

@@ -31,3 +31,25 @@ func TestEveryLineSaysWhoWroteIt(t *testing.T) {
 		t.Fatalf("outside Lambda a line names a function: %s", buf.Bytes())
 	}
 }
+
+// TestLogLevelFollowsLambda: Lambda's AWS_LAMBDA_LOG_LEVEL (the
+// function's ApplicationLogLevel) wins over LOG_LEVEL; its TRACE and FATAL
+// map to slog's nearest; nothing, or nonsense, is info.
+func TestLogLevelFollowsLambda(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want slog.Level
+	}{
+		{map[string]string{}, slog.LevelInfo},
+		{map[string]string{"LOG_LEVEL": "DEBUG"}, slog.LevelDebug},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "WARN", "LOG_LEVEL": "DEBUG"}, slog.LevelWarn},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, slog.LevelDebug},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, slog.LevelError},
+		{map[string]string{"AWS_LAMBDA_LOG_LEVEL": "LOUD", "LOG_LEVEL": "ERROR"}, slog.LevelError},
+		{map[string]string{"LOG_LEVEL": "nonsense"}, slog.LevelInfo},
+	} {
+		if got := app.LogLevel(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: %v, want %v", c.env, got, c.want)
+		}
+	}
+}

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/partner-identity/api/shared/kit/logsafe"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
@@ -129,7 +132,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, keys []signature.Key, 
 		if strings.Contains(err.Error(), "server response headers exceeded") {
 			return 0, ErrResponseTooLarge
 		}
-		return 0, err
+		return 0, logsafe.Wrap(failureCode(err), err)
 	}
 	defer resp.Body.Close()
 	if n, _ := io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBodyBytes+1)); n > MaxResponseBodyBytes {
@@ -139,4 +142,36 @@ func (s *Sender) Send(ctx context.Context, rawURL string, keys []signature.Key, 
 		return resp.StatusCode, &StatusError{Status: resp.StatusCode}
 	}
 	return resp.StatusCode, nil
+}
+
+// failureCode names why an attempt got no answer, for the log line and
+// the operator: a timeout, the name not resolving, the TLS handshake (an
+// untrusted or expired certificate, a name it does not cover), the
+// connection refused, reset or closed, else the network. (A refusal by the
+// dialling policy is errForbidden's own code.)
+func failureCode(err error) string {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var header tls.RecordHeaderError
+	var alert tls.AlertError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "webhook_timeout"
+	case errors.As(err, &dns):
+		return "webhook_dns"
+	case errors.As(err, &cert), errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid),
+		errors.As(err, &header), errors.As(err, &alert):
+		return "webhook_tls"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "webhook_connection_refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "webhook_connection_reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "webhook_connection_closed"
+	}
+	return "webhook_network"
 }

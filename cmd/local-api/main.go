@@ -215,6 +215,7 @@ func deliverOutbox(ctx context.Context, d *delivery.Dispatcher, mem *memstore.St
 // does in AWS, each run with the deployed function's timeout.
 func runCleanup(ctx context.Context, deps *app.Deps, period time.Duration) {
 	cleaner := cleanup.New(deps)
+	cleaner.Quiet = true // an idle make run writes nothing
 	every(ctx, period, func() {
 		runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		defer cancel()

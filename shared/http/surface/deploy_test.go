@@ -259,3 +259,36 @@ func TestParametersTakeWhatAWSGives(t *testing.T) {
 		}
 	}
 }
+
+// TestTheREADMELayoutNamesEveryPackage: the README's layout names every
+// package of shared/ under its layer, and every command.
+func TestTheREADMELayoutNamesEveryPackage(t *testing.T) {
+	root := testkit.Root()
+	raw, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(raw), "## Layout")
+	layout, _, _ := strings.Cut(after, "## Tests")
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(layout, func(r rune) bool { return r == ' ' || r == '\n' || r == ',' || r == '(' || r == ')' || r == ';' || r == ':' }) {
+		words[strings.TrimSuffix(w, "/")] = true
+	}
+	for _, layer := range []string{"kit", "domain", "webhooks", "adapters", "http", "lambda", "testkit"} {
+		dirs, err := os.ReadDir(filepath.Join(root, "shared", layer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			if d.IsDir() && !words[d.Name()] {
+				t.Errorf("README layout: shared/%s/%s is not named", layer, d.Name())
+			}
+		}
+	}
+	cmds, _ := os.ReadDir(filepath.Join(root, "cmd"))
+	for _, c := range cmds {
+		if !strings.Contains(layout, "cmd/"+c.Name()) {
+			t.Errorf("README layout: cmd/%s is not named", c.Name())
+		}
+	}
+}

@@ -77,6 +77,7 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 	}
 	for _, want := range []string{"AWS/ApiGateway 5xx HttpApi", "AWS/ApiGateway Latency HttpApi", "AWS/Lambda IteratorAge WebhookDispatcherFunction",
 		"AWS/DynamoDB ReadThrottleEvents Table", "AWS/DynamoDB WriteThrottleEvents Table", "AWS/SQS ApproximateAgeOfOldestMessage ",
+		"map[Fn::Sub:PartnerIdentity/${AWS::StackName}] ApiThrottled ",
 		"AWS/SQS ApproximateNumberOfMessagesVisible ", metrics.Namespace + " " + metrics.CleanupBacklog + " AWS::StackName"} {
 		found := false
 		for k := range alarms {
@@ -139,6 +140,17 @@ func TestOperatorsAreNotBlind(t *testing.T) {
 		if !strings.Contains(body, p) {
 			t.Errorf("the dashboard has no %s latency", p)
 		}
+	}
+}
+
+// TestThrottlingIsCounted: API Gateway's 429s, which reach no function,
+// are counted from the access log into the stack's own namespace.
+func TestThrottlingIsCounted(t *testing.T) {
+	tpl := sam.Transform(t)
+	f := tpl.Resources["ApiThrottledMetricFilter"]
+	if f.Type != "AWS::Logs::MetricFilter" || ref(f.Properties["LogGroupName"]) != "ApiAccessLogGroup" ||
+		f.Properties["FilterPattern"] != `{ $.status = "429" }` {
+		t.Fatalf("429 metric filter: %+v", f)
 	}
 }
 

@@ -271,7 +271,9 @@ func TestTheREADMELayoutNamesEveryPackage(t *testing.T) {
 	_, after, _ := strings.Cut(string(raw), "## Layout")
 	layout, _, _ := strings.Cut(after, "## Tests")
 	words := map[string]bool{}
-	for _, w := range strings.FieldsFunc(layout, func(r rune) bool { return r == ' ' || r == '\n' || r == ',' || r == '(' || r == ')' || r == ';' || r == ':' }) {
+	for _, w := range strings.FieldsFunc(layout, func(r rune) bool {
+		return r == ' ' || r == '\n' || r == ',' || r == '(' || r == ')' || r == ';' || r == ':'
+	}) {
 		words[strings.TrimSuffix(w, "/")] = true
 	}
 	for _, layer := range []string{"kit", "domain", "webhooks", "adapters", "http", "lambda", "testkit"} {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
@@ -38,19 +37,12 @@ type AccessTokens struct {
 	verifying, signing func(context.Context) (*servicekeys.Keys, error)
 	now                func() time.Time
 
-	// A partner calls with one token many times in its hour: the claims of
-	// the tokens this container verified, by their exact bytes, under the
-	// keys that verified them, until they expire (at most verifiedCap, then
-	// forgotten at once). Only the signature check is saved: the key's
-	// and the partner's standing are checked on every request.
-	mu     sync.Mutex
-	keys   *servicekeys.Keys
-	seen   map[string]*tokens.PartnerClaims
+	// A partner calls with one token many times in its hour: its
+	// signature is checked once per container (tokens.Memory); the key's
+	// and the partner's standing on every request.
+	memory tokens.Memory[tokens.PartnerClaims]
 	verify func(*servicekeys.Keys, string, time.Time) (*tokens.PartnerClaims, error)
 }
-
-// verifiedCap bounds the remembered tokens (about 0.5 KB each).
-const verifiedCap = 1024
 
 // NewAccessTokens is the access tokens of the partners of l, signed with
 // signing's key and verified with verifying's.
@@ -61,36 +53,12 @@ func NewAccessTokens(l Lookup, verifying, signing func(context.Context) (*servic
 	return &AccessTokens{partners: l, verifying: verifying, signing: signing, now: now, verify: tokens.VerifyPartner}
 }
 
-// verified is token's claims, from the container's memory or verified.
-func (t *AccessTokens) verified(keys *servicekeys.Keys, token string, now time.Time) (*tokens.PartnerClaims, error) {
-	t.mu.Lock()
-	if c, ok := t.seen[token]; ok && t.keys == keys && now.Before(c.ExpiresAt.Time) {
-		t.mu.Unlock()
-		return c, nil
-	}
-	t.mu.Unlock()
-	c, err := t.verify(keys, token, now)
-	if err != nil {
-		return nil, err
-	}
-	t.mu.Lock()
-	if t.keys != keys || t.seen == nil || len(t.seen) >= verifiedCap {
-		t.keys, t.seen = keys, make(map[string]*tokens.PartnerClaims)
-	}
-	t.seen[token] = c
-	t.mu.Unlock()
-	return c, nil
-}
-
 // Issue is the client credentials grant: clientID is a partner's id and
 // secret one of its live keys (ErrClientInvalid otherwise, in the same
 // answer whichever is wrong); a suspended partner is Forbidden. The token
 // is valid for AccessTokenTTL, never past its key's expiry.
 func (t *AccessTokens) Issue(ctx context.Context, clientID, secret string) (tokens.Minted, error) {
-	if CheckKey(secret) != nil {
-		return tokens.Minted{}, ErrClientInvalid
-	}
-	p, err := t.partners.Authenticate(ctx, secret)
+	p, err := t.partners.Authenticate(ctx, secret) // a malformed key is refused before any read
 	if _, refused := domain.As(err); err != nil {
 		if refused {
 			return tokens.Minted{}, ErrClientInvalid
@@ -123,7 +91,7 @@ func (t *AccessTokens) Authenticate(ctx context.Context, token string) (*Partner
 		return nil, "", err
 	}
 	now := t.now()
-	claims, err := t.verified(keys, token, now)
+	claims, err := t.memory.Verify(keys, token, now, t.verify)
 	switch {
 	case errors.Is(err, tokens.ErrExpired):
 		return nil, "", errTokenExpired

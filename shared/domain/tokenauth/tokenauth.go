@@ -25,10 +25,11 @@ var (
 	errInvalid = domain.E(domain.Unauthenticated, domain.ReasonTokenInvalid)
 )
 
-// bearer takes the token out of an authorization header value
-// ("bearer <token>"): ReasonTokenMissing when there is none,
-// ReasonTokenInvalid for another scheme.
-func bearer(header string) (string, error) {
+// Bearer takes the token out of an authorization header value
+// ("bearer <token>", the scheme in any case): ReasonTokenMissing when
+// there is none, ReasonTokenInvalid for another scheme. Every surface that
+// reads a bearer token reads it with this.
+func Bearer(header string) (string, error) {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return "", errMissing
@@ -77,7 +78,7 @@ type Principal struct {
 }
 
 // Header authenticates the token of an authorization header value
-// ("bearer <token>"): bearer's outcomes, then Token's.
+// ("bearer <token>"): Bearer's outcomes, then Token's.
 func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, error) {
 	return a.HeaderBeside(ctx, header, nil)
 }
@@ -90,7 +91,7 @@ func (a *Authenticator) Header(ctx context.Context, header string) (*Principal, 
 // while the keys are on their way (see token); its result is the caller's
 // to drop when the token is refused.
 func (a *Authenticator) HeaderBeside(ctx context.Context, header string, beside func(context.Context)) (*Principal, error) {
-	token, err := bearer(header)
+	token, err := Bearer(header)
 	if err != nil {
 		return nil, err
 	}

@@ -228,40 +228,74 @@ type Verifier struct {
 	// MaxLifetime is Verify's maxLifetime.
 	MaxLifetime time.Duration
 
-	mu   sync.Mutex
-	keys *servicekeys.Keys
-	seen map[string]Claims
+	memory Memory[Claims]
 	// verify is Verify (a test counts its calls).
 	verify func(*servicekeys.Keys, string, time.Time, time.Duration) (*Claims, error)
+}
+
+// Verify is Verify with the memory of v.
+func (v *Verifier) Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error) {
+	verify := v.verify
+	if verify == nil {
+		verify = Verify
+	}
+	return v.memory.Verify(keys, token, now, func(k *servicekeys.Keys, tok string, at time.Time) (*Claims, error) {
+		return verify(k, tok, at, v.MaxLifetime)
+	})
+}
+
+// Claimed are the claims types a Memory keeps: a token's registered
+// claims, whose expiry ends its memory.
+type Claimed interface {
+	Claims | PartnerClaims
+}
+
+// Memory is a container's memory of the tokens it verified: each by its
+// exact bytes, under the keys that verified it, until it expires (with
+// the clock skew verification allows); at most verifiedCap, then
+// forgotten all at once. Only the signature check is saved.
+type Memory[C Claimed] struct {
+	mu   sync.Mutex
+	keys *servicekeys.Keys
+	seen map[string]C
 }
 
 // verifiedCap bounds the remembered tokens (about 0.5 KB each); when it is
 // reached they are forgotten all at once.
 const verifiedCap = 1024
 
-// Verify is Verify with the memory of v.
-func (v *Verifier) Verify(keys *servicekeys.Keys, token string, now time.Time) (*Claims, error) {
-	v.mu.Lock()
-	if c, ok := v.seen[token]; ok && v.keys == keys && now.Before(c.ExpiresAt.Add(leeway)) {
-		v.mu.Unlock()
+// Verify is token's claims from the memory, or verify's (remembered when
+// it verifies).
+func (m *Memory[C]) Verify(keys *servicekeys.Keys, token string, now time.Time,
+	verify func(*servicekeys.Keys, string, time.Time) (*C, error)) (*C, error) {
+	m.mu.Lock()
+	if c, ok := m.seen[token]; ok && m.keys == keys && now.Before(expiry(&c).Add(leeway)) {
+		m.mu.Unlock()
 		return &c, nil
 	}
-	verify := v.verify
-	v.mu.Unlock()
-	if verify == nil {
-		verify = Verify
-	}
-	c, err := verify(keys, token, now, v.MaxLifetime)
+	m.mu.Unlock()
+	c, err := verify(keys, token, now)
 	if err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	if v.keys != keys || len(v.seen) >= verifiedCap || v.seen == nil {
-		v.keys, v.seen = keys, make(map[string]Claims)
+	m.mu.Lock()
+	if m.keys != keys || len(m.seen) >= verifiedCap || m.seen == nil {
+		m.keys, m.seen = keys, make(map[string]C)
 	}
-	v.seen[token] = *c
-	v.mu.Unlock()
+	m.seen[token] = *c
+	m.mu.Unlock()
 	return c, nil
+}
+
+// expiry is c's expiry.
+func expiry[C Claimed](c *C) time.Time {
+	switch c := any(c).(type) {
+	case *Claims:
+		return c.ExpiresAt.Time
+	case *PartnerClaims:
+		return c.ExpiresAt.Time
+	}
+	return time.Time{}
 }
 
 // Peek is what token says of itself, unverified: its partner and its

@@ -5,7 +5,6 @@
 package oauth
 
 import (
-	"encoding/base64"
 	"math"
 	"mime"
 	"net/http"
@@ -131,20 +130,19 @@ func client(r *http.Request, form url.Values) (id, secret string, err error) {
 	case authz != "" && inBody:
 		return "", "", apierr.OAuthInvalidRequest("Authenticate the client one way: HTTP Basic or client_id and client_secret in the body, not both.")
 	case authz != "":
-		return basic(authz)
+		return basic(r)
 	case form.Get("client_id") == "" || form.Get("client_secret") == "":
 		return "", "", apierr.OAuthInvalidClient()
 	}
 	return form.Get("client_id"), form.Get("client_secret"), nil
 }
 
-// basic reads an HTTP Basic header whose user and password are the
-// form-encoded client_id and client_secret.
-func basic(authz string) (id, secret string, err error) {
-	scheme, cred, _ := strings.Cut(authz, " ")
-	raw, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	user, pass, ok := strings.Cut(string(raw), ":")
-	if !strings.EqualFold(scheme, "basic") || derr != nil || !ok {
+// basic reads the request's HTTP Basic credentials (net/http's
+// BasicAuth), whose user and password are the form-encoded client_id and
+// client_secret.
+func basic(r *http.Request) (id, secret string, err error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
 		return "", "", apierr.OAuthInvalidClient()
 	}
 	if id, err = url.QueryUnescape(user); err == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/tokenauth"
 	"github.com/partner-identity/api/shared/domain/tokens"
 	"github.com/partner-identity/api/shared/domain/users"
 	"github.com/partner-identity/api/shared/http/apierr"
@@ -96,8 +97,8 @@ func credentialOf(r *http.Request) (credential, error) {
 	case key != "" && authz != "":
 		return credential{}, apierr.Unauthorized(apierr.MsgMultipleCredentials)
 	case authz != "":
-		scheme, token, _ := strings.Cut(authz, " ")
-		if token = strings.TrimSpace(token); !strings.EqualFold(scheme, "bearer") || token == "" {
+		token, err := tokenauth.Bearer(authz)
+		if err != nil { // another scheme, or no token after Bearer
 			return credential{}, apierr.Unauthorized(apierr.MsgAccessTokenInvalid)
 		}
 		return credential{token: token}, nil

@@ -129,12 +129,12 @@ func count(sent ...bool) int {
 // accessToken is the partner access token of an Authorization header:
 // ER802 when there is none after Bearer, ER800 for another scheme.
 func accessToken(header string) (string, error) {
-	scheme, token, _ := strings.Cut(header, " ")
-	switch token = strings.TrimSpace(token); {
-	case !strings.EqualFold(scheme, "bearer"):
+	token, err := tokenauth.Bearer(header)
+	if e, ok := domain.As(err); ok {
+		if e.Reason == domain.ReasonTokenMissing {
+			return "", apierr.ER802()
+		}
 		return "", apierr.ER800()
-	case token == "":
-		return "", apierr.ER802()
 	}
 	return token, nil
 }

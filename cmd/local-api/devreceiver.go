@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/kit/wire"
 	"github.com/partner-identity/api/shared/webhooks/signature"
@@ -49,7 +50,7 @@ func devReceiver(secrets signature.Keyring, now func() time.Time) http.Handler {
 			return
 		}
 		rec := received{ID: r.Header.Get(signature.HeaderID), Timestamp: r.Header.Get(signature.HeaderTimestamp), ReceivedAt: wire.Time(now())}
-		if keys, err := secrets.For(r.Context(), devdata.PartnerID); err == nil {
+		if keys, err := secrets.For(r.Context(), devdata.PartnerID, domain.DefaultEndpointID); err == nil {
 			for _, key := range keys {
 				if signature.Verify(key, r.Header, body, now()) == nil {
 					rec.Verified = true

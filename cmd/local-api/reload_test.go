@@ -106,7 +106,7 @@ func TestEditedWebhookSecretsFileTakesEffect(t *testing.T) {
 	watched := devdata.NewPartnersFile(deps, partnersFile, secretsFile)
 	signsWith := func(what string, want ...string) {
 		t.Helper()
-		keys, err := deps.WebhookKeys.For(context.Background(), "p_reload")
+		keys, err := deps.WebhookKeys.For(context.Background(), "p_reload", "we_default")
 		if err != nil || len(keys) != len(want) {
 			t.Fatalf("%s: %d keys, %v", what, len(keys), err)
 		}

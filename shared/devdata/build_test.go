@@ -64,7 +64,7 @@ func TestAWebhookSecretsFileAloneSealsTheDevelopmentPartners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := d.WebhookKeys.For(context.Background(), devdata.PartnerID)
+	keys, err := d.WebhookKeys.For(context.Background(), devdata.PartnerID, "we_default")
 	if err != nil || len(keys) != 1 || string(keys[0]) != string(signature.MustSecret(secret)) {
 		t.Fatalf("%d keys, %v", len(keys), err)
 	}

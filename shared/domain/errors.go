@@ -58,6 +58,7 @@ const (
 	ReasonNoWebhook        Reason = "webhook_not_configured"
 	ReasonMissingLink      Reason = "missing_linked_identity" // no identifier linked from the provider's partner
 	ReasonKeyLimit         Reason = "key_limit"               // the partner holds as many live keys as it may
+	ReasonEndpointLimit    Reason = "endpoint_limit"          // the partner holds as many webhook endpoints as it may
 	ReasonLastKey          Reason = "last_key"                // the partner's last live key cannot be revoked
 	// Invalid
 	ReasonTemplateNotConfigured Reason = "template_not_configured" // no KYC template for the country

@@ -103,9 +103,24 @@ func KeyCheckOf(ctx context.Context) (KeyCheck, bool) {
 // table cannot read a secret.
 type SealedSecrets struct {
 	PartnerID string
+	// Secrets sign for the partner's first endpoint (the operator's
+	// webhook URL); Endpoints for each of its other endpoints, by id.
 	Secrets   []SealedSecret
+	Endpoints map[string][]SealedSecret
 	Rev       int64 // 1 when first written; each change adds one
 	UpdatedAt time.Time
+}
+
+// DefaultEndpointID is the id of a partner's first webhook endpoint,
+// whose secrets are SealedSecrets.Secrets.
+const DefaultEndpointID = "we_default"
+
+// For are the secrets of the partner's endpoint id.
+func (s SealedSecrets) For(endpointID string) []SealedSecret {
+	if endpointID == DefaultEndpointID || endpointID == "" {
+		return s.Secrets
+	}
+	return s.Endpoints[endpointID]
 }
 
 // SealedSecret is one sealed webhook signing secret.

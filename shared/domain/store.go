@@ -282,39 +282,136 @@ type SessionRef struct {
 	PartnerID string
 }
 
-// Delivery statuses of an outbox event.
+// Delivery statuses of an outbox event, and of its delivery to each
+// endpoint.
 const (
 	OutboxPending   = "pending"   // not delivered yet; attempts are scheduled
 	OutboxDelivered = "delivered" // the partner answered 2xx
 	OutboxFailed    = "failed"    // every scheduled attempt failed
+	// OutboxSkipped: the event's only; when it was dispatched, none of
+	// its partner's endpoints (it had some) was subscribed to its type.
+	OutboxSkipped = "skipped"
 )
 
-// OutboxState is an event as stored, with its delivery state.
+// OutboxState is an event as stored, with its delivery state: a delivery
+// per endpoint it went to, and their sum.
 type OutboxState struct {
-	Event  OutboxEvent
+	Event OutboxEvent
+	// Status is the event's: failed when a delivery failed, else pending
+	// while one is, else delivered; before its dispatch pending, after a
+	// dispatch that found no endpoint failed, or skipped (none subscribed).
 	Status string
-	// Attempts counts every attempt (scheduled and redeliveries);
-	// Scheduled is the number of the last scheduled attempt recorded.
+	// Attempts counts every attempt (scheduled and redeliveries) at every
+	// endpoint; Scheduled is the highest scheduled attempt recorded;
+	// LastAttemptAt and LastResponseStatus are the latest attempt's;
+	// DeadLettered: a delivery went to the dead-letter queue.
 	Attempts           int
 	Scheduled          int
 	LastAttemptAt      time.Time
 	LastResponseStatus int // 0: no answer (timeout, refused, not sent)
 	DeadLettered       bool
+	// Deliveries are the event's deliveries, by endpoint id.
+	Deliveries []Delivery
+	// Rev counts the writes of the delivery state (0: none yet).
+	Rev int64
 }
 
-// OutboxAttempt is one delivery attempt's record.
-type OutboxAttempt struct {
-	// Scheduled is the attempt's number in the retry schedule (1: the
-	// stream's), 0 for a redelivery the partner asked for. A scheduled
-	// attempt is recorded only when its number is above the one recorded
-	// (E(Stale, ReasonStaleAttempt) otherwise: another worker recorded it).
-	Scheduled      int
-	At             time.Time
-	ResponseStatus int
-	// Status is the event's status after the attempt; a final one
-	// (delivered, failed) replaces the payload with Scrubbed.
-	Status   string
+// Delivery is an event's delivery to one endpoint of its partner.
+type Delivery struct {
+	EndpointID string
+	Status     string // pending, delivered or failed
+	// Attempts counts its attempts; Scheduled is the number of the last
+	// scheduled one recorded (1: the stream's).
+	Attempts           int
+	Scheduled          int
+	LastAttemptAt      time.Time
+	LastResponseStatus int
+	DeadLettered       bool
+}
+
+// Delivery is st's delivery to endpoint id (a pending one without
+// attempts when there is none yet).
+func (st OutboxState) Delivery(id string) Delivery {
+	for _, d := range st.Deliveries {
+		if d.EndpointID == id {
+			return d
+		}
+	}
+	return Delivery{EndpointID: id, Status: OutboxPending}
+}
+
+// SetDelivery puts d in place of st's delivery to its endpoint (or adds
+// it, in endpoint order) and sums the deliveries up again.
+func (st *OutboxState) SetDelivery(d Delivery) {
+	ds := make([]Delivery, 0, len(st.Deliveries)+1)
+	placed := false
+	for _, x := range st.Deliveries {
+		switch {
+		case x.EndpointID == d.EndpointID:
+			x, placed = d, true
+		case !placed && d.EndpointID < x.EndpointID:
+			ds, placed = append(ds, d), true
+		}
+		ds = append(ds, x)
+	}
+	if !placed {
+		ds = append(ds, d)
+	}
+	st.Deliveries = ds
+	st.Sum()
+}
+
+// Sum sets st's totals and status from its deliveries (a state without
+// deliveries keeps its status).
+func (st *OutboxState) Sum() {
+	st.Attempts, st.Scheduled, st.LastAttemptAt, st.LastResponseStatus, st.DeadLettered = 0, 0, time.Time{}, 0, false
+	if len(st.Deliveries) == 0 {
+		return
+	}
+	failed, pending := false, false
+	for _, d := range st.Deliveries {
+		st.Attempts += d.Attempts
+		st.Scheduled = max(st.Scheduled, d.Scheduled)
+		if !d.LastAttemptAt.Before(st.LastAttemptAt) {
+			st.LastAttemptAt, st.LastResponseStatus = d.LastAttemptAt, d.LastResponseStatus
+		}
+		st.DeadLettered = st.DeadLettered || d.DeadLettered
+		failed = failed || d.Status == OutboxFailed
+		pending = pending || d.Status == OutboxPending
+	}
+	switch {
+	case failed:
+		st.Status = OutboxFailed
+	case pending:
+		st.Status = OutboxPending
+	default:
+		st.Status = OutboxDelivered
+	}
+}
+
+// Settled tells whether no delivery of st is pending (and it was
+// dispatched): its payload may lose its personal data.
+func (st OutboxState) Settled() bool {
+	if len(st.Deliveries) == 0 {
+		return st.Status != OutboxPending
+	}
+	for _, d := range st.Deliveries {
+		if d.Status == OutboxPending {
+			return false
+		}
+	}
+	return true
+}
+
+// OutboxRecord is a new delivery state of an event (RecordDeliveries).
+type OutboxRecord struct {
+	// State is the new state: its Status, totals and Deliveries are
+	// written (its Event is not).
+	State OutboxState
+	// Scrubbed, when not nil, replaces the payload (the event settled).
 	Scrubbed []byte
+	// RedeliveryMade removes the mark of a queued redelivery.
+	RedeliveryMade bool
 }
 
 // Budget is a partner's allowance of one kind of request in a fixed
@@ -365,11 +462,12 @@ type Outbox interface {
 	// (ErrNotFound when the event is gone: deleted by TTL, or erased with
 	// its user).
 	OutboxStatus(ctx context.Context, k EventKey) (OutboxState, error)
-	// RecordOutboxAttempt records an attempt (ErrNotFound when the event is
-	// gone, E(Stale, ReasonStaleAttempt) as OutboxAttempt says).
-	RecordOutboxAttempt(ctx context.Context, k EventKey, a OutboxAttempt) error
-	// MarkOutboxDeadLettered records that the event went to the dead-letter queue.
-	MarkOutboxDeadLettered(ctx context.Context, k EventKey, now time.Time) error
+	// RecordDeliveries writes r as event k's delivery state in place of
+	// the state of revision prevRev (as read: 0 for none yet), its
+	// revision then prevRev+1: E(Stale, ReasonStaleAttempt) when the
+	// stored revision is another (another worker wrote first: read again),
+	// ErrNotFound when the event is gone.
+	RecordDeliveries(ctx context.Context, k EventKey, prevRev int64, r OutboxRecord) error
 	// PutOutboxEvent writes an event that reports no change of state (a
 	// partner's test event), counted against b in the same step: nothing
 	// is written when b is spent (ErrLimited). A zero b counts nothing.
@@ -378,8 +476,8 @@ type Outbox interface {
 	// counted against b, in one step; nothing is written when a redelivery
 	// was marked after since and not made yet (E(Conflict, ReasonRedeliveryQueued)), when b
 	// is spent (ErrLimited) or when the event is gone (ErrNotFound).
-	// The mark goes when the redelivery is made (RecordOutboxAttempt of
-	// attempt 0).
+	// The mark goes when the redelivery is made (RecordDeliveries
+	// with RedeliveryMade).
 	QueueRedelivery(ctx context.Context, k EventKey, at, since time.Time, b Budget) error
 	// CancelRedelivery undoes QueueRedelivery(k, at, ..., b) whose message
 	// could not be queued: the mark goes if it is still at's, and b gets

@@ -400,7 +400,7 @@ func TestFaultsInTheDispatcher(t *testing.T) {
 				if _, err := c.deps.Partners.Partner(context.Background(), "p_acme"); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := c.deps.WebhookKeys.For(context.Background(), "p_acme"); err != nil {
+				if _, err := c.deps.WebhookKeys.For(context.Background(), "p_acme", "we_default"); err != nil {
 					t.Fatal(err)
 				}
 				mu.Lock()

@@ -100,7 +100,7 @@ func TestEveryCommand(t *testing.T) {
 			// container started now reads it.
 			signsWith := func(what string, want ...string) {
 				t.Helper()
-				keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new")
+				keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new", "we_default")
 				if err != nil || len(keys) != len(want) {
 					t.Fatalf("%s: %d keys, %v", what, len(keys), err)
 				}
@@ -175,7 +175,7 @@ func TestEveryCommand(t *testing.T) {
 			if out := must("import-webhook-secrets", "hooks.json"); !strings.Contains(out, "0 partners' secrets written") {
 				t.Fatalf("import-webhook-secrets again: %s", out)
 			}
-			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_acme"); err != nil || len(keys) != 1 ||
+			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_acme", "we_default"); err != nil || len(keys) != 1 ||
 				string(keys[0]) != string(signature.MustSecret(fixture.AcmeWebhookSecret)) {
 				t.Fatalf("imported secret: %d %v", len(keys), err)
 			}
@@ -223,7 +223,7 @@ func TestEveryCommand(t *testing.T) {
 				t.Fatalf("a key in the audit:\n%s", out)
 			}
 			must("remove", "p_new")
-			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new"); err != nil || len(keys) != 0 {
+			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new", "we_default"); err != nil || len(keys) != 0 {
 				t.Fatalf("a removed partner's secrets: %d %v", len(keys), err)
 			}
 			if _, err := dir2.Partner(ctx, "nobody"); !errors.Is(err, domain.ErrNotFound) {

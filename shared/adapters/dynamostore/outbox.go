@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -22,7 +23,21 @@ const (
 	attrLastAttemptAt  = "lastAttemptAt"
 	attrLastResponse   = "lastResponseStatus"
 	attrScrubbed       = "scrubbed"
+	attrDeliveries     = "deliveries"
+	attrDeliveryRev    = "deliveryRev"
 )
+
+// deliveryJSON is one delivery as the event's item lists it (a JSON list
+// in attribute deliveries).
+type deliveryJSON struct {
+	Endpoint     string    `json:"endpointId"`
+	Status       string    `json:"status"`
+	Attempts     int       `json:"attempts,omitempty"`
+	Scheduled    int       `json:"scheduled,omitempty"`
+	LastAttempt  time.Time `json:"lastAttemptAt,omitzero"`
+	LastResponse int       `json:"lastResponseStatus,omitempty"`
+	DeadLettered bool      `json:"deadLettered,omitempty"`
+}
 
 // OutboxStatus reads the event and its delivery state (one consistent GetItem).
 func (s *Store) OutboxStatus(ctx context.Context, k domain.EventKey) (domain.OutboxState, error) {
@@ -58,6 +73,21 @@ func outboxStateFrom(item map[string]types.AttributeValue) (domain.OutboxState, 
 	default:
 		st.Status = domain.OutboxPending
 	}
+	if r.has(attrDeliveries) {
+		var list []deliveryJSON
+		if err := json.Unmarshal([]byte(r.str(attrDeliveries, true)), &list); err != nil {
+			return st, errors.New("dynamostore: an event's deliveries are not a list")
+		}
+		for _, d := range list {
+			st.Deliveries = append(st.Deliveries, domain.Delivery{EndpointID: d.Endpoint, Status: d.Status, Attempts: d.Attempts,
+				Scheduled: d.Scheduled, LastAttemptAt: d.LastAttempt.UTC(), LastResponseStatus: d.LastResponse, DeadLettered: d.DeadLettered})
+		}
+		st.Rev = r.int(attrDeliveryRev)
+		st.Sum()
+		return st, r.err
+	}
+	// Written before deliveries per endpoint: the one delivery, to the
+	// partner's first endpoint.
 	if r.has(attrLastAttemptAt) {
 		st.LastAttemptAt = r.time(attrLastAttemptAt)
 	}
@@ -65,50 +95,69 @@ func outboxStateFrom(item map[string]types.AttributeValue) (domain.OutboxState, 
 	st.Scheduled, _ = strconv.Atoi(attrN(item, attrScheduled))
 	st.LastResponseStatus, _ = strconv.Atoi(attrN(item, attrLastResponse))
 	st.DeadLettered = r.has("deadLetteredAt")
+	if st.Attempts > 0 {
+		st.Deliveries = []domain.Delivery{{EndpointID: domain.DefaultEndpointID, Status: st.Status, Attempts: st.Attempts, Scheduled: st.Scheduled,
+			LastAttemptAt: st.LastAttemptAt, LastResponseStatus: st.LastResponseStatus, DeadLettered: st.DeadLettered}}
+	}
 	return st, r.err
 }
 
-// RecordOutboxAttempt is one conditional UpdateItem.
-func (s *Store) RecordOutboxAttempt(ctx context.Context, k domain.EventKey, a domain.OutboxAttempt) error {
-	set := []string{"#st = :st", attrLastAttemptAt + " = :at"}
-	remove := []string{}
-	values := map[string]types.AttributeValue{":st": str(a.Status), ":at": ts(a.At), ":one": one}
-	cond := "attribute_exists(" + attrPK + ")"
-	if a.ResponseStatus != 0 {
+// RecordDeliveries is one conditional UpdateItem: the deliveries (a JSON
+// list), their sum (the status the events index filters on), the
+// revision, and the scrubbed payload in place of the payload.
+func (s *Store) RecordDeliveries(ctx context.Context, k domain.EventKey, prevRev int64, rec domain.OutboxRecord) error {
+	st := rec.State
+	list := make([]deliveryJSON, len(st.Deliveries))
+	for i, d := range st.Deliveries {
+		list[i] = deliveryJSON{Endpoint: d.EndpointID, Status: d.Status, Attempts: d.Attempts, Scheduled: d.Scheduled,
+			LastAttempt: d.LastAttemptAt.UTC(), LastResponse: d.LastResponseStatus, DeadLettered: d.DeadLettered}
+	}
+	b, _ := json.Marshal(list) // strings, numbers and times: cannot fail
+	set := []string{"#st = :st", "#d = :d", "#rev = :rev", attrAttempts + " = :n", attrScheduled + " = :sch"}
+	values := map[string]types.AttributeValue{":st": str(st.Status), ":d": str(string(b)), ":rev": num(int(prevRev) + 1),
+		":n": num(st.Attempts), ":sch": num(st.Scheduled)}
+	var remove []string
+	if st.LastAttemptAt.IsZero() {
+		remove = append(remove, attrLastAttemptAt)
+	} else {
+		set = append(set, attrLastAttemptAt+" = :at")
+		values[":at"] = ts(st.LastAttemptAt)
+	}
+	if st.LastResponseStatus != 0 {
 		set = append(set, attrLastResponse+" = :resp")
-		values[":resp"] = num(a.ResponseStatus)
+		values[":resp"] = num(st.LastResponseStatus)
 	} else {
 		remove = append(remove, attrLastResponse)
 	}
-	if a.Scheduled > 0 {
-		set = append(set, attrScheduled+" = :n")
-		values[":n"] = num(a.Scheduled)
-		cond += " AND (attribute_not_exists(" + attrScheduled + ") OR " + attrScheduled + " < :n)"
-	} else {
-		remove = append(remove, attrRedeliveryAt) // the redelivery queued is made
+	if st.DeadLettered {
+		set = append(set, "deadLetteredAt = if_not_exists(deadLetteredAt, :dl)")
+		values[":dl"] = ts(st.LastAttemptAt)
 	}
-	switch a.Status {
-	case domain.OutboxDelivered:
-		set = append(set, "deliveredAt = if_not_exists(deliveredAt, :at)")
-	case domain.OutboxFailed:
-		set = append(set, "failedAt = if_not_exists(failedAt, :at)")
-	}
-	if a.Status != domain.OutboxPending && a.Scrubbed != nil {
+	if rec.Scrubbed != nil {
 		set = append(set, "payload = :scrubbed")
-		values[":scrubbed"] = &types.AttributeValueMemberB{Value: a.Scrubbed}
+		values[":scrubbed"] = &types.AttributeValueMemberB{Value: rec.Scrubbed}
 		remove = append(remove, attrScrubbed)
+	}
+	if rec.RedeliveryMade {
+		remove = append(remove, attrRedeliveryAt)
+	}
+	cond := "attribute_exists(" + attrPK + ") AND "
+	if prevRev == 0 {
+		cond += "attribute_not_exists(#rev)"
+	} else {
+		cond += "#rev = :prev"
+		values[":prev"] = num(int(prevRev))
 	}
 	update := "SET " + strings.Join(set, ", ")
 	if len(remove) > 0 {
 		update += " REMOVE " + strings.Join(remove, ", ")
 	}
-	update += " ADD " + attrAttempts + " :one"
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
 		Key:                                 key(outboxPK(k), outboxSK(k.ID)),
 		UpdateExpression:                    aws.String(update),
 		ConditionExpression:                 aws.String(cond),
-		ExpressionAttributeNames:            map[string]string{"#st": attrDeliveryStatus},
+		ExpressionAttributeNames:            map[string]string{"#st": attrDeliveryStatus, "#d": attrDeliveries, "#rev": attrDeliveryRev},
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
@@ -118,21 +167,6 @@ func (s *Store) RecordOutboxAttempt(ctx context.Context, k domain.EventKey, a do
 		return domain.ErrNotFound
 	case errors.As(err, &failed):
 		return domain.E(domain.Stale, domain.ReasonStaleAttempt)
-	}
-	return err
-}
-
-func (s *Store) MarkOutboxDeadLettered(ctx context.Context, k domain.EventKey, now time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 &s.table,
-		Key:                       key(outboxPK(k), outboxSK(k.ID)),
-		UpdateExpression:          aws.String("SET deadLetteredAt = :now"),
-		ConditionExpression:       aws.String("attribute_exists(" + attrPK + ")"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": ts(now)},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return domain.ErrNotFound
 	}
 	return err
 }

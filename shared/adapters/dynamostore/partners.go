@@ -364,12 +364,16 @@ func (s *Store) KeysLastUsed(ctx context.Context, digests []string) (map[string]
 // audit entry.
 func (s *Store) SaveSealedSecrets(ctx context.Context, prevRev int64, sec domain.SealedSecrets, a domain.AuditEntry) error {
 	item := newItem(sealedSecretsPK(sec.PartnerID), sealedSecretsSK, typeSealedSecrets, "partnerId", sec.PartnerID)
-	list := make([]sealedJSON, len(sec.Secrets))
-	for i, x := range sec.Secrets {
-		list[i] = sealedJSON{ID: x.ID, Sealed: x.Sealed, span: stamp(x.CreatedAt, x.ExpiresAt)}
-	}
-	b, _ := json.Marshal(list) // strings and bytes only: cannot fail
+	b, _ := json.Marshal(sealedList(sec.Secrets)) // strings and bytes only: cannot fail
 	item["secrets"] = str(string(b))
+	if len(sec.Endpoints) > 0 {
+		m := make(map[string][]sealedJSON, len(sec.Endpoints))
+		for e, l := range sec.Endpoints {
+			m[e] = sealedList(l)
+		}
+		b, _ := json.Marshal(m)
+		item["endpointSecrets"] = str(string(b))
+	}
 	item[attrRev] = revValue(sec.Rev)
 	item["updatedAt"] = ts(sec.UpdatedAt)
 	put := &types.Put{TableName: &s.table, Item: item}
@@ -415,14 +419,43 @@ func (s *Store) SealedSecrets(ctx context.Context, partnerID string) (domain.Sea
 	if err := json.Unmarshal([]byte(raw), &list); err != nil {
 		return sec, errors.New("dynamostore: webhook secrets are not a list")
 	}
-	for _, x := range list {
-		one := domain.SealedSecret{ID: x.ID, Sealed: x.Sealed}
-		if one.CreatedAt, one.ExpiresAt, err = x.times(); err != nil {
-			return sec, err
-		}
-		sec.Secrets = append(sec.Secrets, one)
+	if sec.Secrets, err = unsealedList(list); err != nil {
+		return sec, err
 	}
-	return sec, nil
+	if r.has("endpointSecrets") {
+		var m map[string][]sealedJSON
+		if err := json.Unmarshal([]byte(r.str("endpointSecrets", true)), &m); err != nil {
+			return sec, errors.New("dynamostore: endpoint secrets are not a map of lists")
+		}
+		sec.Endpoints = make(map[string][]domain.SealedSecret, len(m))
+		for e, l := range m {
+			if sec.Endpoints[e], err = unsealedList(l); err != nil {
+				return sec, err
+			}
+		}
+	}
+	return sec, r.err
+}
+
+func sealedList(l []domain.SealedSecret) []sealedJSON {
+	out := make([]sealedJSON, len(l))
+	for i, x := range l {
+		out[i] = sealedJSON{ID: x.ID, Sealed: x.Sealed, span: stamp(x.CreatedAt, x.ExpiresAt)}
+	}
+	return out
+}
+
+func unsealedList(l []sealedJSON) ([]domain.SealedSecret, error) {
+	var out []domain.SealedSecret
+	for _, x := range l {
+		one := domain.SealedSecret{ID: x.ID, Sealed: x.Sealed}
+		var err error
+		if one.CreatedAt, one.ExpiresAt, err = x.times(); err != nil {
+			return nil, err
+		}
+		out = append(out, one)
+	}
+	return out, nil
 }
 
 // sealedJSON is a sealed webhook secret as its partner's item lists it.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -380,6 +381,7 @@ func (s *Store) stateAt(i int) domain.OutboxState {
 	if st.Status == "" {
 		st.Status = domain.OutboxPending
 	}
+	st.Deliveries = slices.Clone(st.Deliveries)
 	ev.Payload = append([]byte(nil), ev.Payload...)
 	if ev.Scrubbed != nil {
 		ev.Scrubbed = append([]byte(nil), ev.Scrubbed...)
@@ -388,41 +390,27 @@ func (s *Store) stateAt(i int) domain.OutboxState {
 	return st
 }
 
-func (s *Store) RecordOutboxAttempt(_ context.Context, k domain.EventKey, a domain.OutboxAttempt) error {
+func (s *Store) RecordDeliveries(_ context.Context, k domain.EventKey, prevRev int64, r domain.OutboxRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.eventAt(k)
 	if !ok {
 		return domain.ErrNotFound
 	}
-	st := s.states[k.ID]
-	if a.Scheduled > 0 {
-		if st.Scheduled >= a.Scheduled {
-			return domain.E(domain.Stale, domain.ReasonStaleAttempt)
-		}
-		st.Scheduled = a.Scheduled
+	if s.states[k.ID].Rev != prevRev {
+		return domain.E(domain.Stale, domain.ReasonStaleAttempt)
 	}
-	if a.Scheduled == 0 {
+	st := r.State
+	st.Event = domain.OutboxEvent{}
+	st.Deliveries = slices.Clone(st.Deliveries)
+	st.Rev = prevRev + 1
+	if r.RedeliveryMade {
 		delete(s.redeliveries, k.ID)
 	}
-	st.Attempts++
-	st.Status, st.LastAttemptAt, st.LastResponseStatus = a.Status, a.At, a.ResponseStatus
-	if a.Status != domain.OutboxPending && a.Scrubbed != nil {
-		s.outbox[i].Payload = append([]byte(nil), a.Scrubbed...)
+	if r.Scrubbed != nil {
+		s.outbox[i].Payload = append([]byte(nil), r.Scrubbed...)
 		s.outbox[i].Scrubbed = nil
 	}
-	s.states[k.ID] = st
-	return nil
-}
-
-func (s *Store) MarkOutboxDeadLettered(_ context.Context, k domain.EventKey, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.eventAt(k); !ok {
-		return domain.ErrNotFound
-	}
-	st := s.states[k.ID]
-	st.DeadLettered = true
 	s.states[k.ID] = st
 	return nil
 }

@@ -213,9 +213,20 @@ func (s *Store) SealedSecrets(_ context.Context, partnerID string) (domain.Seale
 }
 
 func cloneSealed(s domain.SealedSecrets) domain.SealedSecrets {
-	s.Secrets = slices.Clone(s.Secrets)
-	for i := range s.Secrets {
-		s.Secrets[i].Sealed = slices.Clone(s.Secrets[i].Sealed)
+	clone := func(l []domain.SealedSecret) []domain.SealedSecret {
+		l = slices.Clone(l)
+		for i := range l {
+			l[i].Sealed = slices.Clone(l[i].Sealed)
+		}
+		return l
+	}
+	s.Secrets = clone(s.Secrets)
+	if s.Endpoints != nil {
+		m := make(map[string][]domain.SealedSecret, len(s.Endpoints))
+		for e, l := range s.Endpoints {
+			m[e] = clone(l)
+		}
+		s.Endpoints = m
 	}
 	return s
 }

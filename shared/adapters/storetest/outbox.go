@@ -42,43 +42,62 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		return evs
 	}
 
-	t.Run("attempts are recorded; a final one removes the personal data", func(t *testing.T) {
+	// record writes d as event k's delivery to its endpoint, on the state
+	// as read now.
+	record := func(t *testing.T, s domain.Store, k domain.EventKey, d domain.Delivery, r domain.OutboxRecord) error {
+		t.Helper()
+		st, err := s.OutboxStatus(ctx, k)
+		if err != nil {
+			return err
+		}
+		st.SetDelivery(d)
+		r.State = st
+		return s.RecordDeliveries(ctx, k, st.Rev, r)
+	}
+
+	t.Run("deliveries per endpoint are recorded on the revision read; a settled event loses its personal data", func(t *testing.T) {
 		s := newStore(t)
 		ev := write(t, s, "p1", 1, base)[0]
 		st, err := s.OutboxStatus(ctx, ev.Key())
-		if err != nil || st.Status != domain.OutboxPending || st.Attempts != 0 || string(st.Event.Payload) != string(ev.Payload) || st.Event.Scrubbed == nil {
+		if err != nil || st.Status != domain.OutboxPending || st.Attempts != 0 || st.Rev != 0 || len(st.Deliveries) != 0 ||
+			string(st.Event.Payload) != string(ev.Payload) || st.Event.Scrubbed == nil {
 			t.Fatalf("new event: %+v %v", st, err)
 		}
 		at := base.Add(time.Second)
-		if err := s.RecordOutboxAttempt(ctx, ev.Key(), domain.OutboxAttempt{Scheduled: 1, At: at, ResponseStatus: 500, Status: domain.OutboxPending}); err != nil {
+		a := domain.Delivery{EndpointID: "we_default", Status: domain.OutboxPending, Attempts: 1, Scheduled: 1, LastAttemptAt: at, LastResponseStatus: 500}
+		b := domain.Delivery{EndpointID: "we_00000000000000b1", Status: domain.OutboxDelivered, Attempts: 1, Scheduled: 1, LastAttemptAt: at.Add(time.Millisecond), LastResponseStatus: 204}
+		if err := record(t, s, ev.Key(), a, domain.OutboxRecord{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordOutboxAttempt(ctx, ev.Key(), domain.OutboxAttempt{Scheduled: 1, At: at, Status: domain.OutboxPending}); !errors.Is(err, domain.E(domain.Stale, domain.ReasonStaleAttempt)) {
-			t.Fatalf("the same scheduled attempt again: %v", err)
+		// A write on the revision read before another's: stale, nothing written.
+		st.SetDelivery(b)
+		if err := s.RecordDeliveries(ctx, ev.Key(), 0, domain.OutboxRecord{State: st}); !errors.Is(err, domain.E(domain.Stale, domain.ReasonStaleAttempt)) {
+			t.Fatalf("on a stale revision: %v", err)
 		}
-		if err := s.RecordOutboxAttempt(ctx, ev.Key(), domain.OutboxAttempt{At: at, Status: domain.OutboxPending}); err != nil {
-			t.Fatalf("a redelivery between scheduled attempts: %v", err)
-		}
-		st, _ = s.OutboxStatus(ctx, ev.Key())
-		if st.Attempts != 2 || st.Scheduled != 1 || st.LastResponseStatus != 0 || !st.LastAttemptAt.Equal(at) || !strings.Contains(string(st.Event.Payload), "ext-secret") {
-			t.Fatalf("after two attempts: %+v", st)
-		}
-		if err := s.RecordOutboxAttempt(ctx, ev.Key(), domain.OutboxAttempt{Scheduled: 2, At: at, ResponseStatus: 204, Status: domain.OutboxDelivered, Scrubbed: st.Event.Scrubbed}); err != nil {
+		if err := record(t, s, ev.Key(), b, domain.OutboxRecord{}); err != nil {
 			t.Fatal(err)
 		}
 		st, _ = s.OutboxStatus(ctx, ev.Key())
-		if st.Status != domain.OutboxDelivered || st.Attempts != 3 || st.LastResponseStatus != 204 || strings.Contains(string(st.Event.Payload), "ext-secret") ||
-			!strings.Contains(string(st.Event.Payload), ev.ID) || st.Event.Scrubbed != nil {
-			t.Fatalf("delivered: %+v %s", st, st.Event.Payload)
+		if st.Rev != 2 || len(st.Deliveries) != 2 || st.Delivery("we_default") != a || st.Delivery(b.EndpointID) != b ||
+			st.Status != domain.OutboxPending || st.Attempts != 2 || st.Scheduled != 1 || st.LastResponseStatus != 204 ||
+			!st.LastAttemptAt.Equal(b.LastAttemptAt) || !strings.Contains(string(st.Event.Payload), "ext-secret") {
+			t.Fatalf("two endpoints, one pending: %+v", st)
 		}
-		if err := s.MarkOutboxDeadLettered(ctx, ev.Key(), at); err != nil {
+		a.Status, a.Attempts, a.Scheduled, a.LastAttemptAt, a.LastResponseStatus, a.DeadLettered = domain.OutboxFailed, 8, 8, at.Add(time.Hour), 503, true
+		if err := record(t, s, ev.Key(), a, domain.OutboxRecord{Scrubbed: st.Event.Scrubbed, RedeliveryMade: true}); err != nil {
 			t.Fatal(err)
 		}
-		if st, _ := s.OutboxStatus(ctx, ev.Key()); !st.DeadLettered {
-			t.Fatal("not marked dead-lettered")
+		st, _ = s.OutboxStatus(ctx, ev.Key())
+		if st.Status != domain.OutboxFailed || !st.DeadLettered || st.Attempts != 9 || st.Scheduled != 8 || st.LastResponseStatus != 503 ||
+			strings.Contains(string(st.Event.Payload), "ext-secret") || !strings.Contains(string(st.Event.Payload), ev.ID) || st.Event.Scrubbed != nil || !st.Settled() {
+			t.Fatalf("settled, one failed: %+v %s", st, st.Event.Payload)
+		}
+		if page, err := s.ListOutboxEvents(ctx, "p1", domain.OutboxQuery{Limit: 5, Status: domain.OutboxFailed}); err != nil || len(page.Events) != 1 ||
+			len(page.Events[0].Deliveries) != 2 || page.Events[0].Delivery(b.EndpointID) != b {
+			t.Fatalf("listed with its deliveries: %+v %v", page, err)
 		}
 		missing := domain.EventKey{ID: outbox.NewID(base)}
-		if err := s.RecordOutboxAttempt(ctx, missing, domain.OutboxAttempt{Scheduled: 1, At: at, Status: domain.OutboxPending}); !errors.Is(err, domain.ErrNotFound) {
+		if err := s.RecordDeliveries(ctx, missing, 0, domain.OutboxRecord{State: st}); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("a missing event: %v", err)
 		}
 		if _, err := s.OutboxStatus(ctx, missing); !errors.Is(err, domain.ErrNotFound) {
@@ -90,7 +109,8 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		s := newStore(t)
 		mine := write(t, s, "p1", 5, base)
 		write(t, s, "p2", 3, base.Add(time.Millisecond/2))
-		if err := s.RecordOutboxAttempt(ctx, mine[1].Key(), domain.OutboxAttempt{Scheduled: 1, At: base, ResponseStatus: 200, Status: domain.OutboxDelivered}); err != nil {
+		if err := record(t, s, mine[1].Key(), domain.Delivery{EndpointID: "we_default", Status: domain.OutboxDelivered, Attempts: 1, Scheduled: 1,
+			LastAttemptAt: base, LastResponseStatus: 200}, domain.OutboxRecord{}); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
@@ -194,7 +214,8 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) domain.Store) {
 			}
 		}
 		// Made: the mark goes; queued again, counted (the second of 2).
-		if err := s.RecordOutboxAttempt(ctx, k, domain.OutboxAttempt{At: at.Add(time.Minute), Status: domain.OutboxDelivered}); err != nil {
+		if err := record(t, s, k, domain.Delivery{EndpointID: "we_default", Status: domain.OutboxDelivered, Attempts: 1, LastAttemptAt: at.Add(time.Minute)},
+			domain.OutboxRecord{RedeliveryMade: true}); err != nil {
 			t.Fatal(err)
 		}
 		at2 := at.Add(2 * time.Minute)

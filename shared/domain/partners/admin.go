@@ -31,6 +31,9 @@ type Admin struct {
 	inLambda bool
 	// sealer seals webhook secrets (WithSealer; nil: they cannot be set).
 	sealer domain.Sealer
+	// urlCheck checks the webhook URLs it sets against the dialling
+	// policy (WithURLCheck; nil: their form only).
+	urlCheck URLCheck
 }
 
 // NewAdmin is the management of store's partners; inLambda holds webhook
@@ -87,7 +90,7 @@ func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Detai
 	}
 	key, k := a.newKey(p.ID, time.Time{})
 	now := a.now().UTC()
-	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k}, Active: !p.Suspended(), Hooked: p.Webhook.URL != "",
+	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k}, Active: !p.Suspended(), Hooked: p.Hooked(),
 		Rev: 1, CreatedAt: now, UpdatedAt: now}
 	if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, p.ID, "create", "key "+k.ID)); err != nil {
 		return nil, "", err
@@ -267,7 +270,7 @@ func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, 
 		case errors.Is(err, domain.ErrNotFound):
 			now := a.now().UTC()
 			keys := importedKeys(in.APIKeySHA256, nil, now)
-			rec := domain.PartnerRecord{ID: in.ID, Settings: in.Settings(), Provider: in.IdentityProvider, Keys: keys, Active: !in.Suspended(), Hooked: in.Webhook.URL != "",
+			rec := domain.PartnerRecord{ID: in.ID, Settings: in.Settings(), Provider: in.IdentityProvider, Keys: keys, Active: !in.Suspended(), Hooked: in.Hooked(),
 				Rev: 1, CreatedAt: now, UpdatedAt: now}
 			if err := a.store.SavePartner(ctx, nil, rec, a.audit(actor, in.ID, "import", fmt.Sprintf("created, %d keys", len(keys)))); err != nil {
 				return created, changed, err
@@ -326,6 +329,7 @@ func (a *Admin) changeAs(ctx context.Context, actor func(domain.PartnerRecord) s
 			return nil, err
 		}
 		p.KYCTemplates = maps.Clone(p.KYCTemplates)
+		p.WebhookEndpoints = slices.Clone(p.WebhookEndpoints)
 		keys := slices.Clone(rec.Keys)
 		if err := fn(p, &keys); err != nil {
 			return nil, err
@@ -335,7 +339,7 @@ func (a *Admin) changeAs(ctx context.Context, actor func(domain.PartnerRecord) s
 		}
 		next := rec
 		next.Settings, next.Provider, next.Keys = p.Settings(), p.IdentityProvider, keys
-		next.Active, next.Hooked = !p.Suspended(), p.Webhook.URL != ""
+		next.Active, next.Hooked = !p.Suspended(), p.Hooked()
 		if string(next.Settings) == string(rec.Settings) && slices.Equal(next.Keys, rec.Keys) && next.Active == rec.Active && next.Hooked == rec.Hooked {
 			return details(rec, nil) // nothing to write
 		}

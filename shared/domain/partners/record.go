@@ -16,6 +16,7 @@ type settings struct {
 	KYCTemplates     map[string]KYCTemplate `json:"kycTemplates,omitempty"`
 	Webhook          Webhook                `json:"webhook"`
 	IdentityProvider string                 `json:"identityProvider,omitempty"`
+	WebhookEndpoints []Endpoint             `json:"webhookEndpoints,omitempty"`
 }
 
 // Standings. A suspended partner may call nothing and its webhooks wait;
@@ -33,7 +34,7 @@ func FromRecord(r domain.PartnerRecord) (*Partner, error) {
 		return nil, fmt.Errorf("partner %s: settings: %w", r.ID, err)
 	}
 	p := &Partner{ID: r.ID, Name: s.Name, Flow: s.Flow, Standing: s.Standing, KYCTemplates: s.KYCTemplates,
-		Webhook: s.Webhook, IdentityProvider: s.IdentityProvider}
+		Webhook: s.Webhook, IdentityProvider: s.IdentityProvider, WebhookEndpoints: s.WebhookEndpoints}
 	for _, k := range r.Keys {
 		p.APIKeySHA256 = append(p.APIKeySHA256, k.Digest)
 	}
@@ -44,6 +45,6 @@ func FromRecord(r domain.PartnerRecord) (*Partner, error) {
 // Settings are p's settings as the store keeps them.
 func (p *Partner) Settings() []byte {
 	b, _ := json.Marshal(settings{Name: p.Name, Flow: p.Flow, Standing: p.Standing, KYCTemplates: p.KYCTemplates,
-		Webhook: p.Webhook, IdentityProvider: p.IdentityProvider}) // strings and maps of strings: cannot fail
+		Webhook: p.Webhook, IdentityProvider: p.IdentityProvider, WebhookEndpoints: p.WebhookEndpoints}) // strings, times and maps of strings: cannot fail
 	return b
 }

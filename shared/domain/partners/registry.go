@@ -75,8 +75,17 @@ func (t KYCTemplate) ProviderName() string {
 // Webhook is where a partner's events go. The secret that signs them is
 // not in the registry, which every function reads, but in the webhook
 // secrets (WebhookSecrets), which only the dispatcher reads.
+//
+// It is the partner's first webhook endpoint (DefaultEndpointID), the one
+// the operator's command sets; a partner adds others itself
+// (Partner.WebhookEndpoints). The fields beside the URL are those of an
+// Endpoint.
 type Webhook struct {
-	URL string `json:"url"`
+	URL           string    `json:"url"`
+	EnabledEvents []string  `json:"enabledEvents,omitempty"`
+	Description   string    `json:"description,omitempty"`
+	Disabled      bool      `json:"disabled,omitempty"`
+	CreatedAt     time.Time `json:"createdAt,omitzero"`
 }
 
 // SessionIDPlaceholder is replaced by the session id in a template's linkUrl.
@@ -91,6 +100,9 @@ type Partner struct {
 	KYCTemplates     map[string]KYCTemplate `json:"kycTemplates"`
 	Webhook          Webhook                `json:"webhook"`
 	IdentityProvider string                 `json:"identityProvider"`
+	// WebhookEndpoints are the partner's endpoints beside Webhook, the
+	// first (Endpoints lists them all).
+	WebhookEndpoints []Endpoint `json:"webhookEndpoints,omitempty"`
 	// Standing is StandingActive or StandingSuspended (an operator's
 	// suspension, which keeps the flow for the reinstatement).
 	Standing string `json:"standing,omitempty"`
@@ -211,6 +223,9 @@ func Validate(p *Partner, inLambda bool) error {
 	}
 	if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {
 		return fmt.Errorf("partner %s: webhook.url %w", p.ID, err)
+	}
+	if err := checkEndpoints(p, inLambda); err != nil {
+		return fmt.Errorf("partner %s: %w", p.ID, err)
 	}
 	if p.IdentityProvider != "" && !validSlug(p.IdentityProvider) {
 		return fmt.Errorf("partner %s: identityProvider must be a slug of a-z 0-9 -", p.ID)

@@ -137,8 +137,18 @@ func (a *Admin) RotateWebhookSecret(ctx context.Context, actor, id string, overl
 	if overlap < 0 || overlap > MaxSecretOverlap {
 		return "", invalid("overlap", fmt.Errorf("must be between 0 and %s", MaxSecretOverlap))
 	}
+	return a.rotate(ctx, actor, id, DefaultEndpointID, overlap)
+}
+
+// rotate gives partner id's endpoint a new secret, the replaced one
+// signing beside it for overlap.
+func (a *Admin) rotate(ctx context.Context, actor, id, endpoint string, overlap time.Duration) (string, error) {
 	secret := NewWebhookSecret()
-	err := a.setSecrets(ctx, actor, id, "rotate webhook secret", func(now time.Time, held []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
+	action := "rotate webhook secret"
+	if endpoint != DefaultEndpointID {
+		action += " of " + endpoint
+	}
+	err := a.setSecrets(ctx, actor, id, endpoint, action, func(now time.Time, held []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
 		var kept []domain.SealedSecret
 		detail := "previous stops now"
 		if len(held) > 0 && overlap > 0 {
@@ -183,7 +193,7 @@ func (a *Admin) ImportWebhookSecrets(ctx context.Context, actor string, doc []by
 			}
 			continue
 		}
-		err := a.setSecrets(ctx, actor, id, "import webhook secrets", func(now time.Time, _ []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
+		err := a.setSecrets(ctx, actor, id, DefaultEndpointID, "import webhook secrets", func(now time.Time, _ []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
 			return want, nil, fmt.Sprintf("%d secrets", len(want))
 		})
 		if err != nil {
@@ -216,25 +226,32 @@ func (a *Admin) holds(ctx context.Context, id string, want []string) (bool, erro
 	return true, nil
 }
 
-// setSecrets replaces partner id's secrets with fresh, sealed (the first
-// current; a second expiring DefaultSecretOverlap from now), followed by
-// what keep returns of the live ones held, in one write with its audit
-// entry; made again from a fresh read when another change came in between.
-func (a *Admin) setSecrets(ctx context.Context, actor, id, action string,
+// setSecrets replaces the secrets of partner id's endpoint with fresh,
+// sealed (the first current; a second expiring DefaultSecretOverlap from
+// now), followed by what keep returns of the live ones held, in one write
+// with its audit entry; made again from a fresh read when another change
+// came in between. The same write drops the secrets of endpoints the
+// partner no longer has.
+func (a *Admin) setSecrets(ctx context.Context, actor, id, endpoint, action string,
 	next func(now time.Time, held []domain.SealedSecret) (fresh []string, keep []domain.SealedSecret, detail string)) error {
-	if a.sealer == nil {
-		return ErrNoSealer
-	}
-	if _, err := a.store.GetPartner(ctx, id); err != nil {
-		return err
-	}
 	for attempt := 0; ; attempt++ {
+		rec, err := a.store.GetPartner(ctx, id)
+		if err != nil {
+			return err
+		}
+		p, err := FromRecord(rec)
+		if err != nil {
+			return err
+		}
 		held, err := a.store.SealedSecrets(ctx, id)
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return err
 		}
 		now := a.now().UTC()
-		fresh, keep, detail := next(now, Live(held, now))
+		fresh, keep, detail := next(now, Live(domain.SealedSecrets{Secrets: held.For(endpoint)}, now))
+		if len(fresh) > 0 && a.sealer == nil {
+			return ErrNoSealer
+		}
 		var list []domain.SealedSecret
 		for i, s := range fresh {
 			sealed, err := a.sealer.Seal(ctx, id, []byte(s))
@@ -255,7 +272,25 @@ func (a *Admin) setSecrets(ctx context.Context, actor, id, action string,
 		for i, x := range list {
 			ids[i] = x.ID
 		}
-		s := domain.SealedSecrets{PartnerID: id, Secrets: list, Rev: held.Rev + 1, UpdatedAt: now}
+		s := domain.SealedSecrets{PartnerID: id, Secrets: held.Secrets, Rev: held.Rev + 1, UpdatedAt: now}
+		for e, l := range held.Endpoints {
+			if _, ok := p.Endpoint(e); ok && len(Live(domain.SealedSecrets{Secrets: l}, now)) > 0 {
+				if s.Endpoints == nil {
+					s.Endpoints = map[string][]domain.SealedSecret{}
+				}
+				s.Endpoints[e] = l
+			}
+		}
+		if endpoint == DefaultEndpointID {
+			s.Secrets = list
+		} else if len(list) > 0 {
+			if s.Endpoints == nil {
+				s.Endpoints = map[string][]domain.SealedSecret{}
+			}
+			s.Endpoints[endpoint] = list
+		} else {
+			delete(s.Endpoints, endpoint)
+		}
 		err = a.store.SaveSealedSecrets(ctx, held.Rev, s, a.audit(actor, id, action, strings.Join(ids, ", ")+"; "+detail))
 		if !errors.Is(err, domain.ErrStale) || attempt == 2 {
 			return err

@@ -24,6 +24,7 @@ const (
 	codeTooManyRequests       = "TOO_MANY_REQUESTS"
 	codeAPIKeyLimit           = "API_KEY_LIMIT_REACHED"
 	codeLastAPIKey            = "LAST_API_KEY"
+	codeEndpointLimit         = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -37,6 +38,7 @@ const (
 	msgUserNotFound           = "Requested User was not found"
 	msgEventNotFound          = "Requested Event was not found"
 	msgAPIKeyNotFound         = "Requested API Key was not found"
+	msgEndpointNotFound       = "Requested Webhook Endpoint was not found"
 	MsgExternalUserIDConflict = "externalUserId was already used with a different request"
 	MsgUserCreationFailed     = "User creation failed"
 	MsgVerificationLinkFailed = "Failed to create verification link"
@@ -157,4 +159,17 @@ func APIKeyLimit(max int) *Error {
 func LastAPIKey() *Error {
 	return &Error{Status: http.StatusConflict, Code: codeLastAPIKey, Message: "The partner's last live API key cannot be revoked",
 		Solution: "Create a new key first (POST /api/partner/v2/api-keys), or roll this one."}
+}
+
+// WebhookEndpointNotFound answers an endpoint id that names none of the
+// partner's webhook endpoints, in the words of seed 003's user not found.
+func WebhookEndpointNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: msgEndpointNotFound}
+}
+
+// WebhookEndpointLimit answers a new endpoint for a partner holding as
+// many as it may.
+func WebhookEndpointLimit(max int) *Error {
+	return &Error{Status: http.StatusConflict, Code: codeEndpointLimit, Message: "The partner holds " + strconv.Itoa(max) + " webhook endpoints, the most it may",
+		Solution: "Delete an endpoint you no longer use (DELETE /api/partner/v2/webhooks/endpoints/{endpointId}), or point one at another URL (PATCH)."}
 }

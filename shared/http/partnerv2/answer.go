@@ -52,6 +52,8 @@ func answer(err error, notFound func() *apierr.Error) error {
 			return apierr.APIKeyLimit(partners.MaxLiveKeys)
 		case domain.ReasonLastKey:
 			return apierr.LastAPIKey()
+		case domain.ReasonEndpointLimit:
+			return apierr.WebhookEndpointLimit(partners.MaxEndpoints)
 		}
 	case domain.Limited:
 		return apierr.TooManyRequests(fmt.Sprintf("Too many %s: at most %d an hour", e.What, e.Limit), e.RetryAfter)

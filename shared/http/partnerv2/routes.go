@@ -49,9 +49,17 @@ var (
 	CreateAPIKeyRoute           = httpx.Route[*API]{Name: "create-api-key", Pattern: "POST /api/partner/v2/api-keys", Handle: (*API).CreateAPIKey}
 	RollAPIKeyRoute             = httpx.Route[*API]{Name: "roll-api-key", Pattern: "POST /api/partner/v2/api-keys/{keyId}/roll", Handle: (*API).RollAPIKey}
 	RevokeAPIKeyRoute           = httpx.Route[*API]{Name: "revoke-api-key", Pattern: "DELETE /api/partner/v2/api-keys/{keyId}", Handle: (*API).RevokeAPIKey}
+	ListWebhookEndpointsRoute   = httpx.Route[*API]{Name: "list-webhook-endpoints", Pattern: "GET /api/partner/v2/webhooks/endpoints", Handle: (*API).ListWebhookEndpoints}
+	CreateWebhookEndpointRoute  = httpx.Route[*API]{Name: "create-webhook-endpoint", Pattern: "POST /api/partner/v2/webhooks/endpoints", Handle: (*API).CreateWebhookEndpoint}
+	GetWebhookEndpointRoute     = httpx.Route[*API]{Name: "get-webhook-endpoint", Pattern: "GET /api/partner/v2/webhooks/endpoints/{endpointId}", Handle: (*API).GetWebhookEndpoint}
+	UpdateWebhookEndpointRoute  = httpx.Route[*API]{Name: "update-webhook-endpoint", Pattern: "PATCH /api/partner/v2/webhooks/endpoints/{endpointId}", Handle: (*API).UpdateWebhookEndpoint}
+	DeleteWebhookEndpointRoute  = httpx.Route[*API]{Name: "delete-webhook-endpoint", Pattern: "DELETE /api/partner/v2/webhooks/endpoints/{endpointId}", Handle: (*API).DeleteWebhookEndpoint}
+	RotateEndpointSecretRoute   = httpx.Route[*API]{Name: "rotate-webhook-endpoint-secret", Pattern: "POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret", Handle: (*API).RotateWebhookEndpointSecret}
 )
 
 // Routes are the surface's routes.
 var Routes = []httpx.Route[*API]{CreateUserRoute, GetUserRoute, FindUserRoute, CreateVerificationLinkRoute, CreateUserTokenRoute,
 	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute,
-	ListAPIKeysRoute, CreateAPIKeyRoute, RollAPIKeyRoute, RevokeAPIKeyRoute}
+	ListAPIKeysRoute, CreateAPIKeyRoute, RollAPIKeyRoute, RevokeAPIKeyRoute,
+	ListWebhookEndpointsRoute, CreateWebhookEndpointRoute, GetWebhookEndpointRoute, UpdateWebhookEndpointRoute,
+	DeleteWebhookEndpointRoute, RotateEndpointSecretRoute}

@@ -64,10 +64,35 @@ type eventView struct {
 	// null when there was none (no attempt yet, a timeout, a refused
 	// connection, an attempt not made while the endpoint was skipped).
 	LastResponseStatus *int `json:"lastResponseStatus"`
+	// Deliveries are its deliveries, one per endpoint it went to, by
+	// endpoint id.
+	Deliveries []deliveryView `json:"deliveries"`
+}
+
+// deliveryView is an event's delivery to one endpoint.
+type deliveryView struct {
+	EndpointID         string  `json:"endpointId"`
+	Status             string  `json:"status"`
+	Attempts           int     `json:"attempts"`
+	LastAttemptAt      *string `json:"lastAttemptAt"`
+	LastResponseStatus *int    `json:"lastResponseStatus"`
+	DeadLettered       bool    `json:"deadLettered"`
 }
 
 func eventViewOf(st domain.OutboxState) eventView {
-	v := eventView{ID: st.Event.ID, Type: st.Event.Type, CreatedAt: wire.Time(st.Event.CreatedAt), Status: st.Status, Attempts: st.Attempts}
+	v := eventView{ID: st.Event.ID, Type: st.Event.Type, CreatedAt: wire.Time(st.Event.CreatedAt), Status: st.Status, Attempts: st.Attempts,
+		Deliveries: make([]deliveryView, len(st.Deliveries))}
+	for i, d := range st.Deliveries {
+		v.Deliveries[i] = deliveryView{EndpointID: d.EndpointID, Status: d.Status, Attempts: d.Attempts, DeadLettered: d.DeadLettered}
+		if !d.LastAttemptAt.IsZero() {
+			at := wire.Time(d.LastAttemptAt)
+			v.Deliveries[i].LastAttemptAt = &at
+		}
+		if d.LastResponseStatus != 0 {
+			code := d.LastResponseStatus
+			v.Deliveries[i].LastResponseStatus = &code
+		}
+	}
 	if !st.LastAttemptAt.IsZero() {
 		at := wire.Time(st.LastAttemptAt)
 		v.LastAttemptAt = &at

@@ -1,11 +1,13 @@
 package partnerv2
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/partner-identity/api/shared/domain"
 	"net/http"
 
+	"github.com/partner-identity/api/shared/domain/jsonmember"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
@@ -48,8 +50,35 @@ func (a *API) RedeliverWebhookEvent(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	st, err := a.d.Events.Redeliver(r.Context(), p, r.PathValue("eventId"))
+	endpoint, err := redeliveryEndpoint(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.d.Events.Redeliver(r.Context(), p, r.PathValue("eventId"), endpoint)
 	return writeAccepted(w, st, err)
+}
+
+// redeliveryEndpoint is the endpoint a redelivery names in its body
+// ({"endpointId": "we_..."}), "" for none (no body, or {}).
+func redeliveryEndpoint(r *http.Request) (string, error) {
+	raw, bad := httpx.ReadRaw(r)
+	if bad != nil {
+		return "", apierr.InvalidInput(*bad)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return "", nil
+	}
+	obj, bad := httpx.ParseObject(raw)
+	if bad != nil {
+		return "", apierr.InvalidInput(*bad)
+	}
+	c := jsonmember.Check(obj)
+	id, _, _ := c.Optional("endpointId")
+	c.RejectUnknown("endpointId")
+	if len(c.Details) > 0 {
+		return "", apierr.InvalidInput(c.Details...)
+	}
+	return id, nil
 }
 
 // SendTestWebhook is POST /api/partner/v2/webhooks/test: 202, a signed

@@ -69,7 +69,8 @@ func newEventsWorld(t *testing.T) *eventsWorld {
 	w.attemptAt = t0.Add(time.Hour)
 	w.delivered, w.failed = w.acme[2], w.acme[4]
 	record := func(ev domain.OutboxEvent, status int, to string) {
-		if err := w.e.Mem.RecordOutboxAttempt(ctx, ev.Key(), domain.OutboxAttempt{Scheduled: 1, At: w.attemptAt, ResponseStatus: status, Status: to}); err != nil {
+		if err := fixture.RecordDelivery(ctx, w.e.Mem, ev.Key(), domain.Delivery{EndpointID: "we_default", Attempts: 1, Scheduled: 1,
+			LastAttemptAt: w.attemptAt, LastResponseStatus: status, Status: to}, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -473,7 +474,8 @@ func TestWebhookBudgetsHoldAcrossContainers(t *testing.T) {
 				t.Fatalf("%d redeliveries queued for three asks while one was queued, want 1", len(got))
 			}
 			// Made (the retry function records it): it may be queued again.
-			if err := s.RecordOutboxAttempt(context.Background(), ev.Key(), domain.OutboxAttempt{At: clk.Now(), Status: domain.OutboxDelivered}); err != nil {
+			if err := fixture.RecordDelivery(context.Background(), s, ev.Key(), domain.Delivery{EndpointID: "we_default", Attempts: 1,
+				LastAttemptAt: clk.Now(), Status: domain.OutboxDelivered}, true); err != nil {
 				t.Fatal(err)
 			}
 			if r := redeliver(b, ev.ID); r.Status != 202 || len(q.Take()) != 1 {

@@ -12,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/lambdarun"
+	"github.com/partner-identity/api/shared/webhooks/delivery"
 	"github.com/partner-identity/api/shared/webhooks/events"
 	"github.com/partner-identity/api/shared/webhooks/queue"
 )
@@ -34,6 +35,8 @@ var more = map[string]app.Needs{
 	partnerv2.CreateVerificationLinkRoute.Name: app.NeedKYCProviders,
 	partnerv2.CreateUserTokenRoute.Name:        app.NeedSigningKeys | app.NeedSecondTableConn,
 	partnerv2.RedeliverWebhookEventRoute.Name:  app.NeedQueue,
+	partnerv2.CreateWebhookEndpointRoute.Name:  app.NeedWebhookKey,
+	partnerv2.RotateEndpointSecretRoute.Name:   app.NeedWebhookKey,
 }
 
 // Needs are what route name's requests read over the network (the
@@ -49,7 +52,8 @@ func New(d *app.Deps, retries queue.Queue) *partnerv2.API {
 		KYC: kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention,
 			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}}),
 		Events: events.New(d.Store, d.Now, retries),
-		Admin:  partners.NewAdmin(d.Store, d.Now, !d.WebhookAllowHTTP),
+		Admin: partners.NewAdmin(d.Store, d.Now, !d.WebhookAllowHTTP).WithSealer(d.Sealer).
+			WithURLCheck(delivery.Policy{AllowLoopback: d.WebhookAllowHTTP}.URLCheck(nil)),
 		Tokens: d.AccessTokens(),
 	})
 }

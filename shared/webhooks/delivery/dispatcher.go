@@ -3,10 +3,12 @@ package delivery
 import (
 	"context"
 	"errors"
-	"github.com/partner-identity/api/shared/webhooks/signature"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/partner-identity/api/shared/webhooks/signature"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
@@ -155,9 +157,11 @@ func (d *Dispatcher) Deliver(ctx context.Context, k domain.EventKey) error {
 	return d.first(ctx, k)
 }
 
-// first makes an event's first attempt, unless it was made already (a
-// stream record brought again) or the event is gone (erased with its
-// user, or past its retention).
+// first makes an event's first attempt at each endpoint of its partner
+// that takes its type (at once), unless it was made already (a stream
+// record brought again) or the event is gone (erased with its user, or
+// past its retention). An event no endpoint takes is settled: failed
+// when its partner has no endpoint, skipped when none is subscribed.
 func (d *Dispatcher) first(ctx context.Context, k domain.EventKey) error {
 	st, err := d.d.Store.OutboxStatus(ctx, k)
 	switch {
@@ -165,11 +169,79 @@ func (d *Dispatcher) first(ctx context.Context, k domain.EventKey) error {
 		return nil
 	case err != nil:
 		return err
-	case st.Scheduled >= 1 || st.Status != domain.OutboxPending:
+	case st.Status != domain.OutboxPending:
 		return nil
 	}
-	return d.attempt(ctx, st, 1, false)
+	p, err := d.partner(ctx, st.Event.PartnerID)
+	if err != nil {
+		return err
+	}
+	var targets []partners.Endpoint
+	if p != nil {
+		targets = p.Receivers(st.Event.Type)
+	}
+	if len(targets) == 0 {
+		if len(st.Deliveries) > 0 {
+			return nil // its endpoints changed since its first attempts: their retries go on
+		}
+		status, reason := domain.OutboxFailed, "webhook_not_configured"
+		if p != nil && len(p.Endpoints()) > 0 {
+			status, reason = domain.OutboxSkipped, "webhook_not_subscribed"
+		}
+		slog.InfoContext(ctx, "webhook not sent", "eventId", st.Event.ID, "type", st.Event.Type, "partnerId", st.Event.PartnerID, "reason", reason)
+		return d.record(ctx, st, false, func(st *domain.OutboxState) bool {
+			if st.Status != domain.OutboxPending || len(st.Deliveries) > 0 {
+				return false
+			}
+			st.Status = status
+			return true
+		})
+	}
+	var todo []string
+	for _, e := range targets {
+		if st.Delivery(e.ID).Scheduled < 1 {
+			todo = append(todo, e.ID)
+		}
+	}
+	if failed := each(ctx, len(todo), func(i int) error { return d.attempt(ctx, st, todo[i], 1, false) }); len(failed) > 0 {
+		return errNotRecorded
+	}
+	return nil
 }
+
+// errNotRecorded: an attempt at one of an event's endpoints could not be
+// recorded or queued (logged where it failed).
+var errNotRecorded = errors.New("webhooks: an attempt was not recorded")
+
+// record writes the change fn makes to st's delivery state, on the
+// revision read; when another worker wrote first (another endpoint's
+// attempt) it reads the event again and applies fn to that. fn false:
+// nothing to write. A state that settles loses its personal data.
+func (d *Dispatcher) record(ctx context.Context, st domain.OutboxState, redelivery bool, fn func(st *domain.OutboxState) bool) error {
+	k := st.Event.Key()
+	for try := 0; ; try++ {
+		next := st
+		next.Deliveries = slices.Clone(st.Deliveries)
+		if !fn(&next) {
+			return nil
+		}
+		rec := domain.OutboxRecord{State: next, RedeliveryMade: redelivery}
+		if next.Settled() && st.Event.Scrubbed != nil {
+			rec.Scrubbed = st.Event.Scrubbed
+		}
+		err := d.d.Store.RecordDeliveries(ctx, k, st.Rev, rec)
+		if !errors.Is(err, domain.E(domain.Stale, domain.ReasonStaleAttempt)) || try == maxRecordTries {
+			return ignoreGone(err)
+		}
+		if st, err = d.d.Store.OutboxStatus(ctx, k); err != nil {
+			return ignoreGone(err)
+		}
+	}
+}
+
+// maxRecordTries bounds the reads again of one record: each stale write
+// means another endpoint's was made.
+const maxRecordTries = 2 * partners.MaxEndpoints
 
 // HandleRetries is the retry queues' consumer (the retry queue and the
 // slow lane): every message of the batch at once; the messages that
@@ -205,6 +277,9 @@ func (d *Dispatcher) Retry(ctx context.Context, m queue.Retry) error {
 			return d.hold(ctx, m, m.Until)
 		}
 	}
+	if m.EndpointID == "" {
+		m.EndpointID = partners.DefaultEndpointID // written before endpoints
+	}
 	k := domain.EventKey{ID: m.EventID, UserID: m.UserID}
 	st, err := d.d.Store.OutboxStatus(ctx, k)
 	switch {
@@ -216,12 +291,15 @@ func (d *Dispatcher) Retry(ctx context.Context, m queue.Retry) error {
 		return nil
 	case m.Attempt == 0:
 		return d.redeliver(ctx, st, m)
-	case st.Status == domain.OutboxFailed && !st.DeadLettered && st.Scheduled == m.Attempt:
-		return d.deadLetter(ctx, st, "retries_ended") // the message that failed it, again: the dead letter was not sent
-	case st.Scheduled >= m.Attempt || st.Status != domain.OutboxPending:
+	}
+	del := st.Delivery(m.EndpointID)
+	switch {
+	case del.Status == domain.OutboxFailed && !del.DeadLettered && del.Scheduled == m.Attempt:
+		return d.deadLetter(ctx, st, del, "retries_ended") // the message that failed it, again: the dead letter was not sent
+	case del.Scheduled >= m.Attempt || del.Status != domain.OutboxPending:
 		return nil // made already (a message brought twice), or delivered meanwhile
 	}
-	return d.attempt(ctx, st, m.Attempt, m.Slow)
+	return d.attempt(ctx, st, m.EndpointID, m.Attempt, m.Slow)
 }
 
 // partner is partner id (nil when there is none: removed).
@@ -261,43 +339,56 @@ type outcome struct {
 	status int
 	// reason is a failed attempt's log code ("" for a delivery).
 	reason string
+	// gone: the partner or the endpoint is gone, or the endpoint
+	// disabled: the delivery fails without retries.
+	gone bool
 	// held: the partner is suspended; handoff: the attempt goes to the
-	// slow lane; wait: a redelivery waits for the partner's circuit. In
+	// slow lane; wait: a redelivery waits for the endpoint's circuit. In
 	// all three nothing was sent and nothing is counted.
 	held, handoff bool
 	wait          time.Duration
 }
 
-// try sends st's event once, unless its partner is suspended (held) or,
-// in a shared lane (slow false), known slow (handed off). In a shared lane
-// with a slow lane the attempt has Budget: an endpoint that has not
-// answered by then is marked slow and the attempt handed off. A
-// redelivery the partner asked for (asked) waits while its circuit is
-// open; a scheduled attempt then fails unsent.
-func (d *Dispatcher) try(ctx context.Context, st domain.OutboxState, slow, asked bool) (outcome, error) {
+// try sends st's event once to the partner's endpoint, unless the
+// partner is suspended (held) or, in a shared lane (slow false), the
+// endpoint is known slow (handed off). In a shared lane with a slow lane
+// the attempt has Budget: an endpoint that has not answered by then is
+// marked slow and the attempt handed off. A redelivery the partner asked
+// for (asked) waits while the endpoint's circuit is open; a scheduled
+// attempt then fails unsent. Each endpoint has its own circuit, slowness
+// and secrets.
+func (d *Dispatcher) try(ctx context.Context, st domain.OutboxState, endpoint string, slow, asked bool) (outcome, error) {
 	p, err := d.partner(ctx, st.Event.PartnerID)
 	switch {
 	case err != nil:
 		return outcome{}, err
-	case p == nil || p.Webhook.URL == "":
-		return outcome{reason: "webhook_not_configured"}, nil
+	case p == nil:
+		return outcome{reason: "webhook_not_configured", gone: true}, nil
 	case p.Suspended():
 		return outcome{held: true}, nil
 	}
-	keys, err := d.d.Secrets.For(ctx, p.ID)
+	e, ok := p.Endpoint(endpoint)
+	switch {
+	case !ok:
+		return outcome{reason: "webhook_endpoint_removed", gone: true}, nil
+	case e.Disabled:
+		return outcome{reason: "webhook_endpoint_disabled", gone: true}, nil
+	}
+	keys, err := d.d.Secrets.For(ctx, p.ID, e.ID)
 	if err != nil {
 		return outcome{}, err
 	}
 	if len(keys) == 0 {
-		// A partner with a URL and no secret is a configuration fault: its
+		// An endpoint without a secret is a configuration fault: its
 		// events are retried on the schedule (metric WebhookFailures).
 		return outcome{reason: "webhook_secret_missing"}, nil
 	}
+	circuit := p.ID + "/" + e.ID
 	shared := !slow && d.d.SlowLane != nil
-	if shared && d.slow.Is(p.ID) {
+	if shared && d.slow.Is(circuit) {
 		return outcome{handoff: true}, nil
 	}
-	if !d.breaker.Allow(p.ID) {
+	if !d.breaker.Allow(circuit) {
 		if asked {
 			return outcome{wait: d.breaker.Cooldown}, nil
 		}
@@ -313,33 +404,34 @@ func (d *Dispatcher) try(ctx context.Context, st domain.OutboxState, slow, asked
 		sendCtx, cancel = context.WithTimeout(ctx, budget)
 		defer cancel()
 	}
-	status, err := d.d.Sender.Send(sendCtx, p.Webhook.URL, keys, st.Event, d.now())
+	status, err := d.d.Sender.Send(sendCtx, e.URL, keys, st.Event, d.now())
 	if err != nil && shared && ctx.Err() == nil && errors.Is(sendCtx.Err(), context.DeadlineExceeded) {
 		// Over the budget, not failed: the slow lane tries it again with
 		// the full timeout (a receiver that got it nonetheless sees the
 		// same Webhook-Id twice, as with any retry).
-		d.breaker.Forget(p.ID)
-		d.slow.Mark(p.ID)
+		d.breaker.Forget(circuit)
+		d.slow.Mark(circuit)
 		metrics.Count(ctx, metrics.WebhooksSlow, 1)
 		return outcome{handoff: true}, nil
 	}
-	d.breaker.Record(p.ID, err == nil)
+	d.breaker.Record(circuit, err == nil)
 	if err != nil {
 		return outcome{status: status, reason: logsafe.Code(err)}, nil
 	}
 	return outcome{status: status}, nil
 }
 
-// attempt makes scheduled attempt n at st's event (in the slow lane when
-// slow) and records it: a success delivers it; a failure schedules the
-// next attempt, or, after the last, fails it and sends its id to the
-// dead-letter queue. The payload loses its personal data when the event is
-// delivered or failed. A held or handed-off attempt is not made: its
-// message goes to the retry queue or the slow lane, with the same number.
-func (d *Dispatcher) attempt(ctx context.Context, st domain.OutboxState, n int, slow bool) error {
+// attempt makes scheduled attempt n at st's event for the partner's
+// endpoint (in the slow lane when slow) and records it: a success
+// delivers it there; a failure schedules the next attempt, or, after the
+// last, fails that delivery and sends it to the dead-letter queue. The
+// payload loses its personal data when no delivery is pending any more.
+// A held or handed-off attempt is not made: its message goes to the
+// retry queue or the slow lane, with the same number.
+func (d *Dispatcher) attempt(ctx context.Context, st domain.OutboxState, endpoint string, n int, slow bool) error {
 	ev := st.Event
-	msg := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: n, Slow: slow}
-	o, err := d.try(ctx, st, slow, false)
+	msg := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, EndpointID: endpoint, Attempt: n, Slow: slow}
+	o, err := d.try(ctx, st, endpoint, slow, false)
 	switch {
 	case err != nil:
 		return err
@@ -347,62 +439,111 @@ func (d *Dispatcher) attempt(ctx context.Context, st domain.OutboxState, n int, 
 		return d.hold(ctx, msg, ev.RetainUntil)
 	case o.handoff:
 		msg.Slow, msg.NotBefore = true, d.now()
-		slog.InfoContext(ctx, "webhook to the slow lane", "eventId", ev.ID, "partnerId", ev.PartnerID, "attempt", n)
+		slog.InfoContext(ctx, "webhook to the slow lane", "eventId", ev.ID, "partnerId", ev.PartnerID, "endpointId", endpoint, "attempt", n)
 		return d.d.SlowLane.Enqueue(ctx, msg, 0)
 	}
-	rec := domain.OutboxAttempt{Scheduled: n, At: d.now(), ResponseStatus: o.status, Status: domain.OutboxDelivered, Scrubbed: ev.Scrubbed}
+	at := d.now()
+	status := domain.OutboxDelivered
 	if o.reason == "" {
 		metrics.Count(ctx, metrics.WebhooksDelivered, 1)
-		slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempt", n, "slowLane", slow)
-		return ignoreDone(d.d.Store.RecordOutboxAttempt(ctx, ev.Key(), rec))
-	}
-	metrics.Count(ctx, metrics.WebhookFailures, 1)
-	slog.WarnContext(ctx, "webhook attempt failed", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID,
-		"attempt", n, "of", d.Attempts(), "error", o.reason, "slowLane", slow)
-	if o.reason == "webhook_not_configured" || n >= d.Attempts() {
-		rec.Status = domain.OutboxFailed
-		if err := d.d.Store.RecordOutboxAttempt(ctx, ev.Key(), rec); err != nil {
-			return ignoreDone(err)
+		slog.InfoContext(ctx, "webhook delivered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "endpointId", endpoint,
+			"attempt", n, "slowLane", slow)
+	} else {
+		metrics.Count(ctx, metrics.WebhookFailures, 1)
+		slog.WarnContext(ctx, "webhook attempt failed", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "endpointId", endpoint,
+			"attempt", n, "of", d.Attempts(), "error", o.reason, "slowLane", slow)
+		status = domain.OutboxFailed
+		if !o.gone && n < d.Attempts() {
+			// The next attempt is queued before this one is recorded: a
+			// failure in between makes this attempt again rather than
+			// losing the next. It stays in the lane this one was made in.
+			wait := d.schedule()[n-1]
+			next := msg
+			next.Attempt, next.NotBefore = n+1, at.Add(wait)
+			if err := d.queueOf(next).Enqueue(ctx, next, wait); err != nil {
+				return err
+			}
+			status = domain.OutboxPending
 		}
-		st.Attempts++
-		if o.reason == "webhook_not_configured" {
-			return nil // nothing to retry, nobody to alert: the partner may redeliver once it has a URL
+	}
+	var made domain.Delivery
+	err = d.record(ctx, st, false, func(st *domain.OutboxState) bool {
+		del := st.Delivery(endpoint)
+		if del.Scheduled >= n {
+			return false // recorded by another worker
 		}
-		return d.deadLetter(ctx, st, o.reason)
+		del.Attempts++
+		del.Scheduled, del.LastAttemptAt, del.LastResponseStatus, del.Status = n, at, o.status, status
+		st.SetDelivery(del)
+		made = del
+		return true
+	})
+	if err != nil || status != domain.OutboxFailed || o.gone || made.EndpointID == "" {
+		return err // nothing to retry after a gone endpoint, nobody to alert: the partner may redeliver
 	}
-	// The next attempt is queued before this one is recorded: a failure in
-	// between makes this attempt again rather than losing the next. It
-	// stays in the lane this one was made in.
-	wait := d.schedule()[n-1]
-	next := msg
-	next.Attempt, next.NotBefore = n+1, rec.At.Add(wait)
-	if err := d.queueOf(next).Enqueue(ctx, next, wait); err != nil {
-		return err
-	}
-	rec.Status, rec.Scrubbed = domain.OutboxPending, nil
-	return ignoreDone(d.d.Store.RecordOutboxAttempt(ctx, ev.Key(), rec))
+	st.Event.Scrubbed = nil
+	return d.deadLetter(ctx, st, made, o.reason)
 }
 
-// deadLetter sends a failed event's id to the dead-letter queue and
-// records that it did.
-func (d *Dispatcher) deadLetter(ctx context.Context, st domain.OutboxState, reason string) error {
+// deadLetter sends a failed delivery to the dead-letter queue and records
+// that it did.
+func (d *Dispatcher) deadLetter(ctx context.Context, st domain.OutboxState, del domain.Delivery, reason string) error {
 	ev := st.Event
-	if err := d.d.DeadLetters.Send(ctx, queue.DeadLetter{EventID: ev.ID, Type: ev.Type, PartnerID: ev.PartnerID,
-		Attempts: max(st.Attempts, 1), Reason: reason, FailedAt: d.now().UTC()}); err != nil {
+	if err := d.d.DeadLetters.Send(ctx, queue.DeadLetter{EventID: ev.ID, Type: ev.Type, PartnerID: ev.PartnerID, EndpointID: del.EndpointID,
+		Attempts: max(del.Attempts, 1), Reason: reason, FailedAt: d.now().UTC()}); err != nil {
 		return err
 	}
 	metrics.Count(ctx, metrics.WebhooksDeadLettered, 1)
-	slog.ErrorContext(ctx, "webhook dead-lettered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "attempts", st.Attempts)
-	return ignoreDone(d.d.Store.MarkOutboxDeadLettered(ctx, ev.Key(), d.now()))
+	slog.ErrorContext(ctx, "webhook dead-lettered", "eventId", ev.ID, "type", ev.Type, "partnerId", ev.PartnerID, "endpointId", del.EndpointID,
+		"attempts", del.Attempts)
+	fresh, err := d.d.Store.OutboxStatus(ctx, ev.Key())
+	if err != nil {
+		return ignoreGone(err)
+	}
+	return d.record(ctx, fresh, false, func(st *domain.OutboxState) bool {
+		del := st.Delivery(del.EndpointID)
+		if del.DeadLettered || del.Status != domain.OutboxFailed {
+			return false
+		}
+		del.DeadLettered = true
+		st.SetDelivery(del)
+		return true
+	})
 }
 
-// redeliver makes the attempt a partner asked for: one, outside the
-// schedule, with the sender's full timeout (the retry queue's consumer is
-// not the stream). A success delivers the event; a failure leaves its
-// status. While the partner is suspended it is held; while its circuit is
-// open it waits for the cooldown.
+// redeliver makes the attempt a partner asked for, at the endpoint its
+// message names or at each endpoint that takes the event's type
+// (queue.AllEndpoints).
 func (d *Dispatcher) redeliver(ctx context.Context, st domain.OutboxState, m queue.Retry) error {
-	o, err := d.try(ctx, st, true, true)
+	if m.EndpointID != queue.AllEndpoints {
+		return d.redeliverTo(ctx, st, m)
+	}
+	p, err := d.partner(ctx, m.PartnerID)
+	if err != nil || p == nil {
+		return err
+	}
+	if p.Suspended() {
+		return d.hold(ctx, m, st.Event.RetainUntil)
+	}
+	targets := p.Receivers(st.Event.Type)
+	if failed := each(ctx, len(targets), func(i int) error {
+		one := m
+		one.EndpointID = targets[i].ID
+		return d.redeliverTo(ctx, st, one)
+	}); len(failed) > 0 {
+		return errNotRecorded
+	}
+	return nil
+}
+
+// redeliverTo makes one attempt, outside the schedule, with the sender's
+// full timeout (the retry queue's consumer is not the stream). A success
+// delivers the event there; a failure leaves that delivery's status (a
+// first delivery to the endpoint fails). While the partner is suspended
+// it is held; while the endpoint's circuit is open it waits for the
+// cooldown.
+func (d *Dispatcher) redeliverTo(ctx context.Context, st domain.OutboxState, m queue.Retry) error {
+	o, err := d.try(ctx, st, m.EndpointID, true, true)
 	switch {
 	case err != nil:
 		return err
@@ -412,19 +553,31 @@ func (d *Dispatcher) redeliver(ctx context.Context, st domain.OutboxState, m que
 		m.NotBefore = d.now().Add(o.wait)
 		return d.d.Retries.Enqueue(ctx, m, o.wait)
 	}
-	rec := domain.OutboxAttempt{At: d.now(), ResponseStatus: o.status, Status: st.Status}
+	at := d.now()
 	if o.reason == "" {
-		rec.Status, rec.Scrubbed = domain.OutboxDelivered, st.Event.Scrubbed
 		metrics.Count(ctx, metrics.WebhooksDelivered, 1)
 	}
-	slog.InfoContext(ctx, "webhook redelivery", "eventId", st.Event.ID, "type", st.Event.Type, "partnerId", st.Event.PartnerID, "error", o.reason)
-	return ignoreDone(d.d.Store.RecordOutboxAttempt(ctx, st.Event.Key(), rec))
+	slog.InfoContext(ctx, "webhook redelivery", "eventId", st.Event.ID, "type", st.Event.Type, "partnerId", st.Event.PartnerID,
+		"endpointId", m.EndpointID, "error", o.reason)
+	return d.record(ctx, st, true, func(st *domain.OutboxState) bool {
+		del := st.Delivery(m.EndpointID)
+		fresh := del.Attempts == 0
+		del.Attempts++
+		del.LastAttemptAt, del.LastResponseStatus = at, o.status
+		switch {
+		case o.reason == "":
+			del.Status = domain.OutboxDelivered
+		case fresh:
+			del.Status = domain.OutboxFailed
+		}
+		st.SetDelivery(del)
+		return true
+	})
 }
 
-// ignoreDone: the event gone, or the attempt recorded by another worker,
-// is no failure.
-func ignoreDone(err error) error {
-	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.E(domain.Stale, domain.ReasonStaleAttempt)) {
+// ignoreGone: the event gone is no failure.
+func ignoreGone(err error) error {
+	if errors.Is(err, domain.ErrNotFound) {
 		return nil
 	}
 	return err

@@ -2,10 +2,13 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // Policy is where deliveries may connect. It is checked on the address
@@ -193,4 +196,51 @@ func (p Policy) DialContext(d *net.Dialer, r *net.Resolver) func(ctx context.Con
 		}
 		return nil, last
 	}
+}
+
+// CheckURL checks a webhook URL when it is set, as its deliveries will
+// be dialled: an address literal, or every address its host resolves to
+// with r (net.DefaultResolver when nil), must be one the policy allows on
+// the URL's port. A host that does not resolve (yet) passes: its
+// deliveries are checked when dialled.
+func (p Policy) CheckURL(ctx context.Context, r *net.Resolver, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return errors.New("must be an absolute URL")
+	}
+	port := uint16(443)
+	if u.Port() != "" {
+		n, err := strconv.ParseUint(u.Port(), 10, 16)
+		if err != nil {
+			return errors.New("has a port that is not a number")
+		}
+		port = uint16(n)
+	} else if u.Scheme == "http" {
+		port = 80
+	}
+	host := u.Hostname()
+	addrs := []netip.Addr{}
+	if a, err := netip.ParseAddr(host); err == nil {
+		addrs = append(addrs, a)
+	} else {
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if addrs, err = r.LookupNetIP(ctx, "ip", host); err != nil {
+			return nil
+		}
+	}
+	for _, a := range addrs {
+		if !p.AllowsPort(netip.AddrPortFrom(a, port)) {
+			return errors.New("reaches an address webhook deliveries may not connect to (private, loopback, link-local or reserved; or a port other than 443)")
+		}
+	}
+	return nil
+}
+
+// URLCheck is p's CheckURL with r, as package partners takes it.
+func (p Policy) URLCheck(r *net.Resolver) func(ctx context.Context, raw string) error {
+	return func(ctx context.Context, raw string) error { return p.CheckURL(ctx, r, raw) }
 }

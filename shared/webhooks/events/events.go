@@ -102,12 +102,14 @@ func (s *Service) List(ctx context.Context, partnerID string, q domain.OutboxQue
 
 // Redeliver queues one more delivery of the partner's event eventID, with
 // the same id and its payload as stored (scrubbed of personal data once it
-// was delivered or failed), counted against the partner's hourly budget
-// (Limited past it); one already queued is not queued again. It answers
-// the event as it stands: NotFound for no event of the partner's (another
-// partner's, past its retention, erased with its user), Conflict
-// (ReasonNoWebhook) without a webhook URL.
-func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID string) (domain.OutboxState, error) {
+// settled), to the partner's endpoint endpointID, or ("" ) to each of its
+// endpoints that takes the event's type, counted once against the
+// partner's hourly budget (Limited past it); one already queued is not
+// queued again. It answers the event as it stands: NotFound for no event
+// of the partner's (another partner's, past its retention, erased with its
+// user), Invalid for an endpoint the partner does not have, Conflict
+// (ReasonNoWebhook) when no endpoint would take it.
+func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID, endpointID string) (domain.OutboxState, error) {
 	if !outbox.ValidID(eventID) {
 		return domain.OutboxState{}, domain.ErrNotFound
 	}
@@ -115,10 +117,21 @@ func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID st
 	switch {
 	case err != nil:
 		return domain.OutboxState{}, err
-	case p.Webhook.URL == "":
-		return domain.OutboxState{}, errNoWebhook()
 	case s.retries == nil:
 		return domain.OutboxState{}, errors.New("events: no retry queue")
+	}
+	target := queue.AllEndpoints
+	if endpointID != "" {
+		e, ok := p.Endpoint(endpointID)
+		switch {
+		case !ok:
+			return domain.OutboxState{}, domain.InvalidInput(domain.Problem{Field: "endpointId", Issue: "is not one of the partner's webhook endpoints"})
+		case e.Disabled:
+			return domain.OutboxState{}, domain.InvalidInput(domain.Problem{Field: "endpointId", Issue: "names a disabled endpoint"})
+		}
+		target = endpointID
+	} else if len(p.Receivers(st.Event.Type)) == 0 {
+		return domain.OutboxState{}, errNoWebhook()
 	}
 	now := s.now()
 	b := budget(p.ID, budgetRedeliveries, RedeliveriesPerHour, now)
@@ -129,7 +142,7 @@ func (s *Service) Redeliver(ctx context.Context, p *partners.Partner, eventID st
 	case err != nil:
 		return domain.OutboxState{}, limited(err, b, "redeliveries", now)
 	}
-	m := queue.Retry{EventID: st.Event.ID, UserID: st.Event.UserID, PartnerID: p.ID, Attempt: 0, NotBefore: now}
+	m := queue.Retry{EventID: st.Event.ID, UserID: st.Event.UserID, PartnerID: p.ID, EndpointID: target, Attempt: 0, NotBefore: now}
 	if err := s.retries.Enqueue(ctx, m, 0); err != nil {
 		// Not queued: neither marked nor counted (best effort; a mark
 		// left behind lapses after Coalesce).
@@ -154,7 +167,7 @@ func (s *Service) SendTest(ctx context.Context, p *partners.Partner) (domain.Out
 		// written only if the key holds and its partner has an endpoint.
 		c.Hooked = true
 		ctx = domain.WithKeyCheck(ctx, c)
-	} else if p.Webhook.URL == "" {
+	} else if !p.Hooked() {
 		return domain.OutboxState{}, errNoWebhook()
 	}
 	now := s.now()
@@ -167,7 +180,7 @@ func (s *Service) SendTest(ctx context.Context, p *partners.Partner) (domain.Out
 }
 
 // Statuses are the values of the status filter.
-var Statuses = []string{domain.OutboxPending, domain.OutboxDelivered, domain.OutboxFailed}
+var Statuses = []string{domain.OutboxPending, domain.OutboxDelivered, domain.OutboxFailed, domain.OutboxSkipped}
 
 // QueryParams are the listing's query parameters.
 var QueryParams = []string{"type", "status", "limit", "cursor"}

@@ -15,11 +15,15 @@ import (
 // NotBefore. Attempt is its number in the retry schedule (2 and on: the
 // stream made the first), 0 for a redelivery the partner asked for.
 type Retry struct {
-	EventID   string    `json:"eventId"`
-	UserID    string    `json:"userId,omitempty"` // the user the event is kept with (its storage key)
-	PartnerID string    `json:"partnerId"`
-	Attempt   int       `json:"attempt"`
-	NotBefore time.Time `json:"notBefore"`
+	EventID   string `json:"eventId"`
+	UserID    string `json:"userId,omitempty"` // the user the event is kept with (its storage key)
+	PartnerID string `json:"partnerId"`
+	// EndpointID is the partner's endpoint the attempt is for ("": its
+	// first, as messages were written before endpoints; AllEndpoints, on
+	// a redelivery, each endpoint that takes the event's type).
+	EndpointID string    `json:"endpointId,omitempty"`
+	Attempt    int       `json:"attempt"`
+	NotBefore  time.Time `json:"notBefore"`
 	// Slow says the message is in the slow lane: its partner's endpoint
 	// did not answer within a shared lane's budget, so the attempt is made
 	// where only slow endpoints wait (the slow queue), with the full
@@ -30,6 +34,10 @@ type Retry struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
+// AllEndpoints, as a redelivery's EndpointID, is every endpoint of the
+// partner that takes the event's type.
+const AllEndpoints = "*"
+
 // Queue takes retry messages, each delivered after delay (at least once).
 type Queue interface {
 	Enqueue(ctx context.Context, m Retry, delay time.Duration) error
@@ -39,12 +47,13 @@ type Queue interface {
 // delivered, by id, and why. Its payload stays in the table (scrubbed of
 // personal data); the partner may redeliver it from the events API.
 type DeadLetter struct {
-	EventID   string    `json:"eventId"`
-	Type      string    `json:"type"`
-	PartnerID string    `json:"partnerId"`
-	Attempts  int       `json:"attempts"`
-	Reason    string    `json:"reason"`
-	FailedAt  time.Time `json:"failedAt"`
+	EventID    string    `json:"eventId"`
+	Type       string    `json:"type"`
+	PartnerID  string    `json:"partnerId"`
+	EndpointID string    `json:"endpointId,omitempty"`
+	Attempts   int       `json:"attempts"`
+	Reason     string    `json:"reason"`
+	FailedAt   time.Time `json:"failedAt"`
 }
 
 // DeadLetters takes the events whose retries ended.
@@ -57,7 +66,7 @@ type LogDeadLetters struct{}
 
 func (LogDeadLetters) Send(ctx context.Context, d DeadLetter) error {
 	slog.ErrorContext(ctx, "webhook dead letter (no queue configured)", "eventId", d.EventID, "type", d.Type,
-		"partnerId", d.PartnerID, "attempts", d.Attempts, "reason", d.Reason)
+		"partnerId", d.PartnerID, "endpointId", d.EndpointID, "attempts", d.Attempts, "reason", d.Reason)
 	return nil
 }
 

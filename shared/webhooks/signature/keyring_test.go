@@ -60,7 +60,7 @@ func TestAKeyringOpensEachSecretOncePerContainer(t *testing.T) {
 	ring := signature.NewStored(c, c, clock.Now)
 	keys := func(id string) []signature.Key {
 		t.Helper()
-		k, err := ring.For(ctx, id)
+		k, err := ring.For(ctx, id, partners.DefaultEndpointID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestAKeyringOpensEachSecretOncePerContainer(t *testing.T) {
 	}
 	clock.Add(partners.CacheTTL)
 	c.fail.Store(true)
-	if _, err := ring.For(ctx, "p_a"); err == nil {
+	if _, err := ring.For(ctx, "p_a", "we_default"); err == nil {
 		t.Fatal("a failed open signed")
 	}
 	c.fail.Store(false)
@@ -137,7 +137,7 @@ func TestASecretOpensOnlyForItsPartner(t *testing.T) {
 	if err := s.SaveSealedSecrets(ctx, 0, copied, domain.AuditEntry{PartnerID: "p_b"}); err != nil {
 		t.Fatal(err)
 	}
-	if k, err := signature.NewStored(s, sealer, nil).For(ctx, "p_b"); err == nil {
+	if k, err := signature.NewStored(s, sealer, nil).For(ctx, "p_b", "we_default"); err == nil {
 		t.Fatalf("p_a's secret opened for p_b: %d keys", len(k))
 	}
 }

@@ -12,16 +12,23 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// Keyring is where a sender finds a partner's webhook signing keys: those
-// that sign now, the current first (none: the partner has no secret).
+// Keyring is where a sender finds the webhook signing keys of a partner's
+// endpoint: those that sign now, the current first (none: the endpoint
+// has no secret).
 type Keyring interface {
-	For(ctx context.Context, partnerID string) ([]Key, error)
+	For(ctx context.Context, partnerID, endpointID string) ([]Key, error)
 }
 
-// Secrets is a fixed Keyring by partner id (tests).
+// Secrets is a fixed Keyring by partner id, the same keys for each of its
+// endpoints, or by "partnerID/endpointID" for one (tests).
 type Secrets map[string][]Key
 
-func (s Secrets) For(_ context.Context, partnerID string) ([]Key, error) { return s[partnerID], nil }
+func (s Secrets) For(_ context.Context, partnerID, endpointID string) ([]Key, error) {
+	if k, ok := s[partnerID+"/"+endpointID]; ok {
+		return k, nil
+	}
+	return s[partnerID], nil
+}
 
 // SealedStore is the part of the store a Stored keyring reads.
 type SealedStore interface {
@@ -58,8 +65,8 @@ func NewStored(store SealedStore, sealer domain.Sealer, now func() time.Time) *S
 	return &Stored{store: store, sealer: sealer, now: now, read: map[string]readSecrets{}, opened: map[[sha256.Size]byte]Key{}}
 }
 
-// For returns partnerID's live keys, the current first.
-func (k *Stored) For(ctx context.Context, partnerID string) ([]Key, error) {
+// For returns the live keys of partnerID's endpoint, the current first.
+func (k *Stored) For(ctx context.Context, partnerID, endpointID string) ([]Key, error) {
 	now := k.now()
 	k.mu.Lock()
 	r, ok := k.read[partnerID]
@@ -84,7 +91,7 @@ func (k *Stored) For(ctx context.Context, partnerID string) ([]Key, error) {
 		}
 		r = v.(readSecrets)
 	}
-	live := partners.Live(r.s, now)
+	live := partners.Live(domain.SealedSecrets{Secrets: r.s.For(endpointID)}, now)
 	keys := make([]Key, 0, len(live))
 	for _, x := range live {
 		key, err := k.open(ctx, partnerID, x)
@@ -120,7 +127,7 @@ func (k *Stored) open(ctx context.Context, partnerID string, x domain.SealedSecr
 			return nil, err
 		}
 		k.mu.Lock()
-		if len(k.opened) >= partners.MaxWebhookSecrets*partners.CacheEntries {
+		if len(k.opened) >= partners.MaxWebhookSecrets*partners.MaxEndpoints*partners.CacheEntries {
 			clear(k.opened)
 		}
 		k.opened[id] = key

@@ -14,7 +14,9 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 create-user-token link-identifier user-info \
                 set-federated-identity delete-federated-identity list-federated-identities \
                 webhook-dispatcher webhook-retry unmatched-route \
-                list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token
+                list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token \
+                list-webhook-endpoints create-webhook-endpoint get-webhook-endpoint \
+                update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -30,7 +32,9 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-SetFederatedIdentityFunction build-DeleteFederatedIdentityFunction build-ListFederatedIdentitiesFunction \
         build-WebhookDispatcherFunction build-WebhookRetryFunction build-UnmatchedRouteFunction \
         build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction \
-        build-JwksFunction build-Oauth2TokenFunction
+        build-JwksFunction build-Oauth2TokenFunction \
+        build-ListWebhookEndpointsFunction build-CreateWebhookEndpointFunction build-GetWebhookEndpointFunction \
+        build-UpdateWebhookEndpointFunction build-DeleteWebhookEndpointFunction build-RotateWebhookEndpointSecretFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -58,6 +62,12 @@ build-RollApiKeyFunction:             ; $(call build_fn,roll-api-key)
 build-RevokeApiKeyFunction:           ; $(call build_fn,revoke-api-key)
 build-JwksFunction:                   ; $(call build_fn,jwks)
 build-Oauth2TokenFunction:            ; $(call build_fn,oauth2-token)
+build-ListWebhookEndpointsFunction:   ; $(call build_fn,list-webhook-endpoints)
+build-CreateWebhookEndpointFunction:  ; $(call build_fn,create-webhook-endpoint)
+build-GetWebhookEndpointFunction:     ; $(call build_fn,get-webhook-endpoint)
+build-UpdateWebhookEndpointFunction:  ; $(call build_fn,update-webhook-endpoint)
+build-DeleteWebhookEndpointFunction:  ; $(call build_fn,delete-webhook-endpoint)
+build-RotateWebhookEndpointSecretFunction:; $(call build_fn,rotate-webhook-endpoint-secret)
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus

@@ -114,6 +114,21 @@ func (e CreateUserRequestType) Valid() bool {
 	}
 }
 
+// Defines values for DeletedWebhookEndpointResponseSuccess.
+const (
+	DeletedWebhookEndpointResponseSuccessTrue DeletedWebhookEndpointResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the DeletedWebhookEndpointResponseSuccess enum.
+func (e DeletedWebhookEndpointResponseSuccess) Valid() bool {
+	switch e {
+	case DeletedWebhookEndpointResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FederatedIdentityCollectionDataType.
 const (
 	FederatedIdentities FederatedIdentityCollectionDataType = "federated-identities"
@@ -291,6 +306,21 @@ func (e NewApiKeyResponseSuccess) Valid() bool {
 	}
 }
 
+// Defines values for NewWebhookEndpointResponseSuccess.
+const (
+	NewWebhookEndpointResponseSuccessTrue NewWebhookEndpointResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the NewWebhookEndpointResponseSuccess enum.
+func (e NewWebhookEndpointResponseSuccess) Valid() bool {
+	switch e {
+	case NewWebhookEndpointResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OAuthErrorError.
 const (
 	InvalidClient        OAuthErrorError = "invalid_client"
@@ -429,6 +459,21 @@ const (
 func (e RolledApiKeyResponseSuccess) Valid() bool {
 	switch e {
 	case RolledApiKeyResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RotatedWebhookSecretResponseSuccess.
+const (
+	RotatedWebhookSecretResponseSuccessTrue RotatedWebhookSecretResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the RotatedWebhookSecretResponseSuccess enum.
+func (e RotatedWebhookSecretResponseSuccess) Valid() bool {
+	switch e {
+	case RotatedWebhookSecretResponseSuccessTrue:
 		return true
 	default:
 		return false
@@ -771,6 +816,156 @@ func (e VerificationLinkResponseSuccess) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusDelivered:
+		return true
+	case WebhookDeliveryStatusFailed:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointInputEnabledEvents.
+const (
+	WebhookEndpointInputEnabledEventsAsterisk                 WebhookEndpointInputEnabledEvents = "*"
+	WebhookEndpointInputEnabledEventsFederatedIdentityDeleted WebhookEndpointInputEnabledEvents = "federated_identity.deleted"
+	WebhookEndpointInputEnabledEventsFederatedIdentitySet     WebhookEndpointInputEnabledEvents = "federated_identity.set"
+	WebhookEndpointInputEnabledEventsKycSessionCreated        WebhookEndpointInputEnabledEvents = "kyc.session_created"
+	WebhookEndpointInputEnabledEventsKycSessionExpired        WebhookEndpointInputEnabledEvents = "kyc.session_expired"
+	WebhookEndpointInputEnabledEventsKycStatusChanged         WebhookEndpointInputEnabledEvents = "kyc.status_changed"
+	WebhookEndpointInputEnabledEventsUserCreated              WebhookEndpointInputEnabledEvents = "user.created"
+	WebhookEndpointInputEnabledEventsUserDeleted              WebhookEndpointInputEnabledEvents = "user.deleted"
+	WebhookEndpointInputEnabledEventsUserIdentifierLinked     WebhookEndpointInputEnabledEvents = "user.identifier_linked"
+	WebhookEndpointInputEnabledEventsWebhookTest              WebhookEndpointInputEnabledEvents = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointInputEnabledEvents enum.
+func (e WebhookEndpointInputEnabledEvents) Valid() bool {
+	switch e {
+	case WebhookEndpointInputEnabledEventsAsterisk:
+		return true
+	case WebhookEndpointInputEnabledEventsFederatedIdentityDeleted:
+		return true
+	case WebhookEndpointInputEnabledEventsFederatedIdentitySet:
+		return true
+	case WebhookEndpointInputEnabledEventsKycSessionCreated:
+		return true
+	case WebhookEndpointInputEnabledEventsKycSessionExpired:
+		return true
+	case WebhookEndpointInputEnabledEventsKycStatusChanged:
+		return true
+	case WebhookEndpointInputEnabledEventsUserCreated:
+		return true
+	case WebhookEndpointInputEnabledEventsUserDeleted:
+		return true
+	case WebhookEndpointInputEnabledEventsUserIdentifierLinked:
+		return true
+	case WebhookEndpointInputEnabledEventsWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointListResponseDataMaxEndpoints.
+const (
+	N10 WebhookEndpointListResponseDataMaxEndpoints = 10
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointListResponseDataMaxEndpoints enum.
+func (e WebhookEndpointListResponseDataMaxEndpoints) Valid() bool {
+	switch e {
+	case N10:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointListResponseSuccess.
+const (
+	WebhookEndpointListResponseSuccessTrue WebhookEndpointListResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointListResponseSuccess enum.
+func (e WebhookEndpointListResponseSuccess) Valid() bool {
+	switch e {
+	case WebhookEndpointListResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointPatchEnabledEvents.
+const (
+	WebhookEndpointPatchEnabledEventsAsterisk                 WebhookEndpointPatchEnabledEvents = "*"
+	WebhookEndpointPatchEnabledEventsFederatedIdentityDeleted WebhookEndpointPatchEnabledEvents = "federated_identity.deleted"
+	WebhookEndpointPatchEnabledEventsFederatedIdentitySet     WebhookEndpointPatchEnabledEvents = "federated_identity.set"
+	WebhookEndpointPatchEnabledEventsKycSessionCreated        WebhookEndpointPatchEnabledEvents = "kyc.session_created"
+	WebhookEndpointPatchEnabledEventsKycSessionExpired        WebhookEndpointPatchEnabledEvents = "kyc.session_expired"
+	WebhookEndpointPatchEnabledEventsKycStatusChanged         WebhookEndpointPatchEnabledEvents = "kyc.status_changed"
+	WebhookEndpointPatchEnabledEventsUserCreated              WebhookEndpointPatchEnabledEvents = "user.created"
+	WebhookEndpointPatchEnabledEventsUserDeleted              WebhookEndpointPatchEnabledEvents = "user.deleted"
+	WebhookEndpointPatchEnabledEventsUserIdentifierLinked     WebhookEndpointPatchEnabledEvents = "user.identifier_linked"
+	WebhookEndpointPatchEnabledEventsWebhookTest              WebhookEndpointPatchEnabledEvents = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointPatchEnabledEvents enum.
+func (e WebhookEndpointPatchEnabledEvents) Valid() bool {
+	switch e {
+	case WebhookEndpointPatchEnabledEventsAsterisk:
+		return true
+	case WebhookEndpointPatchEnabledEventsFederatedIdentityDeleted:
+		return true
+	case WebhookEndpointPatchEnabledEventsFederatedIdentitySet:
+		return true
+	case WebhookEndpointPatchEnabledEventsKycSessionCreated:
+		return true
+	case WebhookEndpointPatchEnabledEventsKycSessionExpired:
+		return true
+	case WebhookEndpointPatchEnabledEventsKycStatusChanged:
+		return true
+	case WebhookEndpointPatchEnabledEventsUserCreated:
+		return true
+	case WebhookEndpointPatchEnabledEventsUserDeleted:
+		return true
+	case WebhookEndpointPatchEnabledEventsUserIdentifierLinked:
+		return true
+	case WebhookEndpointPatchEnabledEventsWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointResponseSuccess.
+const (
+	WebhookEndpointResponseSuccessTrue WebhookEndpointResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointResponseSuccess enum.
+func (e WebhookEndpointResponseSuccess) Valid() bool {
+	switch e {
+	case WebhookEndpointResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEventPageResponseSuccess.
 const (
 	WebhookEventPageResponseSuccessTrue WebhookEventPageResponseSuccess = true
@@ -788,19 +983,22 @@ func (e WebhookEventPageResponseSuccess) Valid() bool {
 
 // Defines values for WebhookEventStatus.
 const (
-	Delivered WebhookEventStatus = "delivered"
-	Failed    WebhookEventStatus = "failed"
-	Pending   WebhookEventStatus = "pending"
+	WebhookEventStatusDelivered WebhookEventStatus = "delivered"
+	WebhookEventStatusFailed    WebhookEventStatus = "failed"
+	WebhookEventStatusPending   WebhookEventStatus = "pending"
+	WebhookEventStatusSkipped   WebhookEventStatus = "skipped"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventStatus enum.
 func (e WebhookEventStatus) Valid() bool {
 	switch e {
-	case Delivered:
+	case WebhookEventStatusDelivered:
 		return true
-	case Failed:
+	case WebhookEventStatusFailed:
 		return true
-	case Pending:
+	case WebhookEventStatusPending:
+		return true
+	case WebhookEventStatusSkipped:
 		return true
 	default:
 		return false
@@ -824,37 +1022,37 @@ func (e WebhookEventSummaryResponseSuccess) Valid() bool {
 
 // Defines values for WebhookEventType.
 const (
-	FederatedIdentityDeleted WebhookEventType = "federated_identity.deleted"
-	FederatedIdentitySet     WebhookEventType = "federated_identity.set"
-	KycSessionCreated        WebhookEventType = "kyc.session_created"
-	KycSessionExpired        WebhookEventType = "kyc.session_expired"
-	KycStatusChanged         WebhookEventType = "kyc.status_changed"
-	UserCreated              WebhookEventType = "user.created"
-	UserDeleted              WebhookEventType = "user.deleted"
-	UserIdentifierLinked     WebhookEventType = "user.identifier_linked"
-	WebhookTest              WebhookEventType = "webhook.test"
+	WebhookEventTypeFederatedIdentityDeleted WebhookEventType = "federated_identity.deleted"
+	WebhookEventTypeFederatedIdentitySet     WebhookEventType = "federated_identity.set"
+	WebhookEventTypeKycSessionCreated        WebhookEventType = "kyc.session_created"
+	WebhookEventTypeKycSessionExpired        WebhookEventType = "kyc.session_expired"
+	WebhookEventTypeKycStatusChanged         WebhookEventType = "kyc.status_changed"
+	WebhookEventTypeUserCreated              WebhookEventType = "user.created"
+	WebhookEventTypeUserDeleted              WebhookEventType = "user.deleted"
+	WebhookEventTypeUserIdentifierLinked     WebhookEventType = "user.identifier_linked"
+	WebhookEventTypeWebhookTest              WebhookEventType = "webhook.test"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventType enum.
 func (e WebhookEventType) Valid() bool {
 	switch e {
-	case FederatedIdentityDeleted:
+	case WebhookEventTypeFederatedIdentityDeleted:
 		return true
-	case FederatedIdentitySet:
+	case WebhookEventTypeFederatedIdentitySet:
 		return true
-	case KycSessionCreated:
+	case WebhookEventTypeKycSessionCreated:
 		return true
-	case KycSessionExpired:
+	case WebhookEventTypeKycSessionExpired:
 		return true
-	case KycStatusChanged:
+	case WebhookEventTypeKycStatusChanged:
 		return true
-	case UserCreated:
+	case WebhookEventTypeUserCreated:
 		return true
-	case UserDeleted:
+	case WebhookEventTypeUserDeleted:
 		return true
-	case UserIdentifierLinked:
+	case WebhookEventTypeUserIdentifierLinked:
 		return true
-	case WebhookTest:
+	case WebhookEventTypeWebhookTest:
 		return true
 	default:
 		return false
@@ -1004,6 +1202,23 @@ type CreateUserRequestMethod string
 
 // CreateUserRequestType defines model for CreateUserRequest.Type.
 type CreateUserRequestType string
+
+// DeletedWebhookEndpointResponse defines model for DeletedWebhookEndpointResponse.
+type DeletedWebhookEndpointResponse struct {
+	Data struct {
+		// DeletedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		DeletedAt Timestamp `json:"deletedAt"`
+		Id        string    `json:"id"`
+	} `json:"data"`
+	Success DeletedWebhookEndpointResponseSuccess `json:"success"`
+}
+
+// DeletedWebhookEndpointResponseSuccess defines model for DeletedWebhookEndpointResponse.Success.
+type DeletedWebhookEndpointResponseSuccess bool
 
 // FederatedIdentityCollection defines model for FederatedIdentityCollection.
 type FederatedIdentityCollection struct {
@@ -1202,6 +1417,30 @@ type NewApiKeyResponse struct {
 // NewApiKeyResponseSuccess defines model for NewApiKeyResponse.Success.
 type NewApiKeyResponseSuccess bool
 
+// NewWebhookEndpointResponse defines model for NewWebhookEndpointResponse.
+type NewWebhookEndpointResponse struct {
+	Data struct {
+		// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		CreatedAt     Timestamp `json:"createdAt"`
+		Description   *string   `json:"description"`
+		Disabled      bool      `json:"disabled"`
+		EnabledEvents []string  `json:"enabledEvents"`
+		Id            string    `json:"id"`
+
+		// Secret The endpoint's signing secret, shown only in this answer.
+		Secret string `json:"secret"`
+		Url    string `json:"url"`
+	} `json:"data"`
+	Success NewWebhookEndpointResponseSuccess `json:"success"`
+}
+
+// NewWebhookEndpointResponseSuccess defines model for NewWebhookEndpointResponse.Success.
+type NewWebhookEndpointResponseSuccess bool
+
 // OAuthError defines model for OAuthError.
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
@@ -1283,6 +1522,23 @@ type RolledApiKeyResponseDataCurrent bool
 
 // RolledApiKeyResponseSuccess defines model for RolledApiKeyResponse.Success.
 type RolledApiKeyResponseSuccess bool
+
+// RotatedWebhookSecretResponse defines model for RotatedWebhookSecretResponse.
+type RotatedWebhookSecretResponse struct {
+	Data struct {
+		EndpointId string `json:"endpointId"`
+
+		// PreviousSecretExpiresAt Until when the replaced secret signs beside it; null when there was none.
+		PreviousSecretExpiresAt *Timestamp `json:"previousSecretExpiresAt"`
+
+		// Secret The new signing secret, shown only in this answer.
+		Secret string `json:"secret"`
+	} `json:"data"`
+	Success RotatedWebhookSecretResponseSuccess `json:"success"`
+}
+
+// RotatedWebhookSecretResponseSuccess defines model for RotatedWebhookSecretResponse.Success.
+type RotatedWebhookSecretResponseSuccess bool
 
 // SumsubWebhook Sumsub's webhook body (https://docs.sumsub.com/docs/user-verification-webhooks),
 // of which this API reads `type`, `externalUserId` (the `userId` the
@@ -1560,6 +1816,82 @@ type VerificationLinkResponse struct {
 // VerificationLinkResponseSuccess defines model for VerificationLinkResponse.Success.
 type VerificationLinkResponseSuccess bool
 
+// WebhookDelivery An event's delivery to one endpoint, with its own attempts and retries.
+type WebhookDelivery struct {
+	Attempts int `json:"attempts"`
+
+	// DeadLettered Its retries ended: it went to the dead-letter queue.
+	DeadLettered       bool                  `json:"deadLettered"`
+	EndpointId         string                `json:"endpointId"`
+	LastAttemptAt      *Timestamp            `json:"lastAttemptAt"`
+	LastResponseStatus *int                  `json:"lastResponseStatus"`
+	Status             WebhookDeliveryStatus `json:"status"`
+}
+
+// WebhookDeliveryStatus defines model for WebhookDelivery.Status.
+type WebhookDeliveryStatus string
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	// CreatedAt Null for the operator's endpoint set before endpoints had dates.
+	CreatedAt   *Timestamp `json:"createdAt"`
+	Description *string    `json:"description"`
+	Disabled    bool       `json:"disabled"`
+
+	// EnabledEvents Event types it receives, or `["*"]` for every type.
+	EnabledEvents []string `json:"enabledEvents"`
+	Id            string   `json:"id"`
+	Url           string   `json:"url"`
+}
+
+// WebhookEndpointInput defines model for WebhookEndpointInput.
+type WebhookEndpointInput struct {
+	Description   *string                              `json:"description,omitempty"`
+	Disabled      *bool                                `json:"disabled,omitempty"`
+	EnabledEvents *[]WebhookEndpointInputEnabledEvents `json:"enabledEvents,omitempty"`
+
+	// Url https to a host name on port 443.
+	Url string `json:"url"`
+}
+
+// WebhookEndpointInputEnabledEvents defines model for WebhookEndpointInput.EnabledEvents.
+type WebhookEndpointInputEnabledEvents string
+
+// WebhookEndpointListResponse defines model for WebhookEndpointListResponse.
+type WebhookEndpointListResponse struct {
+	Data struct {
+		Endpoints    []WebhookEndpoint                           `json:"endpoints"`
+		MaxEndpoints WebhookEndpointListResponseDataMaxEndpoints `json:"maxEndpoints"`
+	} `json:"data"`
+	Success WebhookEndpointListResponseSuccess `json:"success"`
+}
+
+// WebhookEndpointListResponseDataMaxEndpoints defines model for WebhookEndpointListResponse.Data.MaxEndpoints.
+type WebhookEndpointListResponseDataMaxEndpoints int
+
+// WebhookEndpointListResponseSuccess defines model for WebhookEndpointListResponse.Success.
+type WebhookEndpointListResponseSuccess bool
+
+// WebhookEndpointPatch defines model for WebhookEndpointPatch.
+type WebhookEndpointPatch struct {
+	Description   *string                              `json:"description,omitempty"`
+	Disabled      *bool                                `json:"disabled,omitempty"`
+	EnabledEvents *[]WebhookEndpointPatchEnabledEvents `json:"enabledEvents,omitempty"`
+	Url           *string                              `json:"url,omitempty"`
+}
+
+// WebhookEndpointPatchEnabledEvents defines model for WebhookEndpointPatch.EnabledEvents.
+type WebhookEndpointPatchEnabledEvents string
+
+// WebhookEndpointResponse defines model for WebhookEndpointResponse.
+type WebhookEndpointResponse struct {
+	Data    WebhookEndpoint                `json:"data"`
+	Success WebhookEndpointResponseSuccess `json:"success"`
+}
+
+// WebhookEndpointResponseSuccess defines model for WebhookEndpointResponse.Success.
+type WebhookEndpointResponseSuccess bool
+
 // WebhookEvent defines model for WebhookEvent.
 type WebhookEvent struct {
 	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
@@ -1610,9 +1942,13 @@ type WebhookEventPageResponse struct {
 // WebhookEventPageResponseSuccess defines model for WebhookEventPageResponse.Success.
 type WebhookEventPageResponseSuccess bool
 
-// WebhookEventStatus `pending`: not delivered yet, attempts are scheduled; `delivered`:
-// an attempt got a 2xx; `failed`: every scheduled attempt failed (the
-// event went to the dead-letter queue; it may still be redelivered).
+// WebhookEventStatus The event's, over its deliveries: `failed` when a delivery failed
+// every scheduled attempt (it went to the dead-letter queue; it may
+// still be redelivered), else `pending` while one is not delivered
+// yet (attempts are scheduled), else `delivered` (each endpoint
+// answered a 2xx). Before its first attempts `pending`; `failed` when
+// the partner had no endpoint then; `skipped` when it had endpoints
+// but none subscribed to the event's type.
 type WebhookEventStatus string
 
 // WebhookEventSummary defines model for WebhookEventSummary.
@@ -1626,7 +1962,10 @@ type WebhookEventSummary struct {
 	//
 	// Examples: 2026-11-24T09:00:00.000Z
 	CreatedAt Timestamp `json:"createdAt"`
-	Id        string    `json:"id"`
+
+	// Deliveries One per endpoint it went to, by endpoint id (none before its first attempts). `attempts`, `lastAttemptAt` and `lastResponseStatus` above sum them up.
+	Deliveries []WebhookDelivery `json:"deliveries"`
+	Id         string            `json:"id"`
 
 	// LastAttemptAt Null before the first attempt.
 	LastAttemptAt *Timestamp `json:"lastAttemptAt"`
@@ -1634,9 +1973,13 @@ type WebhookEventSummary struct {
 	// LastResponseStatus The HTTP status of the last attempt's answer; null without one (no attempt yet, a timeout, a refused connection, an attempt not sent).
 	LastResponseStatus *int `json:"lastResponseStatus"`
 
-	// Status `pending`: not delivered yet, attempts are scheduled; `delivered`:
-	// an attempt got a 2xx; `failed`: every scheduled attempt failed (the
-	// event went to the dead-letter queue; it may still be redelivered).
+	// Status The event's, over its deliveries: `failed` when a delivery failed
+	// every scheduled attempt (it went to the dead-letter queue; it may
+	// still be redelivered), else `pending` while one is not delivered
+	// yet (attempts are scheduled), else `delivered` (each endpoint
+	// answered a 2xx). Before its first attempts `pending`; `failed` when
+	// the partner had no endpoint then; `skipped` when it had endpoints
+	// but none subscribed to the event's type.
 	Status WebhookEventStatus `json:"status"`
 	Type   WebhookEventType   `json:"type"`
 }
@@ -1694,6 +2037,12 @@ type UserFound = UserResponse
 // UserNotFound defines model for UserNotFound.
 type UserNotFound = PartnerError
 
+// WebhookEndpointConflict defines model for WebhookEndpointConflict.
+type WebhookEndpointConflict = PartnerError
+
+// WebhookEndpointNotFound defines model for WebhookEndpointNotFound.
+type WebhookEndpointNotFound = PartnerError
+
 // WebhookNotConfigured defines model for WebhookNotConfigured.
 type WebhookNotConfigured = PartnerError
 
@@ -1720,6 +2069,12 @@ type ListWebhookEventsParams struct {
 
 	// Cursor The previous page's `nextCursor`, as it was.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RedeliverWebhookEventJSONBody defines parameters for RedeliverWebhookEvent.
+type RedeliverWebhookEventJSONBody struct {
+	// EndpointId The endpoint to deliver to; all of them that take the event's type without it.
+	EndpointId *string `json:"endpointId,omitempty"`
 }
 
 // LinkIdentifierJSONBody defines parameters for LinkIdentifier.
@@ -1784,6 +2139,15 @@ type CreateUserJSONRequestBody = CreateUserRequest
 
 // CreateVerificationLinkJSONRequestBody defines body for CreateVerificationLink for application/json ContentType.
 type CreateVerificationLinkJSONRequestBody = VerificationLinkRequest
+
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = WebhookEndpointInput
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointPatch
+
+// RedeliverWebhookEventJSONRequestBody defines body for RedeliverWebhookEvent for application/json ContentType.
+type RedeliverWebhookEventJSONRequestBody RedeliverWebhookEventJSONBody
 
 // LinkIdentifierJSONRequestBody defines body for LinkIdentifier for application/json ContentType.
 type LinkIdentifierJSONRequestBody LinkIdentifierJSONBody
@@ -2421,6 +2785,121 @@ type ClientInterface interface {
 	// Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 	CreateUserToken(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListWebhookEndpoints The partner's webhook endpoints
+	//
+	// Every endpoint of the partner, the one its operator set first (id
+	// `we_default`, when there is one), then those the partner added, in
+	// the order they were added. Every event goes to each enabled endpoint
+	// subscribed to its type (`enabledEvents`; `["*"]` for every type, the
+	// ones documented later too), signed with that endpoint's own secret,
+	// with its own delivery state, retries, circuit breaker and slow lane
+	// (`deliveries` in the events API). A `webhook.test` event goes to
+	// every enabled endpoint. Open to both flows. A change is seen by the
+	// webhook functions within a minute (each keeps what it read of a
+	// partner that long).
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/endpoints (the `ListWebhookEndpoints` operationId).
+	ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookEndpointWithBody A new webhook endpoint, with its signing secret (shown once)
+	//
+	// Adds an endpoint with a new Standard Webhooks signing secret
+	// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+	// now, it is never shown again (it is kept sealed under the
+	// deployment's KMS key, which only the webhook functions may open).
+	// `url` is required: https to a host name on port 443 (no address
+	// literal, no credentials or fragment); it is checked against the
+	// dialling policy of deliveries when it is set: a host that resolves
+	// to a private, loopback, link-local or reserved address is refused
+	// with 400, as its deliveries would be. `enabledEvents` is a list of
+	// event types, or `["*"]` (the default) for every type. A partner
+	// holds at most 10 endpoints: past that, 409
+	// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+	// change is recorded in the partner's audit, with the calling key's id
+	// as its author.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookEndpoint A new webhook endpoint, with its signing secret (shown once)
+	//
+	// Adds an endpoint with a new Standard Webhooks signing secret
+	// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+	// now, it is never shown again (it is kept sealed under the
+	// deployment's KMS key, which only the webhook functions may open).
+	// `url` is required: https to a host name on port 443 (no address
+	// literal, no credentials or fragment); it is checked against the
+	// dialling policy of deliveries when it is set: a host that resolves
+	// to a private, loopback, link-local or reserved address is refused
+	// with 400, as its deliveries would be. `enabledEvents` is a list of
+	// event types, or `["*"]` (the default) for every type. A partner
+	// holds at most 10 endpoints: past that, 409
+	// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+	// change is recorded in the partner's audit, with the calling key's id
+	// as its author.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpoint(ctx context.Context, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhookEndpoint Remove an endpoint and its secrets
+	//
+	// The endpoint receives nothing from then on (retries queued for it
+	// end unsent) and its secrets are deleted. The first endpoint, the
+	// operator's, may be removed too; the operator's command sets it
+	// again.
+	//
+	// Corresponds with DELETE /api/partner/v2/webhooks/endpoints/{endpointId} (the `DeleteWebhookEndpoint` operationId).
+	DeleteWebhookEndpoint(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookEndpoint One of the partner's webhook endpoints
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/endpoints/{endpointId} (the `GetWebhookEndpoint` operationId).
+	GetWebhookEndpoint(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookEndpointWithBody Change an endpoint's URL, events, description or state
+	//
+	// The members given change, the others stay (`description: null`
+	// removes it). A disabled endpoint receives nothing, its pending
+	// retries end unsent, and it is not counted as a place to send a test
+	// event; enabling it again sends it the events written from then on.
+	// The URL is checked as when it is created.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithBody(ctx context.Context, endpointId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookEndpoint Change an endpoint's URL, events, description or state
+	//
+	// The members given change, the others stay (`description: null`
+	// removes it). A disabled endpoint receives nothing, its pending
+	// retries end unsent, and it is not counted as a place to send a test
+	// event; enabling it again sends it the events written from then on.
+	// The URL is checked as when it is created.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpoint(ctx context.Context, endpointId string, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateWebhookEndpointSecret A new signing secret for an endpoint (shown once); the old one signs 24 hours more
+	//
+	// A new secret (in `secret`, shown once) signs the endpoint's
+	// deliveries from now on; the one it replaces keeps signing beside it
+	// for 24 hours (`previousSecretExpiresAt`), each delivery carrying
+	// both signatures in `webhook-signature` (`v1,<new> v1,<old>`), as
+	// the Standard Webhooks scheme allows, so the partner's verifier may
+	// switch at any time within the day. A secret older than the one
+	// replaced stops at once. No request body (an empty body or `{}`).
+	// The webhook functions sign with the new secret within a minute.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+	RotateWebhookEndpointSecret(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListWebhookEvents The partner's own webhook events, newest first
 	//
 	// The partner's events, newest first (event ids sort by time), a page
@@ -2439,7 +2918,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+	// RedeliverWebhookEventWithBody Deliver one of the partner's events again, with the same id
 	//
 	// Queues one more delivery of the event, whatever its status, with the
 	// same `Webhook-Id` and body as stored: an event already delivered or
@@ -2449,9 +2928,16 @@ type ClientInterface interface {
 	// once (while the endpoint is being skipped after failures, it waits
 	// the minute of the skip; while the partner is suspended, until it is
 	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
-	// `lastResponseStatus`, and a success makes a pending or failed event
-	// `delivered`. A failed redelivery is not retried (ask again). No
-	// request body is read.
+	// `lastResponseStatus`, and a success makes a pending or failed
+	// delivery `delivered`. A failed redelivery is not retried (ask
+	// again).
+	//
+	// Without a body (or with `{}`) the event goes again to each enabled
+	// endpoint of the partner subscribed to its type; with
+	// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+	// endpoint of the partner's, one added after the event too): 400
+	// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+	// or has disabled.
 	//
 	// At most 100 redeliveries an hour per partner (a fixed window from
 	// the top of the hour, counted across the whole service): past it,
@@ -2465,10 +2951,52 @@ type ClientInterface interface {
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
 	// erased with its user, or not an event id). 409
-	// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+	// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+	//
+	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
-	RedeliverWebhookEvent(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RedeliverWebhookEventWithBody(ctx context.Context, eventId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+	//
+	// Queues one more delivery of the event, whatever its status, with the
+	// same `Webhook-Id` and body as stored: an event already delivered or
+	// failed lost its personal data fields then (`externalUserId`,
+	// `identifier`, `country`), so it is redelivered without them and with
+	// `"personalDataRemoved": true`. The attempt is made within seconds,
+	// once (while the endpoint is being skipped after failures, it waits
+	// the minute of the skip; while the partner is suspended, until it is
+	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
+	// `lastResponseStatus`, and a success makes a pending or failed
+	// delivery `delivered`. A failed redelivery is not retried (ask
+	// again).
+	//
+	// Without a body (or with `{}`) the event goes again to each enabled
+	// endpoint of the partner subscribed to its type; with
+	// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+	// endpoint of the partner's, one added after the event too): 400
+	// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+	// or has disabled.
+	//
+	// At most 100 redeliveries an hour per partner (a fixed window from
+	// the top of the hour, counted across the whole service): past it,
+	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+	// hour). Asking again for an event whose redelivery is queued and not
+	// made yet (up to 15 minutes) is the one queued: 202, no second
+	// delivery, not counted. Round trips: one Query of the index
+	// `events-by-partner`, one TransactWriteItems (the queued mark and the
+	// hour's count), one SQS SendMessage.
+	//
+	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+	// is not one of the partner's events kept (another partner's, expired,
+	// erased with its user, or not an event id). 409
+	// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+	RedeliverWebhookEvent(ctx context.Context, eventId string, body RedeliverWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendTestWebhook Send a signed webhook.test event to the partner's endpoint
 	//
@@ -2481,8 +3009,9 @@ type ClientInterface interface {
 	// top of the hour, counted across the whole service): past it, 429
 	// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
 	// and nothing is written. Round trips: one TransactWriteItems (the
-	// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
-	// partner has no webhook URL.
+	// event and the hour's count). It goes to every enabled endpoint of
+	// the partner, whatever the types it is subscribed to. 409
+	// `WEBHOOK_NOT_CONFIGURED` when the partner has no enabled endpoint.
 	//
 	// Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
 	SendTestWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3144,6 +3673,201 @@ func (c *Client) CreateUserToken(ctx context.Context, userId openapi_types.UUID,
 	return c.Client.Do(req)
 }
 
+// ListWebhookEndpoints The partner's webhook endpoints
+//
+// Every endpoint of the partner, the one its operator set first (id
+// `we_default`, when there is one), then those the partner added, in
+// the order they were added. Every event goes to each enabled endpoint
+// subscribed to its type (`enabledEvents`; `["*"]` for every type, the
+// ones documented later too), signed with that endpoint's own secret,
+// with its own delivery state, retries, circuit breaker and slow lane
+// (`deliveries` in the events API). A `webhook.test` event goes to
+// every enabled endpoint. Open to both flows. A change is seen by the
+// webhook functions within a minute (each keeps what it read of a
+// partner that long).
+//
+// Corresponds with GET /api/partner/v2/webhooks/endpoints (the `ListWebhookEndpoints` operationId).
+func (c *Client) ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEndpointsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookEndpointWithBody A new webhook endpoint, with its signing secret (shown once)
+//
+// Adds an endpoint with a new Standard Webhooks signing secret
+// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+// now, it is never shown again (it is kept sealed under the
+// deployment's KMS key, which only the webhook functions may open).
+// `url` is required: https to a host name on port 443 (no address
+// literal, no credentials or fragment); it is checked against the
+// dialling policy of deliveries when it is set: a host that resolves
+// to a private, loopback, link-local or reserved address is refused
+// with 400, as its deliveries would be. `enabledEvents` is a list of
+// event types, or `["*"]` (the default) for every type. A partner
+// holds at most 10 endpoints: past that, 409
+// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+// change is recorded in the partner's audit, with the calling key's id
+// as its author.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *Client) CreateWebhookEndpointWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookEndpointRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookEndpoint A new webhook endpoint, with its signing secret (shown once)
+//
+// Adds an endpoint with a new Standard Webhooks signing secret
+// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+// now, it is never shown again (it is kept sealed under the
+// deployment's KMS key, which only the webhook functions may open).
+// `url` is required: https to a host name on port 443 (no address
+// literal, no credentials or fragment); it is checked against the
+// dialling policy of deliveries when it is set: a host that resolves
+// to a private, loopback, link-local or reserved address is refused
+// with 400, as its deliveries would be. `enabledEvents` is a list of
+// event types, or `["*"]` (the default) for every type. A partner
+// holds at most 10 endpoints: past that, 409
+// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+// change is recorded in the partner's audit, with the calling key's id
+// as its author.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *Client) CreateWebhookEndpoint(ctx context.Context, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookEndpointRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhookEndpoint Remove an endpoint and its secrets
+//
+// The endpoint receives nothing from then on (retries queued for it
+// end unsent) and its secrets are deleted. The first endpoint, the
+// operator's, may be removed too; the operator's command sets it
+// again.
+//
+// Corresponds with DELETE /api/partner/v2/webhooks/endpoints/{endpointId} (the `DeleteWebhookEndpoint` operationId).
+func (c *Client) DeleteWebhookEndpoint(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookEndpointRequest(c.Server, endpointId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookEndpoint One of the partner's webhook endpoints
+//
+// Corresponds with GET /api/partner/v2/webhooks/endpoints/{endpointId} (the `GetWebhookEndpoint` operationId).
+func (c *Client) GetWebhookEndpoint(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookEndpointRequest(c.Server, endpointId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookEndpointWithBody Change an endpoint's URL, events, description or state
+//
+// The members given change, the others stay (`description: null`
+// removes it). A disabled endpoint receives nothing, its pending
+// retries end unsent, and it is not counted as a place to send a test
+// event; enabling it again sends it the events written from then on.
+// The URL is checked as when it is created.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+func (c *Client) UpdateWebhookEndpointWithBody(ctx context.Context, endpointId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequestWithBody(c.Server, endpointId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookEndpoint Change an endpoint's URL, events, description or state
+//
+// The members given change, the others stay (`description: null`
+// removes it). A disabled endpoint receives nothing, its pending
+// retries end unsent, and it is not counted as a place to send a test
+// event; enabling it again sends it the events written from then on.
+// The URL is checked as when it is created.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+func (c *Client) UpdateWebhookEndpoint(ctx context.Context, endpointId string, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookEndpointRequest(c.Server, endpointId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateWebhookEndpointSecret A new signing secret for an endpoint (shown once); the old one signs 24 hours more
+//
+// A new secret (in `secret`, shown once) signs the endpoint's
+// deliveries from now on; the one it replaces keeps signing beside it
+// for 24 hours (`previousSecretExpiresAt`), each delivery carrying
+// both signatures in `webhook-signature` (`v1,<new> v1,<old>`), as
+// the Standard Webhooks scheme allows, so the partner's verifier may
+// switch at any time within the day. A secret older than the one
+// replaced stops at once. No request body (an empty body or `{}`).
+// The webhook functions sign with the new secret within a minute.
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+func (c *Client) RotateWebhookEndpointSecret(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateWebhookEndpointSecretRequest(c.Server, endpointId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListWebhookEvents The partner's own webhook events, newest first
 //
 // The partner's events, newest first (event ids sort by time), a page
@@ -3172,7 +3896,7 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEvent
 	return c.Client.Do(req)
 }
 
-// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+// RedeliverWebhookEventWithBody Deliver one of the partner's events again, with the same id
 //
 // Queues one more delivery of the event, whatever its status, with the
 // same `Webhook-Id` and body as stored: an event already delivered or
@@ -3182,9 +3906,16 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEvent
 // once (while the endpoint is being skipped after failures, it waits
 // the minute of the skip; while the partner is suspended, until it is
 // reinstated); it counts in `attempts` and sets `lastAttemptAt` and
-// `lastResponseStatus`, and a success makes a pending or failed event
-// `delivered`. A failed redelivery is not retried (ask again). No
-// request body is read.
+// `lastResponseStatus`, and a success makes a pending or failed
+// delivery `delivered`. A failed redelivery is not retried (ask
+// again).
+//
+// Without a body (or with `{}`) the event goes again to each enabled
+// endpoint of the partner subscribed to its type; with
+// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+// endpoint of the partner's, one added after the event too): 400
+// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+// or has disabled.
 //
 // At most 100 redeliveries an hour per partner (a fixed window from
 // the top of the hour, counted across the whole service): past it,
@@ -3198,11 +3929,63 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEvent
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
 // erased with its user, or not an event id). 409
-// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+//
+// Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
-func (c *Client) RedeliverWebhookEvent(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRedeliverWebhookEventRequest(c.Server, eventId)
+func (c *Client) RedeliverWebhookEventWithBody(ctx context.Context, eventId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverWebhookEventRequestWithBody(c.Server, eventId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverWebhookEvent Deliver one of the partner's events again, with the same id
+//
+// Queues one more delivery of the event, whatever its status, with the
+// same `Webhook-Id` and body as stored: an event already delivered or
+// failed lost its personal data fields then (`externalUserId`,
+// `identifier`, `country`), so it is redelivered without them and with
+// `"personalDataRemoved": true`. The attempt is made within seconds,
+// once (while the endpoint is being skipped after failures, it waits
+// the minute of the skip; while the partner is suspended, until it is
+// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
+// `lastResponseStatus`, and a success makes a pending or failed
+// delivery `delivered`. A failed redelivery is not retried (ask
+// again).
+//
+// Without a body (or with `{}`) the event goes again to each enabled
+// endpoint of the partner subscribed to its type; with
+// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+// endpoint of the partner's, one added after the event too): 400
+// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+// or has disabled.
+//
+// At most 100 redeliveries an hour per partner (a fixed window from
+// the top of the hour, counted across the whole service): past it,
+// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+// hour). Asking again for an event whose redelivery is queued and not
+// made yet (up to 15 minutes) is the one queued: 202, no second
+// delivery, not counted. Round trips: one Query of the index
+// `events-by-partner`, one TransactWriteItems (the queued mark and the
+// hour's count), one SQS SendMessage.
+//
+// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+// is not one of the partner's events kept (another partner's, expired,
+// erased with its user, or not an event id). 409
+// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+func (c *Client) RedeliverWebhookEvent(ctx context.Context, eventId string, body RedeliverWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverWebhookEventRequest(c.Server, eventId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3224,8 +4007,9 @@ func (c *Client) RedeliverWebhookEvent(ctx context.Context, eventId string, reqE
 // top of the hour, counted across the whole service): past it, 429
 // `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
 // and nothing is written. Round trips: one TransactWriteItems (the
-// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
-// partner has no webhook URL.
+// event and the hour's count). It goes to every enabled endpoint of
+// the partner, whatever the types it is subscribed to. 409
+// `WEBHOOK_NOT_CONFIGURED` when the partner has no enabled endpoint.
 //
 // Corresponds with POST /api/partner/v2/webhooks/test (the `SendTestWebhook` operationId).
 func (c *Client) SendTestWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4034,6 +4818,222 @@ func NewCreateUserTokenRequest(server string, userId openapi_types.UUID) (*http.
 	return req, nil
 }
 
+// NewListWebhookEndpointsRequest constructs an http.Request for the ListWebhookEndpoints method
+func NewListWebhookEndpointsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookEndpointRequest calls the generic CreateWebhookEndpoint builder with application/json body
+func NewCreateWebhookEndpointRequest(server string, body CreateWebhookEndpointJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookEndpointRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateWebhookEndpointRequestWithBody constructs an http.Request for the CreateWebhookEndpoint method, with any body, and a specified content type
+func NewCreateWebhookEndpointRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteWebhookEndpointRequest constructs an http.Request for the DeleteWebhookEndpoint method
+func NewDeleteWebhookEndpointRequest(server string, endpointId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "endpointId", endpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookEndpointRequest constructs an http.Request for the GetWebhookEndpoint method
+func NewGetWebhookEndpointRequest(server string, endpointId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "endpointId", endpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateWebhookEndpointRequest calls the generic UpdateWebhookEndpoint builder with application/json body
+func NewUpdateWebhookEndpointRequest(server string, endpointId string, body UpdateWebhookEndpointJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateWebhookEndpointRequestWithBody(server, endpointId, "application/json", bodyReader)
+}
+
+// NewUpdateWebhookEndpointRequestWithBody constructs an http.Request for the UpdateWebhookEndpoint method, with any body, and a specified content type
+func NewUpdateWebhookEndpointRequestWithBody(server string, endpointId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "endpointId", endpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRotateWebhookEndpointSecretRequest constructs an http.Request for the RotateWebhookEndpointSecret method
+func NewRotateWebhookEndpointSecretRequest(server string, endpointId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "endpointId", endpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/webhooks/endpoints/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListWebhookEventsRequest constructs an http.Request for the ListWebhookEvents method
 func NewListWebhookEventsRequest(server string, params *ListWebhookEventsParams) (*http.Request, error) {
 	var err error
@@ -4124,8 +5124,19 @@ func NewListWebhookEventsRequest(server string, params *ListWebhookEventsParams)
 	return req, nil
 }
 
-// NewRedeliverWebhookEventRequest constructs an http.Request for the RedeliverWebhookEvent method
-func NewRedeliverWebhookEventRequest(server string, eventId string) (*http.Request, error) {
+// NewRedeliverWebhookEventRequest calls the generic RedeliverWebhookEvent builder with application/json body
+func NewRedeliverWebhookEventRequest(server string, eventId string, body RedeliverWebhookEventJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRedeliverWebhookEventRequestWithBody(server, eventId, "application/json", bodyReader)
+}
+
+// NewRedeliverWebhookEventRequestWithBody constructs an http.Request for the RedeliverWebhookEvent method, with any body, and a specified content type
+func NewRedeliverWebhookEventRequestWithBody(server string, eventId string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4150,10 +5161,12 @@ func NewRedeliverWebhookEventRequest(server string, eventId string) (*http.Reque
 		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4878,6 +5891,129 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/partner/v2/users/{userId}/token (the `CreateUserToken` operationId).
 	CreateUserTokenWithResponse(ctx context.Context, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*CreateUserTokenResponse, error)
 
+	// ListWebhookEndpointsWithResponse The partner's webhook endpoints
+	//
+	// Every endpoint of the partner, the one its operator set first (id
+	// `we_default`, when there is one), then those the partner added, in
+	// the order they were added. Every event goes to each enabled endpoint
+	// subscribed to its type (`enabledEvents`; `["*"]` for every type, the
+	// ones documented later too), signed with that endpoint's own secret,
+	// with its own delivery state, retries, circuit breaker and slow lane
+	// (`deliveries` in the events API). A `webhook.test` event goes to
+	// every enabled endpoint. Open to both flows. A change is seen by the
+	// webhook functions within a minute (each keeps what it read of a
+	// partner that long).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/endpoints (the `ListWebhookEndpoints` operationId).
+	ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
+
+	// CreateWebhookEndpointWithBodyWithResponse A new webhook endpoint, with its signing secret (shown once)
+	//
+	// Adds an endpoint with a new Standard Webhooks signing secret
+	// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+	// now, it is never shown again (it is kept sealed under the
+	// deployment's KMS key, which only the webhook functions may open).
+	// `url` is required: https to a host name on port 443 (no address
+	// literal, no credentials or fragment); it is checked against the
+	// dialling policy of deliveries when it is set: a host that resolves
+	// to a private, loopback, link-local or reserved address is refused
+	// with 400, as its deliveries would be. `enabledEvents` is a list of
+	// event types, or `["*"]` (the default) for every type. A partner
+	// holds at most 10 endpoints: past that, 409
+	// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+	// change is recorded in the partner's audit, with the calling key's id
+	// as its author.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error)
+
+	// CreateWebhookEndpointWithResponse A new webhook endpoint, with its signing secret (shown once)
+	//
+	// Adds an endpoint with a new Standard Webhooks signing secret
+	// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+	// now, it is never shown again (it is kept sealed under the
+	// deployment's KMS key, which only the webhook functions may open).
+	// `url` is required: https to a host name on port 443 (no address
+	// literal, no credentials or fragment); it is checked against the
+	// dialling policy of deliveries when it is set: a host that resolves
+	// to a private, loopback, link-local or reserved address is refused
+	// with 400, as its deliveries would be. `enabledEvents` is a list of
+	// event types, or `["*"]` (the default) for every type. A partner
+	// holds at most 10 endpoints: past that, 409
+	// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+	// change is recorded in the partner's audit, with the calling key's id
+	// as its author.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+	CreateWebhookEndpointWithResponse(ctx context.Context, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error)
+
+	// DeleteWebhookEndpointWithResponse Remove an endpoint and its secrets
+	//
+	// The endpoint receives nothing from then on (retries queued for it
+	// end unsent) and its secrets are deleted. The first endpoint, the
+	// operator's, may be removed too; the operator's command sets it
+	// again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/partner/v2/webhooks/endpoints/{endpointId} (the `DeleteWebhookEndpoint` operationId).
+	DeleteWebhookEndpointWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error)
+
+	// GetWebhookEndpointWithResponse One of the partner's webhook endpoints
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/partner/v2/webhooks/endpoints/{endpointId} (the `GetWebhookEndpoint` operationId).
+	GetWebhookEndpointWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*GetWebhookEndpointResponse, error)
+
+	// UpdateWebhookEndpointWithBodyWithResponse Change an endpoint's URL, events, description or state
+	//
+	// The members given change, the others stay (`description: null`
+	// removes it). A disabled endpoint receives nothing, its pending
+	// retries end unsent, and it is not counted as a place to send a test
+	// event; enabling it again sends it the events written from then on.
+	// The URL is checked as when it is created.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, endpointId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+
+	// UpdateWebhookEndpointWithResponse Change an endpoint's URL, events, description or state
+	//
+	// The members given change, the others stay (`description: null`
+	// removes it). A disabled endpoint receives nothing, its pending
+	// retries end unsent, and it is not counted as a place to send a test
+	// event; enabling it again sends it the events written from then on.
+	// The URL is checked as when it is created.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+	UpdateWebhookEndpointWithResponse(ctx context.Context, endpointId string, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error)
+
+	// RotateWebhookEndpointSecretWithResponse A new signing secret for an endpoint (shown once); the old one signs 24 hours more
+	//
+	// A new secret (in `secret`, shown once) signs the endpoint's
+	// deliveries from now on; the one it replaces keeps signing beside it
+	// for 24 hours (`previousSecretExpiresAt`), each delivery carrying
+	// both signatures in `webhook-signature` (`v1,<new> v1,<old>`), as
+	// the Standard Webhooks scheme allows, so the partner's verifier may
+	// switch at any time within the day. A secret older than the one
+	// replaced stops at once. No request body (an empty body or `{}`).
+	// The webhook functions sign with the new secret within a minute.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+	RotateWebhookEndpointSecretWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*RotateWebhookEndpointSecretResponse, error)
+
 	// ListWebhookEventsWithResponse The partner's own webhook events, newest first
 	//
 	// The partner's events, newest first (event ids sort by time), a page
@@ -4898,7 +6034,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 	ListWebhookEventsWithResponse(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*ListWebhookEventsResponse, error)
 
-	// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+	// RedeliverWebhookEventWithBodyWithResponse Deliver one of the partner's events again, with the same id
 	//
 	// Queues one more delivery of the event, whatever its status, with the
 	// same `Webhook-Id` and body as stored: an event already delivered or
@@ -4908,9 +6044,16 @@ type ClientWithResponsesInterface interface {
 	// once (while the endpoint is being skipped after failures, it waits
 	// the minute of the skip; while the partner is suspended, until it is
 	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
-	// `lastResponseStatus`, and a success makes a pending or failed event
-	// `delivered`. A failed redelivery is not retried (ask again). No
-	// request body is read.
+	// `lastResponseStatus`, and a success makes a pending or failed
+	// delivery `delivered`. A failed redelivery is not retried (ask
+	// again).
+	//
+	// Without a body (or with `{}`) the event goes again to each enabled
+	// endpoint of the partner subscribed to its type; with
+	// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+	// endpoint of the partner's, one added after the event too): 400
+	// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+	// or has disabled.
 	//
 	// At most 100 redeliveries an hour per partner (a fixed window from
 	// the top of the hour, counted across the whole service): past it,
@@ -4924,12 +6067,52 @@ type ClientWithResponsesInterface interface {
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
 	// erased with its user, or not an event id). 409
-	// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+	// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
-	RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error)
+	RedeliverWebhookEventWithBodyWithResponse(ctx context.Context, eventId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error)
+
+	// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+	//
+	// Queues one more delivery of the event, whatever its status, with the
+	// same `Webhook-Id` and body as stored: an event already delivered or
+	// failed lost its personal data fields then (`externalUserId`,
+	// `identifier`, `country`), so it is redelivered without them and with
+	// `"personalDataRemoved": true`. The attempt is made within seconds,
+	// once (while the endpoint is being skipped after failures, it waits
+	// the minute of the skip; while the partner is suspended, until it is
+	// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
+	// `lastResponseStatus`, and a success makes a pending or failed
+	// delivery `delivered`. A failed redelivery is not retried (ask
+	// again).
+	//
+	// Without a body (or with `{}`) the event goes again to each enabled
+	// endpoint of the partner subscribed to its type; with
+	// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+	// endpoint of the partner's, one added after the event too): 400
+	// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+	// or has disabled.
+	//
+	// At most 100 redeliveries an hour per partner (a fixed window from
+	// the top of the hour, counted across the whole service): past it,
+	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+	// hour). Asking again for an event whose redelivery is queued and not
+	// made yet (up to 15 minutes) is the one queued: 202, no second
+	// delivery, not counted. Round trips: one Query of the index
+	// `events-by-partner`, one TransactWriteItems (the queued mark and the
+	// hour's count), one SQS SendMessage.
+	//
+	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+	// is not one of the partner's events kept (another partner's, expired,
+	// erased with its user, or not an event id). 409
+	// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+	RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, body RedeliverWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error)
 
 	// SendTestWebhookWithResponse Send a signed webhook.test event to the partner's endpoint
 	//
@@ -4942,8 +6125,9 @@ type ClientWithResponsesInterface interface {
 	// top of the hour, counted across the whole service): past it, 429
 	// `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
 	// and nothing is written. Round trips: one TransactWriteItems (the
-	// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
-	// partner has no webhook URL.
+	// event and the hour's count). It goes to every enabled endpoint of
+	// the partner, whatever the types it is subscribed to. 409
+	// `WEBHOOK_NOT_CONFIGURED` when the partner has no enabled endpoint.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6595,6 +7779,700 @@ func (r CreateUserTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListWebhookEndpointsResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookEndpoints
+type ListWebhookEndpointsResponse200Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEndpointsResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookEndpoints
+type ListWebhookEndpointsResponse401Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEndpointsResponse403Headers the declared response headers of an HTTP 403 response for ListWebhookEndpoints
+type ListWebhookEndpointsResponse403Headers struct {
+	XRequestId string
+}
+
+// ListWebhookEndpointsResponse500Headers the declared response headers of an HTTP 500 response for ListWebhookEndpoints
+type ListWebhookEndpointsResponse500Headers struct {
+	XRequestId string
+}
+
+type ListWebhookEndpointsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpointListResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListWebhookEndpointsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookEndpointsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListWebhookEndpointsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListWebhookEndpointsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON200() *WebhookEndpointListResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookEndpointsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookEndpointsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookEndpointsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookEndpointsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookEndpointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateWebhookEndpointResponse201Headers the declared response headers of an HTTP 201 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse201Headers struct {
+	XRequestId string
+}
+
+// CreateWebhookEndpointResponse400Headers the declared response headers of an HTTP 400 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse400Headers struct {
+	XRequestId string
+}
+
+// CreateWebhookEndpointResponse401Headers the declared response headers of an HTTP 401 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse401Headers struct {
+	XRequestId string
+}
+
+// CreateWebhookEndpointResponse403Headers the declared response headers of an HTTP 403 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse403Headers struct {
+	XRequestId string
+}
+
+// CreateWebhookEndpointResponse409Headers the declared response headers of an HTTP 409 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse409Headers struct {
+	XRequestId string
+}
+
+// CreateWebhookEndpointResponse500Headers the declared response headers of an HTTP 500 response for CreateWebhookEndpoint
+type CreateWebhookEndpointResponse500Headers struct {
+	XRequestId string
+}
+
+type CreateWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewWebhookEndpointResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *WebhookEndpointConflict
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateWebhookEndpointResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateWebhookEndpointResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateWebhookEndpointResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateWebhookEndpointResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateWebhookEndpointResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateWebhookEndpointResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON201() *NewWebhookEndpointResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON409() *WebhookEndpointConflict {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateWebhookEndpointResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteWebhookEndpointResponse200Headers the declared response headers of an HTTP 200 response for DeleteWebhookEndpoint
+type DeleteWebhookEndpointResponse200Headers struct {
+	XRequestId string
+}
+
+// DeleteWebhookEndpointResponse401Headers the declared response headers of an HTTP 401 response for DeleteWebhookEndpoint
+type DeleteWebhookEndpointResponse401Headers struct {
+	XRequestId string
+}
+
+// DeleteWebhookEndpointResponse403Headers the declared response headers of an HTTP 403 response for DeleteWebhookEndpoint
+type DeleteWebhookEndpointResponse403Headers struct {
+	XRequestId string
+}
+
+// DeleteWebhookEndpointResponse404Headers the declared response headers of an HTTP 404 response for DeleteWebhookEndpoint
+type DeleteWebhookEndpointResponse404Headers struct {
+	XRequestId string
+}
+
+// DeleteWebhookEndpointResponse500Headers the declared response headers of an HTTP 500 response for DeleteWebhookEndpoint
+type DeleteWebhookEndpointResponse500Headers struct {
+	XRequestId string
+}
+
+type DeleteWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeletedWebhookEndpointResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *WebhookEndpointNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DeleteWebhookEndpointResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteWebhookEndpointResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteWebhookEndpointResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteWebhookEndpointResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteWebhookEndpointResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON200() *DeletedWebhookEndpointResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON404() *WebhookEndpointNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteWebhookEndpointResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWebhookEndpointResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse200Headers struct {
+	XRequestId string
+}
+
+// GetWebhookEndpointResponse401Headers the declared response headers of an HTTP 401 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse401Headers struct {
+	XRequestId string
+}
+
+// GetWebhookEndpointResponse403Headers the declared response headers of an HTTP 403 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse403Headers struct {
+	XRequestId string
+}
+
+// GetWebhookEndpointResponse404Headers the declared response headers of an HTTP 404 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse404Headers struct {
+	XRequestId string
+}
+
+// GetWebhookEndpointResponse500Headers the declared response headers of an HTTP 500 response for GetWebhookEndpoint
+type GetWebhookEndpointResponse500Headers struct {
+	XRequestId string
+}
+
+type GetWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpointResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *WebhookEndpointNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookEndpointResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWebhookEndpointResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWebhookEndpointResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetWebhookEndpointResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetWebhookEndpointResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON200() *WebhookEndpointResponse {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON404() *WebhookEndpointNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWebhookEndpointResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateWebhookEndpointResponse200Headers the declared response headers of an HTTP 200 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse200Headers struct {
+	XRequestId string
+}
+
+// UpdateWebhookEndpointResponse400Headers the declared response headers of an HTTP 400 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse400Headers struct {
+	XRequestId string
+}
+
+// UpdateWebhookEndpointResponse401Headers the declared response headers of an HTTP 401 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse401Headers struct {
+	XRequestId string
+}
+
+// UpdateWebhookEndpointResponse403Headers the declared response headers of an HTTP 403 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse403Headers struct {
+	XRequestId string
+}
+
+// UpdateWebhookEndpointResponse404Headers the declared response headers of an HTTP 404 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse404Headers struct {
+	XRequestId string
+}
+
+// UpdateWebhookEndpointResponse500Headers the declared response headers of an HTTP 500 response for UpdateWebhookEndpoint
+type UpdateWebhookEndpointResponse500Headers struct {
+	XRequestId string
+}
+
+type UpdateWebhookEndpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookEndpointResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *WebhookEndpointNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateWebhookEndpointResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateWebhookEndpointResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateWebhookEndpointResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateWebhookEndpointResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UpdateWebhookEndpointResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateWebhookEndpointResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON200() *WebhookEndpointResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON404() *WebhookEndpointNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateWebhookEndpointResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateWebhookEndpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateWebhookEndpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateWebhookEndpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateWebhookEndpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RotateWebhookEndpointSecretResponse201Headers the declared response headers of an HTTP 201 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse201Headers struct {
+	XRequestId string
+}
+
+// RotateWebhookEndpointSecretResponse400Headers the declared response headers of an HTTP 400 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse400Headers struct {
+	XRequestId string
+}
+
+// RotateWebhookEndpointSecretResponse401Headers the declared response headers of an HTTP 401 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse401Headers struct {
+	XRequestId string
+}
+
+// RotateWebhookEndpointSecretResponse403Headers the declared response headers of an HTTP 403 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse403Headers struct {
+	XRequestId string
+}
+
+// RotateWebhookEndpointSecretResponse404Headers the declared response headers of an HTTP 404 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse404Headers struct {
+	XRequestId string
+}
+
+// RotateWebhookEndpointSecretResponse500Headers the declared response headers of an HTTP 500 response for RotateWebhookEndpointSecret
+type RotateWebhookEndpointSecretResponse500Headers struct {
+	XRequestId string
+}
+
+type RotateWebhookEndpointSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RotatedWebhookSecretResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InvalidPartnerFlow
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *WebhookEndpointNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RotateWebhookEndpointSecretResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RotateWebhookEndpointSecretResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateWebhookEndpointSecretResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RotateWebhookEndpointSecretResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RotateWebhookEndpointSecretResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RotateWebhookEndpointSecretResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON201() *RotatedWebhookSecretResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON403() *InvalidPartnerFlow {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON404() *WebhookEndpointNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateWebhookEndpointSecretResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateWebhookEndpointSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateWebhookEndpointSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateWebhookEndpointSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateWebhookEndpointSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListWebhookEventsResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookEvents
 type ListWebhookEventsResponse200Headers struct {
 	XRequestId string
@@ -6711,6 +8589,11 @@ type RedeliverWebhookEventResponse202Headers struct {
 	XRequestId string
 }
 
+// RedeliverWebhookEventResponse400Headers the declared response headers of an HTTP 400 response for RedeliverWebhookEvent
+type RedeliverWebhookEventResponse400Headers struct {
+	XRequestId string
+}
+
 // RedeliverWebhookEventResponse401Headers the declared response headers of an HTTP 401 response for RedeliverWebhookEvent
 type RedeliverWebhookEventResponse401Headers struct {
 	XRequestId string
@@ -6746,6 +8629,8 @@ type RedeliverWebhookEventResponse struct {
 	HTTPResponse *http.Response
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *WebhookEventSummaryResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6760,6 +8645,8 @@ type RedeliverWebhookEventResponse struct {
 	JSON500 *Internal
 	// Headers202 the parsed response headers for an HTTP 202 response
 	Headers202 *RedeliverWebhookEventResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RedeliverWebhookEventResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RedeliverWebhookEventResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -6777,6 +8664,11 @@ type RedeliverWebhookEventResponse struct {
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
 func (r RedeliverWebhookEventResponse) GetJSON202() *WebhookEventSummaryResponse {
 	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RedeliverWebhookEventResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -8290,6 +10182,177 @@ func (c *ClientWithResponses) CreateUserTokenWithResponse(ctx context.Context, u
 	return ParseCreateUserTokenResponse(rsp)
 }
 
+// ListWebhookEndpointsWithResponse The partner's webhook endpoints
+//
+// Every endpoint of the partner, the one its operator set first (id
+// `we_default`, when there is one), then those the partner added, in
+// the order they were added. Every event goes to each enabled endpoint
+// subscribed to its type (`enabledEvents`; `["*"]` for every type, the
+// ones documented later too), signed with that endpoint's own secret,
+// with its own delivery state, retries, circuit breaker and slow lane
+// (`deliveries` in the events API). A `webhook.test` event goes to
+// every enabled endpoint. Open to both flows. A change is seen by the
+// webhook functions within a minute (each keeps what it read of a
+// partner that long).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/partner/v2/webhooks/endpoints (the `ListWebhookEndpoints` operationId).
+func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
+	rsp, err := c.ListWebhookEndpoints(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookEndpointsResponse(rsp)
+}
+
+// CreateWebhookEndpointWithBodyWithResponse A new webhook endpoint, with its signing secret (shown once)
+//
+// Adds an endpoint with a new Standard Webhooks signing secret
+// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+// now, it is never shown again (it is kept sealed under the
+// deployment's KMS key, which only the webhook functions may open).
+// `url` is required: https to a host name on port 443 (no address
+// literal, no credentials or fragment); it is checked against the
+// dialling policy of deliveries when it is set: a host that resolves
+// to a private, loopback, link-local or reserved address is refused
+// with 400, as its deliveries would be. `enabledEvents` is a list of
+// event types, or `["*"]` (the default) for every type. A partner
+// holds at most 10 endpoints: past that, 409
+// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+// change is recorded in the partner's audit, with the calling key's id
+// as its author.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) CreateWebhookEndpointWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error) {
+	rsp, err := c.CreateWebhookEndpointWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookEndpointResponse(rsp)
+}
+
+// CreateWebhookEndpointWithResponse A new webhook endpoint, with its signing secret (shown once)
+//
+// Adds an endpoint with a new Standard Webhooks signing secret
+// (`whsec_` and the base64 of 32 random bytes), in `secret`: store it
+// now, it is never shown again (it is kept sealed under the
+// deployment's KMS key, which only the webhook functions may open).
+// `url` is required: https to a host name on port 443 (no address
+// literal, no credentials or fragment); it is checked against the
+// dialling policy of deliveries when it is set: a host that resolves
+// to a private, loopback, link-local or reserved address is refused
+// with 400, as its deliveries would be. `enabledEvents` is a list of
+// event types, or `["*"]` (the default) for every type. A partner
+// holds at most 10 endpoints: past that, 409
+// `WEBHOOK_ENDPOINT_LIMIT_REACHED` and nothing is written. Every
+// change is recorded in the partner's audit, with the calling key's id
+// as its author.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints (the `CreateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) CreateWebhookEndpointWithResponse(ctx context.Context, body CreateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookEndpointResponse, error) {
+	rsp, err := c.CreateWebhookEndpoint(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookEndpointResponse(rsp)
+}
+
+// DeleteWebhookEndpointWithResponse Remove an endpoint and its secrets
+//
+// The endpoint receives nothing from then on (retries queued for it
+// end unsent) and its secrets are deleted. The first endpoint, the
+// operator's, may be removed too; the operator's command sets it
+// again.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/partner/v2/webhooks/endpoints/{endpointId} (the `DeleteWebhookEndpoint` operationId).
+func (c *ClientWithResponses) DeleteWebhookEndpointWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*DeleteWebhookEndpointResponse, error) {
+	rsp, err := c.DeleteWebhookEndpoint(ctx, endpointId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookEndpointResponse(rsp)
+}
+
+// GetWebhookEndpointWithResponse One of the partner's webhook endpoints
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/partner/v2/webhooks/endpoints/{endpointId} (the `GetWebhookEndpoint` operationId).
+func (c *ClientWithResponses) GetWebhookEndpointWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*GetWebhookEndpointResponse, error) {
+	rsp, err := c.GetWebhookEndpoint(ctx, endpointId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookEndpointResponse(rsp)
+}
+
+// UpdateWebhookEndpointWithBodyWithResponse Change an endpoint's URL, events, description or state
+//
+// The members given change, the others stay (`description: null`
+// removes it). A disabled endpoint receives nothing, its pending
+// retries end unsent, and it is not counted as a place to send a test
+// event; enabling it again sends it the events written from then on.
+// The URL is checked as when it is created.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) UpdateWebhookEndpointWithBodyWithResponse(ctx context.Context, endpointId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpointWithBody(ctx, endpointId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookEndpointResponse(rsp)
+}
+
+// UpdateWebhookEndpointWithResponse Change an endpoint's URL, events, description or state
+//
+// The members given change, the others stay (`description: null`
+// removes it). A disabled endpoint receives nothing, its pending
+// retries end unsent, and it is not counted as a place to send a test
+// event; enabling it again sends it the events written from then on.
+// The URL is checked as when it is created.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/partner/v2/webhooks/endpoints/{endpointId} (the `UpdateWebhookEndpoint` operationId).
+func (c *ClientWithResponses) UpdateWebhookEndpointWithResponse(ctx context.Context, endpointId string, body UpdateWebhookEndpointJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookEndpointResponse, error) {
+	rsp, err := c.UpdateWebhookEndpoint(ctx, endpointId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookEndpointResponse(rsp)
+}
+
+// RotateWebhookEndpointSecretWithResponse A new signing secret for an endpoint (shown once); the old one signs 24 hours more
+//
+// A new secret (in `secret`, shown once) signs the endpoint's
+// deliveries from now on; the one it replaces keeps signing beside it
+// for 24 hours (`previousSecretExpiresAt`), each delivery carrying
+// both signatures in `webhook-signature` (`v1,<new> v1,<old>`), as
+// the Standard Webhooks scheme allows, so the partner's verifier may
+// switch at any time within the day. A secret older than the one
+// replaced stops at once. No request body (an empty body or `{}`).
+// The webhook functions sign with the new secret within a minute.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret (the `RotateWebhookEndpointSecret` operationId).
+func (c *ClientWithResponses) RotateWebhookEndpointSecretWithResponse(ctx context.Context, endpointId string, reqEditors ...RequestEditorFn) (*RotateWebhookEndpointSecretResponse, error) {
+	rsp, err := c.RotateWebhookEndpointSecret(ctx, endpointId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateWebhookEndpointSecretResponse(rsp)
+}
+
 // ListWebhookEventsWithResponse The partner's own webhook events, newest first
 //
 // The partner's events, newest first (event ids sort by time), a page
@@ -8316,7 +10379,7 @@ func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context,
 	return ParseListWebhookEventsResponse(rsp)
 }
 
-// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+// RedeliverWebhookEventWithBodyWithResponse Deliver one of the partner's events again, with the same id
 //
 // Queues one more delivery of the event, whatever its status, with the
 // same `Webhook-Id` and body as stored: an event already delivered or
@@ -8326,9 +10389,16 @@ func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context,
 // once (while the endpoint is being skipped after failures, it waits
 // the minute of the skip; while the partner is suspended, until it is
 // reinstated); it counts in `attempts` and sets `lastAttemptAt` and
-// `lastResponseStatus`, and a success makes a pending or failed event
-// `delivered`. A failed redelivery is not retried (ask again). No
-// request body is read.
+// `lastResponseStatus`, and a success makes a pending or failed
+// delivery `delivered`. A failed redelivery is not retried (ask
+// again).
+//
+// Without a body (or with `{}`) the event goes again to each enabled
+// endpoint of the partner subscribed to its type; with
+// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+// endpoint of the partner's, one added after the event too): 400
+// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+// or has disabled.
 //
 // At most 100 redeliveries an hour per partner (a fixed window from
 // the top of the hour, counted across the whole service): past it,
@@ -8342,13 +10412,59 @@ func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context,
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
 // erased with its user, or not an event id). 409
-// `WEBHOOK_NOT_CONFIGURED` when the partner has no webhook URL.
+// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
-func (c *ClientWithResponses) RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error) {
-	rsp, err := c.RedeliverWebhookEvent(ctx, eventId, reqEditors...)
+func (c *ClientWithResponses) RedeliverWebhookEventWithBodyWithResponse(ctx context.Context, eventId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error) {
+	rsp, err := c.RedeliverWebhookEventWithBody(ctx, eventId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverWebhookEventResponse(rsp)
+}
+
+// RedeliverWebhookEventWithResponse Deliver one of the partner's events again, with the same id
+//
+// Queues one more delivery of the event, whatever its status, with the
+// same `Webhook-Id` and body as stored: an event already delivered or
+// failed lost its personal data fields then (`externalUserId`,
+// `identifier`, `country`), so it is redelivered without them and with
+// `"personalDataRemoved": true`. The attempt is made within seconds,
+// once (while the endpoint is being skipped after failures, it waits
+// the minute of the skip; while the partner is suspended, until it is
+// reinstated); it counts in `attempts` and sets `lastAttemptAt` and
+// `lastResponseStatus`, and a success makes a pending or failed
+// delivery `delivered`. A failed redelivery is not retried (ask
+// again).
+//
+// Without a body (or with `{}`) the event goes again to each enabled
+// endpoint of the partner subscribed to its type; with
+// `{"endpointId": "we_..."}` to that endpoint only (any enabled
+// endpoint of the partner's, one added after the event too): 400
+// `INVALID_USER_INPUT_ERROR` for an endpoint the partner does not have
+// or has disabled.
+//
+// At most 100 redeliveries an hour per partner (a fixed window from
+// the top of the hour, counted across the whole service): past it,
+// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
+// hour). Asking again for an event whose redelivery is queued and not
+// made yet (up to 15 minutes) is the one queued: 202, no second
+// delivery, not counted. Round trips: one Query of the index
+// `events-by-partner`, one TransactWriteItems (the queued mark and the
+// hour's count), one SQS SendMessage.
+//
+// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
+// is not one of the partner's events kept (another partner's, expired,
+// erased with its user, or not an event id). 409
+// `WEBHOOK_NOT_CONFIGURED` when no endpoint would take it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/webhooks/events/{eventId}/redeliver (the `RedeliverWebhookEvent` operationId).
+func (c *ClientWithResponses) RedeliverWebhookEventWithResponse(ctx context.Context, eventId string, body RedeliverWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*RedeliverWebhookEventResponse, error) {
+	rsp, err := c.RedeliverWebhookEvent(ctx, eventId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -8366,8 +10482,9 @@ func (c *ClientWithResponses) RedeliverWebhookEventWithResponse(ctx context.Cont
 // top of the hour, counted across the whole service): past it, 429
 // `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next hour),
 // and nothing is written. Round trips: one TransactWriteItems (the
-// event and the hour's count). 409 `WEBHOOK_NOT_CONFIGURED` when the
-// partner has no webhook URL.
+// event and the hour's count). It goes to every enabled endpoint of
+// the partner, whatever the types it is subscribed to. 409
+// `WEBHOOK_NOT_CONFIGURED` when the partner has no enabled endpoint.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10162,6 +12279,724 @@ func ParseCreateUserTokenResponse(rsp *http.Response) (*CreateUserTokenResponse,
 	return response, nil
 }
 
+// ParseListWebhookEndpointsResponse parses an HTTP response from a ListWebhookEndpointsWithResponse call
+func ParseListWebhookEndpointsResponse(rsp *http.Response) (*ListWebhookEndpointsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookEndpointsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpointListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListWebhookEndpointsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListWebhookEndpointsResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListWebhookEndpointsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListWebhookEndpointsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookEndpointResponse parses an HTTP response from a CreateWebhookEndpointWithResponse call
+func ParseCreateWebhookEndpointResponse(rsp *http.Response) (*CreateWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewWebhookEndpointResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest WebhookEndpointConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateWebhookEndpointResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateWebhookEndpointResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateWebhookEndpointResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateWebhookEndpointResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateWebhookEndpointResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateWebhookEndpointResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookEndpointResponse parses an HTTP response from a DeleteWebhookEndpointWithResponse call
+func ParseDeleteWebhookEndpointResponse(rsp *http.Response) (*DeleteWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeletedWebhookEndpointResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest WebhookEndpointNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DeleteWebhookEndpointResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteWebhookEndpointResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteWebhookEndpointResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteWebhookEndpointResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteWebhookEndpointResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookEndpointResponse parses an HTTP response from a GetWebhookEndpointWithResponse call
+func ParseGetWebhookEndpointResponse(rsp *http.Response) (*GetWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpointResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest WebhookEndpointNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookEndpointResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWebhookEndpointResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWebhookEndpointResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetWebhookEndpointResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetWebhookEndpointResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateWebhookEndpointResponse parses an HTTP response from a UpdateWebhookEndpointWithResponse call
+func ParseUpdateWebhookEndpointResponse(rsp *http.Response) (*UpdateWebhookEndpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateWebhookEndpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookEndpointResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest WebhookEndpointNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateWebhookEndpointResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateWebhookEndpointResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateWebhookEndpointResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateWebhookEndpointResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UpdateWebhookEndpointResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateWebhookEndpointResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRotateWebhookEndpointSecretResponse parses an HTTP response from a RotateWebhookEndpointSecretWithResponse call
+func ParseRotateWebhookEndpointSecretResponse(rsp *http.Response) (*RotateWebhookEndpointSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateWebhookEndpointSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RotatedWebhookSecretResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InvalidPartnerFlow
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest WebhookEndpointNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RotateWebhookEndpointSecretResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers RotateWebhookEndpointSecretResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateWebhookEndpointSecretResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RotateWebhookEndpointSecretResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RotateWebhookEndpointSecretResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers RotateWebhookEndpointSecretResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListWebhookEventsResponse parses an HTTP response from a ListWebhookEventsWithResponse call
 func ParseListWebhookEventsResponse(rsp *http.Response) (*ListWebhookEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10297,6 +13132,13 @@ func ParseRedeliverWebhookEventResponse(rsp *http.Response) (*RedeliverWebhookEv
 		}
 		response.JSON202 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10352,6 +13194,16 @@ func ParseRedeliverWebhookEventResponse(rsp *http.Response) (*RedeliverWebhookEv
 			headers.XRequestId = value
 		}
 		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers RedeliverWebhookEventResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers RedeliverWebhookEventResponse401Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

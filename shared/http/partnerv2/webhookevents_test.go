@@ -301,8 +301,8 @@ func TestRedeliverWebhookEvent(t *testing.T) {
 		t.Fatalf("redeliver an event kept with its user: %d", status)
 	}
 	want := []queue.Retry{
-		{EventID: w.delivered.ID, PartnerID: "p_acme", Attempt: 0},
-		{EventID: w.userCreated.ID, UserID: w.userCreated.UserID, PartnerID: "p_acme", Attempt: 0},
+		{EventID: w.delivered.ID, PartnerID: "p_acme", EndpointID: queue.AllEndpoints, Attempt: 0},
+		{EventID: w.userCreated.ID, UserID: w.userCreated.UserID, PartnerID: "p_acme", EndpointID: queue.AllEndpoints, Attempt: 0},
 	}
 	got := w.queue.Retries()
 	if len(got) != len(want) {

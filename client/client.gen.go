@@ -366,6 +366,7 @@ const (
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
 	TOOMANYREQUESTS                PartnerErrorErrorCode = "TOO_MANY_REQUESTS"
 	UNAUTHORIZED                   PartnerErrorErrorCode = "UNAUTHORIZED"
+	WEBHOOKENDPOINTLIMITREACHED    PartnerErrorErrorCode = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
 	WEBHOOKNOTCONFIGURED           PartnerErrorErrorCode = "WEBHOOK_NOT_CONFIGURED"
 )
 
@@ -397,6 +398,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case TOOMANYREQUESTS:
 		return true
 	case UNAUTHORIZED:
+		return true
+	case WEBHOOKENDPOINTLIMITREACHED:
 		return true
 	case WEBHOOKNOTCONFIGURED:
 		return true

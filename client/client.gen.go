@@ -819,69 +819,6 @@ func (e VerificationLinkResponseSuccess) Valid() bool {
 	}
 }
 
-// Defines values for WebhookDeliveryStatus.
-const (
-	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
-	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
-	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
-)
-
-// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
-func (e WebhookDeliveryStatus) Valid() bool {
-	switch e {
-	case WebhookDeliveryStatusDelivered:
-		return true
-	case WebhookDeliveryStatusFailed:
-		return true
-	case WebhookDeliveryStatusPending:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookEndpointInputEnabledEvents.
-const (
-	WebhookEndpointInputEnabledEventsAsterisk                 WebhookEndpointInputEnabledEvents = "*"
-	WebhookEndpointInputEnabledEventsFederatedIdentityDeleted WebhookEndpointInputEnabledEvents = "federated_identity.deleted"
-	WebhookEndpointInputEnabledEventsFederatedIdentitySet     WebhookEndpointInputEnabledEvents = "federated_identity.set"
-	WebhookEndpointInputEnabledEventsKycSessionCreated        WebhookEndpointInputEnabledEvents = "kyc.session_created"
-	WebhookEndpointInputEnabledEventsKycSessionExpired        WebhookEndpointInputEnabledEvents = "kyc.session_expired"
-	WebhookEndpointInputEnabledEventsKycStatusChanged         WebhookEndpointInputEnabledEvents = "kyc.status_changed"
-	WebhookEndpointInputEnabledEventsUserCreated              WebhookEndpointInputEnabledEvents = "user.created"
-	WebhookEndpointInputEnabledEventsUserDeleted              WebhookEndpointInputEnabledEvents = "user.deleted"
-	WebhookEndpointInputEnabledEventsUserIdentifierLinked     WebhookEndpointInputEnabledEvents = "user.identifier_linked"
-	WebhookEndpointInputEnabledEventsWebhookTest              WebhookEndpointInputEnabledEvents = "webhook.test"
-)
-
-// Valid indicates whether the value is a known member of the WebhookEndpointInputEnabledEvents enum.
-func (e WebhookEndpointInputEnabledEvents) Valid() bool {
-	switch e {
-	case WebhookEndpointInputEnabledEventsAsterisk:
-		return true
-	case WebhookEndpointInputEnabledEventsFederatedIdentityDeleted:
-		return true
-	case WebhookEndpointInputEnabledEventsFederatedIdentitySet:
-		return true
-	case WebhookEndpointInputEnabledEventsKycSessionCreated:
-		return true
-	case WebhookEndpointInputEnabledEventsKycSessionExpired:
-		return true
-	case WebhookEndpointInputEnabledEventsKycStatusChanged:
-		return true
-	case WebhookEndpointInputEnabledEventsUserCreated:
-		return true
-	case WebhookEndpointInputEnabledEventsUserDeleted:
-		return true
-	case WebhookEndpointInputEnabledEventsUserIdentifierLinked:
-		return true
-	case WebhookEndpointInputEnabledEventsWebhookTest:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for WebhookEndpointListResponseDataMaxEndpoints.
 const (
 	N10 WebhookEndpointListResponseDataMaxEndpoints = 10
@@ -906,48 +843,6 @@ const (
 func (e WebhookEndpointListResponseSuccess) Valid() bool {
 	switch e {
 	case WebhookEndpointListResponseSuccessTrue:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WebhookEndpointPatchEnabledEvents.
-const (
-	WebhookEndpointPatchEnabledEventsAsterisk                 WebhookEndpointPatchEnabledEvents = "*"
-	WebhookEndpointPatchEnabledEventsFederatedIdentityDeleted WebhookEndpointPatchEnabledEvents = "federated_identity.deleted"
-	WebhookEndpointPatchEnabledEventsFederatedIdentitySet     WebhookEndpointPatchEnabledEvents = "federated_identity.set"
-	WebhookEndpointPatchEnabledEventsKycSessionCreated        WebhookEndpointPatchEnabledEvents = "kyc.session_created"
-	WebhookEndpointPatchEnabledEventsKycSessionExpired        WebhookEndpointPatchEnabledEvents = "kyc.session_expired"
-	WebhookEndpointPatchEnabledEventsKycStatusChanged         WebhookEndpointPatchEnabledEvents = "kyc.status_changed"
-	WebhookEndpointPatchEnabledEventsUserCreated              WebhookEndpointPatchEnabledEvents = "user.created"
-	WebhookEndpointPatchEnabledEventsUserDeleted              WebhookEndpointPatchEnabledEvents = "user.deleted"
-	WebhookEndpointPatchEnabledEventsUserIdentifierLinked     WebhookEndpointPatchEnabledEvents = "user.identifier_linked"
-	WebhookEndpointPatchEnabledEventsWebhookTest              WebhookEndpointPatchEnabledEvents = "webhook.test"
-)
-
-// Valid indicates whether the value is a known member of the WebhookEndpointPatchEnabledEvents enum.
-func (e WebhookEndpointPatchEnabledEvents) Valid() bool {
-	switch e {
-	case WebhookEndpointPatchEnabledEventsAsterisk:
-		return true
-	case WebhookEndpointPatchEnabledEventsFederatedIdentityDeleted:
-		return true
-	case WebhookEndpointPatchEnabledEventsFederatedIdentitySet:
-		return true
-	case WebhookEndpointPatchEnabledEventsKycSessionCreated:
-		return true
-	case WebhookEndpointPatchEnabledEventsKycSessionExpired:
-		return true
-	case WebhookEndpointPatchEnabledEventsKycStatusChanged:
-		return true
-	case WebhookEndpointPatchEnabledEventsUserCreated:
-		return true
-	case WebhookEndpointPatchEnabledEventsUserDeleted:
-		return true
-	case WebhookEndpointPatchEnabledEventsUserIdentifierLinked:
-		return true
-	case WebhookEndpointPatchEnabledEventsWebhookTest:
 		return true
 	default:
 		return false
@@ -986,22 +881,22 @@ func (e WebhookEventPageResponseSuccess) Valid() bool {
 
 // Defines values for WebhookEventStatus.
 const (
-	WebhookEventStatusDelivered WebhookEventStatus = "delivered"
-	WebhookEventStatusFailed    WebhookEventStatus = "failed"
-	WebhookEventStatusPending   WebhookEventStatus = "pending"
-	WebhookEventStatusSkipped   WebhookEventStatus = "skipped"
+	Delivered WebhookEventStatus = "delivered"
+	Failed    WebhookEventStatus = "failed"
+	Pending   WebhookEventStatus = "pending"
+	Skipped   WebhookEventStatus = "skipped"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventStatus enum.
 func (e WebhookEventStatus) Valid() bool {
 	switch e {
-	case WebhookEventStatusDelivered:
+	case Delivered:
 		return true
-	case WebhookEventStatusFailed:
+	case Failed:
 		return true
-	case WebhookEventStatusPending:
+	case Pending:
 		return true
-	case WebhookEventStatusSkipped:
+	case Skipped:
 		return true
 	default:
 		return false
@@ -1025,37 +920,37 @@ func (e WebhookEventSummaryResponseSuccess) Valid() bool {
 
 // Defines values for WebhookEventType.
 const (
-	WebhookEventTypeFederatedIdentityDeleted WebhookEventType = "federated_identity.deleted"
-	WebhookEventTypeFederatedIdentitySet     WebhookEventType = "federated_identity.set"
-	WebhookEventTypeKycSessionCreated        WebhookEventType = "kyc.session_created"
-	WebhookEventTypeKycSessionExpired        WebhookEventType = "kyc.session_expired"
-	WebhookEventTypeKycStatusChanged         WebhookEventType = "kyc.status_changed"
-	WebhookEventTypeUserCreated              WebhookEventType = "user.created"
-	WebhookEventTypeUserDeleted              WebhookEventType = "user.deleted"
-	WebhookEventTypeUserIdentifierLinked     WebhookEventType = "user.identifier_linked"
-	WebhookEventTypeWebhookTest              WebhookEventType = "webhook.test"
+	FederatedIdentityDeleted WebhookEventType = "federated_identity.deleted"
+	FederatedIdentitySet     WebhookEventType = "federated_identity.set"
+	KycSessionCreated        WebhookEventType = "kyc.session_created"
+	KycSessionExpired        WebhookEventType = "kyc.session_expired"
+	KycStatusChanged         WebhookEventType = "kyc.status_changed"
+	UserCreated              WebhookEventType = "user.created"
+	UserDeleted              WebhookEventType = "user.deleted"
+	UserIdentifierLinked     WebhookEventType = "user.identifier_linked"
+	WebhookTest              WebhookEventType = "webhook.test"
 )
 
 // Valid indicates whether the value is a known member of the WebhookEventType enum.
 func (e WebhookEventType) Valid() bool {
 	switch e {
-	case WebhookEventTypeFederatedIdentityDeleted:
+	case FederatedIdentityDeleted:
 		return true
-	case WebhookEventTypeFederatedIdentitySet:
+	case FederatedIdentitySet:
 		return true
-	case WebhookEventTypeKycSessionCreated:
+	case KycSessionCreated:
 		return true
-	case WebhookEventTypeKycSessionExpired:
+	case KycSessionExpired:
 		return true
-	case WebhookEventTypeKycStatusChanged:
+	case KycStatusChanged:
 		return true
-	case WebhookEventTypeUserCreated:
+	case UserCreated:
 		return true
-	case WebhookEventTypeUserDeleted:
+	case UserDeleted:
 		return true
-	case WebhookEventTypeUserIdentifierLinked:
+	case UserIdentifierLinked:
 		return true
-	case WebhookEventTypeWebhookTest:
+	case WebhookTest:
 		return true
 	default:
 		return false
@@ -1824,15 +1719,14 @@ type WebhookDelivery struct {
 	Attempts int `json:"attempts"`
 
 	// DeadLettered Its retries ended: it went to the dead-letter queue.
-	DeadLettered       bool                  `json:"deadLettered"`
-	EndpointId         string                `json:"endpointId"`
-	LastAttemptAt      *Timestamp            `json:"lastAttemptAt"`
-	LastResponseStatus *int                  `json:"lastResponseStatus"`
-	Status             WebhookDeliveryStatus `json:"status"`
-}
+	DeadLettered       bool       `json:"deadLettered"`
+	EndpointId         string     `json:"endpointId"`
+	LastAttemptAt      *Timestamp `json:"lastAttemptAt"`
+	LastResponseStatus *int       `json:"lastResponseStatus"`
 
-// WebhookDeliveryStatus defines model for WebhookDelivery.Status.
-type WebhookDeliveryStatus string
+	// Status pending, delivered or failed (never skipped).
+	Status WebhookEventStatus `json:"status"`
+}
 
 // WebhookEndpoint defines model for WebhookEndpoint.
 type WebhookEndpoint struct {
@@ -1849,16 +1743,15 @@ type WebhookEndpoint struct {
 
 // WebhookEndpointInput defines model for WebhookEndpointInput.
 type WebhookEndpointInput struct {
-	Description   *string                              `json:"description,omitempty"`
-	Disabled      *bool                                `json:"disabled,omitempty"`
-	EnabledEvents *[]WebhookEndpointInputEnabledEvents `json:"enabledEvents,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// EnabledEvents Event types (`WebhookEventType`), or `["*"]` alone for every type.
+	EnabledEvents *[]string `json:"enabledEvents,omitempty"`
 
 	// Url https to a host name on port 443.
 	Url string `json:"url"`
 }
-
-// WebhookEndpointInputEnabledEvents defines model for WebhookEndpointInput.EnabledEvents.
-type WebhookEndpointInputEnabledEvents string
 
 // WebhookEndpointListResponse defines model for WebhookEndpointListResponse.
 type WebhookEndpointListResponse struct {
@@ -1877,14 +1770,13 @@ type WebhookEndpointListResponseSuccess bool
 
 // WebhookEndpointPatch defines model for WebhookEndpointPatch.
 type WebhookEndpointPatch struct {
-	Description   *string                              `json:"description,omitempty"`
-	Disabled      *bool                                `json:"disabled,omitempty"`
-	EnabledEvents *[]WebhookEndpointPatchEnabledEvents `json:"enabledEvents,omitempty"`
-	Url           *string                              `json:"url,omitempty"`
-}
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
 
-// WebhookEndpointPatchEnabledEvents defines model for WebhookEndpointPatch.EnabledEvents.
-type WebhookEndpointPatchEnabledEvents string
+	// EnabledEvents Event types (`WebhookEventType`), or `["*"]` alone for every type.
+	EnabledEvents *[]string `json:"enabledEvents,omitempty"`
+	Url           *string   `json:"url,omitempty"`
+}
 
 // WebhookEndpointResponse defines model for WebhookEndpointResponse.
 type WebhookEndpointResponse struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/cmd/partnerctl/cli"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/webhooks/delivery"
 )
 
 const devPartnerctlPattern = "POST " + cli.LocalPath
@@ -19,7 +20,7 @@ const devPartnerctlPattern = "POST " + cli.LocalPath
 // run's process, on its store: the same commands, the same partners.Admin
 // as against a deployed stack's table. Only from this machine.
 func devPartnerctl(deps *app.Deps) http.Handler {
-	admin := partners.NewAdmin(deps.Store, deps.Now, false).WithSealer(deps.Sealer)
+	admin := partners.NewAdmin(deps.Store, deps.Now, false).WithSealer(deps.Sealer).WithURLCheck(delivery.Policy{AllowLoopback: true}.URLCheck(nil))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err != nil || !net.ParseIP(host).IsLoopback() {

@@ -364,7 +364,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	if err != nil || testEv.Type != client.WebhookTest || testEv.Id != test.JSON202.Data.Id {
 		t.Fatalf("test event hook %+v (%v), want %s", testEv, err, test.JSON202.Data.Id)
 	}
-	again, err := partner.RedeliverWebhookEventWithResponse(ctx, byType[client.UserCreated].Id)
+	again, err := partner.RedeliverWebhookEventWithResponse(ctx, byType[client.UserCreated].Id, client.RedeliverWebhookEventJSONRequestBody{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,6 +376,85 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 		t.Fatalf("redelivery %+v (%v): %s", redelivered, err, hooked[len(hooked)-1].body)
 	}
 	deliveries = hooked
+
+	// A second endpoint of the partner's own, for kyc.status_changed only;
+	// its secret rotated (the old one signing a day more beside the new).
+	// The user's KYC outcome then goes to both endpoints, each signed with
+	// its own secret; the events API shows a delivery per endpoint, and a
+	// redelivery may name one.
+	kycReceiver := &webhookReceiver{seen: make(chan struct{}, 1)}
+	kycHooks := httptest.NewServer(kycReceiver)
+	defer kycHooks.Close()
+	onlyKYC := []string{string(client.KycStatusChanged)}
+	endpoint, err := partner.CreateWebhookEndpointWithResponse(ctx, client.CreateWebhookEndpointJSONRequestBody{Url: kycHooks.URL + "/kyc", EnabledEvents: &onlyKYC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("create endpoint", endpoint.StatusCode(), 201, endpoint.Body)
+	endpointID, firstSecret := endpoint.JSON201.Data.Id, endpoint.JSON201.Data.Secret
+	rotated, err := partner.RotateWebhookEndpointSecretWithResponse(ctx, endpointID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("rotate endpoint secret", rotated.StatusCode(), 201, rotated.Body)
+	newSecret := rotated.JSON201.Data.Secret
+	if newSecret == firstSecret || rotated.JSON201.Data.PreviousSecretExpiresAt == nil {
+		t.Fatalf("rotate: %s", rotated.Body)
+	}
+	endpoints, err := partner.ListWebhookEndpointsWithResponse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("list endpoints", endpoints.StatusCode(), 200, endpoints.Body)
+	if list := endpoints.JSON200.Data.Endpoints; len(list) != 2 || list[0].Id != "we_default" || list[1].Id != endpointID {
+		t.Fatalf("endpoints: %s", endpoints.Body)
+	}
+	if answer, err := postHostedCallback(ctx, deps.KYCProviders, srv.URL, link.JSON201.Data.SessionId, "APPROVED", time.Now()); err != nil {
+		t.Fatalf("the provider's callback: %s %v", answer, err)
+	}
+	kycHooked := kycReceiver.waitFor(t, 1)
+	outcome, err := client.VerifyWebhook(newSecret, kycHooked[0].header, kycHooked[0].body, time.Now())
+	if err != nil || outcome.Type != client.KycStatusChanged {
+		t.Fatalf("the kyc endpoint's delivery %+v (%v)", outcome, err)
+	}
+	if _, err := client.VerifyWebhook(firstSecret, kycHooked[0].header, kycHooked[0].body, time.Now()); err != nil {
+		t.Fatalf("the rotated-out secret no longer verifies within its day: %v", err)
+	}
+	if _, err := client.VerifyWebhook(devdata.WebhookSecret, kycHooked[0].header, kycHooked[0].body, time.Now()); err == nil {
+		t.Fatal("the first endpoint's secret verifies the second endpoint's delivery")
+	}
+	hooked = receiver.waitFor(t, len(deliveries)+1)
+	if ev, err := client.VerifyWebhook(devdata.WebhookSecret, hooked[len(hooked)-1].header, hooked[len(hooked)-1].body, time.Now()); err != nil || ev.Id != outcome.Id {
+		t.Fatalf("the first endpoint's kyc.status_changed %+v (%v)", ev, err)
+	}
+	deliveries = hooked
+	kycType := client.KycStatusChanged
+	for stop := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		page, err := partner.ListWebhookEventsWithResponse(ctx, &client.ListWebhookEventsParams{Type: &kycType})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status("list kyc events", page.StatusCode(), 200, page.Body)
+		if evs := page.JSON200.Data.Events; len(evs) == 1 && evs[0].Status == client.Delivered && len(evs[0].Deliveries) == 2 {
+			ids := []string{evs[0].Deliveries[0].EndpointId, evs[0].Deliveries[1].EndpointId}
+			if !slices.Contains(ids, "we_default") || !slices.Contains(ids, endpointID) || evs[0].Deliveries[0].Status != client.Delivered ||
+				evs[0].Deliveries[1].Status != client.Delivered || evs[0].Attempts != 2 {
+				t.Fatalf("deliveries per endpoint: %s", page.Body)
+			}
+			break
+		}
+		if time.Now().After(stop) {
+			t.Fatalf("kyc.status_changed not delivered to both endpoints: %s", page.Body)
+		}
+	}
+	again, err = partner.RedeliverWebhookEventWithResponse(ctx, outcome.Id, client.RedeliverWebhookEventJSONRequestBody{EndpointId: &endpointID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status("redeliver to one endpoint", again.StatusCode(), 202, again.Body)
+	if kycHooked = kycReceiver.waitFor(t, 2); kycHooked[1].header.Get("Webhook-Id") != outcome.Id {
+		t.Fatalf("the redelivery to the kyc endpoint: %v", kycHooked[1].header)
+	}
 
 	// The user's erasure: 204, then 404, and a user.deleted event of its id only.
 	erased, err := partner.DeleteUserWithResponse(ctx, user.UserId)

@@ -24,6 +24,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/kmsseal"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/webhooks/delivery"
 )
 
 func main() {
@@ -59,7 +60,8 @@ func inTable(ctx context.Context, table, kmsKey string, args []string, actor str
 	if err != nil {
 		return err
 	}
-	admin := partners.NewAdmin(dynamostore.New(dynamodb.NewFromConfig(cfg), table), nil, true)
+	// Webhook URLs are checked as the deliveries will dial them.
+	admin := partners.NewAdmin(dynamostore.New(dynamodb.NewFromConfig(cfg), table), nil, true).WithURLCheck(delivery.Policy{}.URLCheck(nil))
 	if kmsKey != "" {
 		admin.WithSealer(kmsseal.New(kms.NewFromConfig(cfg), kmsKey))
 	}

@@ -156,6 +156,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"secretsmanager:GetSecretValue secret:" + w.keysID:    "secretsmanager:GetSecretValue secret:ServiceKeysSecretArn",
 		"secretsmanager:GetSecretValue secret:" + w.signingID: "secretsmanager:GetSecretValue secret:TokenSigningSecretArn",
 		"kms:Decrypt key:" + w.hooksKey:                       "kms:Decrypt key:WebhookSigningKey",
+		"kms:Encrypt key:" + w.hooksKey:                       "kms:Encrypt key:WebhookSigningKey",
 		"secretsmanager:GetSecretValue secret:" + w.kycID:     "secretsmanager:GetSecretValue secret:KycProvidersSecretArn",
 		"sqs:SendMessage queue:" + dlq:                        "sqs:SendMessage queue:WebhookDeadLetterQueue",
 		"sqs:SendMessage queue:" + retries:                    "sqs:SendMessage queue:WebhookRetryQueue",
@@ -265,6 +266,24 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"revoke-api-key": func(c *container) {
 			expect(c.api.Do("DELETE", "/api/partner/v2/api-keys/key_000000000000", withToken, ""), 404, "revoke by token")
 		},
+		"list-webhook-endpoints": func(c *container) {
+			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints", withToken, ""), 200, "endpoints by token")
+		},
+		"get-webhook-endpoint": func(c *container) {
+			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints/we_default", withToken, ""), 200, "an endpoint by token")
+		},
+		"create-webhook-endpoint": func(c *container) {
+			expect(c.api.Do("POST", "/api/partner/v2/webhooks/endpoints", withToken, `{"url":"https://hooks.acme.example/by-token"}`), 201, "an endpoint made by token")
+		},
+		"update-webhook-endpoint": func(c *container) {
+			expect(c.api.Do("PATCH", "/api/partner/v2/webhooks/endpoints/we_default", withToken, `{"description":"by token"}`), 200, "an endpoint changed by token")
+		},
+		"delete-webhook-endpoint": func(c *container) {
+			expect(c.api.Do("DELETE", "/api/partner/v2/webhooks/endpoints/we_ffffffffffffffff", withToken, ""), 404, "no such endpoint, by token")
+		},
+		"rotate-webhook-endpoint-secret": func(c *container) {
+			expect(c.api.Do("POST", "/api/partner/v2/webhooks/endpoints/we_default/rotate-secret", withToken, ""), 201, "a secret rotated by token")
+		},
 	}
 	viaHTTP := func(fn string, scenario func(c *container)) {
 		c := w.container(t, nil)
@@ -352,6 +371,26 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		revocable = r["id"].(string)
 	})
 	viaHTTP("revoke-api-key", func(c *container) { expect(c.api.Do("DELETE", keys+"/"+revocable, key, ""), 200, "revoke") })
+	// The partner's own webhook endpoints: a creation (a secret sealed,
+	// the endpoint added), a change, a rotation, a removal (its secrets
+	// with it).
+	hooks := "/api/partner/v2/webhooks/endpoints"
+	madeHook := expect(setup.api.Do("POST", hooks, key, `{"url":"https://hooks.acme.example/iam","enabledEvents":["kyc.status_changed"]}`), 201, "setup endpoint").
+		JSON()["data"].(map[string]any)["id"].(string)
+	viaHTTP("list-webhook-endpoints", func(c *container) { expect(c.api.Do("GET", hooks, key, ""), 200, "list endpoints") })
+	viaHTTP("get-webhook-endpoint", func(c *container) { expect(c.api.Do("GET", hooks+"/"+madeHook, key, ""), 200, "get an endpoint") })
+	viaHTTP("create-webhook-endpoint", func(c *container) {
+		expect(c.api.Do("POST", hooks, key, `{"url":"https://hooks.acme.example/iam2"}`), 201, "create an endpoint")
+	})
+	viaHTTP("update-webhook-endpoint", func(c *container) {
+		expect(c.api.Do("PATCH", hooks+"/"+madeHook, key, `{"enabledEvents":["*"]}`), 200, "change an endpoint")
+	})
+	viaHTTP("rotate-webhook-endpoint-secret", func(c *container) {
+		expect(c.api.Do("POST", hooks+"/"+madeHook+"/rotate-secret", key, ""), 201, "rotate an endpoint's secret")
+	})
+	viaHTTP("delete-webhook-endpoint", func(c *container) {
+		expect(c.api.Do("DELETE", hooks+"/"+madeHook, key, ""), 200, "remove an endpoint")
+	})
 	viaHTTP("oauth2-token", func(c *container) {
 		expect(c.api.Do("POST", "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
 			"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcme), 200, "an access token")

@@ -108,6 +108,19 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 	rollable, revocable := ownKey(), ownKey()
 	acmeSecrets = append(acmeSecrets, rollable, revocable)
+	// Two webhook endpoints of acme's own: one to change and rotate, one
+	// to remove; their ids, URLs and secrets are acme's to know.
+	ownEndpoint := func(url string) string {
+		r := c.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", key(fixture.KeyAcme), `{"url":"`+url+`"}`)
+		if r.Status != 201 {
+			t.Fatalf("setup endpoint: %d %s", r.Status, r.Body)
+		}
+		d := r.JSON()["data"].(map[string]any)
+		acmeSecrets = append(acmeSecrets, d["id"].(string), d["secret"].(string), url)
+		return d["id"].(string)
+	}
+	hook, removable := ownEndpoint("https://hooks.acme.example/iso-kept"), ownEndpoint("https://hooks.acme.example/iso-removed")
+	hooks := "/api/partner/v2/webhooks/endpoints"
 
 	type cell struct {
 		headers apitest.Headers
@@ -167,6 +180,20 @@ func TestIsolationMatrix(t *testing.T) {
 		{"roll-api-key", http.MethodPost, "/api/partner/v2/api-keys/" + rollable + "/roll", `{"expiresAt":"now"}`,
 			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"revoke-api-key", http.MethodDelete, "/api/partner/v2/api-keys/" + revocable, "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		// The partner's own webhook endpoints: another partner's endpoint
+		// ids are unknown to it (404), a listing or a new endpoint is its own.
+		{"list-webhook-endpoints", http.MethodGet, hooks, "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"create-webhook-endpoint", http.MethodPost, hooks, `{"url":"https://hooks.example.com/iso-any"}`,
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 201}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"get-webhook-endpoint", http.MethodGet, hooks + "/" + hook, "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"update-webhook-endpoint", http.MethodPatch, hooks + "/" + hook, `{"disabled":true}`,
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"rotate-webhook-endpoint-secret", http.MethodPost, hooks + "/" + hook + "/rotate-secret", "",
+			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		{"delete-webhook-endpoint", http.MethodDelete, hooks + "/" + removable, "",
 			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		// Last: its own cell erases acme's user.
 		{"delete-user", http.MethodDelete, userPath, "",

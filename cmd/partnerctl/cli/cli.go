@@ -38,11 +38,13 @@ const Usage = `commands:
   create -id ID -name NAME [-flow API|WIDGET] [-identity-provider SLUG] [-webhook-url URL]
                                   a new partner; prints its first API key and webhook secret (shown once)
   list [-after ID] [-limit N]     partners by id
-  show ID                         a partner, its KYC templates, keys (ids, dates, last use), webhook secrets (ids, dates)
+  show ID                         a partner, its KYC templates, keys (ids, dates, last use), webhook secrets (ids, dates),
+                                  and the webhook endpoints it added itself (ids, URLs, events)
   audit ID                        who changed what, oldest first
   set-template ID COUNTRY -template-id T [-provider sumsub|hosted] [-link-url URL]
   remove-template ID COUNTRY
-  set-webhook ID URL              ("" removes it)
+  set-webhook ID URL              its first webhook endpoint, we_default ("" removes it; the endpoints the
+                                  partner added itself stay)
   set-flow ID API|WIDGET
   suspend ID | reinstate ID
   issue-key ID [-expires WHEN]    a new key (shown once); WHEN: RFC 3339 or a duration (720h)
@@ -365,6 +367,13 @@ func show(out io.Writer, d *partners.Details) {
 			notes = append(notes, "last used "+k.LastUsed.UTC().Format(time.DateOnly))
 		}
 		fmt.Fprintf(out, "  key %s created %s %s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339), strings.Join(notes, ", "))
+	}
+	for _, e := range p.WebhookEndpoints {
+		note := ""
+		if e.Disabled {
+			note = " (disabled)"
+		}
+		fmt.Fprintf(out, "  webhook endpoint %s %s %s%s\n", e.ID, e.URL, strings.Join(e.Events(), ","), note)
 	}
 	for _, s := range d.WebhookSecrets {
 		note := ""

@@ -159,6 +159,24 @@ func TestEveryCommand(t *testing.T) {
 			signsWith("rotated, with an overlap", second[1], firstSecret[1])
 			third := secretLine.FindStringSubmatch(must("rotate-webhook-secret", "p_new", "-overlap", "0"))
 			signsWith("rotated, the old one stopped", third[1])
+			// An endpoint the partner added itself: shown; the operator's
+			// commands on the first endpoint leave it and its secret be.
+			url := "https://hooks.new.example/kyc"
+			added, addedSecret, err := admin.CreateEndpoint(ctx, "", "p_new", partners.EndpointInput{URL: &url, EnabledEvents: &[]string{"kyc.status_changed"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out := must("show", "p_new"); !strings.Contains(out, "webhook endpoint "+added.ID+" "+url+" kyc.status_changed") {
+				t.Fatalf("show with an endpoint of the partner's:\n%s", out)
+			}
+			must("rotate-webhook-secret", "p_new", "-overlap", "0")
+			must("set-webhook", "p_new", "https://hooks.new.example/v2")
+			if keys, err := signature.NewStored(s, w.sealer, nil).For(ctx, "p_new", added.ID); err != nil || len(keys) != 1 || string(keys[0]) != string(signature.MustSecret(addedSecret)) {
+				t.Fatalf("the partner's endpoint after the operator's changes: %d keys, %v", len(keys), err)
+			}
+			if out := must("show", "p_new"); !strings.Contains(out, "webhook https://hooks.new.example/v2") || !strings.Contains(out, "webhook endpoint "+added.ID) {
+				t.Fatalf("show after set-webhook:\n%s", out)
+			}
 			must("set-webhook", "p_new", "")
 
 			// Import: the registry document; again, nothing changes.

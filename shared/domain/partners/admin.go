@@ -88,6 +88,9 @@ func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Detai
 	if err := Validate(p, a.inLambda); err != nil {
 		return nil, "", invalid("partner", err)
 	}
+	if err := a.checkURL(ctx, in.WebhookURL); err != nil {
+		return nil, "", err
+	}
 	key, k := a.newKey(p.ID, time.Time{})
 	now := a.now().UTC()
 	rec := domain.PartnerRecord{ID: p.ID, Settings: p.Settings(), Provider: p.IdentityProvider, Keys: []domain.APIKey{k}, Active: !p.Suspended(), Hooked: p.Hooked(),
@@ -167,8 +170,12 @@ func (a *Admin) RemoveTemplate(ctx context.Context, actor, id, country string) (
 	})
 }
 
-// SetWebhook sets the partner's webhook URL ("" removes it).
+// SetWebhook sets the partner's webhook URL, its first endpoint's ("" removes
+// it; the endpoints the partner added stay), checked as WithURLCheck says.
 func (a *Admin) SetWebhook(ctx context.Context, actor, id, url string) (*Details, error) {
+	if err := a.checkURL(ctx, url); err != nil {
+		return nil, err
+	}
 	return a.change(ctx, actor, id, "set webhook URL", "", func(p *Partner, _ *[]domain.APIKey) error {
 		p.Webhook.URL = url
 		return nil

@@ -150,6 +150,27 @@ func (d *Directory) Forget(digest string) {
 	d.mu.Unlock()
 }
 
+// ForgetPartner drops what the container holds of partner id, by id and
+// by each of its keys: its next request, and its next event's delivery,
+// read it again (a change the partner made in this container applies here
+// at once, in the others within CacheTTL; in make run, one process, at
+// once everywhere).
+func (d *Directory) ForgetPartner(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.ids, id)
+	for digest, c := range d.keys {
+		if c.v.partner != nil && c.v.partner.ID == id {
+			delete(d.keys, digest)
+		}
+	}
+	for slug, c := range d.providers {
+		if c.v != nil && c.v.ID == id {
+			delete(d.providers, slug)
+		}
+	}
+}
+
 // ColdClaim is the partner id key claims (KeyClaim) when l does not hold
 // the key yet (a Directory that never read it, or read it too long ago),
 // else "": the partner a request may start its own reads for beside the

@@ -69,6 +69,15 @@ func endpointViewOf(e partners.Endpoint) endpointView {
 	return v
 }
 
+// changed drops this container's copy of partner id after a change of its
+// endpoints: its next request here sees the change at once (in other
+// containers within the partners' cache, a minute).
+func (a *API) changed(id string) {
+	if f, ok := a.d.Partners.(interface{ ForgetPartner(string) }); ok {
+		f.ForgetPartner(id)
+	}
+}
+
 // endpointCaller is the request's partner, allowed its webhooks, and the
 // digest of the key it called with (the audit's actor).
 func (a *API) endpointCaller(r *http.Request) (*partners.Partner, string, error) {
@@ -110,6 +119,7 @@ func (a *API) CreateWebhookEndpoint(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return answer(err, apierr.WebhookEndpointNotFound)
 	}
+	a.changed(p.ID)
 	httpx.WritePartnerV2(w, http.StatusCreated, newEndpointView{endpointView: endpointViewOf(e), Secret: secret})
 	return nil
 }
@@ -144,6 +154,7 @@ func (a *API) UpdateWebhookEndpoint(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return answer(err, apierr.WebhookEndpointNotFound)
 	}
+	a.changed(p.ID)
 	httpx.WritePartnerV2(w, http.StatusOK, endpointViewOf(e))
 	return nil
 }
@@ -160,6 +171,7 @@ func (a *API) DeleteWebhookEndpoint(w http.ResponseWriter, r *http.Request) erro
 	if err := a.d.Admin.DeleteEndpoint(r.Context(), digest, p.ID, id); err != nil {
 		return answer(err, apierr.WebhookEndpointNotFound)
 	}
+	a.changed(p.ID)
 	httpx.WritePartnerV2(w, http.StatusOK, deletedEndpointView{ID: id, DeletedAt: wire.Time(a.d.Users.Now())})
 	return nil
 }

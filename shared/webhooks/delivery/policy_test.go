@@ -214,3 +214,51 @@ func (d *fakeDNS) serve() {
 		}
 	}
 }
+
+// TestAURLIsCheckedWhenItIsSet: a webhook URL is refused when it is set
+// (partners.Admin's URL check) if its host is, or resolves to, an address
+// a delivery may not dial, or names a port other than 443; a public
+// address passes, and so does a name that does not resolve yet (its
+// deliveries are checked when dialled). Loopback passes only where make
+// run allows it.
+func TestAURLIsCheckedWhenItIsSet(t *testing.T) {
+	dns := newDNS(t)
+	check := delivery.Policy{}.URLCheck(dns.resolver())
+	local := delivery.Policy{AllowLoopback: true}.URLCheck(dns.resolver())
+	ctx := context.Background()
+	for name, addrs := range refusedAddrs {
+		for _, a := range addrs {
+			dns.set("hooks.example.com.", a)
+			if err := check(ctx, "https://hooks.example.com/in"); err == nil {
+				t.Errorf("%s: a name resolving to %s passes", name, a)
+			}
+			host := a
+			if strings.Contains(a, ":") {
+				host = "[" + a + "]"
+			}
+			if err := check(ctx, "https://"+host+"/in"); err == nil {
+				t.Errorf("%s: the literal %s passes", name, a)
+			}
+		}
+	}
+	dns.set("hooks.example.com.", "93.184.215.14")
+	if err := check(ctx, "https://hooks.example.com/in"); err != nil {
+		t.Fatalf("a public address: %v", err)
+	}
+	if err := check(ctx, "https://hooks.example.com:8443/in"); err == nil {
+		t.Fatal("a public address on port 8443 passes: no delivery dials it")
+	}
+	dns.set("hooks.example.com.", "127.0.0.1")
+	if err := check(ctx, "https://hooks.example.com/in"); err == nil {
+		t.Fatal("loopback passes in Lambda")
+	}
+	if err := local(ctx, "http://hooks.example.com:4000/in"); err != nil {
+		t.Fatalf("loopback in make run: %v", err)
+	}
+	unresolvable := delivery.Policy{}.URLCheck(&net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return nil, errors.New("no DNS here")
+	}})
+	if err := unresolvable(ctx, "https://not-yet.example.com/in"); err != nil {
+		t.Fatalf("a name that does not resolve yet: %v", err)
+	}
+}

@@ -53,9 +53,15 @@ type Stored struct {
 }
 
 type readSecrets struct {
-	s     domain.SealedSecrets
-	until time.Time
+	s         domain.SealedSecrets
+	at, until time.Time
 }
+
+// missAfter is how long after a read an endpoint missing from it makes
+// the partner's secrets read again: a new endpoint signs at once (its
+// secret was written before it), and an endpoint whose secret is missing
+// costs a read a second at most.
+const missAfter = time.Second
 
 // NewStored is the keyring of store's secrets, opened by sealer.
 func NewStored(store SealedStore, sealer domain.Sealer, now func() time.Time) *Stored {
@@ -71,13 +77,15 @@ func (k *Stored) For(ctx context.Context, partnerID, endpointID string) ([]Key, 
 	k.mu.Lock()
 	r, ok := k.read[partnerID]
 	k.mu.Unlock()
-	if !ok || !now.Before(r.until) {
+	missing := ok && endpointID != domain.DefaultEndpointID && r.s.For(endpointID) == nil && now.Sub(r.at) >= missAfter
+	if !ok || !now.Before(r.until) || missing {
 		v, err, _ := k.group.Do(partnerID, func() (any, error) {
 			s, err := k.store.SealedSecrets(ctx, partnerID)
 			if err != nil && !errors.Is(err, domain.ErrNotFound) {
 				return nil, err
 			}
-			r := readSecrets{s: s, until: k.now().Add(partners.CacheTTL)}
+			at := k.now()
+			r := readSecrets{s: s, at: at, until: at.Add(partners.CacheTTL)}
 			k.mu.Lock()
 			if len(k.read) >= partners.CacheEntries {
 				clear(k.read)

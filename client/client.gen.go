@@ -2808,7 +2808,9 @@ type ClientInterface interface {
 	// filters; it is null on the last page. A page may hold fewer than
 	// `limit` events while `nextCursor` is set (a filter skipped some).
 	// Round trips: one Query of the index `events-by-partner` per page
-	// (with a `type` or `status` filter, up to 5 while the page is not full).
+	// (with a `type` or `status` filter, up to 5 while the page is not full),
+	// and one BatchGetItem of the page's deliveries per endpoint once an
+	// event of it had an attempt (the index does not hold them).
 	//
 	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3776,7 +3778,9 @@ func (c *Client) RotateWebhookEndpointSecret(ctx context.Context, endpointId str
 // filters; it is null on the last page. A page may hold fewer than
 // `limit` events while `nextCursor` is set (a filter skipped some).
 // Round trips: one Query of the index `events-by-partner` per page
-// (with a `type` or `status` filter, up to 5 while the page is not full).
+// (with a `type` or `status` filter, up to 5 while the page is not full),
+// and one BatchGetItem of the page's deliveries per endpoint once an
+// event of it had an attempt (the index does not hold them).
 //
 // Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5922,7 +5926,9 @@ type ClientWithResponsesInterface interface {
 	// filters; it is null on the last page. A page may hold fewer than
 	// `limit` events while `nextCursor` is set (a filter skipped some).
 	// Round trips: one Query of the index `events-by-partner` per page
-	// (with a `type` or `status` filter, up to 5 while the page is not full).
+	// (with a `type` or `status` filter, up to 5 while the page is not full),
+	// and one BatchGetItem of the page's deliveries per endpoint once an
+	// event of it had an attempt (the index does not hold them).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10261,7 +10267,9 @@ func (c *ClientWithResponses) RotateWebhookEndpointSecretWithResponse(ctx contex
 // filters; it is null on the last page. A page may hold fewer than
 // `limit` events while `nextCursor` is set (a filter skipped some).
 // Round trips: one Query of the index `events-by-partner` per page
-// (with a `type` or `status` filter, up to 5 while the page is not full).
+// (with a `type` or `status` filter, up to 5 while the page is not full),
+// and one BatchGetItem of the page's deliveries per endpoint once an
+// event of it had an attempt (the index does not hold them).
 //
 // Returns a wrapper object for the known response body format(s).
 //

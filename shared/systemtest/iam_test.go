@@ -345,6 +345,26 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		expect(c.api.Do("DELETE", "/federated-identities/acme", bearer("Authorization", token), ""), 204, "delete")
 	})
 	events := "/api/partner/v2/webhooks/events"
+	// An attempt recorded (by the setup's container: the dispatcher's
+	// work) on one of acme's events, so that a listing and a redelivery
+	// read its deliveries, which the events index does not hold.
+	attempted := func(alone bool) domain.OutboxEvent {
+		t.Helper()
+		evs, err := moto.OutboxEvents(context.Background(), setup.db, setup.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(evs, func(ev domain.OutboxEvent) bool { return ev.PartnerID == "p_acme" && (ev.UserID == "") == alone })
+		if i < 0 {
+			t.Fatalf("no event of acme's among %d", len(evs))
+		}
+		if err := fixture.RecordDelivery(context.Background(), setup.deps.Store, evs[i].Key(), domain.Delivery{EndpointID: partners.DefaultEndpointID,
+			Status: domain.OutboxDelivered, Attempts: 1, Scheduled: 1, LastAttemptAt: setup.clock.Now(), LastResponseStatus: 204}, false); err != nil {
+			t.Fatal(err)
+		}
+		return evs[i]
+	}
+	attempted(false)
 	viaHTTP("list-webhook-events", func(c *container) {
 		first := expect(c.api.Do("GET", events+"?limit=1", key, ""), 200, "list events").JSON()["data"].(map[string]any)
 		cursor, _ := first["nextCursor"].(string)
@@ -412,6 +432,9 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		for _, i := range []int{withUser, alone} {
 			expect(c.api.Do("POST", events+"/"+evs[i].ID+"/redeliver", key, ""), 202, "redeliver")
 		}
+		// One that had an attempt (its deliveries read), to one endpoint.
+		tried := attempted(true)
+		expect(c.api.Do("POST", events+"/"+tried.ID+"/redeliver", key, `{"endpointId":"we_default"}`), 202, "redeliver an attempted event to one endpoint")
 		expect(c.api.Do("POST", events+"/"+evs[alone].ID+"/redeliver", withToken, ""), 202, "redeliver by token")
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
@@ -550,37 +573,46 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 // TestOnlyTheWebhookFunctionsOpenSigningSecrets: the partners' webhook
 // signing secrets are sealed under WebhookSigningKey in WHSEC# items; of
 // every role of the stack as SAM transforms it, the two that sign
-// (webhook-dispatcher, webhook-retry) and only they may read those items
-// and decrypt with the key, and no role may encrypt with it (the operator
-// seals, with the operator's credentials). The key is kept with the table
-// and rotated yearly by KMS.
+// (webhook-dispatcher, webhook-retry) and only they may decrypt with the
+// key, reading the items and writing none; the two that make a secret
+// for a partner's endpoint (create-webhook-endpoint,
+// rotate-webhook-endpoint-secret) and only they may encrypt with it, and
+// with the one that removes an endpoint's secrets
+// (delete-webhook-endpoint) read and write the items whole, never
+// decrypting; no other role touches either. The key is kept with the
+// table and rotated yearly by KMS.
 func TestOnlyTheWebhookFunctionsOpenSigningSecrets(t *testing.T) {
 	tpl := sam.Transform(t)
 	ids := sam.FunctionIDs(t)
 	signers := map[string]bool{"webhook-dispatcher": true, "webhook-retry": true}
+	sealers := map[string]bool{"create-webhook-endpoint": true, "rotate-webhook-endpoint-secret": true}
+	keepers := map[string]bool{"create-webhook-endpoint": true, "rotate-webhook-endpoint-secret": true, "delete-webhook-endpoint": true}
 	for _, fn := range sam.Sorted(ids) {
 		statements, _, err := tpl.RoleStatements(ids[fn], map[string]bool{"HasSecretsKmsKey": true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var decrypts, reads bool
+		var decrypts, encrypts, reads, writes bool
 		for _, st := range statements {
 			for _, g := range st.Grants() {
 				switch {
 				case g == "kms:Decrypt key:WebhookSigningKey":
 					decrypts = true
+				case g == "kms:Encrypt key:WebhookSigningKey":
+					encrypts = true
 				case strings.HasPrefix(g, "kms:") && strings.Contains(g, "WebhookSigningKey"):
 					t.Errorf("%s may %s", fn, g)
-				case strings.HasPrefix(g, "dynamodb:") && strings.HasSuffix(g, " WHSEC#"):
+				case g == "dynamodb:GetItem table WHSEC#":
 					reads = true
-					if g != "dynamodb:GetItem table WHSEC#" {
-						t.Errorf("%s may %s", fn, g)
-					}
+				case g == "dynamodb:PutItem table WHSEC#":
+					writes = true
+				case strings.HasPrefix(g, "dynamodb:") && strings.HasSuffix(g, " WHSEC#"):
+					t.Errorf("%s may %s", fn, g)
 				}
 			}
 		}
-		if decrypts != signers[fn] || reads != signers[fn] {
-			t.Errorf("%s: decrypts %v, reads the sealed secrets %v; want %v", fn, decrypts, reads, signers[fn])
+		if decrypts != signers[fn] || encrypts != sealers[fn] || reads != (signers[fn] || keepers[fn]) || writes != keepers[fn] {
+			t.Errorf("%s: decrypts %v, encrypts %v, reads the sealed secrets %v, writes them %v", fn, decrypts, encrypts, reads, writes)
 		}
 	}
 	key := tpl.Resources["WebhookSigningKey"]

@@ -32,7 +32,7 @@ import (
 // exactly what its role allows it to read, in the template as
 // aws-sam-translator transforms it: each secret it may read, the table
 // when it may call DynamoDB, the queue when it may send to SQS, KMS when
-// it may open the partners' webhook secrets. A need its role lacks would be refused in
+// it may open the partners' webhook secrets or seal new ones. A need its role lacks would be refused in
 // AWS at every start (and counted a failed prefetch); a readable secret
 // not prefetched would be fetched on the first request's path. And each
 // function's main starts the prefetch.
@@ -89,7 +89,7 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 					may |= app.NeedTable
 				case action == "sqs:SendMessage":
 					may |= app.NeedQueue
-				case action == "kms:Decrypt" && resource == "key:WebhookSigningKey":
+				case (action == "kms:Decrypt" || action == "kms:Encrypt") && resource == "key:WebhookSigningKey":
 					may |= app.NeedWebhookKey
 				}
 			}
@@ -120,8 +120,8 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 
 func names(n app.Needs) string {
 	var out []string
-	for need := app.NeedTable; need <= app.NeedThirdTableConn; need <<= 1 {
-		if n&need != 0 {
+	for bit := range 8 { // every bit of app.Needs (a uint8: a shifted need past the last is 0)
+		if need := app.Needs(1) << bit; n&need != 0 {
 			out = append(out, app.NeedNames[need])
 		}
 	}

@@ -74,16 +74,9 @@ func outboxStateFrom(item map[string]types.AttributeValue) (domain.OutboxState, 
 		st.Status = domain.OutboxPending
 	}
 	if r.has(attrDeliveries) {
-		var list []deliveryJSON
-		if err := json.Unmarshal([]byte(r.str(attrDeliveries, true)), &list); err != nil {
-			return st, errors.New("dynamostore: an event's deliveries are not a list")
+		if err := readDeliveries(&r, &st); err != nil {
+			return st, err
 		}
-		for _, d := range list {
-			st.Deliveries = append(st.Deliveries, domain.Delivery{EndpointID: d.Endpoint, Status: d.Status, Attempts: d.Attempts,
-				Scheduled: d.Scheduled, LastAttemptAt: d.LastAttempt.UTC(), LastResponseStatus: d.LastResponse, DeadLettered: d.DeadLettered})
-		}
-		st.Rev = r.int(attrDeliveryRev)
-		st.Sum()
 		return st, r.err
 	}
 	// Written before deliveries per endpoint: the one delivery, to the
@@ -100,6 +93,64 @@ func outboxStateFrom(item map[string]types.AttributeValue) (domain.OutboxState, 
 			LastAttemptAt: st.LastAttemptAt, LastResponseStatus: st.LastResponseStatus, DeadLettered: st.DeadLettered}}
 	}
 	return st, r.err
+}
+
+// readDeliveries sets st's deliveries, revision and their sum from the
+// item r reads.
+func readDeliveries(r *reader, st *domain.OutboxState) error {
+	var list []deliveryJSON
+	if err := json.Unmarshal([]byte(r.str(attrDeliveries, true)), &list); err != nil {
+		return errors.New("dynamostore: an event's deliveries are not a list")
+	}
+	st.Deliveries = nil
+	for _, d := range list {
+		st.Deliveries = append(st.Deliveries, domain.Delivery{EndpointID: d.Endpoint, Status: d.Status, Attempts: d.Attempts,
+			Scheduled: d.Scheduled, LastAttemptAt: d.LastAttempt.UTC(), LastResponseStatus: d.LastResponse, DeadLettered: d.DeadLettered})
+	}
+	st.Rev = r.int(attrDeliveryRev)
+	st.Sum()
+	return r.err
+}
+
+// withDeliveries fills in the deliveries of events read from the events
+// index, which does not project them (an index's projection cannot change
+// in place, and the index predates them): one BatchGetItem (100 keys at
+// most, a page's) of the events that had an attempt, their deliveries
+// only.
+func (s *Store) withDeliveries(ctx context.Context, evs []domain.OutboxState) error {
+	at := map[string]int{}
+	var keys []map[string]types.AttributeValue
+	for i, st := range evs {
+		if st.Attempts == 0 {
+			continue
+		}
+		k := st.Event.Key()
+		keys = append(keys, key(outboxPK(k), outboxSK(k.ID)))
+		at[outboxPK(k)+"\x00"+outboxSK(k.ID)] = i
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ProjectionExpression: aws.String("#pk, #sk, #d, #r"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK, "#d": attrDeliveries, "#r": attrDeliveryRev}}}
+	for len(req) > 0 {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return err
+		}
+		for _, item := range res.Responses[s.table] {
+			r := reader{item: item}
+			i, ok := at[r.str(attrPK, true)+"\x00"+r.str(attrSK, true)]
+			if !ok || !r.has(attrDeliveries) {
+				continue // gone meanwhile, or written before deliveries per endpoint
+			}
+			if err := readDeliveries(&r, &evs[i]); err != nil {
+				return err
+			}
+		}
+		req = res.UnprocessedKeys
+	}
+	return nil
 }
 
 // RecordDeliveries is one conditional UpdateItem: the deliveries (a JSON
@@ -273,7 +324,8 @@ func (s *Store) CancelRedelivery(ctx context.Context, k domain.EventKey, at time
 // ListOutboxEvents queries the partner's partition of the events index,
 // newest first, filtering by type and status: each query evaluates at
 // most the events still wanted, so a page never holds more than the
-// limit; at most maxListQueries queries a page.
+// limit; at most maxListQueries queries a page, then one BatchGetItem of
+// the page's deliveries (withDeliveries).
 func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q domain.OutboxQuery) (domain.OutboxPage, error) {
 	values := map[string]types.AttributeValue{":p": str(partnerID)}
 	var filters []string
@@ -319,7 +371,7 @@ func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q domain
 		}
 		page.Next = nil
 		if out.LastEvaluatedKey == nil {
-			return page, nil
+			return page, s.withDeliveries(ctx, page.Events)
 		}
 		r := reader{item: out.LastEvaluatedKey}
 		page.Next = &domain.EventKey{ID: r.str("eventId", true), UserID: userOfOutboxPK(r.str(attrPK, true))}
@@ -327,17 +379,18 @@ func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q domain
 			return domain.OutboxPage{}, r.err
 		}
 		if len(page.Events) >= q.Limit {
-			return page, nil
+			return page, s.withDeliveries(ctx, page.Events)
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
-	return page, nil
+	return page, s.withDeliveries(ctx, page.Events)
 }
 
 // maxListQueries bounds the queries of one page of events.
 const maxListQueries = 4
 
-// FindOutboxEvent is one Query of the events index by its full key.
+// FindOutboxEvent is one Query of the events index by its full key, and
+// one BatchGetItem of its deliveries once it had an attempt.
 func (s *Store) FindOutboxEvent(ctx context.Context, partnerID, eventID string) (domain.OutboxState, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
@@ -351,7 +404,13 @@ func (s *Store) FindOutboxEvent(ctx context.Context, partnerID, eventID string) 
 	if len(out.Items) == 0 {
 		return domain.OutboxState{}, domain.ErrNotFound
 	}
-	return outboxStateFrom(out.Items[0])
+	st, err := outboxStateFrom(out.Items[0])
+	if err != nil {
+		return st, err
+	}
+	one := []domain.OutboxState{st}
+	err = s.withDeliveries(ctx, one)
+	return one[0], err
 }
 
 // eventsIndexKey is the position of event k in partnerID's index partition.

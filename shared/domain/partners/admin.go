@@ -262,7 +262,9 @@ func (a *Admin) Remove(ctx context.Context, actor, id string) error {
 
 // Import writes the partners of a registry document: a partner absent is
 // created with the document's key digests, one present is given the
-// document's settings and keys (keys it holds keep their ids and dates).
+// document's settings and keys (keys it holds keep their ids and dates;
+// the webhook endpoints it added itself stay unless the document lists
+// webhookEndpoints).
 // A partner already as the document says is not written. It returns how
 // many partners were created and changed.
 func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, changed int, err error) {
@@ -288,7 +290,17 @@ func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, 
 			return created, changed, err
 		}
 		d, err := a.change(ctx, actor, in.ID, "import", "", func(p *Partner, keys *[]domain.APIKey) error {
+			own, first := p.WebhookEndpoints, p.Webhook
 			*p = in
+			// The endpoints the partner keeps itself stay unless the
+			// document names them; so do its first endpoint's settings
+			// while the document gives the same URL and nothing more.
+			if in.WebhookEndpoints == nil {
+				p.WebhookEndpoints = own
+			}
+			if w := in.Webhook; w.URL == first.URL && w.EnabledEvents == nil && w.Description == "" && !w.Disabled {
+				p.Webhook = first
+			}
 			*keys = importedKeys(in.APIKeySHA256, *keys, a.now().UTC())
 			return nil
 		})

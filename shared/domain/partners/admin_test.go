@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partner-identity/api/shared/adapters/localseal"
 	"github.com/partner-identity/api/shared/domain"
 )
 
@@ -171,6 +172,45 @@ func TestImport(t *testing.T) {
 		}
 		if _, err := admin.Show(ctx, "c"); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("c written: %v", err)
+		}
+	})
+}
+
+// TestImportKeepsThePartnersOwnEndpoints: the registry document, imported
+// again, leaves the endpoints a partner added itself, and its first
+// endpoint's settings while the document gives the same URL; a document
+// that lists webhookEndpoints sets them.
+func TestImportKeepsThePartnersOwnEndpoints(t *testing.T) {
+	stores(t, func(t *testing.T, s domain.Store) {
+		ctx := context.Background()
+		admin := NewAdmin(s, nil, true).WithSealer(localseal.New([]byte("test")))
+		doc := `{"partners":[{"id":"p_acme","name":"Acme","apiKeySha256":["` + strings.Repeat("a", 64) + `"],"flow":"API",
+			"webhook":{"url":"https://hooks.acme.example/identity"}}]}`
+		if _, _, err := admin.Import(ctx, "ops", []byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+		url, events, desc := "https://hooks.acme.example/kyc", []string{"kyc.status_changed"}, "KYC"
+		own, _, err := admin.CreateEndpoint(ctx, "", "p_acme", EndpointInput{URL: &url, EnabledEvents: &events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.UpdateEndpoint(ctx, "", "p_acme", DefaultEndpointID, EndpointInput{Description: &desc}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := admin.Import(ctx, "ops", []byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+		list, err := admin.ListEndpoints(ctx, "p_acme")
+		if err != nil || len(list) != 2 || list[0].Description != desc || list[1].ID != own.ID || list[1].URL != url {
+			t.Fatalf("after the import again: %+v %v", list, err)
+		}
+		listed := strings.Replace(doc, `"webhook":{"url":"https://hooks.acme.example/identity"}`,
+			`"webhook":{"url":"https://hooks.acme.example/v2"},"webhookEndpoints":[]`, 1)
+		if _, _, err := admin.Import(ctx, "ops", []byte(listed)); err != nil {
+			t.Fatal(err)
+		}
+		if list, err := admin.ListEndpoints(ctx, "p_acme"); err != nil || len(list) != 1 || list[0].URL != "https://hooks.acme.example/v2" || list[0].Description != "" {
+			t.Fatalf("a document that lists its endpoints: %+v %v", list, err)
 		}
 	})
 }

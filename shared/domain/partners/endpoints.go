@@ -374,7 +374,12 @@ func (a *Admin) UpdateEndpoint(ctx context.Context, caller, partnerID, id string
 // secrets: it receives nothing from then on (attempts already queued for
 // it end unsent).
 func (a *Admin) DeleteEndpoint(ctx context.Context, caller, partnerID, id string) error {
-	_, err := a.changeAs(ctx, byKey(caller), partnerID, "delete webhook endpoint", id, func(p *Partner, _ *[]domain.APIKey) error {
+	var who string
+	actor := func(rec domain.PartnerRecord) string {
+		who = byKey(caller)(rec)
+		return who
+	}
+	_, err := a.changeAs(ctx, actor, partnerID, "delete webhook endpoint", id, func(p *Partner, _ *[]domain.APIKey) error {
 		if _, ok := p.Endpoint(id); !ok {
 			return domain.ErrNotFound
 		}
@@ -386,7 +391,7 @@ func (a *Admin) DeleteEndpoint(ctx context.Context, caller, partnerID, id string
 	}
 	// Its secrets go with it (a failure here leaves them unused: the
 	// partner's next change of secrets drops them).
-	_ = a.setSecrets(ctx, "partner api", partnerID, id, "delete webhook endpoint secrets",
+	_ = a.setSecrets(ctx, who, partnerID, id, "delete webhook endpoint secrets",
 		func(time.Time, []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
 			return nil, nil, "endpoint " + id
 		})

@@ -206,7 +206,7 @@ func TestPartnersManageTheirWebhookEndpoints(t *testing.T) {
 			}
 		}
 		want := map[string]int{"create webhook endpoint secret": partners.MaxEndpoints - 1, "create webhook endpoint": partners.MaxEndpoints - 1,
-			"update webhook endpoint": 2, "rotate webhook secret of " + id: 2, "delete webhook endpoint": 1}
+			"update webhook endpoint": 2, "rotate webhook secret of " + id: 2, "delete webhook endpoint": 1, "delete webhook endpoint secrets": 1}
 		if fmt.Sprint(actions) != fmt.Sprint(want) {
 			t.Fatalf("audit actions %v, want %v", actions, want)
 		}

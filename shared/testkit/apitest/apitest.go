@@ -118,7 +118,9 @@ var markers struct {
 // sensitive headers and body fields; enum-like fields are left out.
 var (
 	sensitiveHeaders = []string{"partner-api-key", "User-Identifier", "User-Authorization", "Authorization"}
-	insensitiveJSON  = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true}
+	// (A webhook endpoint's id and its event types are the partner's
+	// configuration, which logs name; never a user's data.)
+	insensitiveJSON = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true, "endpointId": true, "enabledEvents": true}
 	// The events API's filters: event types and delivery statuses, which logs name.
 	insensitiveQuery = map[string]bool{"type": true, "status": true, "limit": true}
 )

@@ -503,8 +503,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 }
 
 // TestNoRoleGrantsWhatCanBeNamedOnStar: every role of the stack as SAM
-// transforms it (the functions', the scheduler's) has no managed policy
-// and no statement on "*" but X-Ray's; the scheduler's role is trusted
+// transforms it (the functions', the scheduler's, CodeDeploy's) has no
+// managed policy and no statement on "*" but X-Ray's; the scheduler's role is trusted
 // only by this account's schedules (aws:SourceAccount) and may only invoke
 // the cleanup function.
 func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
@@ -543,7 +543,7 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 			}
 		}
 	}
-	if roles != len(sam.FunctionIDs(t))+1 { // each function's and the scheduler's
+	if roles != len(sam.FunctionIDs(t))+2 { // each function's, the scheduler's and CodeDeploy's
 		t.Errorf("%d roles", roles)
 	}
 	var schedule struct {
@@ -561,9 +561,15 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 		t.Fatalf("the scheduler's trust: %s", trust)
 	}
 	grants, _ := json.Marshal(role.Properties["Policies"])
-	if !strings.Contains(string(grants), `"Action":"lambda:InvokeFunction"`) || !strings.Contains(string(grants), `"Resource":{"Fn::GetAtt":["CleanupKycSessionsFunction","Arn"]}`) ||
-		strings.Count(string(grants), `"Action"`) != 1 {
-		t.Fatalf("the scheduler's grants: %s", grants)
+	// It invokes the alias the schedule targets (the version CodeDeploy
+	// shifted to), and nothing else.
+	var target struct {
+		Properties struct{ Target struct{ Arn map[string]string } }
+	}
+	_ = json.Unmarshal(raw, &target)
+	if alias := target.Properties.Target.Arn["Ref"]; alias != "CleanupKycSessionsFunctionAliaslive" || !strings.Contains(string(grants), `"Action":"lambda:InvokeFunction"`) ||
+		!strings.Contains(string(grants), `"Resource":{"Ref":"`+alias+`"}`) || strings.Count(string(grants), `"Action"`) != 1 {
+		t.Fatalf("the scheduler's target %q and grants: %s", alias, grants)
 	}
 	if _, ok := tpl.Resources["CleanupKycSessionsFunctionScheduleRole"]; ok {
 		t.Fatal("SAM's own schedule role, which any account's schedules may assume, is still generated")

@@ -43,6 +43,9 @@ type Resource struct {
 	Type           string         `json:"Type"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
 	Properties     map[string]any `json:"Properties"`
+	// UpdatePolicy is how CloudFormation updates it (an alias: through
+	// CodeDeploy).
+	UpdatePolicy map[string]any `json:"UpdatePolicy,omitempty"`
 }
 
 // Transform runs the transform on the repository's template.yaml with

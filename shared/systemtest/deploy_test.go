@@ -1,0 +1,86 @@
+package systemtest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/partner-identity/api/shared/testkit/sam"
+)
+
+// TestDeploysShiftTrafficAndRollBackOnAlarms: in the template as SAM
+// transforms it, every function is invoked through its alias "live" (the
+// API's routes, the table's stream, the queues, the schedule), and each
+// has a CodeDeploy deployment group that shifts traffic to a new version
+// as DeploymentType says (a canary by default, all at once when a
+// development stack asks) and rolls back when the API's 5xx (from its
+// access log) or the function's own errors alarm fires; CodeDeploy's role
+// may only read and move those aliases and read those alarms.
+func TestDeploysShiftTrafficAndRollBackOnAlarms(t *testing.T) {
+	ids := sam.FunctionIDs(t)
+	for params, config := range map[string]string{"": "Canary10Percent5Minutes", "DeploymentType=AllAtOnce": "AllAtOnce"} {
+		var tpl *sam.Template
+		if params == "" {
+			tpl = sam.Transform(t)
+		} else {
+			tpl = sam.Transform(t, params)
+		}
+		raw := func(id string) string {
+			b, _ := json.Marshal(tpl.Resources[id])
+			return string(b)
+		}
+		role := raw("DeployRole")
+		for _, fn := range sam.Sorted(ids) {
+			id := ids[fn]
+			base := strings.TrimSuffix(id, "Function")
+			alias := raw(id + "Aliaslive")
+			dg := raw(id + "DeploymentGroup")
+			switch {
+			case tpl.Resources[id+"Aliaslive"].Type != "AWS::Lambda::Alias" || !strings.Contains(alias, `"DeploymentGroupName":{"Ref":"`+id+`DeploymentGroup"}`):
+				t.Errorf("%s: alias %s", fn, alias)
+			case !strings.Contains(dg, `"ConfigName":"`+config+`"`) || !strings.Contains(dg, `"DEPLOYMENT_STOP_ON_ALARM"`) ||
+				!strings.Contains(dg, `{"Name":{"Ref":"DeployServerErrorsAlarm"}}`) || !strings.Contains(dg, `{"Name":{"Ref":"`+base+`ErrorsAlarm"}}`) ||
+				!strings.Contains(dg, `"ServiceRoleArn":{"Fn::GetAtt":["DeployRole","Arn"]}`):
+				t.Errorf("%s (%s): deployment group %s", fn, params, dg)
+			case !strings.Contains(role, fmt.Sprintf(`{"Fn::Sub":"${%s.Arn}:*"}`, id)) || !strings.Contains(role, `{"Fn::GetAtt":["`+base+`ErrorsAlarm","Arn"]}`):
+				t.Errorf("%s: CodeDeploy's role does not name its alias or its alarm", fn)
+			}
+		}
+		// Every invoker names an alias, never the function itself.
+		for id, r := range tpl.Resources {
+			var target string
+			switch r.Type {
+			case "AWS::Lambda::Permission", "AWS::Lambda::EventSourceMapping":
+				target = fmt.Sprint(r.Properties["FunctionName"])
+			case "AWS::Scheduler::Schedule":
+				target = fmt.Sprint(r.Properties["Target"])
+			case "AWS::ApiGatewayV2::Api":
+				body := raw(id)
+				if n := strings.Count(body, "/invocations"); n == 0 || strings.Count(body, "Aliaslive}/invocations") != n {
+					t.Errorf("%s: %d of its %d integrations invoke an alias", id, strings.Count(body, "Aliaslive}/invocations"), n)
+				}
+				continue
+			default:
+				continue
+			}
+			if !strings.Contains(target, "Aliaslive") {
+				t.Errorf("%s (%s) targets %s", id, r.Type, target)
+			}
+		}
+		var statements []struct {
+			Action   any
+			Resource any
+		}
+		b, _ := json.Marshal(tpl.Resources["DeployRole"].Properties["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"])
+		_ = json.Unmarshal(b, &statements)
+		var actions []string
+		for _, st := range statements {
+			actions = append(actions, fmt.Sprint(st.Action))
+		}
+		if want := []string{"[lambda:GetAlias lambda:UpdateAlias lambda:GetProvisionedConcurrencyConfig]", "cloudwatch:DescribeAlarms"}; !slices.Equal(actions, want) {
+			t.Errorf("CodeDeploy's role may %v, want %v", actions, want)
+		}
+	}
+}

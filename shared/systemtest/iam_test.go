@@ -564,7 +564,9 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 	// It invokes the alias the schedule targets (the version CodeDeploy
 	// shifted to), and nothing else.
 	var target struct {
-		Properties struct{ Target struct{ Arn map[string]string } }
+		Properties struct {
+			Target struct{ Arn map[string]string }
+		}
 	}
 	_ = json.Unmarshal(raw, &target)
 	if alias := target.Properties.Target.Arn["Ref"]; alias != "CleanupKycSessionsFunctionAliaslive" || !strings.Contains(string(grants), `"Action":"lambda:InvokeFunction"`) ||

@@ -84,3 +84,28 @@ func TestDeploysShiftTrafficAndRollBackOnAlarms(t *testing.T) {
 		}
 	}
 }
+
+// TestLogGroupsTakeTheCustomersKey: every log group of the stack (each
+// function's, the API's access log) is encrypted with LogsKmsKeyArn when
+// one is given, and with CloudWatch Logs' own key otherwise.
+func TestLogGroupsTakeTheCustomersKey(t *testing.T) {
+	tpl := sam.Transform(t, "LogsKmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+	groups := 0
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Logs::LogGroup" {
+			continue
+		}
+		groups++
+		key, _ := json.Marshal(r.Properties["KmsKeyId"])
+		if string(key) != `{"Fn::If":["HasLogsKmsKey",{"Ref":"LogsKmsKeyArn"},{"Ref":"AWS::NoValue"}]}` {
+			t.Errorf("%s: KmsKeyId %s", id, key)
+		}
+	}
+	if want := len(sam.FunctionIDs(t)) + 1; groups != want {
+		t.Errorf("%d log groups, want %d (each function's and the access log)", groups, want)
+	}
+	cond, _ := json.Marshal(tpl.Conditions["HasLogsKmsKey"])
+	if string(cond) != `{"Fn::Not":[{"Fn::Equals":[{"Ref":"LogsKmsKeyArn"},""]}]}` {
+		t.Errorf("HasLogsKmsKey: %s", cond)
+	}
+}

@@ -29,6 +29,7 @@ var Parameters = []string{
 type Template struct {
 	Resources  map[string]Resource  `json:"Resources"`
 	Parameters map[string]Parameter `json:"Parameters"`
+	Conditions map[string]any       `json:"Conditions"`
 }
 
 // Parameter is one of the template's parameters.

@@ -1,6 +1,7 @@
 package surface_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,6 +297,67 @@ func TestTheREADMELayoutNamesEveryPackage(t *testing.T) {
 	for _, c := range cmds {
 		if !strings.Contains(layout, "cmd/"+c.Name()) {
 			t.Errorf("README layout: cmd/%s is not named", c.Name())
+		}
+	}
+}
+
+// TestGuidedDeployAsksNothingOfAuthorization: `sam deploy --guided` asks,
+// of each function with an HttpApi event, whether it "may not have
+// authorization defined", unless the event or the API it names has an
+// Auth (SAM CLI's auth_per_resource: an Auth present and not empty); the
+// default answer aborts the deploy. The template's API
+// says that API Gateway authorizes nothing (the functions authenticate):
+// every routed function passes that check, and as SAM transforms it no
+// route carries an authorizer.
+func TestGuidedDeployAsksNothingOfAuthorization(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testkit.Root(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string `yaml:"Type"`
+			Properties struct {
+				Auth   map[string]any `yaml:"Auth"`
+				Events map[string]struct {
+					Type       string `yaml:"Type"`
+					Properties struct {
+						Auth  map[string]any `yaml:"Auth"`
+						ApiId yaml.Node      `yaml:"ApiId"`
+					} `yaml:"Properties"`
+				} `yaml:"Events"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	routed := 0
+	for id, r := range tpl.Resources {
+		for name, ev := range r.Properties.Events {
+			if ev.Type != "HttpApi" {
+				continue
+			}
+			routed++
+			api := tpl.Resources[ev.Properties.ApiId.Value]
+			if len(ev.Properties.Auth) == 0 && len(api.Properties.Auth) == 0 {
+				t.Errorf("%s.%s: sam deploy --guided would ask whether it may have no authorization", id, name)
+			}
+		}
+	}
+	if routed == 0 {
+		t.Fatal("no routed function found")
+	}
+	transformed := sam.Transform(t)
+	body, _ := json.Marshal(transformed.Resources["HttpApi"].Properties["Body"])
+	for _, mark := range []string{`"security"`, "securitySchemes", "x-amazon-apigateway-authorizer", "authorizationType"} {
+		if strings.Contains(string(body), mark) {
+			t.Fatalf("a route carries an authorizer (%s): %s", mark, body)
+		}
+	}
+	for id, r := range transformed.Resources {
+		if r.Type == "AWS::ApiGatewayV2::Authorizer" {
+			t.Fatalf("%s: an authorizer", id)
 		}
 	}
 }

@@ -109,3 +109,41 @@ func TestLogGroupsTakeTheCustomersKey(t *testing.T) {
 		t.Errorf("HasLogsKmsKey: %s", cond)
 	}
 }
+
+// TestTheTableIsBackedUpDaily: beside point-in-time recovery, AWS Backup
+// backs the table up daily into a vault of the stack's, kept with the
+// table, each recovery point kept BackupRetentionDays; its role is trusted
+// by this account's AWS Backup only and may only back up this table and
+// delete its backups.
+func TestTheTableIsBackedUpDaily(t *testing.T) {
+	tpl := sam.Transform(t)
+	js := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	plan := js(tpl.Resources["TableBackupPlan"].Properties)
+	if !strings.Contains(plan, `"ScheduleExpression":"cron(0 3 * * ? *)"`) || !strings.Contains(plan, `"DeleteAfterDays":{"Ref":"BackupRetentionDays"}`) ||
+		!strings.Contains(plan, `"TargetBackupVault":{"Ref":"TableBackupVault"}`) {
+		t.Fatalf("the plan: %s", plan)
+	}
+	if sel := js(tpl.Resources["TableBackupSelection"].Properties); !strings.Contains(sel, `"Resources":[{"Fn::GetAtt":["Table","Arn"]}]`) ||
+		!strings.Contains(sel, `"IamRoleArn":{"Fn::GetAtt":["BackupRole","Arn"]}`) {
+		t.Fatalf("the selection: %s", sel)
+	}
+	if v := tpl.Resources["TableBackupVault"]; v.DeletionPolicy != "Retain" {
+		t.Fatalf("the vault goes with the stack: %+v", v)
+	}
+	role := tpl.Resources["BackupRole"]
+	if trust := js(role.Properties["AssumeRolePolicyDocument"]); !strings.Contains(trust, "backup.amazonaws.com") ||
+		!strings.Contains(trust, `"aws:SourceAccount":{"Ref":"AWS::AccountId"}`) {
+		t.Fatalf("the backup role's trust: %s", trust)
+	}
+	want := `[{"Action":["dynamodb:DescribeTable","dynamodb:CreateBackup","dynamodb:StartAwsBackupJob","dynamodb:ListTagsOfResource"],"Effect":"Allow","Resource":{"Fn::GetAtt":["Table","Arn"]}},` +
+		`{"Action":["dynamodb:DescribeBackup","dynamodb:DeleteBackup"],"Effect":"Allow","Resource":{"Fn::Sub":"${Table.Arn}/backup/*"}}]`
+	if got := js(role.Properties["Policies"].([]any)[0].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"]); got != want {
+		t.Fatalf("the backup role may %s", got)
+	}
+	if p := tpl.Parameters["BackupRetentionDays"]; fmt.Sprint(p.Default) != "35" {
+		t.Fatalf("BackupRetentionDays: %+v", p)
+	}
+}

@@ -503,7 +503,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 }
 
 // TestNoRoleGrantsWhatCanBeNamedOnStar: every role of the stack as SAM
-// transforms it (the functions', the scheduler's, CodeDeploy's) has no
+// transforms it (the functions', the scheduler's, CodeDeploy's, AWS
+// Backup's) has no
 // managed policy and no statement on "*" but X-Ray's; the scheduler's role is trusted
 // only by this account's schedules (aws:SourceAccount) and may only invoke
 // the cleanup function.
@@ -543,7 +544,7 @@ func TestNoRoleGrantsWhatCanBeNamedOnStar(t *testing.T) {
 			}
 		}
 	}
-	if roles != len(sam.FunctionIDs(t))+2 { // each function's, the scheduler's and CodeDeploy's
+	if roles != len(sam.FunctionIDs(t))+3 { // each function's, the scheduler's, CodeDeploy's and AWS Backup's
 		t.Errorf("%d roles", roles)
 	}
 	var schedule struct {

@@ -252,3 +252,40 @@ func TestClientIsAModuleOfItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestTheLambdaAdapterLinksNoFramework: aws-lambda-go-api-proxy earns its
+// place as the one adapter between API Gateway's payload 2.0 and
+// net/http (httpadapter, with core's request and response conversion),
+// which the design names and the benchmarks measure against: no function
+// links any other package of it, and none of the web frameworks its
+// go.mod requires (gin, echo, fiber, chi, gorilla, iris, negroni) is
+// downloaded or listed in go.sum (the module graph is pruned: they never
+// reach a build).
+func TestTheLambdaAdapterLinksNoFramework(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "./functions/...")
+	cmd.Dir = testkit.Root()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const proxy = "github.com/awslabs/aws-lambda-go-api-proxy"
+	var linked []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, proxy) {
+			linked = append(linked, p)
+		}
+	}
+	if strings.Join(linked, " ") != proxy+"/core "+proxy+"/httpadapter" {
+		t.Errorf("the functions link %v of %s, want core and httpadapter only", linked, proxy)
+	}
+	sum, err := os.ReadFile(filepath.Join(testkit.Root(), "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fw := range []string{"github.com/gin-gonic/", "github.com/labstack/echo", "github.com/gofiber/", "github.com/go-chi/",
+		"github.com/gorilla/", "github.com/kataras/iris", "github.com/urfave/negroni"} {
+		if strings.Contains(string(sum), fw) {
+			t.Errorf("go.sum lists %s: a web framework reached the module graph", fw)
+		}
+	}
+}

@@ -74,7 +74,7 @@ build-RotateWebhookEndpointSecretFunction:; $(call build_fn,rotate-webhook-endpo
 ## help: this list (make with no target)
 help:
 	@echo "make TARGET   (SAM builds each function with make build-<LogicalId>)"
-	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 14
+	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F '\t' '{printf "  %-13s %s\n", $$1, $$2}'
 ## build: every function's bootstrap into bin/<function>/bootstrap
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-one F=$$f || exit 1; done
@@ -167,8 +167,10 @@ lint:
 	cd client && $(GO) vet ./...
 	cfn-lint template.yaml
 
+## fmt: gofmt every Go file git tracks
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+## clean: remove what builds leave (bin, .aws-sam)
 clean:
 	rm -rf bin .aws-sam

@@ -302,3 +302,48 @@ func TestTheMakefileBuildsEveryFunctionStamped(t *testing.T) {
 		t.Fatal("the build does not carry its commit")
 	}
 }
+
+// TestMakeHelpListsEveryTarget: `make help` (and `make` alone) lists each
+// developer target of the Makefile's .PHONY line (all but SAM's build-*
+// targets and the helpers build-one and fuzz-corpus), one a line, every
+// description starting in the same column.
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	root := testkit.Root()
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phony []string
+	for _, line := range strings.Split(string(mk), "\n") {
+		if rest, ok := strings.CutPrefix(line, ".PHONY: help "); ok {
+			phony = append([]string{"help"}, strings.Fields(rest)...)
+		}
+	}
+	if len(phony) == 0 {
+		t.Fatal("no .PHONY line starting with help")
+	}
+	cmd := exec.Command("make", "-s", "--no-print-directory")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("make: %v", err)
+	}
+	listed, column := map[string]bool{}, -1
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(line, "  ") {
+			t.Fatalf("make help line %q", line)
+		}
+		listed[f[0]] = true
+		at := strings.Index(line[2+len(f[0]):], f[1]) + 2 + len(f[0])
+		if column >= 0 && at != column {
+			t.Errorf("make help: %q's description starts at column %d, the others' at %d", f[0], at, column)
+		}
+		column = at
+	}
+	for _, target := range phony {
+		if target != "build-one" && target != "fuzz-corpus" && !listed[target] {
+			t.Errorf("make help does not list %s", target)
+		}
+	}
+}

@@ -147,3 +147,35 @@ func TestTheTableIsBackedUpDaily(t *testing.T) {
 		t.Fatalf("BackupRetentionDays: %+v", p)
 	}
 }
+
+// TestWebhookRetriesCannotStarveTheAPI: each queue trigger of the webhook
+// functions is capped in concurrent executions (the retry queue at
+// WebhookRetryConcurrency, the slow lane at 5), and the stream's at one
+// per shard (no parallelization factor), so that a storm of retries
+// cannot take the account's Lambda concurrency from the API's functions.
+func TestWebhookRetriesCannotStarveTheAPI(t *testing.T) {
+	tpl := sam.Transform(t)
+	queues := 0
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Lambda::EventSourceMapping" {
+			continue
+		}
+		source := fmt.Sprint(r.Properties["EventSourceArn"])
+		scaling, _ := json.Marshal(r.Properties["ScalingConfig"])
+		switch {
+		case strings.Contains(source, "Queue"):
+			queues++
+			if !strings.Contains(string(scaling), `"MaximumConcurrency"`) {
+				t.Errorf("%s (%s): no MaximumConcurrency", id, source)
+			}
+		case r.Properties["ParallelizationFactor"] != nil:
+			t.Errorf("%s: a parallelization factor %v", id, r.Properties["ParallelizationFactor"])
+		}
+	}
+	if queues != 2 {
+		t.Fatalf("%d queue triggers, want the retry queue's and the slow lane's", queues)
+	}
+	if p := tpl.Parameters["WebhookRetryConcurrency"]; fmt.Sprint(p.Default) != "20" {
+		t.Fatalf("WebhookRetryConcurrency: %+v", p)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/kit/wire"
 	"github.com/partner-identity/api/shared/webhooks/signature"
@@ -34,12 +35,13 @@ type received struct {
 	ReceivedAt string `json:"receivedAt"`
 }
 
-// devReceiver stands in for the development partner's webhook endpoint in
-// the local runner: it verifies each delivery's Standard Webhooks
-// signature with the development partner's secrets, answers 204, and
-// lists the newest deliveries (GET) by id and type, never their data. It
-// is never deployed.
-func devReceiver(secrets signature.Keyring, now func() time.Time) http.Handler {
+// devReceiver stands in for the development partner's webhook endpoints
+// in the local runner: it verifies each delivery's Standard Webhooks
+// signature with the secrets of the development partner's endpoints (its
+// first, then each it added: one pointed here verifies too), answers 204,
+// and lists the newest deliveries (GET) by id and type, never their data.
+// It is never deployed.
+func devReceiver(secrets signature.Keyring, dir partners.Lookup, now func() time.Time) http.Handler {
 	var mu sync.Mutex
 	var got []received
 	mux := http.NewServeMux()
@@ -50,11 +52,20 @@ func devReceiver(secrets signature.Keyring, now func() time.Time) http.Handler {
 			return
 		}
 		rec := received{ID: r.Header.Get(signature.HeaderID), Timestamp: r.Header.Get(signature.HeaderTimestamp), ReceivedAt: wire.Time(now())}
-		if keys, err := secrets.For(r.Context(), devdata.PartnerID, domain.DefaultEndpointID); err == nil {
+		endpoints := []string{domain.DefaultEndpointID}
+		if p, err := dir.Partner(r.Context(), devdata.PartnerID); err == nil {
+			for _, e := range p.WebhookEndpoints {
+				endpoints = append(endpoints, e.ID)
+			}
+		}
+		for _, e := range endpoints {
+			keys, err := secrets.For(r.Context(), devdata.PartnerID, e)
+			if err != nil {
+				continue
+			}
 			for _, key := range keys {
 				if signature.Verify(key, r.Header, body, now()) == nil {
 					rec.Verified = true
-					break
 				}
 			}
 		}

@@ -157,7 +157,7 @@ func handler(deps *app.Deps, corsOrigins []string, apiURL func() string) http.Ha
 	stand := devProvider(deps.Store, deps.Now, deps.KYCProviders, apiURL)
 	local.Handle(devProviderPattern, stand)
 	local.Handle(devDecisionPattern, stand)
-	hooks := devReceiver(deps.WebhookKeys, deps.Now)
+	hooks := devReceiver(deps.WebhookKeys, deps.Partners, deps.Now)
 	local.Handle(devHooksPattern, hooks)
 	local.Handle(devHooksListPattern, hooks)
 	local.Handle(devPartnerctlPattern, devPartnerctl(deps))

@@ -414,19 +414,7 @@ func (a *Admin) RotateEndpointSecret(ctx context.Context, caller, partnerID, id 
 	if _, ok := p.Endpoint(id); !ok {
 		return "", SecretInfo{}, domain.ErrNotFound
 	}
-	secret, err := a.rotate(ctx, byKey(caller)(rec), partnerID, id, DefaultSecretOverlap)
-	if err != nil {
-		return "", SecretInfo{}, err
-	}
-	held, err := a.store.SealedSecrets(ctx, partnerID)
-	if err != nil {
-		return "", SecretInfo{}, err
-	}
-	var info SecretInfo
-	if live := Live(domain.SealedSecrets{Secrets: held.For(id)}, a.now()); len(live) > 1 {
-		info = SecretInfo{ID: live[1].ID, CreatedAt: live[1].CreatedAt, ExpiresAt: live[1].ExpiresAt}
-	}
-	return secret, info, nil
+	return a.rotate(ctx, byKey(caller)(rec), partnerID, id, DefaultSecretOverlap)
 }
 
 // ParseEndpoint reads a request's endpoint (a JSON object's members):

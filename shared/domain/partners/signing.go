@@ -108,10 +108,11 @@ func ParseWebhookSecrets(data []byte) (map[string][]string, error) {
 	return out, nil
 }
 
-// Live are the secrets of s that sign at now, the current first.
-func Live(s domain.SealedSecrets, now time.Time) []domain.SealedSecret {
+// Live are the secrets of list (an endpoint's, SealedSecrets.For) that
+// sign at now, the current first.
+func Live(list []domain.SealedSecret, now time.Time) []domain.SealedSecret {
 	var out []domain.SealedSecret
-	for _, x := range s.Secrets {
+	for _, x := range list {
 		if x.ExpiresAt.IsZero() || now.Before(x.ExpiresAt) {
 			out = append(out, x)
 		}
@@ -137,35 +138,35 @@ func (a *Admin) RotateWebhookSecret(ctx context.Context, actor, id string, overl
 	if overlap < 0 || overlap > MaxSecretOverlap {
 		return "", invalid("overlap", fmt.Errorf("must be between 0 and %s", MaxSecretOverlap))
 	}
-	return a.rotate(ctx, actor, id, DefaultEndpointID, overlap)
+	secret, _, err := a.rotate(ctx, actor, id, DefaultEndpointID, overlap)
+	return secret, err
 }
 
 // rotate gives partner id's endpoint a new secret, the replaced one
-// signing beside it for overlap.
-func (a *Admin) rotate(ctx context.Context, actor, id, endpoint string, overlap time.Duration) (string, error) {
-	secret := NewWebhookSecret()
+// signing beside it for overlap (prev, zero when none does).
+func (a *Admin) rotate(ctx context.Context, actor, id, endpoint string, overlap time.Duration) (secret string, prev SecretInfo, err error) {
+	secret = NewWebhookSecret()
 	action := "rotate webhook secret"
 	if endpoint != DefaultEndpointID {
 		action += " of " + endpoint
 	}
-	err := a.setSecrets(ctx, actor, id, endpoint, action, func(now time.Time, held []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
-		var kept []domain.SealedSecret
-		detail := "previous stops now"
-		if len(held) > 0 && overlap > 0 {
-			prev := held[0]
-			prev.ExpiresAt = now.Add(overlap)
-			if !held[0].ExpiresAt.IsZero() && held[0].ExpiresAt.Before(prev.ExpiresAt) {
-				prev.ExpiresAt = held[0].ExpiresAt
-			}
-			kept = []domain.SealedSecret{prev}
-			detail = prev.ID + " signs until " + prev.ExpiresAt.Format(time.RFC3339)
+	err = a.setSecrets(ctx, actor, id, endpoint, action, func(now time.Time, held []domain.SealedSecret) ([]string, []domain.SealedSecret, string) {
+		prev = SecretInfo{}
+		if len(held) == 0 || overlap <= 0 {
+			return []string{secret}, nil, "previous stops now"
 		}
-		return []string{secret}, kept, detail
+		kept := held[0]
+		kept.ExpiresAt = now.Add(overlap)
+		if !held[0].ExpiresAt.IsZero() && held[0].ExpiresAt.Before(kept.ExpiresAt) {
+			kept.ExpiresAt = held[0].ExpiresAt
+		}
+		prev = SecretInfo{ID: kept.ID, CreatedAt: kept.CreatedAt, ExpiresAt: kept.ExpiresAt}
+		return []string{secret}, []domain.SealedSecret{kept}, kept.ID + " signs until " + kept.ExpiresAt.Format(time.RFC3339)
 	})
 	if err != nil {
-		return "", err
+		return "", SecretInfo{}, err
 	}
-	return secret, nil
+	return secret, prev, nil
 }
 
 // ImportWebhookSecrets writes the secrets of a webhook secrets document
@@ -213,7 +214,7 @@ func (a *Admin) holds(ctx context.Context, id string, want []string) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	live := Live(held, a.now())
+	live := Live(held.Secrets, a.now())
 	if len(live) != len(want) || a.sealer == nil {
 		return false, nil
 	}
@@ -248,7 +249,7 @@ func (a *Admin) setSecrets(ctx context.Context, actor, id, endpoint, action stri
 			return err
 		}
 		now := a.now().UTC()
-		fresh, keep, detail := next(now, Live(domain.SealedSecrets{Secrets: held.For(endpoint)}, now))
+		fresh, keep, detail := next(now, Live(held.For(endpoint), now))
 		if len(fresh) > 0 && a.sealer == nil {
 			return ErrNoSealer
 		}
@@ -274,7 +275,7 @@ func (a *Admin) setSecrets(ctx context.Context, actor, id, endpoint, action stri
 		}
 		s := domain.SealedSecrets{PartnerID: id, Secrets: held.Secrets, Rev: held.Rev + 1, UpdatedAt: now}
 		for e, l := range held.Endpoints {
-			if _, ok := p.Endpoint(e); ok && len(Live(domain.SealedSecrets{Secrets: l}, now)) > 0 {
+			if _, ok := p.Endpoint(e); ok && len(Live(l, now)) > 0 {
 				if s.Endpoints == nil {
 					s.Endpoints = map[string][]domain.SealedSecret{}
 				}
@@ -301,7 +302,7 @@ func (a *Admin) setSecrets(ctx context.Context, actor, id, endpoint, action stri
 // secretInfos are s's live secrets as an operator sees them.
 func secretInfos(s domain.SealedSecrets, now time.Time) []SecretInfo {
 	var out []SecretInfo
-	for _, x := range Live(s, now) {
+	for _, x := range Live(s.Secrets, now) {
 		out = append(out, SecretInfo{ID: x.ID, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt})
 	}
 	return out

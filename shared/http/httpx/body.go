@@ -62,6 +62,16 @@ func ReadRaw(r *http.Request) ([]byte, *apierr.Detail) {
 	return body, nil
 }
 
+// ReadOptionalObject is the request's JSON object body, read as
+// ParseObject reads one, or none (nil) for an empty body.
+func ReadOptionalObject(r *http.Request) (map[string]json.RawMessage, *apierr.Detail) {
+	raw, bad := ReadRaw(r)
+	if bad != nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil, bad
+	}
+	return ParseObject(raw)
+}
+
 // ParseObject is ReadObject's reading of a body already read.
 func ParseObject(body []byte) (map[string]json.RawMessage, *apierr.Detail) {
 	if len(bytes.TrimSpace(body)) == 0 {

@@ -185,16 +185,12 @@ func noBody(r *http.Request) error {
 // rollExpiry is the roll's expiresAt (partners.ParseRoll): zero (the
 // default) without a body.
 func rollExpiry(r *http.Request, now time.Time) (time.Time, error) {
-	raw, bad := httpx.ReadRaw(r)
-	if bad != nil {
+	obj, bad := httpx.ReadOptionalObject(r)
+	switch {
+	case bad != nil:
 		return time.Time{}, apierr.InvalidInput(*bad)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
+	case obj == nil:
 		return time.Time{}, nil
-	}
-	obj, bad := httpx.ParseObject(raw)
-	if bad != nil {
-		return time.Time{}, apierr.InvalidInput(*bad)
 	}
 	at, problems := partners.ParseRoll(obj, now)
 	if len(problems) > 0 {

@@ -82,26 +82,27 @@ type deliveryView struct {
 func eventViewOf(st domain.OutboxState) eventView {
 	v := eventView{ID: st.Event.ID, Type: st.Event.Type, CreatedAt: wire.Time(st.Event.CreatedAt), Status: st.Status, Attempts: st.Attempts,
 		Deliveries: make([]deliveryView, len(st.Deliveries))}
+	v.LastAttemptAt, v.LastResponseStatus = lastAttempt(st.LastAttemptAt, st.LastResponseStatus)
 	for i, d := range st.Deliveries {
 		v.Deliveries[i] = deliveryView{EndpointID: d.EndpointID, Status: d.Status, Attempts: d.Attempts, DeadLettered: d.DeadLettered}
-		if !d.LastAttemptAt.IsZero() {
-			at := wire.Time(d.LastAttemptAt)
-			v.Deliveries[i].LastAttemptAt = &at
-		}
-		if d.LastResponseStatus != 0 {
-			code := d.LastResponseStatus
-			v.Deliveries[i].LastResponseStatus = &code
-		}
-	}
-	if !st.LastAttemptAt.IsZero() {
-		at := wire.Time(st.LastAttemptAt)
-		v.LastAttemptAt = &at
-	}
-	if st.LastResponseStatus != 0 {
-		code := st.LastResponseStatus
-		v.LastResponseStatus = &code
+		v.Deliveries[i].LastAttemptAt, v.Deliveries[i].LastResponseStatus = lastAttempt(d.LastAttemptAt, d.LastResponseStatus)
 	}
 	return v
+}
+
+// lastAttempt is an attempt's time and answer as the views show them:
+// null for none.
+func lastAttempt(at time.Time, status int) (*string, *int) {
+	var when *string
+	var code *int
+	if !at.IsZero() {
+		s := wire.Time(at)
+		when = &s
+	}
+	if status != 0 {
+		code = &status
+	}
+	return when, code
 }
 
 // eventsPage is a page of the listing; NextCursor is null on the last page.

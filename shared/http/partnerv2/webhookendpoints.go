@@ -1,7 +1,6 @@
 package partnerv2
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/partner-identity/api/shared/domain/partners"
@@ -204,16 +203,14 @@ func (a *API) RotateWebhookEndpointSecret(w http.ResponseWriter, r *http.Request
 
 // endpointInput is the request's endpoint (partners.ParseEndpoint).
 func endpointInput(r *http.Request, creating bool) (partners.EndpointInput, error) {
-	raw, bad := httpx.ReadRaw(r)
-	if bad != nil {
+	obj, bad := httpx.ReadOptionalObject(r)
+	switch {
+	case bad != nil:
 		return partners.EndpointInput{}, apierr.InvalidInput(*bad)
-	}
-	if !creating && len(bytes.TrimSpace(raw)) == 0 {
+	case obj == nil && creating:
+		return partners.EndpointInput{}, apierr.InvalidInput(apierr.Detail{Field: "body", Issue: "is required"})
+	case obj == nil:
 		return partners.EndpointInput{}, nil
-	}
-	obj, bad := httpx.ParseObject(raw)
-	if bad != nil {
-		return partners.EndpointInput{}, apierr.InvalidInput(*bad)
 	}
 	in, problems := partners.ParseEndpoint(obj, creating)
 	if len(problems) > 0 {

@@ -1,7 +1,6 @@
 package partnerv2
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/partner-identity/api/shared/domain"
@@ -61,16 +60,12 @@ func (a *API) RedeliverWebhookEvent(w http.ResponseWriter, r *http.Request) erro
 // redeliveryEndpoint is the endpoint a redelivery names in its body
 // ({"endpointId": "we_..."}), "" for none (no body, or {}).
 func redeliveryEndpoint(r *http.Request) (string, error) {
-	raw, bad := httpx.ReadRaw(r)
-	if bad != nil {
+	obj, bad := httpx.ReadOptionalObject(r)
+	switch {
+	case bad != nil:
 		return "", apierr.InvalidInput(*bad)
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
+	case obj == nil:
 		return "", nil
-	}
-	obj, bad := httpx.ParseObject(raw)
-	if bad != nil {
-		return "", apierr.InvalidInput(*bad)
 	}
 	c := jsonmember.Check(obj)
 	id, _, _ := c.Optional("endpointId")

@@ -481,7 +481,6 @@ func (d *Dispatcher) attempt(ctx context.Context, st domain.OutboxState, endpoin
 	if err != nil || status != domain.OutboxFailed || o.gone || made.EndpointID == "" {
 		return err // nothing to retry after a gone endpoint, nobody to alert: the partner may redeliver
 	}
-	st.Event.Scrubbed = nil
 	return d.deadLetter(ctx, st, made, o.reason)
 }
 

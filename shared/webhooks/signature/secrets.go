@@ -99,7 +99,7 @@ func (k *Stored) For(ctx context.Context, partnerID, endpointID string) ([]Key, 
 		}
 		r = v.(readSecrets)
 	}
-	live := partners.Live(domain.SealedSecrets{Secrets: r.s.For(endpointID)}, now)
+	live := partners.Live(r.s.For(endpointID), now)
 	keys := make([]Key, 0, len(live))
 	for _, x := range live {
 		key, err := k.open(ctx, partnerID, x)

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/partner-identity/api/shared/kit/tracing"
+	"github.com/partner-identity/api/shared/testkit/xraydaemon"
 	"io"
 	"log/slog"
 	"os"
@@ -264,7 +266,11 @@ func TestPerformanceTable(t *testing.T) {
 		ds, inits []time.Duration
 	}
 	event := mustRead(t, "events/get-user.json")
-	env := coldEnv(t)
+	// The functions trace as in Lambda (a daemon address, a sampled first
+	// request: tracing's cost is in every figure); get-user once more
+	// without, beside them, to show that cost.
+	untraced := coldEnv(t)
+	env := append(slices.Clip(untraced), tracing.EnvDaemonAddress+"="+xraydaemon.Start(t).Addr())
 	subjects := []*subject{
 		{name: "hello", pkg: "./bench/hello", event: event, warm: warmHello(event)},
 		{name: "adapter", pkg: "./bench/adapter", event: event, warm: warmAdapter(event)},
@@ -273,6 +279,9 @@ func TestPerformanceTable(t *testing.T) {
 	for _, fn := range benchFunctions(t) {
 		if *only == "" || slices.Contains(strings.Split(*only, ","), fn.name) {
 			subjects = append(subjects, &subject{name: fn.name, pkg: "./functions/" + fn.name, env: env, event: fn.event, warm: fn.warm})
+			if fn.name == "get-user" {
+				subjects = append(subjects, &subject{name: "get-user-untraced", pkg: "./functions/get-user", env: untraced, event: fn.event, warm: fn.warm})
+			}
 		}
 	}
 

@@ -2,6 +2,9 @@ package bench_test
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/kit/tracing"
+	"github.com/partner-identity/api/shared/testkit/xraydaemon"
+	"slices"
 
 	"encoding/json"
 	"fmt"
@@ -77,10 +80,16 @@ func TestSamLocalInvoke(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	// Lambda's X-Ray daemon, where the functions send their calls'
+	// subsegments (every invocation here is sampled).
+	daemon := xraydaemon.Start(t)
+	root, _ := tracing.Parse(runtimeapi.DefaultTraceHeader)
 	for _, fn := range sam.Sorted(ids) {
 		t.Run(fn, func(t *testing.T) {
 			emptyTable(t, envFile["Parameters"]["TABLE_NAME"]) // each function meets a fresh stack
+			daemon.Received(t, 50*time.Millisecond)            // none of another's
 			env := append(samLocalEnv(t, tpl, ids[fn], envFile), awsEnv...)
+			env = append(env, tracing.EnvDaemonAddress+"="+daemon.Addr())
 			event := events[fn]
 			if event == "" {
 				event = fn
@@ -106,6 +115,21 @@ func TestSamLocalInvoke(t *testing.T) {
 			}
 			if lines == 0 && fn != "webhook-dispatcher" && fn != "webhook-retry" { // an empty batch logs nothing
 				t.Fatalf("no application log line:\n%s", logs.String())
+			}
+			// Each call the request made is a subsegment of its trace
+			// (Lambda's segment the parent): every function but the two
+			// that call nothing on a request (the JWK Set is read at
+			// start, an unmatched route answers alone) makes one at least.
+			docs := daemon.Received(t, 200*time.Millisecond)
+			if len(docs) == 0 && fn != "jwks" && fn != "unmatched-route" {
+				t.Fatal("no subsegment: the request's calls are not traced")
+			}
+			for _, d := range docs {
+				if d.Str("trace_id") != root.Root || d.Str("parent_id") != root.Parent || d.Str("type") != "subsegment" ||
+					d.Str("namespace") != "aws" || !slices.Contains([]string{"DynamoDB", "KMS", "SQS", "Secrets Manager"}, d.Str("name")) ||
+					d.Str("aws.operation") == "" || d.Str("http.response.status") == "" {
+					t.Fatalf("a subsegment out of its trace or without its call: %v", d)
+				}
 			}
 			got := string(res.Body)
 			if w := want[fn]; strings.HasPrefix(w, `"`) {

@@ -50,6 +50,7 @@ func FromEnv() (cfg aws.Config, conns *Conns, err error) {
 		return cfg, nil, err
 	}
 	conns = newConns()
+	cfg.APIOptions = append(cfg.APIOptions, Traced)
 	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		// Copied with the transport into each service client's own copy.
 		tr.DialTLSContext = conns.DialTLSContext

@@ -26,6 +26,7 @@ import (
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
 	"github.com/partner-identity/api/shared/kit/logsafe"
+	"github.com/partner-identity/api/shared/kit/tracing"
 	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
@@ -213,7 +214,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	if def == nil {
 		def = &Defaults{}
 	}
-	d := &Deps{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Now: cfg.Now, Queues: def.Queues, Settings: Settings{
+	d := &Deps{HTTPClient: tracing.Client(&http.Client{Timeout: 10 * time.Second}), Now: cfg.Now, Queues: def.Queues, Settings: Settings{
 		KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && cfg.Local, WebhookDLQURL: cfg.WebhookDLQURL,
 		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL}}
@@ -436,6 +437,7 @@ func (d *Deps) AccessTokens() *partners.AccessTokens {
 // says which variable and why: Build's errors never hold a secret value).
 func MustFromEnv() *Deps {
 	SetupLogging()
+	tracing.Setup(os.Getenv)
 	d, err := Build(context.Background(), FromEnv())
 	if err != nil {
 		slog.Error("configuration", "error", err.Error())

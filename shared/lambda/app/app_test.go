@@ -2,6 +2,11 @@ package app_test
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/adapters/memstore"
+	"github.com/partner-identity/api/shared/kit/tracing"
+	"github.com/partner-identity/api/shared/testkit/xraydaemon"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +132,27 @@ func TestTokenMaxLifetime(t *testing.T) {
 		if d.TokenMaxLifetime != c.want {
 			t.Errorf("%s: %v, want %v", c.name, d.TokenMaxLifetime, c.want)
 		}
+	}
+}
+
+// TestTheKYCProvidersClientIsTraced: a call of the KYC providers' client
+// in a sampled invocation is a subsegment named by the provider's host.
+func TestTheKYCProvidersClientIsTraced(t *testing.T) {
+	daemon := xraydaemon.Traced(t)
+	d, err := app.Build(context.Background(), app.Config{Defaults: &app.Defaults{Store: memstore.New()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer provider.Close()
+	ctx := tracing.WithHeader(context.Background(), "Root=1-5f84c7a1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1")
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, provider.URL+"/resources/applicants", nil)
+	resp, err := d.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if docs := daemon.Received(t, 200*time.Millisecond); len(docs) != 1 || docs[0].Str("namespace") != "remote" || docs[0].Str("http.response.status") != "200" {
+		t.Fatalf("%v", docs)
 	}
 }

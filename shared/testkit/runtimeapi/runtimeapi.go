@@ -60,7 +60,16 @@ type Server struct {
 	seq     atomic.Int64
 	// InitErrors counts posts to init/error.
 	InitErrors atomic.Int64
+	// TraceHeader is every invocation's Lambda-Runtime-Trace-Id
+	// (DefaultTraceHeader unless set before the first event).
+	TraceHeader string
 }
+
+// DefaultTraceHeader is a sampled trace whose parent is the function's
+// segment, as Lambda with active tracing gives a sampled invocation (the
+// first of each second is): a function traces its calls under it when
+// AWS_XRAY_DAEMON_ADDRESS is set.
+const DefaultTraceHeader = "Root=1-5f84c7a1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
 
 // New listens on 127.0.0.1 on a free port.
 func New() (*Server, error) {
@@ -68,7 +77,7 @@ func New() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{addr: ln.Addr().String(), queue: make(chan *invocation, 64), pending: map[string]*invocation{}}
+	s := &Server{TraceHeader: DefaultTraceHeader, addr: ln.Addr().String(), queue: make(chan *invocation, 64), pending: map[string]*invocation{}}
 	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -119,7 +128,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
 			h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:123456789012:function:bench")
-			h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+			h.Set("Lambda-Runtime-Trace-Id", s.TraceHeader)
 			w.WriteHeader(http.StatusOK)
 			w.Write(inv.event)
 		case <-r.Context().Done():
@@ -247,6 +256,11 @@ func ColdStart(ctx context.Context, binary string, env []string, event []byte, s
 		return 0, Result{}, err
 	}
 	defer s.Close()
+	return s.ColdStart(ctx, binary, env, event, stderr)
+}
+
+// ColdStart is the package's ColdStart on s.
+func (s *Server) ColdStart(ctx context.Context, binary string, env []string, event []byte, stderr io.Writer) (time.Duration, Result, error) {
 	done := s.Queue(event, 30*time.Second)
 	p, err := s.Start(binary, env, stderr)
 	if err != nil {

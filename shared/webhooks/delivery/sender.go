@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/partner-identity/api/shared/kit/logsafe"
+	"github.com/partner-identity/api/shared/kit/tracing"
 	"io"
 	"net"
 	"net/http"
@@ -85,7 +86,7 @@ func NewSenderWith(o SenderOptions) *Sender {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-		Transport: &http.Transport{
+		Transport: tracing.Transport{Base: &http.Transport{
 			Proxy:                  nil,
 			DialContext:            policy.DialContext(dialer, o.Resolver),
 			TLSClientConfig:        o.TLS,
@@ -94,7 +95,7 @@ func NewSenderWith(o SenderOptions) *Sender {
 			MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 			MaxIdleConnsPerHost:    4,
 			IdleConnTimeout:        90 * time.Second,
-		},
+		}},
 	}}
 }
 

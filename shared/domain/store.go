@@ -9,6 +9,7 @@ package domain
 
 import (
 	"context"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"sort"
 	"time"
 )
@@ -517,4 +518,6 @@ type Store interface {
 	Outbox
 	Erasure
 	Partners
+	// The partners' rate budgets (package ratelimit).
+	ratelimit.Store
 }

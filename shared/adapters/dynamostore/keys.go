@@ -163,6 +163,17 @@ func budgetPK(partnerID, name string, window int64) string {
 // budgetSK is the sort key of a budget count.
 const budgetSK = "COUNT"
 
+// ratePK is the partition key of a partner's rate budget (package
+// ratelimit): one item per partner and budget, written about once per
+// lease (a container's half second of traffic), not per request.
+func ratePK(partnerID, budget string) string { return "RATE#" + partnerID + "#" + budget }
+
+// rateSK is the sort key of a rate budget.
+const rateSK = "TAT"
+
+// attrTAT is a rate budget's theoretical arrival time (Unix nanoseconds).
+const attrTAT = "tat"
+
 // The partners' items. A partner's profile and its audit share the
 // partner's partition (PTN#, not PARTNER#: a role that may write the
 // externalUserId guards, PARTNER#..., may not reach a partner's profile);

@@ -42,6 +42,10 @@ type Store struct {
 	redeliveries map[string]time.Time
 	// ps are the partners, their keys and audit (partners.go).
 	ps partnerState
+	// rates are the rate budgets' TATs by partner and budget, under their
+	// own lock (every request takes one: ratelimit.go).
+	rateMu sync.Mutex
+	rates  map[string]int64
 }
 
 var _ domain.Store = (*Store)(nil)

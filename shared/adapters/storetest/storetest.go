@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("erasure", func(t *testing.T) { runErasure(t, h.New, h.Contents) })
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, h.New) })
 	t.Run("partners", func(t *testing.T) { runPartners(t, h.New) })
+	t.Run("rates", func(t *testing.T) { runRates(t, h.New) })
 }
 
 // runUsers runs the users part: create, replay, guards.

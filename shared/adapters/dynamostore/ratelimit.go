@@ -1,0 +1,87 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
+)
+
+// rateIdle is how long a rate budget's item outlives its bucket's refill
+// (TTL): an idle partner's item goes.
+const rateIdle = time.Hour
+
+// TakeRate makes t's step in one conditional UpdateItem, and a second when
+// the first's guess of the bucket (full or not) was wrong: a full bucket's
+// write sets the TAT to Now+Cost if the stored one is not after Now; a
+// partly spent bucket's adds Cost to the stored TAT if it is after Now and
+// no later than Now+Limit-Cost. A refusal returns the stored TAT from the
+// failed write (ReturnValuesOnConditionCheckFailure): no read.
+func (s *Store) TakeRate(ctx context.Context, t ratelimit.Take) (int64, bool, error) {
+	full := t.Full
+	var stored int64
+	for try := 0; try < 2; try++ {
+		tat, ok, last, err := s.takeRate(ctx, t, full)
+		if err != nil || ok {
+			return tat, ok, err
+		}
+		// The guess was wrong (one more write), or the requests do not fit.
+		stored = last
+		if storedFull := stored <= t.Now; storedFull == full || (!storedFull && stored > t.Now+t.Limit-t.Cost) {
+			break
+		}
+		full = !full
+	}
+	return stored, false, nil
+}
+
+// takeRate is one conditional write: ok, or the stored TAT (0 when none).
+func (s *Store) takeRate(ctx context.Context, t ratelimit.Take, full bool) (tat int64, ok bool, stored int64, err error) {
+	now := strconv.FormatInt(t.Now, 10)
+	values := map[string]types.AttributeValue{
+		":now": &types.AttributeValueMemberN{Value: now},
+		":ttl": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Unix(0, t.Now+t.Limit).Add(rateIdle).Unix(), 10)},
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName:                           &s.table,
+		Key:                                 key(ratePK(t.PartnerID, t.Budget), rateSK),
+		ExpressionAttributeNames:            map[string]string{"#tat": attrTAT, "#ttl": attrTTL},
+		ExpressionAttributeValues:           values,
+		ReturnValues:                        types.ReturnValueUpdatedNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if full {
+		values[":next"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Now+t.Cost, 10)}
+		in.UpdateExpression = aws.String("SET #tat = :next, #ttl = :ttl")
+		in.ConditionExpression = aws.String("attribute_not_exists(#tat) OR #tat <= :now")
+	} else {
+		values[":cost"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Cost, 10)}
+		values[":latest"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Now+t.Limit-t.Cost, 10)}
+		in.UpdateExpression = aws.String("SET #tat = #tat + :cost, #ttl = :ttl")
+		in.ConditionExpression = aws.String("#tat > :now AND #tat <= :latest")
+	}
+	out, err := s.db.UpdateItem(ctx, in)
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return 0, false, numberOf(failed.Item[attrTAT]), nil
+	}
+	if err != nil {
+		return 0, false, 0, err
+	}
+	return numberOf(out.Attributes[attrTAT]), true, 0, nil
+}
+
+// numberOf is a number attribute's value (0 when absent or not a number).
+func numberOf(v types.AttributeValue) int64 {
+	n, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	i, _ := strconv.ParseInt(n.Value, 10, 64)
+	return i
+}

@@ -547,12 +547,13 @@ func TestPrefetchBeforeTheFirstEvent(t *testing.T) {
 		// token's, which a Partner v2 function accepts in place of the key).
 		waitFor(t, "signing and verification keys fetch", func() bool { return w.sm.Requests.Load() == 2 })
 		invoke(t, s, p, logs)
-		// The key's GetItem and the user's, at once; a second later, on a
-		// connection of those, the key's last use (once a day).
-		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 2 || r != 2 || sm != 2 {
-			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 2, 2, 2", c, r, sm)
+		// The key's GetItem and the user's, at once, then the partner's
+		// rate budget (its lease, on a connection of those); a second
+		// later, on one of them too, the key's last use (once a day).
+		if c, r, sm := w.ddb.Conns.Load(), w.ddb.Requests.Load(), w.sm.Requests.Load(); c != 2 || r != 3 || sm != 2 {
+			t.Fatalf("DynamoDB: %d connections, %d requests; Secrets Manager: %d requests; want 2, 3, 2", c, r, sm)
 		}
-		waitFor(t, "last use recorded", func() bool { return w.ddb.Requests.Load() == 3 })
+		waitFor(t, "last use recorded", func() bool { return w.ddb.Requests.Load() == 4 })
 		if c := w.ddb.Conns.Load(); c != 2 {
 			t.Fatalf("the last use opened a connection of its own: %d", c)
 		}

@@ -43,7 +43,7 @@ func TestPreflightFromAnAllowedOrigin(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, call)
 	if rec.Code != http.StatusUnauthorized || rec.Header().Get("Access-Control-Allow-Origin") != "https://widget.acme.example" ||
-		rec.Header().Get("Access-Control-Expose-Headers") != "idempotent-replayed,x-request-id" {
+		rec.Header().Get("Access-Control-Expose-Headers") != "idempotent-replayed,ratelimit,ratelimit-policy,retry-after,x-request-id" {
 		t.Fatalf("call: %d %v", rec.Code, rec.Header())
 	}
 

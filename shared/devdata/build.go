@@ -292,4 +292,6 @@ func bind[API any](out []httpx.Endpoint, rs []httpx.Route[API], api API) []httpx
 }
 
 // Mux serves every route of Endpoints.
-func Mux(d *app.Deps, retries queue.Queue) http.Handler { return httpx.Mux(Endpoints(d, retries)...) }
+func Mux(d *app.Deps, retries queue.Queue) http.Handler {
+	return httpx.WithLimiter(httpx.Mux(Endpoints(d, retries)...), d.Limiter)
+}

@@ -173,6 +173,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	claimedKey := apitest.Headers{"partner-api-key": claimed}
 	users := "/api/partner/v2/users"
 	const identA, identB = "iamidentifier000000000000000000000000000000a", "iamidentifier000000000000000000000000000000b"
+	w.countLimiter = true // every call a function makes, the limiter's too
 	setup := w.container(t, nil)
 	w.sumsub.Now = setup.clock.Now // the container signs Sumsub calls with its clock
 	expect := func(r *apitest.Response, status int, what string) *apitest.Response {

@@ -92,18 +92,26 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-// errorCode reads the Partner v2 or User v2 error code of a response.
+// errorCode reads the Partner v2, User v2 or JSON:API error code of a
+// response.
 func errorCode(r *apitest.Response) string {
 	var body struct {
 		Error  struct{ Code string }
-		Errors map[string]json.RawMessage
+		Errors json.RawMessage
 	}
 	_ = json.Unmarshal(r.Body, &body)
 	if body.Error.Code != "" {
 		return body.Error.Code
 	}
-	for code := range body.Errors {
-		return code
+	var byCode map[string]json.RawMessage
+	if json.Unmarshal(body.Errors, &byCode) == nil {
+		for code := range byCode {
+			return code
+		}
+	}
+	var list []struct{ Code string } // JSON:API's errors array
+	if json.Unmarshal(body.Errors, &list) == nil && len(list) > 0 {
+		return list[0].Code
 	}
 	return ""
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/outbox"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/cleanup"
 	"github.com/partner-identity/api/shared/lambda/dispatch"
@@ -54,6 +55,12 @@ type world struct {
 	sumsub *sumsubtest.Server
 	// slowURL is the webhook slow lane of every container ("" for none).
 	slowURL string
+	// countLimiter: the containers' rate limiter draws on the table
+	// through their counted (and injected) client, as in Lambda; else
+	// through a client of its own on the same table, so that a test's
+	// counts and faults are its operations' (the limiter's own tests and
+	// the IAM test count it).
+	countLimiter bool
 }
 
 func newWorld(t *testing.T, registryJSON string) *world {
@@ -118,6 +125,9 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	// second later in the background), so that each request's calls are
 	// its own to count.
 	d.Partners = partners.NewDirectoryTouchingAfter(d.Store, clk.Now, partners.TouchInline)
+	if !w.countLimiter {
+		d.Limiter = ratelimit.New(dynamostore.New(dynamodb.NewFromConfig(w.srv.Config(nil, nil)), w.table), clk.Now)
+	}
 	var retries queue.Queue
 	if retryURL != "" {
 		retries = dispatch.RetryQueue(d) // as functions/redeliver-webhook-event's main gives it

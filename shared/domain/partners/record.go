@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 )
 
 // settings are a partner's settings as the store keeps them
@@ -17,6 +18,7 @@ type settings struct {
 	Webhook          Webhook                `json:"webhook"`
 	IdentityProvider string                 `json:"identityProvider,omitempty"`
 	WebhookEndpoints []Endpoint             `json:"webhookEndpoints,omitempty"`
+	Limits           ratelimit.Limits       `json:"limits,omitempty"`
 }
 
 // Standings. A suspended partner may call nothing and its webhooks wait;
@@ -34,7 +36,7 @@ func FromRecord(r domain.PartnerRecord) (*Partner, error) {
 		return nil, fmt.Errorf("partner %s: settings: %w", r.ID, err)
 	}
 	p := &Partner{ID: r.ID, Name: s.Name, Flow: s.Flow, Standing: s.Standing, KYCTemplates: s.KYCTemplates,
-		Webhook: s.Webhook, IdentityProvider: s.IdentityProvider, WebhookEndpoints: s.WebhookEndpoints}
+		Webhook: s.Webhook, IdentityProvider: s.IdentityProvider, WebhookEndpoints: s.WebhookEndpoints, Limits: s.Limits}
 	for _, k := range r.Keys {
 		p.APIKeySHA256 = append(p.APIKeySHA256, k.Digest)
 	}
@@ -45,6 +47,6 @@ func FromRecord(r domain.PartnerRecord) (*Partner, error) {
 // Settings are p's settings as the store keeps them.
 func (p *Partner) Settings() []byte {
 	b, _ := json.Marshal(settings{Name: p.Name, Flow: p.Flow, Standing: p.Standing, KYCTemplates: p.KYCTemplates,
-		Webhook: p.Webhook, IdentityProvider: p.IdentityProvider, WebhookEndpoints: p.WebhookEndpoints}) // strings, times and maps of strings: cannot fail
+		Webhook: p.Webhook, IdentityProvider: p.IdentityProvider, WebhookEndpoints: p.WebhookEndpoints, Limits: p.Limits}) // strings, times, numbers and maps: cannot fail
 	return b
 }

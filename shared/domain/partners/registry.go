@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 )
 
 // Flows. Any other value is a partner that may call nothing (403
@@ -106,6 +108,9 @@ type Partner struct {
 	// Standing is StandingActive or StandingSuspended (an operator's
 	// suspension, which keeps the flow for the reinstatement).
 	Standing string `json:"standing,omitempty"`
+	// Limits are the partner's own rate policies by budget (package
+	// ratelimit), over the defaults; set by the operator.
+	Limits ratelimit.Limits `json:"limits,omitempty"`
 	// Keys are the partner's keys as its record lists them (none for a
 	// registry document's partner): what a partner access token, which
 	// names the key it was issued for, is checked against.
@@ -229,6 +234,14 @@ func Validate(p *Partner, inLambda bool) error {
 	}
 	if p.IdentityProvider != "" && !validSlug(p.IdentityProvider) {
 		return fmt.Errorf("partner %s: identityProvider must be a slug of a-z 0-9 -", p.ID)
+	}
+	for budget, policy := range p.Limits {
+		if !slices.Contains(ratelimit.Budgets, budget) {
+			return fmt.Errorf("partner %s: limits: %q is not a budget (%s)", p.ID, budget, strings.Join(ratelimit.Budgets, ", "))
+		}
+		if !policy.Valid() {
+			return fmt.Errorf("partner %s: limits.%s: rate must be over 0 and at most 100000 a second, burst 1 to 1000000", p.ID, budget)
+		}
 	}
 	for country, tpl := range p.KYCTemplates {
 		if !validCountry(country) {

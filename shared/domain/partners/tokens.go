@@ -58,6 +58,13 @@ func NewAccessTokens(l Lookup, verifying, signing func(context.Context) (*servic
 // answer whichever is wrong); a suspended partner is Forbidden. The token
 // is valid for AccessTokenTTL, never past its key's expiry.
 func (t *AccessTokens) Issue(ctx context.Context, clientID, secret string) (tokens.Minted, error) {
+	return t.IssueAdmitted(ctx, clientID, secret, nil)
+}
+
+// IssueAdmitted is Issue that asks admit (when not nil) about the
+// authenticated partner before it mints: admit's error is returned as it
+// is, and nothing is minted.
+func (t *AccessTokens) IssueAdmitted(ctx context.Context, clientID, secret string, admit func(*Partner) error) (tokens.Minted, error) {
 	p, err := t.partners.Authenticate(ctx, secret) // a malformed key is refused before any read
 	if _, refused := domain.As(err); err != nil {
 		if refused {
@@ -71,6 +78,11 @@ func (t *AccessTokens) Issue(ctx context.Context, clientID, secret string) (toke
 	}
 	if !p.MayCall(OpAccessToken) {
 		return tokens.Minted{}, errFlow
+	}
+	if admit != nil {
+		if err := admit(p); err != nil {
+			return tokens.Minted{}, err
+		}
 	}
 	keys, err := t.signing(ctx)
 	if err != nil {

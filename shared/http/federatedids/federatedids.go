@@ -44,7 +44,9 @@ func (a *API) userBeside(r *http.Request, beside func(context.Context)) (*tokena
 	if err != nil {
 		return nil, answer(err)
 	}
-	httpx.SetPartner(r, p.Partner.ID)
+	if err := httpx.Admit(r, p.Partner.ID, p.Partner.Limits); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

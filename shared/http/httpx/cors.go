@@ -15,7 +15,7 @@ import (
 var (
 	CORSAllowHeaders  = []string{"authorization", "content-type", "user-authorization", "user-identifier"}
 	CORSAllowMethods  = []string{"DELETE", "GET", "POST", "PUT"}
-	CORSExposeHeaders = []string{"idempotent-replayed", "x-request-id"}
+	CORSExposeHeaders = []string{"idempotent-replayed", "ratelimit", "ratelimit-policy", "retry-after", "x-request-id"}
 )
 
 // CORSMaxAge is how long a browser may keep a preflight's answer, in seconds.

@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/partner-identity/api/shared/http/apierr"
 )
@@ -82,4 +83,9 @@ func kebab(code string) string {
 		}
 	}
 	return string(b)
+}
+
+// RateLimited is the dialect's 429.
+func (jsonAPI) RateLimited(retryAfter time.Duration) *apierr.Error {
+	return apierr.JSONAPIRateLimited(retryAfter)
 }

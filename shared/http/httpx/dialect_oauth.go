@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/partner-identity/api/shared/http/apierr"
 )
@@ -25,7 +26,7 @@ func (oauth2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error
 	body := oauth2Error{Error: e.Code, Description: e.Message}
 	switch e.Code {
 	case apierr.OAuthInvalidRequestCode, apierr.OAuthInvalidClientCode, apierr.OAuthUnauthorizedClientCode,
-		apierr.OAuthUnsupportedGrantTypeCode, apierr.OAuthInvalidScopeCode:
+		apierr.OAuthUnsupportedGrantTypeCode, apierr.OAuthInvalidScopeCode, apierr.OAuthSlowDownCode:
 	default:
 		body.Error = apierr.OAuthInvalidRequestCode
 		if e.Status >= 500 {
@@ -36,4 +37,9 @@ func (oauth2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+OAuthRealm+`", charset="UTF-8"`)
 	}
 	WriteJSON(w, e.Status, contentTypeJSON, body)
+}
+
+// RateLimited is the dialect's 429.
+func (oauth2) RateLimited(retryAfter time.Duration) *apierr.Error {
+	return apierr.OAuthSlowDown(retryAfter)
 }

@@ -6,6 +6,7 @@ package httpx
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/partner-identity/api/shared/http/apierr"
 )
@@ -65,4 +66,9 @@ func ForPath(path string) Dialect {
 		return oauth2{}
 	}
 	return partnerV2{}
+}
+
+// RateLimited is the dialect's 429.
+func (partnerV2) RateLimited(retryAfter time.Duration) *apierr.Error {
+	return apierr.RateLimited(retryAfter)
 }

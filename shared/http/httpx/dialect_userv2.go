@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/partner-identity/api/shared/http/apierr"
 )
@@ -33,3 +34,6 @@ func (userV2) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error
 func WriteUserV2(w http.ResponseWriter, status int, body any) {
 	WriteJSON(w, status, contentTypeJSON, body)
 }
+
+// RateLimited is the dialect's 429.
+func (userV2) RateLimited(retryAfter time.Duration) *apierr.Error { return apierr.ER429(retryAfter) }

@@ -16,6 +16,9 @@ import (
 // Dialect renders the shared error model in one surface's wire format.
 type Dialect interface {
 	WriteError(w http.ResponseWriter, r *http.Request, e *apierr.Error)
+	// RateLimited is the dialect's answer to a request past its partner's
+	// rate budget (429; Retry-After from e.RetryAfter).
+	RateLimited(retryAfter time.Duration) *apierr.Error
 }
 
 // Handler is a route's handler, in the manner of tailscale's tsweb: it
@@ -32,6 +35,9 @@ type WrapRoute struct {
 	Name    string
 	Dialect Dialect
 	Failure string
+	// Budget is the partner's rate budget the route draws on
+	// (ratelimit.Default when empty).
+	Budget string
 }
 
 // Wrap puts the per-request machinery around h: request id, one JSON log
@@ -43,7 +49,7 @@ func Wrap(rt WrapRoute, h Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		cold, _ := r.Context().Value(coldStartKey{}).(bool)
-		info := &requestInfo{RequestID: requestIDFor(r), Route: rt.Name, ColdStart: cold}
+		info := &requestInfo{RequestID: requestIDFor(r), Route: rt.Name, ColdStart: cold, budget: rt.Budget, dialect: rt.Dialect, header: w.Header()}
 		ctx, cancel := deadline.Within(r.Context())
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, ctxKey{}, info))

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/kit/logsafe"
@@ -17,6 +18,10 @@ import (
 
 // echoDialect renders an error as status, code and message.
 type echoDialect struct{}
+
+func (echoDialect) RateLimited(retryAfter time.Duration) *apierr.Error {
+	return &apierr.Error{Status: http.StatusTooManyRequests, Code: "LIMITED", RetryAfter: retryAfter}
+}
 
 func (echoDialect) WriteError(w http.ResponseWriter, _ *http.Request, e *apierr.Error) {
 	WriteJSON(w, e.Status, "application/json", map[string]string{"code": e.Code, "message": e.Message})

@@ -27,6 +27,11 @@ type requestInfo struct {
 	Stack string
 	// ColdStart: the container's first request (WithColdStart).
 	ColdStart bool
+	// budget, dialect and header are the route's rate budget, its
+	// dialect, and the response's header (Admit).
+	budget  string
+	dialect Dialect
+	header  http.Header
 }
 
 // infoFrom returns the request's requestInfo (a throwaway one outside the middleware).
@@ -39,9 +44,6 @@ func infoFrom(ctx context.Context) *requestInfo {
 
 // RequestID returns the request id of ctx.
 func RequestID(ctx context.Context) string { return infoFrom(ctx).RequestID }
-
-// SetPartner records the authenticated partner for the log line.
-func SetPartner(r *http.Request, partnerID string) { infoFrom(r.Context()).PartnerID = partnerID }
 
 // coldStartKey marks a container's first request (WithColdStart).
 type coldStartKey struct{}

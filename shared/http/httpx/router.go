@@ -19,7 +19,10 @@ type Route[API any] struct {
 	Name    string
 	Pattern string
 	Failure string
-	Handle  func(API, http.ResponseWriter, *http.Request) error
+	// Budget is the partner's rate budget the route draws on (the default
+	// budget when empty): an expensive operation has a smaller one.
+	Budget string
+	Handle func(API, http.ResponseWriter, *http.Request) error
 }
 
 // On is rt bound to api: the endpoint a mux serves.
@@ -32,14 +35,14 @@ func (rt Route[API]) On(api API) Endpoint {
 // Info is rt without its handler: what the lists of routes and the
 // $default route need.
 func (rt Route[API]) Info() Endpoint {
-	return Endpoint{Name: rt.Name, Pattern: rt.Pattern, Failure: rt.Failure}
+	return Endpoint{Name: rt.Name, Pattern: rt.Pattern, Failure: rt.Failure, Budget: rt.Budget}
 }
 
 // Endpoint is a route as a mux serves it: bound to its surface's API
 // (Handler), or only described (Handler nil).
 type Endpoint struct {
-	Name, Pattern, Failure string
-	Handler                Handler
+	Name, Pattern, Failure, Budget string
+	Handler                        Handler
 }
 
 // Path is the path of the endpoint's pattern ("POST /a/{b}" is "/a/{b}").
@@ -54,7 +57,7 @@ func (e Endpoint) Path() string {
 func Mux(eps ...Endpoint) http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range eps {
-		mux.Handle(e.Pattern, Wrap(WrapRoute{Name: e.Name, Dialect: ForPath(e.Path()), Failure: e.Failure}, e.Handler))
+		mux.Handle(e.Pattern, Wrap(WrapRoute{Name: e.Name, Dialect: ForPath(e.Path()), Failure: e.Failure, Budget: e.Budget}, e.Handler))
 	}
 	return withFallback(mux)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
 )
@@ -37,7 +38,7 @@ func New(d Deps) *API {
 
 // The routes, one function each.
 var (
-	TokenRoute = httpx.Route[*API]{Name: "oauth2-token", Pattern: "POST /oauth2/token", Handle: (*API).Token}
+	TokenRoute = httpx.Route[*API]{Name: "oauth2-token", Pattern: "POST /oauth2/token", Budget: ratelimit.Tokens, Handle: (*API).Token}
 	Routes     = []httpx.Route[*API]{TokenRoute}
 )
 
@@ -78,7 +79,13 @@ func (a *API) Token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	minted, err := a.d.Tokens.Issue(r.Context(), id, secret)
+	// The partner the token is for, for the log line (never the key), and
+	// its tokens budget.
+	admit := func(p *partners.Partner) error { return httpx.Admit(r, p.ID, p.Limits) }
+	minted, err := a.d.Tokens.IssueAdmitted(r.Context(), id, secret, admit)
+	if _, limited := apierr.As(err); limited {
+		return err
+	}
 	if e, refused := domain.As(err); refused {
 		if e.Kind == domain.Forbidden {
 			return apierr.OAuthUnauthorizedClient()
@@ -88,8 +95,6 @@ func (a *API) Token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The partner the token is for, for the log line (never the key).
-	httpx.SetPartner(r, id)
 	w.Header().Set("Pragma", "no-cache")
 	httpx.WriteJSON(w, http.StatusOK, "application/json", tokenResponse{AccessToken: minted.Token, TokenType: "Bearer",
 		ExpiresIn: int64(math.Ceil(minted.ExpiresAt.Sub(a.d.Now()).Seconds()))})

@@ -59,7 +59,9 @@ func (a *API) authenticated(r *http.Request, op partners.Operation) (*partners.P
 		}
 		digest = partners.KeyDigest(cred.key)
 	}
-	httpx.SetPartner(r, p.ID)
+	if err := httpx.Admit(r, p.ID, p.Limits); err != nil {
+		return nil, "", err
+	}
 	if !p.MayCall(op) {
 		return nil, "", apierr.InvalidPartnerFlow()
 	}

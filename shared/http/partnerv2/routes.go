@@ -3,6 +3,7 @@ package partnerv2
 import (
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/domain/users"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
@@ -38,13 +39,13 @@ var (
 	CreateUserRoute             = httpx.Route[*API]{Name: "create-user", Pattern: "POST /api/partner/v2/users", Failure: apierr.MsgUserCreationFailed, Handle: (*API).CreateUser}
 	GetUserRoute                = httpx.Route[*API]{Name: "get-user", Pattern: "GET /api/partner/v2/users/{userId}", Handle: (*API).GetUser}
 	FindUserRoute               = httpx.Route[*API]{Name: "find-user", Pattern: "GET /api/partner/v2/users", Handle: (*API).FindUser}
-	CreateVerificationLinkRoute = httpx.Route[*API]{Name: "create-verification-link", Pattern: "POST /api/partner/v2/users/{userId}/kyc/verification-link", Failure: apierr.MsgVerificationLinkFailed, Handle: (*API).CreateVerificationLink}
+	CreateVerificationLinkRoute = httpx.Route[*API]{Name: "create-verification-link", Pattern: "POST /api/partner/v2/users/{userId}/kyc/verification-link", Failure: apierr.MsgVerificationLinkFailed, Budget: ratelimit.KYCLinks, Handle: (*API).CreateVerificationLink}
 	GetUserKYCRoute             = httpx.Route[*API]{Name: "get-user-kyc", Pattern: "GET /api/partner/v2/users/{userId}/kyc", Handle: (*API).GetUserKYC}
 	DeleteUserRoute             = httpx.Route[*API]{Name: "delete-user", Pattern: "DELETE /api/partner/v2/users/{userId}", Handle: (*API).DeleteUser}
-	CreateUserTokenRoute        = httpx.Route[*API]{Name: "create-user-token", Pattern: "POST /api/partner/v2/users/{userId}/token", Failure: apierr.MsgUserTokenFailed, Handle: (*API).CreateUserToken}
+	CreateUserTokenRoute        = httpx.Route[*API]{Name: "create-user-token", Pattern: "POST /api/partner/v2/users/{userId}/token", Failure: apierr.MsgUserTokenFailed, Budget: ratelimit.Tokens, Handle: (*API).CreateUserToken}
 	ListWebhookEventsRoute      = httpx.Route[*API]{Name: "list-webhook-events", Pattern: "GET /api/partner/v2/webhooks/events", Handle: (*API).ListWebhookEvents}
-	RedeliverWebhookEventRoute  = httpx.Route[*API]{Name: "redeliver-webhook-event", Pattern: "POST /api/partner/v2/webhooks/events/{eventId}/redeliver", Handle: (*API).RedeliverWebhookEvent}
-	SendTestWebhookRoute        = httpx.Route[*API]{Name: "send-test-webhook", Pattern: "POST /api/partner/v2/webhooks/test", Handle: (*API).SendTestWebhook}
+	RedeliverWebhookEventRoute  = httpx.Route[*API]{Name: "redeliver-webhook-event", Pattern: "POST /api/partner/v2/webhooks/events/{eventId}/redeliver", Budget: ratelimit.WebhookTests, Handle: (*API).RedeliverWebhookEvent}
+	SendTestWebhookRoute        = httpx.Route[*API]{Name: "send-test-webhook", Pattern: "POST /api/partner/v2/webhooks/test", Budget: ratelimit.WebhookTests, Handle: (*API).SendTestWebhook}
 	ListAPIKeysRoute            = httpx.Route[*API]{Name: "list-api-keys", Pattern: "GET /api/partner/v2/api-keys", Handle: (*API).ListAPIKeys}
 	CreateAPIKeyRoute           = httpx.Route[*API]{Name: "create-api-key", Pattern: "POST /api/partner/v2/api-keys", Handle: (*API).CreateAPIKey}
 	RollAPIKeyRoute             = httpx.Route[*API]{Name: "roll-api-key", Pattern: "POST /api/partner/v2/api-keys/{keyId}/roll", Handle: (*API).RollAPIKey}

@@ -103,7 +103,9 @@ func (a *authenticator) authenticate(r *http.Request) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpx.SetPartner(r, p.Partner.ID)
+	if err := httpx.Admit(r, p.Partner.ID, p.Partner.Limits); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

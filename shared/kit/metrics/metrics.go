@@ -61,12 +61,17 @@ const (
 	WebhooksSlow = "WebhooksSlow"
 	// ColdStarts counts the containers' first requests, by route function.
 	ColdStarts = "ColdStarts"
+	// RateLimited counts requests refused past a partner's rate budget;
+	// RateLimitUnchecked those admitted unchecked (the budgets' store
+	// could not be reached: the limiter fails open).
+	RateLimited        = "RateLimited"
+	RateLimitUnchecked = "RateLimitUnchecked"
 )
 
 // All lists the metrics (the template's dashboard and alarms use them).
 var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
 	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored,
-	WebhooksHeld, WebhooksSlow, ColdStarts}
+	WebhooksHeld, WebhooksSlow, ColdStarts, RateLimited, RateLimitUnchecked}
 
 type directive struct {
 	Namespace  string     `json:"Namespace"`

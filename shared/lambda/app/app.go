@@ -24,6 +24,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/secrets"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
 	"github.com/partner-identity/api/shared/kit/logsafe"
 	"github.com/partner-identity/api/shared/kit/tracing"
@@ -195,6 +196,9 @@ type Deps struct {
 	Queues *Queues
 	// AWS is the SDK configuration, nil unless a client needed it.
 	AWS *aws.Config
+	// Limiter admits the partners' requests against their rate budgets
+	// in the store (every container of every function draws on the same).
+	Limiter *ratelimit.Limiter
 
 	// prefetch starts each need that can be fetched ahead (Prefetch).
 	prefetch map[Needs]func()
@@ -277,6 +281,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	}
 
 	d.Partners = partners.NewDirectory(d.Store, cfg.Now)
+	d.Limiter = ratelimit.New(d.Store, cfg.Now)
 	switch {
 	case cfg.WebhookKeyID != "":
 		c, err := loadAWS()

@@ -36,7 +36,7 @@ func Start(h http.Handler) { StartFunc(HTTP(h)) }
 // then ep is served behind the HTTP API.
 func Serve(d *app.Deps, needs app.Needs, ep httpx.Endpoint) {
 	d.Prefetch(needs)
-	Start(httpx.Mux(ep))
+	Start(httpx.WithLimiter(httpx.Mux(ep), d.Limiter))
 }
 
 // HTTP is the function entry point of h behind an HTTP API (payload 2.0):

@@ -16,7 +16,7 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 webhook-dispatcher webhook-retry unmatched-route \
                 list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token \
                 list-webhook-endpoints create-webhook-endpoint get-webhook-endpoint \
-                update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret
+                update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret get-limits
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -34,7 +34,8 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-ListApiKeysFunction build-CreateApiKeyFunction build-RollApiKeyFunction build-RevokeApiKeyFunction \
         build-JwksFunction build-Oauth2TokenFunction \
         build-ListWebhookEndpointsFunction build-CreateWebhookEndpointFunction build-GetWebhookEndpointFunction \
-        build-UpdateWebhookEndpointFunction build-DeleteWebhookEndpointFunction build-RotateWebhookEndpointSecretFunction
+        build-UpdateWebhookEndpointFunction build-DeleteWebhookEndpointFunction build-RotateWebhookEndpointSecretFunction \
+        build-GetLimitsFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -68,6 +69,7 @@ build-GetWebhookEndpointFunction:     ; $(call build_fn,get-webhook-endpoint)
 build-UpdateWebhookEndpointFunction:  ; $(call build_fn,update-webhook-endpoint)
 build-DeleteWebhookEndpointFunction:  ; $(call build_fn,delete-webhook-endpoint)
 build-RotateWebhookEndpointSecretFunction:; $(call build_fn,rotate-webhook-endpoint-secret)
+build-GetLimitsFunction:              ; $(call build_fn,get-limits)
 
 .DEFAULT_GOAL := help
 .PHONY: help build build-one bench client walk run invoke test unit lint lint-openapi fmt clean fuzz fuzz-corpus

@@ -304,7 +304,7 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 		"user-info": 200, "set-federated-identity": 204, "delete-federated-identity": 204, "list-federated-identities": 200,
 		"list-webhook-events": 200, "redeliver-webhook-event": 202, "send-test-webhook": 202, "unmatched-route": 405,
 		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200, "oauth2-token": 200,
-		"list-webhook-endpoints": 200, "create-webhook-endpoint": 201, "get-webhook-endpoint": 200, "update-webhook-endpoint": 200,
+		"get-limits": 200, "list-webhook-endpoints": 200, "create-webhook-endpoint": 201, "get-webhook-endpoint": 200, "update-webhook-endpoint": 200,
 		"delete-webhook-endpoint": 404, "rotate-webhook-endpoint-secret": 404,
 	}
 	for _, fn := range names {

@@ -67,7 +67,7 @@ func TestSamLocalInvoke(t *testing.T) {
 		// The events name a key id the development partner does not hold.
 		"list-api-keys": "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200", "oauth2-token": "200",
 		// Without a webhook URL the development partner has no endpoint yet.
-		"list-webhook-endpoints": "200", "create-webhook-endpoint": "201", "get-webhook-endpoint": "404", "update-webhook-endpoint": "404",
+		"get-limits": "200", "list-webhook-endpoints": "200", "create-webhook-endpoint": "201", "get-webhook-endpoint": "404", "update-webhook-endpoint": "404",
 		"delete-webhook-endpoint": "404", "rotate-webhook-endpoint-secret": "404",
 	}
 	events := map[string]string{"cleanup-kyc-sessions": "cleanup-schedule"}

@@ -95,6 +95,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"roll-api-key":                   httpEvent("POST", "/api/partner/v2/api-keys/key_000000000000/roll", "", key, ""),
 		"revoke-api-key":                 httpEvent("DELETE", "/api/partner/v2/api-keys/key_000000000000", "", key, ""),
 		"jwks":                           httpEvent("GET", "/.well-known/jwks.json", "", nil, ""), // reads no table: 200
+		"get-limits":                     httpEvent("GET", "/api/partner/v2/limits", "", key, ""),
 		"list-webhook-endpoints":         httpEvent("GET", "/api/partner/v2/webhooks/endpoints", "", key, ""),
 		"create-webhook-endpoint":        httpEvent("POST", "/api/partner/v2/webhooks/endpoints", "", key, `{"url":"https://hooks.acme.example/kyc"}`),
 		"get-webhook-endpoint":           httpEvent("GET", "/api/partner/v2/webhooks/endpoints/we_default", "", key, ""),

@@ -270,6 +270,9 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"list-webhook-endpoints": func(c *container) {
 			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints", withToken, ""), 200, "endpoints by token")
 		},
+		"get-limits": func(c *container) {
+			expect(c.api.Do("GET", "/api/partner/v2/limits", withToken, ""), 200, "limits by token")
+		},
 		"get-webhook-endpoint": func(c *container) {
 			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints/we_default", withToken, ""), 200, "an endpoint by token")
 		},
@@ -399,6 +402,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	madeHook := expect(setup.api.Do("POST", hooks, key, `{"url":"https://hooks.acme.example/iam","enabledEvents":["kyc.status_changed"]}`), 201, "setup endpoint").
 		JSON()["data"].(map[string]any)["id"].(string)
 	viaHTTP("list-webhook-endpoints", func(c *container) { expect(c.api.Do("GET", hooks, key, ""), 200, "list endpoints") })
+	viaHTTP("get-limits", func(c *container) { expect(c.api.Do("GET", "/api/partner/v2/limits", key, ""), 200, "limits") })
 	viaHTTP("get-webhook-endpoint", func(c *container) { expect(c.api.Do("GET", hooks+"/"+madeHook, key, ""), 200, "get an endpoint") })
 	viaHTTP("create-webhook-endpoint", func(c *container) {
 		expect(c.api.Do("POST", hooks, key, `{"url":"https://hooks.acme.example/iam2"}`), 201, "create an endpoint")

@@ -181,6 +181,9 @@ func TestIsolationMatrix(t *testing.T) {
 			cell{key(fixture.KeyAcme), 201}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		{"revoke-api-key", http.MethodDelete, "/api/partner/v2/api-keys/" + revocable, "",
 			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 404}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
+		// The partner's own limits.
+		{"get-limits", http.MethodGet, "/api/partner/v2/limits", "",
+			cell{key(fixture.KeyAcme), 200}, cell{key(fixture.KeyBeta), 200}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 		// The partner's own webhook endpoints: another partner's endpoint
 		// ids are unknown to it (404), a listing or a new endpoint is its own.
 		{"list-webhook-endpoints", http.MethodGet, hooks, "",

@@ -20,6 +20,7 @@ import (
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 )
 
 // Request is what partnerctl -local sends make run (POST LocalPath): the
@@ -38,6 +39,8 @@ const Usage = `commands:
   create -id ID -name NAME [-flow API|WIDGET] [-identity-provider SLUG] [-webhook-url URL]
                                   a new partner; prints its first API key and webhook secret (shown once)
   list [-after ID] [-limit N]     partners by id
+  limits                          the sum of every partner's rate limits, by budget: what the HTTP API's
+                                  route throttle (ThrottlingRateLimit, ThrottlingBurstLimit) must stay above
   show ID                         a partner, its KYC templates, keys (ids, dates, last use), webhook secrets (ids, dates),
                                   and the webhook endpoints it added itself (ids, URLs, events)
   audit ID                        who changed what, oldest first
@@ -46,6 +49,9 @@ const Usage = `commands:
   set-webhook ID URL              its first webhook endpoint, we_default ("" removes it; the endpoints the
                                   partner added itself stay)
   set-flow ID API|WIDGET
+  set-limit ID BUDGET -rate R -burst B | set-limit ID BUDGET -default
+                                  the partner's own rate limit of BUDGET (default, kyc-links, webhook-tests,
+                                  tokens): R requests a second, bursts of B; -default: back to the deployment's
   suspend ID | reinstate ID
   issue-key ID [-expires WHEN]    a new key (shown once); WHEN: RFC 3339 or a duration (720h)
   expire-key ID KEY_ID -at WHEN   the old key of a rotation ends at WHEN
@@ -92,6 +98,38 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 			fmt.Fprintf(out, "webhook secret: %s\n", secret)
 		}
 		fmt.Fprintln(out, "shown this once: give them to the partner now")
+		return nil
+	case "limits":
+		if err := parse(fs, args, 0); err != nil {
+			return err
+		}
+		rates, bursts, n := map[string]float64{}, map[string]int{}, 0
+		for after := ""; ; {
+			ps, next, err := admin.List(ctx, after, 100)
+			if err != nil {
+				return explain(err)
+			}
+			for _, d := range ps {
+				if d.Partner.Suspended() {
+					continue
+				}
+				n++
+				for _, b := range ratelimit.Budgets {
+					pol := d.Partner.Limits.For(b)
+					rates[b] += pol.Rate
+					bursts[b] += pol.Burst
+				}
+			}
+			if after = next; next == "" {
+				break
+			}
+		}
+		fmt.Fprintf(out, "%d partners that may call (suspended ones left out)\n", n)
+		for _, b := range ratelimit.Budgets {
+			fmt.Fprintf(out, "  %-14s %g/s, bursts %d\n", b, rates[b], bursts[b])
+		}
+		fmt.Fprintf(out, "a route takes at most the default budget's: keep ThrottlingRateLimit above %g and ThrottlingBurstLimit above %d\n",
+			rates[ratelimit.Default], bursts[ratelimit.Default])
 		return nil
 	case "list":
 		after := fs.String("after", "", "list after this id")
@@ -160,6 +198,18 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 			return err
 		}
 		return done(out)(admin.SetFlow(ctx, actor, fs.Arg(0), fs.Arg(1)))
+	case "set-limit":
+		rate := fs.Float64("rate", 0, "requests a second, sustained")
+		burst := fs.Int("burst", 0, "the most requests at once")
+		reset := fs.Bool("default", false, "remove the partner's own: the default applies")
+		if err := parse(fs, args, 2); err != nil {
+			return err
+		}
+		var p *ratelimit.Policy
+		if !*reset {
+			p = &ratelimit.Policy{Rate: *rate, Burst: *burst}
+		}
+		return done(out)(admin.SetLimit(ctx, actor, fs.Arg(0), fs.Arg(1), p))
 	case "suspend", "reinstate":
 		if err := parse(fs, args, 1); err != nil {
 			return err
@@ -354,6 +404,13 @@ func show(out io.Writer, d *partners.Details) {
 	for _, c := range countries {
 		t := p.KYCTemplates[c]
 		fmt.Fprintf(out, "  KYC %s: %s %s %s\n", c, t.ProviderName(), t.TemplateID, t.LinkURL)
+	}
+	for _, b := range ratelimit.Budgets {
+		pol, note := p.Limits.For(b), "default"
+		if _, own := p.Limits[b]; own {
+			note = "its own"
+		}
+		fmt.Fprintf(out, "  limit %s: %g/s, burst %d (%s)\n", b, pol.Rate, pol.Burst, note)
 	}
 	for _, k := range d.Keys {
 		var notes []string

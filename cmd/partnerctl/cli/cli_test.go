@@ -21,6 +21,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 	"github.com/partner-identity/api/shared/webhooks/signature"
@@ -133,6 +134,26 @@ func TestEveryCommand(t *testing.T) {
 			}
 			must("reinstate", "p_new")
 
+			// Its own rate limit, shown, read by a container started now, then the
+			// default again.
+			must("set-limit", "p_new", "kyc-links", "-rate", "5", "-burst", "20")
+			out = must("show", "p_new")
+			for _, want := range []string{"limit kyc-links: 5/s, burst 20 (its own)", "limit default: 50/s, burst 100 (default)"} {
+				if !strings.Contains(out, want) {
+					t.Fatalf("show lacks %q:\n%s", want, out)
+				}
+			}
+			if p, err := partners.NewDirectoryTouchingAfter(s, nil, 0).Authenticate(ctx, firstKey); err != nil || p.Limits.For("kyc-links") != (ratelimit.Policy{Rate: 5, Burst: 20}) {
+				t.Fatalf("the partner's limits as a function reads them: %+v %v", p, err)
+			}
+			if out = must("limits"); !strings.Contains(out, "kyc-links      5/s, bursts 20") {
+				t.Fatalf("limits:\n%s", out)
+			}
+			must("set-limit", "p_new", "kyc-links", "-default")
+			if out = must("show", "p_new"); !strings.Contains(out, "limit kyc-links: 2/s, burst 10 (default)") {
+				t.Fatalf("back to the default:\n%s", out)
+			}
+
 			// A rotation: a new key, the old one given an end.
 			m = keyLine.FindStringSubmatch(must("issue-key", "p_new", "-expires", "8760h"))
 			secondKey := m[2]
@@ -216,6 +237,8 @@ func TestEveryCommand(t *testing.T) {
 				{[]string{"show", "p_none"}, "no such partner"},
 				{[]string{"expire-key", "p_new", "key_none", "-at", "1h"}, "no such partner or key"},
 				{[]string{"frobnicate"}, "unknown command"},
+				{[]string{"set-limit", "p_new", "everything", "-rate", "1", "-burst", "1"}, "refused, nothing written: must be one of default, kyc-links, webhook-tests, tokens"},
+				{[]string{"set-limit", "p_new", "default", "-rate", "0", "-burst", "1"}, "rate must be over 0"},
 				{[]string{"show"}, "0 arguments, want 1"},
 				{[]string{"import", "missing.json"}, "cannot be read"},
 				{[]string{"rotate-webhook-secret", "p_new", "-overlap", "200h"}, "refused, nothing written: must be between 0 and 168h"},

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 )
 
 // MaxKeys is how many API keys a partner may hold at once (a rotation
@@ -189,6 +191,33 @@ func (a *Admin) SetFlow(ctx context.Context, actor, id, flow string) (*Details, 
 	}
 	return a.change(ctx, actor, id, "set flow", flow, func(p *Partner, _ *[]domain.APIKey) error {
 		p.Flow = flow
+		return nil
+	})
+}
+
+// SetLimit sets the partner's own rate policy of budget (package
+// ratelimit), or with nil removes it: the default applies again. Every
+// container reads it with the partner, within the partners' minute.
+func (a *Admin) SetLimit(ctx context.Context, actor, id, budget string, p *ratelimit.Policy) (*Details, error) {
+	if !slices.Contains(ratelimit.Budgets, budget) {
+		return nil, invalid("budget", fmt.Errorf("must be one of %s", strings.Join(ratelimit.Budgets, ", ")))
+	}
+	what := "default"
+	if p != nil {
+		if !p.Valid() {
+			return nil, invalid("limit", errors.New("rate must be over 0 and at most 100000 a second, burst 1 to 1000000"))
+		}
+		what = fmt.Sprintf("%g/s burst %d", p.Rate, p.Burst)
+	}
+	return a.change(ctx, actor, id, "set limit", budget+" "+what, func(pt *Partner, _ *[]domain.APIKey) error {
+		if p == nil {
+			delete(pt.Limits, budget)
+			return nil
+		}
+		if pt.Limits == nil {
+			pt.Limits = ratelimit.Limits{}
+		}
+		pt.Limits[budget] = *p
 		return nil
 	})
 }

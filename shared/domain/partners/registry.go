@@ -53,6 +53,9 @@ const (
 	// OpAccessToken is the exchange of a key for a partner access token
 	// (the OAuth 2.0 client credentials grant). Open to both flows.
 	OpAccessToken
+	// OpReadLimits is the reading of the partner's own rate limits. Open
+	// to both flows.
+	OpReadLimits
 )
 
 // KYCTemplate is a partner's KYC provider template for one country:

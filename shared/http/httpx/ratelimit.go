@@ -68,9 +68,9 @@ func Admit(r *http.Request, partnerID string, limits ratelimit.Limits) error {
 // remains;t=the seconds until it is all back).
 func SetRateLimitHeaders(h http.Header, d ratelimit.Decision) {
 	name := strconv.Quote(d.Budget)
-	h.Set(HeaderRateLimitPolicy, name+";q="+strconv.Itoa(d.Policy.Burst)+";w="+strconv.FormatInt(seconds(d.Policy.Window()), 10))
-	h.Set(HeaderRateLimit, name+";r="+strconv.Itoa(max(0, min(d.Remaining, d.Policy.Burst)))+";t="+strconv.FormatInt(seconds(d.Reset), 10))
+	h.Set(HeaderRateLimitPolicy, name+";q="+strconv.Itoa(d.Policy.Burst)+";w="+strconv.FormatInt(Seconds(d.Policy.Window()), 10))
+	h.Set(HeaderRateLimit, name+";r="+strconv.Itoa(max(0, min(d.Remaining, d.Policy.Burst)))+";t="+strconv.FormatInt(Seconds(d.Reset), 10))
 }
 
-// seconds is d in whole seconds, rounded up.
-func seconds(d time.Duration) int64 { return int64(math.Ceil(d.Seconds())) }
+// Seconds is d in whole seconds, rounded up.
+func Seconds(d time.Duration) int64 { return int64(math.Ceil(d.Seconds())) }

@@ -50,6 +50,7 @@ var (
 	CreateAPIKeyRoute           = httpx.Route[*API]{Name: "create-api-key", Pattern: "POST /api/partner/v2/api-keys", Handle: (*API).CreateAPIKey}
 	RollAPIKeyRoute             = httpx.Route[*API]{Name: "roll-api-key", Pattern: "POST /api/partner/v2/api-keys/{keyId}/roll", Handle: (*API).RollAPIKey}
 	RevokeAPIKeyRoute           = httpx.Route[*API]{Name: "revoke-api-key", Pattern: "DELETE /api/partner/v2/api-keys/{keyId}", Handle: (*API).RevokeAPIKey}
+	GetLimitsRoute              = httpx.Route[*API]{Name: "get-limits", Pattern: "GET /api/partner/v2/limits", Handle: (*API).GetLimits}
 	ListWebhookEndpointsRoute   = httpx.Route[*API]{Name: "list-webhook-endpoints", Pattern: "GET /api/partner/v2/webhooks/endpoints", Handle: (*API).ListWebhookEndpoints}
 	CreateWebhookEndpointRoute  = httpx.Route[*API]{Name: "create-webhook-endpoint", Pattern: "POST /api/partner/v2/webhooks/endpoints", Handle: (*API).CreateWebhookEndpoint}
 	GetWebhookEndpointRoute     = httpx.Route[*API]{Name: "get-webhook-endpoint", Pattern: "GET /api/partner/v2/webhooks/endpoints/{endpointId}", Handle: (*API).GetWebhookEndpoint}
@@ -62,5 +63,5 @@ var (
 var Routes = []httpx.Route[*API]{CreateUserRoute, GetUserRoute, FindUserRoute, CreateVerificationLinkRoute, CreateUserTokenRoute,
 	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute,
 	ListAPIKeysRoute, CreateAPIKeyRoute, RollAPIKeyRoute, RevokeAPIKeyRoute,
-	ListWebhookEndpointsRoute, CreateWebhookEndpointRoute, GetWebhookEndpointRoute, UpdateWebhookEndpointRoute,
+	GetLimitsRoute, ListWebhookEndpointsRoute, CreateWebhookEndpointRoute, GetWebhookEndpointRoute, UpdateWebhookEndpointRoute,
 	DeleteWebhookEndpointRoute, RotateEndpointSecretRoute}

@@ -2,6 +2,7 @@ package surface_test
 
 import (
 	"encoding/json"
+	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -208,6 +210,15 @@ func TestThrottlingOnEveryRoute(t *testing.T) {
 		if par, ok := tpl.Parameters[p]; !ok || par.Type != "Number" || par.Default == "" || par.Default == "0" || strings.HasPrefix(par.Default, "-") {
 			t.Errorf("parameter %s: %+v", p, par)
 		}
+	}
+	// The outer guard: above the limits of at least 20 partners at the
+	// defaults, so that it throttles no partner within its own.
+	def := ratelimit.Defaults()[ratelimit.Default]
+	if rate, _ := strconv.ParseFloat(tpl.Parameters["ThrottlingRateLimit"].Default, 64); rate < 20*def.Rate {
+		t.Errorf("ThrottlingRateLimit %g: below 20 partners' default rate (%g)", rate, 20*def.Rate)
+	}
+	if burst, _ := strconv.Atoi(tpl.Parameters["ThrottlingBurstLimit"].Default); burst < 20*def.Burst {
+		t.Errorf("ThrottlingBurstLimit %d: below 20 partners' default burst (%d)", burst, 20*def.Burst)
 	}
 	api, ok := tpl.Resources["HttpApi"]
 	if !ok {

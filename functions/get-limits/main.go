@@ -1,0 +1,9 @@
+// Command get-limits is the Lambda function of partnerv2.GetLimitsRoute.
+package main
+
+import (
+	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/lambda/partnerapi"
+)
+
+func main() { partnerapi.Main(partnerv2.GetLimitsRoute) }

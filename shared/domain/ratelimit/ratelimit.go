@@ -13,14 +13,16 @@
 // limit, not 50 times it.
 //
 // A container does not write once per request: it leases a few requests
-// at a time (about half a second of its own recent traffic for that
-// budget, at most maxLease and never more than the burst) and spends them
-// locally for at most leaseLife. Requests are counted against the bucket
-// before they are served, so nothing is ever admitted past it; a lease
-// not spent in time is lost (the bucket gave it: a partner under its limit
-// has room for it, and an idle container leases one at a time). A refused
-// lease tells the container until when the bucket is empty: it refuses
-// without asking the store again until then.
+// at a time (about a second of its own recent traffic for that budget, at
+// most maxLease and never more than the burst) and spends them locally for
+// at most leaseLife. Requests are counted against the bucket before they
+// are served, so nothing is ever admitted past it; a lease not spent in
+// time is lost (the bucket gave it: a partner under its limit has room for
+// it, and an idle container leases one at a time). A refused lease tells
+// the container when the bucket will hold the lease it wanted: it
+// refuses without asking the store again until then (a moment more, drawn
+// at random, so that the containers of a partner over its limit do not all
+// ask at the same instant), and says so in Retry-After.
 //
 // A store that cannot be reached does not stop the API: the request is
 // admitted (the limiter fails open, logged and counted) and the container
@@ -30,6 +32,7 @@ package ratelimit
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -144,7 +147,7 @@ const (
 	leaseLife = time.Second
 	// leaseShare is the share of its previous second's admissions a
 	// container leases at once.
-	leaseShare = 0.5
+	leaseShare = 1.0
 	// openFor is how long a container admits without asking after the
 	// store failed.
 	openFor = time.Second
@@ -206,7 +209,8 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 	case now < b.emptyUntil:
 		d.RetryAfter = time.Duration(b.emptyUntil - now)
 	default:
-		n := b.leaseSize(p)
+		want := b.leaseSize(p)
+		n := want
 		tat, ok, err := l.store.TakeRate(ctx, Take{PartnerID: partnerID, Budget: budget, Now: now,
 			Cost: int64(n) * interval, Limit: depth, Full: b.tat <= now})
 		if err != nil {
@@ -215,8 +219,9 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 			return d, err
 		}
 		if !ok {
-			// As many as fit, if one does (one more write).
-			if fit := (now + depth - max(tat, now)) / interval; fit >= 1 && int(fit) < n {
+			// As many as fit, if half the lease does (one more write):
+			// smaller leases would cost a write for a few requests.
+			if fit := (now + depth - max(tat, now)) / interval; fit >= int64(max(1, want/2)) && int(fit) < n {
 				n = int(fit)
 				tat, ok, err = l.store.TakeRate(ctx, Take{PartnerID: partnerID, Budget: budget, Now: now,
 					Cost: int64(n) * interval, Limit: depth, Full: tat <= now})
@@ -229,8 +234,12 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 		}
 		b.tat = tat
 		if !ok {
+			// Until the lease it wanted fits (at most what comes back in
+			// a lease's life, at least one request), and a quarter of
+			// that more at random.
+			k := int64(max(1, min(want, int(p.Rate*leaseLife.Seconds())))) * interval
 			b.leased = 0
-			b.emptyUntil = tat + interval - depth
+			b.emptyUntil = tat + k - depth + rand.Int64N(k/4+1)
 			d.RetryAfter = time.Duration(b.emptyUntil - now)
 			break
 		}
@@ -272,9 +281,9 @@ func (b *bucket) count(now int64) {
 	}
 }
 
-// leaseSize is how many requests to take at once: half of the previous
-// second's admissions here (or of this second's so far, if more), at
-// least 1, at most maxLease and the burst.
+// leaseSize is how many requests to take at once: the previous second's
+// admissions here (or this second's so far, if more), at least 1, at most
+// maxLease and the burst.
 func (b *bucket) leaseSize(p Policy) int {
 	n := int(float64(max(b.previous, b.admitted)) * leaseShare)
 	return max(1, min(n, maxLease, p.Burst))

@@ -110,16 +110,19 @@ func TestARefusalAsksNothingUntilItCanFit(t *testing.T) {
 			t.Fatalf("request %d of the burst refused", i)
 		}
 	}
+	// The container wanted two (its second so far): they come back in 1 s
+	// (and up to a quarter of that more, at random).
 	d, _ := l.Allow(context.Background(), "p_a", ratelimit.Default, p)
-	if d.Allowed || d.RetryAfter != 500*time.Millisecond || d.Remaining != 0 {
-		t.Fatalf("past the burst: %+v, want refused, retry after 500ms", d)
+	if d.Allowed || d.RetryAfter < time.Second || d.RetryAfter > 1250*time.Millisecond || d.Remaining != 0 {
+		t.Fatalf("past the burst: %+v, want refused, retry after 1 to 1.25 s", d)
 	}
+	retry := d.RetryAfter
 	steps := store.takes.Load()
 	c.t = c.t.Add(400 * time.Millisecond)
-	if d, _ := l.Allow(context.Background(), "p_a", ratelimit.Default, p); d.Allowed || store.takes.Load() != steps || d.RetryAfter != 100*time.Millisecond {
+	if d, _ := l.Allow(context.Background(), "p_a", ratelimit.Default, p); d.Allowed || store.takes.Load() != steps || d.RetryAfter != retry-400*time.Millisecond {
 		t.Fatalf("before the retry time: %+v, %d steps (want none)", d, store.takes.Load()-steps)
 	}
-	c.t = c.t.Add(100 * time.Millisecond)
+	c.t = c.t.Add(retry - 400*time.Millisecond)
 	if d, _ := l.Allow(context.Background(), "p_a", ratelimit.Default, p); !d.Allowed {
 		t.Fatalf("at the retry time: %+v", d)
 	}

@@ -29,10 +29,10 @@ func isolationRegistry(before bool) []byte {
 	gone, acme2Flow := "", "SUSPENDED"
 	if before {
 		acmeKeys += fmt.Sprintf(",%q", partners.KeyDigest(fixture.KeyAcmeOld))
-		gone = fmt.Sprintf(`,{"id":"p_gone","name":"Gone","apiKeySha256":[%q],"flow":"API","identityProvider":"gone"}`, partners.KeyDigest(fixture.KeyGamma))
+		gone = fmt.Sprintf(`,{"id":"p_gone","name":"Gone","apiKeySha256":[%q],"flow":"API","identityProvider":"gone","limits":%s}`, partners.KeyDigest(fixture.KeyGamma), fixture.Unlimited)
 		acme2Flow = "WIDGET"
 	}
-	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}}`
+	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}},"limits":` + fixture.Unlimited
 	return []byte(fmt.Sprintf(`{"partners":[
 	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"flow":"API",%s,"identityProvider":"acme"},
 	 {"id":"p_acme2","name":"Acme Two","apiKeySha256":[%q],"flow":%q,%s,"identityProvider":"acme2"},
@@ -54,7 +54,7 @@ func TestIsolationMatrix(t *testing.T) {
 	if _, _, err := admin.Import(context.Background(), "test", isolationRegistry(true)); err != nil {
 		t.Fatal(err)
 	}
-	c := fixture.Client(t, s, fixture.Options{Partners: partners.NewDirectory(s, clk.Now), Now: clk.Now})
+	c := fixture.Client(t, s, fixture.Options{Partners: partners.NewDirectory(s, clk.Now), Now: clk.Now, RateLimited: true})
 
 	key := func(k string) apitest.Headers { return apitest.Headers{"partner-api-key": k} }
 	// acme's user, linked, with a federated identity and a KYC session;
@@ -235,6 +235,15 @@ func TestIsolationMatrix(t *testing.T) {
 				res := c.Do(r.method, r.path, x.cell.headers, r.body)
 				if res.Status != x.cell.status {
 					t.Fatalf("%d %s, want %d", res.Status, res.Body, x.cell.status)
+				}
+				// Every answer to an identified partner (its own user or
+				// another's) carries its budget; one with no partner (a
+				// revoked credential, none) none.
+				policy, limit := res.Header.Get("RateLimit-Policy"), res.Header.Get("RateLimit")
+				identified := strings.HasPrefix(x.name, "own") || strings.HasPrefix(x.name, "another")
+				unknown := strings.HasPrefix(x.name, "revoked") || strings.HasPrefix(x.name, "none")
+				if identified && (policy == "" || limit == "") || unknown && (policy != "" || limit != "") {
+					t.Fatalf("%s: %d with RateLimit-Policy %q, RateLimit %q", x.name, res.Status, policy, limit)
 				}
 				if strings.HasPrefix(x.name, "own") {
 					return

@@ -768,7 +768,30 @@ func newEvents(t testing.TB, ctx context.Context, srv *moto.Server, table string
 func costEvent(t testing.TB, w *netWorld, fn string) []byte {
 	t.Helper()
 	ev := w.event(t, fn)
+	admin := partners.NewAdmin(w.deps.Store, nil, false).WithSealer(w.deps.Sealer)
 	switch fn {
+	case "roll-api-key", "revoke-api-key": // a key of the partner's own, made for the call
+		before, err := admin.Show(context.Background(), devdata.PartnerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _, err := admin.IssueKey(context.Background(), "cost", devdata.PartnerID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range d.Keys {
+			if !slices.ContainsFunc(before.Keys, func(o partners.KeyInfo) bool { return o.ID == k.ID }) {
+				return bytes.ReplaceAll(ev, []byte("key_000000000000"), []byte(k.ID))
+			}
+		}
+		t.Fatal("no new key")
+	case "delete-webhook-endpoint", "rotate-webhook-endpoint-secret": // an endpoint of the partner's own (disabled: no delivery)
+		url, off := "https://hooks.example.com/cost", true
+		e, _, err := admin.CreateEndpoint(context.Background(), "cost", devdata.PartnerID, partners.EndpointInput{URL: &url, Disabled: &off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bytes.ReplaceAll(ev, []byte("we_0000000000000000"), []byte(e.ID))
 	case "link-identifier", "user-info": // the new identifier, then the user by it
 		return []byte(strings.ReplaceAll(string(ev), devdata.Identifier, "cost"+strings.Repeat("0", 59)+"1"))
 	case "kyc-sumsub-webhook", "kyc-hosted-webhook":

@@ -16,7 +16,9 @@ import (
 	"github.com/partner-identity/api/shared/http/federatedids"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
+	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/wellknown"
 	"github.com/partner-identity/api/shared/http/surface"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/lambda/app"
@@ -177,6 +179,16 @@ func benchFunctions(t testing.TB) []benchFunction {
 		redeliver = benchFunctionOf(t, partnerv2.RedeliverWebhookEventRoute.Name, 202, lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, partnerv2.RedeliverWebhookEventRoute.Name)))),
 			mustRead(t, "events/redeliver-webhook-event.json"), nil, nil)
 	}
+	// The hosted provider's callback, verified at its event's time (its
+	// signature is five minutes valid): its first call applies the
+	// outcome, the next ones find it applied.
+	var hosted benchFunction
+	{
+		at := time.Unix(1795428000, 0)
+		d := containerOf(t, app.Config{Now: func() time.Time { return at }}, devdata.Local{})
+		hosted = benchFunctionOf(t, kyccallbacks.HostedRoute.Name, 200, lambda.NewHandler(lambdarun.HTTP(httpx.Mux(endpoint(t, d, kyccallbacks.HostedRoute.Name)))),
+			mustRead(t, "events/kyc-hosted-webhook.json"), nil, nil)
+	}
 	return []benchFunction{
 		httpFunction(t, partnerv2.CreateUserRoute.Name, 201, newExternalID),
 		httpFunction(t, partnerv2.GetUserRoute.Name, 200, nil),
@@ -188,6 +200,12 @@ func benchFunctions(t testing.TB) []benchFunction {
 		// The first call applies the result; the measured ones meet it
 		// again (200, stale): a replay's path, two reads.
 		httpFunction(t, kyccallbacks.SumsubRoute.Name, 200, nil),
+		hosted,
+		httpFunction(t, partnerv2.ListAPIKeysRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.GetLimitsRoute.Name, 200, nil),
+		httpFunction(t, partnerv2.ListWebhookEndpointsRoute.Name, 200, nil),
+		httpFunction(t, wellknown.JWKSRoute.Name, 200, nil),
+		httpFunction(t, oauth.TokenRoute.Name, 200, nil),
 		httpFunction(t, partnerv2.CreateUserTokenRoute.Name, 201, nil),
 		httpFunction(t, userv2.LinkIdentifierRoute.Name, 200, nil),
 		httpFunction(t, userv2.UserInfoRoute.Name, 200, nil),

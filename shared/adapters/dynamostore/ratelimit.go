@@ -67,21 +67,17 @@ func (s *Store) takeRate(ctx context.Context, t ratelimit.Take, full bool) (tat 
 	}
 	out, err := s.db.UpdateItem(ctx, in)
 	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return 0, false, numberOf(failed.Item[attrTAT]), nil
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &failed) && len(failed.Item) == 0:
+		return 0, false, 0, nil // no bucket yet: it is full
+	case errors.As(err, &failed):
+		r := reader{item: failed.Item}
+		stored = r.int(attrTAT)
+		return 0, false, stored, r.err
+	case err != nil:
 		return 0, false, 0, err
 	}
-	return numberOf(out.Attributes[attrTAT]), true, 0, nil
-}
-
-// numberOf is a number attribute's value (0 when absent or not a number).
-func numberOf(v types.AttributeValue) int64 {
-	n, ok := v.(*types.AttributeValueMemberN)
-	if !ok {
-		return 0
-	}
-	i, _ := strconv.ParseInt(n.Value, 10, 64)
-	return i
+	r := reader{item: out.Attributes}
+	tat = r.int(attrTAT)
+	return tat, r.err == nil, 0, r.err
 }

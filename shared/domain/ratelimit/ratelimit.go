@@ -24,6 +24,15 @@
 // at random, so that the containers of a partner over its limit do not all
 // ask at the same instant), and says so in Retry-After.
 //
+// A quiet partner does not wait for the store: when a container last saw
+// the bucket at least 90% full and wants a lease of a few requests, it
+// admits them on credit and takes the lease behind them (one lease in
+// flight at a time); the lease counts them, and should it be refused, the
+// container refuses from then on. A partner that turns from quiet to a
+// flood gets, once, at most a small lease more per container than its
+// bucket holds; a partner near its limit never sees the bucket that full,
+// and waits for every lease.
+//
 // A store that cannot be reached does not stop the API: the request is
 // admitted (the limiter fails open, logged and counted) and the container
 // does not ask again for a second.
@@ -151,6 +160,14 @@ const (
 	// openFor is how long a container admits without asking after the
 	// store failed.
 	openFor = time.Second
+	// creditFull is how full the bucket must have been at its last sight
+	// for a container to admit on credit; CreditMax the largest lease it
+	// takes so (the most a container may admit past a bucket drained
+	// meanwhile by others); creditTimeout how long a lease behind the
+	// requests may take.
+	creditFull    = 0.9
+	CreditMax     = 10
+	creditTimeout = 5 * time.Second
 )
 
 // Limiter admits a container's requests against the store's buckets.
@@ -160,6 +177,8 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*bucket
+	// behind counts the leases taken behind admitted requests.
+	behind sync.WaitGroup
 }
 
 type bucketKey struct{ partner, budget string }
@@ -180,6 +199,12 @@ type bucket struct {
 	// admissions, previous the slot before's.
 	second             int64
 	admitted, previous int
+	// seen: tat was read from the store (a container's first request
+	// waits for its lease). credit is what may still be admitted while a
+	// lease is taken behind the requests (inFlight), used what has been.
+	seen         bool
+	inFlight     bool
+	credit, used int
 }
 
 // New is a limiter over store.
@@ -204,10 +229,21 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 	case b.leased > 0 && now < b.leaseEnd:
 		b.leased--
 		d.Allowed = true
+	case b.inFlight && b.credit > 0:
+		b.credit--
+		b.used++
+		d.Allowed = true
 	case now < b.openUntil:
 		d.Allowed, d.Unchecked = true, true
 	case now < b.emptyUntil:
 		d.RetryAfter = time.Duration(b.emptyUntil - now)
+	case !b.inFlight && b.roomy(now, depth, interval, b.leaseSize(p)):
+		want := b.leaseSize(p)
+		b.inFlight, b.credit, b.used = true, want-1, 1
+		d.Allowed = true
+		l.behind.Add(1)
+		go l.leaseBehind(b, Take{PartnerID: partnerID, Budget: budget, Now: now,
+			Cost: int64(want) * interval, Limit: depth, Full: b.tat <= now}, want, interval, depth, p)
 	default:
 		want := b.leaseSize(p)
 		n := want
@@ -232,14 +268,9 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 				}
 			}
 		}
-		b.tat = tat
+		b.tat, b.seen = tat, true
 		if !ok {
-			// Until the lease it wanted fits (at most what comes back in
-			// a lease's life, at least one request), and a quarter of
-			// that more at random.
-			k := int64(max(1, min(want, int(p.Rate*leaseLife.Seconds())))) * interval
-			b.leased = 0
-			b.emptyUntil = tat + k - depth + rand.Int64N(k/4+1)
+			b.refused(now, tat, want, interval, depth, p)
 			d.RetryAfter = time.Duration(b.emptyUntil - now)
 			break
 		}
@@ -256,6 +287,54 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 	}
 	return d, nil
 }
+
+// refused records a refused lease: the container refuses until the lease
+// it wanted fits (at most what comes back in a lease's life, at least one
+// request), and a quarter of that more at random.
+func (b *bucket) refused(now, tat int64, want int, interval, depth int64, p Policy) {
+	k := int64(max(1, min(want, int(p.Rate*leaseLife.Seconds())))) * interval
+	b.leased = 0
+	b.emptyUntil = tat + k - depth + rand.Int64N(k/4+1)
+}
+
+// roomy tells whether the bucket, as last seen and refilled since, is at
+// least creditFull full, and the lease wanted small enough to take on
+// credit.
+func (b *bucket) roomy(now, depth, interval int64, want int) bool {
+	if !b.seen || want > CreditMax || now < b.emptyUntil {
+		return false
+	}
+	room := now + depth - max(b.tat, now)
+	return float64(room) >= creditFull*float64(depth) && int64(want)*interval <= room
+}
+
+// leaseBehind takes the lease t for the requests b admitted on credit; the
+// lease counts them. Refused, the container refuses from then on as after
+// any refusal; failed, it admits unchecked for a while.
+func (l *Limiter) leaseBehind(b *bucket, t Take, want int, interval, depth int64, p Policy) {
+	defer l.behind.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), creditTimeout)
+	defer cancel()
+	tat, ok, err := l.store.TakeRate(ctx, t)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	used := b.used
+	b.inFlight, b.credit, b.used = false, 0, 0
+	switch {
+	case err != nil:
+		b.openUntil = t.Now + int64(openFor)
+	case !ok:
+		b.tat = tat
+		b.refused(t.Now, tat, want, interval, depth, p)
+	default:
+		b.tat = tat
+		b.leased, b.leaseEnd = max(0, want-used), t.Now+int64(leaseLife)
+	}
+}
+
+// Settle waits for the leases being taken behind admitted requests (for a
+// clean stop, and the tests).
+func (l *Limiter) Settle() { l.behind.Wait() }
 
 func (l *Limiter) bucket(partnerID, budget string) *bucket {
 	k := bucketKey{partnerID, budget}

@@ -38,10 +38,12 @@ func load(t *testing.T, c *clock, containers []*ratelimit.Limiter, partner strin
 	step := time.Second / time.Duration(rate)
 	admitted := 0
 	for i := 0; i < int(d/step); i++ {
-		dec, err := containers[i%len(containers)].Allow(context.Background(), partner, ratelimit.Default, p)
+		container := containers[i%len(containers)]
+		dec, err := container.Allow(context.Background(), partner, ratelimit.Default, p)
 		if err != nil {
 			t.Fatal(err)
 		}
+		container.Settle() // a lease behind the requests, taken before the clock moves
 		if dec.Allowed {
 			admitted++
 		}
@@ -67,7 +69,9 @@ func TestALimitHoldsAcrossContainers(t *testing.T) {
 	containers := fleet(store, c, 50)
 	p := ratelimit.Policy{Rate: 100, Burst: 200}
 	admitted := load(t, c, containers, "p_a", p, 1000, 10*time.Second)
-	if ceiling := 200 + 100*10; admitted > ceiling || admitted < 900 {
+	// The burst and the rate, and at most one small lease on credit per
+	// container while the bucket still looked full.
+	if ceiling := 200 + 100*10 + len(containers); admitted > ceiling || admitted < 900 {
 		t.Fatalf("admitted %d of 10,000 over 10 s at 100/s (burst 200): want at most %d and about 1,000", admitted, ceiling)
 	}
 	store.takes.Store(0)
@@ -164,5 +168,101 @@ func TestLimitsFallBackToTheDefaults(t *testing.T) {
 	}
 	if (ratelimit.Policy{Rate: 50, Burst: 100}).Window() != 2*time.Second {
 		t.Fatal("window")
+	}
+}
+
+// gated is a store whose every step waits for the test: it says when a
+// step has begun (entered) and goes on when released.
+type gated struct {
+	ratelimit.Store
+	entered, release chan struct{}
+}
+
+func (g *gated) TakeRate(ctx context.Context, t ratelimit.Take) (int64, bool, error) {
+	g.entered <- struct{}{}
+	<-g.release
+	return g.Store.TakeRate(ctx, t)
+}
+
+// TestAQuietPartnerDoesNotWait: a container's first request waits for
+// its lease; once it has seen the bucket nearly full, a request past its
+// lease is admitted at once and the lease is taken behind it (counting
+// it); a bucket seen nearly empty makes every lease wait; a lease behind
+// that is refused makes the container refuse, asking nothing, until the
+// bucket refills.
+func TestAQuietPartnerDoesNotWait(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	mem := memstore.New()
+	g := &gated{Store: mem, entered: make(chan struct{}), release: make(chan struct{})}
+	l := ratelimit.New(g, c.now)
+	p := ratelimit.Policy{Rate: 10, Burst: 20}
+	allow := func(partner string) <-chan ratelimit.Decision {
+		done := make(chan ratelimit.Decision, 1)
+		go func() {
+			d, err := l.Allow(context.Background(), partner, ratelimit.Default, p)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- d
+		}()
+		return done
+	}
+	waits := func(what string, done <-chan ratelimit.Decision) ratelimit.Decision {
+		t.Helper()
+		<-g.entered
+		select {
+		case d := <-done:
+			t.Fatalf("%s: answered %+v before its lease", what, d)
+		default:
+		}
+		g.release <- struct{}{}
+		return <-done
+	}
+
+	// The first request waits; then the bucket is known nearly full.
+	if d := waits("first request", allow("p_quiet")); !d.Allowed {
+		t.Fatalf("first: %+v", d)
+	}
+	c.t = c.t.Add(2 * time.Second) // its lease is over
+	d := <-allow("p_quiet")        // answered with the store's step not begun
+	if !d.Allowed {
+		t.Fatalf("a quiet partner's request: %+v", d)
+	}
+	<-g.entered // the lease behind it
+	g.release <- struct{}{}
+	l.Settle()
+	if tat, _, _ := mem.TakeRate(context.Background(), ratelimit.Take{PartnerID: "p_quiet", Budget: ratelimit.Default, Now: c.t.UnixNano(), Limit: 20 * int64(100*time.Millisecond)}); tat != c.t.UnixNano()+int64(100*time.Millisecond) {
+		t.Fatalf("the lease behind did not count the request: TAT %v after now", time.Duration(tat-c.t.UnixNano()))
+	}
+
+	// A bucket seen nearly empty: every lease waits.
+	other := ratelimit.Take{PartnerID: "p_busy", Budget: ratelimit.Default, Now: c.t.UnixNano(), Cost: 18 * int64(100*time.Millisecond), Limit: 20 * int64(100*time.Millisecond), Full: true}
+	if _, ok, _ := mem.TakeRate(context.Background(), other); !ok {
+		t.Fatal("setup: another container's lease")
+	}
+	if d := waits("first request", allow("p_busy")); !d.Allowed {
+		t.Fatalf("p_busy first: %+v", d)
+	}
+	c.t = c.t.Add(1100 * time.Millisecond) // its lease over; 12 of 20 in the bucket as seen and refilled since
+	if d := waits("a busy partner's request", allow("p_busy")); !d.Allowed {
+		t.Fatalf("p_busy: %+v", d)
+	}
+
+	// Quiet as last seen, but drained meanwhile by another container: the
+	// request on credit passes, its lease behind is refused, and the next
+	// is refused without a step.
+	c.t = c.t.Add(2 * time.Second)
+	drain := ratelimit.Take{PartnerID: "p_quiet", Budget: ratelimit.Default, Now: c.t.UnixNano(), Cost: 20 * int64(100*time.Millisecond), Limit: 20 * int64(100*time.Millisecond), Full: true}
+	if _, ok, _ := mem.TakeRate(context.Background(), drain); !ok {
+		t.Fatal("setup: the drain")
+	}
+	if d := <-allow("p_quiet"); !d.Allowed {
+		t.Fatalf("on credit: %+v", d)
+	}
+	<-g.entered
+	g.release <- struct{}{}
+	l.Settle()
+	if d := <-allow("p_quiet"); d.Allowed || d.RetryAfter <= 0 {
+		t.Fatalf("after a refused lease behind: %+v, want refused without a step", d)
 	}
 }

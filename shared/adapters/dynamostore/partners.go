@@ -53,7 +53,7 @@ func partnerAttrs(item map[string]types.AttributeValue, p domain.PartnerRecord) 
 	if p.Hooked {
 		item["hooked"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
-	item[attrRev] = &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Rev, 10)}
+	item[attrRev] = num64(p.Rev)
 	item["createdAt"] = ts(p.CreatedAt)
 	item["updatedAt"] = ts(p.UpdatedAt)
 	return item
@@ -86,10 +86,6 @@ func partnerFrom(item map[string]types.AttributeValue) (domain.PartnerRecord, er
 	return p, nil
 }
 
-func revValue(rev int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(rev, 10)}
-}
-
 // SavePartner is one TransactWriteItems: the profile (conditioned on its
 // revision), the listing entry, each key (conditioned on being free or
 // the partner's), the removed keys' deletes, the provider's item
@@ -101,7 +97,7 @@ func (s *Store) SavePartner(ctx context.Context, prev *domain.PartnerRecord, p d
 		profile.ConditionExpression = aws.String(condAbsent)
 	} else {
 		profile.ConditionExpression = aws.String(attrRev + " = :rev")
-		profile.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": revValue(prev.Rev)}
+		profile.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": num64(prev.Rev)}
 	}
 	items := []types.TransactWriteItem{
 		{Put: profile},
@@ -165,7 +161,7 @@ func (s *Store) DeletePartner(ctx context.Context, p domain.PartnerRecord, a dom
 	items := []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.table, Key: key(partnerPK(p.ID), partnerSK),
 			ConditionExpression:       aws.String(attrRev + " = :rev"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":rev": revValue(p.Rev)}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rev": num64(p.Rev)}}},
 		{Delete: &types.Delete{TableName: &s.table, Key: key(partnersIndexPK, p.ID)}},
 	}
 	for _, k := range p.Keys {
@@ -374,14 +370,14 @@ func (s *Store) SaveSealedSecrets(ctx context.Context, prevRev int64, sec domain
 		b, _ := json.Marshal(m)
 		item["endpointSecrets"] = str(string(b))
 	}
-	item[attrRev] = revValue(sec.Rev)
+	item[attrRev] = num64(sec.Rev)
 	item["updatedAt"] = ts(sec.UpdatedAt)
 	put := &types.Put{TableName: &s.table, Item: item}
 	if prevRev == 0 {
 		put.ConditionExpression = aws.String(condAbsent)
 	} else {
 		put.ConditionExpression = aws.String(attrRev + " = :rev")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": revValue(prevRev)}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":rev": num64(prevRev)}
 	}
 	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: put},

@@ -3,7 +3,6 @@ package dynamostore
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -42,10 +41,9 @@ func (s *Store) TakeRate(ctx context.Context, t ratelimit.Take) (int64, bool, er
 
 // takeRate is one conditional write: ok, or the stored TAT (0 when none).
 func (s *Store) takeRate(ctx context.Context, t ratelimit.Take, full bool) (tat int64, ok bool, stored int64, err error) {
-	now := strconv.FormatInt(t.Now, 10)
 	values := map[string]types.AttributeValue{
-		":now": &types.AttributeValueMemberN{Value: now},
-		":ttl": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Unix(0, t.Now+t.Limit).Add(rateIdle).Unix(), 10)},
+		":now": num64(t.Now),
+		":ttl": epoch(time.Unix(0, t.Now+t.Limit).Add(rateIdle)),
 	}
 	in := &dynamodb.UpdateItemInput{
 		TableName:                           &s.table,
@@ -56,12 +54,12 @@ func (s *Store) takeRate(ctx context.Context, t ratelimit.Take, full bool) (tat 
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if full {
-		values[":next"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Now+t.Cost, 10)}
+		values[":next"] = num64(t.Now + t.Cost)
 		in.UpdateExpression = aws.String("SET #tat = :next, #ttl = :ttl")
 		in.ConditionExpression = aws.String("attribute_not_exists(#tat) OR #tat <= :now")
 	} else {
-		values[":cost"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Cost, 10)}
-		values[":latest"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Now+t.Limit-t.Cost, 10)}
+		values[":cost"] = num64(t.Cost)
+		values[":latest"] = num64(t.Now + t.Limit - t.Cost)
 		in.UpdateExpression = aws.String("SET #tat = #tat + :cost, #ttl = :ttl")
 		in.ConditionExpression = aws.String("#tat > :now AND #tat <= :latest")
 	}

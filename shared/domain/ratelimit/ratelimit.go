@@ -139,7 +139,8 @@ type Decision struct {
 	// Remaining is about how many more requests the budget would take now
 	// (the bucket as this container last saw it, and its lease); Reset is
 	// when the bucket will be full again; RetryAfter, for a refusal, when
-	// one request will fit.
+	// this container will ask the store again (when the lease it wanted
+	// fits, and a random moment more).
 	Remaining  int
 	Reset      time.Duration
 	RetryAfter time.Duration
@@ -154,9 +155,6 @@ const (
 	maxLease = 200
 	// leaseLife is how long a container may spend a lease.
 	leaseLife = time.Second
-	// leaseShare is the share of its previous second's admissions a
-	// container leases at once.
-	leaseShare = 1.0
 	// openFor is how long a container admits without asking after the
 	// store failed.
 	openFor = time.Second
@@ -191,7 +189,7 @@ type bucket struct {
 	leased   int
 	leaseEnd int64
 	// tat is the stored TAT as last seen; emptyUntil, after a refusal, the
-	// instant before which the bucket cannot fit one request; openUntil,
+	// instant before which the container refuses unasked; openUntil,
 	// after a fault, the instant before which requests are admitted
 	// unasked.
 	tat, emptyUntil, openUntil int64
@@ -225,6 +223,7 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 	d := Decision{Budget: budget, Policy: p}
 	b.count(now)
 	interval, depth := p.interval(), int64(p.Burst)*p.interval()
+	want := b.leaseSize(p)
 	switch {
 	case b.leased > 0 && now < b.leaseEnd:
 		b.leased--
@@ -237,36 +236,18 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 		d.Allowed, d.Unchecked = true, true
 	case now < b.emptyUntil:
 		d.RetryAfter = time.Duration(b.emptyUntil - now)
-	case !b.inFlight && b.roomy(now, depth, interval, b.leaseSize(p)):
-		want := b.leaseSize(p)
+	case !b.inFlight && b.roomy(now, depth, interval, want):
 		b.inFlight, b.credit, b.used = true, want-1, 1
 		d.Allowed = true
 		l.behind.Add(1)
 		go l.leaseBehind(b, Take{PartnerID: partnerID, Budget: budget, Now: now,
 			Cost: int64(want) * interval, Limit: depth, Full: b.tat <= now}, want, interval, depth, p)
 	default:
-		want := b.leaseSize(p)
-		n := want
-		tat, ok, err := l.store.TakeRate(ctx, Take{PartnerID: partnerID, Budget: budget, Now: now,
-			Cost: int64(n) * interval, Limit: depth, Full: b.tat <= now})
+		tat, n, ok, err := l.take(ctx, Take{PartnerID: partnerID, Budget: budget, Now: now, Limit: depth, Full: b.tat <= now}, want, interval)
 		if err != nil {
 			b.openUntil = now + int64(openFor)
 			d.Allowed, d.Unchecked = true, true
 			return d, err
-		}
-		if !ok {
-			// As many as fit, if half the lease does (one more write):
-			// smaller leases would cost a write for a few requests.
-			if fit := (now + depth - max(tat, now)) / interval; fit >= int64(max(1, want/2)) && int(fit) < n {
-				n = int(fit)
-				tat, ok, err = l.store.TakeRate(ctx, Take{PartnerID: partnerID, Budget: budget, Now: now,
-					Cost: int64(n) * interval, Limit: depth, Full: tat <= now})
-				if err != nil {
-					b.openUntil = now + int64(openFor)
-					d.Allowed, d.Unchecked = true, true
-					return d, err
-				}
-			}
 		}
 		b.tat, b.seen = tat, true
 		if !ok {
@@ -286,6 +267,24 @@ func (l *Limiter) Allow(ctx context.Context, partnerID, budget string, p Policy)
 		d.RetryAfter = 0
 	}
 	return d, nil
+}
+
+// take is one lease of want requests (t without its cost), or, when they
+// do not fit but half of them do, as many as fit (one more write: smaller
+// leases would cost a write for a few requests): the TAT after it, the
+// requests taken, whether it was; a refusal's TAT is the stored one.
+func (l *Limiter) take(ctx context.Context, t Take, want int, interval int64) (tat int64, n int, ok bool, err error) {
+	t.Cost = int64(want) * interval
+	if tat, ok, err = l.store.TakeRate(ctx, t); err != nil || ok {
+		return tat, want, ok, err
+	}
+	fit := (t.Now + t.Limit - max(tat, t.Now)) / interval
+	if fit < int64(max(1, want/2)) || int(fit) >= want {
+		return tat, 0, false, nil
+	}
+	t.Cost, t.Full = fit*interval, tat <= t.Now
+	tat, ok, err = l.store.TakeRate(ctx, t)
+	return tat, int(fit), ok, err
 }
 
 // refused records a refused lease: the container refuses until the lease
@@ -364,6 +363,5 @@ func (b *bucket) count(now int64) {
 // admissions here (or this second's so far, if more), at least 1, at most
 // maxLease and the burst.
 func (b *bucket) leaseSize(p Policy) int {
-	n := int(float64(max(b.previous, b.admitted)) * leaseShare)
-	return max(1, min(n, maxLease, p.Burst))
+	return max(1, min(max(b.previous, b.admitted), maxLease, p.Burst))
 }

@@ -3,7 +3,6 @@ package httpx
 import (
 	"context"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -94,7 +93,7 @@ func (rt WrapRoute) fail(sw *statusWriter, r *http.Request, info *requestInfo, e
 	}
 	if !sw.wrote {
 		if e.RetryAfter > 0 {
-			sw.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(e.RetryAfter.Seconds())), 10))
+			sw.Header().Set("Retry-After", strconv.FormatInt(Seconds(e.RetryAfter), 10))
 		}
 		rt.Dialect.WriteError(sw, r, e)
 	}

@@ -170,8 +170,6 @@ type AWS struct {
 	Region    string `json:"region,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 	Retries   int    `json:"retries,omitempty"`
-	QueueURL  string `json:"queue_url,omitempty"`
-	TableName string `json:"table_name,omitempty"`
 }
 
 type httpFields struct {

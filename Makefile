@@ -88,7 +88,7 @@ build-one:
 
 ## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route; webhook delivery rate with a slow partner; the rate limits' fairness and cost
 bench:
-	$(GO) test ./bench -run 'TestPerformanceTable|TestNetworkTable|TestCostTable|TestFairnessTable|TestLimiterCost' -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
+	$(GO) test ./bench -run 'TestPerformanceTable|TestNetworkTable|TestCostTable|TestFairnessTable|TestLimiterCost|TestNoPartitionTakesMoreThanItsShare' -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
 	$(GO) test ./shared/webhooks/delivery -run 'TestDeliveryRateWithASlowPartner' -count=1 -v -args -rates
 
 ## walk: the packages one warm POST /api/partner/v2/users runs (counted with coverage counters)

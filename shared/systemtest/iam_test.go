@@ -373,7 +373,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		first := expect(c.api.Do("GET", events+"?limit=1", key, ""), 200, "list events").JSON()["data"].(map[string]any)
 		cursor, _ := first["nextCursor"].(string)
 		expect(c.api.Do("GET", events+"?limit=1&cursor="+cursor, key, ""), 200, "next page")
-		expect(c.api.Do("GET", events+"?status=pending&type=user.created", key, ""), 200, "filtered")
+		expect(c.api.Do("GET", events+"?status=pending&type=user.created", key, ""), 200, "filtered by state")
+		expect(c.api.Do("GET", events+"?type=user.created", key, ""), 200, "filtered by type")
 	})
 	viaHTTP("send-test-webhook", func(c *container) {
 		expect(c.api.Do("POST", "/api/partner/v2/webhooks/test", claimedKey, ""), 202, "test event, the key read beside it")

@@ -261,18 +261,19 @@ func TestRoundTripsPerOperation(t *testing.T) {
 			body := fmt.Sprintf(sumsubResult, userID)
 			return c.api.Do(http.MethodPost, "/kyc/providers/sumsub/webhook", apitest.Headers{"X-Payload-Digest": "00"}, body)
 		}, 401, calls{}},
-		// The partner's events API: a page is one Query of the index (up
-		// to 5 with a filter while the page is not full); a redelivery one
-		// Query, one transaction (its mark and the partner's hourly count)
-		// and one SQS message, the same again while it is queued one
-		// Query and one transaction that writes nothing; a test event one
+		// The partner's events API: a page of a partner with few events is
+		// one Query of each of its 32 partitions of the index (at once) and
+		// one BatchGetItem of the page's events; a redelivery one Query
+		// and one read of the event, one transaction (its mark and the
+		// partner's hourly count) and one SQS message, the same again
+		// while it is queued with a transaction that writes nothing; a test event one
 		// transaction (the event and the count).
-		{"list events", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5", key, "") }, 200, calls{"Query": 1}},
-		{"list the next page", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5&cursor="+cursor, key, "") }, 200, calls{"Query": 1}},
+		{"list events", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5", key, "") }, 200, calls{"Query": 32, "BatchGetItem": 1}},
+		{"list the next page", func() *apitest.Response { return c.api.Do(http.MethodGet, events+"?limit=5&cursor="+cursor, key, "") }, 200, calls{"Query": 32, "BatchGetItem": 1}},
 		{"redeliver an event", func() *apitest.Response { return c.api.Do(http.MethodPost, events+"/"+eventID+"/redeliver", key, "") },
-			202, calls{"Query": 1, "TransactWriteItems": 1, "SendMessage": 1}},
+			202, calls{"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1, "SendMessage": 1}},
 		{"redeliver it again while queued", func() *apitest.Response { return c.api.Do(http.MethodPost, events+"/"+eventID+"/redeliver", key, "") },
-			202, calls{"Query": 1, "TransactWriteItems": 1}},
+			202, calls{"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}},
 		{"redeliver another partner's event costs one read", func() *apitest.Response {
 			return c.api.Do(http.MethodPost, events+"/"+betaEvent+"/redeliver", key, "")
 		}, 404, calls{"Query": 1}},
@@ -383,13 +384,13 @@ func TestRoundTripsPerOperation(t *testing.T) {
 	retried("a redelivery", queue.Retry{EventID: first.ID, PartnerID: "p_acme", Attempt: 0, NotBefore: now}, false,
 		calls{"GetItem": 1, "UpdateItem": 1})
 
-	// The cleanup with nothing expired: one query per index shard.
+	// The cleanup with nothing expired: one query per index shard (at once).
 	c.reset()
 	if _, err := cleanup.New(c.deps).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if q := c.calls.Get("Query"); q != 4 || c.calls.Total() != 4 {
-		t.Errorf("cleanup with nothing to expire: %v, want 4 queries (one per shard)", c.calls.All())
+	if q := c.calls.Get("Query"); q != 64 || c.calls.Total() != 64 {
+		t.Errorf("cleanup with nothing to expire: %v, want 64 queries (one per shard)", c.calls.All())
 	}
 	if n := len(w.sumsub.Bodies()); n != 1 {
 		t.Errorf("%d calls to Sumsub, want 1 (the Sumsub link)", n)

@@ -5,6 +5,7 @@ package dynamostore
 // store keys its maps its own way.
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -44,10 +45,26 @@ const (
 	attrRev = "rev"
 	// indexPendingByExpiry is the name of that index.
 	indexPendingByExpiry = "pending-by-expiry"
-	// indexEventsByPartner is the index of outbox events by partner
-	// (partnerId) and id (eventId, which sorts by time): only outbox items
-	// carry both. It projects the delivery state, not the payload.
-	indexEventsByPartner = "events-by-partner"
+	// The three indexes of outbox events, each sorted by eventId (ids
+	// sort by time) and each spread so that no partition key takes more
+	// than a small share of one partner's events (docs/PERFORMANCE.md,
+	// capacity model). They project keys only (and the state index the
+	// type): a listing reads its page's events from the table, so no
+	// delivery update writes an index.
+	//
+	// indexEventsByShard: every event of a partner, under
+	// eventShardKey (eventShards partitions).
+	indexEventsByShard = "events-by-shard"
+	attrEventShard     = "eventShard"
+	// indexEventsByType: every event, under eventTypeKey (the type
+	// filter).
+	indexEventsByType  = "events-by-type"
+	attrEventTypeShard = "eventTypeShard"
+	// indexEventsByState: sparse, only a pending or failed event, under
+	// eventStateKey (the status filter's two rare answers; the others,
+	// delivered and skipped, are most events: they read the shard index).
+	indexEventsByState = "events-by-state"
+	attrEventState     = "eventState"
 )
 
 // userPK is the partition key of a user's items.
@@ -70,21 +87,72 @@ func kycSessionPK(sessionID string) string { return "KYC#" + sessionID }
 // kycSessionSK is the sort key of a KYC session.
 const kycSessionSK = "SESSION"
 
-// pendingShards is how many partitions the pending index spreads over, so
-// that no one index partition takes every new session.
-const pendingShards = 4
+// pendingShards is how many partitions the pending index spreads over:
+// each new session writes the index twice (in, and out with its result or
+// its expiry), so 64 partitions take 20,000 new sessions a second at 625
+// writes a second each, under DynamoDB's 1,000 (docs/PERFORMANCE.md).
+const pendingShards = 64
 
 // pendingShard is the pending-index partition of a session.
 func pendingShard(sessionID string) string {
-	var h byte
-	for i := 0; i < len(sessionID); i++ {
-		h = h*31 + sessionID[i]
-	}
-	return pendingShardName(int(h) % pendingShards)
+	return pendingShardName(shardOf(sessionID, pendingShards))
 }
 
 // pendingShardName is the key of pending-index partition i.
-func pendingShardName(i int) string { return "PENDING#" + string(rune('0'+i)) }
+func pendingShardName(i int) string { return "PENDING#" + strconv.Itoa(i) }
+
+// shardOf spreads ids over n partitions (FNV-1a).
+func shardOf(id string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+// Spreads of a partner's events over the events indexes: at 5,000 events
+// a second one partition of the shard index takes about 160 writes a
+// second (one write an event: the indexes project nothing that changes),
+// one of the type index as many for a partner whose events are all of one
+// type, one of the state index about 160 (an event goes in pending and
+// out delivered: two writes over 64 partitions). failedShards is small so
+// that the failed filter's page is two queries: an event becomes failed
+// once, after its last attempt.
+const (
+	eventShards   = 32
+	pendingEventShards = 64
+	failedShards  = 2
+)
+
+// eventShardKey is event id's partition of partnerID's events in the
+// shard index; eventShardKeys are all of them.
+func eventShardKey(partnerID, id string) string { return shardName(partnerID, shardOf(id, eventShards)) }
+
+// eventTypeKey is event id's partition of partnerID's events of type typ.
+func eventTypeKey(partnerID, typ, id string) string {
+	return shardName(partnerID+"#"+typ, shardOf(id, eventShards))
+}
+
+// eventStateKey is event id's partition of partnerID's events in status
+// (pending or failed; false for the others, which are not in the index).
+func eventStateKey(partnerID, status, id string) (string, bool) {
+	switch status {
+	case domain.OutboxPending:
+		return shardName(partnerID+"#"+status, shardOf(id, pendingEventShards)), true
+	case domain.OutboxFailed:
+		return shardName(partnerID+"#"+status, shardOf(id, failedShards)), true
+	}
+	return "", false
+}
+
+// shardKeys are the n partition keys of prefix.
+func shardKeys(prefix string, n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = shardName(prefix, i)
+	}
+	return keys
+}
+
+func shardName(prefix string, i int) string { return prefix + "#" + strconv.Itoa(i) }
 
 // linkPK is the partition key of an identifier link: unique by its key.
 func linkPK(partnerID, hash string) string { return "IDENT#" + partnerID + "#" + hash }

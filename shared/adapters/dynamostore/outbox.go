@@ -112,50 +112,11 @@ func readDeliveries(r *reader, st *domain.OutboxState) error {
 	return r.err
 }
 
-// withDeliveries fills in the deliveries of events read from the events
-// index, which does not project them (an index's projection cannot change
-// in place, and the index predates them): one BatchGetItem (100 keys at
-// most, a page's) of the events that had an attempt, their deliveries
-// only.
-func (s *Store) withDeliveries(ctx context.Context, evs []domain.OutboxState) error {
-	at := map[string]int{}
-	var keys []map[string]types.AttributeValue
-	for i, st := range evs {
-		if st.Attempts == 0 {
-			continue
-		}
-		k := st.Event.Key()
-		keys = append(keys, key(outboxPK(k), outboxSK(k.ID)))
-		at[outboxPK(k)+"\x00"+outboxSK(k.ID)] = i
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ProjectionExpression: aws.String("#pk, #sk, #d, #r"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#sk": attrSK, "#d": attrDeliveries, "#r": attrDeliveryRev}}}
-	for len(req) > 0 {
-		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return err
-		}
-		for _, item := range res.Responses[s.table] {
-			r := reader{item: item}
-			i, ok := at[r.str(attrPK, true)+"\x00"+r.str(attrSK, true)]
-			if !ok || !r.has(attrDeliveries) {
-				continue // gone meanwhile, or written before deliveries per endpoint
-			}
-			if err := readDeliveries(&r, &evs[i]); err != nil {
-				return err
-			}
-		}
-		req = res.UnprocessedKeys
-	}
-	return nil
-}
-
 // RecordDeliveries is one conditional UpdateItem: the deliveries (a JSON
-// list), their sum (the status the events index filters on), the
-// revision, and the scrubbed payload in place of the payload.
+// list), their sum (the status), the event's key in the state index (set
+// while pending or failed, removed otherwise), the revision, and the
+// scrubbed payload in place of the payload. rec.State.Event is the event
+// as read (its partner and id key the state index).
 func (s *Store) RecordDeliveries(ctx context.Context, k domain.EventKey, prevRev int64, rec domain.OutboxRecord) error {
 	st := rec.State
 	list := make([]deliveryJSON, len(st.Deliveries))
@@ -191,6 +152,16 @@ func (s *Store) RecordDeliveries(ctx context.Context, k domain.EventKey, prevRev
 	}
 	if rec.RedeliveryMade {
 		remove = append(remove, attrRedeliveryAt)
+	}
+	// The event's place in the state index follows its status.
+	if st.Event.PartnerID == "" {
+		return logsafe.Wrap("dynamodb:record_without_partner", errors.New("a delivery state without its event's partner"))
+	}
+	if k, ok := eventStateKey(st.Event.PartnerID, st.Status, k.ID); ok {
+		set = append(set, attrEventState+" = :state")
+		values[":state"] = str(k)
+	} else {
+		remove = append(remove, attrEventState)
 	}
 	cond := "attribute_exists(" + attrPK + ") AND "
 	if prevRev == 0 {
@@ -321,106 +292,6 @@ func (s *Store) CancelRedelivery(ctx context.Context, k domain.EventKey, at time
 	return err
 }
 
-// ListOutboxEvents queries the partner's partition of the events index,
-// newest first, filtering by type and status: each query evaluates at
-// most the events still wanted, so a page never holds more than the
-// limit; at most maxListQueries queries a page, then one BatchGetItem of
-// the page's deliveries (withDeliveries).
-func (s *Store) ListOutboxEvents(ctx context.Context, partnerID string, q domain.OutboxQuery) (domain.OutboxPage, error) {
-	values := map[string]types.AttributeValue{":p": str(partnerID)}
-	var filters []string
-	names := map[string]string{}
-	if q.Type != "" {
-		filters = append(filters, "eventType = :type")
-		values[":type"] = str(q.Type)
-	}
-	if q.Status != "" {
-		names["#st"] = attrDeliveryStatus
-		values[":st"] = str(q.Status)
-		filters = append(filters, "#st = :st")
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(indexEventsByPartner),
-		KeyConditionExpression:    aws.String("partnerId = :p"),
-		ExpressionAttributeValues: values,
-		ScanIndexForward:          aws.Bool(false),
-	}
-	if len(filters) > 0 {
-		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
-	}
-	if len(names) > 0 {
-		in.ExpressionAttributeNames = names
-	}
-	if q.After != nil {
-		in.ExclusiveStartKey = eventsIndexKey(partnerID, *q.After)
-	}
-	var page domain.OutboxPage
-	for range maxListQueries {
-		in.Limit = aws.Int32(int32(q.Limit - len(page.Events)))
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return domain.OutboxPage{}, err
-		}
-		for _, item := range out.Items {
-			st, err := outboxStateFrom(item)
-			if err != nil {
-				return domain.OutboxPage{}, err
-			}
-			page.Events = append(page.Events, st)
-		}
-		page.Next = nil
-		if out.LastEvaluatedKey == nil {
-			return page, s.withDeliveries(ctx, page.Events)
-		}
-		r := reader{item: out.LastEvaluatedKey}
-		page.Next = &domain.EventKey{ID: r.str("eventId", true), UserID: userOfOutboxPK(r.str(attrPK, true))}
-		if r.err != nil {
-			return domain.OutboxPage{}, r.err
-		}
-		if len(page.Events) >= q.Limit {
-			return page, s.withDeliveries(ctx, page.Events)
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	return page, s.withDeliveries(ctx, page.Events)
-}
-
-// maxListQueries bounds the queries of one page of events.
-const maxListQueries = 4
-
-// FindOutboxEvent is one Query of the events index by its full key, and
-// one BatchGetItem of its deliveries once it had an attempt.
-func (s *Store) FindOutboxEvent(ctx context.Context, partnerID, eventID string) (domain.OutboxState, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		IndexName:                 aws.String(indexEventsByPartner),
-		KeyConditionExpression:    aws.String("partnerId = :p AND eventId = :id"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(partnerID), ":id": str(eventID)},
-	})
-	if err != nil {
-		return domain.OutboxState{}, err
-	}
-	if len(out.Items) == 0 {
-		return domain.OutboxState{}, domain.ErrNotFound
-	}
-	st, err := outboxStateFrom(out.Items[0])
-	if err != nil {
-		return st, err
-	}
-	one := []domain.OutboxState{st}
-	err = s.withDeliveries(ctx, one)
-	return one[0], err
-}
-
-// eventsIndexKey is the position of event k in partnerID's index partition.
-func eventsIndexKey(partnerID string, k domain.EventKey) map[string]types.AttributeValue {
-	m := key(outboxPK(k), outboxSK(k.ID))
-	m["partnerId"] = str(partnerID)
-	m["eventId"] = str(k.ID)
-	return m
-}
-
 func num(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
 
 // putEvent is the transaction action that writes an outbox event.
@@ -439,6 +310,7 @@ func outboxItem(ev domain.OutboxEvent) map[string]types.AttributeValue {
 		item[attrScrubbed] = &types.AttributeValueMemberB{Value: ev.Scrubbed}
 	}
 	item["createdAt"] = ts(ev.CreatedAt)
+	eventIndexItem(item, ev)
 	if !ev.RetainUntil.IsZero() {
 		item[attrTTL] = epoch(ev.RetainUntil)
 	}

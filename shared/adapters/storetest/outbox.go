@@ -159,6 +159,88 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		}
 	})
 
+	t.Run("many events page newest first under every filter, each cursor stable while newer events arrive", func(t *testing.T) {
+		s := newStore(t)
+		types := []string{outbox.WebhookTest, outbox.KYCStatusChanged, outbox.UserCreated}
+		var evs []domain.OutboxEvent
+		status := map[string]string{}
+		for i := range 150 {
+			ev := outbox.Must(types[i%3], "p1", map[string]string{"userId": "u"}, base.Add(time.Duration(i)*time.Millisecond))
+			if i%5 == 0 {
+				ev = outbox.MustPersonal(types[i%3], "p1", "u-many", map[string]string{"externalUserId": "x"}, ev.CreatedAt)
+			}
+			if err := s.PutOutboxEvent(ctx, ev, domain.Budget{}); err != nil {
+				t.Fatal(err)
+			}
+			evs = append(evs, ev)
+			status[ev.ID] = domain.OutboxPending
+			d := domain.Delivery{EndpointID: "we_default", Attempts: 1, Scheduled: 1, LastAttemptAt: ev.CreatedAt, LastResponseStatus: 204}
+			switch {
+			case i%7 == 3:
+				d.Status, d.LastResponseStatus = domain.OutboxFailed, 500
+			case i%4 != 1:
+				d.Status = domain.OutboxDelivered
+			default:
+				continue // left pending
+			}
+			if err := record(t, s, ev.Key(), d, domain.OutboxRecord{}); err != nil {
+				t.Fatal(err)
+			}
+			status[ev.ID] = d.Status
+		}
+		other := outbox.Must(outbox.WebhookTest, "p2", map[string]string{"userId": "u"}, base.Add(time.Hour))
+		if err := s.PutOutboxEvent(ctx, other, domain.Budget{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []domain.OutboxQuery{{Limit: 7}, {Limit: 100}, {Limit: 1, Status: domain.OutboxFailed}, {Limit: 6, Status: domain.OutboxPending},
+			{Limit: 9, Status: domain.OutboxDelivered}, {Limit: 8, Type: outbox.KYCStatusChanged},
+			{Limit: 4, Type: outbox.UserCreated, Status: domain.OutboxFailed}, {Limit: 5, Type: outbox.WebhookTest, Status: domain.OutboxPending}} {
+			var want []string
+			for i := len(evs) - 1; i >= 0; i-- {
+				if (q.Type == "" || evs[i].Type == q.Type) && (q.Status == "" || status[evs[i].ID] == q.Status) {
+					want = append(want, evs[i].ID)
+				}
+			}
+			var got []string
+			var added []domain.OutboxEvent
+			for pages := 0; ; pages++ {
+				page, err := s.ListOutboxEvents(ctx, "p1", q)
+				if err != nil || len(page.Events) > q.Limit || pages > 200 {
+					t.Fatalf("%+v, page %d: %d events, %v", q, pages, len(page.Events), err)
+				}
+				for _, e := range page.Events {
+					if e.Status != status[e.Event.ID] || e.Event.PartnerID != "p1" || e.Event.Payload != nil {
+						t.Fatalf("%+v: listed %+v (status %s)", q, e, status[e.Event.ID])
+					}
+					got = append(got, e.Event.ID)
+				}
+				if page.Next == nil {
+					break
+				}
+				q.After = page.Next
+				// A newer event between two pages is not in the next ones.
+				if pages == 0 {
+					typ := q.Type
+					if typ == "" {
+						typ = outbox.WebhookTest
+					}
+					newer := outbox.Must(typ, "p1", map[string]string{"userId": "u"}, base.Add(time.Hour+time.Duration(len(evs))*time.Millisecond))
+					if err := s.PutOutboxEvent(ctx, newer, domain.Budget{}); err != nil {
+						t.Fatal(err)
+					}
+					added = append(added, newer)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("%+v: listed %d events, want %d newest first:\n got %v\nwant %v", q, len(got), len(want), got, want)
+			}
+			for _, ev := range added {
+				evs = append(evs, ev)
+				status[ev.ID] = domain.OutboxPending
+			}
+		}
+	})
+
 	t.Run("a budget counts across calls, per partner, name and window, and a spent one writes nothing", func(t *testing.T) {
 		s := newStore(t)
 		window := base.Truncate(time.Hour)

@@ -23,6 +23,7 @@ package capacity
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -49,6 +50,9 @@ type Meter struct {
 	mu       sync.Mutex
 	rru, wru float64
 	calls    int
+	// keys counts the writes to each partition key: "table " and the
+	// item's pk, or an index's name, a space and the item's key there.
+	keys map[string]int
 }
 
 var _ dynamostore.API = (*Meter)(nil)
@@ -64,8 +68,37 @@ func (m *Meter) Units() (rru, wru float64, calls int) {
 // Reset zeroes the counts.
 func (m *Meter) Reset() {
 	m.mu.Lock()
-	m.rru, m.wru, m.calls = 0, 0, 0
+	m.rru, m.wru, m.calls, m.keys = 0, 0, 0, nil
 	m.mu.Unlock()
+}
+
+// KeyWrites are the writes counted to each partition key since the last
+// Reset: "table <pk>" for the table's, "<index> <key>" for an index's.
+func (m *Meter) KeyWrites() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int, len(m.keys))
+	for k, n := range m.keys {
+		out[k] = n
+	}
+	return out
+}
+
+// wrote counts a write to partition key k.
+func (m *Meter) wrote(k string) {
+	m.mu.Lock()
+	if m.keys == nil {
+		m.keys = map[string]int{}
+	}
+	m.keys[k]++
+	m.mu.Unlock()
+}
+
+// wroteItem counts a write to the table's partition of item (or key).
+func (m *Meter) wroteItem(key map[string]types.AttributeValue) {
+	if s, ok := key["pk"].(*types.AttributeValueMemberS); ok {
+		m.wrote("table " + s.Value)
+	}
 }
 
 // add counts one call and its units.
@@ -145,7 +178,11 @@ func readUnits(bytes int, consistent bool) float64 {
 func writeUnits(bytes int) float64 { return math.Max(1, math.Ceil(float64(bytes)/1024)) }
 
 // indexWrites are the units of writing item (after a write; before it)
-// into the indexes it is in.
+// into the indexes it is in, as DynamoDB writes them: an item that stays
+// under the same index keys with the same projected attributes writes
+// nothing there; one that moves is deleted under its old key and put
+// under its new one (two writes); one that comes or goes, one. Each write
+// is counted to its index partition key.
 func (m *Meter) indexWrites(before, after map[string]types.AttributeValue) float64 {
 	u := 0.0
 	for _, ix := range m.Indexes {
@@ -157,11 +194,44 @@ func (m *Meter) indexWrites(before, after map[string]types.AttributeValue) float
 			}
 			return item != nil
 		}
-		if in(before) || in(after) {
-			u += writeUnits(max(Size(m.project(ix, before)), Size(m.project(ix, after))))
+		hash := func(item map[string]types.AttributeValue) string {
+			s, _ := item[ix.Keys[0]].(*types.AttributeValueMemberS)
+			if s == nil {
+				return "?"
+			}
+			return s.Value
+		}
+		b, a := in(before), in(after)
+		pb, pa := m.project(ix, before), m.project(ix, after)
+		switch {
+		case b && a && sameKeys(ix, before, after):
+			if !reflect.DeepEqual(pb, pa) {
+				u += writeUnits(max(Size(pb), Size(pa)))
+				m.wrote(ix.Name + " " + hash(after))
+			}
+		case b && a:
+			u += writeUnits(Size(pb)) + writeUnits(Size(pa))
+			m.wrote(ix.Name + " " + hash(before))
+			m.wrote(ix.Name + " " + hash(after))
+		case b:
+			u += writeUnits(Size(pb))
+			m.wrote(ix.Name + " " + hash(before))
+		case a:
+			u += writeUnits(Size(pa))
+			m.wrote(ix.Name + " " + hash(after))
 		}
 	}
 	return u
+}
+
+// sameKeys tells whether before and after have the same keys in ix.
+func sameKeys(ix Index, before, after map[string]types.AttributeValue) bool {
+	for _, k := range ix.Keys {
+		if !reflect.DeepEqual(before[k], after[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Meter) project(ix Index, item map[string]types.AttributeValue) map[string]types.AttributeValue {
@@ -235,6 +305,7 @@ func (m *Meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...
 	if err != nil {
 		after = before // refused by its condition: the item is read, not written
 	}
+	m.wroteItem(in.Item)
 	m.add(0, writeUnits(max(Size(before), Size(in.Item)))+m.indexWrites(before, after)*boolf(err == nil))
 	return out, err
 }
@@ -243,6 +314,7 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, op
 	before := m.get(ctx, *in.TableName, in.Key)
 	out, err := m.Inner.UpdateItem(ctx, in, opts...)
 	after := m.get(ctx, *in.TableName, in.Key)
+	m.wroteItem(in.Key)
 	m.add(0, writeUnits(max(Size(before), Size(after)))+m.indexWrites(before, after)*boolf(err == nil))
 	return out, err
 }
@@ -250,6 +322,7 @@ func (m *Meter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, op
 func (m *Meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	before := m.get(ctx, *in.TableName, in.Key)
 	out, err := m.Inner.DeleteItem(ctx, in, opts...)
+	m.wroteItem(in.Key)
 	m.add(0, writeUnits(Size(before))+m.indexWrites(before, nil)*boolf(err == nil))
 	return out, err
 }
@@ -282,6 +355,7 @@ func (m *Meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 	for i, a := range acts {
 		after := m.get(ctx, a.table, a.key)
 		units += 2 * writeUnits(max(Size(befores[i]), Size(after), Size(a.put)))
+		m.wroteItem(a.key)
 		if err == nil {
 			units += m.indexWrites(befores[i], after)
 		}

@@ -117,14 +117,16 @@ func shardOf(id string, n int) int {
 // that the failed filter's page is two queries: an event becomes failed
 // once, after its last attempt.
 const (
-	eventShards   = 32
+	eventShards        = 32
 	pendingEventShards = 64
-	failedShards  = 2
+	failedShards       = 2
 )
 
 // eventShardKey is event id's partition of partnerID's events in the
 // shard index; eventShardKeys are all of them.
-func eventShardKey(partnerID, id string) string { return shardName(partnerID, shardOf(id, eventShards)) }
+func eventShardKey(partnerID, id string) string {
+	return shardName(partnerID, shardOf(id, eventShards))
+}
 
 // eventTypeKey is event id's partition of partnerID's events of type typ.
 func eventTypeKey(partnerID, typ, id string) string {

@@ -176,10 +176,14 @@ type KYCSessions interface {
 	OpenKYCSession(ctx context.Context, sess KYCSession, now time.Time, ev OutboxEvent) (rejectedBy *User, err error)
 	// GetKYCSession returns the session with id, or ErrNotFound.
 	GetKYCSession(ctx context.Context, id string) (KYCSession, error)
-	// ExpiredKYCSessions lists up to limit ids of pending sessions whose
-	// expiry is at or before now, through the pending index (never a scan),
-	// from cursor ("" for the start). next is "" after the last page.
-	ExpiredKYCSessions(ctx context.Context, now time.Time, cursor string, limit int) (refs []SessionRef, next string, err error)
+	// ExpiryParts is how many parts the pending sessions are kept in: each
+	// is listed on its own, so that a cleanup may work them at once.
+	ExpiryParts() int
+	// ExpiredKYCSessions lists up to limit ids of pending sessions of part
+	// (0 to ExpiryParts()-1) whose expiry is at or before now, through the
+	// pending index (never a scan), from cursor ("" for the start). next is
+	// "" after the part's last page.
+	ExpiredKYCSessions(ctx context.Context, part int, now time.Time, cursor string, limit int) (refs []SessionRef, next string, err error)
 	// ExpireKYCSessions marks each pending session of batch that is past
 	// its expiry EXPIRED, takes it out of the pending index and writes its
 	// event with it; a session no longer pending or not yet expired is left

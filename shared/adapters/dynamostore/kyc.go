@@ -69,72 +69,61 @@ func (s *Store) GetKYCSession(ctx context.Context, id string) (domain.KYCSession
 	return sessionFrom(item)
 }
 
-// cursor is where a listing of expired sessions stopped: the shard and the
-// index's LastEvaluatedKey within it.
-type cursor struct {
-	Shard int               `json:"s"`
-	Key   map[string]string `json:"k,omitempty"`
-}
+// ExpiryParts are the pending index's shards.
+func (s *Store) ExpiryParts() int { return pendingShards }
 
-// ExpiredKYCSessions queries the sparse pending index shard by shard for
-// sessions whose pendingExpiry is at or before now. Only keys are read.
-func (s *Store) ExpiredKYCSessions(ctx context.Context, now time.Time, after string, limit int) ([]domain.SessionRef, string, error) {
-	var cur cursor
+// ExpiredKYCSessions queries one shard of the sparse pending index for
+// sessions whose pendingExpiry is at or before now. Only keys are read;
+// the cursor is the query's LastEvaluatedKey.
+func (s *Store) ExpiredKYCSessions(ctx context.Context, part int, now time.Time, after string, limit int) ([]domain.SessionRef, string, error) {
+	if part < 0 || part >= pendingShards {
+		return nil, "", errors.New("dynamostore: no such part of the pending index")
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              &s.table,
+		IndexName:              aws.String(indexPendingByExpiry),
+		KeyConditionExpression: aws.String("#shard = :shard AND #exp <= :now"),
+		ExpressionAttributeNames: map[string]string{
+			"#shard": attrPendingShard, "#exp": attrPendingExpiry, "#pk": attrPK,
+			"#uid": "userId", "#pid": "partnerId",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":shard": str(pendingShardName(part)),
+			":now":   epoch(now),
+		},
+		ProjectionExpression: aws.String("#pk, #uid, #pid"),
+		Limit:                aws.Int32(int32(limit)),
+	}
 	if after != "" {
+		var k map[string]string
 		raw, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || json.Unmarshal(raw, &cur) != nil || cur.Shard < 0 || cur.Shard >= pendingShards {
+		if err != nil || json.Unmarshal(raw, &k) != nil || k["shard"] != pendingShardName(part) {
 			return nil, "", errors.New("dynamostore: bad cursor")
 		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			attrPK: str(k["pk"]), attrSK: str(k["sk"]),
+			attrPendingShard:  str(k["shard"]),
+			attrPendingExpiry: &types.AttributeValueMemberN{Value: k["exp"]},
+		}
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return nil, "", err
 	}
 	var refs []domain.SessionRef
-	for cur.Shard < pendingShards {
-		in := &dynamodb.QueryInput{
-			TableName:              &s.table,
-			IndexName:              aws.String(indexPendingByExpiry),
-			KeyConditionExpression: aws.String("#shard = :shard AND #exp <= :now"),
-			ExpressionAttributeNames: map[string]string{
-				"#shard": attrPendingShard, "#exp": attrPendingExpiry, "#pk": attrPK,
-				"#uid": "userId", "#pid": "partnerId",
-			},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":shard": str(pendingShardName(cur.Shard)),
-				":now":   epoch(now),
-			},
-			ProjectionExpression: aws.String("#pk, #uid, #pid"),
-			Limit:                aws.Int32(int32(limit - len(refs))),
-		}
-		if cur.Key != nil {
-			in.ExclusiveStartKey = map[string]types.AttributeValue{
-				attrPK: str(cur.Key["pk"]), attrSK: str(cur.Key["sk"]),
-				attrPendingShard:  str(cur.Key["shard"]),
-				attrPendingExpiry: &types.AttributeValueMemberN{Value: cur.Key["exp"]},
-			}
-		}
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, it := range out.Items {
-			pk := attrS(it, attrPK)
-			if len(pk) > len(kycSessionPK("")) {
-				refs = append(refs, domain.SessionRef{ID: pk[len(kycSessionPK("")):],
-					UserID: attrS(it, "userId"), PartnerID: attrS(it, "partnerId")})
-			}
-		}
-		if lek := out.LastEvaluatedKey; len(lek) > 0 {
-			cur.Key = map[string]string{"pk": attrS(lek, attrPK), "sk": attrS(lek, attrSK),
-				"shard": attrS(lek, attrPendingShard), "exp": attrN(lek, attrPendingExpiry)}
-		} else {
-			cur.Shard, cur.Key = cur.Shard+1, nil
-		}
-		if len(refs) >= limit {
-			break
+	for _, it := range out.Items {
+		pk := attrS(it, attrPK)
+		if len(pk) > len(kycSessionPK("")) {
+			refs = append(refs, domain.SessionRef{ID: pk[len(kycSessionPK("")):],
+				UserID: attrS(it, "userId"), PartnerID: attrS(it, "partnerId")})
 		}
 	}
-	if cur.Shard >= pendingShards {
+	lek := out.LastEvaluatedKey
+	if len(lek) == 0 {
 		return refs, "", nil
 	}
-	raw, _ := json.Marshal(cur)
+	raw, _ := json.Marshal(map[string]string{"pk": attrS(lek, attrPK), "sk": attrS(lek, attrSK),
+		"shard": attrS(lek, attrPendingShard), "exp": attrN(lek, attrPendingExpiry)})
 	return refs, base64.RawURLEncoding.EncodeToString(raw), nil
 }
 

@@ -156,9 +156,15 @@ func (s *Store) GetKYCSession(_ context.Context, id string) (domain.KYCSession, 
 	return sess, nil
 }
 
+// ExpiryParts: the memory store lists its sessions in one part.
+func (s *Store) ExpiryParts() int { return 1 }
+
 // ExpiredKYCSessions orders pending expired sessions by id; the cursor is
 // the last id returned.
-func (s *Store) ExpiredKYCSessions(_ context.Context, now time.Time, cursor string, limit int) ([]domain.SessionRef, string, error) {
+func (s *Store) ExpiredKYCSessions(_ context.Context, part int, now time.Time, cursor string, limit int) ([]domain.SessionRef, string, error) {
+	if part != 0 {
+		return nil, "", errors.New("memstore: no such part")
+	}
 	s.mu.Lock()
 	var refs []domain.SessionRef
 	for id, sess := range s.sessions {

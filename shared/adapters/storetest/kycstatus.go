@@ -84,7 +84,7 @@ func runKYCStatus(t *testing.T, newStore func(t *testing.T) domain.Store, conten
 		if err := s.ChangeKYCStatus(ctx, change("cs2", "c2", domain.KYCPending, time.Time{}, domain.KYCActionRequired, at, true), &ev); err != nil {
 			t.Fatal(err)
 		}
-		if refs, _, err := s.ExpiredKYCSessions(ctx, now, "", 10); err != nil || len(refs) != 0 {
+		if refs, err := expiredNow(ctx, s, now); err != nil || len(refs) != 0 {
 			t.Fatalf("a session with a result is still listed for expiry: %v %v", refs, err)
 		}
 		if got, err := s.ExpireKYCSessions(ctx, []domain.Expiry{{ID: "cs2", Event: anEvent()}}, now); err != nil || len(got) != 0 {

@@ -60,6 +60,7 @@ const (
 	ReasonKeyLimit         Reason = "key_limit"               // the partner holds as many live keys as it may
 	ReasonEndpointLimit    Reason = "endpoint_limit"          // the partner holds as many webhook endpoints as it may
 	ReasonLastKey          Reason = "last_key"                // the partner's last live key cannot be revoked
+	ReasonSessionLimit     Reason = "session_limit"           // the user holds as many open KYC sessions as it may
 	// Invalid
 	ReasonTemplateNotConfigured Reason = "template_not_configured" // no KYC template for the country
 	ReasonUserType              Reason = "user_type"               // the user's type cannot do this

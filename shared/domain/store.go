@@ -57,9 +57,17 @@ type User struct {
 	// any of the user's sessions, whichever provider (zero before any): a
 	// result not newer than it never applies.
 	KYCResultAt time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// OpenKYC are the ids of the user's sessions opened and not known to
+	// be closed: a result takes one out at once, an expiry when a new
+	// session would pass MaxOpenKYCSessions (CloseOpenKYC).
+	OpenKYC   []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// MaxOpenKYCSessions is how many open KYC sessions (pending and not past
+// their expiry) one user may hold: OpenKYCSession refuses one more.
+const MaxOpenKYCSessions = 10
 
 // EffectiveKYCStatus is the user's kycStatus as of now: a pending status
 // whose latest session has passed its expiry reads as EXPIRED, whether or
@@ -167,8 +175,9 @@ type Users interface {
 // KYCSessions stores KYC sessions.
 type KYCSessions interface {
 	// OpenKYCSession writes sess and moves its user to PENDING (recording the
-	// session as the user's latest) in one step, only if the user exists,
-	// belongs to sess.PartnerID, is an INDIVIDUAL and is not APPROVED.
+	// session as the user's latest and among its OpenKYC) in one step, only
+	// if the user exists, belongs to sess.PartnerID, is an INDIVIDUAL, is
+	// not APPROVED and holds fewer than MaxOpenKYCSessions OpenKYC.
 	// Otherwise it writes
 	// nothing and returns ErrNotFound, or the user as found so that the
 	// caller can tell which rule failed.
@@ -200,8 +209,13 @@ type KYCSessions interface {
 	// later was applied meanwhile).
 	ChangeKYCStatus(ctx context.Context, c KYCStatusChange, ev *OutboxEvent) error
 	// UserKYC returns the user and up to limit of its KYC sessions, newest
-	// first; ErrNotFound when there is no such user.
+	// first, reading no more than those; ErrNotFound when there is no such
+	// user.
 	UserKYC(ctx context.Context, userID string, limit int) (User, []KYCSession, error)
+	// CloseOpenKYC takes ids (sessions known closed: a result, or past
+	// their expiry) out of the user's OpenKYC. ErrNotFound when there is
+	// no such user.
+	CloseOpenKYC(ctx context.Context, userID string, ids []string) error
 }
 
 // Link says which user holds an identifier (by its HMAC) for a partner.

@@ -66,7 +66,10 @@ func seed(t *testing.T, s domain.Store, n int) (expired []string) {
 		}
 	}
 	for _, sess := range sessions {
-		if _, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt, domain.OutboxEvent{ID: "evt-open-" + sess.ID}); err != nil {
+		if rej, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt, domain.OutboxEvent{ID: "evt-open-" + sess.ID}); rej != nil || err != nil {
+			t.Fatal(rej, err)
+		}
+		if err := s.CloseOpenKYC(ctx, sess.UserID, []string{sess.ID}); err != nil { // more than a user holds open at once
 			t.Fatal(err)
 		}
 	}

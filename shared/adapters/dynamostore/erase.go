@@ -71,7 +71,7 @@ func (s *Store) erase(ctx context.Context, partnerID, userID string, ev domain.O
 		case strings.HasPrefix(sk, kycRefPrefix):
 			groups = append(groups, []types.TransactWriteItem{
 				s.deleteAction(userPK(userID), sk),
-				s.deleteAction(kycSessionPK(sk[len(kycRefPrefix):]), kycSessionSK),
+				s.deleteAction(kycSessionPK(refSessionID(it)), kycSessionSK),
 			})
 		default:
 			groups = append(groups, []types.TransactWriteItem{s.deleteAction(userPK(userID), sk)})

@@ -50,7 +50,10 @@ func seedLinked(t *testing.T, s *dynamostore.Store, sessions int) {
 	for i := 0; i < sessions; i++ {
 		sess := domain.KYCSession{ID: fmt.Sprintf("s%03d", i), UserID: "u1", PartnerID: "p1", Country: "MX", TemplateID: "t",
 			Status: domain.KYCPending, CreatedAt: eraseNow, ExpiresAt: eraseNow.Add(time.Hour)}
-		if _, err := s.OpenKYCSession(ctx, sess, eraseNow, event(fmt.Sprintf("opened-%d", i), "u1")); err != nil {
+		if rej, err := s.OpenKYCSession(ctx, sess, eraseNow, event(fmt.Sprintf("opened-%d", i), "u1")); rej != nil || err != nil {
+			t.Fatal(rej, err)
+		}
+		if err := s.CloseOpenKYC(ctx, "u1", []string{sess.ID}); err != nil { // more than a user holds open at once
 			t.Fatal(err)
 		}
 	}

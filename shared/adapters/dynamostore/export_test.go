@@ -13,6 +13,10 @@ import (
 // this package's tests to seed many sessions at once with BatchWriteItem.
 var SessionItem = sessionItem
 
+// KYCRefItem is the reference to a session under its user, as
+// OpenKYCSession writes it, for the same.
+var KYCRefItem = kycRefItem
+
 // CompleteSession marks session id APPROVED behind the store's back, as a
 // provider's completion would: out of the pending index, or left in it as
 // an eventually consistent index may still show it.

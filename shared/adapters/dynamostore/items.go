@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -210,6 +211,9 @@ func userFrom(item map[string]types.AttributeValue) (domain.User, error) {
 	}
 	if r.has(attrKYCResultAt) {
 		u.KYCResultAt = r.nanos(attrKYCResultAt)
+	}
+	if set, ok := item[attrOpenKYC].(*types.AttributeValueMemberSS); ok {
+		u.OpenKYC = slices.Sorted(slices.Values(set.Value))
 	}
 	return u, r.err
 }

@@ -39,6 +39,8 @@ const (
 	attrCount = "n"
 	// attrDeletedAt marks an erased user's tombstone.
 	attrDeletedAt = "deletedAt"
+	// attrOpenKYC is a user's set of open KYC sessions (domain.User.OpenKYC).
+	attrOpenKYC = "openKyc"
 	// attrRev counts the changes of a user's profile that add to what an
 	// erasure deletes (a KYC session, a link, a federated identity): the
 	// erasure's first write holds only if it is what the erasure read.
@@ -210,8 +212,13 @@ func OutboxKeyOf(pk, sk string) (domain.EventKey, bool) {
 }
 
 // kycRefSK is the sort key, under the user's partition (userPK), of the
-// reference to one of its KYC sessions, by which the erasure finds them.
-func kycRefSK(sessionID string) string { return kycRefPrefix + sessionID }
+// reference to one of its KYC sessions, by which the erasure finds them:
+// its creation time first, so that the newest sort last (UserKYC reads
+// them backwards, only as many as it lists). "T" sorts above the hex of
+// the references written before times led them (the session id alone).
+func kycRefSK(createdAt time.Time, sessionID string) string {
+	return kycRefPrefix + "T" + createdAt.UTC().Format("20060102T150405.000000000Z") + "#" + sessionID
+}
 
 // kycRefPrefix starts the sort key of every KYC session reference.
 const kycRefPrefix = "KYC#"

@@ -21,7 +21,8 @@ const (
 )
 
 // OpenKYCSession is one TransactWriteItems: an update of the user whose
-// condition (exists and not erased, this partner's, an INDIVIDUAL) returns
+// condition (exists and not erased, this partner's, an INDIVIDUAL, fewer
+// open sessions than the cap: the string set openKyc) returns
 // the user as it was when it fails, so that not-found, another partner's
 // user, the wrong type and an approved user are told apart without a
 // second call; the
@@ -32,12 +33,15 @@ func (s *Store) OpenKYCSession(ctx context.Context, sess domain.KYCSession, now 
 		{Update: &types.Update{
 			TableName:           &s.table,
 			Key:                 key(userPK(sess.UserID), userProfileSK),
-			UpdateExpression:    aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now ADD " + attrRev + " :one"),
-			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual AND kycStatus <> :approved"),
+			UpdateExpression: aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now ADD " +
+				attrRev + " :one, " + attrOpenKYC + " :sids"),
+			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual AND kycStatus <> :approved" +
+				" AND (attribute_not_exists(" + attrOpenKYC + ") OR size(" + attrOpenKYC + ") < :cap)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":pending": str(domain.KYCPending), ":sid": str(sess.ID), ":exp": ts(sess.ExpiresAt),
 				":now": ts(now), ":partner": str(sess.PartnerID), ":individual": str("INDIVIDUAL"), ":one": one,
-				":approved": str(domain.KYCApproved),
+				":approved": str(domain.KYCApproved), ":sids": &types.AttributeValueMemberSS{Value: []string{sess.ID}},
+				":cap": num(domain.MaxOpenKYCSessions),
 			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
@@ -227,7 +231,7 @@ func sessionItem(sess domain.KYCSession) map[string]types.AttributeValue {
 // in no set order within days, and a session whose reference went first
 // would escape an erasure.
 func kycRefItem(sess domain.KYCSession) map[string]types.AttributeValue {
-	item := newItem(userPK(sess.UserID), kycRefSK(sess.ID), typeKYCRef, "sessionId", sess.ID)
+	item := newItem(userPK(sess.UserID), kycRefSK(sess.CreatedAt, sess.ID), typeKYCRef, "sessionId", sess.ID)
 	item["createdAt"] = ts(sess.CreatedAt)
 	if !sess.RetainUntil.IsZero() {
 		item[attrTTL] = epoch(sess.RetainUntil.Add(refOutlives))
@@ -267,4 +271,23 @@ func sessionFrom(item map[string]types.AttributeValue) (domain.KYCSession, error
 		}
 	}
 	return sess, r.err
+}
+
+// CloseOpenKYC is one UpdateItem: ids out of the user's open set.
+func (s *Store) CloseOpenKYC(ctx context.Context, userID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(userPK(userID), userProfileSK),
+		UpdateExpression:          aws.String("DELETE " + attrOpenKYC + " :ids"),
+		ConditionExpression:       aws.String(condLiveUser),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ids": &types.AttributeValueMemberSS{Value: ids}},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return domain.ErrNotFound
+	}
+	return err
 }

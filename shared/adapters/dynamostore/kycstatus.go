@@ -49,10 +49,15 @@ func (s *Store) ChangeKYCStatus(ctx context.Context, c domain.KYCStatusChange, e
 		userSet, userCond = userSet+", kycStatus = :to", userCond+" AND kycSessionId = :sid"
 		userValues[":to"], userValues[":sid"] = str(c.To), str(c.SessionID)
 	}
+	userUpdate := userSet + " ADD " + attrRev + " :one"
+	if c.To != domain.KYCPending {
+		userUpdate += " DELETE " + attrOpenKYC + " :sids"
+		userValues[":sids"] = &types.AttributeValueMemberSS{Value: []string{c.SessionID}}
+	}
 	items = append(items, types.TransactWriteItem{Update: &types.Update{
 		TableName:                           &s.table,
 		Key:                                 key(userPK(c.UserID), userProfileSK),
-		UpdateExpression:                    aws.String(userSet + " ADD " + attrRev + " :one"),
+		UpdateExpression:                    aws.String(userUpdate),
 		ConditionExpression:                 aws.String(userCond),
 		ExpressionAttributeNames:            map[string]string{"#resultAt": attrKYCResultAt},
 		ExpressionAttributeValues:           userValues,
@@ -79,40 +84,37 @@ func (s *Store) ChangeKYCStatus(ctx context.Context, c domain.KYCStatusChange, e
 	return logsafe.Wrap("dynamodb:change_kyc_status_condition", errors.New("the event put's condition failed"))
 }
 
-// UserKYC is a consistent Query of the user's partition (its profile and
-// the references to its sessions, with their creation times) and one
-// BatchGetItem of the newest limit sessions.
+// UserKYC is one consistent Query of the user's partition, backwards from
+// its profile through the references to its sessions (their sort keys
+// lead with their creation times), limit of them and no more, and one
+// BatchGetItem of those sessions: a user's history, however long, costs
+// the page.
 func (s *Store) UserKYC(ctx context.Context, userID string, limit int) (domain.User, []domain.KYCSession, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :refs AND :profile"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID)), ":refs": str(kycRefPrefix), ":profile": str(userProfileSK)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit + 1)),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return domain.User{}, nil, err
+	}
 	var profile map[string]types.AttributeValue
 	var refs []domain.KYCSession // ID and CreatedAt only
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID))},
-		ConsistentRead:            aws.Bool(true),
-	}
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return domain.User{}, nil, err
-		}
-		for _, it := range out.Items {
-			switch sk := attrS(it, attrSK); {
-			case sk == userProfileSK:
-				profile = it
-			case strings.HasPrefix(sk, kycRefPrefix):
-				r := reader{item: it}
-				refs = append(refs, domain.KYCSession{ID: sk[len(kycRefPrefix):], CreatedAt: r.time("createdAt")})
-				if r.err != nil {
-					return domain.User{}, nil, r.err
-				}
+	for _, it := range out.Items {
+		switch sk := attrS(it, attrSK); {
+		case sk == userProfileSK:
+			profile = it
+		case strings.HasPrefix(sk, kycRefPrefix):
+			r := reader{item: it}
+			refs = append(refs, domain.KYCSession{ID: refSessionID(it), CreatedAt: r.time("createdAt")})
+			if r.err != nil {
+				return domain.User{}, nil, r.err
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 	if noLiveUser(profile) {
 		return domain.User{}, nil, domain.ErrNotFound
@@ -121,7 +123,6 @@ func (s *Store) UserKYC(ctx context.Context, userID string, limit int) (domain.U
 	if err != nil {
 		return domain.User{}, nil, err
 	}
-	domain.NewestFirst(refs)
 	refs = refs[:min(limit, len(refs))]
 	sessions, err := s.batchGetSessions(ctx, refs)
 	if err != nil {
@@ -129,6 +130,15 @@ func (s *Store) UserKYC(ctx context.Context, userID string, limit int) (domain.U
 	}
 	domain.NewestFirst(sessions)
 	return u, sessions, nil
+}
+
+// refSessionID is the session a reference item names (its sessionId; a
+// reference written before times led the sort key is the id alone).
+func refSessionID(item map[string]types.AttributeValue) string {
+	if id := attrS(item, "sessionId"); id != "" {
+		return id
+	}
+	return strings.TrimPrefix(attrS(item, attrSK), kycRefPrefix)
 }
 
 // batchGetSessions reads the sessions of refs (at most 100) consistently,

@@ -132,7 +132,7 @@ func (s *Store) OpenKYCSession(_ context.Context, sess domain.KYCSession, now ti
 	if !ok {
 		return nil, domain.ErrNotFound
 	}
-	if u.PartnerID != sess.PartnerID || u.Type != "INDIVIDUAL" || u.KYCStatus == domain.KYCApproved {
+	if u.PartnerID != sess.PartnerID || u.Type != "INDIVIDUAL" || u.KYCStatus == domain.KYCApproved || len(u.OpenKYC) >= domain.MaxOpenKYCSessions {
 		return &u, nil
 	}
 	if _, taken := s.sessions[sess.ID]; taken {
@@ -140,6 +140,7 @@ func (s *Store) OpenKYCSession(_ context.Context, sess domain.KYCSession, now ti
 	}
 	sess.UpdatedAt = sess.CreatedAt
 	u.KYCStatus, u.KYCSessionID, u.KYCExpiresAt, u.UpdatedAt = domain.KYCPending, sess.ID, sess.ExpiresAt, now
+	u.OpenKYC = slices.Sorted(slices.Values(append(slices.Clone(u.OpenKYC), sess.ID)))
 	s.users[u.ID] = u
 	s.sessions[sess.ID] = sess
 	s.emit(ev)
@@ -218,6 +219,9 @@ func (s *Store) ChangeKYCStatus(_ context.Context, c domain.KYCStatusChange, ev 
 	if c.Latest {
 		u.KYCStatus = c.To
 	}
+	if c.To != domain.KYCPending {
+		u.OpenKYC = slices.DeleteFunc(slices.Clone(u.OpenKYC), func(id string) bool { return id == c.SessionID })
+	}
 	s.users[c.UserID] = u
 	if ev != nil {
 		s.emit(*ev)
@@ -240,6 +244,18 @@ func (s *Store) UserKYC(_ context.Context, userID string, limit int) (domain.Use
 	}
 	domain.NewestFirst(list)
 	return u, list[:min(limit, len(list))], nil
+}
+
+func (s *Store) CloseOpenKYC(_ context.Context, userID string, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return domain.ErrNotFound
+	}
+	u.OpenKYC = slices.DeleteFunc(slices.Clone(u.OpenKYC), func(id string) bool { return slices.Contains(ids, id) })
+	s.users[userID] = u
+	return nil
 }
 
 // Counts reports how many users and guards are stored (for tests).

@@ -53,6 +53,7 @@ func runErasure(t *testing.T, newStore func(t *testing.T) domain.Store, contents
 			if rej, err := s.OpenKYCSession(ctx, sess, now, ev); rej != nil || err != nil {
 				t.Fatalf("open %d: %v %v", i, rej, err)
 			}
+			closeOpen(t, s, id, sess.ID) // more sessions than a user holds open at once
 		}
 	}
 	deleted := func(id string) domain.OutboxEvent {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -30,6 +31,57 @@ func runKYC(t *testing.T, newStore func(t *testing.T) domain.Store, complete fun
 			RedirectURI: "myapp://done", Provider: domain.ProviderHosted, Status: domain.KYCPending, CreatedAt: now, ExpiresAt: expires,
 			UpdatedAt: now, RetainUntil: expires.Add(30 * 24 * time.Hour)}
 	}
+
+	t.Run("a user holds at most MaxOpenKYCSessions open sessions; a result or CloseOpenKYC frees one; its newest sessions list first", func(t *testing.T) {
+		s := newStore(t)
+		seed(t, s, "kc", "p1", "INDIVIDUAL")
+		var ids []string
+		for i := range domain.MaxOpenKYCSessions {
+			sess := session(fmt.Sprintf("cap-%02d", i), "kc", "p1", now.Add(time.Hour))
+			sess.CreatedAt = now.Add(time.Duration(i) * time.Minute)
+			if rej, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt, anEvent()); rej != nil || err != nil {
+				t.Fatalf("open %d: %+v %v", i, rej, err)
+			}
+			ids = append(ids, sess.ID)
+		}
+		one := session("cap-over", "kc", "p1", now.Add(time.Hour))
+		one.CreatedAt = now.Add(time.Hour)
+		ev := anEvent()
+		rej, err := s.OpenKYCSession(ctx, one, one.CreatedAt, ev)
+		if err != nil || rej == nil || len(rej.OpenKYC) != domain.MaxOpenKYCSessions || rej.KYCSessionID != ids[len(ids)-1] {
+			t.Fatalf("one over the cap: %+v %v", rej, err)
+		}
+		if _, err := s.GetKYCSession(ctx, one.ID); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("a refused session was written: %v", err)
+		}
+		if _, err := s.OutboxStatus(ctx, ev.Key()); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("a refused session's event was written: %v", err)
+		}
+		// A result takes its session out of the open set.
+		c := domain.KYCStatusChange{SessionID: ids[0], UserID: "kc", From: domain.KYCPending, To: domain.KYCRejected, At: now.Add(2 * time.Hour), Now: now.Add(2 * time.Hour)}
+		if err := s.ChangeKYCStatus(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := s.GetUser(ctx, "kc"); err != nil || len(u.OpenKYC) != domain.MaxOpenKYCSessions-1 || slices.Contains(u.OpenKYC, ids[0]) {
+			t.Fatalf("after a result: %+v %v", u.OpenKYC, err)
+		}
+		if rej, err := s.OpenKYCSession(ctx, one, one.CreatedAt, ev); rej != nil || err != nil {
+			t.Fatalf("room after a result: %+v %v", rej, err)
+		}
+		if err := s.CloseOpenKYC(ctx, "kc", ids[1:3]); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := s.GetUser(ctx, "kc"); len(u.OpenKYC) != domain.MaxOpenKYCSessions-2 || slices.Contains(u.OpenKYC, ids[1]) || !slices.Contains(u.OpenKYC, one.ID) {
+			t.Fatalf("after CloseOpenKYC: %v", u.OpenKYC)
+		}
+		if err := s.CloseOpenKYC(ctx, "nobody", ids[:1]); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("CloseOpenKYC of no user: %v", err)
+		}
+		_, list, err := s.UserKYC(ctx, "kc", 4)
+		if err != nil || len(list) != 4 || list[0].ID != one.ID || list[1].ID != ids[9] || list[3].ID != ids[7] {
+			t.Fatalf("newest 4: %+v %v", list, err)
+		}
+	})
 
 	t.Run("open writes the session and moves the user to PENDING", func(t *testing.T) {
 		s := newStore(t)
@@ -86,9 +138,10 @@ func runKYC(t *testing.T, newStore func(t *testing.T) domain.Store, complete fun
 				exp = now.Add(-time.Duration(i+1) * time.Minute)
 				expired = append(expired, id)
 			}
-			if _, err := s.OpenKYCSession(ctx, session(id, "k4", "p1", exp), now.Add(-time.Hour), anEvent()); err != nil {
-				t.Fatal(err)
+			if rej, err := s.OpenKYCSession(ctx, session(id, "k4", "p1", exp), now.Add(-time.Hour), anEvent()); rej != nil || err != nil {
+				t.Fatal(rej, err)
 			}
+			closeOpen(t, s, "k4", id)
 		}
 		var listed []string
 		cursor, pages, part := "", 0, 0
@@ -167,9 +220,10 @@ func runKYC(t *testing.T, newStore func(t *testing.T) domain.Store, complete fun
 			if i%40 == 7 {
 				exp = now.Add(time.Hour) // not yet expired: its condition fails
 			}
-			if _, err := s.OpenKYCSession(ctx, session(id, "k6", "p1", exp), now.Add(-time.Hour), anEvent()); err != nil {
-				t.Fatal(err)
+			if rej, err := s.OpenKYCSession(ctx, session(id, "k6", "p1", exp), now.Add(-time.Hour), anEvent()); rej != nil || err != nil {
+				t.Fatal(rej, err)
 			}
+			closeOpen(t, s, "k6", id)
 			batch = append(batch, domain.Expiry{ID: id, Event: anEvent()})
 		}
 		complete(t, s, "sb050")
@@ -226,4 +280,14 @@ func expiredNow(ctx context.Context, s domain.Store, now time.Time) ([]domain.Se
 		}
 	}
 	return all, nil
+}
+
+// closeOpen takes a session out of its user's open set, as its result
+// would: a test that opens more sessions for one user than it may hold
+// open at once (domain.MaxOpenKYCSessions) seeds them so.
+func closeOpen(t *testing.T, s domain.Store, userID, sessionID string) {
+	t.Helper()
+	if err := s.CloseOpenKYC(context.Background(), userID, []string{sessionID}); err != nil {
+		t.Fatal(err)
+	}
 }

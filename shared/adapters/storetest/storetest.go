@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,7 +65,7 @@ func runUsers(t *testing.T, newStore func(t *testing.T) domain.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != u {
+		if !reflect.DeepEqual(got, u) {
 			t.Fatalf("user round trip:\n got %+v\nwant %+v", got, u)
 		}
 		gg, err := s.GetGuard(ctx, "p1", "ext-1")
@@ -84,7 +85,7 @@ func runUsers(t *testing.T, newStore func(t *testing.T) domain.Store) {
 			t.Fatal(err)
 		}
 		got, err := s.GetUser(ctx, u.ID)
-		if err != nil || got != u {
+		if err != nil || !reflect.DeepEqual(got, u) {
 			t.Fatalf("got %+v, %v", got, err)
 		}
 	})

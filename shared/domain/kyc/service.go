@@ -90,7 +90,9 @@ type Opened struct {
 // Open opens a new session for partner p's user userID: one store call
 // (and, for a Sumsub template, a read of the user and Sumsub's link).
 // Invalid (ReasonTemplateNotConfigured, ReasonUserType), NotFound,
-// NotOwned, Conflict (ReasonAlreadyApproved).
+// NotOwned, Conflict (ReasonAlreadyApproved; ReasonSessionLimit: the user
+// holds MaxOpenKYCSessions open sessions, each pending and not past its
+// expiry).
 func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, in LinkInput) (Opened, error) {
 	tpl, ok := p.KYCTemplates[in.Country]
 	if !ok {
@@ -126,14 +128,25 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		"userId": userID, "sessionId": sess.ID, "country": sess.Country, "expiresAt": wire.Time(expires),
 	}, now)
 	rejected, err := s.store.OpenKYCSession(ctx, sess, now, ev)
-	switch {
-	case err != nil:
-		return Opened{}, err
-	case rejected != nil:
+	for try := 0; err == nil && rejected != nil; try++ {
 		if err := refusal(p, *rejected); err != nil {
 			return Opened{}, err
 		}
-		return Opened{}, domain.E(domain.Invalid, domain.ReasonUserType)
+		switch {
+		case len(rejected.OpenKYC) < domain.MaxOpenKYCSessions:
+			return Opened{}, domain.E(domain.Invalid, domain.ReasonUserType)
+		case try > 0:
+			return Opened{}, domain.E(domain.Conflict, domain.ReasonSessionLimit)
+		}
+		// At the cap: the sessions closed meanwhile leave the open set,
+		// and the session is opened once more.
+		if err := s.makeRoom(ctx, *rejected); err != nil {
+			return Opened{}, err
+		}
+		rejected, err = s.store.OpenKYCSession(ctx, sess, now, ev)
+	}
+	if err != nil {
+		return Opened{}, err
 	}
 	metrics.Count(ctx, metrics.KYCLinks, 1)
 	return Opened{Link: link, SessionID: sess.ID, ExpiresAt: expires}, nil
@@ -146,7 +159,38 @@ func (s *Service) authorise(ctx context.Context, p *partners.Partner, userID str
 	if err != nil {
 		return err
 	}
-	return refusal(p, u)
+	if err := refusal(p, u); err != nil {
+		return err
+	}
+	return s.makeRoom(ctx, u)
+}
+
+// makeRoom makes room for one more session of u when it holds as many
+// open ones as it may: those of its open sessions that are closed after
+// all (past their expiry, which the cleanup may not have reached yet, or
+// gone) leave its open set. Conflict (ReasonSessionLimit) when all are
+// still open. At most MaxOpenKYCSessions reads, only at the cap.
+func (s *Service) makeRoom(ctx context.Context, u domain.User) error {
+	if len(u.OpenKYC) < domain.MaxOpenKYCSessions {
+		return nil
+	}
+	now := s.now()
+	var closed []string
+	for _, id := range u.OpenKYC {
+		sess, err := s.store.GetKYCSession(ctx, id)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			closed = append(closed, id)
+		case err != nil:
+			return err
+		case sess.EffectiveStatus(now) != domain.KYCPending:
+			closed = append(closed, id)
+		}
+	}
+	if len(closed) == 0 {
+		return domain.E(domain.Conflict, domain.ReasonSessionLimit)
+	}
+	return s.store.CloseOpenKYC(ctx, u.ID, closed)
 }
 
 // refusal is why no session may be opened for u by p, or nil: another

@@ -25,6 +25,7 @@ const (
 	codeAPIKeyLimit           = "API_KEY_LIMIT_REACHED"
 	codeLastAPIKey            = "LAST_API_KEY"
 	codeEndpointLimit         = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
+	codeKYCSessionLimit       = "KYC_SESSION_LIMIT_REACHED"
 	MsgAPIKeyMissing          = "API Key is missing"
 	MsgAPIKeyFormat           = "Invalid API Key format"
 	MsgAPIKeyInvalid          = "Invalid API Key"
@@ -127,6 +128,13 @@ func KYCTemplateNotConfigured(country string) *Error {
 func KYCAlreadyApproved() *Error {
 	return &Error{Status: http.StatusConflict, Code: codeKYCAlreadyApproved, Message: "User KYC is already approved",
 		Solution: "The user needs no new verification; read its result with GET /api/partner/v2/users/{userId}/kyc."}
+}
+
+// KYCSessionLimit answers a new verification link for a user that holds
+// max open sessions (each pending, none past its expiry).
+func KYCSessionLimit(max int) *Error {
+	return &Error{Status: http.StatusConflict, Code: codeKYCSessionLimit, Message: "The user holds " + strconv.Itoa(max) + " open verification sessions, the most it may",
+		Solution: "Send the user one of its open links, or wait until a session gets its result or passes its expiresAt; GET /api/partner/v2/users/{userId}/kyc lists them."}
 }
 
 // BadCallbackSignature answers a KYC provider's callback whose signature

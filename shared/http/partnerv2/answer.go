@@ -46,6 +46,8 @@ func answer(err error, notFound func() *apierr.Error) error {
 			return apierr.ExternalUserIDConflict()
 		case domain.ReasonAlreadyApproved:
 			return apierr.KYCAlreadyApproved()
+		case domain.ReasonSessionLimit:
+			return apierr.KYCSessionLimit(domain.MaxOpenKYCSessions)
 		case domain.ReasonNoWebhook:
 			return apierr.WebhookNotConfigured()
 		case domain.ReasonKeyLimit:

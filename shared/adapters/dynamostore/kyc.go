@@ -31,8 +31,8 @@ const (
 func (s *Store) OpenKYCSession(ctx context.Context, sess domain.KYCSession, now time.Time, ev domain.OutboxEvent) (*domain.User, error) {
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName:           &s.table,
-			Key:                 key(userPK(sess.UserID), userProfileSK),
+			TableName: &s.table,
+			Key:       key(userPK(sess.UserID), userProfileSK),
 			UpdateExpression: aws.String("SET kycStatus = :pending, kycSessionId = :sid, kycExpiresAt = :exp, updatedAt = :now ADD " +
 				attrRev + " :one, " + attrOpenKYC + " :sids"),
 			ConditionExpression: aws.String(condLiveUser + " AND partnerId = :partner AND userType = :individual AND kycStatus <> :approved" +

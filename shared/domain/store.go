@@ -524,7 +524,16 @@ type Erasure interface {
 	// next call finishes the work; a call on a finished erasure writes
 	// nothing. ErrNotFound when there is no such user (or it is another
 	// partner's tombstone), ErrNotOwned when it is another partner's.
+	//
+	// A user of more than one transaction's items is marked unfinished by
+	// the first write until its last: a call returns once its deadline is
+	// near (the user is a tombstone already; the rest waits), and the
+	// cleanup finishes what is marked (UnfinishedErasures, then EraseUser
+	// again).
 	EraseUser(ctx context.Context, partnerID, userID string, ev OutboxEvent, now time.Time) error
+	// UnfinishedErasures lists up to limit erasures marked unfinished
+	// (their UserID and PartnerID).
+	UnfinishedErasures(ctx context.Context, limit int) ([]SessionRef, error)
 }
 
 // Store is everything the API stores.

@@ -3,6 +3,7 @@ package systemtest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/outbox"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/surface"
@@ -196,6 +198,38 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	sumsubUser, _ := newUser("iam-sumsub")
 	expect(setup.api.Do(http.MethodPost, users+"/"+sumsubUser+"/kyc/verification-link", key, `{"country":"DE"}`), 201, "setup Sumsub session")
 	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + token}, `{"identifier":"`+identA+`"}`), 200, "setup link")
+	// A user of many transactions' items (sessions, their references and
+	// events), for an erasure that marks itself unfinished until its
+	// last delete; another left unfinished (its call short of time), which
+	// the cleanup finishes.
+	bigUser := func(ext string, sessions int) string {
+		id, _ := newUser(ext)
+		now := setup.clock.Now()
+		for i := range sessions {
+			sess := domain.KYCSession{ID: fmt.Sprintf("%s-%03d", ext, i), UserID: id, PartnerID: "p_acme", Country: "MX", TemplateID: "t",
+				Status: domain.KYCPending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour), RetainUntil: now.Add(48 * time.Hour)}
+			ev := domain.OutboxEvent{ID: outbox.NewID(now), Type: "kyc.session_created", PartnerID: "p_acme", UserID: id, Payload: []byte(`{}`), CreatedAt: now}
+			if rej, err := setup.deps.Store.OpenKYCSession(context.Background(), sess, now, ev); rej != nil || err != nil {
+				t.Fatalf("setup big user: %v %v", rej, err)
+			}
+			if err := setup.deps.Store.CloseOpenKYC(context.Background(), id, []string{sess.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	big := bigUser("iam-big", 40)
+	unfinished := bigUser("iam-unfinished", 120) // sessions left after the first transaction too
+
+	short, cancel := context.WithTimeout(context.Background(), 2*time.Second) // the erasure's reserve: its first write, then it answers
+	if err := setup.deps.Store.EraseUser(short, "p_acme", unfinished, domain.OutboxEvent{ID: outbox.NewID(setup.clock.Now()), Type: "user.deleted",
+		PartnerID: "p_acme", Payload: []byte(`{}`), CreatedAt: setup.clock.Now()}, setup.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if left, err := setup.deps.Store.UnfinishedErasures(context.Background(), 10); err != nil || len(left) != 1 {
+		t.Fatalf("setup unfinished erasure: %v %v", left, err)
+	}
 	// A user with every kind of item, for the erasure: guard, session, link, federated identity, events.
 	erased, erasedToken := newUser("iam-erased")
 	expect(setup.api.Do(http.MethodPost, users+"/"+erased+"/kyc/verification-link", key, `{"country":"MX"}`), 201, "setup erased session")
@@ -311,6 +345,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	viaHTTP("delete-user", func(c *container) {
 		expect(c.api.Do("DELETE", users+"/"+erased, key, ""), 204, "erase")
 		expect(c.api.Do("DELETE", users+"/"+erased, key, ""), 204, "erase again")
+		expect(c.api.Do("DELETE", users+"/"+big, key, ""), 204, "erase a user of many transactions")
 	})
 	viaHTTP("find-user", func(c *container) { expect(c.api.Do("GET", users+"?externalUserId=iam-main", key, ""), 200, "find") })
 	viaHTTP("create-verification-link", func(c *container) {
@@ -445,7 +480,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())
-		if err != nil || res.Expired == 0 {
+		if err != nil || res.Expired == 0 || res.Erased != 1 {
 			t.Fatalf("cleanup: %+v %v", res, err)
 		}
 	})

@@ -3,9 +3,11 @@ package dynamostore_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
 
@@ -20,13 +23,17 @@ import (
 // fails it without sending when before returns an error.
 type hookedDB struct {
 	dynamostore.API
+	mu     sync.Mutex
 	calls  int
 	before func(n int) error
 }
 
 func (h *hookedDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	h.mu.Lock()
 	h.calls++
-	if err := h.before(h.calls); err != nil {
+	n := h.calls
+	h.mu.Unlock()
+	if err := h.before(n); err != nil {
 		return nil, err
 	}
 	return h.API.TransactWriteItems(ctx, in, opts...)
@@ -163,5 +170,88 @@ func TestSessionReferenceOutlivesItsSession(t *testing.T) {
 	})
 	if ttls["KYC_SESSION"] != sess.RetainUntil.Unix() || ttls["KYC_SESSION_REF"] <= ttls["KYC_SESSION"] {
 		t.Fatalf("ttl of the session %d, of its reference %d: the reference must outlive the session", ttls["KYC_SESSION"], ttls["KYC_SESSION_REF"])
+	}
+}
+
+// eraseSessions is how many sessions TestAnErasureOfAnyHistoryFinishes
+// gives its user: make bench runs 10,000.
+var eraseSessions = flag.Int("erase-sessions", 1000, "sessions of the erased user in TestAnErasureOfAnyHistoryFinishes")
+
+// TestAnErasureOfAnyHistoryFinishes: a user with -erase-sessions sessions
+// (1,000 in make test, 10,000 in make bench), each with its reference and
+// its kyc.session_created event (seeded with BatchWriteItem in the
+// store's item format), is erased by a call whose deadline comes early:
+// the call returns without error once its time is short, the user reads
+// as deleted at once and is listed unfinished; the cleanup's next run
+// finishes it: nothing of the user is left but its tombstone, no longer
+// listed.
+func TestAnErasureOfAnyHistoryFinishes(t *testing.T) {
+	srv := moto.Require(t)
+	calls := moto.NewCalls()
+	db, table := srv.NewTable(t, calls, nil)
+	store := dynamostore.New(db, table)
+	seedLinked(t, store, 0)
+	ctx := context.Background()
+	n := *eraseSessions
+	var reqs []types.WriteRequest
+	flush := func() {
+		for len(reqs) > 0 {
+			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs = out.UnprocessedItems[table]
+		}
+	}
+	for i := range n {
+		sess := domain.KYCSession{ID: fmt.Sprintf("s%05d", i), UserID: "u1", PartnerID: "p1", Country: "MX", TemplateID: "t",
+			Status: domain.KYCRejected, CreatedAt: eraseNow.Add(-time.Duration(i) * time.Second), ExpiresAt: eraseNow.Add(time.Hour)}
+		ev := event(fmt.Sprintf("opened-%05d", i), "u1")
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: dynamostore.SessionItem(sess)}},
+			types.WriteRequest{PutRequest: &types.PutRequest{Item: dynamostore.KYCRefItem(sess)}},
+			types.WriteRequest{PutRequest: &types.PutRequest{Item: dynamostore.OutboxItem(ev)}})
+		if len(reqs) >= 24 {
+			flush()
+		}
+	}
+	flush()
+	calls.Reset()
+	// A deadline that leaves the call a little time past the erasure's
+	// 2 s reserve: a second per thousand sessions (moto copies its whole
+	// backend in every transaction: its first takes that long).
+	early, cancel := context.WithTimeout(ctx, 2*time.Second+time.Duration(n)*time.Millisecond)
+	start := time.Now()
+	err := store.EraseUser(early, "p1", "u1", deletedEvent("deleted"), eraseNow)
+	cancel()
+	if err != nil {
+		t.Fatalf("an erasure short of time: %v, want its answer", err)
+	}
+	first := calls.Get("TransactWriteItems")
+	if _, err := store.GetUser(ctx, "u1"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("the user reads %v at once, want ErrNotFound", err)
+	}
+	left, err := store.UnfinishedErasures(ctx, 10)
+	if err != nil || len(left) != 1 || left[0].UserID != "u1" || left[0].PartnerID != "p1" {
+		t.Fatalf("unfinished: %+v %v", left, err)
+	}
+	t.Logf("the call: %d transactions in %v, then it answered", first, time.Since(start).Round(time.Millisecond))
+	calls.Reset()
+	res, err := (&kyc.Cleaner{Store: store, Erasures: store, Now: func() time.Time { return eraseNow }}).Run(ctx)
+	if err != nil || res.Erased != 1 {
+		t.Fatalf("cleanup %+v %v", res, err)
+	}
+	t.Logf("the cleanup finished it: %d transactions, %d queries (%d sessions, %d items in all)", calls.Get("TransactWriteItems"), calls.Get("Query"), n, 3*n)
+	if left, err := store.UnfinishedErasures(ctx, 10); err != nil || len(left) != 0 {
+		t.Fatalf("still unfinished: %+v %v", left, err)
+	}
+	items := 0
+	moto.ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		pk := it["pk"].(*types.AttributeValueMemberS).Value
+		if strings.HasPrefix(pk, "KYC#") || strings.Contains(pk, "u1") {
+			items++
+		}
+	})
+	if items != 1 {
+		t.Fatalf("%d items of the user left, want its tombstone alone", items)
 	}
 }

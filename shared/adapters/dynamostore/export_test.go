@@ -17,6 +17,9 @@ var SessionItem = sessionItem
 // OpenKYCSession writes it, for the same.
 var KYCRefItem = kycRefItem
 
+// OutboxItem is an event's item, for the same.
+var OutboxItem = outboxItem
+
 // CompleteSession marks session id APPROVED behind the store's back, as a
 // provider's completion would: out of the pending index, or left in it as
 // an eventually consistent index may still show it.

@@ -26,6 +26,10 @@ type Cleaner struct {
 	// Reserve is the time left before the Lambda deadline at which a run
 	// stops taking new pages, leaving the rest to the next run.
 	Reserve time.Duration
+	// Erasures, when set, are the user erasures a call left unfinished:
+	// each run finishes them after the sessions (DynamoDB's store; the
+	// memory store erases in one step).
+	Erasures Erasures
 	// Quiet runs log and count nothing when they found nothing to expire
 	// (make run's every minute); a deployed cleanup logs every run, and its
 	// metrics feed the backlog alarm.
@@ -39,9 +43,20 @@ type Cleaner struct {
 // (docs/PERFORMANCE.md, capacity model).
 const DefaultWorkers = 8
 
-// NewCleaner is the cleanup of the sessions in s, with now as its clock.
+// Erasures are the erasures a cleanup finishes.
+type Erasures interface {
+	UnfinishedErasures(ctx context.Context, limit int) ([]domain.SessionRef, error)
+	EraseUser(ctx context.Context, partnerID, userID string, ev domain.OutboxEvent, now time.Time) error
+}
+
+// NewCleaner is the cleanup of the sessions in s (and of its unfinished
+// erasures, when it keeps users), with now as its clock.
 func NewCleaner(s domain.KYCSessions, now func() time.Time) *Cleaner {
-	return &Cleaner{Store: s, Now: now}
+	c := &Cleaner{Store: s, Now: now}
+	if e, ok := s.(Erasures); ok {
+		c.Erasures = e
+	}
+	return c
 }
 
 // CleanupResult is what a run did.
@@ -51,7 +66,9 @@ type CleanupResult struct {
 	// expired by a concurrent run) when their update came.
 	Skipped int
 	Pages   int
-	Done    bool
+	// Erased counts the unfinished erasures finished.
+	Erased int
+	Done   bool
 }
 
 // Run expires every pending session past its expiry, the parts of the
@@ -108,12 +125,15 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		}()
 	}
 	wg.Wait()
+	if firstErr == nil && c.Erasures != nil {
+		firstErr = c.finishErasures(ctx, now, reserve, &res)
+	}
 	if firstErr != nil {
 		c.log(ctx, res, start, firstErr)
 		return res, firstErr
 	}
 	res.Done = finished == cap(parts)
-	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 {
+	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 {
 		return res, nil
 	}
 	c.log(ctx, res, start, nil)
@@ -124,6 +144,26 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 	}
 	metrics.Count(ctx, metrics.CleanupBacklog, backlog)
 	return res, nil
+}
+
+// finishErasures finishes the erasures calls left unfinished, a page at a
+// time, until none is left or the deadline is near.
+func (c *Cleaner) finishErasures(ctx context.Context, now time.Time, reserve time.Duration, res *CleanupResult) error {
+	for {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < reserve {
+			return nil
+		}
+		refs, err := c.Erasures.UnfinishedErasures(ctx, 10)
+		if err != nil || len(refs) == 0 {
+			return err
+		}
+		for _, r := range refs {
+			if err := c.Erasures.EraseUser(ctx, r.PartnerID, r.UserID, domain.OutboxEvent{}, now); err != nil {
+				return err
+			}
+			res.Erased++
+		}
+	}
 }
 
 // drain expires part's expired sessions page by page until none is left
@@ -159,7 +199,7 @@ func (c *Cleaner) drain(ctx context.Context, part int, now time.Time, pageSize i
 }
 
 func (c *Cleaner) log(ctx context.Context, res CleanupResult, start time.Time, err error) {
-	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "done", res.Done,
+	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "erased", res.Erased, "done", res.Done,
 		"latencyMs", float64(time.Since(start).Microseconds()) / 1000}
 	if err != nil {
 		slog.ErrorContext(ctx, "kyc cleanup", append(attrs, "error", logsafe.Code(err))...)

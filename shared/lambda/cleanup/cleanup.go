@@ -24,6 +24,7 @@ type Response struct {
 	Expired int  `json:"expired"`
 	Skipped int  `json:"skipped"`
 	Pages   int  `json:"pages"`
+	Erased  int  `json:"erased"`
 	Done    bool `json:"done"`
 }
 
@@ -35,7 +36,7 @@ func Handler(c *kyc.Cleaner) func(context.Context, json.RawMessage) (Response, e
 		ctx, cancel := deadline.Within(ctx)
 		defer cancel()
 		res, err := c.Run(ctx)
-		return Response{Expired: res.Expired, Skipped: res.Skipped, Pages: res.Pages, Done: res.Done}, err
+		return Response{Expired: res.Expired, Skipped: res.Skipped, Pages: res.Pages, Erased: res.Erased, Done: res.Done}, err
 	}
 }
 

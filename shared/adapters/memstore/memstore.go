@@ -525,7 +525,9 @@ func (s *Store) FindOutboxEvent(_ context.Context, partnerID, eventID string) (d
 }
 
 // UnfinishedErasures: the memory store erases in one step.
-func (s *Store) UnfinishedErasures(context.Context, int) ([]domain.SessionRef, error) { return nil, nil }
+func (s *Store) UnfinishedErasures(context.Context, int) ([]domain.SessionRef, error) {
+	return nil, nil
+}
 
 // EraseUser erases the user and what is kept with it in one step.
 func (s *Store) EraseUser(_ context.Context, partnerID, userID string, ev domain.OutboxEvent, now time.Time) error {

@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/sqsqueue"
 	"github.com/partner-identity/api/shared/adapters/sumsub"
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/outbox"
@@ -163,6 +168,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"sqs:SendMessage queue:" + dlq:                        "sqs:SendMessage queue:WebhookDeadLetterQueue",
 		"sqs:SendMessage queue:" + retries:                    "sqs:SendMessage queue:WebhookRetryQueue",
 		"sqs:SendMessage queue:" + slow:                       "sqs:SendMessage queue:WebhookSlowQueue",
+		"sqs:ChangeMessageVisibility queue:" + retries:        "sqs:ChangeMessageVisibility queue:WebhookRetryQueue",
+		"sqs:ChangeMessageVisibility queue:" + slow:           "sqs:ChangeMessageVisibility queue:WebhookSlowQueue",
 	}
 
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}
@@ -530,6 +537,29 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		inSlowLane := queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 2, NotBefore: c.clock.Now(), Slow: true}
 		if failed := d.HandleRetries(context.Background(), []queue.Retry{inSlowLane}); len(failed) != 0 {
 			t.Fatalf("slow lane: %v", failed)
+		}
+		// Received an hour before it is due, from either queue: parked where it is.
+		park := sqsqueue.NewParking(c.deps.AWS, c.deps.WebhookRetryQueueURL, c.deps.WebhookSlowQueueURL)
+		for _, url := range []string{retries, slow} {
+			body, _ := json.Marshal(queue.Retry{EventID: ev.ID, UserID: ev.UserID, PartnerID: ev.PartnerID, Attempt: 3, NotBefore: time.Now().Add(time.Hour)})
+			sent, err := q.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(string(body))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10})
+			if err != nil {
+				t.Fatalf("receive: %v", err)
+			}
+			i := slices.IndexFunc(got.Messages, func(m sqstypes.Message) bool { return *m.MessageId == *sent.MessageId })
+			if i < 0 {
+				t.Fatal("the message sent was not received")
+			}
+			m := got.Messages[i]
+			resp, err := dispatch.Parked(d, park, time.Now)(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{{
+				MessageId: *m.MessageId, ReceiptHandle: *m.ReceiptHandle, Body: *m.Body, EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:" + path.Base(url)}}})
+			if err != nil || len(resp.BatchItemFailures) != 1 {
+				t.Fatalf("parked: %+v %v", resp, err)
+			}
 		}
 	})
 	// unmatched-route is built without dependencies: it can call nothing.

@@ -1,45 +1,39 @@
-package sqsqueue
+package sqsqueue_test
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/partner-identity/api/shared/webhooks/queue"
+	"github.com/partner-identity/api/shared/adapters/sqsqueue"
 )
 
-type recorder struct{ in []*sqs.SendMessageInput }
+type visibility struct{ in []*sqs.ChangeMessageVisibilityInput }
 
-func (r *recorder) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	r.in = append(r.in, in)
-	return &sqs.SendMessageOutput{}, nil
+func (v *visibility) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	v.in = append(v.in, in)
+	return &sqs.ChangeMessageVisibilityOutput{}, nil
 }
 
-// TestDelaysWithinSQSLimits: SQS takes DelaySeconds from 0 to 900 (AWS
-// documents the range; a larger value is refused): a retry due later is
-// sent with the longest delay, whole seconds rounded up, and carries no
-// payload.
-func TestDelaysWithinSQSLimits(t *testing.T) {
-	r := &recorder{}
-	q := &Retries{Client: r, QueueURL: "https://sqs.example/q"}
-	m := queue.Retry{EventID: "evt_1", PartnerID: "p", Attempt: 3, NotBefore: time.Unix(1795428000, 0).UTC()}
-	for _, c := range []struct {
-		delay time.Duration
-		want  int32
-	}{{0, 0}, {-time.Second, 0}, {1500 * time.Millisecond, 2}, {5 * time.Minute, 300}, {15 * time.Minute, 900}, {5 * time.Hour, 900}} {
-		if err := q.Enqueue(context.Background(), m, c.delay); err != nil {
-			t.Fatal(err)
-		}
-		if got := r.in[len(r.in)-1].DelaySeconds; got != c.want {
-			t.Errorf("delay %v: DelaySeconds %d, want %d", c.delay, got, c.want)
-		}
+// TestParkHidesAMessageInItsOwnQueueUntilDue: the queue is the one the
+// event source's ARN names; the wait is rounded up to whole seconds and
+// held to MaxPark; a queue the function was not given is refused.
+func TestParkHidesAMessageInItsOwnQueueUntilDue(t *testing.T) {
+	v := &visibility{}
+	p := &sqsqueue.Parking{Client: v, URLs: map[string]string{"retries": "https://sqs.example/1/retries", "slow": "https://sqs.example/1/slow"}}
+	ctx := context.Background()
+	if err := p.Park(ctx, "arn:aws:sqs:us-east-1:1:slow", "r1", 90*time.Minute+300*time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
-	var back queue.Retry
-	body := *r.in[0].MessageBody
-	if err := json.Unmarshal([]byte(body), &back); err != nil || back != m || strings.Contains(body, "payload") {
-		t.Fatalf("message %s", body)
+	if err := p.Park(ctx, "arn:aws:sqs:us-east-1:1:retries", "r2", 20*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Park(ctx, "arn:aws:sqs:us-east-1:1:other", "r3", time.Hour); err == nil {
+		t.Fatal("parked in a queue it was not given")
+	}
+	if len(v.in) != 2 || *v.in[0].QueueUrl != "https://sqs.example/1/slow" || *v.in[0].ReceiptHandle != "r1" || v.in[0].VisibilityTimeout != 5401 ||
+		*v.in[1].QueueUrl != "https://sqs.example/1/retries" || v.in[1].VisibilityTimeout != int32(sqsqueue.MaxPark.Seconds()) {
+		t.Fatalf("calls %+v", v.in)
 	}
 }

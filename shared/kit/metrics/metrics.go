@@ -59,6 +59,9 @@ const (
 	// shared lane handed to the slow lane (an endpoint over the budget).
 	WebhooksHeld = "WebhooksHeld"
 	WebhooksSlow = "WebhooksSlow"
+	// WebhooksParked counts the retry messages received before they were
+	// due and kept hidden in their queue until they are.
+	WebhooksParked = "WebhooksParked"
 	// ColdStarts counts the containers' first requests, by route function.
 	ColdStarts = "ColdStarts"
 	// RateLimited counts requests refused past a partner's rate budget;
@@ -71,7 +74,7 @@ const (
 // All lists the metrics (the template's dashboard and alarms use them).
 var All = []string{UsersCreated, UserReplays, UserConflicts, UsersErased, KYCLinks, IdentifiersLinked, IdentifierConflicts,
 	WebhooksDelivered, WebhookFailures, WebhooksDeadLettered, SessionsExpired, CleanupBacklog, KYCStatusChanges, KYCCallbacksIgnored,
-	WebhooksHeld, WebhooksSlow, ColdStarts, RateLimited, RateLimitUnchecked}
+	WebhooksHeld, WebhooksSlow, WebhooksParked, ColdStarts, RateLimited, RateLimitUnchecked}
 
 type directive struct {
 	Namespace  string     `json:"Namespace"`

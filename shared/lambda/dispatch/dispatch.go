@@ -16,6 +16,8 @@ import (
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
 	"github.com/partner-identity/api/shared/adapters/sqsqueue"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/kit/logsafe"
+	"github.com/partner-identity/api/shared/kit/metrics"
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/lambda/lambdarun"
 	"github.com/partner-identity/api/shared/webhooks/delivery"
@@ -129,18 +131,47 @@ func (u unconfigured) Enqueue(context.Context, queue.Retry, time.Duration) error
 // are reported as batch item failures (SQS brings them again); one that
 // does not parse is dropped.
 func Retries(d *delivery.Dispatcher) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return Parked(d, nil, time.Now)
+}
+
+// Parker parks a received message until it is due (sqsqueue.Parking).
+type Parker interface {
+	Park(ctx context.Context, sourceARN, receipt string, wait time.Duration) error
+}
+
+// Parked is Retries, with the messages received before they are due
+// (SQS delays 15 minutes at most; the retry schedule waits up to 10
+// hours) parked by p where they are, reported failed so that Lambda
+// leaves them there, rather than sent again: one message an attempt. A
+// message p cannot park goes to the dispatcher, which sends it again.
+func Parked(d *delivery.Dispatcher, p Parker, now func() time.Time) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
 		msgs, bad := Messages(e)
 		if len(bad) > 0 {
 			slog.ErrorContext(ctx, "webhook retry messages dropped: not a retry message", "messageIds", bad)
 		}
-		retries := make([]queue.Retry, len(msgs))
-		for i, m := range msgs {
+		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+		var due []Received
+		for _, m := range msgs {
+			wait := m.NotBefore.Sub(now())
+			if p == nil || wait <= time.Second || m.ReceiptHandle == "" {
+				due = append(due, m)
+				continue
+			}
+			if err := p.Park(ctx, m.SourceARN, m.ReceiptHandle, wait); err != nil {
+				slog.WarnContext(ctx, "webhook retry not parked: sent again", "eventId", m.EventID, "error", logsafe.Code(err))
+				due = append(due, m)
+				continue
+			}
+			metrics.Count(ctx, metrics.WebhooksParked, 1)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageID})
+		}
+		retries := make([]queue.Retry, len(due))
+		for i, m := range due {
 			retries[i] = m.Retry
 		}
-		resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 		for _, i := range d.HandleRetries(ctx, retries) {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msgs[i].MessageID})
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: due[i].MessageID})
 		}
 		return resp, nil
 	}
@@ -157,7 +188,11 @@ func MainStream() {
 func MainRetries() {
 	d := app.MustFromEnv()
 	d.Prefetch(Needs)
-	lambdarun.StartFunc(Retries(New(d)))
+	var park Parker
+	if p := sqsqueue.NewParking(d.AWS, d.WebhookRetryQueueURL, d.WebhookSlowQueueURL); p != nil {
+		park = p
+	}
+	lambdarun.StartFunc(Parked(New(d), park, d.Now))
 }
 
 // Messages reads the retry messages of an SQS event: those that do not
@@ -169,13 +204,16 @@ func Messages(e events.SQSEvent) (ok []Received, bad []string) {
 			bad = append(bad, rec.MessageId)
 			continue
 		}
-		ok = append(ok, Received{MessageID: rec.MessageId, Retry: m})
+		ok = append(ok, Received{MessageID: rec.MessageId, ReceiptHandle: rec.ReceiptHandle, SourceARN: rec.EventSourceARN, Retry: m})
 	}
 	return ok, bad
 }
 
-// Received is a retry message and its SQS message id.
+// Received is a retry message, its SQS message id, the receipt that
+// parks it and the queue it came from.
 type Received struct {
-	MessageID string
+	MessageID     string
+	ReceiptHandle string
+	SourceARN     string
 	queue.Retry
 }

@@ -73,6 +73,8 @@ func iamActions(params any) []string {
 		return []string{"kms:Encrypt key:" + deref(p.KeyId)}
 	case *sqs.SendMessageInput:
 		return []string{"sqs:SendMessage queue:" + deref(p.QueueUrl)}
+	case *sqs.ChangeMessageVisibilityInput:
+		return []string{"sqs:ChangeMessageVisibility queue:" + deref(p.QueueUrl)}
 	}
 	return []string{"unknown:" + typeName(params)}
 }

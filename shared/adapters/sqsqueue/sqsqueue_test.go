@@ -9,7 +9,9 @@ import (
 	"github.com/partner-identity/api/shared/adapters/sqsqueue"
 )
 
-type visibility struct{ in []*sqs.ChangeMessageVisibilityInput }
+type visibility struct {
+	in []*sqs.ChangeMessageVisibilityInput
+}
 
 func (v *visibility) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
 	v.in = append(v.in, in)

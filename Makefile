@@ -86,10 +86,13 @@ build-one:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(OUT)/$(F)/bootstrap $(or $(PKG),./functions/$(F))
 	@ls -l $(OUT)/$(F)/bootstrap | awk '{printf "%s: %d bytes\n", $$9, $$5}'
 
-## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route; webhook delivery rate with a slow partner; the rate limits' fairness and cost
+## bench: build every function and the baselines; print size, cold start, warm latency and allocations; the first response over a network (RTT 10 ms), memory and CPU; the cost of a million calls of each route; webhook delivery rate with a slow partner; the rate limits' fairness and cost; the capacity figures (writes per partition key, the cleanup, a user's history, an erasure of 10,000 sessions, a failing event's retries)
 bench:
 	$(GO) test ./bench -run 'TestPerformanceTable|TestNetworkTable|TestCostTable|TestFairnessTable|TestLimiterCost|TestNoPartitionTakesMoreThanItsShare' -count=1 -timeout 30m -v -args -table $(BENCH_ARGS)
 	$(GO) test ./shared/webhooks/delivery -run 'TestDeliveryRateWithASlowPartner' -count=1 -v -args -rates
+	$(GO) test ./shared/adapters/dynamostore -run 'TestCleanupOnMoto2000Sessions|TestUserKYCReadsOnlyItsPage|TestAnErasureOfAnyHistoryFinishes' -count=1 -v -timeout 30m -args -erase-sessions 10000
+	$(GO) test ./shared/lambda/dispatch -run 'TestARetryScheduleCostsOneMessageAnAttempt' -count=1 -v
+	$(GO) test ./shared/domain/kyc -run '^$$' -bench 'Cleanup' -benchtime 3x
 
 ## walk: the packages one warm POST /api/partner/v2/users runs (counted with coverage counters)
 walk:

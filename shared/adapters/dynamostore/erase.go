@@ -120,7 +120,10 @@ func (s *Store) erase(ctx context.Context, partnerID, userID string, ev domain.O
 		}
 		return nil, nil
 	})
-	if err != nil || stopped || !marked {
+	switch {
+	case err != nil && marked && ctx.Err() != nil:
+		return nil // out of time: the user reads as erased, the cleanup finishes
+	case err != nil || stopped || !marked:
 		return err
 	}
 	return s.finishErasure(ctx, userID)

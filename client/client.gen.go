@@ -402,6 +402,7 @@ const (
 	INVALIDUSERINPUTERROR          PartnerErrorErrorCode = "INVALID_USER_INPUT_ERROR"
 	INVALIDVERIFICATIONTYPEFORUSER PartnerErrorErrorCode = "INVALID_VERIFICATION_TYPE_FOR_USER"
 	KYCALREADYAPPROVED             PartnerErrorErrorCode = "KYC_ALREADY_APPROVED"
+	KYCSESSIONLIMITREACHED         PartnerErrorErrorCode = "KYC_SESSION_LIMIT_REACHED"
 	KYCTEMPLATENOTCONFIGUREDERROR  PartnerErrorErrorCode = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	LASTAPIKEY                     PartnerErrorErrorCode = "LAST_API_KEY"
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
@@ -429,6 +430,8 @@ func (e PartnerErrorErrorCode) Valid() bool {
 	case INVALIDVERIFICATIONTYPEFORUSER:
 		return true
 	case KYCALREADYAPPROVED:
+		return true
+	case KYCSESSIONLIMITREACHED:
 		return true
 	case KYCTEMPLATENOTCONFIGUREDERROR:
 		return true
@@ -2913,6 +2916,12 @@ type ClientInterface interface {
 	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 	// users may open one: it becomes their latest session.
 	//
+	// A user holds at most 10 open sessions (pending, not past their
+	// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+	// nothing is written. A session leaves the count with its result, or
+	// when it passes its expiry (checked when the limit is reached, so an
+	// expired session never blocks a new one).
+	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
 	// `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -2920,7 +2929,9 @@ type ClientInterface interface {
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+	// up to 10 reads of the user's open sessions, then one write and the
+	// transaction again). With Sumsub the provider is called before
 	// the transaction. A refused request writes nothing. Round trips: one
 	// DynamoDB transaction (and one provider call for Sumsub).
 	//
@@ -2950,6 +2961,12 @@ type ClientInterface interface {
 	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 	// users may open one: it becomes their latest session.
 	//
+	// A user holds at most 10 open sessions (pending, not past their
+	// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+	// nothing is written. A session leaves the count with its result, or
+	// when it passes its expiry (checked when the limit is reached, so an
+	// expired session never blocks a new one).
+	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
 	// `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -2957,7 +2974,9 @@ type ClientInterface interface {
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+	// up to 10 reads of the user's open sessions, then one write and the
+	// transaction again). With Sumsub the provider is called before
 	// the transaction. A refused request writes nothing. Round trips: one
 	// DynamoDB transaction (and one provider call for Sumsub).
 	//
@@ -3096,8 +3115,10 @@ type ClientInterface interface {
 	// ListWebhookEvents The partner's own webhook events, newest first
 	//
 	// The partner's events, newest first (event ids sort by time), a page
-	// at a time, with their delivery state; no payloads (the index read
-	// holds none: ids and state only). An event is listed for as long as
+	// at a time, with their delivery state; no payloads (the indexes read
+	// hold keys only, and the page's events are read without them). The
+	// cursor is the last event listed: a page never repeats or skips an
+	// event while newer ones arrive. An event is listed for as long as
 	// it is kept: 30 days after it was written (DynamoDB TTL; deletion
 	// may lag by up to a couple of days), less when its user is erased
 	// (events carrying the user's personal data go with it).
@@ -3105,10 +3126,15 @@ type ClientInterface interface {
 	// Pass `nextCursor` back as `cursor` for the next page, with the same
 	// filters; it is null on the last page. A page may hold fewer than
 	// `limit` events while `nextCursor` is set (a filter skipped some).
-	// Round trips: one Query of the index `events-by-partner` per page
-	// (with a `type` or `status` filter, up to 5 while the page is not full),
-	// and one BatchGetItem of the page's deliveries per endpoint once an
-	// event of it had an attempt (the index does not hold them).
+	// Round trips: the partner's events are spread over 32 partitions of
+	// an index (one per `type` likewise; `pending` over 64 and `failed`
+	// over 2 of a sparse index), so that no partition takes more than a
+	// small share of one partner's writes: a page queries each partition
+	// at once (a second round for those still holding the next event
+	// back) and reads its events in one BatchGetItem: about 32-38 Queries
+	// and 30 read units a page of 20, whatever the number of events; the
+	// `failed` filter's page 2 Queries. A `delivered` or `skipped` filter
+	// reads every event and keeps its own (up to 4 reads of a page).
 	//
 	// Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 	ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3139,9 +3165,10 @@ type ClientInterface interface {
 	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 	// hour). Asking again for an event whose redelivery is queued and not
 	// made yet (up to 15 minutes) is the one queued: 202, no second
-	// delivery, not counted. Round trips: one Query of the index
-	// `events-by-partner`, one TransactWriteItems (the queued mark and the
-	// hour's count), one SQS SendMessage.
+	// delivery, not counted. Round trips: one Query of the event's
+	// partition of the events index and one read of the event, one
+	// TransactWriteItems (the queued mark and the hour's count), one SQS
+	// SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -3179,9 +3206,10 @@ type ClientInterface interface {
 	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 	// hour). Asking again for an event whose redelivery is queued and not
 	// made yet (up to 15 minutes) is the one queued: 202, no second
-	// delivery, not counted. Round trips: one Query of the index
-	// `events-by-partner`, one TransactWriteItems (the queued mark and the
-	// hour's count), one SQS SendMessage.
+	// delivery, not counted. Round trips: one Query of the event's
+	// partition of the events index and one read of the event, one
+	// TransactWriteItems (the queued mark and the hour's count), one SQS
+	// SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -3797,6 +3825,12 @@ func (c *Client) GetUserKyc(ctx context.Context, userId openapi_types.UUID, reqE
 // `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 // users may open one: it becomes their latest session.
 //
+// A user holds at most 10 open sessions (pending, not past their
+// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+// nothing is written. A session leaves the count with its result, or
+// when it passes its expiry (checked when the limit is reached, so an
+// expired session never blocks a new one).
+//
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
 // `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -3804,7 +3838,9 @@ func (c *Client) GetUserKyc(ctx context.Context, userId openapi_types.UUID, reqE
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 // `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+// up to 10 reads of the user's open sessions, then one write and the
+// transaction again). With Sumsub the provider is called before
 // the transaction. A refused request writes nothing. Round trips: one
 // DynamoDB transaction (and one provider call for Sumsub).
 //
@@ -3844,6 +3880,12 @@ func (c *Client) CreateVerificationLinkWithBody(ctx context.Context, userId open
 // `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 // users may open one: it becomes their latest session.
 //
+// A user holds at most 10 open sessions (pending, not past their
+// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+// nothing is written. A session leaves the count with its result, or
+// when it passes its expiry (checked when the limit is reached, so an
+// expired session never blocks a new one).
+//
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
 // `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -3851,7 +3893,9 @@ func (c *Client) CreateVerificationLinkWithBody(ctx context.Context, userId open
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 // `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+// up to 10 reads of the user's open sessions, then one write and the
+// transaction again). With Sumsub the provider is called before
 // the transaction. A refused request writes nothing. Round trips: one
 // DynamoDB transaction (and one provider call for Sumsub).
 //
@@ -4090,8 +4134,10 @@ func (c *Client) RotateWebhookEndpointSecret(ctx context.Context, endpointId str
 // ListWebhookEvents The partner's own webhook events, newest first
 //
 // The partner's events, newest first (event ids sort by time), a page
-// at a time, with their delivery state; no payloads (the index read
-// holds none: ids and state only). An event is listed for as long as
+// at a time, with their delivery state; no payloads (the indexes read
+// hold keys only, and the page's events are read without them). The
+// cursor is the last event listed: a page never repeats or skips an
+// event while newer ones arrive. An event is listed for as long as
 // it is kept: 30 days after it was written (DynamoDB TTL; deletion
 // may lag by up to a couple of days), less when its user is erased
 // (events carrying the user's personal data go with it).
@@ -4099,10 +4145,15 @@ func (c *Client) RotateWebhookEndpointSecret(ctx context.Context, endpointId str
 // Pass `nextCursor` back as `cursor` for the next page, with the same
 // filters; it is null on the last page. A page may hold fewer than
 // `limit` events while `nextCursor` is set (a filter skipped some).
-// Round trips: one Query of the index `events-by-partner` per page
-// (with a `type` or `status` filter, up to 5 while the page is not full),
-// and one BatchGetItem of the page's deliveries per endpoint once an
-// event of it had an attempt (the index does not hold them).
+// Round trips: the partner's events are spread over 32 partitions of
+// an index (one per `type` likewise; `pending` over 64 and `failed`
+// over 2 of a sparse index), so that no partition takes more than a
+// small share of one partner's writes: a page queries each partition
+// at once (a second round for those still holding the next event
+// back) and reads its events in one BatchGetItem: about 32-38 Queries
+// and 30 read units a page of 20, whatever the number of events; the
+// `failed` filter's page 2 Queries. A `delivered` or `skipped` filter
+// reads every event and keeps its own (up to 4 reads of a page).
 //
 // Corresponds with GET /api/partner/v2/webhooks/events (the `ListWebhookEvents` operationId).
 func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4143,9 +4194,10 @@ func (c *Client) ListWebhookEvents(ctx context.Context, params *ListWebhookEvent
 // 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 // hour). Asking again for an event whose redelivery is queued and not
 // made yet (up to 15 minutes) is the one queued: 202, no second
-// delivery, not counted. Round trips: one Query of the index
-// `events-by-partner`, one TransactWriteItems (the queued mark and the
-// hour's count), one SQS SendMessage.
+// delivery, not counted. Round trips: one Query of the event's
+// partition of the events index and one read of the event, one
+// TransactWriteItems (the queued mark and the hour's count), one SQS
+// SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
@@ -4193,9 +4245,10 @@ func (c *Client) RedeliverWebhookEventWithBody(ctx context.Context, eventId stri
 // 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 // hour). Asking again for an event whose redelivery is queued and not
 // made yet (up to 15 minutes) is the one queued: 202, no second
-// delivery, not counted. Round trips: one Query of the index
-// `events-by-partner`, one TransactWriteItems (the queued mark and the
-// hour's count), one SQS SendMessage.
+// delivery, not counted. Round trips: one Query of the event's
+// partition of the events index and one read of the event, one
+// TransactWriteItems (the queued mark and the hour's count), one SQS
+// SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
@@ -6088,6 +6141,12 @@ type ClientWithResponsesInterface interface {
 	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 	// users may open one: it becomes their latest session.
 	//
+	// A user holds at most 10 open sessions (pending, not past their
+	// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+	// nothing is written. A session leaves the count with its result, or
+	// when it passes its expiry (checked when the limit is reached, so an
+	// expired session never blocks a new one).
+	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
 	// `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -6095,7 +6154,9 @@ type ClientWithResponsesInterface interface {
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+	// up to 10 reads of the user's open sessions, then one write and the
+	// transaction again). With Sumsub the provider is called before
 	// the transaction. A refused request writes nothing. Round trips: one
 	// DynamoDB transaction (and one provider call for Sumsub).
 	//
@@ -6125,6 +6186,12 @@ type ClientWithResponsesInterface interface {
 	// `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 	// users may open one: it becomes their latest session.
 	//
+	// A user holds at most 10 open sessions (pending, not past their
+	// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+	// nothing is written. A session leaves the count with its result, or
+	// when it passes its expiry (checked when the limit is reached, so an
+	// expired session never blocks a new one).
+	//
 	// Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 	// may not open sessions by API), the body (400
 	// `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -6132,7 +6199,9 @@ type ClientWithResponsesInterface interface {
 	// DynamoDB transaction that writes the session, the user: 404
 	// `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 	// `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-	// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+	// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+	// up to 10 reads of the user's open sessions, then one write and the
+	// transaction again). With Sumsub the provider is called before
 	// the transaction. A refused request writes nothing. Round trips: one
 	// DynamoDB transaction (and one provider call for Sumsub).
 	//
@@ -6281,8 +6350,10 @@ type ClientWithResponsesInterface interface {
 	// ListWebhookEventsWithResponse The partner's own webhook events, newest first
 	//
 	// The partner's events, newest first (event ids sort by time), a page
-	// at a time, with their delivery state; no payloads (the index read
-	// holds none: ids and state only). An event is listed for as long as
+	// at a time, with their delivery state; no payloads (the indexes read
+	// hold keys only, and the page's events are read without them). The
+	// cursor is the last event listed: a page never repeats or skips an
+	// event while newer ones arrive. An event is listed for as long as
 	// it is kept: 30 days after it was written (DynamoDB TTL; deletion
 	// may lag by up to a couple of days), less when its user is erased
 	// (events carrying the user's personal data go with it).
@@ -6290,10 +6361,15 @@ type ClientWithResponsesInterface interface {
 	// Pass `nextCursor` back as `cursor` for the next page, with the same
 	// filters; it is null on the last page. A page may hold fewer than
 	// `limit` events while `nextCursor` is set (a filter skipped some).
-	// Round trips: one Query of the index `events-by-partner` per page
-	// (with a `type` or `status` filter, up to 5 while the page is not full),
-	// and one BatchGetItem of the page's deliveries per endpoint once an
-	// event of it had an attempt (the index does not hold them).
+	// Round trips: the partner's events are spread over 32 partitions of
+	// an index (one per `type` likewise; `pending` over 64 and `failed`
+	// over 2 of a sparse index), so that no partition takes more than a
+	// small share of one partner's writes: a page queries each partition
+	// at once (a second round for those still holding the next event
+	// back) and reads its events in one BatchGetItem: about 32-38 Queries
+	// and 30 read units a page of 20, whatever the number of events; the
+	// `failed` filter's page 2 Queries. A `delivered` or `skipped` filter
+	// reads every event and keeps its own (up to 4 reads of a page).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6326,9 +6402,10 @@ type ClientWithResponsesInterface interface {
 	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 	// hour). Asking again for an event whose redelivery is queued and not
 	// made yet (up to 15 minutes) is the one queued: 202, no second
-	// delivery, not counted. Round trips: one Query of the index
-	// `events-by-partner`, one TransactWriteItems (the queued mark and the
-	// hour's count), one SQS SendMessage.
+	// delivery, not counted. Round trips: one Query of the event's
+	// partition of the events index and one read of the event, one
+	// TransactWriteItems (the queued mark and the hour's count), one SQS
+	// SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -6366,9 +6443,10 @@ type ClientWithResponsesInterface interface {
 	// 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 	// hour). Asking again for an event whose redelivery is queued and not
 	// made yet (up to 15 minutes) is the one queued: 202, no second
-	// delivery, not counted. Round trips: one Query of the index
-	// `events-by-partner`, one TransactWriteItems (the queued mark and the
-	// hour's count), one SQS SendMessage.
+	// delivery, not counted. Round trips: one Query of the event's
+	// partition of the events index and one read of the event, one
+	// TransactWriteItems (the queued mark and the hour's count), one SQS
+	// SendMessage.
 	//
 	// 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 	// is not one of the partner's events kept (another partner's, expired,
@@ -11056,6 +11134,12 @@ func (c *ClientWithResponses) GetUserKycWithResponse(ctx context.Context, userId
 // `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 // users may open one: it becomes their latest session.
 //
+// A user holds at most 10 open sessions (pending, not past their
+// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+// nothing is written. A session leaves the count with its result, or
+// when it passes its expiry (checked when the limit is reached, so an
+// expired session never blocks a new one).
+//
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
 // `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -11063,7 +11147,9 @@ func (c *ClientWithResponses) GetUserKycWithResponse(ctx context.Context, userId
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 // `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+// up to 10 reads of the user's open sessions, then one write and the
+// transaction again). With Sumsub the provider is called before
 // the transaction. A refused request writes nothing. Round trips: one
 // DynamoDB transaction (and one provider call for Sumsub).
 //
@@ -11099,6 +11185,12 @@ func (c *ClientWithResponses) CreateVerificationLinkWithBodyWithResponse(ctx con
 // `PENDING`). `IN_REVIEW`, `ACTION_REQUIRED`, `REJECTED` and `EXPIRED`
 // users may open one: it becomes their latest session.
 //
+// A user holds at most 10 open sessions (pending, not past their
+// `expiresAt`): an eleventh gets 409 `KYC_SESSION_LIMIT_REACHED` and
+// nothing is written. A session leaves the count with its result, or
+// when it passes its expiry (checked when the limit is reached, so an
+// expired session never blocks a new one).
+//
 // Checks, in order: the API key (401) and flow (403: `WIDGET` partners
 // may not open sessions by API), the body (400
 // `INVALID_USER_INPUT_ERROR`), the partner's template for the country
@@ -11106,7 +11198,9 @@ func (c *ClientWithResponses) CreateVerificationLinkWithBodyWithResponse(ctx con
 // DynamoDB transaction that writes the session, the user: 404
 // `NOT_FOUND_ERROR`, 401 "User is not associated with the partner", 400
 // `INVALID_VERIFICATION_TYPE_FOR_USER` for a `BUSINESS` user, 409
-// `KYC_ALREADY_APPROVED`. With Sumsub the provider is called before
+// `KYC_ALREADY_APPROVED`, 409 `KYC_SESSION_LIMIT_REACHED` (at the limit,
+// up to 10 reads of the user's open sessions, then one write and the
+// transaction again). With Sumsub the provider is called before
 // the transaction. A refused request writes nothing. Round trips: one
 // DynamoDB transaction (and one provider call for Sumsub).
 //
@@ -11315,8 +11409,10 @@ func (c *ClientWithResponses) RotateWebhookEndpointSecretWithResponse(ctx contex
 // ListWebhookEventsWithResponse The partner's own webhook events, newest first
 //
 // The partner's events, newest first (event ids sort by time), a page
-// at a time, with their delivery state; no payloads (the index read
-// holds none: ids and state only). An event is listed for as long as
+// at a time, with their delivery state; no payloads (the indexes read
+// hold keys only, and the page's events are read without them). The
+// cursor is the last event listed: a page never repeats or skips an
+// event while newer ones arrive. An event is listed for as long as
 // it is kept: 30 days after it was written (DynamoDB TTL; deletion
 // may lag by up to a couple of days), less when its user is erased
 // (events carrying the user's personal data go with it).
@@ -11324,10 +11420,15 @@ func (c *ClientWithResponses) RotateWebhookEndpointSecretWithResponse(ctx contex
 // Pass `nextCursor` back as `cursor` for the next page, with the same
 // filters; it is null on the last page. A page may hold fewer than
 // `limit` events while `nextCursor` is set (a filter skipped some).
-// Round trips: one Query of the index `events-by-partner` per page
-// (with a `type` or `status` filter, up to 5 while the page is not full),
-// and one BatchGetItem of the page's deliveries per endpoint once an
-// event of it had an attempt (the index does not hold them).
+// Round trips: the partner's events are spread over 32 partitions of
+// an index (one per `type` likewise; `pending` over 64 and `failed`
+// over 2 of a sparse index), so that no partition takes more than a
+// small share of one partner's writes: a page queries each partition
+// at once (a second round for those still holding the next event
+// back) and reads its events in one BatchGetItem: about 32-38 Queries
+// and 30 read units a page of 20, whatever the number of events; the
+// `failed` filter's page 2 Queries. A `delivered` or `skipped` filter
+// reads every event and keeps its own (up to 4 reads of a page).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11366,9 +11467,10 @@ func (c *ClientWithResponses) ListWebhookEventsWithResponse(ctx context.Context,
 // 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 // hour). Asking again for an event whose redelivery is queued and not
 // made yet (up to 15 minutes) is the one queued: 202, no second
-// delivery, not counted. Round trips: one Query of the index
-// `events-by-partner`, one TransactWriteItems (the queued mark and the
-// hour's count), one SQS SendMessage.
+// delivery, not counted. Round trips: one Query of the event's
+// partition of the events index and one read of the event, one
+// TransactWriteItems (the queued mark and the hour's count), one SQS
+// SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,
@@ -11412,9 +11514,10 @@ func (c *ClientWithResponses) RedeliverWebhookEventWithBodyWithResponse(ctx cont
 // 429 `TOO_MANY_REQUESTS` with `Retry-After` (seconds to the next
 // hour). Asking again for an event whose redelivery is queued and not
 // made yet (up to 15 minutes) is the one queued: 202, no second
-// delivery, not counted. Round trips: one Query of the index
-// `events-by-partner`, one TransactWriteItems (the queued mark and the
-// hour's count), one SQS SendMessage.
+// delivery, not counted. Round trips: one Query of the event's
+// partition of the events index and one read of the event, one
+// TransactWriteItems (the queued mark and the hour's count), one SQS
+// SendMessage.
 //
 // 404 `NOT_FOUND_ERROR` "Requested Event was not found" for an id that
 // is not one of the partner's events kept (another partner's, expired,

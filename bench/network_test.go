@@ -668,6 +668,7 @@ func TestCostTable(t *testing.T) {
 	slices.SortStableFunc(routes, func(a, b httpx.Endpoint) int {
 		return boolInt(!strings.HasPrefix(a.Name, "kyc-")) - boolInt(!strings.HasPrefix(b.Name, "kyc-"))
 	})
+	measured := map[string]routeCost{}
 	for _, rt := range routes {
 		before := outboxIDs(t, ctx, srv, tableName)
 		meter.Reset()
@@ -726,6 +727,69 @@ func TestCostTable(t *testing.T) {
 		}
 		fmt.Printf("%-26s %5.1f %5.1f %5.1f %5.1f %6.0f  %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f %7.3f  %7.3f  %s\n", rt.Name, rru, wru, erru, ewru, mem,
 			c["APIGW"], c["λ req"], c["λ time"], c["DynamoDB"], c["events"], c["logs"], c["X-Ray"], total, dominant)
+		measured[rt.Name] = routeCost{rru: rru + erru, wru: wru + ewru, usd: total}
+	}
+	printCapacityModel(measured)
+}
+
+// routeCost is a route's measured request units a call (its events'
+// delivery with it) and its whole cost per million calls.
+type routeCost struct{ rru, wru, usd float64 }
+
+// requestMix is the capacity model's mix of a partner's requests (per
+// 100): reads of users and tokens most, then registrations and KYC.
+var requestMix = map[string]float64{
+	"get-user": 30, "find-user": 10, "create-user-token": 15, "user-info": 5, "get-user-kyc": 1.5,
+	"create-user": 15, "create-verification-link": 8, "kyc-sumsub-webhook": 4, "kyc-hosted-webhook": 4,
+	"link-identifier": 4, "set-federated-identity": 2, "list-webhook-events": 1, "delete-user": 0.5,
+}
+
+// Provisioned capacity prices (us-east-1, per unit-hour) and the target
+// utilisation auto scaling keeps; the limiter's write units a request
+// (TestLimiterCost: a big partner's leases, small partners').
+const (
+	priceWCUHour       = 0.00065
+	priceRCUHour       = 0.00013
+	provisionedTarget  = 0.7
+	hoursAMonth        = 730
+	limiterWRUBig      = 0.016
+	limiterWRUSmall    = 0.21
+	secondsAMonth      = hoursAMonth * 3600
+	capacityModelLines = "one partner at 5,000 requests/s; 1,000 partners at 50/s each"
+)
+
+// printCapacityModel prints docs/PERFORMANCE.md's capacity model: what
+// one partner at 5,000 requests a second and 1,000 partners at 50 each
+// cost a month, on demand and provisioned, from the measured units and
+// requestMix.
+func printCapacityModel(measured map[string]routeCost) {
+	var mixRRU, mixWRU, mixUSD, weight float64
+	for name, w := range requestMix {
+		c, ok := measured[name]
+		if !ok {
+			continue
+		}
+		mixRRU += w * c.rru
+		mixWRU += w * c.wru
+		mixUSD += w * c.usd
+		weight += w
+	}
+	mixRRU, mixWRU, mixUSD = mixRRU/weight, mixWRU/weight, mixUSD/weight
+	dynamoPerM := mixRRU*priceRRUPerM + mixWRU*priceWRUPerM
+	fmt.Printf("\ncapacity model (%s); the mix a request: %.2f RRU, %.2f WRU, $%.2f a million all told ($%.2f of it DynamoDB on demand)\n",
+		capacityModelLines, mixRRU, mixWRU, mixUSD, dynamoPerM)
+	fmt.Printf("%-34s %8s %10s %10s %12s %12s %14s\n", "", "req/s", "RRU/s", "WRU/s", "DDB on-demand", "DDB provisioned", "whole stack (on-demand)")
+	for _, s := range []struct {
+		name    string
+		rate    float64
+		limiter float64
+	}{{"one partner at 5,000/s", 5000, limiterWRUBig}, {"1,000 partners at 50/s each", 50_000, limiterWRUSmall}} {
+		rru, wru := s.rate*mixRRU, s.rate*(mixWRU+s.limiter)
+		perMonth := s.rate * secondsAMonth / 1e6
+		onDemand := perMonth * (mixRRU*priceRRUPerM + (mixWRU+s.limiter)*priceWRUPerM)
+		provisioned := (rru/provisionedTarget*priceRCUHour + wru/provisionedTarget*priceWCUHour) * hoursAMonth
+		whole := perMonth * (mixUSD + s.limiter*priceWRUPerM)
+		fmt.Printf("%-34s %8.0f %10.0f %10.0f %12.0f$ %12.0f$ %14.0f$\n", s.name, s.rate, rru, wru, onDemand, provisioned, whole)
 	}
 }
 

@@ -142,6 +142,10 @@ func TestGetUserKYC(t *testing.T) {
 		clk.Add(time.Minute)
 		r := e.Client.Do(http.MethodPost, linkPath(uid), headers(keyAcme), `{"country":"MX"}`)
 		ids = append([]string{r.JSON()["data"].(map[string]any)["sessionId"].(string)}, ids...)
+		// More than a user holds open at once: each leaves the open set as a result would.
+		if err := e.Mem.CloseOpenKYC(t.Context(), uid, ids[:1]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	clk.Add(23*time.Hour + 50*time.Minute) // the oldest listed have expired, the newest not
 	r = e.Client.Do(http.MethodGet, path, headers(keyBeta), "")
@@ -219,5 +223,32 @@ func TestSumsubIsCalledOnlyWhenAuthorised(t *testing.T) {
 	}
 	if mem.Dump() != before {
 		t.Fatal("a refused request wrote")
+	}
+}
+
+// TestTheEleventhOpenSessionIsRefused: 409 KYC_SESSION_LIMIT_REACHED in
+// the Partner v2 dialect, nothing written; once a session passes its
+// expiry the next link is opened.
+func TestTheEleventhOpenSessionIsRefused(t *testing.T) {
+	clk := testkit.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	e := fixture.NewEnv(t, fixture.Options{Now: clk.Now})
+	uid := createTyped(t, e, keyAcme, "ext-kyc-cap", "INDIVIDUAL")
+	for i := range domain.MaxOpenKYCSessions {
+		clk.Add(time.Minute)
+		if r := e.Client.Do(http.MethodPost, linkPath(uid), headers(keyAcme), `{"country":"MX"}`); r.Status != 201 {
+			t.Fatalf("link %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	before := e.Mem.Dump()
+	r := e.Client.Do(http.MethodPost, linkPath(uid), headers(keyAcme), `{"country":"MX"}`)
+	if code, msg, _ := errorOf(t, r); r.Status != 409 || code != "KYC_SESSION_LIMIT_REACHED" || msg != "The user holds 10 open verification sessions, the most it may" {
+		t.Fatalf("the eleventh: %d %s", r.Status, r.Body)
+	}
+	if e.Mem.Dump() != before {
+		t.Fatal("a refused link wrote")
+	}
+	clk.Add(24 * time.Hour) // every session past its expiry
+	if r := e.Client.Do(http.MethodPost, linkPath(uid), headers(keyAcme), `{"country":"MX"}`); r.Status != 201 {
+		t.Fatalf("after the expiries: %d %s", r.Status, r.Body)
 	}
 }

@@ -147,8 +147,8 @@ func TestCleanupOnMoto2000Sessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if flight.top != kyc.DefaultWorkers {
-		t.Errorf("%d calls at once at most, want the %d workers'", flight.top, kyc.DefaultWorkers)
+	if flight.top < 2 || flight.top > kyc.DefaultWorkers {
+		t.Errorf("%d calls at once at most, want parts worked at once, no more than the %d workers", flight.top, kyc.DefaultWorkers)
 	}
 	queries, transactions := calls.Get("Query"), calls.Get("TransactWriteItems")
 	if res.Expired != 995 || res.Skipped != 5 || !res.Done || res.Pages < 10 {

@@ -242,7 +242,7 @@ func TestAnErasureOfAnyHistoryFinishes(t *testing.T) {
 	t.Logf("the call: %d transactions in %v, then it answered", first, time.Since(start).Round(time.Millisecond))
 	calls.Reset()
 	res, err := (&kyc.Cleaner{Store: store, Erasures: store, Now: func() time.Time { return eraseNow }}).Run(ctx)
-	if err != nil || res.Erased != 1 {
+	if err != nil || res.Erased != 1 || !res.Done {
 		t.Fatalf("cleanup %+v %v", res, err)
 	}
 	t.Logf("the cleanup finished it: %d transactions, %d queries (%d sessions, %d items in all)", calls.Get("TransactWriteItems"), calls.Get("Query"), n, 3*n)

@@ -125,14 +125,15 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		}()
 	}
 	wg.Wait()
+	erasuresDone := true
 	if firstErr == nil && c.Erasures != nil {
-		firstErr = c.finishErasures(ctx, now, reserve, &res)
+		erasuresDone, firstErr = c.finishErasures(ctx, now, reserve, &res)
 	}
 	if firstErr != nil {
 		c.log(ctx, res, start, firstErr)
 		return res, firstErr
 	}
-	res.Done = finished == cap(parts)
+	res.Done = finished == cap(parts) && erasuresDone
 	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 {
 		return res, nil
 	}
@@ -147,19 +148,20 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 }
 
 // finishErasures finishes the erasures calls left unfinished, a page at a
-// time, until none is left or the deadline is near.
-func (c *Cleaner) finishErasures(ctx context.Context, now time.Time, reserve time.Duration, res *CleanupResult) error {
+// time, until none is left (done) or the deadline is near (the backlog
+// metric then says so, as for sessions).
+func (c *Cleaner) finishErasures(ctx context.Context, now time.Time, reserve time.Duration, res *CleanupResult) (done bool, err error) {
 	for {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < reserve {
-			return nil
+			return false, nil
 		}
 		refs, err := c.Erasures.UnfinishedErasures(ctx, 10)
 		if err != nil || len(refs) == 0 {
-			return err
+			return err == nil, err
 		}
 		for _, r := range refs {
 			if err := c.Erasures.EraseUser(ctx, r.PartnerID, r.UserID, domain.OutboxEvent{}, now); err != nil {
-				return err
+				return false, err
 			}
 			res.Erased++
 		}

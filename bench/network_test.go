@@ -631,17 +631,7 @@ func TestCostTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meter := &capacity.Meter{Inner: dynamodb.NewFromConfig(cfg)}
-	for _, g := range in.GlobalSecondaryIndexes {
-		ix := capacity.Index{Name: *g.IndexName}
-		for _, k := range g.KeySchema {
-			ix.Keys = append(ix.Keys, *k.AttributeName)
-		}
-		if g.Projection.ProjectionType != "ALL" {
-			ix.Projected = append([]string{}, g.Projection.NonKeyAttributes...)
-		}
-		meter.Indexes = append(meter.Indexes, ix)
-	}
+	meter := &capacity.Meter{Inner: dynamodb.NewFromConfig(cfg), Indexes: capacity.IndexesOf(in)}
 	d.Store = dynamostore.New(meter, tableName)
 	queued := &queuetest.Queue{}
 	d.Queues = &app.Queues{Retries: queued, SlowLane: &queuetest.Queue{}}

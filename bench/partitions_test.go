@@ -27,17 +27,7 @@ func meteredTable(t testing.TB, srv *moto.Server) (*dynamostore.Store, *capacity
 	if err != nil {
 		t.Fatal(err)
 	}
-	meter := &capacity.Meter{Inner: db}
-	for _, g := range in.GlobalSecondaryIndexes {
-		ix := capacity.Index{Name: *g.IndexName}
-		for _, k := range g.KeySchema {
-			ix.Keys = append(ix.Keys, *k.AttributeName)
-		}
-		if g.Projection.ProjectionType != "ALL" {
-			ix.Projected = append([]string{}, g.Projection.NonKeyAttributes...)
-		}
-		meter.Indexes = append(meter.Indexes, ix)
-	}
+	meter := &capacity.Meter{Inner: db, Indexes: capacity.IndexesOf(in)}
 	return dynamostore.New(meter, name), meter, calls
 }
 

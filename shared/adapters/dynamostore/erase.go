@@ -62,7 +62,7 @@ func (s *Store) EraseUser(ctx context.Context, partnerID, userID string, ev doma
 }
 
 func (s *Store) erase(ctx context.Context, partnerID, userID string, ev domain.OutboxEvent, now time.Time) error {
-	users := s.partitionReader(userPK(userID), false)
+	users := s.partitionReader(userPK(userID), false, true)
 	items, err := users.next(ctx)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Store) erase(ctx context.Context, partnerID, userID string, ev domain.O
 	case attrS(profile, "partnerId") != partnerID:
 		return domain.ErrNotOwned
 	}
-	events := s.partitionReader(userOutboxPK(userID), true)
+	events := s.partitionReader(userOutboxPK(userID), true, false)
 	evs, err := events.next(ctx)
 	if err != nil {
 		return err
@@ -320,21 +320,22 @@ func (s *Store) deleteAction(pk, sk string) types.TransactWriteItem {
 }
 
 // partitionReader reads partition pk a page at a time (consistently;
-// the user's backwards, from its profile; keysOnly: keys alone).
+// keysOnly: keys alone; backwards: from the highest sort key, the user's
+// profile).
 type partitionReader struct {
 	s    *Store
 	in   *dynamodb.QueryInput
 	done bool
 }
 
-func (s *Store) partitionReader(pk string, keysOnly bool) *partitionReader {
+func (s *Store) partitionReader(pk string, keysOnly, backwards bool) *partitionReader {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("#pk = :pk"),
 		ExpressionAttributeNames:  map[string]string{"#pk": attrPK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 		ConsistentRead:            aws.Bool(true),
-		ScanIndexForward:          aws.Bool(keysOnly),
+		ScanIndexForward:          aws.Bool(!backwards),
 		Limit:                     aws.Int32(erasePage),
 	}
 	if keysOnly {

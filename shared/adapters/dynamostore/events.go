@@ -126,7 +126,7 @@ var listedAttrs = []string{attrPK, attrSK, "eventId", "eventType", "partnerId", 
 
 // readEvents reads the events of ids (at most 100) from the table, in the
 // order of ids, leaving out those gone (TTL deleted, erased): one
-// BatchGetItem, and again for what DynamoDB left unprocessed.
+// BatchGetItem (batchGet).
 func (s *Store) readEvents(ctx context.Context, ids []domain.EventKey) ([]domain.OutboxState, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -143,34 +143,19 @@ func (s *Store) readEvents(ctx context.Context, ids []domain.EventKey) ([]domain
 		proj[i] = "#a" + string(rune('a'+i))
 		names[proj[i]] = a
 	}
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ProjectionExpression: aws.String(strings.Join(proj, ", ")),
-		ExpressionAttributeNames: names}}
 	found := make([]*domain.OutboxState, len(ids))
-	for attempt := 0; len(req) > 0; attempt++ {
-		if attempt > 0 {
-			if attempt > s.conflictRetries {
-				return nil, logsafe.Wrap("dynamodb:batch_get_unprocessed", errors.New("keys left unprocessed"))
-			}
-			if err := sleepJitter(ctx, attempt-1); err != nil {
-				return nil, err
-			}
+	err := s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ProjectionExpression: aws.String(strings.Join(proj, ", ")),
+		ExpressionAttributeNames: names}, func(item map[string]types.AttributeValue) error {
+		i, ok := at[attrS(item, attrPK)+"\x00"+attrS(item, attrSK)]
+		if !ok {
+			return nil
 		}
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, err
-		}
-		for _, item := range out.Responses[s.table] {
-			i, ok := at[attrS(item, attrPK)+"\x00"+attrS(item, attrSK)]
-			if !ok {
-				continue
-			}
-			st, err := outboxStateFrom(item)
-			if err != nil {
-				return nil, err
-			}
-			found[i] = &st
-		}
-		req = out.UnprocessedKeys
+		st, err := outboxStateFrom(item)
+		found[i] = &st
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	var states []domain.OutboxState
 	for _, st := range found {
@@ -199,7 +184,6 @@ type merge struct {
 	filterValue string
 
 	parts  []part
-	reads  int // queries made
 	rounds int
 }
 
@@ -326,7 +310,6 @@ func (m *merge) read(ctx context.Context, todo []int, limit int) error {
 		}()
 	}
 	wg.Wait()
-	m.reads += len(todo)
 	return errors.Join(errs...)
 }
 

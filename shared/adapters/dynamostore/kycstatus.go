@@ -152,29 +152,42 @@ func (s *Store) batchGetSessions(ctx context.Context, refs []domain.KYCSession) 
 	for i, r := range refs {
 		keys[i] = key(kycSessionPK(r.ID), kycSessionSK)
 	}
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	var sessions []domain.KYCSession
+	err := s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)}, func(it map[string]types.AttributeValue) error {
+		sess, err := sessionFrom(it)
+		sessions = append(sessions, sess)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sessions, nil
+}
+
+// batchGet reads the keys of ka (at most 100) in one BatchGetItem, asking
+// again, after a jittered wait, for what DynamoDB left unprocessed (up to
+// conflictRetries times), and hands each item read to each.
+func (s *Store) batchGet(ctx context.Context, ka types.KeysAndAttributes, each func(map[string]types.AttributeValue) error) error {
+	req := map[string]types.KeysAndAttributes{s.table: ka}
 	for attempt := 0; len(req) > 0; attempt++ {
 		if attempt > 0 {
 			if attempt > s.conflictRetries {
-				return nil, logsafe.Wrap("dynamodb:batch_get_unprocessed", errors.New("keys left unprocessed"))
+				return logsafe.Wrap("dynamodb:batch_get_unprocessed", errors.New("keys left unprocessed"))
 			}
 			if err := sleepJitter(ctx, attempt-1); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range out.Responses[s.table] {
-			sess, err := sessionFrom(it)
-			if err != nil {
-				return nil, err
+			if err := each(it); err != nil {
+				return err
 			}
-			sessions = append(sessions, sess)
 		}
 		req = out.UnprocessedKeys
 	}
-	return sessions, nil
+	return nil
 }

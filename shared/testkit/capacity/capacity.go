@@ -42,6 +42,23 @@ type Index struct {
 	Projected []string
 }
 
+// IndexesOf are the global secondary indexes of a table's definition
+// (moto.TableInput's, from template.yaml), as a Meter takes them.
+func IndexesOf(in *dynamodb.CreateTableInput) []Index {
+	var out []Index
+	for _, g := range in.GlobalSecondaryIndexes {
+		ix := Index{Name: aws.ToString(g.IndexName)}
+		for _, k := range g.KeySchema {
+			ix.Keys = append(ix.Keys, aws.ToString(k.AttributeName))
+		}
+		if g.Projection.ProjectionType != types.ProjectionTypeAll {
+			ix.Projected = append([]string{}, g.Projection.NonKeyAttributes...)
+		}
+		out = append(out, ix)
+	}
+	return out
+}
+
 // Meter is a dynamostore.API that counts request units.
 type Meter struct {
 	Inner   dynamostore.API

@@ -170,6 +170,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		"sqs:SendMessage queue:" + slow:                       "sqs:SendMessage queue:WebhookSlowQueue",
 		"sqs:ChangeMessageVisibility queue:" + retries:        "sqs:ChangeMessageVisibility queue:WebhookRetryQueue",
 		"sqs:ChangeMessageVisibility queue:" + slow:           "sqs:ChangeMessageVisibility queue:WebhookSlowQueue",
+		"sqs:GetQueueAttributes queue:" + retries:             "sqs:GetQueueAttributes queue:WebhookRetryQueue",
+		"sqs:GetQueueAttributes queue:" + slow:                "sqs:GetQueueAttributes queue:WebhookSlowQueue",
 	}
 
 	key := apitest.Headers{"partner-api-key": fixture.KeyAcme}

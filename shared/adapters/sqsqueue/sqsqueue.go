@@ -9,11 +9,14 @@ import (
 	"errors"
 	"math"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/partner-identity/api/shared/webhooks/queue"
 )
 
@@ -31,10 +34,22 @@ const MaxDelay = 15 * time.Minute
 // longest wait, 10 hours, fits in one park.
 const MaxPark = 12*time.Hour - time.Minute
 
-// ChangeVisibilityAPI is the SQS call that parks a received message.
+// ChangeVisibilityAPI are the SQS calls that park a received message:
+// the queue's messages in flight, then the message's visibility.
 type ChangeVisibilityAPI interface {
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, opts ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
+
+// MaxParked is how many messages a queue may hold in flight (received,
+// not deleted: parked ones among them) before Parking refuses to park
+// more: half of SQS's 120,000 in-flight messages of a standard queue,
+// past which its consumers receive nothing. A refused message is sent
+// again instead (one more message, as before parking).
+const MaxParked = 60_000
+
+// ErrQueueBusy: the queue holds MaxParked messages in flight or more.
+var ErrQueueBusy = errors.New("sqsqueue: the queue holds too many messages in flight to park one more")
 
 // Parking keeps a received message that is not due yet in its queue,
 // hidden until it is (its visibility timeout set to the wait), instead of
@@ -47,7 +62,22 @@ type Parking struct {
 	// URLs are the queues' URLs by queue name (the last part of the
 	// event source's ARN and of the URL).
 	URLs map[string]string
+	// Now is the clock of the in-flight counts' cache (time.Now when nil).
+	Now func() time.Time
+
+	mu       sync.Mutex
+	inFlight map[string]flightCount
 }
+
+// flightCount is a queue's messages in flight as last read.
+type flightCount struct {
+	n  int
+	at time.Time
+}
+
+// countFor is how long a queue's in-flight count is used before it is
+// read again: one GetQueueAttributes a minute per container and queue.
+const countFor = time.Minute
 
 // NewParking is the parking of the queues at urls through cfg (nil
 // without cfg or urls).
@@ -72,8 +102,15 @@ func (p *Parking) Park(ctx context.Context, sourceARN, receipt string, wait time
 	if !ok {
 		return errors.New("sqsqueue: a message from a queue this function does not park")
 	}
+	n, err := p.flying(ctx, url)
+	if err != nil {
+		return err
+	}
+	if n >= MaxParked {
+		return ErrQueueBusy
+	}
 	secs := int32(math.Ceil(min(max(wait, 0), MaxPark).Seconds()))
-	_, err := p.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
+	_, err = p.Client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
 		ReceiptHandle: aws.String(receipt), VisibilityTimeout: secs})
 	return err
 }
@@ -125,4 +162,39 @@ func New(cfg *aws.Config, retryURL, dlqURL string) (queue.Queue, queue.DeadLette
 		d = &DeadLetters{Client: client, QueueURL: dlqURL}
 	}
 	return r, d
+}
+
+// flying is the queue's messages in flight (SQS's approximate count),
+// read at most once a countFor per queue; a message parked meanwhile
+// counts one more.
+func (p *Parking) flying(ctx context.Context, url string) (int, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	p.mu.Lock()
+	c, ok := p.inFlight[url]
+	if ok && now().Sub(c.at) < countFor {
+		c.n++
+		p.inFlight[url] = c
+		p.mu.Unlock()
+		return c.n - 1, nil
+	}
+	p.mu.Unlock()
+	out, err := p.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	if err != nil {
+		return 0, errors.New("sqsqueue: the queue's messages in flight are not a number")
+	}
+	p.mu.Lock()
+	if p.inFlight == nil {
+		p.inFlight = map[string]flightCount{}
+	}
+	p.inFlight[url] = flightCount{n: n + 1, at: now()}
+	p.mu.Unlock()
+	return n, nil
 }

@@ -75,6 +75,8 @@ func iamActions(params any) []string {
 		return []string{"sqs:SendMessage queue:" + deref(p.QueueUrl)}
 	case *sqs.ChangeMessageVisibilityInput:
 		return []string{"sqs:ChangeMessageVisibility queue:" + deref(p.QueueUrl)}
+	case *sqs.GetQueueAttributesInput:
+		return []string{"sqs:GetQueueAttributes queue:" + deref(p.QueueUrl)}
 	}
 	return []string{"unknown:" + typeName(params)}
 }

@@ -296,6 +296,14 @@ func TestRoundTripsPerOperation(t *testing.T) {
 				got[op] = n
 			}
 		}
+		// A page of events queries each of the partner's 32 partitions
+		// once, and again those that hold the next event back (which
+		// depends on how the ids hashed): 32 to 64.
+		if strings.HasPrefix(s.name, "list events") || strings.HasPrefix(s.name, "list the next page") {
+			if q := got["Query"]; q >= 32 && q <= 64 {
+				got["Query"] = 32
+			}
+		}
 		if !maps.Equal(got, s.want) {
 			t.Errorf("%s: DynamoDB calls %v, want %v", s.name, got, s.want)
 		}

@@ -87,7 +87,8 @@ type KYCSession struct {
 	Country     string
 	TemplateID  string
 	RedirectURI string
-	// Provider is ProviderHosted or ProviderSumsub.
+	// Provider is ProviderHosted, ProviderSumsub or (a test-mode
+	// session) ProviderSandbox.
 	Provider  string
 	Status    string
 	CreatedAt time.Time

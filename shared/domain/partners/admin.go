@@ -66,6 +66,10 @@ type Details struct {
 	Rev            int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// TestKey is the test key Create made with the partner's test side
+	// (Create's only: shown this once), TestKeyInfo its record.
+	TestKey     string
+	TestKeyInfo KeyInfo
 }
 
 // NewPartner is what creating a partner takes.
@@ -87,6 +91,9 @@ func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Detai
 		return nil, "", invalid("flow", errors.New(`must be "API" or "WIDGET"`))
 	}
 	p := &Partner{ID: in.ID, Name: in.Name, Flow: in.Flow, IdentityProvider: in.IdentityProvider, Webhook: Webhook{URL: in.WebhookURL}}
+	if !ValidID(in.ID) {
+		return nil, "", invalid("partner", errors.New("id must be 1 to 64 of a-z A-Z 0-9 _ -"))
+	}
 	if err := Validate(p, a.inLambda); err != nil {
 		return nil, "", invalid("partner", err)
 	}
@@ -101,7 +108,17 @@ func (a *Admin) Create(ctx context.Context, actor string, in NewPartner) (*Detai
 		return nil, "", err
 	}
 	d, err := details(rec, nil)
-	return d, key, err
+	if err != nil {
+		return nil, "", err
+	}
+	// Its test side, with a test key: a partner integrates in test mode
+	// from its first day.
+	testKey, tk := a.newKey(domain.TestPartnerOf(p.ID), time.Time{})
+	if _, err := a.saveTestSide(ctx, actor, p, []domain.APIKey{tk}); err != nil {
+		return nil, "", err
+	}
+	d.TestKey, d.TestKeyInfo = testKey, keyInfo(tk)
+	return d, key, nil
 }
 
 // Show is partner id with its keys' last use.
@@ -275,8 +292,21 @@ func (a *Admin) RevokeKey(ctx context.Context, actor, id, keyID string) (*Detail
 	})
 }
 
-// Remove removes the partner and its keys (its users stay, and its audit).
+// Remove removes the partner and its keys (its users stay, and its
+// audit), and its test side with its test keys.
 func (a *Admin) Remove(ctx context.Context, actor, id string) error {
+	if err := a.remove(ctx, actor, id); err != nil {
+		return err
+	}
+	if domain.Livemode(id) {
+		if err := a.remove(ctx, actor, domain.TestPartnerOf(id)); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Admin) remove(ctx context.Context, actor, id string) error {
 	for attempt := 0; ; attempt++ {
 		rec, err := a.store.GetPartner(ctx, id)
 		if err != nil {
@@ -314,6 +344,9 @@ func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, 
 				return created, changed, err
 			}
 			created++
+			if err := a.importTestSide(ctx, actor, &in); err != nil {
+				return created, changed, err
+			}
 			continue
 		case err != nil:
 			return created, changed, err
@@ -339,8 +372,31 @@ func (a *Admin) Import(ctx context.Context, actor string, doc []byte) (created, 
 		if d.Rev != rec.Rev {
 			changed++
 		}
+		if err := a.importTestSide(ctx, actor, &in); err != nil {
+			return created, changed, err
+		}
 	}
 	return created, changed, nil
+}
+
+// importTestSide makes in's test side when it has none, with the
+// document's test keys; gives an existing one the document's test keys
+// when it lists any (the test keys a partner made itself stay otherwise).
+func (a *Admin) importTestSide(ctx context.Context, actor string, in *Partner) error {
+	id := domain.TestPartnerOf(in.ID)
+	_, err := a.store.GetPartner(ctx, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		_, err = a.saveTestSide(ctx, actor, in, importedKeys(in.TestAPIKeySHA256, nil, a.now().UTC()))
+		return err
+	case err != nil || in.TestAPIKeySHA256 == nil:
+		return err
+	}
+	_, err = a.change(ctx, actor, id, "import", "", func(_ *Partner, keys *[]domain.APIKey) error {
+		*keys = importedKeys(in.TestAPIKeySHA256, *keys, a.now().UTC())
+		return nil
+	})
+	return err
 }
 
 // importedKeys are the keys of digests: those of held that are listed
@@ -376,6 +432,7 @@ func (a *Admin) changeAs(ctx context.Context, actor func(domain.PartnerRecord) s
 		if err != nil {
 			return nil, err
 		}
+		before := *p
 		p.KYCTemplates = maps.Clone(p.KYCTemplates)
 		p.WebhookEndpoints = slices.Clone(p.WebhookEndpoints)
 		keys := slices.Clone(rec.Keys)
@@ -394,6 +451,12 @@ func (a *Admin) changeAs(ctx context.Context, actor func(domain.PartnerRecord) s
 		next.Rev, next.UpdatedAt = rec.Rev+1, a.now().UTC()
 		err = a.store.SavePartner(ctx, &rec, next, a.audit(who, id, action, detail))
 		switch {
+		case err == nil && domain.Livemode(id) && !mirrored(&before, p):
+			// Its test side takes the change too.
+			if err := a.mirror(ctx, who, p); err != nil {
+				return nil, err
+			}
+			return details(next, nil)
 		case err == nil:
 			return details(next, nil)
 		case !errors.Is(err, domain.ErrStale) || attempt == 2:
@@ -406,39 +469,70 @@ func (a *Admin) audit(actor, id, action, detail string) domain.AuditEntry {
 	return domain.AuditEntry{PartnerID: id, Actor: actor, Action: action, Detail: detail, At: a.now().UTC()}
 }
 
-// newKey is a new API key of partner id and its record: "pik_", 32
-// random bytes in URL-safe base64 (43 characters), "_" and the partner's
-// id (KeyClaim), at most 112 characters.
+// newKey is a new API key of partner id (a live partner or a test side)
+// and its record: its mode's prefix ("pk_live_" or "pk_test_"), 32 random
+// bytes in URL-safe base64 (43 characters), "_" and the live partner's
+// id (KeyClaim), at most 116 characters.
 func (a *Admin) newKey(id string, expires time.Time) (string, domain.APIKey) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails
 	random := base64.RawURLEncoding.EncodeToString(b[:])
-	key := keyPrefix + random + "_" + id
+	prefix := LiveKeyPrefix
+	if !domain.Livemode(id) {
+		prefix = TestKeyPrefix
+	}
+	key := prefix + random + "_" + domain.LivePartnerOf(id)
 	if !expires.IsZero() {
 		expires = expires.UTC()
 	}
 	return key, domain.APIKey{ID: newKeyID(), Digest: KeyDigest(key), Hint: random[len(random)-4:], CreatedAt: a.now().UTC(), ExpiresAt: expires}
 }
 
-// keyPrefix starts the keys partnerctl makes; keySecretLen is the length
-// of their random part.
+// The prefixes of the keys the API and partnerctl make, which tell their
+// mode: a live key's, a test key's, and a live key's made before test
+// mode (still valid, live). keySecretLen is the length of their random
+// part.
 const (
-	keyPrefix    = "pik_"
-	keySecretLen = 43
+	LiveKeyPrefix   = "pk_live_"
+	TestKeyPrefix   = "pk_test_"
+	legacyKeyPrefix = "pik_"
+	keySecretLen    = 43
 )
 
-// KeyClaim is the partner id a key made by partnerctl carries after its
-// random part ("" for a key that carries none, as the imported ones): a
-// claim only, which the key's lookup (or a write's KeyCheck) proves. A
-// request whose key its container does not know yet starts its route's
-// work for the claimed partner beside the lookup.
+// KeyClaim is the partner id a key made by partnerctl or the API claims:
+// the live partner's id it carries after its random part, or its test
+// side's for a test key ("" for a key that carries none, as the imported
+// ones): a claim only, which the key's lookup (or a write's KeyCheck)
+// proves. A request whose key its container does not know yet starts its
+// route's work for the claimed partner beside the lookup.
 func KeyClaim(key string) string {
-	const at = len(keyPrefix) + keySecretLen
-	if len(key) <= at+1 || key[:len(keyPrefix)] != keyPrefix || key[at] != '_' || !ValidID(key[at+1:]) {
-		return ""
+	for _, prefix := range []string{LiveKeyPrefix, TestKeyPrefix, legacyKeyPrefix} {
+		at := len(prefix) + keySecretLen
+		if len(key) <= at+1 || !strings.HasPrefix(key, prefix) || key[at] != '_' || !ValidID(key[at+1:]) {
+			continue
+		}
+		if prefix == TestKeyPrefix {
+			return domain.TestPartnerOf(key[at+1:])
+		}
+		return key[at+1:]
 	}
-	return key[at+1:]
+	return ""
 }
+
+// KeyMode is "test" for a key with the test prefix, else "live" (a key's
+// mode is its record's: the prefix tells it to the eye).
+func KeyMode(key string) string {
+	if strings.HasPrefix(key, TestKeyPrefix) {
+		return ModeTest
+	}
+	return ModeLive
+}
+
+// The modes a key is made in.
+const (
+	ModeLive = "live"
+	ModeTest = "test"
+)
 
 func newKeyID() string {
 	var b [6]byte

@@ -59,7 +59,7 @@ func TestAdmin(t *testing.T) {
 				t.Errorf("change %d: %v, want invalid", i, err)
 			}
 		}
-		if ps, _, _ := admin.List(ctx, "", 10); len(ps) != 1 {
+		if ps, _, _ := admin.List(ctx, "", 10); len(ps) != 2 || ps[0].Partner.ID != "p_acme" || ps[1].Partner.ID != "p_acme.test" {
 			t.Fatalf("refused partners written: %d", len(ps))
 		}
 

@@ -114,6 +114,9 @@ type Partner struct {
 	// Limits are the partner's own rate policies by budget (package
 	// ratelimit), over the defaults; set by the operator.
 	Limits ratelimit.Limits `json:"limits,omitempty"`
+	// TestAPIKeySHA256 are, in a registry document, the digests of the
+	// partner's test keys (its test side's): the import format only.
+	TestAPIKeySHA256 []string `json:"testApiKeySha256,omitempty"`
 	// Keys are the partner's keys as its record lists them (none for a
 	// registry document's partner): what a partner access token, which
 	// names the key it was issued for, is checked against.
@@ -194,6 +197,9 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 		if ids[p.ID] {
 			return nil, fmt.Errorf("partner registry: partner %d: id duplicated", i)
 		}
+		if !ValidID(p.ID) {
+			return nil, fmt.Errorf("partner registry: partner %d: id must be 1 to 64 of a-z A-Z 0-9 _ - (a test side is listed as testApiKeySha256)", i)
+		}
 		if err := Validate(&p, inLambda); err != nil {
 			return nil, fmt.Errorf("partner registry: partner %d: %w", i, err)
 		}
@@ -204,7 +210,7 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 			}
 			providers[p.IdentityProvider] = true
 		}
-		for _, h := range p.APIKeySHA256 {
+		for j, h := range append(slices.Clone(p.APIKeySHA256), p.TestAPIKeySHA256...) {
 			raw, err := hex.DecodeString(h)
 			if err != nil || len(raw) != sha256.Size {
 				return nil, fmt.Errorf("partner registry: partner %s: apiKeySha256 entries must be 64 hex characters", p.ID)
@@ -215,6 +221,9 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 				return nil, fmt.Errorf("partner registry: partner %s: a key digest is listed twice", p.ID)
 			}
 			seen[d] = true
+			if j >= len(p.APIKeySHA256) {
+				continue // a test key: its test side's, made by Import
+			}
 			r.digests = append(r.digests, d)
 			r.owner = append(r.owner, i)
 		}
@@ -226,7 +235,7 @@ func parse(data []byte, inLambda bool) (*Registry, error) {
 // checkWebhookURL says, stricter in Lambda), its identity provider's slug,
 // each KYC template. The errors name the field; they hold no secret.
 func Validate(p *Partner, inLambda bool) error {
-	if !ValidID(p.ID) {
+	if !ValidID(domain.LivePartnerOf(p.ID)) || !domain.Livemode(p.ID) && p.IdentityProvider != "" {
 		return errors.New("id must be 1 to 64 of a-z A-Z 0-9 _ -")
 	}
 	if err := checkWebhookURL(p.Webhook.URL, inLambda); err != nil {

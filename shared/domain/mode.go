@@ -1,0 +1,41 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// Test mode (the sandbox). Every partner has a live side, its own id, and
+// a test side, a partner of its own whose id is the live one's with
+// TestSuffix: its test keys, test webhook endpoints and secrets, budgets,
+// and every user, session, link and event its test keys make. Everything
+// the store keeps is the partner id's, so test data and live data never
+// meet: a test key reads, links, erases and lists only test objects, and
+// a live key only live ones. TestSuffix holds a '.', which no partner id
+// may (partners.ValidID), so no live partner's id is a test side's.
+const TestSuffix = ".test"
+
+// Livemode tells whether partnerID is a live partner (not a test side):
+// the livemode of every object and event of it.
+func Livemode(partnerID string) bool { return !strings.HasSuffix(partnerID, TestSuffix) }
+
+// TestPartnerOf is the id of the test side of partner id (id itself when
+// it is one).
+func TestPartnerOf(id string) string {
+	if !Livemode(id) {
+		return id
+	}
+	return id + TestSuffix
+}
+
+// LivePartnerOf is the id of the live partner whose side id is (id itself
+// when it is live): the id a partner knows itself by in either mode.
+func LivePartnerOf(id string) string { return strings.TrimSuffix(id, TestSuffix) }
+
+// ProviderSandbox is the KYC provider of every test-mode session: the
+// sandbox's page and API decide it (no provider hears of test data).
+const ProviderSandbox = "sandbox"
+
+// TestDataRetention is how long test-mode data is kept after it is
+// written (DynamoDB TTL) unless its partner wipes it sooner.
+const TestDataRetention = 30 * 24 * time.Hour

@@ -211,7 +211,7 @@ func TestLambdaDeadlineReachesTheSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	event := bytes.ReplaceAll(mustRead(t, "events/get-user.json"), []byte("pik_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev"), []byte(fixture.KeyAcme))
+	event := bytes.ReplaceAll(mustRead(t, "events/get-user.json"), []byte("pk_live_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev"), []byte(fixture.KeyAcme))
 	deadline := time.Now().Add(3 * time.Second)
 	done := srv.Queue(event, time.Until(deadline))
 	p, err := srv.Start(bin, env, io.Discard)

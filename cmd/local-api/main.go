@@ -100,6 +100,7 @@ func main() {
 			key = devdata.APIKey
 		}
 		fmt.Printf("development partner %s, API key: %s\n", devdata.PartnerID, key)
+		fmt.Printf("  its test key (test mode, the sandbox): %s\n", devdata.TestAPIKey)
 	}
 	for _, rt := range surface.All() {
 		fmt.Printf("  %-40s %s\n", rt.Pattern, rt.Name)

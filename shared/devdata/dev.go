@@ -13,7 +13,11 @@ import (
 // that).
 const (
 	PartnerID = "p_dev"
-	APIKey    = "pik_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev"
+	APIKey    = "pk_live_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev"
+	// TestAPIKey is the development partner's test key (its test side,
+	// p_dev.test): test-mode users, sessions and events, apart from the
+	// live ones, and the sandbox.
+	TestAPIKey = "pk_test_devsandboxkey0123456789abcdefghijklmnopqrs_p_dev"
 	// WebhookSecret signs the development partner's webhooks.
 	WebhookSecret = "whsec_gpo3zAIrqR+BKqbEzAZu8Eh7cA2s/rPsalPtEeNiaxA="
 )
@@ -39,7 +43,7 @@ func RegistryJSON(apiKey, webhookURL, providerURL string) string {
 	hook, _ := json.Marshal(webhookURL)
 	mx, _ := json.Marshal(providerURL + "/kyc/" + partners.SessionIDPlaceholder)
 	return `{"partners":[{"id":"` + PartnerID + `","name":"Local Development Partner",
-		"apiKeySha256":["` + partners.KeyDigest(apiKey) + `"],"flow":"API",
+		"apiKeySha256":["` + partners.KeyDigest(apiKey) + `"],"testApiKeySha256":["` + partners.KeyDigest(TestAPIKey) + `"],"flow":"API",
 		"kycTemplates":{"MX":{"templateId":"mx-basic","linkUrl":` + string(mx) + `},
 		                "US":{"templateId":"us-basic","linkUrl":` + string(mx) + `}},
 		"webhook":{"url":` + string(hook) + `},"identityProvider":"devpartner"}]}`

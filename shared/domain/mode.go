@@ -39,3 +39,7 @@ const ProviderSandbox = "sandbox"
 // TestDataRetention is how long test-mode data is kept after it is
 // written (DynamoDB TTL) unless its partner wipes it sooner.
 const TestDataRetention = 30 * 24 * time.Hour
+
+// ReasonTestModeOnly is a sandbox operation asked in live mode, or about a
+// live object (Forbidden): the sandbox acts on test data only.
+const ReasonTestModeOnly = Reason("test_mode_only")

@@ -53,13 +53,17 @@ const Usage = `commands:
                                   the partner's own rate limit of BUDGET (default, kyc-links, webhook-tests,
                                   tokens): R requests a second, bursts of B; -default: back to the deployment's
   suspend ID | reinstate ID
-  issue-key ID [-expires WHEN]    a new key (shown once); WHEN: RFC 3339 or a duration (720h)
+  issue-key ID [-expires WHEN] [-test]
+                                  a new key (shown once); WHEN: RFC 3339 or a duration (720h); -test: a test
+                                  key (pk_test_), its test side's (ID.test, made when missing). Every command
+                                  takes a test side's id (ID.test) too: its keys, endpoints, limits
   expire-key ID KEY_ID -at WHEN   the old key of a rotation ends at WHEN
   revoke-key ID KEY_ID            at once
   rotate-webhook-secret ID [-overlap D]
                                   a new webhook signing secret (shown once); the old one signs beside it
                                   for D (default 24h, at most 168h; 0: it stops now)
-  remove ID                       the partner, its keys and webhook secrets (its users and audit stay)
+  remove ID                       the partner, its keys and webhook secrets, and its test side's (its users and
+                                  audit stay)
   import FILE                     a registry document ({"partners":[...]}): created or updated, idempotent
   import-webhook-secrets FILE     a webhook secrets document ({"webhookSecrets":{...}}), sealed: idempotent`
 
@@ -88,6 +92,7 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 			return explain(err)
 		}
 		fmt.Fprintf(out, "created partner %s (%s)\nAPI key %s: %s\n", d.Partner.ID, d.Partner.Flow, d.Keys[0].ID, key)
+		fmt.Fprintf(out, "test key %s (its test side %s): %s\n", d.TestKeyInfo.ID, domain.TestPartnerOf(d.Partner.ID), d.TestKey)
 		secret, err := admin.RotateWebhookSecret(ctx, actor, d.Partner.ID, 0)
 		switch {
 		case errors.Is(err, partners.ErrNoSealer):
@@ -124,7 +129,7 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 				break
 			}
 		}
-		fmt.Fprintf(out, "%d partners that may call (suspended ones left out)\n", n)
+		fmt.Fprintf(out, "%d partners that may call, each mode on its own budgets (suspended ones left out)\n", n)
 		for _, b := range ratelimit.Budgets {
 			fmt.Fprintf(out, "  %-14s %g/s, bursts %d\n", b, rates[b], bursts[b])
 		}
@@ -220,6 +225,7 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 		return done(out)(admin.Reinstate(ctx, actor, fs.Arg(0)))
 	case "issue-key":
 		expires := fs.String("expires", "", "RFC 3339 time, or a duration from now")
+		test := fs.Bool("test", false, "a test key (its test side's, made if it has none)")
 		if err := parse(fs, args, 1); err != nil {
 			return err
 		}
@@ -227,7 +233,14 @@ func Run(ctx context.Context, args []string, admin *partners.Admin, actor string
 		if err != nil {
 			return err
 		}
-		d, key, err := admin.IssueKey(ctx, actor, fs.Arg(0), at)
+		id := fs.Arg(0)
+		if *test {
+			if err := admin.EnsureTestSide(ctx, actor, id); err != nil {
+				return explain(err)
+			}
+			id = domain.TestPartnerOf(id)
+		}
+		d, key, err := admin.IssueKey(ctx, actor, id, at)
 		if err != nil {
 			return explain(err)
 		}

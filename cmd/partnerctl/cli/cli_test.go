@@ -146,7 +146,7 @@ func TestEveryCommand(t *testing.T) {
 			if p, err := partners.NewDirectoryTouchingAfter(s, nil, 0).Authenticate(ctx, firstKey); err != nil || p.Limits.For("kyc-links") != (ratelimit.Policy{Rate: 5, Burst: 20}) {
 				t.Fatalf("the partner's limits as a function reads them: %+v %v", p, err)
 			}
-			if out = must("limits"); !strings.Contains(out, "kyc-links      5/s, bursts 20") {
+			if out = must("limits"); !strings.Contains(out, "kyc-links      7/s, bursts 30") { // p_new's, and its test side's default
 				t.Fatalf("limits:\n%s", out)
 			}
 			must("set-limit", "p_new", "kyc-links", "-default")
@@ -218,10 +218,10 @@ func TestEveryCommand(t *testing.T) {
 				string(keys[0]) != string(signature.MustSecret(fixture.AcmeWebhookSecret)) {
 				t.Fatalf("imported secret: %d %v", len(keys), err)
 			}
-			if out := must("list", "-limit", "2"); !strings.Contains(out, "p_acme") || !strings.Contains(out, "more: list -after p_beta") {
+			if out := must("list", "-limit", "4"); !strings.Contains(out, "p_acme.test") || !strings.Contains(out, "more: list -after p_beta.test") {
 				t.Fatalf("list:\n%s", out)
 			}
-			if out := must("list", "-after", "p_beta"); !strings.Contains(out, "p_gamma") || !strings.Contains(out, "p_new") || strings.Contains(out, "p_acme") {
+			if out := must("list", "-after", "p_beta.test"); !strings.Contains(out, "p_gamma") || !strings.Contains(out, "p_new") || strings.Contains(out, "p_acme") {
 				t.Fatalf("list after p_beta:\n%s", out)
 			}
 

@@ -47,6 +47,8 @@ type payload struct {
 	Type      string `json:"type"`
 	CreatedAt string `json:"createdAt"`
 	Data      any    `json:"data"`
+	// Livemode is false for a test-mode event (its partner's test side's).
+	Livemode bool `json:"livemode"`
 	// PersonalDataRemoved marks a payload whose personal fields were
 	// removed after delivery (a redelivery of it).
 	PersonalDataRemoved bool `json:"personalDataRemoved,omitempty"`
@@ -81,7 +83,7 @@ func ValidID(id string) bool {
 func New(typ, partnerID string, data any, now time.Time) (domain.OutboxEvent, error) {
 	now = now.UTC()
 	id := NewID(now)
-	body, err := wire.Marshal(payload{ID: id, Type: typ, CreatedAt: wire.Time(now), Data: data})
+	body, err := wire.Marshal(payload{ID: id, Type: typ, CreatedAt: wire.Time(now), Data: data, Livemode: domain.Livemode(partnerID)})
 	if err != nil {
 		return domain.OutboxEvent{}, err
 	}
@@ -96,6 +98,7 @@ func scrub(body []byte) []byte {
 		Type      string                     `json:"type"`
 		CreatedAt string                     `json:"createdAt"`
 		Data      map[string]json.RawMessage `json:"data"`
+		Livemode  bool                       `json:"livemode"`
 	}
 	if json.Unmarshal(body, &p) != nil {
 		return nil
@@ -110,7 +113,7 @@ func scrub(body []byte) []byte {
 	if !removed {
 		return nil
 	}
-	out, err := wire.Marshal(payload{ID: p.ID, Type: p.Type, CreatedAt: p.CreatedAt, Data: p.Data, PersonalDataRemoved: true})
+	out, err := wire.Marshal(payload{ID: p.ID, Type: p.Type, CreatedAt: p.CreatedAt, Data: p.Data, Livemode: p.Livemode, PersonalDataRemoved: true})
 	if err != nil {
 		return nil
 	}

@@ -181,3 +181,23 @@ func WebhookEndpointLimit(max int) *Error {
 	return &Error{Status: http.StatusConflict, Code: codeEndpointLimit, Message: "The partner holds " + strconv.Itoa(max) + " webhook endpoints, the most it may",
 		Solution: "Delete an endpoint you no longer use (DELETE /api/partner/v2/webhooks/endpoints/{endpointId}), or point one at another URL (PATCH)."}
 }
+
+// Codes of test mode (the sandbox).
+const (
+	codeLiveModeRequired = "LIVE_MODE_REQUIRED"
+	codeTestModeRequired = "TEST_MODE_REQUIRED"
+)
+
+// LiveModeRequired answers a test key's request for what only a live key
+// may do (a live key).
+func LiveModeRequired() *Error {
+	return &Error{Status: http.StatusForbidden, Code: codeLiveModeRequired, Message: "A test key cannot issue live keys",
+		Solution: "Call with a live key (pk_live_...), or ask for a test key: {\"mode\":\"test\"}."}
+}
+
+// TestModeRequired answers a sandbox operation asked with a live key, or
+// about a live object: the sandbox touches test data only.
+func TestModeRequired() *Error {
+	return &Error{Status: http.StatusForbidden, Code: codeTestModeRequired, Message: "The sandbox acts on test-mode objects only",
+		Solution: "Call with a test key (pk_test_...) about an object a test key made."}
+}

@@ -18,6 +18,8 @@ type UserView struct {
 	KYCStatus      string  `json:"kycStatus"`
 	CreatedAt      string  `json:"createdAt"`
 	UpdatedAt      string  `json:"updatedAt"`
+	// Livemode is false for a test-mode user (made with a test key).
+	Livemode bool `json:"livemode"`
 }
 
 // UserViewOf is u as of now (a pending KYC whose session has expired reads
@@ -28,6 +30,7 @@ func UserViewOf(u domain.User, now time.Time) UserView {
 		KYCStatus: u.EffectiveKYCStatus(now),
 		CreatedAt: wire.Time(u.CreatedAt),
 		UpdatedAt: wire.Time(u.UpdatedAt),
+		Livemode:  domain.Livemode(u.PartnerID),
 	}
 	if u.Identifier != "" {
 		id := u.Identifier

@@ -35,6 +35,12 @@ func answer(err error, notFound func() *apierr.Error) error {
 		}
 		return apierr.Unauthorized(apierr.MsgAPIKeyInvalid)
 	case domain.Forbidden:
+		switch e.Reason {
+		case partners.ReasonLiveFromTest:
+			return apierr.LiveModeRequired()
+		case domain.ReasonTestModeOnly:
+			return apierr.TestModeRequired()
+		}
 		return apierr.InvalidPartnerFlow()
 	case domain.NotFound, domain.Gone:
 		return notFound()

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/jsonmember"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
@@ -30,6 +32,8 @@ type keyView struct {
 	LastUsedAt *string `json:"lastUsedAt"`
 	// Current tells the key this request was made with.
 	Current bool `json:"current"`
+	// Mode is "live" or "test" (the key's prefix says it too).
+	Mode string `json:"mode"`
 }
 
 // newKeyView is a key just made: the key itself, shown this once.
@@ -59,8 +63,11 @@ type keysView struct {
 	Keys []keyView `json:"keys"`
 }
 
-func keyViewOf(k partners.KeyInfo, current string) keyView {
-	v := keyView{ID: k.ID, CreatedAt: wire.Time(k.CreatedAt), Current: k.ID == current}
+func keyViewOf(k partners.KeyInfo, current, partnerID string) keyView {
+	v := keyView{ID: k.ID, CreatedAt: wire.Time(k.CreatedAt), Current: k.ID == current, Mode: partners.ModeLive}
+	if !domain.Livemode(partnerID) {
+		v.Mode = partners.ModeTest
+	}
 	if k.Hint != "" {
 		h := k.Hint
 		v.Hint = &h
@@ -95,28 +102,57 @@ func (a *API) ListAPIKeys(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := keysView{Keys: make([]keyView, len(keys))}
 	for i, k := range keys {
-		v.Keys[i] = keyViewOf(k, current)
+		v.Keys[i] = keyViewOf(k, current, p.ID)
 	}
 	httpx.WritePartnerV2(w, http.StatusOK, v)
 	return nil
 }
 
 // CreateAPIKey is POST /api/partner/v2/api-keys: 201, a new key, shown
-// this once; 409 API_KEY_LIMIT_REACHED at partners.MaxLiveKeys. No body.
+// this once; 409 API_KEY_LIMIT_REACHED at partners.MaxLiveKeys (of its
+// mode). The body, optional, is {"mode": "live" | "test"}: the calling
+// key's mode without it; a live key may make test keys, a test key only
+// test keys (403 LIVE_MODE_REQUIRED).
 func (a *API) CreateAPIKey(w http.ResponseWriter, r *http.Request) error {
 	p, digest, err := a.caller(r)
 	if err != nil {
 		return err
 	}
-	if err := noBody(r); err != nil {
+	mode, err := keyMode(r)
+	if err != nil {
 		return err
 	}
-	k, key, err := a.d.Admin.CreateKey(r.Context(), digest, p.ID)
+	k, key, err := a.d.Admin.CreateKeyIn(r.Context(), digest, p.ID, mode)
 	if err != nil {
 		return answer(err, apierr.APIKeyNotFound)
 	}
-	httpx.WritePartnerV2(w, http.StatusCreated, newKeyView{keyView: keyViewOf(k, ""), Key: key})
+	owner := p.ID
+	if mode == partners.ModeTest {
+		owner = domain.TestPartnerOf(p.ID)
+	}
+	httpx.WritePartnerV2(w, http.StatusCreated, newKeyView{keyView: keyViewOf(k, "", owner), Key: key})
 	return nil
+}
+
+// keyMode is the new key's mode the body asks for ("" without a body).
+func keyMode(r *http.Request) (string, error) {
+	obj, bad := httpx.ReadOptionalObject(r)
+	switch {
+	case bad != nil:
+		return "", apierr.InvalidInput(*bad)
+	case obj == nil:
+		return "", nil
+	}
+	c := jsonmember.Check(obj)
+	mode, present, ok := c.Optional("mode")
+	if ok && present && mode != partners.ModeLive && mode != partners.ModeTest {
+		c.Fail("mode", `must be "live" or "test"`)
+	}
+	c.RejectUnknown("mode")
+	if len(c.Details) > 0 {
+		return "", apierr.InvalidInput(c.Details...)
+	}
+	return mode, nil
 }
 
 // RollAPIKey is POST /api/partner/v2/api-keys/{keyId}/roll: 201, a new
@@ -139,7 +175,7 @@ func (a *API) RollAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if !a.d.Users.Now().Before(rolled.Old.ExpiresAt) {
 		a.forget(rolled.OldDigest)
 	}
-	httpx.WritePartnerV2(w, http.StatusCreated, rolledView{newKeyView: newKeyView{keyView: keyViewOf(rolled.New, ""), Key: rolled.Key},
+	httpx.WritePartnerV2(w, http.StatusCreated, rolledView{newKeyView: newKeyView{keyView: keyViewOf(rolled.New, "", p.ID), Key: rolled.Key},
 		Rolled: rolledKey{ID: rolled.Old.ID, ExpiresAt: wire.Time(rolled.Old.ExpiresAt)}})
 	return nil
 }

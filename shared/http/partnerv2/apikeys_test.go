@@ -93,7 +93,7 @@ func TestPartnersManageTheirOwnKeys(t *testing.T) {
 		}
 		made := data(r)
 		k1 := made["key"].(string)
-		if partners.KeyClaim(k1) != "p_acme" || made["hint"] != k1[len("pik_")+39:len("pik_")+43] {
+		if partners.KeyClaim(k1) != "p_acme" || made["hint"] != k1[len("pk_live_")+39:len("pk_live_")+43] {
 			t.Fatalf("new key %v", made)
 		}
 		ks = w.keys(t, k1)
@@ -110,7 +110,9 @@ func TestPartnersManageTheirOwnKeys(t *testing.T) {
 			method, path, body, field string
 			status                    int
 		}{
-			{http.MethodPost, keysPath, `{"name":"x"}`, "body", 400},
+			{http.MethodPost, keysPath, `{"name":"x"}`, "name", 400},
+			{http.MethodPost, keysPath, `{"mode":"both"}`, "mode", 400},
+			{http.MethodPost, keysPath, `[]`, "body", 400},
 			{http.MethodPost, keysPath + "/" + made["id"].(string) + "/roll", `{"expiresAt":"2026-12-20T00:00:00Z"}`, "expiresAt", 400},
 			{http.MethodPost, keysPath + "/" + made["id"].(string) + "/roll", `{"expiresAt":"2026-12-06T00:00:00Z"}`, "expiresAt", 400},
 			{http.MethodPost, keysPath + "/" + made["id"].(string) + "/roll", `{"expiresAt":"tomorrow"}`, "expiresAt", 400},
@@ -226,7 +228,7 @@ func TestPartnersManageTheirOwnKeys(t *testing.T) {
 			if e.Actor == "test" { // the fixture's import
 				continue
 			}
-			if !strings.HasPrefix(e.Actor, "partner api (key_") || strings.Contains(e.Detail, "pik_") {
+			if !strings.HasPrefix(e.Actor, "partner api (key_") || strings.Contains(e.Detail, "pk_") {
 				t.Fatalf("audit entry %+v", e)
 			}
 		}

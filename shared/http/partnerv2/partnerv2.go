@@ -233,7 +233,7 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return answer(err, apierr.UserNotFound)
 	}
-	httpx.WritePartnerV2(w, http.StatusCreated, linkView{KYCLink: o.Link, SessionID: o.SessionID, ExpiresAt: wire.Time(o.ExpiresAt)})
+	httpx.WritePartnerV2(w, http.StatusCreated, linkView{KYCLink: o.Link, SessionID: o.SessionID, ExpiresAt: wire.Time(o.ExpiresAt), Livemode: domain.Livemode(p.ID)})
 	return nil
 }
 

@@ -20,6 +20,7 @@ type linkView struct {
 	KYCLink   string `json:"kycLink"`
 	SessionID string `json:"sessionId"`
 	ExpiresAt string `json:"expiresAt"`
+	Livemode  bool   `json:"livemode"`
 }
 
 // sessionView is a KYC session as the partner reads it.
@@ -31,6 +32,7 @@ type sessionView struct {
 	CreatedAt string `json:"createdAt"`
 	ExpiresAt string `json:"expiresAt"`
 	UpdatedAt string `json:"updatedAt"`
+	Livemode  bool   `json:"livemode"`
 }
 
 // kycView is a user's KYC: its kycStatus and its newest sessions.
@@ -38,14 +40,15 @@ type kycView struct {
 	UserID    string        `json:"userId"`
 	KYCStatus string        `json:"kycStatus"`
 	Sessions  []sessionView `json:"sessions"`
+	Livemode  bool          `json:"livemode"`
 }
 
 func kycViewOf(u domain.User, list []domain.KYCSession, now time.Time) kycView {
-	v := kycView{UserID: u.ID, KYCStatus: u.EffectiveKYCStatus(now), Sessions: make([]sessionView, len(list))}
+	v := kycView{UserID: u.ID, KYCStatus: u.EffectiveKYCStatus(now), Sessions: make([]sessionView, len(list)), Livemode: domain.Livemode(u.PartnerID)}
 	for i, sess := range list {
 		v.Sessions[i] = sessionView{SessionID: sess.ID, Status: sess.EffectiveStatus(now), Country: sess.Country,
 			Provider: sess.Provider, CreatedAt: wire.Time(sess.CreatedAt), ExpiresAt: wire.Time(sess.ExpiresAt),
-			UpdatedAt: wire.Time(sess.UpdatedAt)}
+			UpdatedAt: wire.Time(sess.UpdatedAt), Livemode: domain.Livemode(sess.PartnerID)}
 	}
 	return v
 }
@@ -67,6 +70,8 @@ type eventView struct {
 	// Deliveries are its deliveries, one per endpoint it went to, by
 	// endpoint id.
 	Deliveries []deliveryView `json:"deliveries"`
+	// Livemode is false for a test-mode event.
+	Livemode bool `json:"livemode"`
 }
 
 // deliveryView is an event's delivery to one endpoint.
@@ -81,7 +86,7 @@ type deliveryView struct {
 
 func eventViewOf(st domain.OutboxState) eventView {
 	v := eventView{ID: st.Event.ID, Type: st.Event.Type, CreatedAt: wire.Time(st.Event.CreatedAt), Status: st.Status, Attempts: st.Attempts,
-		Deliveries: make([]deliveryView, len(st.Deliveries))}
+		Deliveries: make([]deliveryView, len(st.Deliveries)), Livemode: domain.Livemode(st.Event.PartnerID)}
 	v.LastAttemptAt, v.LastResponseStatus = lastAttempt(st.LastAttemptAt, st.LastResponseStatus)
 	for i, d := range st.Deliveries {
 		v.Deliveries[i] = deliveryView{EndpointID: d.EndpointID, Status: d.Status, Attempts: d.Attempts, DeadLettered: d.DeadLettered}

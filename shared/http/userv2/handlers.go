@@ -3,6 +3,7 @@ package userv2
 import (
 	"net/http"
 
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/identifiers"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
 	"github.com/partner-identity/api/shared/http/apierr"
@@ -67,6 +68,7 @@ func identifierOf(r *http.Request) (string, error) {
 // infoBody is the authenticated user as the User v2 surface shows it.
 type infoBody struct {
 	httpx.UserView
+	// PartnerID is the partner's id in either mode (livemode tells which).
 	PartnerID        string `json:"partnerId"`
 	IdentifierLinked bool   `json:"identifierLinked"`
 }
@@ -79,7 +81,7 @@ func (a *API) UserInfo(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteUserV2(w, http.StatusOK, infoBody{
 		UserView:         httpx.UserViewOf(p.User, a.d.Now()),
-		PartnerID:        p.Partner.ID,
+		PartnerID:        domain.LivePartnerOf(p.Partner.ID),
 		IdentifierLinked: p.User.LinkedIdentifierHash != "",
 	})
 	return nil

@@ -13,7 +13,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"r1"}}
-	user := `{"userId":"2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11","externalUserId":"e","type":"INDIVIDUAL","method":"NONE","identifier":null,"alias":null,"kycStatus":"NOT_STARTED","createdAt":"2026-11-23T10:00:00.000Z","updatedAt":"2026-11-23T10:00:00.000Z"}`
+	user := `{"userId":"2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11","externalUserId":"e","type":"INDIVIDUAL","method":"NONE","identifier":null,"alias":null,"kycStatus":"NOT_STARTED","createdAt":"2026-11-23T10:00:00.000Z","updatedAt":"2026-11-23T10:00:00.000Z","livemode":true}`
 	ok := `{"success":true,"data":` + user + `}`
 	get := "GET /api/partner/v2/users/2f1c6b52-8d8e-4a55-9d53-3c8d2b0f4a11"
 	if err := d.Check(request(get, ""), nil, 200, h, []byte(ok)); err != nil {
@@ -67,7 +67,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 func request(line, body string) *http.Request {
 	method, path, _ := strings.Cut(line, " ")
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
-	r.Header.Set("partner-api-key", "pik_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev")
+	r.Header.Set("partner-api-key", "pk_live_devpartnerkey0123456789abcdefghijklmnopqrst_p_dev")
 	r.Header.Set("Authorization", "Bearer t")
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")

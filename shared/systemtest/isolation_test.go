@@ -16,6 +16,9 @@ import (
 	"github.com/partner-identity/api/shared/testkit/fixture"
 )
 
+// keyAcmeTest is acme's test key: its test side's, a partner of its own.
+const keyAcmeTest = "acme_test_key_tttttttttttttttttttt"
+
 // keySuspended is the key of acme2, a partner in good standing while the
 // users are set up and suspended (a flow other than API or WIDGET) after.
 const keySuspended = "acme2_key_suspended_later_ffffffffff"
@@ -34,10 +37,10 @@ func isolationRegistry(before bool) []byte {
 	}
 	kyc := `"kycTemplates":{"MX":{"templateId":"mx","linkUrl":"https://verify.example.com/s/{sessionId}"}},"limits":` + fixture.Unlimited
 	return []byte(fmt.Sprintf(`{"partners":[
-	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"flow":"API",%s,"identityProvider":"acme"},
+	 {"id":"p_acme","name":"Acme","apiKeySha256":[%s],"testApiKeySha256":[%q],"flow":"API",%s,"identityProvider":"acme"},
 	 {"id":"p_acme2","name":"Acme Two","apiKeySha256":[%q],"flow":%q,%s,"identityProvider":"acme2"},
 	 {"id":"p_beta","name":"Beta","apiKeySha256":[%q],"flow":"API",%s,"identityProvider":"beta"}%s]}`,
-		acmeKeys, kyc, partners.KeyDigest(keySuspended), acme2Flow, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone))
+		acmeKeys, partners.KeyDigest(keyAcmeTest), kyc, partners.KeyDigest(keySuspended), acme2Flow, kyc, partners.KeyDigest(fixture.KeyBeta), kyc, gone))
 }
 
 // TestIsolationMatrix calls every route with its own partner's credential,
@@ -63,6 +66,9 @@ func TestIsolationMatrix(t *testing.T) {
 	betaUser := setupPartnerUser(t, c, fixture.KeyBeta, "iso-beta-ext", "isobetaidentifier000000000000000000000001", "beta")
 	goneUser := setupPartnerUser(t, c, fixture.KeyGamma, "iso-gone-ext", "isogoneidentifier000000000000000000000001", "gone")
 	suspUser := setupPartnerUser(t, c, keySuspended, "iso-susp-ext", "isosuspidentifier000000000000000000000001", "acme2")
+	// acme's test-mode user: its test key's, with a test link of its own
+	// and a test-mode federated identity with acme.
+	testUser := setupPartnerUser(t, c, keyAcmeTest, "iso-acmetest-ext", "isotestidentifier000000000000000000000001", "acme")
 	// What another partner cannot know of acme's user (its externalUserId,
 	// email and identifier are sent below by beta too, for beta's own user).
 	acmeSecrets := []string{acmeUser.userID, acmeUser.token, acmeUser.session}
@@ -81,6 +87,7 @@ func TestIsolationMatrix(t *testing.T) {
 	tokenOf := map[string]apitest.Headers{
 		fixture.KeyAcme: accessToken("p_acme", fixture.KeyAcme), fixture.KeyBeta: accessToken("p_beta", fixture.KeyBeta),
 		fixture.KeyAcmeOld: accessToken("p_acme", fixture.KeyAcmeOld), keySuspended: accessToken("p_acme2", keySuspended),
+		keyAcmeTest: accessToken("p_acme", keyAcmeTest), // the client id is the partner's in both modes
 	}
 
 	// Revoke: acme's old key and the partner gone leave the registry;
@@ -202,11 +209,35 @@ func TestIsolationMatrix(t *testing.T) {
 		{"delete-user", http.MethodDelete, userPath, "",
 			cell{key(fixture.KeyAcme), 204}, cell{key(fixture.KeyBeta), 401}, cell{key(fixture.KeyAcmeOld), 401}, cell{susp, 403}, cell{apitest.Headers{}, 401}},
 	}
+	// The test/live axis: acme's own credentials of the other mode (its test
+	// key, its test user's token) against acme's live objects, as another
+	// partner's are: the cell of beta's with acme's test credential. Test
+	// data is acme's test side's, a partner of its own: the answer is beta's,
+	// but where acme's test user acts on its own test-mode identity with
+	// acme (set, deleted: its own).
+	otherMode := func(r row) cell {
+		h := apitest.Headers{}
+		for k, v := range r.other.headers {
+			switch {
+			case v == fixture.KeyBeta:
+				v = keyAcmeTest
+			case strings.HasSuffix(v, betaUser.token):
+				v = strings.TrimSuffix(v, betaUser.token) + testUser.token
+			}
+			h[k] = v
+		}
+		status := r.other.status
+		switch r.route {
+		case "set-federated-identity", "delete-federated-identity":
+			status = 204
+		}
+		return cell{h, status}
+	}
 	for _, r := range rows {
 		cells := []struct {
 			name string
 			cell cell
-		}{{"another partner's", r.other}, {"revoked", r.revoked}, {"suspended", r.suspended}, {"none", r.none}, {"own", r.own}}
+		}{{"another partner's", r.other}, {"another mode's", otherMode(r)}, {"revoked", r.revoked}, {"suspended", r.suspended}, {"none", r.none}, {"own", r.own}}
 		// The same cells with the partner access token of the key (the
 		// own cell last, as it may erase acme's user).
 		n := len(cells)
@@ -260,6 +291,60 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 	}
 	_ = betaUser
+
+	// And the reverse: acme's live credentials never reach its test-mode
+	// user (as its test credentials never reached its live one above).
+	testPath := usersPath + "/" + testUser.userID
+	live := key(fixture.KeyAcme)
+	for _, x := range []struct {
+		name, method, path, body string
+		headers                  apitest.Headers
+		status                   int
+	}{
+		{"get-user", http.MethodGet, testPath, "", live, 401},
+		{"find-user", http.MethodGet, usersPath + "?externalUserId=iso-acmetest-ext", "", live, 404},
+		{"get-user-kyc", http.MethodGet, testPath + "/kyc", "", live, 401},
+		{"create-verification-link", http.MethodPost, testPath + "/kyc/verification-link", `{"country":"MX"}`, live, 401},
+		{"create-user-token", http.MethodPost, testPath + "/token", "", live, 401},
+		{"user-info (key + User-Identifier)", http.MethodGet, "/api/v2/user/info", "", apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": testUser.identifier}, 401},
+		{"link-identifier (key + User-Identifier)", http.MethodPost, "/api/v2/user/link-identifier", `{"identifier":"isotestidentifier000000000000000000000002"}`,
+			apitest.Headers{"partner-api-key": fixture.KeyAcme, "User-Identifier": testUser.identifier}, 401},
+		{"list-webhook-events", http.MethodGet, "/api/partner/v2/webhooks/events?limit=100", "", live, 200},
+		{"delete-user", http.MethodDelete, testPath, "", live, 401},
+	} {
+		t.Run("live credential on test data/"+x.name, func(t *testing.T) {
+			res := c.Do(x.method, x.path, x.headers, x.body)
+			if res.Status != x.status || strings.Contains(string(res.Body), testUser.userID) || strings.Contains(string(res.Body), testUser.token) {
+				t.Fatalf("%d %s, want %d and nothing of the test user", res.Status, res.Body, x.status)
+			}
+		})
+	}
+	// The events: each mode lists its own only.
+	ids := func(k string) map[string]bool {
+		r := c.Do(http.MethodGet, "/api/partner/v2/webhooks/events?limit=100", key(k), "")
+		out := map[string]bool{}
+		for _, e := range r.JSON()["data"].(map[string]any)["events"].([]any) {
+			ev := e.(map[string]any)
+			if ev["livemode"] != (k == fixture.KeyAcme) {
+				t.Fatalf("an event of livemode %v listed to %s", ev["livemode"], k)
+			}
+			out[ev["id"].(string)] = true
+		}
+		return out
+	}
+	liveIDs, testIDs := ids(fixture.KeyAcme), ids(keyAcmeTest)
+	if len(testIDs) < 3 || len(liveIDs) < 3 {
+		t.Fatalf("events: %d live, %d test", len(liveIDs), len(testIDs))
+	}
+	for id := range testIDs {
+		if liveIDs[id] {
+			t.Fatalf("event %s listed in both modes", id)
+		}
+	}
+	// The test user is whole: nothing above reached it.
+	if r := c.Do(http.MethodGet, testPath, key(keyAcmeTest), ""); r.Status != 200 || !strings.Contains(string(r.Body), `"livemode":false`) {
+		t.Fatalf("the test user after the live calls: %d %s", r.Status, r.Body)
+	}
 }
 
 type partnerUser struct{ userID, token, identifier, session string }

@@ -115,3 +115,16 @@ func (a *Admin) CreateKeyIn(ctx context.Context, caller, callerID, mode string) 
 	}
 	return a.CreateKey(ctx, caller, owner)
 }
+
+// InModeOf is p (a live partner, found by its identity provider) in the
+// mode of partner id: p itself for a live id, else a copy of p that is its
+// test side (a test user's federated identity is its test side's, its
+// events the test side's).
+func (p *Partner) InModeOf(id string) *Partner {
+	if domain.Livemode(id) || !domain.Livemode(p.ID) {
+		return p
+	}
+	q := *p
+	q.ID = domain.TestPartnerOf(p.ID)
+	return &q
+}

@@ -53,8 +53,9 @@ func NewAccessTokens(l Lookup, verifying, signing func(context.Context) (*servic
 	return &AccessTokens{partners: l, verifying: verifying, signing: signing, now: now, verify: tokens.VerifyPartner}
 }
 
-// Issue is the client credentials grant: clientID is a partner's id and
-// secret one of its live keys (ErrClientInvalid otherwise, in the same
+// Issue is the client credentials grant: clientID is a partner's id (the
+// live one's, in either mode) and secret one of its unexpired keys (a test
+// key: a test-mode token) (ErrClientInvalid otherwise, in the same
 // answer whichever is wrong); a suspended partner is Forbidden. The token
 // is valid for AccessTokenTTL, never past its key's expiry.
 func (t *AccessTokens) Issue(ctx context.Context, clientID, secret string) (tokens.Minted, error) {
@@ -73,7 +74,9 @@ func (t *AccessTokens) IssueAdmitted(ctx context.Context, clientID, secret strin
 		return tokens.Minted{}, err
 	}
 	key, listed := p.KeyByDigest(KeyDigest(secret))
-	if subtle.ConstantTimeCompare([]byte(p.ID), []byte(clientID)) != 1 || !listed {
+	// The client id is the partner's id in both modes: the secret, a live
+	// or a test key, tells the mode.
+	if subtle.ConstantTimeCompare([]byte(domain.LivePartnerOf(p.ID)), []byte(clientID)) != 1 || !listed {
 		return tokens.Minted{}, ErrClientInvalid
 	}
 	if !p.MayCall(OpAccessToken) {

@@ -71,7 +71,8 @@ func (a *API) userAndProvider(r *http.Request) (*tokenauth.Principal, *partners.
 	case err != nil:
 		return nil, nil, err
 	}
-	return p, prov, nil
+	// A test user's identity is with the provider's test side.
+	return p, prov.InModeOf(p.Partner.ID), nil
 }
 
 // SetIdentity is PUT /federated-identities/{identityProvider}: the user's

@@ -91,6 +91,13 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 		docs = append(docs, document{"file " + f.path, b, f.imp})
 	}
 	cfg.Local = true
+	if cfg.SandboxURL == "" {
+		// The sandbox's page is served by the local runner too.
+		cfg.SandboxURL = l.ProviderURL
+		if cfg.SandboxURL == "" {
+			cfg.SandboxURL = ProviderURL
+		}
+	}
 	cfg.Defaults = &app.Defaults{
 		// Parsed on first use, as a secret would be fetched: deriving a
 		// key computes the Ed25519 base point tables (about 1.4 ms).

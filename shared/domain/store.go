@@ -217,6 +217,15 @@ type KYCSessions interface {
 	// their expiry) out of the user's OpenKYC. ErrNotFound when there is
 	// no such user.
 	CloseOpenKYC(ctx context.Context, userID string, ids []string) error
+	// ShortenKYCSession brings pending session id's expiry forward to at
+	// (the sandbox's "expire": the session and, when latest, its user read
+	// EXPIRED from at, and the cleanup expires it as any other), with its
+	// user's when latest (the session is the user's latest, as read): one
+	// step, only while the session is pending and expires after at (and,
+	// with latest, is still the user's latest). ErrNotFound when the
+	// session or its user is gone; E(Stale, ReasonStaleSession) when either
+	// changed.
+	ShortenKYCSession(ctx context.Context, id, userID string, latest bool, at time.Time) error
 }
 
 // Link says which user holds an identifier (by its HMAC) for a partner.

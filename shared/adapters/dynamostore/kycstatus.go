@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -190,4 +191,45 @@ func (s *Store) batchGet(ctx context.Context, ka types.KeysAndAttributes, each f
 		req = out.UnprocessedKeys
 	}
 	return nil
+}
+
+// ShortenKYCSession is one TransactWriteItems: the session's expiry (and
+// its place in the pending index) conditioned on its being pending, its
+// user's and expiring after at; with latest, the user's kycExpiresAt,
+// conditioned on the session being its latest.
+func (s *Store) ShortenKYCSession(ctx context.Context, id, userID string, latest bool, at time.Time) error {
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                &s.table,
+		Key:                      key(kycSessionPK(id), kycSessionSK),
+		UpdateExpression:         aws.String("SET expiresAt = :at, updatedAt = :at, #exp = :epoch"),
+		ConditionExpression:      aws.String("userId = :uid AND #status = :pending AND attribute_exists(#exp) AND #exp > :epoch"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#exp": attrPendingExpiry},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": ts(at), ":epoch": epoch(at), ":uid": str(userID),
+			":pending": str(domain.KYCPending)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	if latest {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                           &s.table,
+			Key:                                 key(userPK(userID), userProfileSK),
+			UpdateExpression:                    aws.String("SET kycExpiresAt = :at"),
+			ConditionExpression:                 aws.String(condLiveUser + " AND kycSessionId = :sid"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":at": ts(at), ":sid": str(id)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}})
+	}
+	failed, err := s.transact(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}, "dynamodb:shorten_kyc_session_cancelled")
+	if err != nil || failed == nil {
+		return err
+	}
+	failedCond := func(i int) bool {
+		return i < len(failed) && aws.ToString(failed[i].Code) == "ConditionalCheckFailed"
+	}
+	switch {
+	case failedCond(0) && (failed[0].Item == nil || attrS(failed[0].Item, "userId") != userID):
+		return domain.ErrNotFound
+	case failedCond(1) && noLiveUser(failed[1].Item):
+		return domain.ErrNotFound
+	}
+	return domain.E(domain.Stale, domain.ReasonStaleSession)
 }

@@ -258,6 +258,26 @@ func (s *Store) CloseOpenKYC(_ context.Context, userID string, ids []string) err
 	return nil
 }
 
+func (s *Store) ShortenKYCSession(_ context.Context, id, userID string, latest bool, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	u, live := s.users[userID]
+	switch {
+	case !ok || !live || sess.UserID != userID:
+		return domain.ErrNotFound
+	case sess.Status != domain.KYCPending || !at.Before(sess.ExpiresAt) || latest && u.KYCSessionID != id:
+		return domain.E(domain.Stale, domain.ReasonStaleSession)
+	}
+	sess.ExpiresAt, sess.UpdatedAt = at, at
+	s.sessions[id] = sess
+	if latest {
+		u.KYCExpiresAt = at
+		s.users[userID] = u
+	}
+	return nil
+}
+
 // Counts reports how many users and guards are stored (for tests).
 func (s *Store) Counts() (users, guards int) {
 	s.mu.Lock()

@@ -113,7 +113,23 @@ func checkRedirectURI(s string) string {
 // ParseHostedCallback checks the hosted provider's callback body,
 // {"sessionId", "status", "occurredAt"}, one detail per bad field.
 func ParseHostedCallback(obj map[string]json.RawMessage) (Result, []domain.Problem) {
-	r := Result{Provider: domain.ProviderHosted}
+	return parseCallback(obj, domain.ProviderHosted)
+}
+
+// ParseSandboxCallback checks the sandbox's callback body: the hosted
+// provider's, and optional "rejectLabels" (strings).
+func ParseSandboxCallback(obj map[string]json.RawMessage) (Result, []domain.Problem) {
+	labels, ok := obj["rejectLabels"]
+	delete(obj, "rejectLabels")
+	r, problems := parseCallback(obj, domain.ProviderSandbox)
+	if ok && json.Unmarshal(labels, &r.RejectLabels) != nil {
+		problems = append(problems, domain.Problem{Field: "rejectLabels", Issue: "must be an array of strings"})
+	}
+	return r, problems
+}
+
+func parseCallback(obj map[string]json.RawMessage, provider string) (Result, []domain.Problem) {
+	r := Result{Provider: provider}
 	c := jsonmember.Check(obj)
 	if id, ok := c.Required("sessionId"); ok {
 		if !ValidSessionID(id) {

@@ -32,6 +32,8 @@ type Service struct {
 	sessionTTL time.Duration
 	retention  time.Duration
 	sumsub     Links
+	sandbox    string
+	callbacks  SandboxCallbacks
 }
 
 // Links is a provider that makes a session's verification link itself
@@ -61,6 +63,13 @@ type Deps struct {
 	Retention  time.Duration
 	// Sumsub makes the links of Sumsub's templates (nil: such a link fails).
 	Sumsub Links
+	// SandboxLinkURL is the link template of every test-mode session (the
+	// sandbox's page, with SessionIDPlaceholder): "" refuses test-mode
+	// sessions (test mode is off).
+	SandboxLinkURL string
+	// SandboxCallbacks sends the sandbox's results as a provider's
+	// callbacks (nil: the sandbox decides nothing).
+	SandboxCallbacks SandboxCallbacks
 }
 
 // New is the service over d.
@@ -71,7 +80,7 @@ func New(d Deps) *Service {
 	if d.Retention <= 0 {
 		d.Retention = defaultRetention
 	}
-	return &Service{store: d.Store, now: d.Now, sessionTTL: d.SessionTTL, retention: d.Retention, sumsub: d.Sumsub}
+	return &Service{store: d.Store, now: d.Now, sessionTTL: d.SessionTTL, retention: d.Retention, sumsub: d.Sumsub, sandbox: d.SandboxLinkURL, callbacks: d.SandboxCallbacks}
 }
 
 // Store is what the service keeps its sessions in.
@@ -107,7 +116,15 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
 	var link string
-	if sess.Provider == domain.ProviderSumsub {
+	if !domain.Livemode(p.ID) {
+		// Test mode: the sandbox decides, whatever the template names.
+		if s.sandbox == "" {
+			return Opened{}, domain.E(domain.Forbidden, domain.ReasonTestModeOnly)
+		}
+		sess.Provider = domain.ProviderSandbox
+		sess.RetainUntil = testRetention(now, sess.RetainUntil)
+		link = buildLink(s.sandbox, sess.ID, in.RedirectURI)
+	} else if sess.Provider == domain.ProviderSumsub {
 		// The request is authorised before the provider is called: a
 		// provider never hears of another partner's user, of a user that
 		// cannot do KYC or of an approved one. Then the provider: a failed
@@ -150,6 +167,15 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	}
 	metrics.Count(ctx, metrics.KYCLinks, 1)
 	return Opened{Link: link, SessionID: sess.ID, ExpiresAt: expires}, nil
+}
+
+// testRetention is a test-mode session's retention: at most
+// domain.TestDataRetention from now.
+func testRetention(now, retain time.Time) time.Time {
+	if limit := now.Add(domain.TestDataRetention); retain.After(limit) {
+		return limit
+	}
+	return retain
 }
 
 // authorise reads partner p's user userID and tells whether a session may

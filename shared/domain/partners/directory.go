@@ -65,6 +65,17 @@ type Directory struct {
 	touched    map[string]time.Time // digest -> day recorded
 	group      singleflight.Group
 	background sync.WaitGroup
+	// liveOnly: test mode is off (a deployment without the sandbox): a
+	// test key is unknown, and so is a test side by id.
+	liveOnly bool
+}
+
+// LiveOnly turns test mode off: test keys are refused as unknown keys
+// ("Invalid API Key"), and test sides are not found (their tokens fail).
+// A deployment without the sandbox holds nothing but live data.
+func (d *Directory) LiveOnly() *Directory {
+	d.liveOnly = true
+	return d
 }
 
 // keyEntry is a key and its partner as read (decoded once, shared by the
@@ -118,7 +129,7 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (*Partner, err
 		return nil, err
 	}
 	now := d.now()
-	if !found || e.key.Expired(now) {
+	if !found || e.key.Expired(now) || d.liveOnly && !domain.Livemode(e.partner.ID) {
 		return nil, errKeyInvalid
 	}
 	d.touch(digest, now)
@@ -213,6 +224,9 @@ func (d *Directory) ByIdentityProvider(ctx context.Context, slug string) (*Partn
 
 func (d *Directory) partner(ctx context.Context, cache map[string]cached[*Partner], flight, k string,
 	get func(context.Context, string) (domain.PartnerRecord, error)) (*Partner, error) {
+	if d.liveOnly && !domain.Livemode(k) {
+		return nil, domain.ErrNotFound
+	}
 	p, found, err := read(d, ctx, cache, flight, k, func(ctx context.Context) (*Partner, error) {
 		r, err := get(ctx, k)
 		if err != nil {

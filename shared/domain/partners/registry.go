@@ -56,6 +56,9 @@ const (
 	// OpReadLimits is the reading of the partner's own rate limits. Open
 	// to both flows.
 	OpReadLimits
+	// OpSandbox is the sandbox's API (test mode only): KYC outcomes,
+	// simulations, the wipe of test data. Open to both flows.
+	OpSandbox
 )
 
 // KYCTemplate is a partner's KYC provider template for one country:

@@ -201,3 +201,17 @@ func TestModeRequired() *Error {
 	return &Error{Status: http.StatusForbidden, Code: codeTestModeRequired, Message: "The sandbox acts on test-mode objects only",
 		Solution: "Call with a test key (pk_test_...) about an object a test key made."}
 }
+
+// KYCSessionNotFound answers a session id that names none of the
+// partner's sessions, in the words of seed 003's user not found.
+func KYCSessionNotFound() *Error {
+	return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: "Requested KYC Session was not found"}
+}
+
+// SandboxConflict answers a sandbox operation the session's state does
+// not allow (an expiry of a session with a result, a late rejection of one
+// not approved).
+func SandboxConflict(msg string) *Error {
+	return &Error{Status: http.StatusConflict, Code: "SANDBOX_STATE_CONFLICT", Message: msg,
+		Solution: "Read the session (GET /api/partner/v2/users/{userId}/kyc), or open a new one."}
+}

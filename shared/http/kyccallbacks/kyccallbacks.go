@@ -28,7 +28,7 @@ type accepted struct {
 }
 
 // resultTimeField is the body field of each provider's result time.
-var resultTimeField = map[string]string{domain.ProviderSumsub: "createdAtMs", domain.ProviderHosted: "occurredAt"}
+var resultTimeField = map[string]string{domain.ProviderSumsub: "createdAtMs", domain.ProviderHosted: "occurredAt", domain.ProviderSandbox: "occurredAt"}
 
 // ignoredType is the outcome of a Sumsub webhook type this API does not map.
 const ignoredType kyc.Outcome = "ignored_type"
@@ -73,6 +73,29 @@ func (a *API) Hosted(w http.ResponseWriter, r *http.Request) error {
 }
 
 // hostedResult is the result a hosted callback's body says.
+// Sandbox is the sandbox's callback: the hosted provider's protocol (its
+// signature under the hosted provider's secret), about a test-mode session.
+// It is no route: the sandbox's page and API hand it their signed
+// callback in process, so that an outcome travels the path of a
+// provider's result.
+func (a *API) Sandbox(w http.ResponseWriter, r *http.Request) error {
+	return a.callback(w, r, func(cfg *kycproviders.Config, body []byte) bool {
+		return cfg.Hosted != nil && signature.Verify(cfg.Hosted.Key, r.Header, body, a.d.Now()) == nil
+	}, sandboxResult)
+}
+
+func sandboxResult(body []byte) (kyc.Result, kyc.Outcome, error) {
+	obj, bad := httpx.ParseObject(body)
+	if bad != nil {
+		return kyc.Result{}, "", apierr.InvalidInput(*bad)
+	}
+	res, details := kyc.ParseSandboxCallback(obj)
+	if len(details) > 0 {
+		return kyc.Result{}, "", apierr.InvalidInput(details...)
+	}
+	return res, "", nil
+}
+
 func hostedResult(body []byte) (kyc.Result, kyc.Outcome, error) {
 	obj, bad := httpx.ParseObject(body)
 	if bad != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 )
@@ -62,6 +63,10 @@ func answer(err error, notFound func() *apierr.Error) error {
 			return apierr.LastAPIKey()
 		case domain.ReasonEndpointLimit:
 			return apierr.WebhookEndpointLimit(partners.MaxEndpoints)
+		case kyc.ReasonNotPending:
+			return apierr.SandboxConflict("The KYC session is no longer pending")
+		case kyc.ReasonNotApproved:
+			return apierr.SandboxConflict("The KYC session is not approved")
 		}
 	case domain.Limited:
 		return apierr.TooManyRequests(fmt.Sprintf("Too many %s: at most %d an hour", e.What, e.Limit), e.RetryAfter)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +69,10 @@ type Config struct {
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
 	KYCRetention  time.Duration
+	// SandboxURL is where the sandbox's page is served (the API's own
+	// URL: test-mode KYC links are SandboxURL/sandbox/kyc/{sessionId});
+	// "" turns test mode off: test keys are refused.
+	SandboxURL string
 	// Now is the clock of the handlers and secret caches (time.Now).
 	Now func() time.Time
 	// AWS is the SDK configuration; when nil and needed, it is read from the
@@ -122,6 +127,7 @@ const (
 	envKYCRetention     = "KYC_SESSION_RETENTION"
 	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
 	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
+	envSandboxURL       = "SANDBOX_URL"
 )
 
 // FromEnv reads the configuration of a function.
@@ -141,6 +147,7 @@ func FromEnv() Config {
 		WebhookDLQURL:        os.Getenv(envWebhookDLQ),
 		WebhookRetryQueueURL: os.Getenv(envWebhookRetries),
 		WebhookSlowQueueURL:  os.Getenv(envWebhookSlow),
+		SandboxURL:           os.Getenv(envSandboxURL),
 	}
 }
 
@@ -167,7 +174,21 @@ type Settings struct {
 	WebhookDLQURL        string
 	WebhookRetryQueueURL string
 	WebhookSlowQueueURL  string
+	// SandboxURL is the sandbox page's base URL ("": test mode is off).
+	SandboxURL string
 }
+
+// SandboxLinkURL is the link template of test-mode KYC sessions ("" when
+// test mode is off).
+func (s Settings) SandboxLinkURL() string {
+	if s.SandboxURL == "" {
+		return ""
+	}
+	return strings.TrimRight(s.SandboxURL, "/") + SandboxPagePath
+}
+
+// SandboxPagePath is the sandbox page's path under the API's URL.
+const SandboxPagePath = "/sandbox/kyc/{sessionId}"
 
 // Deps is a container's settings and the services built from them, once
 // per container; nothing in it changes after Build.
@@ -221,7 +242,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	d := &Deps{HTTPClient: tracing.Client(&http.Client{Timeout: 10 * time.Second}), Now: cfg.Now, Queues: def.Queues, Settings: Settings{
 		KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && cfg.Local, WebhookDLQURL: cfg.WebhookDLQURL,
-		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL}}
+		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL, SandboxURL: cfg.SandboxURL}}
 	var conns *awsconfig.Conns // the configuration's own dialer, when it made it
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -280,7 +301,11 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 		return sm, nil
 	}
 
-	d.Partners = partners.NewDirectory(d.Store, cfg.Now)
+	dir := partners.NewDirectory(d.Store, cfg.Now)
+	if cfg.SandboxURL == "" {
+		dir.LiveOnly()
+	}
+	d.Partners = dir
 	d.Limiter = ratelimit.New(d.Store, cfg.Now)
 	switch {
 	case cfg.WebhookKeyID != "":

@@ -4,6 +4,9 @@
 package callbackapi
 
 import (
+	"net/http"
+
+	"github.com/partner-identity/api/shared/adapters/kycproviders"
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
@@ -19,6 +22,18 @@ const Needs = app.NeedKYCProviders | app.NeedTable
 func New(d *app.Deps) *kyccallbacks.API {
 	return kyccallbacks.New(kyccallbacks.Deps{Providers: d.KYCProviders, Now: d.Now,
 		KYC: kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention})})
+}
+
+// Sandbox is the sandbox's callback handler over d: the callbacks'
+// Sandbox, behind the per-request machinery (its own log line), handed
+// the sandbox's signed callbacks in process (kycproviders.SandboxCallbacks).
+func Sandbox(d *app.Deps) http.Handler {
+	return httpx.Wrap(httpx.WrapRoute{Name: "kyc-sandbox-callback", Dialect: httpx.ForPath(kycproviders.SandboxCallbackPath)}, New(d).Sandbox)
+}
+
+// SandboxCallbacks are the KYC service's sandbox callbacks over d.
+func SandboxCallbacks(d *app.Deps) kycproviders.SandboxCallbacks {
+	return kycproviders.SandboxCallbacks{Providers: d.KYCProviders, Handler: Sandbox(d), Now: d.Now}
 }
 
 // Main is the main of rt's function.

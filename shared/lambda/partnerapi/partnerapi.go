@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/http/httpx"
 	"github.com/partner-identity/api/shared/http/partnerv2"
 	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/callbackapi"
 	"github.com/partner-identity/api/shared/lambda/lambdarun"
 	"github.com/partner-identity/api/shared/webhooks/delivery"
 	"github.com/partner-identity/api/shared/webhooks/events"
@@ -37,6 +38,8 @@ var more = map[string]app.Needs{
 	partnerv2.RedeliverWebhookEventRoute.Name:  app.NeedQueue,
 	partnerv2.CreateWebhookEndpointRoute.Name:  app.NeedWebhookKey,
 	partnerv2.RotateEndpointSecretRoute.Name:   app.NeedWebhookKey,
+	partnerv2.SandboxOutcomeRoute.Name:         app.NeedKYCProviders,
+	partnerv2.SandboxSimulationRoute.Name:      app.NeedKYCProviders | app.NeedQueue,
 }
 
 // Needs are what route name's requests read over the network (the
@@ -50,7 +53,8 @@ func New(d *app.Deps, retries queue.Queue) *partnerv2.API {
 		Partners: d.Partners,
 		Users:    users.New(d.Store, d.Now, d.SigningKeys, d.UserTokenTTL),
 		KYC: kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention,
-			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}}),
+			Sumsub: kycproviders.SumsubLinks{Providers: d.KYCProviders, HTTP: d.HTTPClient, Now: d.Now}, SandboxLinkURL: d.SandboxLinkURL(),
+			SandboxCallbacks: callbackapi.SandboxCallbacks(d)}),
 		Events: events.New(d.Store, d.Now, retries),
 		Admin: partners.NewAdmin(d.Store, d.Now, !d.WebhookAllowHTTP).WithSealer(d.Sealer).
 			WithURLCheck(delivery.Policy{AllowLoopback: d.WebhookAllowHTTP}.URLCheck(nil)),

@@ -120,7 +120,8 @@ var (
 	sensitiveHeaders = []string{"partner-api-key", "User-Identifier", "User-Authorization", "Authorization"}
 	// (A webhook endpoint's id and its event types are the partner's
 	// configuration, which logs name; never a user's data.)
-	insensitiveJSON = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true, "endpointId": true, "enabledEvents": true}
+	insensitiveJSON = map[string]bool{"type": true, "method": true, "country": true, "partnerId": true, "endpointId": true, "enabledEvents": true,
+		"outcome": true, "scenario": true, "mode": true}
 	// The events API's filters: event types and delivery statuses, which logs name.
 	insensitiveQuery = map[string]bool{"type": true, "status": true, "limit": true}
 )

@@ -16,7 +16,9 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 webhook-dispatcher webhook-retry unmatched-route \
                 list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token \
                 list-webhook-endpoints create-webhook-endpoint get-webhook-endpoint \
-                update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret get-limits
+                update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret get-limits \
+                sandbox-simulation \
+                sandbox-kyc-outcome
 FN    ?= create-user
 EVENT ?= events/$(FN).json
 ADDR  ?= 127.0.0.1:3000
@@ -35,7 +37,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-JwksFunction build-Oauth2TokenFunction \
         build-ListWebhookEndpointsFunction build-CreateWebhookEndpointFunction build-GetWebhookEndpointFunction \
         build-UpdateWebhookEndpointFunction build-DeleteWebhookEndpointFunction build-RotateWebhookEndpointSecretFunction \
-        build-GetLimitsFunction
+        build-GetLimitsFunction build-SandboxSimulationFunction build-SandboxKycOutcomeFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -46,6 +48,8 @@ build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
 build-ListWebhookEventsFunction:      ; $(call build_fn,list-webhook-events)
 build-RedeliverWebhookEventFunction:  ; $(call build_fn,redeliver-webhook-event)
 build-SendTestWebhookFunction:        ; $(call build_fn,send-test-webhook)
+build-SandboxSimulationFunction: ; $(call build_fn,sandbox-simulation)
+build-SandboxKycOutcomeFunction: ; $(call build_fn,sandbox-kyc-outcome)
 build-KycSumsubWebhookFunction:       ; $(call build_fn,kyc-sumsub-webhook)
 build-KycHostedWebhookFunction:       ; $(call build_fn,kyc-hosted-webhook)
 build-CreateUserTokenFunction:        ; $(call build_fn,create-user-token)

@@ -90,6 +90,8 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"list-webhook-events":            httpEvent("GET", "/api/partner/v2/webhooks/events", "status=pending", key, ""),
 		"redeliver-webhook-event":        httpEvent("POST", "/api/partner/v2/webhooks/events/evt_0123456789abcdef0123456789abcdef/redeliver", "", key, ""),
 		"send-test-webhook":              httpEvent("POST", "/api/partner/v2/webhooks/test", "", key, ""),
+		"sandbox-kyc-outcome":            httpEvent("POST", "/api/partner/v2/sandbox/kyc-sessions/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90/outcome", "", key, `{"outcome":"approve"}`),
+		"sandbox-simulation":             httpEvent("POST", "/api/partner/v2/sandbox/simulations", "", key, `{"scenario":"late_rejection","sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90"}`),
 		"list-api-keys":                  httpEvent("GET", "/api/partner/v2/api-keys", "", key, ""),
 		"create-api-key":                 httpEvent("POST", "/api/partner/v2/api-keys", "", key, ""),
 		"roll-api-key":                   httpEvent("POST", "/api/partner/v2/api-keys/key_000000000000/roll", "", key, ""),

@@ -245,6 +245,19 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + erasedToken}, `{"identifier":"iamidentifier00000000000000000000000000erased"}`), 200, "setup erased link")
 	expect(setup.api.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + erasedToken}, ""), 204, "setup erased identity")
 
+	// Test mode: acme's test user with sessions to decide (one approved
+	// later, one expired, one moved out of order), a test endpoint.
+	testKey := apitest.Headers{"partner-api-key": fixture.KeyAcmeTest}
+	testUser := expect(setup.api.Do(http.MethodPost, users, testKey, `{"externalUserId":"iam-test","type":"INDIVIDUAL"}`), 201, "setup test user").
+		JSON()["data"].(map[string]any)["userId"].(string)
+	testSession := func() string {
+		return expect(setup.api.Do(http.MethodPost, users+"/"+testUser+"/kyc/verification-link", testKey, `{"country":"MX"}`), 201, "setup test session").
+			JSON()["data"].(map[string]any)["sessionId"].(string)
+	}
+	approvedLater, expiring, outOfOrder := testSession(), testSession(), testSession()
+	expect(setup.api.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", testKey, `{"url":"`+hook.URL+`/test-mode"}`), 201, "setup test endpoint")
+	sandbox := "/api/partner/v2/sandbox"
+
 	performed := map[string]map[string]bool{}
 	ran := map[string]*container{}
 	run := func(fn string, c *container, scenario func(c *container)) {
@@ -272,6 +285,8 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	accessToken := expect(setup.api.Do(http.MethodPost, "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
 		"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcme), 200, "setup access token").JSON()["access_token"].(string)
 	withToken := apitest.Headers{"Authorization": "Bearer " + accessToken}
+	testToken := apitest.Headers{"Authorization": "Bearer " + expect(setup.api.Do(http.MethodPost, "/oauth2/token", apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+		"grant_type=client_credentials&client_id=p_acme&client_secret="+fixture.KeyAcmeTest), 200, "setup test access token").JSON()["access_token"].(string)}
 	byToken := map[string]func(c *container){
 		"create-user": func(c *container) {
 			expect(c.api.Do("POST", users, withToken, `{"externalUserId":"iam-by-token","type":"INDIVIDUAL"}`), 201, "create by token")
@@ -312,6 +327,12 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		},
 		"list-webhook-endpoints": func(c *container) {
 			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints", withToken, ""), 200, "endpoints by token")
+		},
+		"sandbox-kyc-outcome": func(c *container) {
+			expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+strings.Repeat("0", 32)+"/outcome", testToken, `{"outcome":"approve"}`), 404, "an outcome by token")
+		},
+		"sandbox-simulation": func(c *container) {
+			expect(c.api.Do("POST", sandbox+"/simulations", testToken, `{"scenario":"late_rejection","sessionId":"`+strings.Repeat("0", 32)+`"}`), 404, "a simulation by token")
 		},
 		"get-limits": func(c *container) {
 			expect(c.api.Do("GET", "/api/partner/v2/limits", withToken, ""), 200, "limits by token")
@@ -467,6 +488,17 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	viaHTTP("jwks", func(c *container) {
 		expect(c.api.Do("GET", "/.well-known/jwks.json", apitest.Headers{}, ""), 200, "the JWK Set")
+	})
+	viaHTTP("sandbox-kyc-outcome", func(c *container) {
+		expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+approvedLater+"/outcome", testKey, `{"outcome":"approve"}`), 200, "approve a test session")
+		expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+expiring+"/outcome", testKey, `{"outcome":"expire"}`), 200, "expire a test session")
+	})
+	run("sandbox-simulation", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
+		expect(c.api.Do("POST", sandbox+"/simulations", testKey, `{"scenario":"late_rejection","sessionId":"`+approvedLater+`"}`), 202, "a late rejection")
+		ids := expect(c.api.Do("POST", sandbox+"/simulations", testKey, `{"scenario":"out_of_order","sessionId":"`+outOfOrder+`"}`), 202, "out of order").
+			JSON()["data"].(map[string]any)["eventIds"].([]any)
+		expect(c.api.Do("POST", sandbox+"/simulations", testKey, `{"scenario":"duplicate_delivery","eventId":"`+ids[0].(string)+`"}`), 202, "a duplicate")
+		byToken["sandbox-simulation"](c)
 	})
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)

@@ -117,6 +117,7 @@ func (w *world) containerAt(t *testing.T, inj *moto.Injector, start time.Time, d
 	d, err := app.Build(context.Background(), app.Config{TableName: w.table,
 		ServiceKeysSecretID: w.keysID, TokenSigningSecretID: w.signingID, WebhookKeyID: w.hooksKey,
 		KYCProvidersSecretID: w.kycID, AWS: &cfg, Now: clk.Now, Local: true, WebhookAllowHTTP: true, WebhookDLQURL: dlqURL, WebhookRetryQueueURL: retryURL,
+		Sandbox:             true,
 		WebhookSlowQueueURL: w.slowURL})
 	if err != nil {
 		t.Fatal(err)

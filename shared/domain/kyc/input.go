@@ -28,6 +28,10 @@ const maxRedirectURILen = 2048
 type LinkInput struct {
 	Country     string
 	RedirectURI string
+	// SandboxBase is the API's own address as the request names it
+	// ("https://host"), where a test-mode session's page is when the
+	// service has no SandboxLinkURL (not read from the body).
+	SandboxBase string
 }
 
 // ParseLink checks a verification-link body, one detail per bad field.

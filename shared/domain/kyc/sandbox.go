@@ -16,6 +16,9 @@ import (
 // outbox, a webhook to the partner's test endpoint), but an expiry, which
 // the cleanup's own store call makes.
 
+// SandboxPagePath is the sandbox page's path under the API's address.
+const SandboxPagePath = "/sandbox/kyc/" + "{sessionId}"
+
 // SandboxOutcome is what the sandbox may decide.
 type SandboxOutcome string
 

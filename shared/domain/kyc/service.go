@@ -118,12 +118,16 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	var link string
 	if !domain.Livemode(p.ID) {
 		// Test mode: the sandbox decides, whatever the template names.
-		if s.sandbox == "" {
+		page := s.sandbox
+		if page == "" && in.SandboxBase != "" {
+			page = strings.TrimRight(in.SandboxBase, "/") + SandboxPagePath
+		}
+		if page == "" {
 			return Opened{}, domain.E(domain.Forbidden, domain.ReasonTestModeOnly)
 		}
 		sess.Provider = domain.ProviderSandbox
 		sess.RetainUntil = testRetention(now, sess.RetainUntil)
-		link = buildLink(s.sandbox, sess.ID, in.RedirectURI)
+		link = buildLink(page, sess.ID, in.RedirectURI)
 	} else if sess.Provider == domain.ProviderSumsub {
 		// The request is authorised before the provider is called: a
 		// provider never hears of another partner's user, of a user that

@@ -229,6 +229,9 @@ func (a *API) CreateVerificationLink(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	// A test-mode session's page is the sandbox's, at this API's address
+	// (in AWS, the host API Gateway routed the request by).
+	in.SandboxBase = "https://" + r.Host
 	o, err := a.d.KYC.Open(r.Context(), p, id, in)
 	if err != nil {
 		return answer(err, apierr.UserNotFound)

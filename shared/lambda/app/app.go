@@ -24,6 +24,7 @@ import (
 	"github.com/partner-identity/api/shared/adapters/kycproviders"
 	"github.com/partner-identity/api/shared/adapters/secrets"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/domain/ratelimit"
 	"github.com/partner-identity/api/shared/domain/servicekeys"
@@ -69,9 +70,13 @@ type Config struct {
 	// long an expired session is kept before DynamoDB TTL may delete it (30 days).
 	KYCSessionTTL time.Duration
 	KYCRetention  time.Duration
-	// SandboxURL is where the sandbox's page is served (the API's own
-	// URL: test-mode KYC links are SandboxURL/sandbox/kyc/{sessionId});
-	// "" turns test mode off: test keys are refused.
+	// Sandbox turns test mode on (the template's Sandbox parameter:
+	// SANDBOX=enabled); off, test keys are refused. SandboxURL is where the
+	// sandbox's page is served (test-mode KYC links are
+	// SandboxURL/sandbox/kyc/{sessionId}); "" for the API's own address,
+	// as the request that opens the session names it. A SandboxURL turns
+	// test mode on too (a local runner's).
+	Sandbox    bool
 	SandboxURL string
 	// Now is the clock of the handlers and secret caches (time.Now).
 	Now func() time.Time
@@ -128,6 +133,7 @@ const (
 	envKYCProvidersID   = "KYC_PROVIDERS_SECRET_ID"
 	envKYCProvidersFile = "KYC_PROVIDERS_FILE"
 	envSandboxURL       = "SANDBOX_URL"
+	envSandbox          = "SANDBOX"
 )
 
 // FromEnv reads the configuration of a function.
@@ -148,6 +154,7 @@ func FromEnv() Config {
 		WebhookRetryQueueURL: os.Getenv(envWebhookRetries),
 		WebhookSlowQueueURL:  os.Getenv(envWebhookSlow),
 		SandboxURL:           os.Getenv(envSandboxURL),
+		Sandbox:              os.Getenv(envSandbox) == "enabled",
 	}
 }
 
@@ -174,21 +181,20 @@ type Settings struct {
 	WebhookDLQURL        string
 	WebhookRetryQueueURL string
 	WebhookSlowQueueURL  string
-	// SandboxURL is the sandbox page's base URL ("": test mode is off).
+	// Sandbox: test mode is on; SandboxURL is the sandbox page's base
+	// URL ("": the API's own, as the request names it).
+	Sandbox    bool
 	SandboxURL string
 }
 
 // SandboxLinkURL is the link template of test-mode KYC sessions ("" when
-// test mode is off).
+// test mode is off or the page is at the API's own address).
 func (s Settings) SandboxLinkURL() string {
 	if s.SandboxURL == "" {
 		return ""
 	}
-	return strings.TrimRight(s.SandboxURL, "/") + SandboxPagePath
+	return strings.TrimRight(s.SandboxURL, "/") + kyc.SandboxPagePath
 }
-
-// SandboxPagePath is the sandbox page's path under the API's URL.
-const SandboxPagePath = "/sandbox/kyc/{sessionId}"
 
 // Deps is a container's settings and the services built from them, once
 // per container; nothing in it changes after Build.
@@ -242,7 +248,8 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	d := &Deps{HTTPClient: tracing.Client(&http.Client{Timeout: 10 * time.Second}), Now: cfg.Now, Queues: def.Queues, Settings: Settings{
 		KYCSessionTTL: cfg.KYCSessionTTL, KYCRetention: cfg.KYCRetention, UserTokenTTL: cfg.UserTokenTTL,
 		WebhookAllowHTTP: cfg.WebhookAllowHTTP && cfg.Local, WebhookDLQURL: cfg.WebhookDLQURL,
-		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL, SandboxURL: cfg.SandboxURL}}
+		WebhookRetryQueueURL: cfg.WebhookRetryQueueURL, WebhookSlowQueueURL: cfg.WebhookSlowQueueURL, SandboxURL: cfg.SandboxURL,
+		Sandbox: cfg.Sandbox || cfg.SandboxURL != ""}}
 	var conns *awsconfig.Conns // the configuration's own dialer, when it made it
 	loadAWS := func() (*aws.Config, error) {
 		if d.AWS != nil {
@@ -302,7 +309,7 @@ func Build(ctx context.Context, cfg Config) (*Deps, error) {
 	}
 
 	dir := partners.NewDirectory(d.Store, cfg.Now)
-	if cfg.SandboxURL == "" {
+	if !d.Sandbox {
 		dir.LiveOnly()
 	}
 	d.Partners = dir

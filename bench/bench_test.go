@@ -87,7 +87,8 @@ func coldEnv(t testing.TB) []string {
 	key := sealDevSecret(t, srv, db, table, "")
 	dir := t.TempDir()
 	env := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_ENDPOINT_URL=" + srv.Endpoint, "TABLE_NAME=" + table, "LOG_LEVEL=info", "BASELINE_PK=USER#" + devdata.UserID, "WEBHOOK_KEY_ID=" + key}
+		"AWS_ENDPOINT_URL=" + srv.Endpoint, "TABLE_NAME=" + table, "LOG_LEVEL=info", "BASELINE_PK=USER#" + devdata.UserID, "WEBHOOK_KEY_ID=" + key,
+		"SANDBOX=enabled"} // the template's default
 	for name, doc := range map[string]string{
 		"SERVICE_KEYS_FILE":  devdata.ServiceKeysJSON,
 		"TOKEN_SIGNING_FILE": devdata.ServiceKeysJSON,

@@ -138,6 +138,7 @@ func newNetWorld(t testing.TB, rtt time.Duration) *netWorld {
 		"AWS_ENDPOINT_URL_KMS=" + w.kms.URL, "WEBHOOK_KEY_ID=" + webhookKey,
 		"SSL_CERT_FILE=" + ca.File, "TABLE_NAME=" + table, "LOG_LEVEL=warn",
 		"WEBHOOK_RETRY_QUEUE_URL=" + retries, "WEBHOOK_SLOW_QUEUE_URL=" + slow, "WEBHOOK_DLQ_URL=" + dlq, "BASELINE_PK=USER#" + devdata.UserID,
+		"SANDBOX=enabled", // the template's default
 	}
 	for name, id := range ids {
 		w.env = append(w.env, name+"="+id)
@@ -306,6 +307,8 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200, "oauth2-token": 200,
 		"get-limits": 200, "list-webhook-endpoints": 200, "create-webhook-endpoint": 201, "get-webhook-endpoint": 200, "update-webhook-endpoint": 200,
 		"delete-webhook-endpoint": 404, "rotate-webhook-endpoint-secret": 404,
+		// The development partner's test key (the page: no key), about a session never opened.
+		"sandbox-kyc-outcome": 404, "sandbox-simulation": 404, "sandbox-kyc-page": 404, "sandbox-kyc-decision": 404,
 	}
 	for _, fn := range names {
 		t.Run(fn, func(t *testing.T) {

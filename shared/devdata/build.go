@@ -17,6 +17,7 @@ import (
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/sandboxpage"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/http/wellknown"
 	"github.com/partner-identity/api/shared/webhooks/queue"
@@ -32,6 +33,7 @@ import (
 	"github.com/partner-identity/api/shared/lambda/federatedapi"
 	"github.com/partner-identity/api/shared/lambda/oauthapi"
 	"github.com/partner-identity/api/shared/lambda/partnerapi"
+	"github.com/partner-identity/api/shared/lambda/sandboxapi"
 	"github.com/partner-identity/api/shared/lambda/userapi"
 	"github.com/partner-identity/api/shared/lambda/wellknownapi"
 )
@@ -288,6 +290,7 @@ func Endpoints(d *app.Deps, retries queue.Queue) []httpx.Endpoint {
 	out = bind(out, federatedids.Routes, federatedapi.New(d))
 	out = bind(out, wellknown.Routes, wellknownapi.New(d))
 	out = bind(out, oauth.Routes, oauthapi.New(d))
+	out = bind(out, sandboxpage.Routes, sandboxapi.New(d, retries))
 	return bind(out, kyccallbacks.Routes, callbackapi.New(d))
 }
 

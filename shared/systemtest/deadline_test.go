@@ -91,6 +91,8 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"redeliver-webhook-event":        httpEvent("POST", "/api/partner/v2/webhooks/events/evt_0123456789abcdef0123456789abcdef/redeliver", "", key, ""),
 		"send-test-webhook":              httpEvent("POST", "/api/partner/v2/webhooks/test", "", key, ""),
 		"sandbox-kyc-outcome":            httpEvent("POST", "/api/partner/v2/sandbox/kyc-sessions/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90/outcome", "", key, `{"outcome":"approve"}`),
+		"sandbox-kyc-page":               httpEvent("GET", "/sandbox/kyc/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90", "", nil, ""),
+		"sandbox-kyc-decision":           httpEvent("POST", "/sandbox/kyc/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90", "", map[string]string{"content-type": "application/x-www-form-urlencoded"}, "outcome=approve"),
 		"sandbox-simulation":             httpEvent("POST", "/api/partner/v2/sandbox/simulations", "", key, `{"scenario":"late_rejection","sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90"}`),
 		"list-api-keys":                  httpEvent("GET", "/api/partner/v2/api-keys", "", key, ""),
 		"create-api-key":                 httpEvent("POST", "/api/partner/v2/api-keys", "", key, ""),

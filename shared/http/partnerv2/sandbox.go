@@ -2,14 +2,15 @@ package partnerv2
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
 	"github.com/partner-identity/api/shared/domain/kyc"
-	"github.com/partner-identity/api/shared/domain/outbox"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/webhooks/events"
 )
 
 // The sandbox's API: /api/partner/v2/sandbox/..., with a test key only
@@ -77,13 +78,6 @@ func (a *API) SandboxOutcome(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// The sandbox's scenarios (SandboxSimulation).
-const (
-	scenarioDuplicate     = "duplicate_delivery"
-	scenarioOutOfOrder    = "out_of_order"
-	scenarioLateRejection = "late_rejection"
-)
-
 // simulationView is a simulation's answer: the events it sent or will
 // send again.
 type simulationView struct {
@@ -93,14 +87,11 @@ type simulationView struct {
 }
 
 // SandboxSimulation is POST /api/partner/v2/sandbox/simulations: what
-// partners' integrations meet and seldom test, on demand (202):
-//   - {"scenario": "duplicate_delivery", "eventId": "evt_..."}: the event
-//     is delivered once more, with its id (a duplicate);
-//   - {"scenario": "out_of_order", "sessionId": "..."}: a pending session
-//     goes IN_REVIEW then APPROVED, and the older kyc.status_changed is
-//     delivered again after the newer;
-//   - {"scenario": "late_rejection", "sessionId": "..."}: an approved
-//     session is rejected (a provider's review after its approval).
+// partners' integrations meet and seldom test, on demand (202; the
+// scenarios of events.Simulate):
+//   - {"scenario": "duplicate_delivery", "eventId": "evt_..."};
+//   - {"scenario": "out_of_order", "sessionId": "..."};
+//   - {"scenario": "late_rejection", "sessionId": "..."}.
 func (a *API) SandboxSimulation(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.sandboxPartner(r)
 	if err != nil {
@@ -114,77 +105,27 @@ func (a *API) SandboxSimulation(w http.ResponseWriter, r *http.Request) error {
 	scenario, _ := c.Required("scenario")
 	var target string
 	switch scenario {
-	case scenarioDuplicate:
+	case events.ScenarioDuplicate:
 		target, _ = c.Required("eventId")
 		c.RejectUnknown("scenario", "eventId")
-	case scenarioOutOfOrder, scenarioLateRejection:
+	case events.ScenarioOutOfOrder, events.ScenarioLateRejection:
 		target, _ = c.Required("sessionId")
 		c.RejectUnknown("scenario", "sessionId")
 	case "":
 	default:
-		c.Fail("scenario", "must be one of "+scenarioDuplicate+", "+scenarioOutOfOrder+", "+scenarioLateRejection)
+		c.Fail("scenario", "must be one of "+strings.Join(events.Scenarios, ", "))
 	}
 	if len(c.Details) > 0 {
 		return apierr.InvalidInput(c.Details...)
 	}
-	ctx := r.Context()
-	v := simulationView{Scenario: scenario, EventIDs: []string{}}
-	switch scenario {
-	case scenarioDuplicate:
-		st, err := a.d.Events.Redeliver(ctx, p, target, "")
-		if err != nil {
-			return answer(err, apierr.EventNotFound)
+	ids, err := a.d.Events.Simulate(r.Context(), a.d.KYC, p, scenario, target)
+	if err != nil {
+		notFound := apierr.KYCSessionNotFound
+		if scenario == events.ScenarioDuplicate {
+			notFound = apierr.EventNotFound
 		}
-		v.EventIDs = append(v.EventIDs, st.Event.ID)
-	case scenarioLateRejection:
-		if _, err := a.d.KYC.LateRejection(ctx, p.ID, target); err != nil {
-			return answer(err, apierr.KYCSessionNotFound)
-		}
-		if v.EventIDs, err = a.sessionEvents(r, p, target, 1); err != nil {
-			return err
-		}
-	case scenarioOutOfOrder:
-		if !p.Hooked() {
-			return apierr.WebhookNotConfigured() // before anything is written
-		}
-		if err := a.d.KYC.OutOfOrder(ctx, p.ID, target); err != nil {
-			return answer(err, apierr.KYCSessionNotFound)
-		}
-		ids, err := a.sessionEvents(r, p, target, 2)
-		if err != nil {
-			return err
-		}
-		if len(ids) == 2 {
-			// The older again, after the newer.
-			if _, err := a.d.Events.Redeliver(ctx, p, ids[1], ""); err != nil {
-				return answer(err, apierr.EventNotFound)
-			}
-		}
-		v.EventIDs = ids
+		return answer(err, notFound)
 	}
-	httpx.WritePartnerV2(w, http.StatusAccepted, v)
+	httpx.WritePartnerV2(w, http.StatusAccepted, simulationView{Scenario: scenario, EventIDs: ids})
 	return nil
-}
-
-// sessionEvents are the ids of the newest n kyc.status_changed events of
-// partner p about the user of its test-mode session id (just written by a
-// simulation), newest first, of the partner's newest 20.
-func (a *API) sessionEvents(r *http.Request, p *partners.Partner, id string, n int) ([]string, error) {
-	sess, err := a.d.KYC.SandboxSession(r.Context(), p.ID, id)
-	if err != nil {
-		return nil, answer(err, apierr.KYCSessionNotFound)
-	}
-	page, err := a.d.Events.List(r.Context(), p.ID, domain.OutboxQuery{Type: outbox.KYCStatusChanged, Limit: 20})
-	if err != nil {
-		return nil, err
-	}
-	ids := []string{}
-	for _, st := range page.Events {
-		if st.Event.UserID == sess.UserID {
-			if ids = append(ids, st.Event.ID); len(ids) == n {
-				break
-			}
-		}
-	}
-	return ids, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/sandboxpage"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/http/wellknown"
 )
@@ -24,6 +25,7 @@ func All() []httpx.Endpoint {
 	out = appendInfos(out, federatedids.Routes)
 	out = appendInfos(out, wellknown.Routes)
 	out = appendInfos(out, oauth.Routes)
+	out = appendInfos(out, sandboxpage.Routes)
 	return appendInfos(out, kyccallbacks.Routes)
 }
 

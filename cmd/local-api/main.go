@@ -42,6 +42,7 @@ func main() {
 	tokenSigning := flag.String("token-signing", env.TokenSigningFile, "token signing keys file (env TOKEN_SIGNING_FILE; default: the development keys)")
 	webhookSecrets := flag.String("webhook-secrets", os.Getenv("WEBHOOK_SECRETS_FILE"), `webhook secrets file, {"webhookSecrets":{"<partner id>":"<secret>"}}: imported (sealed) into the store after the partners file, again when it changes (env WEBHOOK_SECRETS_FILE; default: the development partner's)`)
 	kycProviders := flag.String("kyc-providers", env.KYCProvidersFile, `KYC providers file, {"sumsub":{"baseUrl","appToken","secretKey","webhookSecret"},"hosted":{"webhookSecret"}} (env KYC_PROVIDERS_FILE; default: a hosted provider secret for the stand-in page)`)
+	noSandbox := flag.Bool("no-sandbox", false, "turn test mode off, as the template's Sandbox=disabled: test keys are refused")
 	webhookURL := flag.String("webhook-url", "", "where the development partner's webhooks go (http allowed locally), e.g. http://127.0.0.1:4000/hooks (default: the stand-in receiver, GET /dev/webhooks lists what it got)")
 	cleanupEvery := flag.Duration("cleanup-every", time.Minute, "how often the expired KYC session cleanup runs (0: never)")
 	kycTTL := flag.Duration("kyc-session-ttl", env.KYCSessionTTL, "how long a KYC link is valid (default 24h; env KYC_SESSION_TTL)")
@@ -73,7 +74,7 @@ func main() {
 		os.Exit(1)
 	}
 	base := baseURL(ln.Addr())
-	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base,
+	local := devdata.Local{Memory: *storeKind == "memory", APIKey: *devKey, WebhookURL: *webhookURL, ProviderURL: base, NoSandbox: *noSandbox,
 		PartnersFile: *partnersFile, WebhookSecretsFile: *webhookSecrets}
 	if local.WebhookURL == "" {
 		local.WebhookURL = base + devHooksPath // the stand-in receiver

@@ -55,6 +55,9 @@ type Local struct {
 	// PartnersFile.Watch imports them again when they change.
 	PartnersFile       string
 	WebhookSecretsFile string
+	// NoSandbox turns test mode off (as the template's Sandbox=disabled):
+	// test keys are refused, the sandbox's page shows nothing.
+	NoSandbox bool
 }
 
 // Build is app.Build for a local runner: cfg as a local configuration
@@ -93,7 +96,7 @@ func Build(ctx context.Context, cfg app.Config, l Local) (*app.Deps, error) {
 		docs = append(docs, document{"file " + f.path, b, f.imp})
 	}
 	cfg.Local = true
-	if cfg.SandboxURL == "" {
+	if cfg.SandboxURL == "" && !l.NoSandbox {
 		// The sandbox's page is served by the local runner too.
 		cfg.SandboxURL = l.ProviderURL
 		if cfg.SandboxURL == "" {

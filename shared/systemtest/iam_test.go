@@ -255,6 +255,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			JSON()["data"].(map[string]any)["sessionId"].(string)
 	}
 	approvedLater, expiring, outOfOrder := testSession(), testSession(), testSession()
+	onPage, onPageLater := testSession(), testSession()
 	expect(setup.api.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", testKey, `{"url":"`+hook.URL+`/test-mode"}`), 201, "setup test endpoint")
 	sandbox := "/api/partner/v2/sandbox"
 
@@ -499,6 +500,21 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			JSON()["data"].(map[string]any)["eventIds"].([]any)
 		expect(c.api.Do("POST", sandbox+"/simulations", testKey, `{"scenario":"duplicate_delivery","eventId":"`+ids[0].(string)+`"}`), 202, "a duplicate")
 		byToken["sandbox-simulation"](c)
+	})
+	viaHTTP("sandbox-kyc-page", func(c *container) {
+		expect(c.api.Do("GET", "/sandbox/kyc/"+onPage, apitest.Headers{"Accept": "text/html"}, ""), 200, "the sandbox's page")
+	})
+	run("sandbox-kyc-decision", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
+		form := func(session, field, value string) {
+			token := fixture.SandboxFormToken(session)
+			r := c.api.Do("POST", "/sandbox/kyc/"+session, apitest.Headers{"Content-Type": "application/x-www-form-urlencoded"},
+				"token="+token+"&"+field+"="+value)
+			expect(r, 303, "the page's "+field+" "+value)
+		}
+		form(onPage, "outcome", "approve")
+		form(onPage, "scenario", "late_rejection")
+		form(onPageLater, "scenario", "out_of_order")
+		form(onPageLater, "outcome", "expire") // refused (no longer pending): back to the page
 	})
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)

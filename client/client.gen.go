@@ -18,6 +18,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ApiKeyMode.
+const (
+	ApiKeyModeLive ApiKeyMode = "live"
+	ApiKeyModeTest ApiKeyMode = "test"
+)
+
+// Valid indicates whether the value is a known member of the ApiKeyMode enum.
+func (e ApiKeyMode) Valid() bool {
+	switch e {
+	case ApiKeyModeLive:
+		return true
+	case ApiKeyModeTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApiKeyListResponseSuccess.
 const (
 	ApiKeyListResponseSuccessTrue ApiKeyListResponseSuccess = true
@@ -35,25 +53,25 @@ func (e ApiKeyListResponseSuccess) Valid() bool {
 
 // Defines values for CallbackAcceptedDataOutcome.
 const (
-	Applied        CallbackAcceptedDataOutcome = "applied"
-	IgnoredType    CallbackAcceptedDataOutcome = "ignored_type"
-	Recorded       CallbackAcceptedDataOutcome = "recorded"
-	Stale          CallbackAcceptedDataOutcome = "stale"
-	UnknownSession CallbackAcceptedDataOutcome = "unknown_session"
+	CallbackAcceptedDataOutcomeApplied        CallbackAcceptedDataOutcome = "applied"
+	CallbackAcceptedDataOutcomeIgnoredType    CallbackAcceptedDataOutcome = "ignored_type"
+	CallbackAcceptedDataOutcomeRecorded       CallbackAcceptedDataOutcome = "recorded"
+	CallbackAcceptedDataOutcomeStale          CallbackAcceptedDataOutcome = "stale"
+	CallbackAcceptedDataOutcomeUnknownSession CallbackAcceptedDataOutcome = "unknown_session"
 )
 
 // Valid indicates whether the value is a known member of the CallbackAcceptedDataOutcome enum.
 func (e CallbackAcceptedDataOutcome) Valid() bool {
 	switch e {
-	case Applied:
+	case CallbackAcceptedDataOutcomeApplied:
 		return true
-	case IgnoredType:
+	case CallbackAcceptedDataOutcomeIgnoredType:
 		return true
-	case Recorded:
+	case CallbackAcceptedDataOutcomeRecorded:
 		return true
-	case Stale:
+	case CallbackAcceptedDataOutcomeStale:
 		return true
-	case UnknownSession:
+	case CallbackAcceptedDataOutcomeUnknownSession:
 		return true
 	default:
 		return false
@@ -330,6 +348,24 @@ func (e NewApiKeyCurrent) Valid() bool {
 	}
 }
 
+// Defines values for NewApiKeyMode.
+const (
+	NewApiKeyModeLive NewApiKeyMode = "live"
+	NewApiKeyModeTest NewApiKeyMode = "test"
+)
+
+// Valid indicates whether the value is a known member of the NewApiKeyMode enum.
+func (e NewApiKeyMode) Valid() bool {
+	switch e {
+	case NewApiKeyModeLive:
+		return true
+	case NewApiKeyModeTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NewApiKeyResponseSuccess.
 const (
 	NewApiKeyResponseSuccessTrue NewApiKeyResponseSuccess = true
@@ -405,9 +441,12 @@ const (
 	KYCSESSIONLIMITREACHED         PartnerErrorErrorCode = "KYC_SESSION_LIMIT_REACHED"
 	KYCTEMPLATENOTCONFIGUREDERROR  PartnerErrorErrorCode = "KYC_TEMPLATE_NOT_CONFIGURED_ERROR"
 	LASTAPIKEY                     PartnerErrorErrorCode = "LAST_API_KEY"
+	LIVEMODEREQUIRED               PartnerErrorErrorCode = "LIVE_MODE_REQUIRED"
 	METHODNOTALLOWED               PartnerErrorErrorCode = "METHOD_NOT_ALLOWED"
 	NOTFOUNDERROR                  PartnerErrorErrorCode = "NOT_FOUND_ERROR"
 	RATELIMITED                    PartnerErrorErrorCode = "RATE_LIMITED"
+	SANDBOXSTATECONFLICT           PartnerErrorErrorCode = "SANDBOX_STATE_CONFLICT"
+	TESTMODEREQUIRED               PartnerErrorErrorCode = "TEST_MODE_REQUIRED"
 	TOOMANYREQUESTS                PartnerErrorErrorCode = "TOO_MANY_REQUESTS"
 	UNAUTHORIZED                   PartnerErrorErrorCode = "UNAUTHORIZED"
 	WEBHOOKENDPOINTLIMITREACHED    PartnerErrorErrorCode = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
@@ -437,11 +476,17 @@ func (e PartnerErrorErrorCode) Valid() bool {
 		return true
 	case LASTAPIKEY:
 		return true
+	case LIVEMODEREQUIRED:
+		return true
 	case METHODNOTALLOWED:
 		return true
 	case NOTFOUNDERROR:
 		return true
 	case RATELIMITED:
+		return true
+	case SANDBOXSTATECONFLICT:
+		return true
+	case TESTMODEREQUIRED:
 		return true
 	case TOOMANYREQUESTS:
 		return true
@@ -495,6 +540,24 @@ const (
 func (e RolledApiKeyResponseDataCurrent) Valid() bool {
 	switch e {
 	case RolledApiKeyResponseDataCurrentFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RolledApiKeyResponseDataMode.
+const (
+	RolledApiKeyResponseDataModeLive RolledApiKeyResponseDataMode = "live"
+	RolledApiKeyResponseDataModeTest RolledApiKeyResponseDataMode = "test"
+)
+
+// Valid indicates whether the value is a known member of the RolledApiKeyResponseDataMode enum.
+func (e RolledApiKeyResponseDataMode) Valid() bool {
+	switch e {
+	case RolledApiKeyResponseDataModeLive:
+		return true
+	case RolledApiKeyResponseDataModeTest:
 		return true
 	default:
 		return false
@@ -647,14 +710,17 @@ func (e UserInfoType) Valid() bool {
 
 // Defines values for UserKycSessionsProvider.
 const (
-	Hosted UserKycSessionsProvider = "hosted"
-	Sumsub UserKycSessionsProvider = "sumsub"
+	Hosted  UserKycSessionsProvider = "hosted"
+	Sandbox UserKycSessionsProvider = "sandbox"
+	Sumsub  UserKycSessionsProvider = "sumsub"
 )
 
 // Valid indicates whether the value is a known member of the UserKycSessionsProvider enum.
 func (e UserKycSessionsProvider) Valid() bool {
 	switch e {
 	case Hosted:
+		return true
+	case Sandbox:
 		return true
 	case Sumsub:
 		return true
@@ -1005,6 +1071,210 @@ func (e WebhookEventType) Valid() bool {
 	}
 }
 
+// Defines values for CreateApiKeyJSONBodyMode.
+const (
+	CreateApiKeyJSONBodyModeLive CreateApiKeyJSONBodyMode = "live"
+	CreateApiKeyJSONBodyModeTest CreateApiKeyJSONBodyMode = "test"
+)
+
+// Valid indicates whether the value is a known member of the CreateApiKeyJSONBodyMode enum.
+func (e CreateApiKeyJSONBodyMode) Valid() bool {
+	switch e {
+	case CreateApiKeyJSONBodyModeLive:
+		return true
+	case CreateApiKeyJSONBodyModeTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSessionJSONBodyOutcome.
+const (
+	DecideSandboxSessionJSONBodyOutcomeApprove     DecideSandboxSessionJSONBodyOutcome = "approve"
+	DecideSandboxSessionJSONBodyOutcomeExpire      DecideSandboxSessionJSONBodyOutcome = "expire"
+	DecideSandboxSessionJSONBodyOutcomeRejectFinal DecideSandboxSessionJSONBodyOutcome = "reject_final"
+	DecideSandboxSessionJSONBodyOutcomeRejectRetry DecideSandboxSessionJSONBodyOutcome = "reject_retry"
+	DecideSandboxSessionJSONBodyOutcomeResubmit    DecideSandboxSessionJSONBodyOutcome = "resubmit"
+	DecideSandboxSessionJSONBodyOutcomeReview      DecideSandboxSessionJSONBodyOutcome = "review"
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSessionJSONBodyOutcome enum.
+func (e DecideSandboxSessionJSONBodyOutcome) Valid() bool {
+	switch e {
+	case DecideSandboxSessionJSONBodyOutcomeApprove:
+		return true
+	case DecideSandboxSessionJSONBodyOutcomeExpire:
+		return true
+	case DecideSandboxSessionJSONBodyOutcomeRejectFinal:
+		return true
+	case DecideSandboxSessionJSONBodyOutcomeRejectRetry:
+		return true
+	case DecideSandboxSessionJSONBodyOutcomeResubmit:
+		return true
+	case DecideSandboxSessionJSONBodyOutcomeReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession200JSONResponseBodyDataLivemode.
+const (
+	DecideSandboxSession200JSONResponseBodyDataLivemodeFalse DecideSandboxSession200JSONResponseBodyDataLivemode = false
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession200JSONResponseBodyDataLivemode enum.
+func (e DecideSandboxSession200JSONResponseBodyDataLivemode) Valid() bool {
+	switch e {
+	case DecideSandboxSession200JSONResponseBodyDataLivemodeFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession200JSONResponseBodyDataOutcome.
+const (
+	DecideSandboxSession200JSONResponseBodyDataOutcomeApprove     DecideSandboxSession200JSONResponseBodyDataOutcome = "approve"
+	DecideSandboxSession200JSONResponseBodyDataOutcomeExpire      DecideSandboxSession200JSONResponseBodyDataOutcome = "expire"
+	DecideSandboxSession200JSONResponseBodyDataOutcomeRejectFinal DecideSandboxSession200JSONResponseBodyDataOutcome = "reject_final"
+	DecideSandboxSession200JSONResponseBodyDataOutcomeRejectRetry DecideSandboxSession200JSONResponseBodyDataOutcome = "reject_retry"
+	DecideSandboxSession200JSONResponseBodyDataOutcomeResubmit    DecideSandboxSession200JSONResponseBodyDataOutcome = "resubmit"
+	DecideSandboxSession200JSONResponseBodyDataOutcomeReview      DecideSandboxSession200JSONResponseBodyDataOutcome = "review"
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession200JSONResponseBodyDataOutcome enum.
+func (e DecideSandboxSession200JSONResponseBodyDataOutcome) Valid() bool {
+	switch e {
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeApprove:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeExpire:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeRejectFinal:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeRejectRetry:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeResubmit:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataOutcomeReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession200JSONResponseBodyDataResult.
+const (
+	DecideSandboxSession200JSONResponseBodyDataResultApplied        DecideSandboxSession200JSONResponseBodyDataResult = "applied"
+	DecideSandboxSession200JSONResponseBodyDataResultRecorded       DecideSandboxSession200JSONResponseBodyDataResult = "recorded"
+	DecideSandboxSession200JSONResponseBodyDataResultStale          DecideSandboxSession200JSONResponseBodyDataResult = "stale"
+	DecideSandboxSession200JSONResponseBodyDataResultUnknownSession DecideSandboxSession200JSONResponseBodyDataResult = "unknown_session"
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession200JSONResponseBodyDataResult enum.
+func (e DecideSandboxSession200JSONResponseBodyDataResult) Valid() bool {
+	switch e {
+	case DecideSandboxSession200JSONResponseBodyDataResultApplied:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataResultRecorded:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataResultStale:
+		return true
+	case DecideSandboxSession200JSONResponseBodyDataResultUnknownSession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession200JSONResponseBodySuccess.
+const (
+	DecideSandboxSession200JSONResponseBodySuccessTrue DecideSandboxSession200JSONResponseBodySuccess = true
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession200JSONResponseBodySuccess enum.
+func (e DecideSandboxSession200JSONResponseBodySuccess) Valid() bool {
+	switch e {
+	case DecideSandboxSession200JSONResponseBodySuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunSandboxSimulationJSONBodyScenario.
+const (
+	RunSandboxSimulationJSONBodyScenarioDuplicateDelivery RunSandboxSimulationJSONBodyScenario = "duplicate_delivery"
+	RunSandboxSimulationJSONBodyScenarioLateRejection     RunSandboxSimulationJSONBodyScenario = "late_rejection"
+	RunSandboxSimulationJSONBodyScenarioOutOfOrder        RunSandboxSimulationJSONBodyScenario = "out_of_order"
+)
+
+// Valid indicates whether the value is a known member of the RunSandboxSimulationJSONBodyScenario enum.
+func (e RunSandboxSimulationJSONBodyScenario) Valid() bool {
+	switch e {
+	case RunSandboxSimulationJSONBodyScenarioDuplicateDelivery:
+		return true
+	case RunSandboxSimulationJSONBodyScenarioLateRejection:
+		return true
+	case RunSandboxSimulationJSONBodyScenarioOutOfOrder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunSandboxSimulation202JSONResponseBodyDataLivemode.
+const (
+	RunSandboxSimulation202JSONResponseBodyDataLivemodeFalse RunSandboxSimulation202JSONResponseBodyDataLivemode = false
+)
+
+// Valid indicates whether the value is a known member of the RunSandboxSimulation202JSONResponseBodyDataLivemode enum.
+func (e RunSandboxSimulation202JSONResponseBodyDataLivemode) Valid() bool {
+	switch e {
+	case RunSandboxSimulation202JSONResponseBodyDataLivemodeFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunSandboxSimulation202JSONResponseBodyDataScenario.
+const (
+	RunSandboxSimulation202JSONResponseBodyDataScenarioDuplicateDelivery RunSandboxSimulation202JSONResponseBodyDataScenario = "duplicate_delivery"
+	RunSandboxSimulation202JSONResponseBodyDataScenarioLateRejection     RunSandboxSimulation202JSONResponseBodyDataScenario = "late_rejection"
+	RunSandboxSimulation202JSONResponseBodyDataScenarioOutOfOrder        RunSandboxSimulation202JSONResponseBodyDataScenario = "out_of_order"
+)
+
+// Valid indicates whether the value is a known member of the RunSandboxSimulation202JSONResponseBodyDataScenario enum.
+func (e RunSandboxSimulation202JSONResponseBodyDataScenario) Valid() bool {
+	switch e {
+	case RunSandboxSimulation202JSONResponseBodyDataScenarioDuplicateDelivery:
+		return true
+	case RunSandboxSimulation202JSONResponseBodyDataScenarioLateRejection:
+		return true
+	case RunSandboxSimulation202JSONResponseBodyDataScenarioOutOfOrder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunSandboxSimulation202JSONResponseBodySuccess.
+const (
+	RunSandboxSimulation202JSONResponseBodySuccessTrue RunSandboxSimulation202JSONResponseBodySuccess = true
+)
+
+// Valid indicates whether the value is a known member of the RunSandboxSimulation202JSONResponseBodySuccess enum.
+func (e RunSandboxSimulation202JSONResponseBodySuccess) Valid() bool {
+	switch e {
+	case RunSandboxSimulation202JSONResponseBodySuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LinkIdentifier200JSONResponseBodyMessage.
 const (
 	UserIdentifierLinkedSuccessfully LinkIdentifier200JSONResponseBodyMessage = "User identifier linked successfully."
@@ -1035,6 +1305,54 @@ func (e CreateAccessToken200JSONResponseBodyTokenType) Valid() bool {
 	}
 }
 
+// Defines values for DecideOnSandboxPageFormdataBodyOutcome.
+const (
+	DecideOnSandboxPageFormdataBodyOutcomeApprove     DecideOnSandboxPageFormdataBodyOutcome = "approve"
+	DecideOnSandboxPageFormdataBodyOutcomeExpire      DecideOnSandboxPageFormdataBodyOutcome = "expire"
+	DecideOnSandboxPageFormdataBodyOutcomeRejectFinal DecideOnSandboxPageFormdataBodyOutcome = "reject_final"
+	DecideOnSandboxPageFormdataBodyOutcomeRejectRetry DecideOnSandboxPageFormdataBodyOutcome = "reject_retry"
+	DecideOnSandboxPageFormdataBodyOutcomeResubmit    DecideOnSandboxPageFormdataBodyOutcome = "resubmit"
+	DecideOnSandboxPageFormdataBodyOutcomeReview      DecideOnSandboxPageFormdataBodyOutcome = "review"
+)
+
+// Valid indicates whether the value is a known member of the DecideOnSandboxPageFormdataBodyOutcome enum.
+func (e DecideOnSandboxPageFormdataBodyOutcome) Valid() bool {
+	switch e {
+	case DecideOnSandboxPageFormdataBodyOutcomeApprove:
+		return true
+	case DecideOnSandboxPageFormdataBodyOutcomeExpire:
+		return true
+	case DecideOnSandboxPageFormdataBodyOutcomeRejectFinal:
+		return true
+	case DecideOnSandboxPageFormdataBodyOutcomeRejectRetry:
+		return true
+	case DecideOnSandboxPageFormdataBodyOutcomeResubmit:
+		return true
+	case DecideOnSandboxPageFormdataBodyOutcomeReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideOnSandboxPageFormdataBodyScenario.
+const (
+	DecideOnSandboxPageFormdataBodyScenarioLateRejection DecideOnSandboxPageFormdataBodyScenario = "late_rejection"
+	DecideOnSandboxPageFormdataBodyScenarioOutOfOrder    DecideOnSandboxPageFormdataBodyScenario = "out_of_order"
+)
+
+// Valid indicates whether the value is a known member of the DecideOnSandboxPageFormdataBodyScenario enum.
+func (e DecideOnSandboxPageFormdataBodyScenario) Valid() bool {
+	switch e {
+	case DecideOnSandboxPageFormdataBodyScenarioLateRejection:
+		return true
+	case DecideOnSandboxPageFormdataBodyScenarioOutOfOrder:
+		return true
+	default:
+		return false
+	}
+}
+
 // ApiKey defines model for ApiKey.
 type ApiKey struct {
 	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
@@ -1056,7 +1374,13 @@ type ApiKey struct {
 
 	// LastUsedAt The day (UTC) of its last recorded use; null before any.
 	LastUsedAt *openapi_types.Date `json:"lastUsedAt"`
+
+	// Mode Its mode, which its prefix tells too (`pk_live_`, `pk_test_`).
+	Mode ApiKeyMode `json:"mode"`
 }
+
+// ApiKeyMode Its mode, which its prefix tells too (`pk_live_`, `pk_test_`).
+type ApiKeyMode string
 
 // ApiKeyListResponse defines model for ApiKeyListResponse.
 type ApiKeyListResponse struct {
@@ -1361,6 +1685,13 @@ type LimitsResponse struct {
 // LimitsResponseSuccess defines model for LimitsResponse.Success.
 type LimitsResponseSuccess bool
 
+// Livemode False for an object or event of test mode (made with a test key,
+// `pk_test_`), true for live mode. The two never meet: a test key
+// reads, links, erases and lists only test-mode objects, a live key
+// only live ones. Test-mode data is deleted 30 days after it is
+// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+type Livemode = bool
+
 // NewApiKey defines model for NewApiKey.
 type NewApiKey struct {
 	// CreatedAt Every timestamp of every response and event: RFC 3339 in UTC with
@@ -1378,13 +1709,17 @@ type NewApiKey struct {
 	Hint string `json:"hint"`
 	Id   string `json:"id"`
 
-	// Key The key itself, shown only in this answer.
-	Key        string `json:"key"`
-	LastUsedAt any    `json:"lastUsedAt"`
+	// Key The key itself, shown only in this answer. Its prefix tells its mode (`pk_live_`, `pk_test_`); the partner's id follows the random part in both.
+	Key        string        `json:"key"`
+	LastUsedAt any           `json:"lastUsedAt"`
+	Mode       NewApiKeyMode `json:"mode"`
 }
 
 // NewApiKeyCurrent defines model for NewApiKey.Current.
 type NewApiKeyCurrent bool
+
+// NewApiKeyMode defines model for NewApiKey.Mode.
+type NewApiKeyMode string
 
 // NewApiKeyResponse defines model for NewApiKeyResponse.
 type NewApiKeyResponse struct {
@@ -1482,7 +1817,10 @@ type RolledApiKeyResponse struct {
 		// Key The new key itself, shown only in this answer.
 		Key        string `json:"key"`
 		LastUsedAt any    `json:"lastUsedAt"`
-		RolledKey  struct {
+
+		// Mode The rolled key's mode.
+		Mode      RolledApiKeyResponseDataMode `json:"mode"`
+		RolledKey struct {
 			// ExpiresAt Every timestamp of every response and event: RFC 3339 in UTC with
 			// milliseconds, always three digits.
 			//
@@ -1497,6 +1835,9 @@ type RolledApiKeyResponse struct {
 
 // RolledApiKeyResponseDataCurrent defines model for RolledApiKeyResponse.Data.Current.
 type RolledApiKeyResponseDataCurrent bool
+
+// RolledApiKeyResponseDataMode The rolled key's mode.
+type RolledApiKeyResponseDataMode string
 
 // RolledApiKeyResponseSuccess defines model for RolledApiKeyResponse.Success.
 type RolledApiKeyResponseSuccess bool
@@ -1570,9 +1911,16 @@ type User struct {
 	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
 	// session with a result never expires, and a later result may still
 	// change it (a provider may review again).
-	KycStatus KycStatus  `json:"kycStatus"`
-	Method    UserMethod `json:"method"`
-	Type      UserType   `json:"type"`
+	KycStatus KycStatus `json:"kycStatus"`
+
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode Livemode   `json:"livemode"`
+	Method   UserMethod `json:"method"`
+	Type     UserType   `json:"type"`
 
 	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
 	// milliseconds, always three digits.
@@ -1625,10 +1973,19 @@ type UserInfo struct {
 	// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
 	// session with a result never expires, and a later result may still
 	// change it (a provider may review again).
-	KycStatus KycStatus      `json:"kycStatus"`
-	Method    UserInfoMethod `json:"method"`
-	PartnerId string         `json:"partnerId"`
-	Type      UserInfoType   `json:"type"`
+	KycStatus KycStatus `json:"kycStatus"`
+
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode Livemode       `json:"livemode"`
+	Method   UserInfoMethod `json:"method"`
+
+	// PartnerId The partner's id, the same in both modes (`livemode` tells the mode).
+	PartnerId string       `json:"partnerId"`
+	Type      UserInfoType `json:"type"`
 
 	// UpdatedAt Every timestamp of every response and event: RFC 3339 in UTC with
 	// milliseconds, always three digits.
@@ -1657,6 +2014,13 @@ type UserKyc struct {
 	// change it (a provider may review again).
 	KycStatus KycStatus `json:"kycStatus"`
 
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode Livemode `json:"livemode"`
+
 	// Sessions The user's 20 newest sessions, newest first (sessions are kept 30 days past their expiry, then deleted).
 	Sessions []struct {
 		Country string `json:"country"`
@@ -1673,7 +2037,16 @@ type UserKyc struct {
 		//
 		//
 		// Examples: 2026-11-24T09:00:00.000Z
-		ExpiresAt Timestamp               `json:"expiresAt"`
+		ExpiresAt Timestamp `json:"expiresAt"`
+
+		// Livemode False for an object or event of test mode (made with a test key,
+		// `pk_test_`), true for live mode. The two never meet: a test key
+		// reads, links, erases and lists only test-mode objects, a live key
+		// only live ones. Test-mode data is deleted 30 days after it is
+		// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+		Livemode Livemode `json:"livemode"`
+
+		// Provider `sandbox` for every test-mode session: the sandbox decides it.
 		Provider  UserKycSessionsProvider `json:"provider"`
 		SessionId string                  `json:"sessionId"`
 
@@ -1697,7 +2070,7 @@ type UserKyc struct {
 	UserId openapi_types.UUID `json:"userId"`
 }
 
-// UserKycSessionsProvider defines model for UserKyc.Sessions.Provider.
+// UserKycSessionsProvider `sandbox` for every test-mode session: the sandbox decides it.
 type UserKycSessionsProvider string
 
 // UserKycResponse defines model for UserKycResponse.
@@ -1760,9 +2133,18 @@ type VerificationLink struct {
 	// Examples: 2026-11-24T09:00:00.000Z
 	ExpiresAt Timestamp `json:"expiresAt"`
 
-	// KycLink Examples: https://verify.example.com/s/3f6c0c4e9a1b4d2e8f7a6b5c4d3e2f1a?redirect_uri=myapp%3A%2F%2Fkyc%2Fdone
-	KycLink   string `json:"kycLink"`
-	SessionId string `json:"sessionId"`
+	// KycLink In test mode, the sandbox's page for the session (`/sandbox/kyc/{sessionId}`), where a person picks the outcome.
+	//
+	// Examples: https://verify.example.com/s/3f6c0c4e9a1b4d2e8f7a6b5c4d3e2f1a?redirect_uri=myapp%3A%2F%2Fkyc%2Fdone
+	KycLink string `json:"kycLink"`
+
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode  Livemode `json:"livemode"`
+	SessionId string   `json:"sessionId"`
 }
 
 // VerificationLinkRequest defines model for VerificationLinkRequest.
@@ -1886,6 +2268,13 @@ type WebhookEvent struct {
 	// Id The event id (also Webhook-Id): evt_, 12 hex digits of its time in milliseconds, 20 random hex digits; ids sort by time.
 	Id string `json:"id"`
 
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode Livemode `json:"livemode"`
+
 	// PersonalDataRemoved Present (true) on a redelivery of an event delivered or failed
 	// before: its personal data fields (`externalUserId`,
 	// `identifier`, `country`) were removed from `data` when its
@@ -1947,6 +2336,13 @@ type WebhookEventSummary struct {
 
 	// LastResponseStatus The HTTP status of the last attempt's answer; null without one (no attempt yet, a timeout, a refused connection, an attempt not sent).
 	LastResponseStatus *int `json:"lastResponseStatus"`
+
+	// Livemode False for an object or event of test mode (made with a test key,
+	// `pk_test_`), true for live mode. The two never meet: a test key
+	// reads, links, erases and lists only test-mode objects, a live key
+	// only live ones. Test-mode data is deleted 30 days after it is
+	// written (or at once by `DELETE /api/partner/v2/sandbox/data`).
+	Livemode Livemode `json:"livemode"`
 
 	// Status The event's, over its deliveries: `failed` when a delivery failed
 	// every scheduled attempt (it went to the dead-letter queue; it may
@@ -2042,6 +2438,14 @@ type WebhookEndpointNotFound = PartnerError
 // WebhookNotConfigured defines model for WebhookNotConfigured.
 type WebhookNotConfigured = PartnerError
 
+// CreateApiKeyJSONBody defines parameters for CreateApiKey.
+type CreateApiKeyJSONBody struct {
+	Mode *CreateApiKeyJSONBodyMode `json:"mode,omitempty"`
+}
+
+// CreateApiKeyJSONBodyMode defines parameters for CreateApiKey.
+type CreateApiKeyJSONBodyMode string
+
 // RollApiKeyJSONBody defines parameters for RollApiKey.
 type RollApiKeyJSONBody struct {
 	// ExpiresAt An RFC 3339 time at most 7 days ahead, or "now".
@@ -2049,6 +2453,48 @@ type RollApiKeyJSONBody struct {
 	// Examples: 2026-12-08T09:00:00Z, now
 	ExpiresAt *string `json:"expiresAt,omitempty"`
 }
+
+// DecideSandboxSessionJSONBody defines parameters for DecideSandboxSession.
+type DecideSandboxSessionJSONBody struct {
+	Outcome DecideSandboxSessionJSONBodyOutcome `json:"outcome"`
+}
+
+// DecideSandboxSessionJSONBodyOutcome defines parameters for DecideSandboxSession.
+type DecideSandboxSessionJSONBodyOutcome string
+
+// DecideSandboxSession200JSONResponseBodyDataLivemode defines parameters for DecideSandboxSession.
+type DecideSandboxSession200JSONResponseBodyDataLivemode bool
+
+// DecideSandboxSession200JSONResponseBodyDataOutcome defines parameters for DecideSandboxSession.
+type DecideSandboxSession200JSONResponseBodyDataOutcome string
+
+// DecideSandboxSession200JSONResponseBodyDataResult defines parameters for DecideSandboxSession.
+type DecideSandboxSession200JSONResponseBodyDataResult string
+
+// DecideSandboxSession200JSONResponseBodySuccess defines parameters for DecideSandboxSession.
+type DecideSandboxSession200JSONResponseBodySuccess bool
+
+// RunSandboxSimulationJSONBody defines parameters for RunSandboxSimulation.
+type RunSandboxSimulationJSONBody struct {
+	// EventId duplicate_delivery's event.
+	EventId  *string                              `json:"eventId,omitempty"`
+	Scenario RunSandboxSimulationJSONBodyScenario `json:"scenario"`
+
+	// SessionId out_of_order's and late_rejection's session.
+	SessionId *string `json:"sessionId,omitempty"`
+}
+
+// RunSandboxSimulationJSONBodyScenario defines parameters for RunSandboxSimulation.
+type RunSandboxSimulationJSONBodyScenario string
+
+// RunSandboxSimulation202JSONResponseBodyDataLivemode defines parameters for RunSandboxSimulation.
+type RunSandboxSimulation202JSONResponseBodyDataLivemode bool
+
+// RunSandboxSimulation202JSONResponseBodyDataScenario defines parameters for RunSandboxSimulation.
+type RunSandboxSimulation202JSONResponseBodyDataScenario string
+
+// RunSandboxSimulation202JSONResponseBodySuccess defines parameters for RunSandboxSimulation.
+type RunSandboxSimulation202JSONResponseBodySuccess bool
 
 // FindUserByExternalIdParams defines parameters for FindUserByExternalId.
 type FindUserByExternalIdParams struct {
@@ -2119,6 +2565,19 @@ type CreateAccessTokenFormdataBody struct {
 // CreateAccessToken200JSONResponseBodyTokenType defines parameters for CreateAccessToken.
 type CreateAccessToken200JSONResponseBodyTokenType string
 
+// DecideOnSandboxPageFormdataBody defines parameters for DecideOnSandboxPage.
+type DecideOnSandboxPageFormdataBody struct {
+	Outcome  *DecideOnSandboxPageFormdataBodyOutcome  `form:"outcome,omitempty" json:"outcome,omitempty"`
+	Scenario *DecideOnSandboxPageFormdataBodyScenario `form:"scenario,omitempty" json:"scenario,omitempty"`
+	Token    string                                   `form:"token" json:"token"`
+}
+
+// DecideOnSandboxPageFormdataBodyOutcome defines parameters for DecideOnSandboxPage.
+type DecideOnSandboxPageFormdataBodyOutcome string
+
+// DecideOnSandboxPageFormdataBodyScenario defines parameters for DecideOnSandboxPage.
+type DecideOnSandboxPageFormdataBodyScenario string
+
 // ReceivePartnerEventParams defines parameters for ReceivePartnerEvent.
 type ReceivePartnerEventParams struct {
 	WebhookId        string           `json:"Webhook-Id"`
@@ -2127,8 +2586,17 @@ type ReceivePartnerEventParams struct {
 	WebhookSignature string           `json:"Webhook-Signature"`
 }
 
+// CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
+type CreateApiKeyJSONRequestBody CreateApiKeyJSONBody
+
 // RollApiKeyJSONRequestBody defines body for RollApiKey for application/json ContentType.
 type RollApiKeyJSONRequestBody RollApiKeyJSONBody
+
+// DecideSandboxSessionJSONRequestBody defines body for DecideSandboxSession for application/json ContentType.
+type DecideSandboxSessionJSONRequestBody DecideSandboxSessionJSONBody
+
+// RunSandboxSimulationJSONRequestBody defines body for RunSandboxSimulation for application/json ContentType.
+type RunSandboxSimulationJSONRequestBody RunSandboxSimulationJSONBody
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = CreateUserRequest
@@ -2156,6 +2624,9 @@ type ReceiveSumsubWebhookJSONRequestBody = SumsubWebhook
 
 // CreateAccessTokenFormdataRequestBody defines body for CreateAccessToken for application/x-www-form-urlencoded ContentType.
 type CreateAccessTokenFormdataRequestBody CreateAccessTokenFormdataBody
+
+// DecideOnSandboxPageFormdataRequestBody defines body for DecideOnSandboxPage for application/x-www-form-urlencoded ContentType.
+type DecideOnSandboxPageFormdataRequestBody DecideOnSandboxPageFormdataBody
 
 // ReceivePartnerEventJSONRequestBody defines body for ReceivePartnerEvent for application/json ContentType.
 type ReceivePartnerEventJSONRequestBody = WebhookEvent
@@ -2731,17 +3202,39 @@ type ClientInterface interface {
 	// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
 	ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateApiKeyWithBody A new API key (shown once)
+	//
+	// A new key for the partner, in `key`: store it now, it is never shown
+	// again (only its SHA-256 is kept). The body is optional: `{"mode":
+	// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+	// the calling key's mode. A live key may make test keys; a test key
+	// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+	// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+	// nothing is written. Every change to a partner's keys is recorded in
+	// its audit, with the calling key's id as its author. The listing,
+	// rolls and revocations act on the calling key's mode's keys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateApiKey A new API key (shown once)
 	//
 	// A new key for the partner, in `key`: store it now, it is never shown
-	// again (only its SHA-256 is kept). No request body (an empty body or
-	// `{}`). A partner holds at most 5 live keys: past that, 409
-	// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
-	// partner's keys is recorded in its audit, with the calling key's id
-	// as its author.
+	// again (only its SHA-256 is kept). The body is optional: `{"mode":
+	// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+	// the calling key's mode. A live key may make test keys; a test key
+	// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+	// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+	// nothing is written. Every change to a partner's keys is recorded in
+	// its audit, with the calling key's id as its author. The listing,
+	// rolls and revocations act on the calling key's mode's keys.
+	//
+	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
-	CreateApiKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeApiKey Revoke an API key at once
 	//
@@ -2803,6 +3296,98 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 	GetLimits(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideSandboxSessionWithBody Decide a test-mode KYC session (the sandbox)
+	//
+	// Test mode only: a test key (`pk_test_`) about a session it opened.
+	// The outcome travels the path a provider's result takes: a callback
+	// signed as the hosted provider signs its own, verified and applied
+	// by the KYC service, which writes the `kyc.status_changed` event to
+	// the outbox in the same transaction; the event goes to the partner's
+	// test webhook endpoints, signed with their test secrets, with
+	// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+	// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+	// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+	// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+	// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+	// and its user read EXPIRED at once, and the cleanup's next run writes
+	// its `kyc.session_expired`). A result applies only when newer than
+	// the user's last (as a provider's): `result` says what it did
+	// (`applied`, `recorded` for the status it already had, `stale`).
+	// The same page is open to a person: the session's `kycLink`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+	DecideSandboxSessionWithBody(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideSandboxSession Decide a test-mode KYC session (the sandbox)
+	//
+	// Test mode only: a test key (`pk_test_`) about a session it opened.
+	// The outcome travels the path a provider's result takes: a callback
+	// signed as the hosted provider signs its own, verified and applied
+	// by the KYC service, which writes the `kyc.status_changed` event to
+	// the outbox in the same transaction; the event goes to the partner's
+	// test webhook endpoints, signed with their test secrets, with
+	// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+	// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+	// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+	// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+	// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+	// and its user read EXPIRED at once, and the cleanup's next run writes
+	// its `kyc.session_expired`). A result applies only when newer than
+	// the user's last (as a provider's): `result` says what it did
+	// (`applied`, `recorded` for the status it already had, `stale`).
+	// The same page is open to a person: the session's `kycLink`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+	DecideSandboxSession(ctx context.Context, sessionId string, body DecideSandboxSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunSandboxSimulationWithBody Make the partner's test endpoint meet what integrations seldom test
+	//
+	// Test mode only. On demand, 202:
+	// - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+	//   event is delivered once more with the same `webhook-id` (your
+	//   handler must be idempotent);
+	// - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+	//   session goes IN_REVIEW, then APPROVED a millisecond later (two
+	//   `kyc.status_changed`), and the older is delivered again after the
+	//   newer: order by the data, never by arrival;
+	// - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+	//   session is rejected (a provider's review after its approval: a
+	//   `kyc.status_changed` from APPROVED to REJECTED).
+	//
+	// `eventIds` are the events sent or sent again, newest first. Each
+	// counts against the hourly budget of redeliveries and test events.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+	RunSandboxSimulationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunSandboxSimulation Make the partner's test endpoint meet what integrations seldom test
+	//
+	// Test mode only. On demand, 202:
+	// - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+	//   event is delivered once more with the same `webhook-id` (your
+	//   handler must be idempotent);
+	// - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+	//   session goes IN_REVIEW, then APPROVED a millisecond later (two
+	//   `kyc.status_changed`), and the older is delivered again after the
+	//   newer: order by the data, never by arrival;
+	// - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+	//   session is rejected (a provider's review after its approval: a
+	//   `kyc.status_changed` from APPROVED to REJECTED).
+	//
+	// `eventIds` are the events sent or sent again, newest first. Each
+	// counts against the hourly budget of redeliveries and test events.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+	RunSandboxSimulation(ctx context.Context, body RunSandboxSimulationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FindUserByExternalId Find a user by the partner's externalUserId
 	//
@@ -3477,6 +4062,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
 	CreateAccessTokenWithFormdataBody(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSandboxPage The sandbox's page of a test-mode session (HTML)
+	//
+	// Where a test-mode session's `kycLink` goes: a page (HTML) that shows
+	// the session and lets a person decide it as its provider would
+	// (the outcomes of `POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome`),
+	// or make the partner's test endpoint meet an out-of-order pair or a
+	// late rejection. No credential: the session's id, unguessable, is
+	// the capability, as a provider's link is. A live session's page is
+	// refused (403) whatever is sent; with the deployment's sandbox off,
+	// every page is 404. Never cached.
+	//
+	// Corresponds with GET /sandbox/kyc/{sessionId} (the `GetSandboxPage` operationId).
+	GetSandboxPage(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideOnSandboxPageWithBody The sandbox page's form (HTML form post)
+	//
+	// The page's buttons: `outcome` (one of the outcome route's) or
+	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// form `token` (an HMAC of the session id: another site's page cannot
+	// post one, 403). 303 back to the page, which says what was done.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+	DecideOnSandboxPageWithBody(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideOnSandboxPageWithFormdataBody The sandbox page's form (HTML form post)
+	//
+	// The page's buttons: `outcome` (one of the outcome route's) or
+	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// form `token` (an HMAC of the session id: another site's page cannot
+	// post one, 403). 303 back to the page, which says what was done.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+	DecideOnSandboxPageWithFormdataBody(ctx context.Context, sessionId string, body DecideOnSandboxPageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetJwks The keys that verify the tokens this API mints (a JWK Set)
@@ -3530,18 +4153,50 @@ func (c *Client) ListApiKeys(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
+// CreateApiKeyWithBody A new API key (shown once)
+//
+// A new key for the partner, in `key`: store it now, it is never shown
+// again (only its SHA-256 is kept). The body is optional: `{"mode":
+// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+// the calling key's mode. A live key may make test keys; a test key
+// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+// nothing is written. Every change to a partner's keys is recorded in
+// its audit, with the calling key's id as its author. The listing,
+// rolls and revocations act on the calling key's mode's keys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateApiKey A new API key (shown once)
 //
 // A new key for the partner, in `key`: store it now, it is never shown
-// again (only its SHA-256 is kept). No request body (an empty body or
-// `{}`). A partner holds at most 5 live keys: past that, 409
-// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
-// partner's keys is recorded in its audit, with the calling key's id
-// as its author.
+// again (only its SHA-256 is kept). The body is optional: `{"mode":
+// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+// the calling key's mode. A live key may make test keys; a test key
+// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+// nothing is written. Every change to a partner's keys is recorded in
+// its audit, with the calling key's id as its author. The listing,
+// rolls and revocations act on the calling key's mode's keys.
+//
+// Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
-func (c *Client) CreateApiKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiKeyRequest(c.Server)
+func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3643,6 +4298,138 @@ func (c *Client) RollApiKey(ctx context.Context, keyId string, body RollApiKeyJS
 // Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 func (c *Client) GetLimits(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLimitsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideSandboxSessionWithBody Decide a test-mode KYC session (the sandbox)
+//
+// Test mode only: a test key (`pk_test_`) about a session it opened.
+// The outcome travels the path a provider's result takes: a callback
+// signed as the hosted provider signs its own, verified and applied
+// by the KYC service, which writes the `kyc.status_changed` event to
+// the outbox in the same transaction; the event goes to the partner's
+// test webhook endpoints, signed with their test secrets, with
+// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+// and its user read EXPIRED at once, and the cleanup's next run writes
+// its `kyc.session_expired`). A result applies only when newer than
+// the user's last (as a provider's): `result` says what it did
+// (`applied`, `recorded` for the status it already had, `stale`).
+// The same page is open to a person: the session's `kycLink`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+func (c *Client) DecideSandboxSessionWithBody(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideSandboxSessionRequestWithBody(c.Server, sessionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideSandboxSession Decide a test-mode KYC session (the sandbox)
+//
+// Test mode only: a test key (`pk_test_`) about a session it opened.
+// The outcome travels the path a provider's result takes: a callback
+// signed as the hosted provider signs its own, verified and applied
+// by the KYC service, which writes the `kyc.status_changed` event to
+// the outbox in the same transaction; the event goes to the partner's
+// test webhook endpoints, signed with their test secrets, with
+// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+// and its user read EXPIRED at once, and the cleanup's next run writes
+// its `kyc.session_expired`). A result applies only when newer than
+// the user's last (as a provider's): `result` says what it did
+// (`applied`, `recorded` for the status it already had, `stale`).
+// The same page is open to a person: the session's `kycLink`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+func (c *Client) DecideSandboxSession(ctx context.Context, sessionId string, body DecideSandboxSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideSandboxSessionRequest(c.Server, sessionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunSandboxSimulationWithBody Make the partner's test endpoint meet what integrations seldom test
+//
+// Test mode only. On demand, 202:
+//   - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+//     event is delivered once more with the same `webhook-id` (your
+//     handler must be idempotent);
+//   - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+//     session goes IN_REVIEW, then APPROVED a millisecond later (two
+//     `kyc.status_changed`), and the older is delivered again after the
+//     newer: order by the data, never by arrival;
+//   - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+//     session is rejected (a provider's review after its approval: a
+//     `kyc.status_changed` from APPROVED to REJECTED).
+//
+// `eventIds` are the events sent or sent again, newest first. Each
+// counts against the hourly budget of redeliveries and test events.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+func (c *Client) RunSandboxSimulationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunSandboxSimulationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunSandboxSimulation Make the partner's test endpoint meet what integrations seldom test
+//
+// Test mode only. On demand, 202:
+//   - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+//     event is delivered once more with the same `webhook-id` (your
+//     handler must be idempotent);
+//   - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+//     session goes IN_REVIEW, then APPROVED a millisecond later (two
+//     `kyc.status_changed`), and the older is delivered again after the
+//     newer: order by the data, never by arrival;
+//   - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+//     session is rejected (a provider's review after its approval: a
+//     `kyc.status_changed` from APPROVED to REJECTED).
+//
+// `eventIds` are the events sent or sent again, newest first. Each
+// counts against the hourly budget of redeliveries and test events.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+func (c *Client) RunSandboxSimulation(ctx context.Context, body RunSandboxSimulationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunSandboxSimulationRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4657,6 +5444,74 @@ func (c *Client) CreateAccessTokenWithFormdataBody(ctx context.Context, body Cre
 	return c.Client.Do(req)
 }
 
+// GetSandboxPage The sandbox's page of a test-mode session (HTML)
+//
+// Where a test-mode session's `kycLink` goes: a page (HTML) that shows
+// the session and lets a person decide it as its provider would
+// (the outcomes of `POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome`),
+// or make the partner's test endpoint meet an out-of-order pair or a
+// late rejection. No credential: the session's id, unguessable, is
+// the capability, as a provider's link is. A live session's page is
+// refused (403) whatever is sent; with the deployment's sandbox off,
+// every page is 404. Never cached.
+//
+// Corresponds with GET /sandbox/kyc/{sessionId} (the `GetSandboxPage` operationId).
+func (c *Client) GetSandboxPage(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSandboxPageRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideOnSandboxPageWithBody The sandbox page's form (HTML form post)
+//
+// The page's buttons: `outcome` (one of the outcome route's) or
+// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// form `token` (an HMAC of the session id: another site's page cannot
+// post one, 403). 303 back to the page, which says what was done.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+func (c *Client) DecideOnSandboxPageWithBody(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideOnSandboxPageRequestWithBody(c.Server, sessionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideOnSandboxPageWithFormdataBody The sandbox page's form (HTML form post)
+//
+// The page's buttons: `outcome` (one of the outcome route's) or
+// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// form `token` (an HMAC of the session id: another site's page cannot
+// post one, 403). 303 back to the page, which says what was done.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+func (c *Client) DecideOnSandboxPageWithFormdataBody(ctx context.Context, sessionId string, body DecideOnSandboxPageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideOnSandboxPageRequestWithFormdataBody(c.Server, sessionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewGetJwksRequest constructs an http.Request for the GetJwks method
 func NewGetJwksRequest(server string) (*http.Request, error) {
 	var err error
@@ -4711,8 +5566,19 @@ func NewListApiKeysRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
-// NewCreateApiKeyRequest constructs an http.Request for the CreateApiKey method
-func NewCreateApiKeyRequest(server string) (*http.Request, error) {
+// NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
+func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
+func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4730,10 +5596,12 @@ func NewCreateApiKeyRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4842,6 +5710,93 @@ func NewGetLimitsRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewDecideSandboxSessionRequest calls the generic DecideSandboxSession builder with application/json body
+func NewDecideSandboxSessionRequest(server string, sessionId string, body DecideSandboxSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideSandboxSessionRequestWithBody(server, sessionId, "application/json", bodyReader)
+}
+
+// NewDecideSandboxSessionRequestWithBody constructs an http.Request for the DecideSandboxSession method, with any body, and a specified content type
+func NewDecideSandboxSessionRequestWithBody(server string, sessionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/sandbox/kyc-sessions/%s/outcome", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunSandboxSimulationRequest calls the generic RunSandboxSimulation builder with application/json body
+func NewRunSandboxSimulationRequest(server string, body RunSandboxSimulationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunSandboxSimulationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunSandboxSimulationRequestWithBody constructs an http.Request for the RunSandboxSimulation method, with any body, and a specified content type
+func NewRunSandboxSimulationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/sandbox/simulations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5863,6 +6818,87 @@ func NewCreateAccessTokenRequestWithBody(server string, contentType string, body
 	return req, nil
 }
 
+// NewGetSandboxPageRequest constructs an http.Request for the GetSandboxPage method
+func NewGetSandboxPageRequest(server string, sessionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandbox/kyc/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDecideOnSandboxPageRequestWithFormdataBody calls the generic DecideOnSandboxPage builder with application/x-www-form-urlencoded body
+func NewDecideOnSandboxPageRequestWithFormdataBody(server string, sessionId string, body DecideOnSandboxPageFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDecideOnSandboxPageRequestWithBody(server, sessionId, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDecideOnSandboxPageRequestWithBody constructs an http.Request for the DecideOnSandboxPage method, with any body, and a specified content type
+func NewDecideOnSandboxPageRequestWithBody(server string, sessionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandbox/kyc/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5942,19 +6978,39 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/partner/v2/api-keys (the `ListApiKeys` operationId).
 	ListApiKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error)
 
+	// CreateApiKeyWithBodyWithResponse A new API key (shown once)
+	//
+	// A new key for the partner, in `key`: store it now, it is never shown
+	// again (only its SHA-256 is kept). The body is optional: `{"mode":
+	// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+	// the calling key's mode. A live key may make test keys; a test key
+	// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+	// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+	// nothing is written. Every change to a partner's keys is recorded in
+	// its audit, with the calling key's id as its author. The listing,
+	// rolls and revocations act on the calling key's mode's keys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
 	// CreateApiKeyWithResponse A new API key (shown once)
 	//
 	// A new key for the partner, in `key`: store it now, it is never shown
-	// again (only its SHA-256 is kept). No request body (an empty body or
-	// `{}`). A partner holds at most 5 live keys: past that, 409
-	// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
-	// partner's keys is recorded in its audit, with the calling key's id
-	// as its author.
+	// again (only its SHA-256 is kept). The body is optional: `{"mode":
+	// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+	// the calling key's mode. A live key may make test keys; a test key
+	// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+	// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+	// nothing is written. Every change to a partner's keys is recorded in
+	// its audit, with the calling key's id as its author. The listing,
+	// rolls and revocations act on the calling key's mode's keys.
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
-	CreateApiKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
 
 	// RevokeApiKeyWithResponse Revoke an API key at once
 	//
@@ -6020,6 +7076,98 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 	GetLimitsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLimitsResponse, error)
+
+	// DecideSandboxSessionWithBodyWithResponse Decide a test-mode KYC session (the sandbox)
+	//
+	// Test mode only: a test key (`pk_test_`) about a session it opened.
+	// The outcome travels the path a provider's result takes: a callback
+	// signed as the hosted provider signs its own, verified and applied
+	// by the KYC service, which writes the `kyc.status_changed` event to
+	// the outbox in the same transaction; the event goes to the partner's
+	// test webhook endpoints, signed with their test secrets, with
+	// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+	// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+	// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+	// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+	// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+	// and its user read EXPIRED at once, and the cleanup's next run writes
+	// its `kyc.session_expired`). A result applies only when newer than
+	// the user's last (as a provider's): `result` says what it did
+	// (`applied`, `recorded` for the status it already had, `stale`).
+	// The same page is open to a person: the session's `kycLink`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+	DecideSandboxSessionWithBodyWithResponse(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSandboxSessionResponse, error)
+
+	// DecideSandboxSessionWithResponse Decide a test-mode KYC session (the sandbox)
+	//
+	// Test mode only: a test key (`pk_test_`) about a session it opened.
+	// The outcome travels the path a provider's result takes: a callback
+	// signed as the hosted provider signs its own, verified and applied
+	// by the KYC service, which writes the `kyc.status_changed` event to
+	// the outbox in the same transaction; the event goes to the partner's
+	// test webhook endpoints, signed with their test secrets, with
+	// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+	// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+	// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+	// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+	// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+	// and its user read EXPIRED at once, and the cleanup's next run writes
+	// its `kyc.session_expired`). A result applies only when newer than
+	// the user's last (as a provider's): `result` says what it did
+	// (`applied`, `recorded` for the status it already had, `stale`).
+	// The same page is open to a person: the session's `kycLink`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+	DecideSandboxSessionWithResponse(ctx context.Context, sessionId string, body DecideSandboxSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSandboxSessionResponse, error)
+
+	// RunSandboxSimulationWithBodyWithResponse Make the partner's test endpoint meet what integrations seldom test
+	//
+	// Test mode only. On demand, 202:
+	// - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+	//   event is delivered once more with the same `webhook-id` (your
+	//   handler must be idempotent);
+	// - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+	//   session goes IN_REVIEW, then APPROVED a millisecond later (two
+	//   `kyc.status_changed`), and the older is delivered again after the
+	//   newer: order by the data, never by arrival;
+	// - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+	//   session is rejected (a provider's review after its approval: a
+	//   `kyc.status_changed` from APPROVED to REJECTED).
+	//
+	// `eventIds` are the events sent or sent again, newest first. Each
+	// counts against the hourly budget of redeliveries and test events.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+	RunSandboxSimulationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunSandboxSimulationResponse, error)
+
+	// RunSandboxSimulationWithResponse Make the partner's test endpoint meet what integrations seldom test
+	//
+	// Test mode only. On demand, 202:
+	// - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+	//   event is delivered once more with the same `webhook-id` (your
+	//   handler must be idempotent);
+	// - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+	//   session goes IN_REVIEW, then APPROVED a millisecond later (two
+	//   `kyc.status_changed`), and the older is delivered again after the
+	//   newer: order by the data, never by arrival;
+	// - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+	//   session is rejected (a provider's review after its approval: a
+	//   `kyc.status_changed` from APPROVED to REJECTED).
+	//
+	// `eventIds` are the events sent or sent again, newest first. Each
+	// counts against the hourly budget of redeliveries and test events.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+	RunSandboxSimulationWithResponse(ctx context.Context, body RunSandboxSimulationJSONRequestBody, reqEditors ...RequestEditorFn) (*RunSandboxSimulationResponse, error)
 
 	// FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
 	//
@@ -6724,6 +7872,46 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `CreateAccessToken` operationId).
 	CreateAccessTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateAccessTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenResponse, error)
+
+	// GetSandboxPageWithResponse The sandbox's page of a test-mode session (HTML)
+	//
+	// Where a test-mode session's `kycLink` goes: a page (HTML) that shows
+	// the session and lets a person decide it as its provider would
+	// (the outcomes of `POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome`),
+	// or make the partner's test endpoint meet an out-of-order pair or a
+	// late rejection. No credential: the session's id, unguessable, is
+	// the capability, as a provider's link is. A live session's page is
+	// refused (403) whatever is sent; with the deployment's sandbox off,
+	// every page is 404. Never cached.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sandbox/kyc/{sessionId} (the `GetSandboxPage` operationId).
+	GetSandboxPageWithResponse(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*GetSandboxPageResponse, error)
+
+	// DecideOnSandboxPageWithBodyWithResponse The sandbox page's form (HTML form post)
+	//
+	// The page's buttons: `outcome` (one of the outcome route's) or
+	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// form `token` (an HMAC of the session id: another site's page cannot
+	// post one, 403). 303 back to the page, which says what was done.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+	DecideOnSandboxPageWithBodyWithResponse(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideOnSandboxPageResponse, error)
+
+	// DecideOnSandboxPageWithFormdataBodyWithResponse The sandbox page's form (HTML form post)
+	//
+	// The page's buttons: `outcome` (one of the outcome route's) or
+	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// form `token` (an HMAC of the session id: another site's page cannot
+	// post one, 403). 303 back to the page, which says what was done.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+	DecideOnSandboxPageWithFormdataBodyWithResponse(ctx context.Context, sessionId string, body DecideOnSandboxPageFormdataRequestBody, reqEditors ...RequestEditorFn) (*DecideOnSandboxPageResponse, error)
 }
 
 // GetJwksResponse200Headers the declared response headers of an HTTP 200 response for GetJwks
@@ -6971,7 +8159,7 @@ type CreateApiKeyResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *InvalidPartnerFlow
+	JSON403 *PartnerError
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ApiKeyConflict
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -7010,7 +8198,7 @@ func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateApiKeyResponse) GetJSON403() *InvalidPartnerFlow {
+func (r CreateApiKeyResponse) GetJSON403() *PartnerError {
 	return r.JSON403
 }
 
@@ -7474,6 +8662,380 @@ func (r GetLimitsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetLimitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideSandboxSessionResponse200Headers the declared response headers of an HTTP 200 response for DecideSandboxSession
+type DecideSandboxSessionResponse200Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse400Headers the declared response headers of an HTTP 400 response for DecideSandboxSession
+type DecideSandboxSessionResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse401Headers the declared response headers of an HTTP 401 response for DecideSandboxSession
+type DecideSandboxSessionResponse401Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse403Headers the declared response headers of an HTTP 403 response for DecideSandboxSession
+type DecideSandboxSessionResponse403Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse404Headers the declared response headers of an HTTP 404 response for DecideSandboxSession
+type DecideSandboxSessionResponse404Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse409Headers the declared response headers of an HTTP 409 response for DecideSandboxSession
+type DecideSandboxSessionResponse409Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// DecideSandboxSessionResponse429Headers the declared response headers of an HTTP 429 response for DecideSandboxSession
+type DecideSandboxSessionResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+// DecideSandboxSessionResponse500Headers the declared response headers of an HTTP 500 response for DecideSandboxSession
+type DecideSandboxSessionResponse500Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+type DecideSandboxSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data struct {
+			Livemode  DecideSandboxSession200JSONResponseBodyDataLivemode `json:"livemode"`
+			Outcome   DecideSandboxSession200JSONResponseBodyDataOutcome  `json:"outcome"`
+			Result    DecideSandboxSession200JSONResponseBodyDataResult   `json:"result"`
+			SessionId string                                              `json:"sessionId"`
+
+			// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+			// before any). A session opens `PENDING` and reads `EXPIRED` once it
+			// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+			// provider's results move it: `IN_REVIEW` (submitted, being checked),
+			// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+			// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+			// session with a result never expires, and a later result may still
+			// change it (a provider may review again).
+			Status KycStatus `json:"status"`
+		} `json:"data"`
+		Success DecideSandboxSession200JSONResponseBodySuccess `json:"success"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PartnerError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PartnerError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *PartnerError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *PartnerRateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideSandboxSessionResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DecideSandboxSessionResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DecideSandboxSessionResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DecideSandboxSessionResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DecideSandboxSessionResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DecideSandboxSessionResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DecideSandboxSessionResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DecideSandboxSessionResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON200() *struct {
+	Data struct {
+		Livemode  DecideSandboxSession200JSONResponseBodyDataLivemode `json:"livemode"`
+		Outcome   DecideSandboxSession200JSONResponseBodyDataOutcome  `json:"outcome"`
+		Result    DecideSandboxSession200JSONResponseBodyDataResult   `json:"result"`
+		SessionId string                                              `json:"sessionId"`
+
+		// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+		// before any). A session opens `PENDING` and reads `EXPIRED` once it
+		// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+		// provider's results move it: `IN_REVIEW` (submitted, being checked),
+		// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+		// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+		// session with a result never expires, and a later result may still
+		// change it (a provider may review again).
+		Status KycStatus `json:"status"`
+	} `json:"data"`
+	Success DecideSandboxSession200JSONResponseBodySuccess `json:"success"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON403() *PartnerError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON404() *PartnerError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON409() *PartnerError {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON429() *PartnerRateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideSandboxSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideSandboxSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideSandboxSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideSandboxSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RunSandboxSimulationResponse202Headers the declared response headers of an HTTP 202 response for RunSandboxSimulation
+type RunSandboxSimulationResponse202Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse400Headers the declared response headers of an HTTP 400 response for RunSandboxSimulation
+type RunSandboxSimulationResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse401Headers the declared response headers of an HTTP 401 response for RunSandboxSimulation
+type RunSandboxSimulationResponse401Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse403Headers the declared response headers of an HTTP 403 response for RunSandboxSimulation
+type RunSandboxSimulationResponse403Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse404Headers the declared response headers of an HTTP 404 response for RunSandboxSimulation
+type RunSandboxSimulationResponse404Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse409Headers the declared response headers of an HTTP 409 response for RunSandboxSimulation
+type RunSandboxSimulationResponse409Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// RunSandboxSimulationResponse429Headers the declared response headers of an HTTP 429 response for RunSandboxSimulation
+type RunSandboxSimulationResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+// RunSandboxSimulationResponse500Headers the declared response headers of an HTTP 500 response for RunSandboxSimulation
+type RunSandboxSimulationResponse500Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+type RunSandboxSimulationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		Data struct {
+			EventIds []string                                            `json:"eventIds"`
+			Livemode RunSandboxSimulation202JSONResponseBodyDataLivemode `json:"livemode"`
+			Scenario RunSandboxSimulation202JSONResponseBodyDataScenario `json:"scenario"`
+		} `json:"data"`
+		Success RunSandboxSimulation202JSONResponseBodySuccess `json:"success"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PartnerError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *PartnerError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *PartnerError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *PartnerBudgetSpent
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *RunSandboxSimulationResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RunSandboxSimulationResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RunSandboxSimulationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RunSandboxSimulationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RunSandboxSimulationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RunSandboxSimulationResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RunSandboxSimulationResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RunSandboxSimulationResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON202() *struct {
+	Data struct {
+		EventIds []string                                            `json:"eventIds"`
+		Livemode RunSandboxSimulation202JSONResponseBodyDataLivemode `json:"livemode"`
+		Scenario RunSandboxSimulation202JSONResponseBodyDataScenario `json:"scenario"`
+	} `json:"data"`
+	Success RunSandboxSimulation202JSONResponseBodySuccess `json:"success"`
+} {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON403() *PartnerError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON404() *PartnerError {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON409() *PartnerError {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON429() *PartnerBudgetSpent {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RunSandboxSimulationResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RunSandboxSimulationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunSandboxSimulationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunSandboxSimulationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunSandboxSimulationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10822,6 +12384,135 @@ func (r CreateAccessTokenResponse) ContentType() string {
 	return ""
 }
 
+// GetSandboxPageResponse200Headers the declared response headers of an HTTP 200 response for GetSandboxPage
+type GetSandboxPageResponse200Headers struct {
+	XRequestId string
+}
+
+// GetSandboxPageResponse500Headers the declared response headers of an HTTP 500 response for GetSandboxPage
+type GetSandboxPageResponse500Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+type GetSandboxPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSandboxPageResponse200Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetSandboxPageResponse500Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSandboxPageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSandboxPageResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSandboxPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSandboxPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSandboxPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSandboxPageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideOnSandboxPageResponse303Headers the declared response headers of an HTTP 303 response for DecideOnSandboxPage
+type DecideOnSandboxPageResponse303Headers struct {
+	Location   *string
+	XRequestId string
+}
+
+// DecideOnSandboxPageResponse500Headers the declared response headers of an HTTP 500 response for DecideOnSandboxPage
+type DecideOnSandboxPageResponse500Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+type DecideOnSandboxPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *DecideOnSandboxPageResponse303Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DecideOnSandboxPageResponse500Headers
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DecideOnSandboxPageResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DecideOnSandboxPageResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideOnSandboxPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideOnSandboxPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideOnSandboxPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideOnSandboxPageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetJwksWithResponse The keys that verify the tokens this API mints (a JWK Set)
 //
 // RFC 7517's JWK Set of every key that may verify a live user token or
@@ -10869,20 +12560,46 @@ func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, reqEd
 	return ParseListApiKeysResponse(rsp)
 }
 
+// CreateApiKeyWithBodyWithResponse A new API key (shown once)
+//
+// A new key for the partner, in `key`: store it now, it is never shown
+// again (only its SHA-256 is kept). The body is optional: `{"mode":
+// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+// the calling key's mode. A live key may make test keys; a test key
+// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+// nothing is written. Every change to a partner's keys is recorded in
+// its audit, with the calling key's id as its author. The listing,
+// rolls and revocations act on the calling key's mode's keys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
 // CreateApiKeyWithResponse A new API key (shown once)
 //
 // A new key for the partner, in `key`: store it now, it is never shown
-// again (only its SHA-256 is kept). No request body (an empty body or
-// `{}`). A partner holds at most 5 live keys: past that, 409
-// `API_KEY_LIMIT_REACHED` and nothing is written. Every change to a
-// partner's keys is recorded in its audit, with the calling key's id
-// as its author.
+// again (only its SHA-256 is kept). The body is optional: `{"mode":
+// "test"}` or `{"mode": "live"}`; without it (an empty body or `{}`),
+// the calling key's mode. A live key may make test keys; a test key
+// only test keys (403 `LIVE_MODE_REQUIRED`). A partner holds at most 5
+// live keys of each mode: past that, 409 `API_KEY_LIMIT_REACHED` and
+// nothing is written. Every change to a partner's keys is recorded in
+// its audit, with the calling key's id as its author. The listing,
+// rolls and revocations act on the calling key's mode's keys.
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/partner/v2/api-keys (the `CreateApiKey` operationId).
-func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
-	rsp, err := c.CreateApiKey(ctx, reqEditors...)
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10976,6 +12693,122 @@ func (c *ClientWithResponses) GetLimitsWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetLimitsResponse(rsp)
+}
+
+// DecideSandboxSessionWithBodyWithResponse Decide a test-mode KYC session (the sandbox)
+//
+// Test mode only: a test key (`pk_test_`) about a session it opened.
+// The outcome travels the path a provider's result takes: a callback
+// signed as the hosted provider signs its own, verified and applied
+// by the KYC service, which writes the `kyc.status_changed` event to
+// the outbox in the same transaction; the event goes to the partner's
+// test webhook endpoints, signed with their test secrets, with
+// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+// and its user read EXPIRED at once, and the cleanup's next run writes
+// its `kyc.session_expired`). A result applies only when newer than
+// the user's last (as a provider's): `result` says what it did
+// (`applied`, `recorded` for the status it already had, `stale`).
+// The same page is open to a person: the session's `kycLink`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+func (c *ClientWithResponses) DecideSandboxSessionWithBodyWithResponse(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideSandboxSessionResponse, error) {
+	rsp, err := c.DecideSandboxSessionWithBody(ctx, sessionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideSandboxSessionResponse(rsp)
+}
+
+// DecideSandboxSessionWithResponse Decide a test-mode KYC session (the sandbox)
+//
+// Test mode only: a test key (`pk_test_`) about a session it opened.
+// The outcome travels the path a provider's result takes: a callback
+// signed as the hosted provider signs its own, verified and applied
+// by the KYC service, which writes the `kyc.status_changed` event to
+// the outbox in the same transaction; the event goes to the partner's
+// test webhook endpoints, signed with their test secrets, with
+// `"livemode": false`. Outcomes: `approve` (APPROVED), `reject_final`
+// (REJECTED, labels `["FORGERY"]`), `reject_retry` (ACTION_REQUIRED,
+// `["SELFIE_MISMATCH"]`: the user may try again with a new link),
+// `resubmit` (ACTION_REQUIRED, `["DOCUMENT_PAGE_MISSING"]`), `review`
+// (IN_REVIEW), `expire` (a pending session's expiry moves to now: it
+// and its user read EXPIRED at once, and the cleanup's next run writes
+// its `kyc.session_expired`). A result applies only when newer than
+// the user's last (as a provider's): `result` says what it did
+// (`applied`, `recorded` for the status it already had, `stale`).
+// The same page is open to a person: the session's `kycLink`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome (the `DecideSandboxSession` operationId).
+func (c *ClientWithResponses) DecideSandboxSessionWithResponse(ctx context.Context, sessionId string, body DecideSandboxSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideSandboxSessionResponse, error) {
+	rsp, err := c.DecideSandboxSession(ctx, sessionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideSandboxSessionResponse(rsp)
+}
+
+// RunSandboxSimulationWithBodyWithResponse Make the partner's test endpoint meet what integrations seldom test
+//
+// Test mode only. On demand, 202:
+//   - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+//     event is delivered once more with the same `webhook-id` (your
+//     handler must be idempotent);
+//   - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+//     session goes IN_REVIEW, then APPROVED a millisecond later (two
+//     `kyc.status_changed`), and the older is delivered again after the
+//     newer: order by the data, never by arrival;
+//   - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+//     session is rejected (a provider's review after its approval: a
+//     `kyc.status_changed` from APPROVED to REJECTED).
+//
+// `eventIds` are the events sent or sent again, newest first. Each
+// counts against the hourly budget of redeliveries and test events.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+func (c *ClientWithResponses) RunSandboxSimulationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunSandboxSimulationResponse, error) {
+	rsp, err := c.RunSandboxSimulationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunSandboxSimulationResponse(rsp)
+}
+
+// RunSandboxSimulationWithResponse Make the partner's test endpoint meet what integrations seldom test
+//
+// Test mode only. On demand, 202:
+//   - `{"scenario": "duplicate_delivery", "eventId": "evt_..."}`: the
+//     event is delivered once more with the same `webhook-id` (your
+//     handler must be idempotent);
+//   - `{"scenario": "out_of_order", "sessionId": "..."}`: a pending
+//     session goes IN_REVIEW, then APPROVED a millisecond later (two
+//     `kyc.status_changed`), and the older is delivered again after the
+//     newer: order by the data, never by arrival;
+//   - `{"scenario": "late_rejection", "sessionId": "..."}`: an approved
+//     session is rejected (a provider's review after its approval: a
+//     `kyc.status_changed` from APPROVED to REJECTED).
+//
+// `eventIds` are the events sent or sent again, newest first. Each
+// counts against the hourly budget of redeliveries and test events.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/partner/v2/sandbox/simulations (the `RunSandboxSimulation` operationId).
+func (c *ClientWithResponses) RunSandboxSimulationWithResponse(ctx context.Context, body RunSandboxSimulationJSONRequestBody, reqEditors ...RequestEditorFn) (*RunSandboxSimulationResponse, error) {
+	rsp, err := c.RunSandboxSimulation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunSandboxSimulationResponse(rsp)
 }
 
 // FindUserByExternalIdWithResponse Find a user by the partner's externalUserId
@@ -11880,6 +13713,64 @@ func (c *ClientWithResponses) CreateAccessTokenWithFormdataBodyWithResponse(ctx 
 	return ParseCreateAccessTokenResponse(rsp)
 }
 
+// GetSandboxPageWithResponse The sandbox's page of a test-mode session (HTML)
+//
+// Where a test-mode session's `kycLink` goes: a page (HTML) that shows
+// the session and lets a person decide it as its provider would
+// (the outcomes of `POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome`),
+// or make the partner's test endpoint meet an out-of-order pair or a
+// late rejection. No credential: the session's id, unguessable, is
+// the capability, as a provider's link is. A live session's page is
+// refused (403) whatever is sent; with the deployment's sandbox off,
+// every page is 404. Never cached.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sandbox/kyc/{sessionId} (the `GetSandboxPage` operationId).
+func (c *ClientWithResponses) GetSandboxPageWithResponse(ctx context.Context, sessionId string, reqEditors ...RequestEditorFn) (*GetSandboxPageResponse, error) {
+	rsp, err := c.GetSandboxPage(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSandboxPageResponse(rsp)
+}
+
+// DecideOnSandboxPageWithBodyWithResponse The sandbox page's form (HTML form post)
+//
+// The page's buttons: `outcome` (one of the outcome route's) or
+// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// form `token` (an HMAC of the session id: another site's page cannot
+// post one, 403). 303 back to the page, which says what was done.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+func (c *ClientWithResponses) DecideOnSandboxPageWithBodyWithResponse(ctx context.Context, sessionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideOnSandboxPageResponse, error) {
+	rsp, err := c.DecideOnSandboxPageWithBody(ctx, sessionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideOnSandboxPageResponse(rsp)
+}
+
+// DecideOnSandboxPageWithFormdataBodyWithResponse The sandbox page's form (HTML form post)
+//
+// The page's buttons: `outcome` (one of the outcome route's) or
+// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// form `token` (an HMAC of the session id: another site's page cannot
+// post one, 403). 303 back to the page, which says what was done.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sandbox/kyc/{sessionId} (the `DecideOnSandboxPage` operationId).
+func (c *ClientWithResponses) DecideOnSandboxPageWithFormdataBodyWithResponse(ctx context.Context, sessionId string, body DecideOnSandboxPageFormdataRequestBody, reqEditors ...RequestEditorFn) (*DecideOnSandboxPageResponse, error) {
+	rsp, err := c.DecideOnSandboxPageWithFormdataBody(ctx, sessionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideOnSandboxPageResponse(rsp)
+}
+
 // ParseGetJwksResponse parses an HTTP response from a GetJwksWithResponse call
 func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12177,7 +14068,7 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest InvalidPartnerFlow
+		var dest PartnerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13039,6 +14930,571 @@ func ParseGetLimitsResponse(rsp *http.Response) (*GetLimitsResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetLimitsResponse500Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideSandboxSessionResponse parses an HTTP response from a DecideSandboxSessionWithResponse call
+func ParseDecideSandboxSessionResponse(rsp *http.Response) (*DecideSandboxSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideSandboxSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data struct {
+				Livemode  DecideSandboxSession200JSONResponseBodyDataLivemode `json:"livemode"`
+				Outcome   DecideSandboxSession200JSONResponseBodyDataOutcome  `json:"outcome"`
+				Result    DecideSandboxSession200JSONResponseBodyDataResult   `json:"result"`
+				SessionId string                                              `json:"sessionId"`
+
+				// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+				// before any). A session opens `PENDING` and reads `EXPIRED` once it
+				// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+				// provider's results move it: `IN_REVIEW` (submitted, being checked),
+				// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+				// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+				// session with a result never expires, and a later result may still
+				// change it (a provider may review again).
+				Status KycStatus `json:"status"`
+			} `json:"data"`
+			Success DecideSandboxSession200JSONResponseBodySuccess `json:"success"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest PartnerRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideSandboxSessionResponse200Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers DecideSandboxSessionResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DecideSandboxSessionResponse401Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DecideSandboxSessionResponse403Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DecideSandboxSessionResponse404Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DecideSandboxSessionResponse409Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers DecideSandboxSessionResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DecideSandboxSessionResponse500Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRunSandboxSimulationResponse parses an HTTP response from a RunSandboxSimulationWithResponse call
+func ParseRunSandboxSimulationResponse(rsp *http.Response) (*RunSandboxSimulationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunSandboxSimulationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			Data struct {
+				EventIds []string                                            `json:"eventIds"`
+				Livemode RunSandboxSimulation202JSONResponseBodyDataLivemode `json:"livemode"`
+				Scenario RunSandboxSimulation202JSONResponseBodyDataScenario `json:"scenario"`
+			} `json:"data"`
+			Success RunSandboxSimulation202JSONResponseBodySuccess `json:"success"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest PartnerBudgetSpent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers RunSandboxSimulationResponse202Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers RunSandboxSimulationResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RunSandboxSimulationResponse401Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RunSandboxSimulationResponse403Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RunSandboxSimulationResponse404Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RunSandboxSimulationResponse409Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RunSandboxSimulationResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RunSandboxSimulationResponse500Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -18447,6 +20903,156 @@ func ParseCreateAccessTokenResponse(rsp *http.Response) (*CreateAccessTokenRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers CreateAccessTokenResponse500Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSandboxPageResponse parses an HTTP response from a GetSandboxPageWithResponse call
+func ParseGetSandboxPageResponse(rsp *http.Response) (*GetSandboxPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSandboxPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSandboxPageResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetSandboxPageResponse500Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideOnSandboxPageResponse parses an HTTP response from a DecideOnSandboxPageWithResponse call
+func ParseDecideOnSandboxPageResponse(rsp *http.Response) (*DecideOnSandboxPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideOnSandboxPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers DecideOnSandboxPageResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 500:
+		var headers DecideOnSandboxPageResponse500Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

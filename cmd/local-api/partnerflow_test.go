@@ -215,7 +215,7 @@ func TestPartnerFlowThroughTheGeneratedClient(t *testing.T) {
 	// day more), an access token for the rolled-in key (client_id and
 	// client_secret in the form), and the checkout again with the token
 	// alone in place of the key: one credential per request.
-	made, err := partner.CreateApiKeyWithResponse(ctx)
+	made, err := partner.CreateApiKeyWithResponse(ctx, client.CreateApiKeyJSONRequestBody{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,13 @@ const ProviderSandbox = "sandbox"
 // written (DynamoDB TTL) unless its partner wipes it sooner.
 const TestDataRetention = 30 * 24 * time.Hour
 
+// TestSessionRetention is how long a test-mode KYC session is kept: a week
+// short of TestDataRetention, for the store keeps a session's reference
+// under its user a week longer than the session (an erasure finds every
+// session through them), and the reference too goes within
+// TestDataRetention.
+const TestSessionRetention = TestDataRetention - 7*24*time.Hour
+
 // ReasonTestModeOnly is a sandbox operation asked in live mode, or about a
 // live object (Forbidden): the sandbox acts on test data only.
 const ReasonTestModeOnly = Reason("test_mode_only")

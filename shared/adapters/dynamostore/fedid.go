@@ -112,5 +112,5 @@ func fedIDItem(fi domain.FederatedIdentity) map[string]types.AttributeValue {
 	item := newItem(userPK(fi.UserID), federatedIdentitySK(fi.Provider), typeFederatedIdentity,
 		"userId", fi.UserID, "provider", fi.Provider, "partnerId", fi.PartnerID, "subject", fi.Subject)
 	item["createdAt"] = ts(fi.CreatedAt)
-	return item
+	return testTTL(item, fi.PartnerID, fi.CreatedAt)
 }

@@ -69,6 +69,16 @@ func userItem(u domain.User) map[string]types.AttributeValue {
 	}
 	item["createdAt"] = ts(u.CreatedAt)
 	item["updatedAt"] = ts(u.UpdatedAt)
+	return testTTL(item, u.PartnerID, u.CreatedAt)
+}
+
+// testTTL gives item, when partnerID is a test side, the TTL of test data:
+// DynamoDB deletes it domain.TestDataRetention after at (its writing), in
+// its own time (within days). Live items keep theirs.
+func testTTL(item map[string]types.AttributeValue, partnerID string, at time.Time) map[string]types.AttributeValue {
+	if _, set := item[attrTTL]; !set && !domain.Livemode(partnerID) {
+		item[attrTTL] = epoch(at.Add(domain.TestDataRetention))
+	}
 	return item
 }
 
@@ -77,7 +87,7 @@ func guardItem(g domain.Guard) map[string]types.AttributeValue {
 		"externalUserId", g.ExternalUserID, "userId", g.UserID, "requestHash", g.RequestHash)
 	item["response"] = &types.AttributeValueMemberB{Value: g.Response}
 	item["createdAt"] = ts(g.CreatedAt)
-	return item
+	return testTTL(item, g.PartnerID, g.CreatedAt)
 }
 
 // reader collects the first decoding error of an item.

@@ -90,5 +90,5 @@ func (s *Store) GetLink(ctx context.Context, partnerID, hash string) (domain.Lin
 func linkItem(l domain.Link) map[string]types.AttributeValue {
 	item := newItem(linkPK(l.PartnerID, l.Hash), linkSK, typeLink, "partnerId", l.PartnerID, "hash", l.Hash, "userId", l.UserID)
 	item["linkedAt"] = ts(l.LinkedAt)
-	return item
+	return testTTL(item, l.PartnerID, l.LinkedAt)
 }

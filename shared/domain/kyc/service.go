@@ -174,9 +174,9 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 }
 
 // testRetention is a test-mode session's retention: at most
-// domain.TestDataRetention from now.
+// domain.TestSessionRetention from now.
 func testRetention(now, retain time.Time) time.Time {
-	if limit := now.Add(domain.TestDataRetention); retain.After(limit) {
+	if limit := now.Add(domain.TestSessionRetention); retain.After(limit) {
 		return limit
 	}
 	return retain

@@ -2,15 +2,20 @@ package partnerv2_test
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit"
+	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/moto"
 )
@@ -143,5 +148,81 @@ func TestTableDownAtTheKeyIs500(t *testing.T) {
 	calls.Reset()
 	if r := c.Do(http.MethodPost, usersPath, headers(""), `{}`); r.Status != 401 || calls.Total() != 0 {
 		t.Fatalf("missing key: %d, %d calls", r.Status, calls.Total())
+	}
+}
+
+// TestTestDataExpiresOnMoto: every item a test key's calls write carries a
+// TTL at most 30 days (domain.TestDataRetention) ahead: the user, its
+// guard, its link, its federated identity, its session and the session's
+// reference, its events; the same calls with a live key write the user,
+// guard, link and federated identity without one.
+func TestTestDataExpiresOnMoto(t *testing.T) {
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	c := fixture.Client(t, dynamostore.New(db, table), fixture.Options{})
+	users := map[string]string{}
+	for _, key := range []string{keyAcme, keyAcmeTest} {
+		r := c.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"ttl-user","type":"INDIVIDUAL"}`)
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		id := data(r)["userId"].(string)
+		users[key] = id
+		tok := data(c.Do(http.MethodPost, usersPath+"/"+id+"/token", headers(key), ""))["token"].(string)
+		if r := c.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + tok}, `{"identifier":"ttlidentifier0000000000000000000000000001"}`); r.Status != 200 {
+			t.Fatalf("link: %d %s", r.Status, r.Body)
+		}
+		if r := c.Do(http.MethodPut, "/federated-identities/acme", apitest.Headers{"Authorization": "Bearer " + tok}, ""); r.Status != 204 {
+			t.Fatalf("federated identity: %d %s", r.Status, r.Body)
+		}
+		if r := c.Do(http.MethodPost, linkPath(id), headers(key), `{"country":"MX"}`); r.Status != 201 {
+			t.Fatalf("session: %d %s", r.Status, r.Body)
+		}
+	}
+	limit := time.Now().Add(domain.TestDataRetention + time.Minute).Unix()
+	seen := map[string]map[string]bool{"test": {}, "live": {}}
+	moto.ScanAll(t, db, table, func(it map[string]types.AttributeValue) {
+		partner, _ := it["partnerId"].(*types.AttributeValueMemberS)
+		user, _ := it["userId"].(*types.AttributeValueMemberS)
+		typ, _ := it["type"].(*types.AttributeValueMemberS)
+		if typ == nil {
+			return
+		}
+		pk, _ := it["pk"].(*types.AttributeValueMemberS)
+		if strings.HasPrefix(typ.Value, "PARTNER") || typ.Value == "API_KEY" {
+			return // the partner's own records: not test data
+		}
+		mode := ""
+		switch {
+		case partner != nil && partner.Value == "p_acme.test", user != nil && user.Value == users[keyAcmeTest],
+			pk != nil && pk.Value == "USER#"+users[keyAcmeTest]:
+			mode = "test"
+		case partner != nil && partner.Value == "p_acme" && typ.Value != "OUTBOX" && typ.Value != "KYC_SESSION" && typ.Value != "KYC_SESSION_REF":
+			mode = "live"
+		default:
+			return
+		}
+		ttl, has := it["ttl"].(*types.AttributeValueMemberN)
+		seen[mode][typ.Value] = true
+		switch {
+		case mode == "live" && has:
+			t.Errorf("a live %s item has a TTL: %v", typ.Value, it)
+		case mode == "test" && !has:
+			t.Errorf("a test-mode %s item has no TTL: %v", typ.Value, it)
+		case mode == "test":
+			if n, err := strconv.ParseInt(ttl.Value, 10, 64); err != nil || n > limit {
+				t.Errorf("a test-mode %s item's TTL %s is past 30 days", typ.Value, ttl.Value)
+			}
+		}
+	})
+	for _, typ := range []string{"USER", "GUARD", "LINK", "FEDERATED_IDENTITY", "KYC_SESSION", "KYC_SESSION_REF", "OUTBOX"} {
+		if !seen["test"][typ] {
+			t.Errorf("no test-mode %s item seen: %v", typ, seen["test"])
+		}
+	}
+	for _, typ := range []string{"USER", "GUARD", "LINK", "FEDERATED_IDENTITY"} {
+		if !seen["live"][typ] {
+			t.Errorf("no live %s item seen: %v", typ, seen["live"])
+		}
 	}
 }

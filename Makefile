@@ -17,6 +17,7 @@ FUNCTIONS    := create-user get-user find-user delete-user create-verification-l
                 list-api-keys create-api-key roll-api-key revoke-api-key jwks oauth2-token \
                 list-webhook-endpoints create-webhook-endpoint get-webhook-endpoint \
                 update-webhook-endpoint delete-webhook-endpoint rotate-webhook-endpoint-secret get-limits \
+                sandbox-wipe-data \
                 sandbox-kyc-decision \
                 sandbox-kyc-page \
                 sandbox-simulation \
@@ -39,7 +40,7 @@ build_fn = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstr
         build-JwksFunction build-Oauth2TokenFunction \
         build-ListWebhookEndpointsFunction build-CreateWebhookEndpointFunction build-GetWebhookEndpointFunction \
         build-UpdateWebhookEndpointFunction build-DeleteWebhookEndpointFunction build-RotateWebhookEndpointSecretFunction \
-        build-GetLimitsFunction build-SandboxKycDecisionFunction build-SandboxKycPageFunction build-SandboxSimulationFunction build-SandboxKycOutcomeFunction
+        build-GetLimitsFunction build-SandboxWipeDataFunction build-SandboxKycDecisionFunction build-SandboxKycPageFunction build-SandboxSimulationFunction build-SandboxKycOutcomeFunction
 build-CreateUserFunction:             ; $(call build_fn,create-user)
 build-GetUserFunction:                ; $(call build_fn,get-user)
 build-FindUserFunction:               ; $(call build_fn,find-user)
@@ -50,6 +51,7 @@ build-CleanupKycSessionsFunction:     ; $(call build_fn,cleanup-kyc-sessions)
 build-ListWebhookEventsFunction:      ; $(call build_fn,list-webhook-events)
 build-RedeliverWebhookEventFunction:  ; $(call build_fn,redeliver-webhook-event)
 build-SendTestWebhookFunction:        ; $(call build_fn,send-test-webhook)
+build-SandboxWipeDataFunction: ; $(call build_fn,sandbox-wipe-data)
 build-SandboxKycDecisionFunction: ; $(call build_fn,sandbox-kyc-decision)
 build-SandboxKycPageFunction: ; $(call build_fn,sandbox-kyc-page)
 build-SandboxSimulationFunction: ; $(call build_fn,sandbox-simulation)

@@ -309,6 +309,7 @@ func TestEveryFunctionOverTheNetwork(t *testing.T) {
 		"delete-webhook-endpoint": 404, "rotate-webhook-endpoint-secret": 404,
 		// The development partner's test key (the page: no key), about a session never opened.
 		"sandbox-kyc-outcome": 404, "sandbox-simulation": 404, "sandbox-kyc-page": 404, "sandbox-kyc-decision": 404,
+		"sandbox-wipe-data": 202,
 	}
 	for _, fn := range names {
 		t.Run(fn, func(t *testing.T) {

@@ -66,6 +66,7 @@ func TestSamLocalInvoke(t *testing.T) {
 		"list-webhook-events": "200", "redeliver-webhook-event": "404", "send-test-webhook": "409",
 		// The development partner's test key, about a session it never opened.
 		"sandbox-kyc-outcome": "404", "sandbox-simulation": "404", "sandbox-kyc-page": "404", "sandbox-kyc-decision": "404",
+		"sandbox-wipe-data": "202",
 		// The events name a key id the development partner does not hold.
 		"list-api-keys": "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200", "oauth2-token": "200",
 		// Without a webhook URL the development partner has no endpoint yet.

@@ -1089,6 +1089,36 @@ func (e CreateApiKeyJSONBodyMode) Valid() bool {
 	}
 }
 
+// Defines values for WipeSandboxData202JSONResponseBodyDataLivemode.
+const (
+	WipeSandboxData202JSONResponseBodyDataLivemodeFalse WipeSandboxData202JSONResponseBodyDataLivemode = false
+)
+
+// Valid indicates whether the value is a known member of the WipeSandboxData202JSONResponseBodyDataLivemode enum.
+func (e WipeSandboxData202JSONResponseBodyDataLivemode) Valid() bool {
+	switch e {
+	case WipeSandboxData202JSONResponseBodyDataLivemodeFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WipeSandboxData202JSONResponseBodySuccess.
+const (
+	WipeSandboxData202JSONResponseBodySuccessTrue WipeSandboxData202JSONResponseBodySuccess = true
+)
+
+// Valid indicates whether the value is a known member of the WipeSandboxData202JSONResponseBodySuccess enum.
+func (e WipeSandboxData202JSONResponseBodySuccess) Valid() bool {
+	switch e {
+	case WipeSandboxData202JSONResponseBodySuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DecideSandboxSessionJSONBodyOutcome.
 const (
 	DecideSandboxSessionJSONBodyOutcomeApprove     DecideSandboxSessionJSONBodyOutcome = "approve"
@@ -2454,6 +2484,12 @@ type RollApiKeyJSONBody struct {
 	ExpiresAt *string `json:"expiresAt,omitempty"`
 }
 
+// WipeSandboxData202JSONResponseBodyDataLivemode defines parameters for WipeSandboxData.
+type WipeSandboxData202JSONResponseBodyDataLivemode bool
+
+// WipeSandboxData202JSONResponseBodySuccess defines parameters for WipeSandboxData.
+type WipeSandboxData202JSONResponseBodySuccess bool
+
 // DecideSandboxSessionJSONBody defines parameters for DecideSandboxSession.
 type DecideSandboxSessionJSONBody struct {
 	Outcome DecideSandboxSessionJSONBodyOutcome `json:"outcome"`
@@ -3296,6 +3332,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 	GetLimits(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WipeSandboxData Delete the partner's test data
+	//
+	// Test mode only (403 `TEST_MODE_REQUIRED` with a live key). 202: the
+	// cleanup's next run (every few minutes; `make run`'s every minute)
+	// erases every test-mode user the partner made, with its sessions,
+	// links, federated identities and the events that name it; the
+	// events that name no user (`webhook.test`) expire with their TTL,
+	// as all test data does within 30 days anyway. Asking again while a
+	// wipe waits is one wipe, as of the later time. No request body.
+	//
+	// Corresponds with DELETE /api/partner/v2/sandbox/data (the `WipeSandboxData` operationId).
+	WipeSandboxData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideSandboxSessionWithBody Decide a test-mode KYC session (the sandbox)
 	//
@@ -4298,6 +4347,29 @@ func (c *Client) RollApiKey(ctx context.Context, keyId string, body RollApiKeyJS
 // Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 func (c *Client) GetLimits(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLimitsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WipeSandboxData Delete the partner's test data
+//
+// Test mode only (403 `TEST_MODE_REQUIRED` with a live key). 202: the
+// cleanup's next run (every few minutes; `make run`'s every minute)
+// erases every test-mode user the partner made, with its sessions,
+// links, federated identities and the events that name it; the
+// events that name no user (`webhook.test`) expire with their TTL,
+// as all test data does within 30 days anyway. Asking again while a
+// wipe waits is one wipe, as of the later time. No request body.
+//
+// Corresponds with DELETE /api/partner/v2/sandbox/data (the `WipeSandboxData` operationId).
+func (c *Client) WipeSandboxData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWipeSandboxDataRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5714,6 +5786,33 @@ func NewGetLimitsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewWipeSandboxDataRequest constructs an http.Request for the WipeSandboxData method
+func NewWipeSandboxDataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/partner/v2/sandbox/data")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDecideSandboxSessionRequest calls the generic DecideSandboxSession builder with application/json body
 func NewDecideSandboxSessionRequest(server string, sessionId string, body DecideSandboxSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7076,6 +7175,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/partner/v2/limits (the `GetLimits` operationId).
 	GetLimitsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetLimitsResponse, error)
+
+	// WipeSandboxDataWithResponse Delete the partner's test data
+	//
+	// Test mode only (403 `TEST_MODE_REQUIRED` with a live key). 202: the
+	// cleanup's next run (every few minutes; `make run`'s every minute)
+	// erases every test-mode user the partner made, with its sessions,
+	// links, federated identities and the events that name it; the
+	// events that name no user (`webhook.test`) expire with their TTL,
+	// as all test data does within 30 days anyway. Asking again while a
+	// wipe waits is one wipe, as of the later time. No request body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/partner/v2/sandbox/data (the `WipeSandboxData` operationId).
+	WipeSandboxDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WipeSandboxDataResponse, error)
 
 	// DecideSandboxSessionWithBodyWithResponse Decide a test-mode KYC session (the sandbox)
 	//
@@ -8662,6 +8776,160 @@ func (r GetLimitsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetLimitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// WipeSandboxDataResponse202Headers the declared response headers of an HTTP 202 response for WipeSandboxData
+type WipeSandboxDataResponse202Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// WipeSandboxDataResponse400Headers the declared response headers of an HTTP 400 response for WipeSandboxData
+type WipeSandboxDataResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// WipeSandboxDataResponse401Headers the declared response headers of an HTTP 401 response for WipeSandboxData
+type WipeSandboxDataResponse401Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// WipeSandboxDataResponse403Headers the declared response headers of an HTTP 403 response for WipeSandboxData
+type WipeSandboxDataResponse403Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+// WipeSandboxDataResponse429Headers the declared response headers of an HTTP 429 response for WipeSandboxData
+type WipeSandboxDataResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+// WipeSandboxDataResponse500Headers the declared response headers of an HTTP 500 response for WipeSandboxData
+type WipeSandboxDataResponse500Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
+type WipeSandboxDataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		Data struct {
+			Livemode WipeSandboxData202JSONResponseBodyDataLivemode `json:"livemode"`
+
+			// RequestedAt Every timestamp of every response and event: RFC 3339 in UTC with
+			// milliseconds, always three digits.
+			//
+			//
+			// Examples: 2026-11-24T09:00:00.000Z
+			RequestedAt Timestamp `json:"requestedAt"`
+		} `json:"data"`
+		Success WipeSandboxData202JSONResponseBodySuccess `json:"success"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidInput
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *PartnerError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *PartnerRateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *WipeSandboxDataResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *WipeSandboxDataResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *WipeSandboxDataResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *WipeSandboxDataResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *WipeSandboxDataResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *WipeSandboxDataResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON202() *struct {
+	Data struct {
+		Livemode WipeSandboxData202JSONResponseBodyDataLivemode `json:"livemode"`
+
+		// RequestedAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		RequestedAt Timestamp `json:"requestedAt"`
+	} `json:"data"`
+	Success WipeSandboxData202JSONResponseBodySuccess `json:"success"`
+} {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON400() *InvalidInput {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON403() *PartnerError {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON429() *PartnerRateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r WipeSandboxDataResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r WipeSandboxDataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WipeSandboxDataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WipeSandboxDataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WipeSandboxDataResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12695,6 +12963,27 @@ func (c *ClientWithResponses) GetLimitsWithResponse(ctx context.Context, reqEdit
 	return ParseGetLimitsResponse(rsp)
 }
 
+// WipeSandboxDataWithResponse Delete the partner's test data
+//
+// Test mode only (403 `TEST_MODE_REQUIRED` with a live key). 202: the
+// cleanup's next run (every few minutes; `make run`'s every minute)
+// erases every test-mode user the partner made, with its sessions,
+// links, federated identities and the events that name it; the
+// events that name no user (`webhook.test`) expire with their TTL,
+// as all test data does within 30 days anyway. Asking again while a
+// wipe waits is one wipe, as of the later time. No request body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/partner/v2/sandbox/data (the `WipeSandboxData` operationId).
+func (c *ClientWithResponses) WipeSandboxDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WipeSandboxDataResponse, error) {
+	rsp, err := c.WipeSandboxData(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWipeSandboxDataResponse(rsp)
+}
+
 // DecideSandboxSessionWithBodyWithResponse Decide a test-mode KYC session (the sandbox)
 //
 // Test mode only: a test key (`pk_test_`) about a session it opened.
@@ -14930,6 +15219,226 @@ func ParseGetLimitsResponse(rsp *http.Response) (*GetLimitsResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetLimitsResponse500Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseWipeSandboxDataResponse parses an HTTP response from a WipeSandboxDataWithResponse call
+func ParseWipeSandboxDataResponse(rsp *http.Response) (*WipeSandboxDataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WipeSandboxDataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			Data struct {
+				Livemode WipeSandboxData202JSONResponseBodyDataLivemode `json:"livemode"`
+
+				// RequestedAt Every timestamp of every response and event: RFC 3339 in UTC with
+				// milliseconds, always three digits.
+				//
+				//
+				// Examples: 2026-11-24T09:00:00.000Z
+				RequestedAt Timestamp `json:"requestedAt"`
+			} `json:"data"`
+			Success WipeSandboxData202JSONResponseBodySuccess `json:"success"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidInput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest PartnerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest PartnerRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers WipeSandboxDataResponse202Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers WipeSandboxDataResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers WipeSandboxDataResponse401Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers WipeSandboxDataResponse403Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers WipeSandboxDataResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers WipeSandboxDataResponse500Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

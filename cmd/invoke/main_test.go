@@ -25,7 +25,8 @@ func TestEveryEventSucceeds(t *testing.T) {
 		"cleanup-kyc-sessions": `"done":true`, "webhook-dispatcher": `"batchItemFailures":[]`, "webhook-retry": `"batchItemFailures":[]`,
 		"list-webhook-events": "200", "redeliver-webhook-event": "202", "send-test-webhook": "202",
 		"sandbox-kyc-outcome": "404", "sandbox-simulation": "404", "sandbox-kyc-page": "404", "sandbox-kyc-decision": "404",
-		"list-api-keys": "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200", "oauth2-token": "200",
+		"sandbox-wipe-data": "202",
+		"list-api-keys":     "200", "create-api-key": "201", "roll-api-key": "404", "revoke-api-key": "404", "jwks": "200", "oauth2-token": "200",
 		// The development partner's first endpoint is we_default; we_0000000000000000 is none of its.
 		"get-limits": "200", "list-webhook-endpoints": "200", "create-webhook-endpoint": "201", "get-webhook-endpoint": "200", "update-webhook-endpoint": "200",
 		"delete-webhook-endpoint": "404", "rotate-webhook-endpoint-secret": "404",

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -50,3 +51,26 @@ const TestSessionRetention = TestDataRetention - 7*24*time.Hour
 // ReasonTestModeOnly is a sandbox operation asked in live mode, or about a
 // live object (Forbidden): the sandbox acts on test data only.
 const ReasonTestModeOnly = Reason("test_mode_only")
+
+// WipeRequest is a test side's request that its test data be deleted (the
+// sandbox's wipe), as of RequestedAt (to the second).
+type WipeRequest struct {
+	PartnerID   string
+	RequestedAt time.Time
+}
+
+// Wipes are the requests to delete a test side's data, which the cleanup
+// carries out: a request is one item per test side (asking again while
+// one waits moves it to the later time), listed without a scan.
+type Wipes interface {
+	// RequestWipe records test side partnerID's request as of at
+	// (Invalid for a live partner: live data is never wiped).
+	RequestWipe(ctx context.Context, partnerID string, at time.Time) error
+	// Wipes lists up to limit requests.
+	Wipes(ctx context.Context, limit int) ([]WipeRequest, error)
+	// FinishWipe removes r, unless a later request replaced it.
+	FinishWipe(ctx context.Context, r WipeRequest) error
+}
+
+// ErrLiveWipe is a wipe asked of a live partner.
+var ErrLiveWipe = E(Invalid, ReasonTestModeOnly)

@@ -548,6 +548,7 @@ type Erasure interface {
 
 // Store is everything the API stores.
 type Store interface {
+	Wipes
 	Users
 	KYCSessions
 	Links

@@ -50,7 +50,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, err := app.Build(context.Background(), app.Config{TableName: "t",
-		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg})
+		ServiceKeysFile: keysFile, KYCProvidersFile: kycFile, AWS: &cfg, Sandbox: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +91,7 @@ func TestHangingDynamoDBAnswersBeforeTheDeadline(t *testing.T) {
 		"redeliver-webhook-event":        httpEvent("POST", "/api/partner/v2/webhooks/events/evt_0123456789abcdef0123456789abcdef/redeliver", "", key, ""),
 		"send-test-webhook":              httpEvent("POST", "/api/partner/v2/webhooks/test", "", key, ""),
 		"sandbox-kyc-outcome":            httpEvent("POST", "/api/partner/v2/sandbox/kyc-sessions/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90/outcome", "", key, `{"outcome":"approve"}`),
+		"sandbox-wipe-data":              httpEvent("DELETE", "/api/partner/v2/sandbox/data", "", key, ""),
 		"sandbox-kyc-page":               httpEvent("GET", "/sandbox/kyc/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90", "", nil, ""),
 		"sandbox-kyc-decision":           httpEvent("POST", "/sandbox/kyc/0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90", "", map[string]string{"content-type": "application/x-www-form-urlencoded"}, "outcome=approve"),
 		"sandbox-simulation":             httpEvent("POST", "/api/partner/v2/sandbox/simulations", "", key, `{"scenario":"late_rejection","sessionId":"0d5e6f7a8b9c4d1e2f3a4b5c6d7e8f90"}`),

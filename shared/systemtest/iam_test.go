@@ -254,6 +254,10 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		return expect(setup.api.Do(http.MethodPost, users+"/"+testUser+"/kyc/verification-link", testKey, `{"country":"MX"}`), 201, "setup test session").
 			JSON()["data"].(map[string]any)["sessionId"].(string)
 	}
+	testUserToken := expect(setup.api.Do(http.MethodPost, users+"/"+testUser+"/token", testKey, ""), 201, "setup test token").
+		JSON()["data"].(map[string]any)["token"].(string)
+	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + testUserToken},
+		`{"identifier":"iamidentifier0000000000000000000000000000test"}`), 200, "setup test link") // the wipe deletes it
 	approvedLater, expiring, outOfOrder := testSession(), testSession(), testSession()
 	onPage, onPageLater := testSession(), testSession()
 	expect(setup.api.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", testKey, `{"url":"`+hook.URL+`/test-mode"}`), 201, "setup test endpoint")
@@ -331,6 +335,9 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		},
 		"sandbox-kyc-outcome": func(c *container) {
 			expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+strings.Repeat("0", 32)+"/outcome", testToken, `{"outcome":"approve"}`), 404, "an outcome by token")
+		},
+		"sandbox-wipe-data": func(c *container) {
+			expect(c.api.Do("DELETE", sandbox+"/data", testToken, ""), 202, "a wipe by token")
 		},
 		"sandbox-simulation": func(c *container) {
 			expect(c.api.Do("POST", sandbox+"/simulations", testToken, `{"scenario":"late_rejection","sessionId":"`+strings.Repeat("0", 32)+`"}`), 404, "a simulation by token")
@@ -534,6 +541,10 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		tried := attempted(true)
 		expect(c.api.Do("POST", events+"/"+tried.ID+"/redeliver", key, `{"endpointId":"we_default"}`), 202, "redeliver an attempted event to one endpoint")
 		expect(c.api.Do("POST", events+"/"+evs[alone].ID+"/redeliver", withToken, ""), 202, "redeliver by token")
+	})
+	// The test side's wipe, asked here and carried out by the cleanup below.
+	viaHTTP("sandbox-wipe-data", func(c *container) {
+		expect(c.api.Do("DELETE", sandbox+"/data", testKey, ""), 202, "a wipe of the test data")
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())

@@ -11,6 +11,7 @@ import (
 	"github.com/partner-identity/api/shared/http/kyccallbacks"
 	"github.com/partner-identity/api/shared/http/oauth"
 	"github.com/partner-identity/api/shared/http/partnerv2"
+	"github.com/partner-identity/api/shared/http/sandboxpage"
 	"github.com/partner-identity/api/shared/http/surface"
 	"github.com/partner-identity/api/shared/http/userv2"
 	"github.com/partner-identity/api/shared/http/wellknown"
@@ -21,6 +22,7 @@ import (
 	"github.com/partner-identity/api/shared/lambda/federatedapi"
 	"github.com/partner-identity/api/shared/lambda/oauthapi"
 	"github.com/partner-identity/api/shared/lambda/partnerapi"
+	"github.com/partner-identity/api/shared/lambda/sandboxapi"
 	"github.com/partner-identity/api/shared/lambda/userapi"
 	"github.com/partner-identity/api/shared/lambda/wellknownapi"
 	"github.com/partner-identity/api/shared/testkit"
@@ -58,6 +60,9 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 	}
 	for _, rt := range oauth.Routes {
 		declared[rt.Name] = oauthapi.Needs
+	}
+	for _, rt := range sandboxpage.Routes {
+		declared[rt.Name] = sandboxapi.NeedsOf(rt.Name)
 	}
 	if len(declared) != len(surface.All())+4 {
 		t.Fatalf("%d functions declared, %d routes", len(declared), len(surface.All()))
@@ -111,7 +116,7 @@ func TestPrefetchedNeedsAreWhatEachFunctionMayRead(t *testing.T) {
 		}
 		// Each Lambda-side main starts its needs (lambdarun.Serve or Prefetch).
 		starters := []string{"partnerapi.Main(", "partnerapi.MainWith(", "userapi.Main(", "federatedapi.Main(", "callbackapi.Main(",
-			"wellknownapi.Main(", "oauthapi.Main(", "cleanup.Main()", "dispatch.MainStream()", "dispatch.MainRetries()"}
+			"wellknownapi.Main(", "oauthapi.Main(", "sandboxapi.Main(", "cleanup.Main()", "dispatch.MainStream()", "dispatch.MainRetries()"}
 		if src := string(main); got != 0 && !slices.ContainsFunc(starters, func(m string) bool { return strings.Contains(src, m) }) {
 			t.Errorf("%s: its main starts no prefetch (one of the Lambda side's mains)", fn)
 		}

@@ -281,6 +281,7 @@ func (s *Store) tombstoneActions(u domain.User, rev string, ev domain.OutboxEven
 	}
 	tomb := newItem(userPK(u.ID), userProfileSK, typeUser, "userId", u.ID, "partnerId", u.PartnerID)
 	tomb[attrDeletedAt] = ts(now)
+	testTTL(tomb, u.PartnerID, now) // a test user's tombstone goes with the rest of test data
 	if unfinished {
 		tomb[attrPendingShard], tomb[attrPendingExpiry] = str(erasingShard), epoch(now)
 	}
@@ -294,6 +295,9 @@ func (s *Store) tombstoneActions(u domain.User, rev string, ev domain.OutboxEven
 	if u.LinkedIdentifierHash != "" {
 		actions = append(actions, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
 			Key: key(linkPK(u.PartnerID, u.LinkedIdentifierHash), linkSK), ConditionExpression: heldByUser, ExpressionAttributeValues: uid}})
+	}
+	if ev.ID == "" {
+		return actions // a wipe's erasure writes no event
 	}
 	return append(actions, s.putEvent(ev))
 }

@@ -290,3 +290,10 @@ func auditSK(at time.Time, suffix string) string {
 }
 
 const auditPrefix = "AUDIT#"
+
+// wipePK is test side partnerID's request to delete its data: one item,
+// in the pending index's wiping partition while it waits.
+func wipePK(partnerID string) string { return "WIPE#" + partnerID }
+
+// wipeSK is a wipe request's sort key.
+const wipeSK = "REQUEST"

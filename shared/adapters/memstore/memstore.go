@@ -25,7 +25,9 @@ type Store struct {
 	links    map[linkKey]domain.Link
 	outbox   []domain.OutboxEvent
 	fedids   map[string]domain.FederatedIdentity // by userID + "|" + provider
-	states   map[string]domain.OutboxState
+	// wipes are the test sides' requests to delete their data.
+	wipes  map[string]time.Time
+	states map[string]domain.OutboxState
 	// tombstones are the erased users: their partner, by user id.
 	tombstones map[string]string
 	// erasedEvents are the ids of the events erased with their user: the
@@ -587,7 +589,9 @@ func (s *Store) EraseUser(_ context.Context, partnerID, userID string, ev domain
 		s.outbox[i].Payload, s.outbox[i].Scrubbed = nil, nil
 	}
 	delete(s.eventsOf, userID)
-	s.emit(ev)
+	if ev.ID != "" { // a wipe's erasure writes none
+		s.emit(ev)
+	}
 	return nil
 }
 
@@ -620,4 +624,39 @@ func (s *Store) OutboxSince(n int) []domain.OutboxEvent {
 		return nil
 	}
 	return append([]domain.OutboxEvent(nil), s.outbox[n:]...)
+}
+
+func (s *Store) RequestWipe(_ context.Context, partnerID string, at time.Time) error {
+	if domain.Livemode(partnerID) {
+		return domain.ErrLiveWipe
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wipes == nil {
+		s.wipes = map[string]time.Time{}
+	}
+	s.wipes[partnerID] = at.UTC().Truncate(time.Second)
+	return nil
+}
+
+func (s *Store) Wipes(_ context.Context, limit int) ([]domain.WipeRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.WipeRequest
+	for p, at := range s.wipes {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, domain.WipeRequest{PartnerID: p, RequestedAt: at})
+	}
+	return out, nil
+}
+
+func (s *Store) FinishWipe(_ context.Context, r domain.WipeRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at, ok := s.wipes[r.PartnerID]; ok && at.Equal(r.RequestedAt) {
+		delete(s.wipes, r.PartnerID)
+	}
+	return nil
 }

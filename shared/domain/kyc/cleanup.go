@@ -30,6 +30,9 @@ type Cleaner struct {
 	// each run finishes them after the sessions (DynamoDB's store; the
 	// memory store erases in one step).
 	Erasures Erasures
+	// Wiper, when set, carries out the test sides' wipes of their data
+	// (the sandbox's DELETE /sandbox/data) after the erasures.
+	Wiper Wiper
 	// Quiet runs log and count nothing when they found nothing to expire
 	// (make run's every minute); a deployed cleanup logs every run, and its
 	// metrics feed the backlog alarm.
@@ -49,12 +52,24 @@ type Erasures interface {
 	EraseUser(ctx context.Context, partnerID, userID string, ev domain.OutboxEvent, now time.Time) error
 }
 
+// Wiper is what a wipe of a test side's data takes: its requests, its
+// events (every user it made has one, kept as long as test data), and the
+// erasure of each of their users.
+type Wiper interface {
+	domain.Wipes
+	Erasures
+	ListOutboxEvents(ctx context.Context, partnerID string, q domain.OutboxQuery) (domain.OutboxPage, error)
+}
+
 // NewCleaner is the cleanup of the sessions in s (and of its unfinished
-// erasures, when it keeps users), with now as its clock.
+// erasures and wipes, when it keeps users), with now as its clock.
 func NewCleaner(s domain.KYCSessions, now func() time.Time) *Cleaner {
 	c := &Cleaner{Store: s, Now: now}
 	if e, ok := s.(Erasures); ok {
 		c.Erasures = e
+	}
+	if w, ok := s.(Wiper); ok {
+		c.Wiper = w
 	}
 	return c
 }
@@ -66,8 +81,11 @@ type CleanupResult struct {
 	// expired by a concurrent run) when their update came.
 	Skipped int
 	Pages   int
-	// Erased counts the unfinished erasures finished.
+	// Erased counts the unfinished erasures finished; Wiped the test
+	// users erased by wipes, Wipes the wipes carried out.
 	Erased int
+	Wiped  int
+	Wipes  int
 	Done   bool
 }
 
@@ -129,12 +147,15 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 	if firstErr == nil && c.Erasures != nil {
 		erasuresDone, firstErr = c.finishErasures(ctx, now, reserve, &res)
 	}
+	if firstErr == nil && erasuresDone && c.Wiper != nil {
+		erasuresDone, firstErr = c.wipe(ctx, now, reserve, &res)
+	}
 	if firstErr != nil {
 		c.log(ctx, res, start, firstErr)
 		return res, firstErr
 	}
 	res.Done = finished == cap(parts) && erasuresDone
-	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 {
+	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 && res.Wipes == 0 {
 		return res, nil
 	}
 	c.log(ctx, res, start, nil)
@@ -166,6 +187,53 @@ func (c *Cleaner) finishErasures(ctx context.Context, now time.Time, reserve tim
 			res.Erased++
 		}
 	}
+}
+
+// wipe carries out the wipes requested, one test side at a time: every
+// user of its events (a page of 100 at a time) is erased, with its
+// sessions, links, identities and personal events; then the request goes
+// (unless a later one replaced it). Until the deadline is near: a wipe cut
+// short goes on at the next run, from its first page (the users erased
+// are gone from it). A live partner's request is never carried out.
+func (c *Cleaner) wipe(ctx context.Context, now time.Time, reserve time.Duration, res *CleanupResult) (done bool, err error) {
+	reqs, err := c.Wiper.Wipes(ctx, 10)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range reqs {
+		if domain.Livemode(r.PartnerID) {
+			continue
+		}
+		erased := map[string]bool{}
+		q := domain.OutboxQuery{Limit: 100}
+		for {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < reserve {
+				return false, nil
+			}
+			page, err := c.Wiper.ListOutboxEvents(ctx, r.PartnerID, q)
+			if err != nil {
+				return false, err
+			}
+			for _, st := range page.Events {
+				if u := st.Event.UserID; u != "" && !erased[u] {
+					if err := c.Wiper.EraseUser(ctx, r.PartnerID, u, domain.OutboxEvent{}, now); err != nil {
+						return false, err
+					}
+					erased[u] = true
+					res.Wiped++
+				}
+			}
+			if page.Next == nil {
+				break
+			}
+			q.After = page.Next
+		}
+		if err := c.Wiper.FinishWipe(ctx, r); err != nil {
+			return false, err
+		}
+		res.Wipes++
+	}
+	return len(reqs) < 10, nil
 }
 
 // drain expires part's expired sessions page by page until none is left
@@ -201,7 +269,7 @@ func (c *Cleaner) drain(ctx context.Context, part int, now time.Time, pageSize i
 }
 
 func (c *Cleaner) log(ctx context.Context, res CleanupResult, start time.Time, err error) {
-	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "erased", res.Erased, "done", res.Done,
+	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "erased", res.Erased, "wipes", res.Wipes, "wiped", res.Wiped, "done", res.Done,
 		"latencyMs", float64(time.Since(start).Microseconds()) / 1000}
 	if err != nil {
 		slog.ErrorContext(ctx, "kyc cleanup", append(attrs, "error", logsafe.Code(err))...)

@@ -253,3 +253,16 @@ func (s *Service) OutOfOrder(ctx context.Context, partnerID, id string) error {
 	}
 	return nil
 }
+
+// RequestWipe asks for test side partnerID's data to be deleted: the
+// cleanup's next run erases every user it made (with its sessions, links,
+// identities and personal events). Forbidden (domain.ReasonTestModeOnly)
+// for a live partner. The time requested is returned.
+func (s *Service) RequestWipe(ctx context.Context, partnerID string) (time.Time, error) {
+	w, ok := s.store.(domain.Wipes)
+	if domain.Livemode(partnerID) || !ok {
+		return time.Time{}, domain.E(domain.Forbidden, domain.ReasonTestModeOnly)
+	}
+	at := s.now().UTC().Truncate(time.Second)
+	return at, w.RequestWipe(ctx, partnerID, at)
+}

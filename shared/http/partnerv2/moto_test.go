@@ -1,6 +1,7 @@
 package partnerv2_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +13,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/partner-identity/api/shared/adapters/dynamostore"
+	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
@@ -224,5 +227,65 @@ func TestTestDataExpiresOnMoto(t *testing.T) {
 		if !seen["live"][typ] {
 			t.Errorf("no live %s item seen: %v", typ, seen["live"])
 		}
+	}
+}
+
+// TestSandboxWipe: DELETE /sandbox/data with a test key (202) and the
+// cleanup's next run erase every test-mode user of the partner, with its
+// sessions; live users stay; a live key may not ask (403), and nothing is
+// wiped before the cleanup runs. On both stores.
+func TestSandboxWipe(t *testing.T) {
+	srv := moto.Require(t)
+	db, table := srv.NewTable(t, nil, nil)
+	for name, s := range map[string]domain.Store{"memory": memstore.New(), "dynamodb": dynamostore.New(db, table)} {
+		t.Run(name, func(t *testing.T) {
+			c := fixture.Client(t, s, fixture.Options{})
+			var testUsers, liveUsers []string
+			for i, key := range []string{keyAcmeTest, keyAcmeTest, keyAcme} {
+				r := c.Do(http.MethodPost, usersPath, headers(key), `{"externalUserId":"wipe-`+strconv.Itoa(i)+`","type":"INDIVIDUAL"}`)
+				id := data(r)["userId"].(string)
+				if r := c.Do(http.MethodPost, linkPath(id), headers(key), `{"country":"MX"}`); r.Status != 201 {
+					t.Fatalf("session: %d %s", r.Status, r.Body)
+				}
+				if key == keyAcme {
+					liveUsers = append(liveUsers, id)
+				} else {
+					testUsers = append(testUsers, id)
+				}
+			}
+			wipe := "/api/partner/v2/sandbox/data"
+			if r := c.Do(http.MethodDelete, wipe, headers(keyAcme), ""); r.Status != 403 {
+				t.Fatalf("a live key's wipe: %d %s", r.Status, r.Body)
+			}
+			if r := c.Do(http.MethodDelete, wipe, headers(keyAcmeTest), `{"all":true}`); r.Status != 400 {
+				t.Fatalf("a wipe with a body: %d %s", r.Status, r.Body)
+			}
+			if r := c.Do(http.MethodDelete, wipe, headers(keyAcmeTest), ""); r.Status != 202 || data(r)["livemode"] != false {
+				t.Fatalf("wipe: %d %s", r.Status, r.Body)
+			}
+			status := func(key, id string) int { return c.Do(http.MethodGet, usersPath+"/"+id, headers(key), "").Status }
+			if status(keyAcmeTest, testUsers[0]) != 200 {
+				t.Fatal("wiped before the cleanup ran")
+			}
+			res, err := kyc.NewCleaner(s, time.Now).Run(context.Background())
+			if err != nil || res.Wipes != 1 || res.Wiped != 2 {
+				t.Fatalf("cleanup: %+v %v", res, err)
+			}
+			for _, id := range testUsers {
+				if st := status(keyAcmeTest, id); st != 404 {
+					t.Fatalf("test user %s after the wipe: %d", id, st)
+				}
+			}
+			if st := status(keyAcme, liveUsers[0]); st != 200 {
+				t.Fatalf("live user after the wipe: %d", st)
+			}
+			if r := c.Do(http.MethodGet, usersPath+"/"+liveUsers[0]+"/kyc", headers(keyAcme), ""); len(data(r)["sessions"].([]any)) != 1 {
+				t.Fatalf("live sessions after the wipe: %s", r.Body)
+			}
+			// Carried out once: the next run finds nothing to wipe.
+			if res, err := kyc.NewCleaner(s, time.Now).Run(context.Background()); err != nil || res.Wipes != 0 {
+				t.Fatalf("cleanup again: %+v %v", res, err)
+			}
+		})
 	}
 }

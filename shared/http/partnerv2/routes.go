@@ -58,6 +58,7 @@ var (
 	DeleteWebhookEndpointRoute  = httpx.Route[*API]{Name: "delete-webhook-endpoint", Pattern: "DELETE /api/partner/v2/webhooks/endpoints/{endpointId}", Handle: (*API).DeleteWebhookEndpoint}
 	RotateEndpointSecretRoute   = httpx.Route[*API]{Name: "rotate-webhook-endpoint-secret", Pattern: "POST /api/partner/v2/webhooks/endpoints/{endpointId}/rotate-secret", Handle: (*API).RotateWebhookEndpointSecret}
 	SandboxOutcomeRoute         = httpx.Route[*API]{Name: "sandbox-kyc-outcome", Pattern: "POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome", Handle: (*API).SandboxOutcome}
+	WipeSandboxDataRoute        = httpx.Route[*API]{Name: "sandbox-wipe-data", Pattern: "DELETE /api/partner/v2/sandbox/data", Handle: (*API).WipeSandboxData}
 	SandboxSimulationRoute      = httpx.Route[*API]{Name: "sandbox-simulation", Pattern: "POST /api/partner/v2/sandbox/simulations", Budget: ratelimit.WebhookTests, Handle: (*API).SandboxSimulation}
 )
 
@@ -66,4 +67,4 @@ var Routes = []httpx.Route[*API]{CreateUserRoute, GetUserRoute, FindUserRoute, C
 	DeleteUserRoute, GetUserKYCRoute, ListWebhookEventsRoute, RedeliverWebhookEventRoute, SendTestWebhookRoute,
 	ListAPIKeysRoute, CreateAPIKeyRoute, RollAPIKeyRoute, RevokeAPIKeyRoute,
 	GetLimitsRoute, ListWebhookEndpointsRoute, CreateWebhookEndpointRoute, GetWebhookEndpointRoute, UpdateWebhookEndpointRoute,
-	DeleteWebhookEndpointRoute, RotateEndpointSecretRoute, SandboxOutcomeRoute, SandboxSimulationRoute}
+	DeleteWebhookEndpointRoute, RotateEndpointSecretRoute, SandboxOutcomeRoute, SandboxSimulationRoute, WipeSandboxDataRoute}

@@ -10,6 +10,7 @@ import (
 	"github.com/partner-identity/api/shared/domain/partners"
 	"github.com/partner-identity/api/shared/http/apierr"
 	"github.com/partner-identity/api/shared/http/httpx"
+	"github.com/partner-identity/api/shared/kit/wire"
 	"github.com/partner-identity/api/shared/webhooks/events"
 )
 
@@ -127,5 +128,31 @@ func (a *API) SandboxSimulation(w http.ResponseWriter, r *http.Request) error {
 		return answer(err, notFound)
 	}
 	httpx.WritePartnerV2(w, http.StatusAccepted, simulationView{Scenario: scenario, EventIDs: ids})
+	return nil
+}
+
+// wipeView is a wipe's answer.
+type wipeView struct {
+	RequestedAt string `json:"requestedAt"`
+	Livemode    bool   `json:"livemode"`
+}
+
+// WipeSandboxData is DELETE /api/partner/v2/sandbox/data: 202, and the
+// cleanup's next run (every few minutes) deletes every test-mode user the
+// partner made, with its sessions, links, identities and personal events.
+// Asking again while one waits is one wipe. No body.
+func (a *API) WipeSandboxData(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.sandboxPartner(r)
+	if err != nil {
+		return err
+	}
+	if err := noBody(r); err != nil {
+		return err
+	}
+	at, err := a.d.KYC.RequestWipe(r.Context(), p.ID)
+	if err != nil {
+		return answer(err, apierr.KYCSessionNotFound)
+	}
+	httpx.WritePartnerV2(w, http.StatusAccepted, wipeView{RequestedAt: wire.Time(at)})
 	return nil
 }

@@ -17,9 +17,9 @@ import (
 // button per outcome and per simulation, each posting to Decide with the
 // page's form token. 404 for no session, 403 for a live one.
 func (a *API) Page(w http.ResponseWriter, r *http.Request) error {
-	sess, refused := a.session(w, r)
-	if refused {
-		return nil
+	sess, refused, err := a.session(w, r)
+	if refused || err != nil {
+		return err
 	}
 	cfg, err := a.d.Providers(r.Context())
 	if err != nil {
@@ -43,9 +43,9 @@ func (a *API) Page(w http.ResponseWriter, r *http.Request) error {
 // done. A form without the page's token is refused (403): another site's
 // page cannot decide a session.
 func (a *API) Decide(w http.ResponseWriter, r *http.Request) error {
-	sess, refused := a.session(w, r)
-	if refused {
-		return nil
+	sess, refused, err := a.session(w, r)
+	if refused || err != nil {
+		return err
 	}
 	cfg, err := a.d.Providers(r.Context())
 	if err != nil {
@@ -86,26 +86,24 @@ func (a *API) Decide(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// session is the page's session, or refused (answered): 404, or 403 for
-// a live one, or 404 for everything with test mode off.
-func (a *API) session(w http.ResponseWriter, r *http.Request) (domain.KYCSession, bool) {
+// session is the page's session, or refused (answered: 404, 403 for a
+// live one, 404 for everything with test mode off), or a fault (the
+// route's 500, made by httpx.Wrap).
+func (a *API) session(w http.ResponseWriter, r *http.Request) (domain.KYCSession, bool, error) {
 	if !a.d.Enabled {
 		message(w, http.StatusNotFound, "The sandbox is off in this deployment.")
-		return domain.KYCSession{}, true
+		return domain.KYCSession{}, true, nil
 	}
 	sess, err := a.d.KYC.SandboxSession(r.Context(), "", r.PathValue("sessionId"))
 	switch {
 	case domain.ReasonOf(err) == domain.ReasonTestModeOnly:
 		message(w, http.StatusForbidden, "This is a live session: the sandbox never decides one.")
-		return domain.KYCSession{}, true
+		return domain.KYCSession{}, true, nil
 	case errors.Is(err, domain.ErrNotFound):
 		message(w, http.StatusNotFound, "No such test-mode session.")
-		return domain.KYCSession{}, true
-	case err != nil:
-		message(w, http.StatusServiceUnavailable, "The sandbox could not read the session: try again.")
-		return domain.KYCSession{}, true
+		return domain.KYCSession{}, true, nil
 	}
-	return sess, false
+	return sess, false, err
 }
 
 // described is what the page says was done: ok, or why the session's

@@ -39,7 +39,8 @@ func TestEventFilesInvokeTheirFunction(t *testing.T) {
 		"set-federated-identity": 401, "delete-federated-identity": 401, "list-federated-identities": 401,
 		"list-webhook-events": 200, "redeliver-webhook-event": 404, "send-test-webhook": 409,
 		"sandbox-kyc-outcome": 404, "sandbox-simulation": 404, "sandbox-kyc-page": 404, "sandbox-kyc-decision": 404,
-		"list-api-keys": 200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200, "oauth2-token": 200,
+		"sandbox-wipe-data": 202,
+		"list-api-keys":     200, "create-api-key": 201, "roll-api-key": 404, "revoke-api-key": 404, "jwks": 200, "oauth2-token": 200,
 		"get-limits": 200, "list-webhook-endpoints": 200, "create-webhook-endpoint": 201, "get-webhook-endpoint": 404, "update-webhook-endpoint": 404,
 		"delete-webhook-endpoint": 404, "rotate-webhook-endpoint-secret": 404}
 	for _, rt := range devdata.Endpoints(deps, nil) {

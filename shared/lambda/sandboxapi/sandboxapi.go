@@ -18,6 +18,15 @@ import (
 // callbacks).
 const Needs = app.NeedTable | app.NeedKYCProviders
 
+// NeedsOf are route name's needs: the decisions' function sends the
+// simulations' redeliveries to the retry queue too.
+func NeedsOf(name string) app.Needs {
+	if name == sandboxpage.DecisionRoute.Name {
+		return Needs | app.NeedQueue
+	}
+	return Needs
+}
+
 // New is the page over d; retries takes the simulations' deliveries (nil
 // for the page's function, which queues none).
 func New(d *app.Deps, retries queue.Queue) *sandboxpage.API {
@@ -37,9 +46,8 @@ func New(d *app.Deps, retries queue.Queue) *sandboxpage.API {
 func Main(rt httpx.Route[*sandboxpage.API], retries func(*app.Deps) queue.Queue) {
 	d := app.MustFromEnv()
 	var q queue.Queue
-	needs := Needs
 	if retries != nil {
-		q, needs = retries(d), needs|app.NeedQueue
+		q = retries(d)
 	}
-	lambdarun.Serve(d, needs, rt.On(New(d, q)))
+	lambdarun.Serve(d, NeedsOf(rt.Name), rt.On(New(d, q)))
 }

@@ -207,7 +207,7 @@ func (w *netWorld) event(t testing.TB, fn string) []byte {
 		}
 	}
 	if fn == "delete-user" {
-		id := users.NewUserID()
+		id := users.NewUserID(true)
 		if err := seedErasable(context.Background(), w.deps, id); err != nil {
 			t.Fatal(err)
 		}

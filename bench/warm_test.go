@@ -151,7 +151,7 @@ func benchFunctions(t testing.TB) []benchFunction {
 			if _, err := d.Store.GetUser(ctx, current); current != devdata.UserID && err == nil {
 				t.Fatal("the measured DELETE erased nothing")
 			}
-			next := users.NewUserID()
+			next := users.NewUserID(true)
 			if err := seedErasable(ctx, d, next); err != nil {
 				t.Fatal(err)
 			}

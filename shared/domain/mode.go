@@ -74,3 +74,32 @@ type Wipes interface {
 
 // ErrLiveWipe is a wipe asked of a live partner.
 var ErrLiveWipe = E(Invalid, ReasonTestModeOnly)
+
+// TestIDMark starts the random part of the id of everything a test side
+// makes: "7e57" ("test" in hex) leads a test-mode user's id (a UUID), a
+// test-mode session's id, and the random part of a test-mode event's id
+// (after its 12 hex digits of time). No live id holds it there, so that
+// IAM tells test items from live ones by their keys alone: the sandbox's
+// functions may write only keys that hold it (template.yaml; their policy
+// test).
+const TestIDMark = "7e57"
+
+// MarkRandom marks the random bytes b (at least 2) of a new id: test
+// mode's mark for a test side's (live false), and never the mark for a
+// live one's.
+func MarkRandom(b []byte, live bool) {
+	switch {
+	case !live:
+		b[0], b[1] = 0x7e, 0x57
+	case b[0] == 0x7e && b[1] == 0x57:
+		b[1] ^= 0x01
+	}
+}
+
+// TestMarked tells whether the id of a user or a session holds the test
+// mark (ids of another shape never do).
+func TestMarked(id string) bool { return strings.HasPrefix(id, TestIDMark) }
+
+// TestMarkedEvent tells whether event id ("evt_", 12 hex digits of time,
+// 20 random) holds the test mark.
+func TestMarkedEvent(id string) bool { return len(id) >= 20 && id[16:20] == TestIDMark }

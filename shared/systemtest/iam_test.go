@@ -334,13 +334,13 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 			expect(c.api.Do("GET", "/api/partner/v2/webhooks/endpoints", withToken, ""), 200, "endpoints by token")
 		},
 		"sandbox-kyc-outcome": func(c *container) {
-			expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+strings.Repeat("0", 32)+"/outcome", testToken, `{"outcome":"approve"}`), 404, "an outcome by token")
+			expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+"7e57"+strings.Repeat("0", 28)+"/outcome", testToken, `{"outcome":"approve"}`), 404, "an outcome by token")
 		},
 		"sandbox-wipe-data": func(c *container) {
 			expect(c.api.Do("DELETE", sandbox+"/data", testToken, ""), 202, "a wipe by token")
 		},
 		"sandbox-simulation": func(c *container) {
-			expect(c.api.Do("POST", sandbox+"/simulations", testToken, `{"scenario":"late_rejection","sessionId":"`+strings.Repeat("0", 32)+`"}`), 404, "a simulation by token")
+			expect(c.api.Do("POST", sandbox+"/simulations", testToken, `{"scenario":"late_rejection","sessionId":"`+"7e57"+strings.Repeat("0", 28)+`"}`), 404, "a simulation by token")
 		},
 		"get-limits": func(c *container) {
 			expect(c.api.Do("GET", "/api/partner/v2/limits", withToken, ""), 200, "limits by token")

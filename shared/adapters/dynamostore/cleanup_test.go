@@ -36,7 +36,7 @@ func seed(t *testing.T, s domain.Store, n int) (expired []string) {
 		if i%2 == 0 {
 			exp = now.Add(-time.Duration(i%5) * time.Hour) // at or before now
 		}
-		sessions[i] = domain.KYCSession{ID: kyc.NewSessionID(), UserID: fmt.Sprintf("user-%02d", i%20), PartnerID: "p1",
+		sessions[i] = domain.KYCSession{ID: kyc.NewSessionID(true), UserID: fmt.Sprintf("user-%02d", i%20), PartnerID: "p1",
 			Country: "MX", TemplateID: "mx", Status: domain.KYCPending, CreatedAt: now.Add(-48 * time.Hour),
 			ExpiresAt: exp, RetainUntil: exp.Add(720 * time.Hour)}
 	}

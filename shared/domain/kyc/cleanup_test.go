@@ -59,7 +59,7 @@ func BenchmarkCleanup(b *testing.B) {
 				b.Fatal(err)
 			}
 			for range each {
-				sess := domain.KYCSession{ID: kyc.NewSessionID(), UserID: id, PartnerID: "p1", Status: domain.KYCPending,
+				sess := domain.KYCSession{ID: kyc.NewSessionID(true), UserID: id, PartnerID: "p1", Status: domain.KYCPending,
 					CreatedAt: at.Add(-2 * time.Hour), ExpiresAt: at.Add(-time.Hour)}
 				if _, err := s.OpenKYCSession(ctx, sess, sess.CreatedAt, domain.OutboxEvent{ID: "evt-" + sess.ID}); err != nil {
 					b.Fatal(err)

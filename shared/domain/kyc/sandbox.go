@@ -90,12 +90,18 @@ func (o SandboxOutcome) Verdict() (status string, labels []string, ok bool) {
 
 // SandboxSession is test-mode session id of partner partnerID as the
 // sandbox may act on it: NotFound for none; Forbidden
+// (domain.ReasonTestModeOnly) for an id without the test mark, never read;
 // (domain.ReasonTestModeOnly) for a live session, whoever asks; NotFound
 // for another partner's too ("" for the sandbox's page, which the
 // session's link opened: any test partner's).
 func (s *Service) SandboxSession(ctx context.Context, partnerID, id string) (domain.KYCSession, error) {
-	if !ValidSessionID(id) {
+	switch {
+	case !ValidSessionID(id):
 		return domain.KYCSession{}, domain.ErrNotFound
+	case !domain.TestMarked(id):
+		// Not a test-mode session's id: never read (the sandbox's
+		// functions may not read a live session).
+		return domain.KYCSession{}, domain.E(domain.Forbidden, domain.ReasonTestModeOnly)
 	}
 	sess, err := s.store.GetKYCSession(ctx, id)
 	switch {

@@ -111,7 +111,7 @@ func (s *Service) Open(ctx context.Context, p *partners.Partner, userID string, 
 	// Whole seconds, so that the index's epoch seconds and the record agree.
 	expires := now.Add(s.sessionTTL).Truncate(time.Second)
 	sess := domain.KYCSession{
-		ID: NewSessionID(), UserID: userID, PartnerID: p.ID, Country: in.Country,
+		ID: NewSessionID(domain.Livemode(p.ID)), UserID: userID, PartnerID: p.ID, Country: in.Country,
 		TemplateID: tpl.TemplateID, RedirectURI: in.RedirectURI, Provider: tpl.ProviderName(), Status: domain.KYCPending,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: expires, RetainUntil: expires.Add(s.retention),
 	}
@@ -255,9 +255,10 @@ func buildLink(linkURL, sessionID, redirect string) string {
 }
 
 // NewSessionID is 128 random bits in hex.
-func NewSessionID() string {
+func NewSessionID(live bool) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	domain.MarkRandom(b[:], live)
 	return hex.EncodeToString(b[:])
 }
 

@@ -57,7 +57,11 @@ type payload struct {
 // NewID is a new event id: "evt_", 12 hex digits of the Unix time in
 // milliseconds, 20 random hex digits. Ids sort by time (the events API
 // lists newest first by id) and cannot be guessed.
-func NewID(now time.Time) string {
+func NewID(now time.Time) string { return newID(now, true) }
+
+// newID is NewID, its random part marked as a test-mode event's when live
+// is false (domain.MarkRandom).
+func newID(now time.Time, live bool) string {
 	var b [16]byte
 	ms := uint64(now.UnixMilli())
 	for i := 5; i >= 0; i-- {
@@ -65,6 +69,7 @@ func NewID(now time.Time) string {
 		ms >>= 8
 	}
 	_, _ = rand.Read(b[6:])
+	domain.MarkRandom(b[6:], live)
 	return "evt_" + hex.EncodeToString(b[:])
 }
 
@@ -82,7 +87,7 @@ func ValidID(id string) bool {
 // that stays the event's id on every delivery attempt.
 func New(typ, partnerID string, data any, now time.Time) (domain.OutboxEvent, error) {
 	now = now.UTC()
-	id := NewID(now)
+	id := newID(now, domain.Livemode(partnerID))
 	body, err := wire.Marshal(payload{ID: id, Type: typ, CreatedAt: wire.Time(now), Data: data, Livemode: domain.Livemode(partnerID)})
 	if err != nil {
 		return domain.OutboxEvent{}, err

@@ -52,7 +52,7 @@ type Render func(u domain.User, now time.Time) ([]byte, error)
 func (s *Service) Create(ctx context.Context, partnerID string, in CreateInput, render Render) (Created, error) {
 	now := s.now().UTC()
 	u := domain.User{
-		ID: NewUserID(), PartnerID: partnerID, ExternalUserID: in.ExternalUserID,
+		ID: NewUserID(domain.Livemode(partnerID)), PartnerID: partnerID, ExternalUserID: in.ExternalUserID,
 		Type: in.Type, Method: in.Method, Identifier: in.Identifier,
 		Alias: in.Alias, HasAlias: in.HasAlias, KYCStatus: domain.KYCNotStarted,
 		CreatedAt: now, UpdatedAt: now,
@@ -153,10 +153,12 @@ func (s *Service) Delete(ctx context.Context, partnerID, id string) error {
 	return nil
 }
 
-// NewUserID is a random (version 4) UUID.
-func NewUserID() string {
+// NewUserID is a random (version 4) UUID, marked as a test-mode user's
+// when live is false (domain.MarkRandom).
+func NewUserID(live bool) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
+	domain.MarkRandom(b[:], live)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])

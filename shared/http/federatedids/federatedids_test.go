@@ -116,7 +116,7 @@ func TestResponses(t *testing.T) {
 	_, tokUnlinked := world(t, c, "fed-unlinked", "")
 	// A user that no longer exists: a valid token of a user id the store
 	// does not hold.
-	tokGone, _ := tokens.Mint(fixture.ServiceKeys(t), users.NewUserID(), "p_acme", clk.Now(), time.Hour)
+	tokGone, _ := tokens.Mint(fixture.ServiceKeys(t), users.NewUserID(true), "p_acme", clk.Now(), time.Hour)
 	expired, _ := tokens.Mint(fixture.ServiceKeys(t), linked, "p_acme", clk.Now().Add(-3*time.Hour), time.Hour)
 	put := func(h apitest.Headers, provider string) *apitest.Response {
 		return c.Do(http.MethodPut, "/federated-identities/"+provider, h, "")

@@ -79,7 +79,8 @@ func TestSandboxOutcomes(t *testing.T) {
 		{"unknown outcome", keyAcmeTest, sess, `{"outcome":"maybe"}`, 400, "INVALID_USER_INPUT_ERROR"},
 		{"no outcome", keyAcmeTest, sess, `{}`, 400, "INVALID_USER_INPUT_ERROR"},
 		{"unknown field", keyAcmeTest, sess, `{"outcome":"approve","delay":"x"}`, 400, "INVALID_USER_INPUT_ERROR"},
-		{"unknown session", keyAcmeTest, strings.Repeat("0", 32), `{"outcome":"approve"}`, 404, "NOT_FOUND_ERROR"},
+		{"unknown session", keyAcmeTest, "7e57" + strings.Repeat("0", 28), `{"outcome":"approve"}`, 404, "NOT_FOUND_ERROR"},
+		{"no test mark, never read", keyAcmeTest, strings.Repeat("0", 32), `{"outcome":"approve"}`, 403, "TEST_MODE_REQUIRED"},
 		{"not a session id", keyAcmeTest, "abc", `{"outcome":"approve"}`, 404, "NOT_FOUND_ERROR"},
 	} {
 		r := e.Client.Do(http.MethodPost, outcomePath(c.session), headers(c.key), c.body)

@@ -65,7 +65,8 @@ func TestThePageDecidesTestSessionsOnly(t *testing.T) {
 		{"a live session, its own token", "/sandbox/kyc/" + live, url.Values{"outcome": {"approve"}, "token": {fixture.SandboxFormToken(live)}}, 403},
 		{"an unknown outcome", page, url.Values{"outcome": {"maybe"}, "token": {fixture.SandboxFormToken(sess)}}, 400},
 		{"neither", page, url.Values{"token": {fixture.SandboxFormToken(sess)}}, 400},
-		{"no session", "/sandbox/kyc/" + strings.Repeat("a", 32), url.Values{"outcome": {"approve"}}, 404},
+		{"no session", "/sandbox/kyc/7e57" + strings.Repeat("a", 28), url.Values{"outcome": {"approve"}}, 404},
+		{"no test mark, never read", "/sandbox/kyc/" + strings.Repeat("a", 32), url.Values{"outcome": {"approve"}}, 403},
 	} {
 		h, b := form(c.values)
 		if r := e.Client.Do(http.MethodPost, c.path, h, b); r.Status != c.status {
@@ -112,7 +113,7 @@ func TestSandboxOff(t *testing.T) {
 	if r := c.Do(http.MethodGet, "/api/partner/v2/limits", apitest.Headers{"partner-api-key": devdata.APIKey}, ""); r.Status != 200 {
 		t.Fatalf("a live key with the sandbox off: %d %s", r.Status, r.Body)
 	}
-	if r := c.Do(http.MethodGet, "/sandbox/kyc/"+strings.Repeat("a", 32), html, ""); r.Status != 404 {
+	if r := c.Do(http.MethodGet, "/sandbox/kyc/7e57"+strings.Repeat("a", 28), html, ""); r.Status != 404 {
 		t.Fatalf("the page with the sandbox off: %d %s", r.Status, r.Body)
 	}
 	// On (the default), the same test key works.

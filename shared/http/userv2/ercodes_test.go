@@ -31,7 +31,7 @@ func TestEveryERCode(t *testing.T) {
 	keys := fixture.ServiceKeys(t)
 	// A user that no longer exists: a valid token of a user id the store
 	// does not hold.
-	tokGone, _ := tokens.Mint(keys, users.NewUserID(), "p_acme", clk.Now(), time.Hour)
+	tokGone, _ := tokens.Mint(keys, users.NewUserID(true), "p_acme", clk.Now(), time.Hour)
 	expired, _ := tokens.Mint(keys, alice, "p_acme", clk.Now().Add(-2*time.Hour), time.Hour)
 
 	type call struct {

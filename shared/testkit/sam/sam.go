@@ -79,11 +79,15 @@ func Transform(t testing.TB, params ...string) *Template {
 // named symbolically: "table", "index/<name>", "stream", "secret:<parameter>",
 // "queue:<resource>", "loggroup:<resource>", "function:<resource>"
 // (anything else is its JSON, "*" as "\"*\""); LeadingKeys are the
-// prefixes its dynamodb:LeadingKeys condition allows ("USER#" for "USER#*").
+// prefixes its dynamodb:LeadingKeys condition allows ("USER#" for "USER#*",
+// and for "USER#7e57*": a pattern's part up to its first "#" when that
+// holds no wildcard; a pattern led by one, as "*.test#*", scopes nothing
+// by prefix), Patterns the condition's patterns as written.
 type Statement struct {
 	Actions     []string
 	Resources   []string
 	LeadingKeys []string
+	Patterns    []string
 }
 
 // Grants lists "action resource" for every pair a statement allows, as
@@ -165,7 +169,15 @@ func (tpl *Template) RoleStatements(fn string, conditions map[string]bool) (stat
 					return nil, nil, fmt.Errorf("%s: a condition other than ForAllValues:StringLike on dynamodb:LeadingKeys: %s", fn, b)
 				}
 				for _, k := range keys {
-					s.LeadingKeys = append(s.LeadingKeys, strings.TrimSuffix(fmt.Sprint(k), "*"))
+					pat := fmt.Sprint(k)
+					s.Patterns = append(s.Patterns, pat)
+					whole := strings.TrimSuffix(pat, "*")
+					switch i := strings.Index(pat, "#"); {
+					case i >= 0 && !strings.ContainsAny(pat[:i], "*?"):
+						s.LeadingKeys = append(s.LeadingKeys, pat[:i+1])
+					case i < 0 && !strings.ContainsAny(whole, "*?"):
+						s.LeadingKeys = append(s.LeadingKeys, whole) // a key of its own ("PTNS")
+					}
 				}
 			}
 			statements = append(statements, s)

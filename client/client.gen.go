@@ -1367,13 +1367,16 @@ func (e DecideOnSandboxPageFormdataBodyOutcome) Valid() bool {
 
 // Defines values for DecideOnSandboxPageFormdataBodyScenario.
 const (
-	DecideOnSandboxPageFormdataBodyScenarioLateRejection DecideOnSandboxPageFormdataBodyScenario = "late_rejection"
-	DecideOnSandboxPageFormdataBodyScenarioOutOfOrder    DecideOnSandboxPageFormdataBodyScenario = "out_of_order"
+	DecideOnSandboxPageFormdataBodyScenarioDuplicateDelivery DecideOnSandboxPageFormdataBodyScenario = "duplicate_delivery"
+	DecideOnSandboxPageFormdataBodyScenarioLateRejection     DecideOnSandboxPageFormdataBodyScenario = "late_rejection"
+	DecideOnSandboxPageFormdataBodyScenarioOutOfOrder        DecideOnSandboxPageFormdataBodyScenario = "out_of_order"
 )
 
 // Valid indicates whether the value is a known member of the DecideOnSandboxPageFormdataBodyScenario enum.
 func (e DecideOnSandboxPageFormdataBodyScenario) Valid() bool {
 	switch e {
+	case DecideOnSandboxPageFormdataBodyScenarioDuplicateDelivery:
+		return true
 	case DecideOnSandboxPageFormdataBodyScenarioLateRejection:
 		return true
 	case DecideOnSandboxPageFormdataBodyScenarioOutOfOrder:
@@ -4129,7 +4132,8 @@ type ClientInterface interface {
 	// DecideOnSandboxPageWithBody The sandbox page's form (HTML form post)
 	//
 	// The page's buttons: `outcome` (one of the outcome route's) or
-	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+	// the newest event of the session's user, delivered again), with the page's
 	// form `token` (an HMAC of the session id: another site's page cannot
 	// post one, 403). 303 back to the page, which says what was done.
 	//
@@ -4141,7 +4145,8 @@ type ClientInterface interface {
 	// DecideOnSandboxPageWithFormdataBody The sandbox page's form (HTML form post)
 	//
 	// The page's buttons: `outcome` (one of the outcome route's) or
-	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+	// the newest event of the session's user, delivered again), with the page's
 	// form `token` (an HMAC of the session id: another site's page cannot
 	// post one, 403). 303 back to the page, which says what was done.
 	//
@@ -5543,7 +5548,8 @@ func (c *Client) GetSandboxPage(ctx context.Context, sessionId string, reqEditor
 // DecideOnSandboxPageWithBody The sandbox page's form (HTML form post)
 //
 // The page's buttons: `outcome` (one of the outcome route's) or
-// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+// the newest event of the session's user, delivered again), with the page's
 // form `token` (an HMAC of the session id: another site's page cannot
 // post one, 403). 303 back to the page, which says what was done.
 //
@@ -5565,7 +5571,8 @@ func (c *Client) DecideOnSandboxPageWithBody(ctx context.Context, sessionId stri
 // DecideOnSandboxPageWithFormdataBody The sandbox page's form (HTML form post)
 //
 // The page's buttons: `outcome` (one of the outcome route's) or
-// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+// the newest event of the session's user, delivered again), with the page's
 // form `token` (an HMAC of the session id: another site's page cannot
 // post one, 403). 303 back to the page, which says what was done.
 //
@@ -8006,7 +8013,8 @@ type ClientWithResponsesInterface interface {
 	// DecideOnSandboxPageWithBodyWithResponse The sandbox page's form (HTML form post)
 	//
 	// The page's buttons: `outcome` (one of the outcome route's) or
-	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+	// the newest event of the session's user, delivered again), with the page's
 	// form `token` (an HMAC of the session id: another site's page cannot
 	// post one, 403). 303 back to the page, which says what was done.
 	//
@@ -8018,7 +8026,8 @@ type ClientWithResponsesInterface interface {
 	// DecideOnSandboxPageWithFormdataBodyWithResponse The sandbox page's form (HTML form post)
 	//
 	// The page's buttons: `outcome` (one of the outcome route's) or
-	// `scenario` (`out_of_order`, `late_rejection`), with the page's
+	// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+	// the newest event of the session's user, delivered again), with the page's
 	// form `token` (an HMAC of the session id: another site's page cannot
 	// post one, 403). 303 back to the page, which says what was done.
 	//
@@ -14027,7 +14036,8 @@ func (c *ClientWithResponses) GetSandboxPageWithResponse(ctx context.Context, se
 // DecideOnSandboxPageWithBodyWithResponse The sandbox page's form (HTML form post)
 //
 // The page's buttons: `outcome` (one of the outcome route's) or
-// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+// the newest event of the session's user, delivered again), with the page's
 // form `token` (an HMAC of the session id: another site's page cannot
 // post one, 403). 303 back to the page, which says what was done.
 //
@@ -14045,7 +14055,8 @@ func (c *ClientWithResponses) DecideOnSandboxPageWithBodyWithResponse(ctx contex
 // DecideOnSandboxPageWithFormdataBodyWithResponse The sandbox page's form (HTML form post)
 //
 // The page's buttons: `outcome` (one of the outcome route's) or
-// `scenario` (`out_of_order`, `late_rejection`), with the page's
+// `scenario` (`out_of_order`, `late_rejection`, `duplicate_delivery`:
+// the newest event of the session's user, delivered again), with the page's
 // form `token` (an HMAC of the session id: another site's page cannot
 // post one, 403). 303 back to the page, which says what was done.
 //

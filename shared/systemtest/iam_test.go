@@ -522,6 +522,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 		form(onPage, "scenario", "late_rejection")
 		form(onPageLater, "scenario", "out_of_order")
 		form(onPageLater, "outcome", "expire") // refused (no longer pending): back to the page
+		form(onPageLater, "scenario", "duplicate_delivery")
 	})
 	run("redeliver-webhook-event", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		evs, err := moto.OutboxEvents(context.Background(), c.db, c.table)

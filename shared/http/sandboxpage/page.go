@@ -69,6 +69,17 @@ func (a *API) Decide(w http.ResponseWriter, r *http.Request) error {
 		if done, err = described(err, o.Label()+": "+string(res)); err != nil {
 			return err
 		}
+	case scenario == events.ScenarioDuplicate:
+		p, err := a.d.Partners.Partner(ctx, sess.PartnerID)
+		if err != nil {
+			return err
+		}
+		id, err := a.d.Events.DuplicateLatest(ctx, a.d.KYC, p, sess.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			done, err = "refused: no event of this user to deliver again", nil
+		} else if done, err = described(err, scenario+": "+id); err != nil {
+			return err
+		}
 	case scenario == events.ScenarioOutOfOrder || scenario == events.ScenarioLateRejection:
 		p, err := a.d.Partners.Partner(ctx, sess.PartnerID)
 		if err != nil {
@@ -171,6 +182,7 @@ dt{font-weight:bold}#status{font-size:1.4em}.note{color:#555}</style></head>
 <h2>Cases to test</h2>
 <button id="out_of_order" name="scenario" value="out_of_order"{{if not .Pending}} disabled{{end}}>Out-of-order webhooks (in review, approved, the older again)</button>
 <button id="late_rejection" name="scenario" value="late_rejection"{{if not .Approved}} disabled{{end}}>Late rejection of the approval</button>
+<button id="duplicate_delivery" name="scenario" value="duplicate_delivery">Deliver the latest webhook again (a duplicate)</button>
 </form>
 {{if .Done}}<p>Done: <code id="done">{{.Done}}</code></p>{{end}}
 {{if .Redirect}}<p><a id="back" href="{{.Redirect}}">Back to the app</a></p>{{end}}

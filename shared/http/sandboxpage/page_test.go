@@ -12,6 +12,7 @@ import (
 	"github.com/partner-identity/api/shared/lambda/app"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
+	"github.com/partner-identity/api/shared/testkit/queuetest"
 )
 
 func TestMain(m *testing.M) { fixture.Main(m) }
@@ -43,7 +44,12 @@ func open(t *testing.T, c *apitest.Client, key, ext string) string {
 // the provider's path (a kyc.status_changed of livemode false); without
 // the token, or about a live session, nothing changes.
 func TestThePageDecidesTestSessionsOnly(t *testing.T) {
-	e := fixture.NewEnv(t, fixture.Options{})
+	q := &queuetest.Queue{}
+	e := fixture.NewEnv(t, fixture.Options{WebhookRetries: q})
+	if r := e.Client.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", apitest.Headers{"partner-api-key": fixture.KeyAcmeTest},
+		`{"url":"https://hooks.acme.example/test-mode"}`); r.Status != 201 {
+		t.Fatalf("test endpoint: %d %s", r.Status, r.Body)
+	}
 	sess := open(t, e.Client, fixture.KeyAcmeTest, "page-test")
 	live := open(t, e.Client, fixture.KeyAcme, "page-live")
 	page := "/sandbox/kyc/" + sess
@@ -91,6 +97,14 @@ func TestThePageDecidesTestSessionsOnly(t *testing.T) {
 	}
 	evs := e.Mem.Outbox()
 	last := evs[len(evs)-1]
+	// A duplicate from the page: the newest event of the user, queued again.
+	h, b = form(url.Values{"scenario": {"duplicate_delivery"}, "token": {fixture.SandboxFormToken(sess)}})
+	if r := e.Client.Do(http.MethodPost, page, h, b); r.Status != 303 || !strings.Contains(r.Header.Get("Location"), url.QueryEscape("duplicate_delivery: "+last.ID)) {
+		t.Fatalf("duplicate: %d %v", r.Status, r.Header)
+	}
+	if rs := q.Retries(); len(rs) != 1 || rs[0].EventID != last.ID {
+		t.Fatalf("queued %+v, want %s", rs, last.ID)
+	}
 	if last.Type != outbox.KYCStatusChanged || last.PartnerID != "p_acme.test" || !strings.Contains(string(last.Payload), `"livemode":false`) ||
 		!strings.Contains(string(last.Payload), `"status":"ACTION_REQUIRED"`) {
 		t.Fatalf("event %s %s %s", last.Type, last.PartnerID, last.Payload)

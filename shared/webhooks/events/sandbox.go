@@ -89,3 +89,26 @@ func (s *Service) sessionEvents(ctx context.Context, k *kyc.Service, p *partners
 	}
 	return ids, nil
 }
+
+// DuplicateLatest delivers once more the newest event of the user of
+// partner p's test-mode session id (the sandbox page's duplicate): its id.
+// NotFound when the user has none among the partner's newest 20.
+func (s *Service) DuplicateLatest(ctx context.Context, k *kyc.Service, p *partners.Partner, id string) (string, error) {
+	sess, err := k.SandboxSession(ctx, p.ID, id)
+	if err != nil {
+		return "", err
+	}
+	page, err := s.List(ctx, p.ID, domain.OutboxQuery{Limit: 20})
+	if err != nil {
+		return "", err
+	}
+	for _, st := range page.Events {
+		if st.Event.UserID == sess.UserID {
+			if _, err := s.Redeliver(ctx, p, st.Event.ID, ""); err != nil {
+				return "", err
+			}
+			return st.Event.ID, nil
+		}
+	}
+	return "", domain.ErrNotFound
+}

@@ -23,6 +23,9 @@ var Parameters = []string{
 	"ServiceKeysSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:keys-AbCdEf",
 	"TokenSigningSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
 	"CorsAllowedOrigins=https://widget.acme.example",
+	// A parameter's default, as SAM CLI gives it to a function (the
+	// local invokes read their environment from here).
+	"Sandbox=enabled",
 }
 
 // Template is the transformed template.

@@ -50,6 +50,25 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
+// newBrowser is headless Chromium (exe) for the test, its window 900
+// pixels wide and height high, closed when the test ends, and step, which
+// fails the test with a browser step's error.
+func newBrowser(t *testing.T, ctx context.Context, exe string, height int) (context.Context, func(name string, err error)) {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(900, height))
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	return browser, func(name string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("browser, %s: %v", name, err)
+		}
+	}
+}
+
 // TestKYCApprovedInARealBrowser: the whole KYC loop of make run, end to end
 // in headless Chromium: a partner creates a user and opens a verification
 // link; the browser opens the link (the stand-in provider's page) and
@@ -97,20 +116,7 @@ func TestKYCApprovedInARealBrowser(t *testing.T) {
 		t.Fatalf("kycLink %s is not the local stand-in's", kycLink)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(900, 700))
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("browser, %s: %v", name, err)
-		}
-	}
+	browser, step := newBrowser(t, ctx, exe, 700)
 	_, err = chromedp.Run(browser, chromedp.Navigate(kycLink))
 	step("open the link", err)
 	_, err = chromedp.Run(browser, chromedp.WaitVisible("#approve"))

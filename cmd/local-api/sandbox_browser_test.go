@@ -85,20 +85,7 @@ func TestSandboxInARealBrowser(t *testing.T) {
 		t.Fatalf("kycLink %s is not the sandbox's page", kycLink)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(900, 800))
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("browser, %s: %v", name, err)
-		}
-	}
+	browser, step := newBrowser(t, ctx, exe, 800)
 	_, err = chromedp.Run(browser, chromedp.Navigate(kycLink))
 	step("open the link", err)
 	_, err = chromedp.Run(browser, chromedp.WaitVisible("#reject_retry"))

@@ -1233,6 +1233,81 @@ func (e DecideSandboxSession200JSONResponseBodySuccess) Valid() bool {
 	}
 }
 
+// Defines values for DecideSandboxSession202JSONResponseBodyDataLivemode.
+const (
+	DecideSandboxSession202JSONResponseBodyDataLivemodeFalse DecideSandboxSession202JSONResponseBodyDataLivemode = false
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession202JSONResponseBodyDataLivemode enum.
+func (e DecideSandboxSession202JSONResponseBodyDataLivemode) Valid() bool {
+	switch e {
+	case DecideSandboxSession202JSONResponseBodyDataLivemodeFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession202JSONResponseBodyDataOutcome.
+const (
+	DecideSandboxSession202JSONResponseBodyDataOutcomeApprove     DecideSandboxSession202JSONResponseBodyDataOutcome = "approve"
+	DecideSandboxSession202JSONResponseBodyDataOutcomeExpire      DecideSandboxSession202JSONResponseBodyDataOutcome = "expire"
+	DecideSandboxSession202JSONResponseBodyDataOutcomeRejectFinal DecideSandboxSession202JSONResponseBodyDataOutcome = "reject_final"
+	DecideSandboxSession202JSONResponseBodyDataOutcomeRejectRetry DecideSandboxSession202JSONResponseBodyDataOutcome = "reject_retry"
+	DecideSandboxSession202JSONResponseBodyDataOutcomeResubmit    DecideSandboxSession202JSONResponseBodyDataOutcome = "resubmit"
+	DecideSandboxSession202JSONResponseBodyDataOutcomeReview      DecideSandboxSession202JSONResponseBodyDataOutcome = "review"
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession202JSONResponseBodyDataOutcome enum.
+func (e DecideSandboxSession202JSONResponseBodyDataOutcome) Valid() bool {
+	switch e {
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeApprove:
+		return true
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeExpire:
+		return true
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeRejectFinal:
+		return true
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeRejectRetry:
+		return true
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeResubmit:
+		return true
+	case DecideSandboxSession202JSONResponseBodyDataOutcomeReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession202JSONResponseBodyDataResult.
+const (
+	Scheduled DecideSandboxSession202JSONResponseBodyDataResult = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession202JSONResponseBodyDataResult enum.
+func (e DecideSandboxSession202JSONResponseBodyDataResult) Valid() bool {
+	switch e {
+	case Scheduled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DecideSandboxSession202JSONResponseBodySuccess.
+const (
+	DecideSandboxSession202JSONResponseBodySuccessTrue DecideSandboxSession202JSONResponseBodySuccess = true
+)
+
+// Valid indicates whether the value is a known member of the DecideSandboxSession202JSONResponseBodySuccess enum.
+func (e DecideSandboxSession202JSONResponseBodySuccess) Valid() bool {
+	switch e {
+	case DecideSandboxSession202JSONResponseBodySuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RunSandboxSimulationJSONBodyScenario.
 const (
 	RunSandboxSimulationJSONBodyScenarioDuplicateDelivery RunSandboxSimulationJSONBodyScenario = "duplicate_delivery"
@@ -2495,7 +2570,13 @@ type WipeSandboxData202JSONResponseBodySuccess bool
 
 // DecideSandboxSessionJSONBody defines parameters for DecideSandboxSession.
 type DecideSandboxSessionJSONBody struct {
-	Outcome DecideSandboxSessionJSONBodyOutcome `json:"outcome"`
+	// DelaySeconds Decide later, as a provider answering late would: 202, and the
+	// cleanup's first run at or after the delay decides the session
+	// (the cleanup runs every 15 minutes by default, every minute in
+	// `make run`). Asking again replaces a delayed outcome not yet
+	// decided.
+	DelaySeconds *int                                `json:"delaySeconds,omitempty"`
+	Outcome      DecideSandboxSessionJSONBodyOutcome `json:"outcome"`
 }
 
 // DecideSandboxSessionJSONBodyOutcome defines parameters for DecideSandboxSession.
@@ -2512,6 +2593,18 @@ type DecideSandboxSession200JSONResponseBodyDataResult string
 
 // DecideSandboxSession200JSONResponseBodySuccess defines parameters for DecideSandboxSession.
 type DecideSandboxSession200JSONResponseBodySuccess bool
+
+// DecideSandboxSession202JSONResponseBodyDataLivemode defines parameters for DecideSandboxSession.
+type DecideSandboxSession202JSONResponseBodyDataLivemode bool
+
+// DecideSandboxSession202JSONResponseBodyDataOutcome defines parameters for DecideSandboxSession.
+type DecideSandboxSession202JSONResponseBodyDataOutcome string
+
+// DecideSandboxSession202JSONResponseBodyDataResult defines parameters for DecideSandboxSession.
+type DecideSandboxSession202JSONResponseBodyDataResult string
+
+// DecideSandboxSession202JSONResponseBodySuccess defines parameters for DecideSandboxSession.
+type DecideSandboxSession202JSONResponseBodySuccess bool
 
 // RunSandboxSimulationJSONBody defines parameters for RunSandboxSimulation.
 type RunSandboxSimulationJSONBody struct {
@@ -8952,6 +9045,13 @@ type DecideSandboxSessionResponse200Headers struct {
 	XRequestId      string
 }
 
+// DecideSandboxSessionResponse202Headers the declared response headers of an HTTP 202 response for DecideSandboxSession
+type DecideSandboxSessionResponse202Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      string
+}
+
 // DecideSandboxSessionResponse400Headers the declared response headers of an HTTP 400 response for DecideSandboxSession
 type DecideSandboxSessionResponse400Headers struct {
 	RateLimit       *string
@@ -9024,6 +9124,32 @@ type DecideSandboxSessionResponse struct {
 		} `json:"data"`
 		Success DecideSandboxSession200JSONResponseBodySuccess `json:"success"`
 	}
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		Data struct {
+			// DueAt Every timestamp of every response and event: RFC 3339 in UTC with
+			// milliseconds, always three digits.
+			//
+			//
+			// Examples: 2026-11-24T09:00:00.000Z
+			DueAt     Timestamp                                           `json:"dueAt"`
+			Livemode  DecideSandboxSession202JSONResponseBodyDataLivemode `json:"livemode"`
+			Outcome   DecideSandboxSession202JSONResponseBodyDataOutcome  `json:"outcome"`
+			Result    DecideSandboxSession202JSONResponseBodyDataResult   `json:"result"`
+			SessionId string                                              `json:"sessionId"`
+
+			// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+			// before any). A session opens `PENDING` and reads `EXPIRED` once it
+			// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+			// provider's results move it: `IN_REVIEW` (submitted, being checked),
+			// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+			// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+			// session with a result never expires, and a later result may still
+			// change it (a provider may review again).
+			Status KycStatus `json:"status"`
+		} `json:"data"`
+		Success DecideSandboxSession202JSONResponseBodySuccess `json:"success"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *InvalidInput
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -9040,6 +9166,8 @@ type DecideSandboxSessionResponse struct {
 	JSON500 *Internal
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DecideSandboxSessionResponse200Headers
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *DecideSandboxSessionResponse202Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *DecideSandboxSessionResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -9077,6 +9205,35 @@ func (r DecideSandboxSessionResponse) GetJSON200() *struct {
 	Success DecideSandboxSession200JSONResponseBodySuccess `json:"success"`
 } {
 	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r DecideSandboxSessionResponse) GetJSON202() *struct {
+	Data struct {
+		// DueAt Every timestamp of every response and event: RFC 3339 in UTC with
+		// milliseconds, always three digits.
+		//
+		//
+		// Examples: 2026-11-24T09:00:00.000Z
+		DueAt     Timestamp                                           `json:"dueAt"`
+		Livemode  DecideSandboxSession202JSONResponseBodyDataLivemode `json:"livemode"`
+		Outcome   DecideSandboxSession202JSONResponseBodyDataOutcome  `json:"outcome"`
+		Result    DecideSandboxSession202JSONResponseBodyDataResult   `json:"result"`
+		SessionId string                                              `json:"sessionId"`
+
+		// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+		// before any). A session opens `PENDING` and reads `EXPIRED` once it
+		// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+		// provider's results move it: `IN_REVIEW` (submitted, being checked),
+		// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+		// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+		// session with a result never expires, and a later result may still
+		// change it (a provider may review again).
+		Status KycStatus `json:"status"`
+	} `json:"data"`
+	Success DecideSandboxSession202JSONResponseBodySuccess `json:"success"`
+} {
+	return r.JSON202
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -15516,6 +15673,37 @@ func ParseDecideSandboxSessionResponse(rsp *http.Response) (*DecideSandboxSessio
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			Data struct {
+				// DueAt Every timestamp of every response and event: RFC 3339 in UTC with
+				// milliseconds, always three digits.
+				//
+				//
+				// Examples: 2026-11-24T09:00:00.000Z
+				DueAt     Timestamp                                           `json:"dueAt"`
+				Livemode  DecideSandboxSession202JSONResponseBodyDataLivemode `json:"livemode"`
+				Outcome   DecideSandboxSession202JSONResponseBodyDataOutcome  `json:"outcome"`
+				Result    DecideSandboxSession202JSONResponseBodyDataResult   `json:"result"`
+				SessionId string                                              `json:"sessionId"`
+
+				// Status A user's `kycStatus` is its latest session's status (`NOT_STARTED`
+				// before any). A session opens `PENDING` and reads `EXPIRED` once it
+				// passes `expiresAt` still `PENDING` (even before the cleanup ran). The
+				// provider's results move it: `IN_REVIEW` (submitted, being checked),
+				// `ACTION_REQUIRED` (the user must resubmit: Sumsub's RED with
+				// `RETRY`; open a new link), `APPROVED`, `REJECTED` (final). A
+				// session with a result never expires, and a later result may still
+				// change it (a provider may review again).
+				Status KycStatus `json:"status"`
+			} `json:"data"`
+			Success DecideSandboxSession202JSONResponseBodySuccess `json:"success"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest InvalidInput
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15592,6 +15780,30 @@ func ParseDecideSandboxSessionResponse(rsp *http.Response) (*DecideSandboxSessio
 			headers.XRequestId = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 202:
+		var headers DecideSandboxSessionResponse202Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers202 = &headers
 	case rsp.StatusCode == 400:
 		var headers DecideSandboxSessionResponse400Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {

@@ -103,3 +103,20 @@ func TestMarked(id string) bool { return strings.HasPrefix(id, TestIDMark) }
 // TestMarkedEvent tells whether event id ("evt_", 12 hex digits of time,
 // 20 random) holds the test mark.
 func TestMarkedEvent(id string) bool { return len(id) >= 20 && id[16:20] == TestIDMark }
+
+// ScheduledOutcome is a sandbox outcome asked with a delay: the cleanup's
+// first run at or after DueAt (to the second) decides the session.
+type ScheduledOutcome struct {
+	PartnerID, SessionID, Outcome string
+	DueAt                         time.Time
+}
+
+// SandboxSchedule keeps the sandbox's delayed outcomes: one per session
+// (a later one replaces it), listed by due time without a scan.
+type SandboxSchedule interface {
+	ScheduleSandboxOutcome(ctx context.Context, o ScheduledOutcome) error
+	// DueSandboxOutcomes lists up to limit outcomes due at now.
+	DueSandboxOutcomes(ctx context.Context, now time.Time, limit int) ([]ScheduledOutcome, error)
+	// DoneSandboxOutcome removes o, unless another replaced it.
+	DoneSandboxOutcome(ctx context.Context, o ScheduledOutcome) error
+}

@@ -549,6 +549,7 @@ type Erasure interface {
 // Store is everything the API stores.
 type Store interface {
 	Wipes
+	SandboxSchedule
 	Users
 	KYCSessions
 	Links

@@ -259,7 +259,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	expect(setup.api.Do(http.MethodPost, "/api/v2/user/link-identifier", apitest.Headers{"User-Authorization": "Bearer " + testUserToken},
 		`{"identifier":"iamidentifier0000000000000000000000000000test"}`), 200, "setup test link") // the wipe deletes it
 	approvedLater, expiring, outOfOrder := testSession(), testSession(), testSession()
-	onPage, onPageLater := testSession(), testSession()
+	onPage, onPageLater, delayed := testSession(), testSession(), testSession()
 	expect(setup.api.Do(http.MethodPost, "/api/partner/v2/webhooks/endpoints", testKey, `{"url":"`+hook.URL+`/test-mode"}`), 201, "setup test endpoint")
 	sandbox := "/api/partner/v2/sandbox"
 
@@ -500,6 +500,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	viaHTTP("sandbox-kyc-outcome", func(c *container) {
 		expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+approvedLater+"/outcome", testKey, `{"outcome":"approve"}`), 200, "approve a test session")
 		expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+expiring+"/outcome", testKey, `{"outcome":"expire"}`), 200, "expire a test session")
+		expect(c.api.Do("POST", sandbox+"/kyc-sessions/"+delayed+"/outcome", testKey, `{"outcome":"review","delaySeconds":60}`), 202, "a delayed outcome (the cleanup decides it)")
 	})
 	run("sandbox-simulation", w.containerAt(t, nil, time.Now().UTC(), "", retries), func(c *container) {
 		expect(c.api.Do("POST", sandbox+"/simulations", testKey, `{"scenario":"late_rejection","sessionId":"`+approvedLater+`"}`), 202, "a late rejection")
@@ -549,7 +550,7 @@ func performedActions(t *testing.T) map[string]map[string]bool {
 	})
 	run("cleanup-kyc-sessions", w.containerAt(t, nil, time.Now().UTC().Add(48*time.Hour), "", ""), func(c *container) {
 		res, err := cleanup.New(c.deps).Run(context.Background())
-		if err != nil || res.Expired == 0 || res.Erased != 1 {
+		if err != nil || res.Expired == 0 || res.Erased != 1 || res.Decided != 1 {
 			t.Fatalf("cleanup: %+v %v", res, err)
 		}
 	})

@@ -395,13 +395,13 @@ func TestRoundTripsPerOperation(t *testing.T) {
 
 	// The cleanup with nothing expired: one query per index shard (eight
 	// at once), one of the erasures left unfinished, one of the wipes
-	// requested.
+	// requested, one of the sandbox's delayed outcomes due.
 	c.reset()
 	if _, err := cleanup.New(c.deps).Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if q := c.calls.Get("Query"); q != 66 || c.calls.Total() != 66 {
-		t.Errorf("cleanup with nothing to expire: %v, want 66 queries (one per shard, one of the unfinished erasures, one of the wipes)", c.calls.All())
+	if q := c.calls.Get("Query"); q != 67 || c.calls.Total() != 67 {
+		t.Errorf("cleanup with nothing to expire: %v, want 67 queries (one per shard, one of the unfinished erasures, one of the wipes, one of the delayed outcomes)", c.calls.All())
 	}
 	if n := len(w.sumsub.Bodies()); n != 1 {
 		t.Errorf("%d calls to Sumsub, want 1 (the Sumsub link)", n)

@@ -76,3 +76,73 @@ func (s *Store) FinishWipe(ctx context.Context, r domain.WipeRequest) error {
 	}
 	return err
 }
+
+// scheduledShard is the pending index's partition of the sandbox's
+// delayed outcomes, by due time.
+const scheduledShard = "SANDBOX"
+
+// sandboxPK is the delayed outcome of test-mode session id (its id holds
+// the test mark: the sandbox's roles reach it).
+func sandboxPK(sessionID string) string { return "SBX#" + sessionID }
+
+// ScheduleSandboxOutcome is one PutItem.
+func (s *Store) ScheduleSandboxOutcome(ctx context.Context, o domain.ScheduledOutcome) error {
+	item := newItem(sandboxPK(o.SessionID), wipeSK, "SANDBOX_OUTCOME", "partnerId", o.PartnerID, "sessionId", o.SessionID, "outcome", o.Outcome)
+	item[attrPendingShard], item[attrPendingExpiry] = str(scheduledShard), epoch(o.DueAt)
+	item[attrTTL] = epoch(o.DueAt.Add(domain.TestDataRetention))
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
+	return err
+}
+
+// DueSandboxOutcomes is one Query of the pending index's sandbox
+// partition, up to now, and one BatchGetItem of the outcomes (the index
+// holds their keys).
+func (s *Store) DueSandboxOutcomes(ctx context.Context, now time.Time, limit int) ([]domain.ScheduledOutcome, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 aws.String(indexPendingByExpiry),
+		KeyConditionExpression:    aws.String("#shard = :shard AND #exp <= :now"),
+		ExpressionAttributeNames:  map[string]string{"#shard": attrPendingShard, "#exp": attrPendingExpiry},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":shard": str(scheduledShard), ":now": epoch(now)},
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil || len(out.Items) == 0 {
+		return nil, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, len(out.Items))
+	for _, it := range out.Items {
+		keys = append(keys, key(attrS(it, attrPK), wipeSK))
+	}
+	var due []domain.ScheduledOutcome
+	err = s.batchGet(ctx, types.KeysAndAttributes{Keys: keys, ConsistentRead: aws.Bool(true)}, func(it map[string]types.AttributeValue) error {
+		n, _ := it[attrPendingExpiry].(*types.AttributeValueMemberN)
+		if n == nil {
+			return nil
+		}
+		secs, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			return err
+		}
+		due = append(due, domain.ScheduledOutcome{PartnerID: attrS(it, "partnerId"), SessionID: attrS(it, "sessionId"),
+			Outcome: attrS(it, "outcome"), DueAt: time.Unix(secs, 0).UTC()})
+		return nil
+	})
+	return due, err
+}
+
+// DoneSandboxOutcome is one DeleteItem, conditioned on the outcome and
+// its time.
+func (s *Store) DoneSandboxOutcome(ctx context.Context, o domain.ScheduledOutcome) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 &s.table,
+		Key:                       key(sandboxPK(o.SessionID), wipeSK),
+		ConditionExpression:       aws.String("#exp = :at AND outcome = :o"),
+		ExpressionAttributeNames:  map[string]string{"#exp": attrPendingExpiry},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": epoch(o.DueAt), ":o": str(o.Outcome)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil
+	}
+	return err
+}

@@ -26,8 +26,10 @@ type Store struct {
 	outbox   []domain.OutboxEvent
 	fedids   map[string]domain.FederatedIdentity // by userID + "|" + provider
 	// wipes are the test sides' requests to delete their data.
-	wipes  map[string]time.Time
-	states map[string]domain.OutboxState
+	wipes map[string]time.Time
+	// scheduled are the sandbox's delayed outcomes, by session.
+	scheduled map[string]domain.ScheduledOutcome
+	states    map[string]domain.OutboxState
 	// tombstones are the erased users: their partner, by user id.
 	tombstones map[string]string
 	// erasedEvents are the ids of the events erased with their user: the
@@ -657,6 +659,38 @@ func (s *Store) FinishWipe(_ context.Context, r domain.WipeRequest) error {
 	defer s.mu.Unlock()
 	if at, ok := s.wipes[r.PartnerID]; ok && at.Equal(r.RequestedAt) {
 		delete(s.wipes, r.PartnerID)
+	}
+	return nil
+}
+
+func (s *Store) ScheduleSandboxOutcome(_ context.Context, o domain.ScheduledOutcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scheduled == nil {
+		s.scheduled = map[string]domain.ScheduledOutcome{}
+	}
+	o.DueAt = o.DueAt.UTC().Truncate(time.Second)
+	s.scheduled[o.SessionID] = o
+	return nil
+}
+
+func (s *Store) DueSandboxOutcomes(_ context.Context, now time.Time, limit int) ([]domain.ScheduledOutcome, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []domain.ScheduledOutcome
+	for _, o := range s.scheduled {
+		if len(out) < limit && !o.DueAt.After(now) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) DoneSandboxOutcome(_ context.Context, o domain.ScheduledOutcome) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.scheduled[o.SessionID]; ok && cur == o {
+		delete(s.scheduled, o.SessionID)
 	}
 	return nil
 }

@@ -33,6 +33,10 @@ type Cleaner struct {
 	// Wiper, when set, carries out the test sides' wipes of their data
 	// (the sandbox's DELETE /sandbox/data) after the erasures.
 	Wiper Wiper
+	// Sandbox, when set, decides the sandbox's delayed outcomes that are
+	// due (a service with the sandbox's callbacks), from Schedule.
+	Sandbox  *Service
+	Schedule domain.SandboxSchedule
 	// Quiet runs log and count nothing when they found nothing to expire
 	// (make run's every minute); a deployed cleanup logs every run, and its
 	// metrics feed the backlog alarm.
@@ -86,7 +90,9 @@ type CleanupResult struct {
 	Erased int
 	Wiped  int
 	Wipes  int
-	Done   bool
+	// Decided counts the sandbox's delayed outcomes decided.
+	Decided int
+	Done    bool
 }
 
 // Run expires every pending session past its expiry, the parts of the
@@ -147,6 +153,11 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 	if firstErr == nil && c.Erasures != nil {
 		erasuresDone, firstErr = c.finishErasures(ctx, now, reserve, &res)
 	}
+	// The sandbox's delayed outcomes before the wipes (a wipe erases the
+	// sessions an outcome was due on).
+	if firstErr == nil && c.Sandbox != nil && c.Schedule != nil {
+		firstErr = c.decideDue(ctx, now, &res)
+	}
 	if firstErr == nil && erasuresDone && c.Wiper != nil {
 		erasuresDone, firstErr = c.wipe(ctx, now, reserve, &res)
 	}
@@ -155,7 +166,7 @@ func (c *Cleaner) Run(ctx context.Context) (CleanupResult, error) {
 		return res, firstErr
 	}
 	res.Done = finished == cap(parts) && erasuresDone
-	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 && res.Wipes == 0 {
+	if c.Quiet && res.Done && res.Expired == 0 && res.Skipped == 0 && res.Erased == 0 && res.Wipes == 0 && res.Decided == 0 {
 		return res, nil
 	}
 	c.log(ctx, res, start, nil)
@@ -236,6 +247,31 @@ func (c *Cleaner) wipe(ctx context.Context, now time.Time, reserve time.Duration
 	return len(reqs) < 10, nil
 }
 
+// decideDue decides the sandbox's outcomes due at now (a page of 50 a
+// run): each through the sandbox's callbacks, then removed. An outcome
+// its session's state refuses (an expiry of a session with a result) is
+// removed too; a fault leaves it for the next run.
+func (c *Cleaner) decideDue(ctx context.Context, now time.Time, res *CleanupResult) error {
+	due, err := c.Schedule.DueSandboxOutcomes(ctx, now, 50)
+	if err != nil {
+		return err
+	}
+	for _, o := range due {
+		out, err := ParseSandboxOutcome("outcome", o.Outcome)
+		if err == nil {
+			_, err = c.Sandbox.Decide(ctx, o.PartnerID, o.SessionID, out)
+		}
+		if _, refused := domain.As(err); err != nil && !refused {
+			return err
+		}
+		if err := c.Schedule.DoneSandboxOutcome(ctx, o); err != nil {
+			return err
+		}
+		res.Decided++
+	}
+	return nil
+}
+
 // drain expires part's expired sessions page by page until none is left
 // (done) or the deadline is near.
 func (c *Cleaner) drain(ctx context.Context, part int, now time.Time, pageSize int, reserve time.Duration) (CleanupResult, bool, error) {
@@ -269,7 +305,7 @@ func (c *Cleaner) drain(ctx context.Context, part int, now time.Time, pageSize i
 }
 
 func (c *Cleaner) log(ctx context.Context, res CleanupResult, start time.Time, err error) {
-	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "erased", res.Erased, "wipes", res.Wipes, "wiped", res.Wiped, "done", res.Done,
+	attrs := []any{"expired", res.Expired, "skipped", res.Skipped, "pages", res.Pages, "erased", res.Erased, "wipes", res.Wipes, "wiped", res.Wiped, "decided", res.Decided, "done", res.Done,
 		"latencyMs", float64(time.Since(start).Microseconds()) / 1000}
 	if err != nil {
 		slog.ErrorContext(ctx, "kyc cleanup", append(attrs, "error", logsafe.Code(err))...)

@@ -272,3 +272,23 @@ func (s *Service) RequestWipe(ctx context.Context, partnerID string) (time.Time,
 	at := s.now().UTC().Truncate(time.Second)
 	return at, w.RequestWipe(ctx, partnerID, at)
 }
+
+// MaxSandboxDelay is the longest delay a sandbox outcome may be asked with.
+const MaxSandboxDelay = time.Hour
+
+// ScheduleOutcome asks for outcome o on partner partnerID's test-mode
+// session id after delay (1 second to MaxSandboxDelay): the cleanup's
+// first run at or after it decides the session (Decide), as a provider
+// answering later would. SandboxSession's errors. The time it is due.
+func (s *Service) ScheduleOutcome(ctx context.Context, partnerID, id string, o SandboxOutcome, delay time.Duration) (time.Time, error) {
+	sess, err := s.SandboxSession(ctx, partnerID, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	sched, ok := s.store.(domain.SandboxSchedule)
+	if !ok {
+		return time.Time{}, errors.New("kyc: no sandbox schedule")
+	}
+	due := s.now().UTC().Add(delay).Truncate(time.Second)
+	return due, sched.ScheduleSandboxOutcome(ctx, domain.ScheduledOutcome{PartnerID: sess.PartnerID, SessionID: sess.ID, Outcome: string(o), DueAt: due})
+}

@@ -1,8 +1,10 @@
 package partnerv2
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
@@ -39,6 +41,8 @@ type outcomeView struct {
 	Result   string `json:"result"`
 	Status   string `json:"status"`
 	Livemode bool   `json:"livemode"`
+	// DueAt is a delayed outcome's time (absent otherwise).
+	DueAt *string `json:"dueAt,omitempty"`
 }
 
 // SandboxOutcome is POST /api/partner/v2/sandbox/kyc-sessions/{sessionId}/outcome:
@@ -57,7 +61,15 @@ func (a *API) SandboxOutcome(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := jsonmember.Check(obj)
 	name, _ := c.Required("outcome")
-	c.RejectUnknown("outcome")
+	var delay time.Duration
+	if raw, ok := obj["delaySeconds"]; ok {
+		var n int64
+		if json.Unmarshal(raw, &n) != nil || n < 1 || n > int64(kyc.MaxSandboxDelay/time.Second) {
+			c.Fail("delaySeconds", "must be a whole number of seconds from 1 to 3600")
+		}
+		delay = time.Duration(n) * time.Second
+	}
+	c.RejectUnknown("outcome", "delaySeconds")
 	if len(c.Details) > 0 {
 		return apierr.InvalidInput(c.Details...)
 	}
@@ -66,6 +78,20 @@ func (a *API) SandboxOutcome(w http.ResponseWriter, r *http.Request) error {
 		return answer(err, apierr.KYCSessionNotFound)
 	}
 	id := r.PathValue("sessionId")
+	if delay > 0 {
+		due, err := a.d.KYC.ScheduleOutcome(r.Context(), p.ID, id, o, delay)
+		if err != nil {
+			return answer(err, apierr.KYCSessionNotFound)
+		}
+		sess, err := a.d.KYC.SandboxSession(r.Context(), p.ID, id)
+		if err != nil {
+			return answer(err, apierr.KYCSessionNotFound)
+		}
+		dueAt := wire.Time(due)
+		httpx.WritePartnerV2(w, http.StatusAccepted, outcomeView{SessionID: id, Outcome: string(o), Result: "scheduled",
+			Status: sess.EffectiveStatus(a.d.KYC.Now()), DueAt: &dueAt})
+		return nil
+	}
 	res, err := a.d.KYC.Decide(r.Context(), p.ID, id, o)
 	if err != nil {
 		return answer(err, apierr.KYCSessionNotFound)

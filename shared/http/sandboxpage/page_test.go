@@ -6,10 +6,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/partner-identity/api/shared/adapters/memstore"
 	"github.com/partner-identity/api/shared/devdata"
 	"github.com/partner-identity/api/shared/domain/outbox"
 	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/cleanup"
+	"github.com/partner-identity/api/shared/testkit"
 	"github.com/partner-identity/api/shared/testkit/apitest"
 	"github.com/partner-identity/api/shared/testkit/fixture"
 	"github.com/partner-identity/api/shared/testkit/queuetest"
@@ -137,5 +141,56 @@ func TestSandboxOff(t *testing.T) {
 	}
 	if r := apitest.New(t, devdata.Mux(on, nil)).Do(http.MethodGet, "/api/partner/v2/limits", apitest.Headers{"partner-api-key": devdata.TestAPIKey}, ""); r.Status != 200 {
 		t.Fatalf("a test key with the sandbox on: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestADelayedOutcome: an outcome asked with a delay (202, scheduled, the
+// session still pending) is decided by the cleanup's first run at or after
+// it, through the same callback (its kyc.status_changed), once; a delay
+// out of bounds is refused and schedules nothing.
+func TestADelayedOutcome(t *testing.T) {
+	clk := testkit.NewClock(time.Now())
+	d, err := devdata.Build(context.Background(), app.Config{Now: clk.Now}, devdata.Local{Memory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := apitest.New(t, devdata.Mux(d, nil))
+	sess := open(t, c, devdata.TestAPIKey, "delayed")
+	path := "/api/partner/v2/sandbox/kyc-sessions/" + sess + "/outcome"
+	key := apitest.Headers{"partner-api-key": devdata.TestAPIKey}
+	for _, bad := range []string{`{"outcome":"approve","delaySeconds":0}`, `{"outcome":"approve","delaySeconds":3601}`, `{"outcome":"approve","delaySeconds":"60"}`} {
+		if r := c.Do(http.MethodPost, path, key, bad); r.Status != 400 {
+			t.Fatalf("%s: %d %s", bad, r.Status, r.Body)
+		}
+	}
+	r := c.Do(http.MethodPost, path, key, `{"outcome":"approve","delaySeconds":60}`)
+	data, _ := r.JSON()["data"].(map[string]any)
+	if r.Status != 202 || data["result"] != "scheduled" || data["status"] != "PENDING" || data["dueAt"] == nil {
+		t.Fatalf("delayed: %d %s", r.Status, r.Body)
+	}
+	status := func() string {
+		r := c.Do(http.MethodGet, "/sandbox/kyc/"+sess, html, "")
+		for _, s := range []string{"PENDING", "APPROVED"} {
+			if strings.Contains(string(r.Body), `data-status="`+s+`"`) {
+				return s
+			}
+		}
+		return string(r.Body)
+	}
+	mem := d.Store.(*memstore.Store)
+	events := len(mem.Outbox())
+	if res, err := cleanup.New(d).Run(context.Background()); err != nil || res.Decided != 0 || status() != "PENDING" {
+		t.Fatalf("a run before it is due: %+v %v %s", res, err, status())
+	}
+	clk.Add(61 * time.Second)
+	if res, err := cleanup.New(d).Run(context.Background()); err != nil || res.Decided != 1 || status() != "APPROVED" {
+		t.Fatalf("the run after it is due: %+v %v %s", res, err, status())
+	}
+	evs := mem.Outbox()[events:]
+	if len(evs) != 1 || evs[0].Type != outbox.KYCStatusChanged || !strings.Contains(string(evs[0].Payload), `"livemode":false`) {
+		t.Fatalf("events written: %+v", evs)
+	}
+	if res, err := cleanup.New(d).Run(context.Background()); err != nil || res.Decided != 0 {
+		t.Fatalf("decided twice: %+v %v", res, err)
 	}
 }

@@ -9,15 +9,26 @@ import (
 	"github.com/partner-identity/api/shared/domain/kyc"
 	"github.com/partner-identity/api/shared/kit/deadline"
 	"github.com/partner-identity/api/shared/lambda/app"
+	"github.com/partner-identity/api/shared/lambda/callbackapi"
 	"github.com/partner-identity/api/shared/lambda/lambdarun"
 )
 
-// Needs are what its invocations read over the network: the table only
-// (app.Deps.Prefetch).
-const Needs = app.NeedTable
+// Needs are what its invocations read over the network: the table, and
+// the KYC providers' secret (the sandbox's delayed outcomes are sent as
+// signed callbacks) (app.Deps.Prefetch).
+const Needs = app.NeedTable | app.NeedKYCProviders
 
-// New is the cleanup over d's store and clock.
-func New(d *app.Deps) *kyc.Cleaner { return kyc.NewCleaner(d.Store, d.Now) }
+// New is the cleanup over d's store and clock, deciding the sandbox's
+// delayed outcomes when test mode is on.
+func New(d *app.Deps) *kyc.Cleaner {
+	c := kyc.NewCleaner(d.Store, d.Now)
+	if d.Sandbox {
+		c.Sandbox = kyc.New(kyc.Deps{Store: d.Store, Now: d.Now, SessionTTL: d.KYCSessionTTL, Retention: d.KYCRetention,
+			SandboxCallbacks: callbackapi.SandboxCallbacks(d)})
+		c.Schedule = d.Store
+	}
+	return c
+}
 
 // Response is what an invocation did: the function's response.
 type Response struct {

@@ -63,12 +63,19 @@ func (s *Store) Wipes(ctx context.Context, limit int) ([]domain.WipeRequest, err
 // FinishWipe is one DeleteItem, conditioned on the request's time (a
 // later request stays for the next run).
 func (s *Store) FinishWipe(ctx context.Context, r domain.WipeRequest) error {
+	return s.deleteRequest(ctx, wipePK(r.PartnerID), "#exp = :at", map[string]types.AttributeValue{":at": epoch(r.RequestedAt)})
+}
+
+// deleteRequest deletes the request item pk (a wipe's, a delayed
+// outcome's) if cond holds (#exp its due time): a request replaced since
+// it was listed stays.
+func (s *Store) deleteRequest(ctx context.Context, pk, cond string, values map[string]types.AttributeValue) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 &s.table,
-		Key:                       key(wipePK(r.PartnerID), wipeSK),
-		ConditionExpression:       aws.String("#exp = :at"),
+		Key:                       key(pk, wipeSK),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#exp": attrPendingExpiry},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": epoch(r.RequestedAt)},
+		ExpressionAttributeValues: values,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
@@ -133,16 +140,6 @@ func (s *Store) DueSandboxOutcomes(ctx context.Context, now time.Time, limit int
 // DoneSandboxOutcome is one DeleteItem, conditioned on the outcome and
 // its time.
 func (s *Store) DoneSandboxOutcome(ctx context.Context, o domain.ScheduledOutcome) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 &s.table,
-		Key:                       key(sandboxPK(o.SessionID), wipeSK),
-		ConditionExpression:       aws.String("#exp = :at AND outcome = :o"),
-		ExpressionAttributeNames:  map[string]string{"#exp": attrPendingExpiry},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": epoch(o.DueAt), ":o": str(o.Outcome)},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return nil
-	}
-	return err
+	return s.deleteRequest(ctx, sandboxPK(o.SessionID), "#exp = :at AND outcome = :o",
+		map[string]types.AttributeValue{":at": epoch(o.DueAt), ":o": str(o.Outcome)})
 }

@@ -2,12 +2,14 @@ package kyc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/partner-identity/api/shared/domain"
+	"github.com/partner-identity/api/shared/domain/jsonmember"
 )
 
 // The sandbox decides test-mode sessions (provider domain.ProviderSandbox):
@@ -279,16 +281,42 @@ const MaxSandboxDelay = time.Hour
 // ScheduleOutcome asks for outcome o on partner partnerID's test-mode
 // session id after delay (1 second to MaxSandboxDelay): the cleanup's
 // first run at or after it decides the session (Decide), as a provider
-// answering later would. SandboxSession's errors. The time it is due.
-func (s *Service) ScheduleOutcome(ctx context.Context, partnerID, id string, o SandboxOutcome, delay time.Duration) (time.Time, error) {
+// answering later would. SandboxSession's errors. The time it is due,
+// and the session as read.
+func (s *Service) ScheduleOutcome(ctx context.Context, partnerID, id string, o SandboxOutcome, delay time.Duration) (time.Time, domain.KYCSession, error) {
 	sess, err := s.SandboxSession(ctx, partnerID, id)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, sess, err
 	}
 	sched, ok := s.store.(domain.SandboxSchedule)
 	if !ok {
-		return time.Time{}, errors.New("kyc: no sandbox schedule")
+		return time.Time{}, sess, errors.New("kyc: no sandbox schedule")
 	}
 	due := s.now().UTC().Add(delay).Truncate(time.Second)
-	return due, sched.ScheduleSandboxOutcome(ctx, domain.ScheduledOutcome{PartnerID: sess.PartnerID, SessionID: sess.ID, Outcome: string(o), DueAt: due})
+	return due, sess, sched.ScheduleSandboxOutcome(ctx, domain.ScheduledOutcome{PartnerID: sess.PartnerID, SessionID: sess.ID, Outcome: string(o), DueAt: due})
+}
+
+// ParseOutcomeRequest checks the sandbox outcome route's body,
+// {"outcome", "delaySeconds"?}, one problem per bad field: the outcome and
+// its delay (0 for none).
+func ParseOutcomeRequest(obj map[string]json.RawMessage) (SandboxOutcome, time.Duration, []domain.Problem) {
+	c := jsonmember.Check(obj)
+	name, _ := c.Required("outcome")
+	var delay time.Duration
+	if raw, ok := obj["delaySeconds"]; ok {
+		var n int64
+		if json.Unmarshal(raw, &n) != nil || n < 1 || n > int64(MaxSandboxDelay/time.Second) {
+			c.Fail("delaySeconds", "must be a whole number of seconds from 1 to 3600")
+		}
+		delay = time.Duration(n) * time.Second
+	}
+	c.RejectUnknown("outcome", "delaySeconds")
+	if len(c.Details) > 0 {
+		return "", 0, c.Details
+	}
+	o, err := ParseSandboxOutcome("outcome", name)
+	if e, ok := domain.As(err); ok {
+		return "", 0, e.Problems
+	}
+	return o, delay, nil
 }

@@ -1,10 +1,8 @@
 package partnerv2
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/partner-identity/api/shared/domain"
 	"github.com/partner-identity/api/shared/domain/jsonmember"
@@ -59,31 +57,13 @@ func (a *API) SandboxOutcome(w http.ResponseWriter, r *http.Request) error {
 	if bad != nil {
 		return apierr.InvalidInput(*bad)
 	}
-	c := jsonmember.Check(obj)
-	name, _ := c.Required("outcome")
-	var delay time.Duration
-	if raw, ok := obj["delaySeconds"]; ok {
-		var n int64
-		if json.Unmarshal(raw, &n) != nil || n < 1 || n > int64(kyc.MaxSandboxDelay/time.Second) {
-			c.Fail("delaySeconds", "must be a whole number of seconds from 1 to 3600")
-		}
-		delay = time.Duration(n) * time.Second
-	}
-	c.RejectUnknown("outcome", "delaySeconds")
-	if len(c.Details) > 0 {
-		return apierr.InvalidInput(c.Details...)
-	}
-	o, err := kyc.ParseSandboxOutcome("outcome", name)
-	if err != nil {
-		return answer(err, apierr.KYCSessionNotFound)
+	o, delay, problems := kyc.ParseOutcomeRequest(obj)
+	if len(problems) > 0 {
+		return apierr.InvalidInput(problems...)
 	}
 	id := r.PathValue("sessionId")
 	if delay > 0 {
-		due, err := a.d.KYC.ScheduleOutcome(r.Context(), p.ID, id, o, delay)
-		if err != nil {
-			return answer(err, apierr.KYCSessionNotFound)
-		}
-		sess, err := a.d.KYC.SandboxSession(r.Context(), p.ID, id)
+		due, sess, err := a.d.KYC.ScheduleOutcome(r.Context(), p.ID, id, o, delay)
 		if err != nil {
 			return answer(err, apierr.KYCSessionNotFound)
 		}
